@@ -1,0 +1,107 @@
+"""WhatsApp event invitations over Twilio: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import Settings, load_settings
+
+
+def create_app(config: Mapping[str, str] | None = None) -> Flask:
+    """Build the app from the environment, with `config` overriding environment variables."""
+    settings = load_settings({**os.environ, **(config or {})})
+    app = Flask(__name__)
+    configure_app(app, settings)
+    configure_logging(settings)
+    register_extensions(app, settings)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+            x_port=settings.trusted_proxies,
+        )
+    return app
+
+
+def configure_app(app: Flask, settings: Settings) -> None:
+    """Copy the settings into Flask's config."""
+    from app.database import engine_options
+
+    app.config.from_mapping(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database.url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database, settings.role),
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        JSON_SORT_KEYS=False,
+    )
+
+
+def configure_logging(settings: Settings) -> None:
+    """Send structured logs to stdout at the configured level."""
+    from app.logs import configure
+
+    configure(settings.log_level)
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    """Bind the database, migrations, login, CSRF and Redis to the app."""
+    from app.database import bound_connect_time_under_gevent
+    from app.extensions import csrf, db, login_manager, migrate, redis_store
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    redis_store.init_app(app, settings.redis_url)
+    with app.app_context():
+        bound_connect_time_under_gevent(db.engine, settings.database.connect_timeout)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount each concern's routes."""
+    from app.health import bp as health_bp
+    from app.health.metrics import instrument
+
+    app.register_blueprint(health_bp)
+    instrument(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer HTTP errors as JSON for API clients and webhooks."""
+
+    def http_error(error: HTTPException) -> Any:
+        response = jsonify(error=error.name, message=error.description)
+        return response, error.code
+
+    app.register_error_handler(HTTPException, http_error)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the service's `flask` CLI commands."""
+    from app.cli import register
+
+    register(app)
+
+
+def _migrations_dir() -> str:
+    """The Alembic directory at the repository root, wherever the process started."""
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")

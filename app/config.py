@@ -1,0 +1,284 @@
+"""Read the service's configuration from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+from app.database import normalize_database_url
+
+EMULATOR_ACCOUNT_SID = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+EMULATOR_AUTH_TOKEN = "emulator-auth-token"  # noqa: S105 - the local emulator's public test token
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a service that can start."""
+
+
+class Environment(StrEnum):
+    """Where the service runs; production is the default so that a bad deploy fails fast."""
+
+    PRODUCTION = "production"
+    DEVELOPMENT = "development"
+    TEST = "test"
+
+
+class Role(StrEnum):
+    """The kind of process, used for pool sizing and PostgreSQL's `application_name`."""
+
+    WEB = "web"
+    WORKER = "worker"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """SQLAlchemy pool and libpq connection settings."""
+
+    url: str
+    pool_size: int | None = None  # None: sized to the process role
+    max_overflow: int | None = None
+    pool_timeout: float = 5.0
+    pool_recycle: int = 300
+    connect_timeout: int = 5
+    keepalives_idle: int = 30
+    keepalives_interval: int = 10
+    keepalives_count: int = 3
+    tcp_user_timeout_ms: int = 30_000
+    statement_timeout_ms: int = 15_000
+    idle_in_transaction_timeout_ms: int = 30_000
+    # PgBouncer in transaction mode refuses startup `options`: allow turning them off.
+    startup_options: bool = True
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """Credentials, sender and endpoint of the Twilio account."""
+
+    account_sid: str | None
+    auth_token: str | None
+    whatsapp_from: str | None
+    messaging_service_sid: str | None
+    invite_content_sid: str | None
+    api_base_url: str = "https://api.twilio.com"
+    validate_signatures: bool = True
+    request_timeout: float = 15.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the processes read from the environment."""
+
+    env: Environment
+    role: Role
+    secret_key: str
+    database: DatabaseSettings
+    redis_url: str
+    twilio: TwilioSettings
+    api_token: str | None = None
+    admin_email: str | None = None
+    admin_password: str | None = None
+    public_base_url: str | None = None
+    trusted_proxies: int = 0
+    send_rate_per_second: float = 80.0
+    send_max_in_flight: int = 200
+    sending_enabled: bool = True
+    default_phone_region: str = "US"
+    max_content_length: int = 5 * 1024 * 1024
+    log_level: str = "INFO"
+    queues: tuple[str, ...] = field(default=("send", "default"))
+
+    @property
+    def is_production(self) -> bool:
+        """Whether development defaults are forbidden."""
+        return self.env is Environment.PRODUCTION
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build and validate `Settings` from an environment mapping (default `os.environ`)."""
+    source = _Source(os.environ if environ is None else environ)
+    env = source.choice("APP_ENV", Environment, Environment.PRODUCTION)
+    dev = env is not Environment.PRODUCTION
+    settings = Settings(
+        env=env,
+        role=source.choice("APP_PROCESS", Role, Role.WEB),
+        secret_key=source.text("SECRET_KEY") or (DEV_SECRET_KEY if dev else ""),
+        database=_database_settings(source, dev),
+        redis_url=source.text("REDIS_URL") or ("redis://127.0.0.1:6379/0" if dev else ""),
+        twilio=_twilio_settings(source, dev),
+        api_token=source.text("API_TOKEN"),
+        admin_email=source.text("ADMIN_EMAIL"),
+        admin_password=source.text("ADMIN_PASSWORD"),
+        public_base_url=_public_base_url(source),
+        trusted_proxies=source.integer("TRUSTED_PROXIES", 0, minimum=0),
+        send_rate_per_second=source.number("SEND_RATE_PER_SECOND", 80.0),
+        send_max_in_flight=source.integer("SEND_MAX_IN_FLIGHT", 200, minimum=1),
+        sending_enabled=source.flag("SENDING_ENABLED", True),
+        default_phone_region=(source.text("DEFAULT_PHONE_REGION") or "US").upper(),
+        max_content_length=source.integer("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, minimum=1024),
+        log_level=(source.text("LOG_LEVEL") or "INFO").upper(),
+        queues=tuple(q.strip() for q in (source.text("RQ_QUEUES") or "send,default").split(",")),
+    )
+    source.raise_errors()
+    _check_required(settings)
+    return settings
+
+
+def _database_settings(source: _Source, dev: bool) -> DatabaseSettings:
+    """Read the `DATABASE_URL` and the `DB_*` pool and connection knobs."""
+    url = source.text("DATABASE_URL") or (
+        "postgresql://postgres@127.0.0.1:5432/postgres" if dev else ""
+    )
+    return DatabaseSettings(
+        url=normalize_database_url(url) if url else "",
+        pool_size=source.optional_integer("DB_POOL_SIZE", minimum=1),
+        max_overflow=source.optional_integer("DB_MAX_OVERFLOW", minimum=0),
+        pool_timeout=source.number("DB_POOL_TIMEOUT", 5.0),
+        pool_recycle=source.integer("DB_POOL_RECYCLE", 300, minimum=-1),
+        connect_timeout=source.integer("DB_CONNECT_TIMEOUT", 5, minimum=1),
+        keepalives_idle=source.integer("DB_KEEPALIVES_IDLE", 30, minimum=1),
+        keepalives_interval=source.integer("DB_KEEPALIVES_INTERVAL", 10, minimum=1),
+        keepalives_count=source.integer("DB_KEEPALIVES_COUNT", 3, minimum=1),
+        tcp_user_timeout_ms=source.integer("DB_TCP_USER_TIMEOUT_MS", 30_000, minimum=0),
+        statement_timeout_ms=source.integer("DB_STATEMENT_TIMEOUT_MS", 15_000, minimum=0),
+        idle_in_transaction_timeout_ms=source.integer(
+            "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 30_000, minimum=0
+        ),
+        startup_options=source.flag("DB_STARTUP_OPTIONS", True),
+    )
+
+
+def _twilio_settings(source: _Source, dev: bool) -> TwilioSettings:
+    """Read the `TWILIO_*` variables; development falls back to the local emulator's."""
+    return TwilioSettings(
+        account_sid=source.text("TWILIO_ACCOUNT_SID") or (EMULATOR_ACCOUNT_SID if dev else None),
+        auth_token=source.text("TWILIO_AUTH_TOKEN") or (EMULATOR_AUTH_TOKEN if dev else None),
+        whatsapp_from=source.text("TWILIO_WHATSAPP_FROM")
+        or ("whatsapp:+14155238886" if dev else None),
+        messaging_service_sid=source.text("TWILIO_MESSAGING_SERVICE_SID"),
+        invite_content_sid=source.text("TWILIO_INVITE_CONTENT_SID"),
+        api_base_url=(source.text("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/"),
+        validate_signatures=source.flag("TWILIO_VALIDATE_SIGNATURES", True),
+        request_timeout=source.number("TWILIO_REQUEST_TIMEOUT", 15.0),
+    )
+
+
+def _public_base_url(source: _Source) -> str | None:
+    """Return the external base URL, falling back to what Render or Railway provide."""
+    url = source.text("PUBLIC_BASE_URL") or source.text("RENDER_EXTERNAL_URL")
+    if not url and (domain := source.text("RAILWAY_PUBLIC_DOMAIN")):
+        url = f"https://{domain}"
+    return url.rstrip("/") if url else None
+
+
+def _check_required(settings: Settings) -> None:
+    """Fail at start, with every missing variable named, when production lacks a secret."""
+    missing = []
+    if not settings.secret_key:
+        missing.append("SECRET_KEY")
+    if not settings.database.url:
+        missing.append("DATABASE_URL")
+    if not settings.redis_url:
+        missing.append("REDIS_URL")
+    twilio = settings.twilio
+    if settings.sending_enabled:
+        missing += [
+            name
+            for name, value in (
+                ("TWILIO_ACCOUNT_SID", twilio.account_sid),
+                ("TWILIO_AUTH_TOKEN", twilio.auth_token),
+            )
+            if not value
+        ]
+        if not (twilio.whatsapp_from or twilio.messaging_service_sid):
+            missing.append("TWILIO_WHATSAPP_FROM (or TWILIO_MESSAGING_SERVICE_SID)")
+    if missing:
+        raise ConfigError(
+            f"missing required environment variables for {settings.env.value}: "
+            + ", ".join(missing)
+            + " (set APP_ENV=development for local defaults)"
+        )
+    if not settings.database.url.startswith("postgresql"):
+        raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://)")
+
+
+class _Source:
+    """Typed reads from an environment mapping that collect every error before raising."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        self._errors: list[str] = []
+
+    def text(self, name: str) -> str | None:
+        """Return the stripped value, or None when unset or blank."""
+        value = self._environ.get(name, "").strip()
+        return value or None
+
+    def flag(self, name: str, default: bool) -> bool:
+        """Parse a boolean such as 1/0, true/false, yes/no, on/off."""
+        value = self.text(name)
+        if value is None:
+            return default
+        if value.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if value.lower() in {"0", "false", "no", "off"}:
+            return False
+        self._errors.append(f"{name} must be true or false, got {value!r}")
+        return default
+
+    def optional_integer(self, name: str, minimum: int) -> int | None:
+        """Parse an integer no smaller than `minimum`, or None when unset."""
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            self._errors.append(f"{name} must be an integer, got {value!r}")
+            return None
+        if number < minimum:
+            self._errors.append(f"{name} must be at least {minimum}, got {number}")
+            return None
+        return number
+
+    def integer(self, name: str, default: int, minimum: int) -> int:
+        """Parse an integer no smaller than `minimum`, with a default."""
+        number = self.optional_integer(name, minimum)
+        return default if number is None else number
+
+    def number(self, name: str, default: float) -> float:
+        """Parse a positive number, with a default."""
+        value = self.text(name)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            self._errors.append(f"{name} must be a number, got {value!r}")
+            return default
+        if not number > 0:
+            self._errors.append(f"{name} must be positive, got {value}")
+            return default
+        return number
+
+    def choice(self, name: str, enum: type[E], default: E) -> E:
+        """Parse one of an enum's values."""
+        value = self.text(name)
+        if value is None:
+            return default
+        try:
+            return enum(value.lower())
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum)
+            self._errors.append(f"{name} must be one of {allowed}, got {value!r}")
+            return default
+
+    def raise_errors(self) -> None:
+        """Raise one `ConfigError` naming every malformed variable."""
+        if self._errors:
+            raise ConfigError("invalid configuration: " + "; ".join(self._errors))

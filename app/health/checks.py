@@ -1,0 +1,66 @@
+"""Readiness checks of the parts the service needs: PostgreSQL, Redis and RQ workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis
+from rq import Worker
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.extensions import db, redis_store
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one readiness check."""
+
+    ok: bool
+    detail: str
+
+
+def check_database() -> Check:
+    """Run `SELECT 1` on a pooled connection."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        return Check(False, type(error.orig or error).__name__)
+    return Check(True, "ok")
+
+
+def check_redis() -> Check:
+    """Ping Redis."""
+    try:
+        redis_store.connection.ping()
+    except redis.RedisError as error:
+        return Check(False, type(error).__name__)
+    return Check(True, "ok")
+
+
+def live_workers(connection: redis.Redis, max_silence: float) -> list[Worker]:
+    """Return the RQ workers whose last heartbeat is at most `max_silence` seconds old."""
+    now = datetime.now(UTC)
+    alive = []
+    for worker in Worker.all(connection=connection):
+        beat = worker.last_heartbeat
+        if beat is None:
+            continue
+        if beat.tzinfo is None:
+            beat = beat.replace(tzinfo=UTC)
+        if (now - beat).total_seconds() <= max_silence:
+            alive.append(worker)
+    return alive
+
+
+def check_workers(max_silence: float) -> Check:
+    """At least one RQ worker has sent a heartbeat recently."""
+    try:
+        workers = live_workers(redis_store.connection, max_silence)
+    except redis.RedisError as error:
+        return Check(False, type(error).__name__)
+    if not workers:
+        return Check(False, "no live worker")
+    return Check(True, f"{len(workers)} live")

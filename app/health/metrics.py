@@ -1,0 +1,98 @@
+"""Prometheus metrics: request counters (multi-process safe) and job-system gauges."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import redis
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from rq import Queue
+from rq.registry import FailedJobRegistry, StartedJobRegistry
+
+from app.extensions import redis_store
+
+REQUESTS = Counter(
+    "http_requests_total", "HTTP requests answered", ["endpoint", "method", "status"]
+)
+LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def instrument(app: Flask) -> None:
+    """Count and time every request by endpoint."""
+
+    @app.before_request
+    def start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        endpoint = request.endpoint or "unmatched"
+        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+        started = g.get("request_started")
+        if started is not None:
+            LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+        return response
+
+
+class JobSystemCollector(Collector):
+    """Queue depths and worker counts, read from Redis at scrape time."""
+
+    def __init__(self, connection: redis.Redis, queue_names: tuple[str, ...]) -> None:
+        self.connection = connection
+        self.queue_names = queue_names
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """Yield the gauges; an unreachable Redis yields `redis_up 0` only."""
+        from app.health.checks import live_workers
+        from app.health.views import WORKER_MAX_SILENCE
+
+        up = GaugeMetricFamily("redis_up", "Whether Redis answered the scrape")
+        try:
+            depth = GaugeMetricFamily("rq_queue_jobs", "Jobs waiting", labels=["queue"])
+            started = GaugeMetricFamily("rq_started_jobs", "Jobs running", labels=["queue"])
+            failed = GaugeMetricFamily("rq_failed_jobs", "Jobs failed", labels=["queue"])
+            for name in self.queue_names:
+                queue = Queue(name, connection=self.connection)
+                depth.add_metric([name], queue.count)
+                started.add_metric([name], StartedJobRegistry(queue=queue).count)
+                failed.add_metric([name], FailedJobRegistry(queue=queue).count)
+            workers = GaugeMetricFamily("rq_workers_live", "Workers with a recent heartbeat")
+            workers.add_metric([], len(live_workers(self.connection, WORKER_MAX_SILENCE)))
+        except redis.RedisError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield from (up, depth, started, failed, workers)
+
+
+def render_metrics() -> tuple[bytes, str]:
+    """Collect every process's counters (when multi-process) and the job-system gauges."""
+    from flask import current_app
+
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(REQUESTS)
+        registry.register(LATENCY)
+    settings = current_app.config["SETTINGS"]
+    registry.register(JobSystemCollector(redis_store.connection, settings.queues))
+    return generate_latest(registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,42 @@
+"""`/health`, `/ready` and `/metrics`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from app.health.checks import check_database, check_redis, check_workers
+from app.health.metrics import render_metrics
+
+bp = Blueprint("health", __name__)
+
+# Workers beat every WORKER_HEARTBEAT seconds (see worker/); three missed beats mean dead.
+WORKER_MAX_SILENCE = 45.0
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness: the process answers; no dependency is touched."""
+    return jsonify(status="ok")
+
+
+@bp.get("/ready")
+def ready() -> tuple[Response, int]:
+    """Readiness: 200 when PostgreSQL, Redis and a live worker are there, else 503."""
+    checks = {
+        "database": check_database(),
+        "redis": check_redis(),
+        "workers": check_workers(WORKER_MAX_SILENCE),
+    }
+    ok = all(check.ok for check in checks.values())
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "checks": {name: {"ok": c.ok, "detail": c.detail} for name, c in checks.items()},
+    }
+    return jsonify(body), 200 if ok else 503
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus text exposition."""
+    payload, content_type = render_metrics()
+    return Response(payload, content_type=content_type)

@@ -1,0 +1,80 @@
+"""The states the service records, as `str` enums stored as plain strings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+
+class SendState(StrEnum):
+    """Where an invitation is in our own sending pipeline."""
+
+    PENDING = "pending"  # waiting to be claimed by a sender
+    SENDING = "sending"  # claimed; an attempt may be in flight at the provider
+    ACCEPTED = "accepted"  # the provider returned a Message SID
+    FAILED = "failed"  # permanent failure, with error code and reason
+    CANCELED = "canceled"  # withdrawn before it was sent
+
+
+class DeliveryStatus(StrEnum):
+    """Twilio's message status, as reported by the API and status callbacks."""
+
+    QUEUED = "queued"
+    ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class Rsvp(StrEnum):
+    """A guest's answer."""
+
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    MAYBE = "maybe"
+
+
+class AttemptStatus(StrEnum):
+    """The outcome of one request to the provider's Messages API."""
+
+    IN_FLIGHT = "in_flight"  # recorded before the request; unknown outcome if it stays here
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"  # the provider answered with an error
+    LOST = "lost"  # reconciled: the provider never received it
+
+
+class CampaignState(StrEnum):
+    """The lifecycle of a bulk send."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELED = "canceled"
+    COMPLETED = "completed"
+
+
+class InboundKind(StrEnum):
+    """What an inbound guest message turned out to be."""
+
+    RSVP = "rsvp"
+    OPTOUT = "optout"
+    OPTIN = "optin"
+    TEXT = "text"
+
+
+def enum_column(enum: type[StrEnum]) -> sa.Enum:
+    """A VARCHAR column type holding an enum's values, checked by the database."""
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+        name=enum.__name__.lower(),
+    )

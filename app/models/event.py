@@ -1,0 +1,66 @@
+"""Events, their guests, and numbers that asked not to be contacted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, created_at_column
+
+if TYPE_CHECKING:
+    from app.models.invitation import Invitation
+
+
+class Event(Base):
+    """Something guests are invited to."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime | None]
+    venue: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = created_at_column()
+
+    guests: Mapped[list[Guest]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Guest(Base):
+    """A person invited to one event, reachable at one E.164 phone number."""
+
+    __tablename__ = "guests"
+    __table_args__ = (
+        UniqueConstraint("event_id", "phone"),
+        # Inbound messages are matched to guests by the sender's number.
+        Index("ix_guests_phone", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164, e.g. +14155550100
+    # Extra import columns, available to the invitation template.
+    variables: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Set when the provider says this number can never receive (e.g. 63024 not on WhatsApp).
+    unreachable_code: Mapped[int | None]
+    unreachable_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+
+    event: Mapped[Event] = relationship(back_populates="guests")
+    invitation: Mapped[Invitation | None] = relationship(back_populates="guest")
+
+
+class OptOut(Base):
+    """A phone number that sent STOP (or that the provider reports as opted out)."""
+
+    __tablename__ = "opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # "keyword" or "provider"
+    keyword: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = created_at_column()

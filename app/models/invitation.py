@@ -1,0 +1,116 @@
+"""Invitations, the campaigns that send them, and every attempt and answer along the way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, created_at_column
+from app.models.enums import (
+    AttemptStatus,
+    CampaignState,
+    DeliveryStatus,
+    Rsvp,
+    SendState,
+    enum_column,
+)
+from app.models.event import Event, Guest
+
+
+class Campaign(Base):
+    """A bulk send of one event's invitations."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    state: Mapped[CampaignState] = mapped_column(
+        enum_column(CampaignState), default=CampaignState.RUNNING
+    )
+    total: Mapped[int] = mapped_column(default=0)
+    rate_per_second: Mapped[float]
+    created_at: Mapped[datetime] = created_at_column()
+    finished_at: Mapped[datetime | None]
+
+    event: Mapped[Event] = relationship()
+
+
+class Invitation(Base):
+    """The one invitation of a guest: its sending state, delivery status and RSVP."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("guest_id"),
+        # The sender claims due work of a campaign: pending rows ordered by due time.
+        Index(
+            "ix_invitations_claimable",
+            "campaign_id",
+            "next_attempt_at",
+            postgresql_where=text("send_state IN ('pending', 'sending')"),
+        ),
+        Index("ix_invitations_event_id", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guests.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    send_state: Mapped[SendState] = mapped_column(enum_column(SendState), default=SendState.PENDING)
+    next_attempt_at: Mapped[datetime | None]
+    attempt_count: Mapped[int] = mapped_column(default=0)
+    # Lease of the worker currently sending it; expired leases are recovered.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    message_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    delivery_status: Mapped[DeliveryStatus | None] = mapped_column(enum_column(DeliveryStatus))
+    error_code: Mapped[int | None]
+    error_reason: Mapped[str | None] = mapped_column(Text)
+    rsvp: Mapped[Rsvp | None] = mapped_column(enum_column(Rsvp))
+    rsvp_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    guest: Mapped[Guest] = relationship(back_populates="invitation")
+    campaign: Mapped[Campaign | None] = relationship()
+
+
+class MessageAttempt(Base):
+    """One request to the provider's Messages API, recorded before it is made."""
+
+    __tablename__ = "message_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[AttemptStatus] = mapped_column(
+        enum_column(AttemptStatus), default=AttemptStatus.IN_FLIGHT
+    )
+    to_phone: Mapped[str] = mapped_column(String(20))
+    provider_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    http_status: Mapped[int | None]
+    error_code: Mapped[int | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = created_at_column()
+    finished_at: Mapped[datetime | None]
+
+
+class RsvpResponse(Base):
+    """Every answer a guest gave, in order; the invitation holds the latest."""
+
+    __tablename__ = "rsvp_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+    )
+    rsvp: Mapped[Rsvp] = mapped_column(enum_column(Rsvp))
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = created_at_column()
