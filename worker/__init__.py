@@ -21,6 +21,17 @@ JOB_MONITORING_INTERVAL = 10
 MAINTENANCE_INTERVAL = 60
 
 
+class ServiceWorker(Worker):
+    """RQ's worker, remembering whether a signal asked it to stop."""
+
+    stop_signalled = False
+
+    def request_stop(self, signum: int, frame: Any) -> None:
+        """Record the request, then let RQ finish the current job and stop."""
+        self.stop_signalled = True
+        super().request_stop(signum, frame)
+
+
 def dispose_engines_after_fork(app: Flask) -> None:
     """Drop inherited pooled connections in RQ's forked work horses.
 
@@ -35,11 +46,11 @@ def dispose_engines_after_fork(app: Flask) -> None:
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
 
 
-def build_worker(app: Flask, connection: redis.Redis) -> Worker:
+def build_worker(app: Flask, connection: redis.Redis) -> ServiceWorker:
     """Return an RQ worker on the configured queues, named after this host and pid."""
     settings = app.config["SETTINGS"]
     queues = [Queue(name, connection=connection) for name in settings.queues]
-    return Worker(
+    return ServiceWorker(
         queues,
         connection=connection,
         name=f"{socket.gethostname()}.{os.getpid()}",
@@ -67,7 +78,7 @@ def run(burst: bool = False, **work_options: Any) -> int:
     log.info("worker %s listening on %s", worker.name, ", ".join(settings.queues))
     with app.app_context():
         worker.work(burst=burst, with_scheduler=True, **work_options)
-    if burst or worker._stop_requested:
+    if burst or worker.stop_signalled:
         return 0
     log.error("worker %s stopped without a stop request; exiting 1 to be restarted", worker.name)
     return 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import redis
 from rq import Worker
+from rq.worker import BaseWorker
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,7 +28,7 @@ def check_database() -> Check:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         db.session.rollback()
-        return Check(False, type(error.orig or error).__name__)
+        return Check(False, type(getattr(error, "orig", None) or error).__name__)
     return Check(True, "ok")
 
 
@@ -40,7 +41,7 @@ def check_redis() -> Check:
     return Check(True, "ok")
 
 
-def live_workers(connection: redis.Redis, max_silence: float) -> list[Worker]:
+def live_workers(connection: redis.Redis, max_silence: float) -> list[BaseWorker]:
     """Return the RQ workers whose last heartbeat is at most `max_silence` seconds old."""
     now = datetime.now(UTC)
     alive = []

@@ -25,7 +25,7 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None]
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Whether the user may sign in."""
         return self.active
 

@@ -1,0 +1,188 @@
+"""WhatsApp's part: each accepted message's status callbacks, and guests' replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from app.emulator.config import EmulatorConfig, strip_channel
+from app.emulator.replies import GuestReply, reply_params
+from app.emulator.store import API_VERSION, STATUS_RANK, MessageStore, StoredMessage
+from app.emulator.validation import matches_prefix
+from app.emulator.webhooks import WebhookResult, WebhookSender
+
+log = logging.getLogger(__name__)
+
+NOT_ON_WHATSAPP = (63024, "Invalid message recipient")
+REPLY_CHOICES = ("yes", "no", "maybe")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One status change of a message, after `delay` seconds."""
+
+    delay: float
+    status: str
+
+
+class NoInboundUrl(ValueError):
+    """A reply was asked for but no inbound webhook URL is configured."""
+
+
+class Dispatcher:
+    """Run each accepted message's delivery lifecycle and post guests' replies."""
+
+    def __init__(
+        self,
+        config: Callable[[], EmulatorConfig],
+        store: MessageStore,
+        sender: WebhookSender,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.sender = sender
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.rng = random.Random()
+        self.reseed(config().seed)
+
+    def reseed(self, seed: int | None) -> None:
+        """Restart the random stream of delays, shuffles and duplicates."""
+        self.rng = random.Random(None if seed is None else f"callbacks-{seed}")
+
+    def schedule(self, message: StoredMessage) -> None:
+        """Start the delivery lifecycle of a newly accepted message."""
+        steps = self.plan(message, self.config())
+        self.spawn(self.run_lifecycle(message, steps))
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run `coroutine` as a tracked task, so that reset and shutdown can cancel it."""
+        task = asyncio.create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def cancel_all(self) -> None:
+        """Cancel every pending lifecycle and wait for them to stop."""
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def plan(self, message: StoredMessage, config: EmulatorConfig) -> list[Step]:
+        """Return the status changes of a message: delays, order and duplicates drawn now."""
+        if matches_prefix(strip_channel(message.to), config.not_on_whatsapp):
+            statuses = ["failed"]
+        else:
+            statuses = list(config.callback_statuses)
+        if config.callback_shuffle:
+            self.rng.shuffle(statuses)
+        sequence: list[str] = []
+        for status in statuses:
+            sequence.append(status)
+            if self.rng.random() < config.callback_duplicate_rate:
+                sequence.append(status)
+        low, high = config.callback_delay
+        return [Step(self.rng.uniform(low, high), status) for status in sequence]
+
+    async def run_lifecycle(self, message: StoredMessage, steps: list[Step]) -> None:
+        """Apply each step to the stored message and post its status callback."""
+        for step in steps:
+            await asyncio.sleep(step.delay)
+            config = self.config()
+            if step.status == "failed":
+                message.fail(*NOT_ON_WHATSAPP)
+            message.advance(step.status, config.sender)
+            callback_url = message.params.get("StatusCallback")
+            if callback_url:
+                await self.post_status(callback_url, message, step.status, config)
+        await self.auto_reply(message)
+
+    async def post_status(
+        self, url: str, message: StoredMessage, status: str, config: EmulatorConfig
+    ) -> None:
+        """Post one status callback; count it, never raise for the receiver's failures."""
+        params = status_params(message, status, config)
+        result = await self.sender.post(
+            url,
+            params,
+            auth_token=config.auth_token,
+            retries=config.callback_retries,
+            timeout=config.callback_timeout,
+        )
+        stats = self.store.stats
+        stats.callbacks["retried"] += result.attempts - 1
+        stats.callbacks["sent" if result.ok else "failed"] += 1
+        if not result.ok:
+            log.warning("status callback %s %s failed: %s", message.sid, status, result.error)
+
+    async def auto_reply(self, message: StoredMessage) -> None:
+        """In auto-reply mode, have the guest tap a button once the message is delivered."""
+        config = self.config()
+        delivered = STATUS_RANK.get(message.status, 0) >= STATUS_RANK["delivered"]
+        if config.auto_reply == "off" or not config.inbound_url or not delivered:
+            return
+        if message.error_code is not None:
+            return
+        button = config.auto_reply
+        if button == "random":
+            button = self.rng.choice(REPLY_CHOICES)
+        low, high = config.auto_reply_delay
+        await asyncio.sleep(self.rng.uniform(low, high))
+        reply = GuestReply(guest=message.to, button=button, original_sid=message.sid)
+        await self.send_reply(reply, retries=config.callback_retries)
+
+    async def send_reply(
+        self, reply: GuestReply, url: str | None = None, retries: int = 0
+    ) -> tuple[dict[str, str], WebhookResult]:
+        """Post a guest's reply to the inbound webhook; return the form and the answer."""
+        config = self.config()
+        target = url or config.inbound_url
+        if not target:
+            raise NoInboundUrl("no inbound webhook URL: start with --inbound-url or pass 'url'")
+        original = self.find_original(reply)
+        params = reply_params(reply, original, config)
+        result = await self.sender.post(
+            target,
+            params,
+            auth_token=config.auth_token,
+            retries=retries,
+            timeout=config.callback_timeout,
+        )
+        self.store.stats.replies["sent" if result.ok else "failed"] += 1
+        log.info("reply from %s to %s: %s", reply.guest, target, result.status or result.error)
+        return params, result
+
+    def find_original(self, reply: GuestReply) -> StoredMessage | None:
+        """Return the message a reply answers: the one named, else the guest's latest."""
+        if reply.original_sid:
+            return self.store.get(reply.original_sid)
+        return self.store.latest_to(reply.guest)
+
+
+def status_params(message: StoredMessage, status: str, config: EmulatorConfig) -> dict[str, str]:
+    """Return the form of a status callback, as Twilio sends it for WhatsApp."""
+    params = {
+        "MessageSid": message.sid,
+        "SmsSid": message.sid,
+        "AccountSid": message.account_sid,
+        "From": message.from_ or config.sender,
+        "To": message.to,
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "ApiVersion": API_VERSION,
+    }
+    if message.messaging_service_sid:
+        params["MessagingServiceSid"] = message.messaging_service_sid
+    if message.to.startswith("whatsapp:"):
+        params["ChannelPrefix"] = "whatsapp"
+        params["ChannelInstallSid"] = config.channel_install_sid
+        params["ChannelToAddress"] = strip_channel(message.to)
+    if status == "read":
+        params["EventType"] = "READ"
+    if status in ("failed", "undelivered"):
+        params["ErrorCode"] = str(message.error_code or "")
+        params["ChannelStatusMessage"] = message.error_message or ""
+    return params

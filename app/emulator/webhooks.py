@@ -1,0 +1,109 @@
+"""Signed outgoing webhooks (status callbacks, guest replies) over one shared session."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import aiohttp
+from twilio.request_validator import RequestValidator
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "TwilioProxy/1.1"
+RETRY_BACKOFF_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    """What the receiving server answered, or why it could not be reached."""
+
+    status: int | None
+    body: str
+    attempts: int
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Return whether the receiver answered 2xx."""
+        return self.status is not None and 200 <= self.status < 300
+
+
+def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """Return the `X-Twilio-Signature` Twilio would send for this URL and form."""
+    signature: str = RequestValidator(auth_token).compute_signature(url, params)
+    return signature
+
+
+class WebhookSender:
+    """POST signed forms with bounded concurrency, a timeout and a few retries."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.semaphore = asyncio.Semaphore(concurrency)
+        self.session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Open the shared client session (needs the running loop)."""
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+        self.session = aiohttp.ClientSession(connector=connector)
+
+    async def close(self) -> None:
+        """Close the shared client session."""
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+    async def post(
+        self,
+        url: str,
+        params: Mapping[str, str],
+        *,
+        auth_token: str,
+        retries: int,
+        timeout: float,
+    ) -> WebhookResult:
+        """POST `params` to `url`, signed; retry network errors and 5xx `retries` times."""
+        target = url.split("#", 1)[0]  # Twilio keeps fragment overrides to itself
+        headers = {
+            "X-Twilio-Signature": sign(auth_token, target, params),
+            "User-Agent": USER_AGENT,
+            "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
+        }
+        result = WebhookResult(None, "", 0, "not attempted")
+        for attempt in range(1, retries + 2):
+            if attempt > 1:
+                await asyncio.sleep(RETRY_BACKOFF_SECONDS * (attempt - 1))
+            result = await self._attempt(target, params, headers, timeout, attempt)
+            if result.status is not None and result.status < 500:
+                break
+            log.warning("webhook %s attempt %d failed: %s", target, attempt, result.error)
+        return result
+
+    async def _attempt(
+        self,
+        url: str,
+        params: Mapping[str, str],
+        headers: Mapping[str, str],
+        timeout: float,
+        attempt: int,
+    ) -> WebhookResult:
+        """Make one POST; turn network errors and timeouts into a result."""
+        if self.session is None:
+            raise RuntimeError("WebhookSender.start() was not called")
+        async with self.semaphore:
+            try:
+                async with self.session.post(
+                    url,
+                    data=dict(params),
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    allow_redirects=False,
+                ) as response:
+                    body = await response.text(errors="replace")
+                    error = None if response.status < 500 else f"HTTP {response.status}"
+                    return WebhookResult(response.status, body, attempt, error)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                return WebhookResult(None, "", attempt, f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,108 @@
+"""gunicorn settings for the web process: gevent workers, each overridable from the environment.
+
+Run as `gunicorn -c gunicorn.conf.py "app:create_app()"`. gunicorn itself already reads
+`PORT` (through `bind` below) and `WEB_CONCURRENCY`; every other knob is `GUNICORN_*`.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer setting, failing loudly on a malformed value."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# Listen on every interface on the platform's port (Render, Railway and Heroku set PORT).
+bind = f"0.0.0.0:{_env_int('PORT', 8000)}"
+
+# gevent: each worker process runs many greenlets, so a request waiting on the database or
+# Redis does not hold up the others. The web never calls Twilio inside a request.
+worker_class = "gevent"
+
+# Worker processes: about one per core; gevent provides the concurrency inside each.
+workers = _env_int("WEB_CONCURRENCY", 2)
+
+# Upper bound on greenlets (simultaneous requests) per worker; the database pool, not this,
+# limits how many of them touch PostgreSQL at once (see DB_POOL_SIZE).
+worker_connections = _env_int("GUNICORN_WORKER_CONNECTIONS", 1000)
+
+# Under gevent this fires only when the event loop is blocked for this long (the heartbeat is
+# a greenlet): it catches a worker stuck in C code, not slow requests.
+timeout = _env_int("GUNICORN_TIMEOUT", 120)
+
+# On SIGTERM, let in-flight requests finish for this long; below Render's 30 s kill window.
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 25)
+
+# Keep idle client connections (the platform's proxy) open this many seconds between requests.
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+
+# Recycle a worker after this many requests, with jitter so workers do not restart together.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 50)
+
+# Never load the app in the master: it would import ssl, SQLAlchemy and redis before the
+# gevent worker monkey-patches them, and share pooled connections across fork.
+preload_app = False
+
+# The heartbeat file lives in memory; on a disk or overlay filesystem its writes can block.
+SHM = "/dev/shm"  # noqa: S108 - gunicorn's documented heartbeat location
+if os.path.isdir(SHM):
+    worker_tmp_dir = SHM
+
+# Access log to stdout, with the request time in microseconds (%(D)s); errors to stderr.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+
+# Trust X-Forwarded-* only as configured; the app applies ProxyFix with TRUSTED_PROXIES.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# gunicorn 27 opens one control socket per machine by default; several servers on one host
+# (tests, benchmarks) would fight over it.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+
+# Prometheus counters from every worker are aggregated through files in this directory.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-")
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Start from empty metric files, as prometheus-client's multi-process mode requires."""
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def when_ready(server):  # type: ignore[no-untyped-def]
+    """Create or update the dashboard user from ADMIN_EMAIL / ADMIN_PASSWORD, out of process."""
+    if os.environ.get("ADMIN_EMAIL") and os.environ.get("ADMIN_PASSWORD"):
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "create-admin"],
+            check=False,
+            timeout=60,
+        )
+        if result.returncode:
+            server.log.error("create-admin failed with status %s", result.returncode)
+
+
+def post_fork(server, worker):  # type: ignore[no-untyped-def]
+    """Make psycopg2 cooperative in this gevent worker (never in the RQ worker)."""
+    from psycogreen.gevent import patch_psycopg
+
+    patch_psycopg()
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """Drop a dead worker's live gauges from the aggregated metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

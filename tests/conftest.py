@@ -1,0 +1,87 @@
+"""Fixtures: real PostgreSQL and Redis, an app per test, and clean state between tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from tests.support.services import ServiceUrls, provide_services
+
+# Twilio's client reads these and would rewrite the API host.
+for _name in ("TWILIO_EDGE", "TWILIO_REGION"):
+    os.environ.pop(_name, None)
+
+API_TOKEN = "test-api-token"
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceUrls]:
+    """PostgreSQL (a scratch database) and Redis for the whole run."""
+    with provide_services(Path(tmp_path_factory.mktemp("services"))) as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def test_env(services: ServiceUrls) -> dict[str, str]:
+    """The environment every test app and test process starts from."""
+    return {
+        "APP_ENV": "test",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": services.database_url,
+        "REDIS_URL": services.redis_url,
+        "API_TOKEN": API_TOKEN,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(test_env: dict[str, str]) -> dict[str, str]:
+    """Apply the migrations once to the scratch database."""
+    app = create_app(test_env)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return test_env
+
+
+@pytest.fixture
+def app(migrated: dict[str, str]) -> Iterator[Flask]:
+    """An app on the migrated database; every table and Redis are emptied afterwards."""
+    app = create_app(migrated)
+    app.config["TESTING"] = True
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield app
+    with app.app_context():
+        db.session.remove()
+        reset_state(app)
+        db.engine.dispose()
+
+
+def reset_state(app: Flask) -> None:
+    """Truncate every table but Alembic's and flush the test Redis database."""
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    redis.Redis.from_url(app.config["SETTINGS"].redis_url).flushdb()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A runner for the app's CLI commands."""
+    return app.test_cli_runner()
