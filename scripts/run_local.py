@@ -1,0 +1,142 @@
+"""Run the whole service locally: embedded PostgreSQL and Redis where none is configured,
+migrations, a dashboard user, the Twilio emulator, gunicorn and the worker.
+
+Started by `scripts/run-local.sh`; stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.devstack import (
+    REPO_ROOT,
+    ManagedProcess,
+    python_command,
+    run_release,
+    wait_for_http,
+    web_command,
+    worker_command,
+)
+from app.embedded import EmbeddedServices, free_port, start_postgres, start_redis
+
+STATE_DIR = REPO_ROOT / ".local"
+
+
+def remembered_secret(name: str, length: int = 24) -> str:
+    """A random secret kept in .local/ so that it survives restarts."""
+    path = STATE_DIR / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(length))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def service_env(embedded: EmbeddedServices) -> dict[str, str]:
+    """The environment of every process, with embedded services where none is configured."""
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        print("starting embedded PostgreSQL in .local/postgres ...", flush=True)
+        env["DATABASE_URL"] = start_postgres(embedded, STATE_DIR / "postgres")
+    if not env.get("REDIS_URL"):
+        env["REDIS_URL"] = start_redis(embedded, STATE_DIR / "redis")
+        print(f"started embedded Redis at {env['REDIS_URL']}", flush=True)
+    port = env.setdefault("PORT", "8000")
+    emulator_port = env.setdefault("EMULATOR_PORT", str(free_port()))
+    env.setdefault("APP_ENV", "development")
+    env.setdefault("SECRET_KEY", remembered_secret("secret_key", 32))
+    env.setdefault("API_TOKEN", remembered_secret("api_token"))
+    env.setdefault("ADMIN_EMAIL", "admin@example.com")
+    env.setdefault("ADMIN_PASSWORD", remembered_secret("admin_password", 12))
+    env.setdefault("TWILIO_API_BASE_URL", f"http://127.0.0.1:{emulator_port}")
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    env.setdefault("WEB_CONCURRENCY", "2")
+    env.setdefault("EMULATOR_INBOUND_URL", f"{env['PUBLIC_BASE_URL']}/webhooks/twilio/inbound")
+    env.setdefault("EMULATOR_LATENCY", "0.3-1.5")
+    env.setdefault("EMULATOR_AUTO_REPLY", "random")
+    env.setdefault("EMULATOR_HOST", "127.0.0.1")
+    return env
+
+
+def start_processes(env: dict[str, str]) -> list[ManagedProcess]:
+    """Start the emulator, the worker and the web server; wait until web answers."""
+    logs = STATE_DIR / "logs"
+    processes = [
+        ManagedProcess(
+            "emulator", python_command("-m", "app.emulator"), env, logs / "emulator.log"
+        ),
+        ManagedProcess("worker", worker_command(), env, logs / "worker.log"),
+        ManagedProcess("web", web_command(), env, logs / "web.log"),
+    ]
+    for process in processes:
+        process.start()
+    wait_for_http(f"http://127.0.0.1:{env['PORT']}/health", timeout=60, process=processes[-1])
+    return processes
+
+
+def banner(env: dict[str, str]) -> str:
+    """What a person needs to start using the local service."""
+    return "\n".join(
+        [
+            "",
+            f"  Dashboard        {env['PUBLIC_BASE_URL']}/",
+            f"  Sign in as       {env['ADMIN_EMAIL']} / {env['ADMIN_PASSWORD']}",
+            f"  API token        {env['API_TOKEN']}  (Authorization: Bearer ...)",
+            f"  Twilio emulator  {env['TWILIO_API_BASE_URL']}  (guests reply automatically)",
+            f"  Health           {env['PUBLIC_BASE_URL']}/ready",
+            f"  Logs             {STATE_DIR / 'logs'}/",
+            "",
+            "  Press Ctrl-C to stop.",
+            "",
+        ]
+    )
+
+
+def supervise(processes: list[ManagedProcess]) -> int:
+    """Wait for Ctrl-C or SIGTERM, or for a process to die; return the exit status."""
+    stop = False
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stop:
+        for process in processes:
+            if not process.running():
+                print(f"\n{process.name} exited; its log ends with:\n{process.tail()}")
+                return 1
+        time.sleep(0.5)
+    return 0
+
+
+def main() -> int:
+    """Set everything up, run until interrupted, and stop everything cleanly."""
+    STATE_DIR.mkdir(exist_ok=True)
+    embedded = EmbeddedServices()
+    processes: list[ManagedProcess] = []
+    try:
+        env = service_env(embedded)
+        print("applying migrations ...", flush=True)
+        run_release(env)
+        processes = start_processes(env)
+        print(banner(env), flush=True)
+        return supervise(processes)
+    finally:
+        print("stopping ...", flush=True)
+        for process in reversed(processes):
+            process.stop()
+        embedded.stop()
+        print("stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
