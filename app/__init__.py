@@ -76,10 +76,18 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount each concern's routes."""
+    from app.api import bp as api_bp
+    from app.extensions import csrf
     from app.health import bp as health_bp
     from app.health.metrics import instrument
+    from app.webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(webhooks_bp)
+    # Bearer tokens and Twilio signatures authenticate these; CSRF is for the dashboard's forms.
+    csrf.exempt(api_bp)
+    csrf.exempt(webhooks_bp)
     instrument(app)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import logging
 
-import aiohttp
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
@@ -61,13 +61,25 @@ async def twilio_api_middleware(request: web.Request, handler: Handler) -> web.S
 
 def is_authorized(header: str, config: EmulatorConfig) -> bool:
     """Return whether a Basic Authorization header carries the account SID and token."""
-    try:
-        auth = aiohttp.BasicAuth.decode(header)
-    except ValueError:
+    credentials = parse_basic_auth(header)
+    if credentials is None:
         return False
-    return hmac.compare_digest(
-        auth.login.encode(), config.account_sid.encode()
-    ) & hmac.compare_digest(auth.password.encode(), config.auth_token.encode())
+    login, password = credentials
+    login_ok = hmac.compare_digest(login.encode(), config.account_sid.encode())
+    return hmac.compare_digest(password.encode(), config.auth_token.encode()) and login_ok
+
+
+def parse_basic_auth(header: str) -> tuple[str, str] | None:
+    """Return (login, password) from a Basic Authorization header, or None."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    login, separator, password = decoded.partition(":")
+    return (login, password) if separator else None
 
 
 def ensure_account(request: web.Request, config: EmulatorConfig) -> None:

@@ -11,7 +11,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from tests.emulator.conftest import SENDER, TEMPLATE_SID, Emulator
+from tests.emulator.support import SENDER, TEMPLATE_SID, Emulator
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,10 @@ def test_create_with_template_keeps_the_request_params(
         ({"To": GUEST, "From": SENDER, "Body": "x" * 1601}, 21617),
         ({"To": GUEST, "From": SENDER, "ContentSid": "HX123"}, 21655),
         ({"To": GUEST, "From": SENDER, "ContentSid": TEMPLATE_SID, "ContentVariables": "{"}, 21656),
-        ({"To": GUEST, "From": SENDER, "ContentSid": TEMPLATE_SID, "ContentVariables": "[]"}, 21656),
+        (
+            {"To": GUEST, "From": SENDER, "ContentSid": TEMPLATE_SID, "ContentVariables": "[]"},
+            21656,
+        ),
         ({"To": GUEST, "From": SENDER, "Body": "x", "ValidityPeriod": "0"}, 90007),
         ({"To": GUEST, "From": SENDER, "Body": "x", "ValidityPeriod": "36001"}, 90007),
         ({"To": GUEST, "From": SENDER, "Body": "x", "ValidityPeriod": "soon"}, 90014),
@@ -125,9 +128,7 @@ def test_invalid_number_raises_21211(twilio_client: Client) -> None:
     assert raised.value.code == 21211
 
 
-def test_configured_invalid_prefix_raises_21211(
-    twilio_client: Client, emulator: Emulator
-) -> None:
+def test_configured_invalid_prefix_raises_21211(twilio_client: Client, emulator: Emulator) -> None:
     emulator.configure(invalid_numbers=["+1202555"])
 
     with pytest.raises(TwilioRestException) as raised:
@@ -178,9 +179,8 @@ def test_missing_credentials_get_401_json(emulator: Emulator) -> None:
 
 def test_another_account_in_the_path_gets_20404(emulator: Emulator) -> None:
     url = emulator.messages_url.replace(emulator.account_sid, "AC" + "b" * 32)
-    response = emulator.session.post(
-        url, data={"To": GUEST, "From": SENDER, "Body": "x"}, auth=(emulator.account_sid, emulator.auth_token), timeout=10
-    )  # fmt: skip
+    form = {"To": GUEST, "From": SENDER, "Body": "x"}
+    response = emulator.session.post(url, data=form, auth=emulator.auth, timeout=10)
 
     assert response.status_code == 404
     assert response.json()["code"] == 20404
@@ -237,7 +237,7 @@ def test_list_envelope_has_twilios_paging_keys(emulator: Emulator) -> None:
     response = emulator.session.get(
         emulator.messages_url,
         params={"To": GUEST, "PageSize": "2"},
-        auth=(emulator.account_sid, emulator.auth_token),
+        auth=emulator.auth,
         timeout=10,
     )
     page = response.json()

@@ -1,0 +1,30 @@
+"""The JSON API under `/api/v1`, authenticated with `Authorization: Bearer $API_TOKEN`."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, Unauthorized
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def require_token() -> None:
+    """Reject requests without the configured bearer token (fails closed when none is set)."""
+    expected = current_app.config["SETTINGS"].api_token
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token, expected):
+        raise Unauthorized("a valid 'Authorization: Bearer <API_TOKEN>' header is required")
+
+
+@bp.errorhandler(HTTPException)
+def json_error(error: HTTPException) -> Any:
+    """Answer every API error as JSON."""
+    return jsonify(error=error.name, message=error.description), error.code
+
+
+# Each concern's routes register themselves on `bp`.
+from app.api import campaigns, events, messages  # noqa: E402, F401

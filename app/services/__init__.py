@@ -1,0 +1,1 @@
+"""Domain services: what the views and jobs call to change state."""

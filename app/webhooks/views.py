@@ -1,0 +1,3 @@
+"""`POST /webhooks/twilio/inbound` and `POST /webhooks/twilio/status`."""
+
+from app.webhooks import bp  # noqa: F401
