@@ -76,7 +76,12 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
-    """Start from empty metric files, as prometheus-client's multi-process mode requires."""
+    """Treat SIGINT like SIGTERM, and start from empty metric files.
+
+    PM2 stops processes with SIGINT, which gunicorn takes as "stop now"; a graceful stop lets
+    in-flight webhooks finish. prometheus-client's multi-process mode needs an empty directory.
+    """
+    server.handle_int = server.handle_term
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)
