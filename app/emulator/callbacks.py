@@ -62,7 +62,13 @@ class Dispatcher:
         """Run `coroutine` as a tracked task, so that reset and shutdown can cancel it."""
         task = asyncio.create_task(coroutine)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self.finished)
+
+    def finished(self, task: asyncio.Task[None]) -> None:
+        """Forget a finished task; log it if it died of a bug rather than a cancel."""
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("lifecycle task failed", exc_info=task.exception())
 
     async def cancel_all(self) -> None:
         """Cancel every pending lifecycle and wait for them to stop."""

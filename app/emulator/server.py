@@ -16,7 +16,7 @@ from app.emulator.state import EMULATOR, Emulator
 log = logging.getLogger(__name__)
 
 LISTEN_BACKLOG = 4096
-SHUTDOWN_TIMEOUT = 2.0
+SHUTDOWN_TIMEOUT = 0.5  # in-flight requests are simulated: do not hold a stop for them
 
 
 def create_emulator_app(config: EmulatorConfig | None = None) -> web.Application:

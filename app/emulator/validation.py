@@ -94,7 +94,7 @@ def check_validity_period(value: str | None) -> None:
 
 def check_status_callback(url: str | None) -> None:
     """Require StatusCallback, when given, to be an absolute http(s) URL."""
-    if url is not None and not url.startswith(("http://", "https://")):
+    if url and not url.startswith(("http://", "https://")):
         raise bad_request(21609, f"The StatusCallback URL {url} is not a valid URL.")
 
 

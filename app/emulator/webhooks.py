@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import aiohttp
 from twilio.request_validator import RequestValidator
@@ -14,6 +15,7 @@ from twilio.request_validator import RequestValidator
 log = logging.getLogger(__name__)
 
 USER_AGENT = "TwilioProxy/1.1"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 RETRY_BACKOFF_SECONDS = 0.5
 
 
@@ -48,7 +50,9 @@ class WebhookSender:
     async def start(self) -> None:
         """Open the shared client session (needs the running loop)."""
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
-        self.session = aiohttp.ClientSession(connector=connector)
+        self.session = aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+        )
 
     async def close(self) -> None:
         """Close the shared client session."""
@@ -68,15 +72,17 @@ class WebhookSender:
         """POST `params` to `url`, signed; retry network errors and 5xx `retries` times."""
         target = url.split("#", 1)[0]  # Twilio keeps fragment overrides to itself
         headers = {
+            "Content-Type": FORM_CONTENT_TYPE,
             "X-Twilio-Signature": sign(auth_token, target, params),
             "User-Agent": USER_AGENT,
             "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
         }
+        body = urlencode(params).encode()  # cheaper than letting aiohttp build a FormData
         result = WebhookResult(None, "", 0, "not attempted")
         for attempt in range(1, retries + 2):
             if attempt > 1:
                 await asyncio.sleep(RETRY_BACKOFF_SECONDS * (attempt - 1))
-            result = await self._attempt(target, params, headers, timeout, attempt)
+            result = await self._attempt(target, body, headers, timeout, attempt)
             if result.status is not None and result.status < 500:
                 break
             log.warning("webhook %s attempt %d failed: %s", target, attempt, result.error)
@@ -85,7 +91,7 @@ class WebhookSender:
     async def _attempt(
         self,
         url: str,
-        params: Mapping[str, str],
+        body: bytes,
         headers: Mapping[str, str],
         timeout: float,
         attempt: int,
@@ -97,13 +103,13 @@ class WebhookSender:
             try:
                 async with self.session.post(
                     url,
-                    data=dict(params),
+                    data=body,
                     headers=headers,
                     timeout=aiohttp.ClientTimeout(total=timeout),
                     allow_redirects=False,
                 ) as response:
-                    body = await response.text(errors="replace")
+                    text = await response.text(errors="replace")
                     error = None if response.status < 500 else f"HTTP {response.status}"
-                    return WebhookResult(response.status, body, attempt, error)
+                    return WebhookResult(response.status, text, attempt, error)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 return WebhookResult(None, "", attempt, f"{type(exc).__name__}: {exc}")

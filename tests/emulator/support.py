@@ -36,9 +36,12 @@ def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
     return True
 
 
-def start_emulator(log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_emulator(
+    log_path: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start `python -m app.emulator --port 0 ...`; return the process and its URL."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("EMULATOR_")}
+    env.update(extra_env or {})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["PYTHONWARNINGS"] = "error"  # a warning inside the emulator fails the request loudly
     with log_path.open("wb") as log_file:
