@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
+import phonenumbers
+
 from app.database import normalize_database_url
 
 EMULATOR_ACCOUNT_SID = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -90,6 +92,7 @@ class Settings:
     sending_enabled: bool = True
     default_phone_region: str = "US"
     max_content_length: int = 5 * 1024 * 1024
+    guest_import_max_rows: int = 100_000
     log_level: str = "INFO"
     queues: tuple[str, ...] = field(default=("send", "default"))
 
@@ -121,6 +124,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sending_enabled=source.flag("SENDING_ENABLED", True),
         default_phone_region=(source.text("DEFAULT_PHONE_REGION") or "US").upper(),
         max_content_length=source.integer("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, minimum=1024),
+        guest_import_max_rows=source.integer("GUEST_IMPORT_MAX_ROWS", 100_000, minimum=1),
         log_level=(source.text("LOG_LEVEL") or "INFO").upper(),
         queues=tuple(q.strip() for q in (source.text("RQ_QUEUES") or "send,default").split(",")),
     )
@@ -202,6 +206,11 @@ def _check_required(settings: Settings) -> None:
             f"missing required environment variables for {settings.env.value}: "
             + ", ".join(missing)
             + " (set APP_ENV=development for local defaults)"
+        )
+    if settings.default_phone_region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            f"DEFAULT_PHONE_REGION must be an ISO 3166 region code such as US or GB,"
+            f" got {settings.default_phone_region!r}"
         )
     if not settings.database.url.startswith("postgresql"):
         raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://)")

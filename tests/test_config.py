@@ -111,3 +111,9 @@ def test_create_app_refuses_to_start_without_secret_key(monkeypatch: pytest.Monk
     environ = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app(environ)
+
+
+def test_unknown_phone_region_is_refused() -> None:
+    with pytest.raises(ConfigError, match="DEFAULT_PHONE_REGION"):
+        load_settings({**PRODUCTION, "DEFAULT_PHONE_REGION": "XX"})
+    assert load_settings({**PRODUCTION, "DEFAULT_PHONE_REGION": "gb"}).default_phone_region == "GB"

@@ -1,3 +1,202 @@
-"""Events and their guests: create, import, list, stats."""
+"""Events and their guests: create, read, list, import guests, list guests, stats.
 
-from app.api import bp  # noqa: F401 - routes are added by the inbound issue's work
+- `POST /api/v1/events` `{"name", "starts_at"?, "venue"?}` → 201 with the event and a
+  `Location` header. `starts_at` is ISO 8601; a time without an offset is taken as UTC.
+- `GET /api/v1/events?limit=&cursor=` → `{"events": [...], "next_cursor"}`, newest first.
+- `GET /api/v1/events/<id>` → the event with its `stats`.
+- `GET /api/v1/events/<id>/stats` → `{"guests", "rsvp": {...}, "delivery": {...}, ...}`.
+- `POST /api/v1/events/<id>/guests` with `application/json` `{"guests": [...]}` or a
+  `text/csv` body → `{"imported", "duplicates", "errors": [{"line", "reason"}], "error_count"}`
+  (rules in `app.services.guests`).
+- `GET /api/v1/events/<id>/guests?limit=&cursor=&rsvp=&delivery_status=` → `{"guests",
+  "next_cursor"}`, by guest id. Filters take comma-separated values: `rsvp` one of
+  confirmed, declined, maybe, no_answer; `delivery_status` one of the `/stats` delivery
+  buckets. `limit` is 1-500 (default 50); `cursor` is the previous page's `next_cursor`,
+  null on the last page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, UnsupportedMediaType
+
+from app.api import bp
+from app.api.validation import (
+    JSON,
+    decode_cursor,
+    encode_cursor,
+    isoformat,
+    json_body,
+    json_object,
+    name_field,
+    optional_datetime,
+    optional_text,
+    query_choices,
+    query_int,
+)
+from app.models import Event, Invitation
+from app.services import events, guest_upload, guests
+
+CSV = "text/csv"
+DEFAULT_PAGE, MAX_PAGE = 50, 500
+UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii")
+INVITATION_FIELDS = (
+    "rsvp",
+    "delivery_status",
+    "send_state",
+    "invited_at",
+    "accepted_at",
+    "rsvp_at",
+    "error_code",
+    "error_reason",
+)
+
+
+@bp.post("/events")
+def create_event() -> tuple[Response, int, dict[str, str]]:
+    """Create an event."""
+    body = json_object(("name", "starts_at", "venue"))
+    event = events.create_event(
+        name=name_field(body, "name"),
+        starts_at=optional_datetime(body, "starts_at"),
+        venue=optional_text(body, "venue", max_length=300),
+    )
+    location = url_for("api.get_event", event_id=event.id)
+    return jsonify(event_json(event)), 201, {"Location": location}
+
+
+@bp.get("/events")
+def list_events() -> Response:
+    """List events, newest first, a page at a time."""
+    limit = query_int("limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    cursor = decode_cursor("cursor", int)
+    # One row more than the page tells whether there is a next page.
+    rows = events.list_events(limit + 1, before_id=cursor[0] if cursor else None)
+    page = rows[:limit]
+    items = [{**event_json(event), "guests": count} for event, count in page]
+    more = len(rows) > limit
+    return jsonify(events=items, next_cursor=encode_cursor(page[-1][0].id) if more else None)
+
+
+@bp.get("/events/<int:event_id>")
+def get_event(event_id: int) -> Response:
+    """One event, with its guest, RSVP and delivery counts."""
+    event = require_event(event_id)
+    return jsonify({**event_json(event), "stats": events.event_stats(event.id)})
+
+
+@bp.get("/events/<int:event_id>/stats")
+def event_stats(event_id: int) -> Response:
+    """RSVP and delivery counts of an event's guests."""
+    event = require_event(event_id)
+    return jsonify({"event_id": event.id, **events.event_stats(event.id)})
+
+
+@bp.get("/events/<int:event_id>/guests")
+def list_guests(event_id: int) -> Response:
+    """An event's guests with RSVP and delivery status, filtered, a page at a time."""
+    limit = query_int("limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    cursor = decode_cursor("cursor", int)
+    rsvp = query_choices("rsvp", events.RSVP_BUCKETS)
+    delivery = query_choices("delivery_status", events.DELIVERY_BUCKETS)
+    event = require_event(event_id)
+    rows = events.list_guests(
+        event.id, limit + 1, after_id=cursor[0] if cursor else None, rsvp=rsvp, delivery=delivery
+    )
+    page = rows[:limit]
+    more = len(rows) > limit
+    return jsonify(
+        guests=[guest_json(row) for row in page],
+        next_cursor=encode_cursor(page[-1].Guest.id) if more else None,
+    )
+
+
+@bp.post("/events/<int:event_id>/guests")
+def import_guests(event_id: int) -> Response:
+    """Import guests from a JSON list or a CSV file; bad rows are reported, not fatal."""
+    event = require_event(event_id)
+    config = current_app.config
+    try:
+        report = guests.import_guests(
+            event.id,
+            uploaded_rows(),
+            region=config["SETTINGS"].default_phone_region,
+            max_rows=config.get("GUEST_IMPORT_MAX_ROWS", guests.DEFAULT_MAX_ROWS),
+        )
+    except guest_upload.MalformedUpload as error:
+        raise BadRequest(str(error)) from None
+    except guest_upload.TooManyRows as error:
+        raise RequestEntityTooLarge(str(error)) from None
+    except LookupError:
+        raise NotFound(f"event {event_id} does not exist") from None
+    return jsonify(report.as_json())
+
+
+def uploaded_rows() -> Iterable[guest_upload.RawRow | guest_upload.RowError]:
+    """Read the request body as guest rows, by its content type."""
+    if request.mimetype == JSON:
+        return guest_upload.json_rows(json_body())
+    if request.mimetype == CSV:
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in UTF8_CHARSETS:
+            raise UnsupportedMediaType(f"CSV must be UTF-8, not {charset[:40]!r}")
+        data = request.get_data(cache=False)
+        if not data.strip():
+            raise BadRequest("the CSV body is empty: expected a header row with name and phone")
+        return guest_upload.csv_rows(guest_upload.decode_csv(data))
+    raise UnsupportedMediaType(
+        f'send {JSON} ({{"guests": [{{"name", "phone", ...}}]}}) '
+        f"or {CSV} (a header row with name and phone)"
+    )
+
+
+def require_event(event_id: int) -> Event:
+    """Return the event or answer 404."""
+    event = events.find_event(event_id)
+    if event is None:
+        raise NotFound(f"event {event_id} does not exist")
+    return event
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """An event as the API returns it."""
+    return {
+        "id": event.id,
+        "name": event.name,
+        "starts_at": isoformat(event.starts_at),
+        "venue": event.venue,
+        "created_at": isoformat(event.created_at),
+    }
+
+
+def guest_json(row: Any) -> dict[str, Any]:
+    """A guest with its invitation's state (nulls when not invited) as the API returns it."""
+    guest = row.Guest
+    return {
+        "id": guest.id,
+        "name": guest.name,
+        "phone": guest.phone,
+        "variables": guest.variables,
+        **invitation_json(row.Invitation),
+        "bucket": row.bucket,
+        "opted_out": row.opted_out,
+    }
+
+
+def invitation_json(invitation: Invitation | None) -> dict[str, Any]:
+    """The invitation fields of a guest listing; all null for a guest not yet invited."""
+    if invitation is None:
+        return dict.fromkeys(INVITATION_FIELDS)
+    return {
+        "rsvp": invitation.rsvp,
+        "delivery_status": invitation.delivery_status,
+        "send_state": invitation.send_state,
+        "invited_at": isoformat(invitation.created_at),
+        "accepted_at": isoformat(invitation.accepted_at),
+        "rsvp_at": isoformat(invitation.rsvp_at),
+        "error_code": invitation.error_code,
+        "error_reason": invitation.error_reason,
+    }

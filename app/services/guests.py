@@ -1,0 +1,239 @@
+"""Import an event's guests from JSON rows or a CSV file: validate, normalise, dedupe, insert.
+
+Rules, as the API documents them:
+- Each row needs a `name` (trimmed, 1-200 characters, any script kept byte for byte) and a
+  `phone` (normalised to E.164; national numbers read in the default region).
+- Any other field or CSV column becomes a template variable, stored as a string.
+- A phone already seen in the same upload, or already a guest of the event, is a duplicate:
+  the existing guest is kept unchanged and the row is counted in `duplicates`.
+- A bad row is reported with its line (CSV: physical line in the file, header = 1; JSON:
+  1-based index in the list) and the other rows are still imported.
+- The whole upload is one transaction: a malformed file (not UTF-8, broken CSV quoting,
+  too many rows) changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from app.extensions import db
+from app.models import Event, Guest
+from app.services.guest_upload import (
+    VARIABLE_MAX_COUNT,
+    RawRow,
+    RowError,
+    TooManyRows,
+    key_problem,
+    text_problem,
+)
+from app.services.phones import InvalidPhoneNumber, to_e164
+
+log = logging.getLogger(__name__)
+
+NAME_MAX_LENGTH = 200
+VARIABLE_MAX_LENGTH = 1000
+DEFAULT_MAX_ROWS = 100_000
+# Errors listed in a report; `error_count` still counts them all.
+MAX_REPORTED_ERRORS = 1000
+# Rows per INSERT statement.
+CHUNK_SIZE = 1000
+# Rows parsed between two yields to other requests under gevent (about 10 ms of CPU).
+YIELD_EVERY = 200
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class ImportReport:
+    """What an import did: `{"imported", "duplicates", "errors": [{"line", "reason"}]}`."""
+
+    imported: int = 0
+    duplicates: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+
+    def add_error(self, error: RowError) -> None:
+        """Count a bad row, listing it while the list is short enough to return."""
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(error)
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as the API returns it."""
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "errors": [{"line": e.line, "reason": e.reason} for e in self.errors],
+            "error_count": self.error_count,
+        }
+
+
+def clean_name(value: str) -> str:
+    """Return a trimmed display name; raise ValueError saying what is wrong with it."""
+    name = value.strip()
+    if not name:
+        raise ValueError("is empty")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValueError(f"is longer than {NAME_MAX_LENGTH} characters")
+    if text_problem(name) or _CONTROL.search(name):
+        raise ValueError("contains control characters")
+    return name
+
+
+def import_guests(
+    event_id: int,
+    rows: Iterable[RawRow | RowError],
+    region: str,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> ImportReport:
+    """Validate and insert `rows` as guests of the event, in one transaction.
+
+    Raises:
+        LookupError: the event does not exist.
+        MalformedUpload: the CSV stream turned out unreadable part-way; nothing is kept.
+        TooManyRows: more than `max_rows` rows; nothing is kept.
+    """
+    try:
+        report = _import(event_id, rows, region, max_rows)
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    log.info(
+        "imported guests into event %s: %s new, %s duplicates, %s errors",
+        event_id,
+        report.imported,
+        report.duplicates,
+        report.error_count,
+    )
+    return report
+
+
+def _import(
+    event_id: int, rows: Iterable[RawRow | RowError], region: str, max_rows: int
+) -> ImportReport:
+    """Run the import inside the caller's transaction."""
+    # Hold the event for the transaction so it can't be deleted under the inserts.
+    locked = select(Event.id).where(Event.id == event_id).with_for_update(key_share=True)
+    if db.session.execute(locked).scalar() is None:
+        raise LookupError(f"event {event_id} does not exist")
+    report = ImportReport()
+    seen: set[str] = set()
+    chunk: list[dict[str, Any]] = []
+    for count, row in enumerate(rows, start=1):
+        if count > max_rows:
+            raise TooManyRows(f"an import takes at most {max_rows} rows; split the file")
+        checked = row if isinstance(row, RowError) else _check_row(row, region)
+        if isinstance(checked, RowError):
+            report.add_error(checked)
+        elif checked["phone"] in seen:
+            report.duplicates += 1
+        else:
+            seen.add(checked["phone"])
+            chunk.append({"event_id": event_id, **checked})
+        if len(chunk) >= CHUNK_SIZE:
+            _flush(chunk, report)
+        if count % YIELD_EVERY == 0:
+            _yield_to_event_loop()
+    _flush(chunk, report)
+    return report
+
+
+def _check_row(row: RawRow, region: str) -> dict[str, Any] | RowError:
+    """Return the guest's columns, or why the row is rejected."""
+    try:
+        return {
+            "name": _check_name(row.name),
+            "phone": _check_phone(row.phone, region),
+            "variables": _check_variables(row.variables),
+        }
+    except ValueError as error:
+        return RowError(row.line, str(error))
+
+
+def _is_blank(value: Any) -> bool:
+    """Whether a field is absent: null, or only whitespace."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _check_name(raw: Any) -> str:
+    """Return the trimmed name; raise ValueError with the reason."""
+    if _is_blank(raw):
+        raise ValueError("name is missing")
+    if not isinstance(raw, str):
+        raise ValueError("name must be text")
+    try:
+        return clean_name(raw)
+    except ValueError as error:
+        raise ValueError(f"name {error}") from None
+
+
+def _check_phone(raw: Any, region: str) -> str:
+    """Return the E.164 number; raise ValueError with the reason."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)  # JSON exported from spreadsheets writes numbers as numbers
+    if _is_blank(raw):
+        raise ValueError("phone is missing")
+    if not isinstance(raw, str):
+        raise ValueError("phone must be text")
+    try:
+        return to_e164(raw, region)
+    except InvalidPhoneNumber as error:
+        shown = raw.strip() if len(raw.strip()) <= 40 else raw.strip()[:40] + "..."
+        raise ValueError(f"phone {shown!r} is invalid: {error.reason}") from None
+
+
+def _check_variables(values: dict[str, Any]) -> dict[str, str]:
+    """Return the template variables as strings (nulls dropped); raise ValueError if unusable."""
+    if len(values) > VARIABLE_MAX_COUNT:
+        raise ValueError(f"more than {VARIABLE_MAX_COUNT} extra fields")
+    variables = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        if problem := key_problem(key):
+            raise ValueError(f"field name {key[:40]!r} {problem}")
+        if isinstance(value, dict | list):
+            raise ValueError(f"{key[:40]!r} must be text, a number or a boolean")
+        text = value if isinstance(value, str) else json.dumps(value)
+        if len(text) > VARIABLE_MAX_LENGTH:
+            raise ValueError(f"{key[:40]!r} is longer than {VARIABLE_MAX_LENGTH} characters")
+        if problem := text_problem(text):
+            raise ValueError(f"{key[:40]!r} {problem}")
+        variables[key] = text
+    return variables
+
+
+def _flush(chunk: list[dict[str, Any]], report: ImportReport) -> None:
+    """Insert the pending guests; phones already in the event are counted as duplicates."""
+    if chunk:
+        table = cast(Table, Guest.__table__)
+        statement = (
+            pg_insert(table)
+            .on_conflict_do_nothing(index_elements=["event_id", "phone"])
+            .returning(table.c.id)
+        )
+        inserted = len(db.session.execute(statement, chunk).all())
+        report.imported += inserted
+        report.duplicates += len(chunk) - inserted
+        chunk.clear()
+
+
+def _yield_to_event_loop() -> None:
+    """Under gevent (the web worker), let other greenlets run between rows of CPU work."""
+    from gevent import monkey
+
+    if monkey.is_module_patched("socket"):
+        import gevent
+
+        # sleep(0) may resume this greenlet before the loop polls sockets; a positive sleep
+        # waits for the next loop iteration, so requests that arrived meanwhile get served.
+        gevent.sleep(0.001)

@@ -1,0 +1,93 @@
+"""Phone numbers: normalise what people type to E.164; convert to and from WhatsApp addresses."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+
+WHATSAPP_PREFIX = "whatsapp:"
+# Longer input is never a phone number; bounding it keeps the parser's work bounded too.
+MAX_RAW_LENGTH = 64
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+_PARSE_REASONS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "unknown country code (write it as +<country code>)",
+    NumberParseException.NOT_A_NUMBER: "not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the international prefix",
+    NumberParseException.TOO_SHORT_NSN: "too short",
+    NumberParseException.TOO_LONG: "too long",
+}
+_POSSIBLE_REASONS = {
+    ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+    ValidationResult.TOO_SHORT: "too short",
+    ValidationResult.TOO_LONG: "too long",
+    ValidationResult.INVALID_LENGTH: "wrong number of digits for its country",
+}
+
+
+class InvalidPhoneNumber(ValueError):
+    """A phone number that cannot be normalised; `reason` says why, for a person to read."""
+
+    def __init__(self, raw: str, reason: str) -> None:
+        super().__init__(f"invalid phone number {raw!r}: {reason}")
+        self.raw = raw
+        self.reason = reason
+
+
+def to_e164(raw: str, region: str) -> str:
+    """Return `raw` as E.164 (`+14155550100`), reading national numbers as from `region`.
+
+    Accepts what people and spreadsheets write: spaces, dashes, dots, brackets, a leading
+    `00` or other international prefix, and a `whatsapp:` prefix. Rejects numbers that are
+    not valid for their country (by libphonenumber's metadata), since Twilio would refuse
+    them anyway (error 21211).
+
+    Raises:
+        InvalidPhoneNumber: with a human-readable `reason`.
+    """
+    text = raw.strip()
+    if text.lower().startswith(WHATSAPP_PREFIX):
+        text = text[len(WHATSAPP_PREFIX) :].strip()
+    if not text:
+        raise InvalidPhoneNumber(raw, "empty")
+    if len(text) > MAX_RAW_LENGTH:
+        raise InvalidPhoneNumber(raw, "too long")
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException as error:
+        reason = _PARSE_REASONS.get(error.error_type, "not a phone number")
+        raise InvalidPhoneNumber(raw, reason) from None
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible in _POSSIBLE_REASONS:
+        raise InvalidPhoneNumber(raw, _POSSIBLE_REASONS[possible])
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(raw, "not a valid number for its country")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def is_e164(value: str) -> bool:
+    """Whether `value` is written in E.164 form (a `+`, then 7 to 15 digits)."""
+    return bool(_E164.match(value))
+
+
+def whatsapp_address(e164: str) -> str:
+    """Return Twilio's WhatsApp address for an E.164 number: `whatsapp:+14155550100`."""
+    if not is_e164(e164):
+        raise InvalidPhoneNumber(e164, "not in E.164 form")
+    return f"{WHATSAPP_PREFIX}{e164}"
+
+
+def from_whatsapp_address(address: str) -> str:
+    """Return the E.164 number of a Twilio address (`whatsapp:+1415...` or a bare `+1415...`).
+
+    Raises:
+        InvalidPhoneNumber: when what follows the prefix is not an E.164 number.
+    """
+    text = address.strip()
+    if text.lower().startswith(WHATSAPP_PREFIX):
+        text = text[len(WHATSAPP_PREFIX) :]
+    if not is_e164(text):
+        raise InvalidPhoneNumber(address, "not a WhatsApp address with an E.164 number")
+    return text

@@ -1,0 +1,231 @@
+"""`GET /api/v1/events/<id>/guests` and `/stats`: invitation state, filters, pages, counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import DeliveryStatus, Guest, Invitation, OptOut, Rsvp, SendState
+from app.services.events import DELIVERY_BUCKETS
+from tests.api.conftest import AUTH
+
+ACCEPTED_AT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+# phone suffix -> invitation columns (None: not invited)
+STATES: dict[int, dict[str, Any] | None] = {
+    0: None,
+    1: None,
+    2: {"send_state": SendState.PENDING},
+    3: {"send_state": SendState.SENDING},
+    4: {"send_state": SendState.FAILED, "error_code": 21211, "error_reason": "Invalid number"},
+    5: {"send_state": SendState.ACCEPTED, "delivery_status": DeliveryStatus.QUEUED},
+    6: {"send_state": SendState.ACCEPTED, "delivery_status": DeliveryStatus.DELIVERED},
+    7: {
+        "send_state": SendState.ACCEPTED,
+        "delivery_status": DeliveryStatus.READ,
+        "rsvp": Rsvp.CONFIRMED,
+    },
+    8: {
+        "send_state": SendState.ACCEPTED,
+        "delivery_status": DeliveryStatus.READ,
+        "rsvp": Rsvp.DECLINED,
+    },
+    9: {
+        "send_state": SendState.ACCEPTED,
+        "delivery_status": DeliveryStatus.UNDELIVERED,
+        "error_code": 63024,
+        "error_reason": "Not a WhatsApp user",
+    },
+    10: {
+        "send_state": SendState.ACCEPTED,
+        "delivery_status": DeliveryStatus.DELIVERED,
+        "rsvp": Rsvp.MAYBE,
+    },
+    11: {"send_state": SendState.CANCELED},
+    12: {"send_state": SendState.ACCEPTED},
+}
+
+
+def phone(n: int) -> str:
+    return f"+1415555{n:04d}"
+
+
+@pytest.fixture
+def invited(app: Flask, client: FlaskClient, event_id: int) -> int:
+    """An event whose guests are in every RSVP and delivery state; one opted out."""
+    rows = [{"name": f"Guest {n}", "phone": phone(n), "n": n} for n in STATES]
+    response = client.post(f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=AUTH)
+    assert response.get_json()["imported"] == len(STATES)
+    with app.app_context():
+        guests = {g.phone: g for g in db.session.scalars(select(Guest))}
+        for n, columns in STATES.items():
+            if columns is not None:
+                db.session.add(
+                    Invitation(
+                        event_id=event_id,
+                        guest_id=guests[phone(n)].id,
+                        accepted_at=ACCEPTED_AT if "delivery_status" in columns else None,
+                        **columns,
+                    )
+                )
+        db.session.add(OptOut(phone=phone(8), source="keyword", keyword="STOP"))
+        db.session.commit()
+    return event_id
+
+
+def list_guests(client: FlaskClient, event_id: int, **query: Any) -> Any:
+    return client.get(f"/api/v1/events/{event_id}/guests", query_string=query, headers=AUTH)
+
+
+def numbers(body: dict[str, Any]) -> list[int]:
+    return [int(guest["phone"][-4:]) for guest in body["guests"]]
+
+
+def test_stats_count_every_state_in_one_breakdown(client: FlaskClient, invited: int) -> None:
+    body = client.get(f"/api/v1/events/{invited}/stats", headers=AUTH).get_json()
+    assert body["event_id"] == invited
+    assert body["guests"] == 13
+    assert body["rsvp"] == {"confirmed": 1, "declined": 1, "maybe": 1, "no_answer": 10}
+    expected = dict.fromkeys(DELIVERY_BUCKETS, 0)
+    expected.update(
+        not_sent=2,
+        pending=1,
+        sending=1,
+        failed=1,
+        canceled=1,
+        accepted=1,
+        queued=1,
+        delivered=2,
+        read=2,
+        undelivered=1,
+    )
+    assert body["delivery"] == expected
+    assert sum(body["delivery"].values()) == body["guests"]
+    assert body["opted_out"] == 1
+    assert body["unreachable"] == 0
+    event = client.get(f"/api/v1/events/{invited}", headers=AUTH).get_json()
+    assert event["stats"] == {k: v for k, v in body.items() if k != "event_id"}
+
+
+def test_delivery_buckets_cover_every_state() -> None:
+    assert set(DELIVERY_BUCKETS) == {"not_sent"} | set(SendState) | set(DeliveryStatus)
+
+
+def test_stats_of_an_event_are_its_own(client: FlaskClient, invited: int) -> None:
+    other = client.post("/api/v1/events", json={"name": "Other"}, headers=AUTH).get_json()["id"]
+    body = client.get(f"/api/v1/events/{other}/stats", headers=AUTH).get_json()
+    assert body["guests"] == 0
+    assert set(body["delivery"].values()) == {0}
+
+
+def test_listing_carries_the_invitation_state(client: FlaskClient, invited: int) -> None:
+    body = list_guests(client, invited, limit=500).get_json()
+    assert body["next_cursor"] is None
+    by_number = {int(g["phone"][-4:]): g for g in body["guests"]}
+    assert numbers(body) == sorted(STATES)
+    assert by_number[0] == {
+        "id": by_number[0]["id"],
+        "name": "Guest 0",
+        "phone": phone(0),
+        "variables": {"n": "0"},
+        "rsvp": None,
+        "delivery_status": None,
+        "send_state": None,
+        "invited_at": None,
+        "accepted_at": None,
+        "rsvp_at": None,
+        "error_code": None,
+        "error_reason": None,
+        "bucket": "not_sent",
+        "opted_out": False,
+    }
+    seven = by_number[7]
+    assert (seven["rsvp"], seven["delivery_status"], seven["send_state"]) == (
+        "confirmed",
+        "read",
+        "accepted",
+    )
+    assert datetime.fromisoformat(seven["accepted_at"]) == ACCEPTED_AT
+    assert seven["invited_at"] is not None
+    assert by_number[9]["error_code"] == 63024
+    assert by_number[9]["error_reason"] == "Not a WhatsApp user"
+    assert by_number[4]["bucket"] == "failed"
+    assert by_number[12]["bucket"] == "accepted"
+    assert by_number[8]["opted_out"] is True
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"rsvp": "confirmed"}, [7]),
+        ({"rsvp": "confirmed,maybe"}, [7, 10]),
+        ({"rsvp": "DECLINED"}, [8]),
+        ({"rsvp": "no_answer"}, [0, 1, 2, 3, 4, 5, 6, 9, 11, 12]),
+        ({"rsvp": "no_answer,confirmed"}, [0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 12]),
+        ({"delivery_status": "read"}, [7, 8]),
+        ({"delivery_status": "not_sent"}, [0, 1]),
+        ({"delivery_status": "failed,undelivered"}, [4, 9]),
+        ({"delivery_status": "pending,sending"}, [2, 3]),
+        ({"delivery_status": "delivered", "rsvp": "maybe"}, [10]),
+        ({"delivery_status": "sent"}, []),
+    ],
+)
+def test_filters(
+    client: FlaskClient, invited: int, query: dict[str, str], expected: list[int]
+) -> None:
+    response = list_guests(client, invited, **query)
+    assert response.status_code == 200
+    assert numbers(response.get_json()) == expected
+
+
+def test_pages_follow_the_cursor_without_gaps_or_repeats(client: FlaskClient, invited: int) -> None:
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = {"limit": 5, **({"cursor": cursor} if cursor else {})}
+        body = list_guests(client, invited, **query).get_json()
+        seen += numbers(body)
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(STATES)
+    assert pages == 3
+
+
+def test_cursor_combines_with_filters(client: FlaskClient, invited: int) -> None:
+    first = list_guests(client, invited, rsvp="no_answer", limit=4).get_json()
+    assert numbers(first) == [0, 1, 2, 3]
+    second = list_guests(
+        client, invited, rsvp="no_answer", limit=4, cursor=first["next_cursor"]
+    ).get_json()
+    assert numbers(second) == [4, 5, 6, 9]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"rsvp": "yes"}, "'rsvp' must be one of confirmed, declined, maybe, no_answer"),
+        ({"rsvp": "confirmed,"}, "'rsvp' must be one of"),
+        ({"delivery_status": "lost"}, "'delivery_status' must be one of not_sent"),
+        ({"limit": "-1"}, "between 1 and 500"),
+        ({"limit": "1.5"}, "must be an integer"),
+        ({"cursor": "%%%"}, "not a cursor"),
+        ({"cursor": "WyIxIl0"}, "not a cursor"),  # ["1"]
+        ({"cursor": "W3RydWVd"}, "not a cursor"),  # [true]
+        ({"cursor": "Wy0xXQ"}, "not a cursor"),  # [-1]
+    ],
+)
+def test_bad_query_parameters_are_400(
+    client: FlaskClient, event_id: int, query: dict[str, str], message: str
+) -> None:
+    response = list_guests(client, event_id, **query)
+    assert response.status_code == 400
+    assert message in response.get_json()["message"]
