@@ -44,7 +44,6 @@ def configure_app(app: Flask, settings: Settings) -> None:
         SQLALCHEMY_DATABASE_URI=settings.database.url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database, settings.role),
         MAX_CONTENT_LENGTH=settings.max_content_length,
-        GUEST_IMPORT_MAX_ROWS=settings.guest_import_max_rows,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,

@@ -118,13 +118,13 @@ def list_guests(event_id: int) -> Response:
 def import_guests(event_id: int) -> Response:
     """Import guests from a JSON list or a CSV file; bad rows are reported, not fatal."""
     event = require_event(event_id)
-    config = current_app.config
+    settings = current_app.config["SETTINGS"]
     try:
         report = guests.import_guests(
             event.id,
             uploaded_rows(),
-            region=config["SETTINGS"].default_phone_region,
-            max_rows=config.get("GUEST_IMPORT_MAX_ROWS", guests.DEFAULT_MAX_ROWS),
+            region=settings.default_phone_region,
+            max_rows=settings.guest_import_max_rows,
         )
     except guest_upload.MalformedUpload as error:
         raise BadRequest(str(error)) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -172,7 +173,7 @@ def test_broken_csv_late_in_the_file_rolls_back_the_whole_import(
 def test_too_many_rows_in_a_stream_is_413_and_changes_nothing(
     app: Flask, client: FlaskClient, event_id: int
 ) -> None:
-    app.config["GUEST_IMPORT_MAX_ROWS"] = 1500
+    app.config["SETTINGS"] = replace(app.config["SETTINGS"], guest_import_max_rows=1500)
     text = "name,phone\n" + "".join(f"G{n},+1415555{n:04d}\n" for n in range(1501))
     response = post_csv(client, event_id, text)
     assert response.status_code == 413

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -209,7 +210,7 @@ def test_malformed_bodies_and_wrong_content_types(
 def test_more_rows_than_allowed_is_413_and_imports_nothing(
     app: Flask, client: FlaskClient, event_id: int
 ) -> None:
-    app.config["GUEST_IMPORT_MAX_ROWS"] = 3
+    app.config["SETTINGS"] = replace(app.config["SETTINGS"], guest_import_max_rows=3)
     rows = [{"name": f"G{n}", "phone": f"+1415555010{n}"} for n in range(4)]
     response = post_guests(client, event_id, {"guests": rows})
     assert response.status_code == 413
