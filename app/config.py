@@ -70,6 +70,8 @@ class TwilioSettings:
     api_base_url: str = "https://api.twilio.com"
     validate_signatures: bool = True
     request_timeout: float = 15.0
+    # Shared-key (HMAC-SHA256) webhook signing: key id -> secret; several allow rotation.
+    webhook_shared_keys: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,18 @@ def _twilio_settings(source: _Source, dev: bool) -> TwilioSettings:
         api_base_url=(source.text("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/"),
         validate_signatures=source.flag("TWILIO_VALIDATE_SIGNATURES", True),
         request_timeout=source.number("TWILIO_REQUEST_TIMEOUT", 15.0),
+        webhook_shared_keys=parse_shared_keys(source.text("TWILIO_WEBHOOK_SHARED_KEYS") or ""),
     )
+
+
+def parse_shared_keys(text: str) -> dict[str, str]:
+    """Parse `id=secret,id2=secret2` (several keys allow rotation without downtime)."""
+    keys = {}
+    for item in text.split(","):
+        key_id, separator, secret = item.strip().partition("=")
+        if separator and key_id.strip() and secret.strip():
+            keys[key_id.strip()] = secret.strip()
+    return keys
 
 
 def _public_base_url(source: _Source) -> str | None:

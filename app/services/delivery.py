@@ -1,0 +1,201 @@
+"""Apply delivery status callbacks: keep each one, and only ever move an invitation forward."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.dialects.postgresql import JSONB
+
+from app.extensions import db
+from app.models import DeliveryStatus
+from app.services.twilio_errors import ErrorKind, classify, reason_for
+
+if TYPE_CHECKING:  # the web layer parses forms; importing it here would be circular
+    from app.webhooks.forms import StatusForm
+
+log = logging.getLogger(__name__)
+
+S = DeliveryStatus
+# Twilio's flow is queued -> sent | failed -> delivered | undelivered -> read, with callbacks
+# in any order. A failure overrides only statuses before delivery; terminal ones stay.
+RANKS = {
+    S.QUEUED: 1,
+    S.ACCEPTED: 1,
+    S.SCHEDULED: 1,
+    S.SENDING: 2,
+    S.SENT: 3,
+    S.FAILED: 4,
+    S.UNDELIVERED: 4,
+    S.CANCELED: 4,
+    S.DELIVERED: 5,
+    S.READ: 6,
+}
+TERMINAL = (S.FAILED, S.UNDELIVERED, S.CANCELED)
+FAILURES = (S.FAILED, S.UNDELIVERED)
+DELIVERED = (S.DELIVERED, S.READ)
+# The provider says the number opted out: record it so that no campaign sends again.
+PROVIDER_OPT_OUT_CODES = frozenset({21610})
+
+_RANK_SQL = " ".join(f"WHEN '{status.value}' THEN {rank}" for status, rank in RANKS.items())
+_TERMINAL_SQL = ", ".join(f"'{status.value}'" for status in TERMINAL)
+# Evaluated by PostgreSQL on the row it has locked, so concurrent callbacks can't race.
+FORWARD = (
+    f"(delivery_status IS NULL OR (delivery_status NOT IN ({_TERMINAL_SQL})"
+    f" AND (CASE delivery_status {_RANK_SQL} ELSE 0 END) < :rank))"
+)
+NOT_TERMINAL = f"(delivery_status IS NULL OR delivery_status NOT IN ({_TERMINAL_SQL}))"
+
+# Kept even when it arrives twice or for an unknown SID; a replay of the same received
+# callback (same SID, status and arrival time) is not stored again.
+STORE_CALLBACK = """
+    INSERT INTO status_callbacks
+        (message_sid, status, raw_status, error_code, invitation_id, params, received_at)
+    SELECT :sid, :status, :raw_status, :error_code,
+           (SELECT id FROM invitations WHERE message_sid = :sid), :params, :at
+    WHERE NOT EXISTS (
+        SELECT 1 FROM status_callbacks
+        WHERE message_sid = :sid AND raw_status = :raw_status AND received_at = :at
+    )
+    RETURNING id, invitation_id
+"""
+ADVANCE_SET = f"""
+    delivery_status = CASE WHEN {FORWARD} THEN :status ELSE delivery_status END,
+    error_code = CASE WHEN {FORWARD} AND :failed THEN :error_code ELSE error_code END,
+    error_reason = CASE WHEN {FORWARD} AND :failed THEN :reason ELSE error_reason END,
+    delivered_at = CASE WHEN :delivered AND {NOT_TERMINAL}
+        THEN LEAST(COALESCE(delivered_at, :at), :at) ELSE delivered_at END,
+    read_at = CASE WHEN :read AND {NOT_TERMINAL}
+        THEN LEAST(COALESCE(read_at, :at), :at) ELSE read_at END,
+    updated_at = now()
+"""
+ADVANCE = text(f"""
+    UPDATE invitations SET {ADVANCE_SET}
+    WHERE id = :invitation_id
+    RETURNING delivery_status
+""")  # noqa: S608 - fragments are built from constants above
+# Store and apply in one statement (one round trip); `:tracked` is false for statuses
+# the service does not follow, which are only stored.
+STORE_AND_ADVANCE = text(f"""
+    WITH stored AS ({STORE_CALLBACK}),
+    advanced AS (
+        UPDATE invitations SET {ADVANCE_SET}
+        FROM stored
+        WHERE invitations.id = stored.invitation_id AND :tracked
+        RETURNING invitations.delivery_status
+    )
+    SELECT stored.id, stored.invitation_id, advanced.delivery_status
+    FROM stored LEFT JOIN advanced ON true
+""").bindparams(bindparam("params", type_=JSONB))  # noqa: S608
+
+MARK_UNREACHABLE = text("""
+    UPDATE guests SET unreachable_code = :code, unreachable_reason = :reason
+    WHERE phone = (
+        SELECT g.phone FROM guests g JOIN invitations i ON i.guest_id = g.id
+        WHERE i.id = :invitation_id
+    )
+""")
+PROVIDER_OPT_OUT = text("""
+    INSERT INTO opt_outs (phone, source)
+    SELECT g.phone, 'provider' FROM guests g JOIN invitations i ON i.guest_id = g.id
+    WHERE i.id = :invitation_id
+    ON CONFLICT (phone) DO NOTHING
+""")
+LINK_EARLY_CALLBACKS = text("""
+    UPDATE status_callbacks AS sc SET invitation_id = i.id
+    FROM invitations AS i
+    WHERE sc.message_sid = ANY(CAST(:sids AS text[])) AND sc.invitation_id IS NULL
+      AND i.message_sid = sc.message_sid
+    RETURNING sc.invitation_id, sc.status, sc.error_code, sc.received_at
+""")
+
+
+@dataclass(frozen=True)
+class StatusOutcome:
+    """What a callback did: stored (False for a replayed copy) and the invitation's status."""
+
+    stored: bool
+    invitation_id: int | None = None
+    delivery_status: DeliveryStatus | None = None
+
+
+def advance_params(
+    status: DeliveryStatus | None, error_code: int | None, at: datetime
+) -> dict[str, object]:
+    """The parameters of ADVANCE_SET for a callback's status."""
+    failed = status in FAILURES
+    return {
+        "status": status.value if status else None,
+        "rank": RANKS[status] if status else 0,
+        "failed": failed,
+        "error_code": error_code,
+        "reason": reason_for(error_code) if failed else None,
+        "delivered": status in DELIVERED,
+        "read": status is S.READ,
+        "at": at,
+    }
+
+
+def advance(
+    connection: Connection,
+    invitation_id: int,
+    status: DeliveryStatus,
+    error_code: int | None,
+    at: datetime,
+) -> DeliveryStatus | None:
+    """Move the invitation to `status` if that is forward; return its status afterwards."""
+    params = {"invitation_id": invitation_id, **advance_params(status, error_code, at)}
+    current = connection.execute(ADVANCE, params).scalar_one_or_none()
+    if status in FAILURES and error_code is not None:
+        mark_guest(connection, invitation_id, error_code)
+    return DeliveryStatus(current) if current else None
+
+
+def mark_guest(connection: Connection, invitation_id: int, error_code: int) -> None:
+    """Flag a number that can never receive, so no campaign tries it again."""
+    error = classify(error_code)
+    if error.kind is not ErrorKind.UNREACHABLE:
+        return
+    params = {"invitation_id": invitation_id, "code": error_code, "reason": error.reason}
+    connection.execute(MARK_UNREACHABLE, params)
+    if error_code in PROVIDER_OPT_OUT_CODES:
+        connection.execute(PROVIDER_OPT_OUT, {"invitation_id": invitation_id})
+    log.info("invitation %s: guest unreachable (%s)", invitation_id, error_code)
+
+
+def apply_status(form: StatusForm, received_at: datetime) -> StatusOutcome:
+    """Store a status callback and apply it to its invitation, atomically."""
+    params = {
+        **advance_params(form.status, form.error_code, received_at),
+        "sid": form.message_sid,
+        "raw_status": form.raw_status,
+        "params": form.params,
+        "tracked": form.status is not None,
+    }
+    with db.engine.begin() as connection:
+        row = connection.execute(STORE_AND_ADVANCE, params).one_or_none()
+        if row is None:
+            return StatusOutcome(stored=False)
+        if row.invitation_id is not None and form.status in FAILURES and form.error_code:
+            mark_guest(connection, row.invitation_id, form.error_code)
+    current = DeliveryStatus(row.delivery_status) if row.delivery_status else None
+    log.debug("status %s %s -> %s", form.message_sid, form.raw_status, current)
+    return StatusOutcome(True, row.invitation_id, current)
+
+
+def link_early_callbacks(connection: Connection, message_sids: Sequence[str]) -> int:
+    """Apply callbacks that arrived before their SIDs were recorded; return how many.
+
+    Twilio may call back before the send's response is committed, when no invitation has
+    the SID yet: the sender calls this in the transaction that records the SIDs.
+    """
+    rows = connection.execute(LINK_EARLY_CALLBACKS, {"sids": list(message_sids)}).all()
+    for row in sorted(rows, key=lambda found: found.received_at):
+        if row.status is not None:
+            status = DeliveryStatus(row.status)
+            advance(connection, row.invitation_id, status, row.error_code, row.received_at)
+    return len(rows)

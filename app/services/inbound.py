@@ -1,0 +1,198 @@
+"""Record a guest's message once and apply it: an RSVP, an opt-out or opt-in, or inbox text."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy.dialects.postgresql import JSONB
+
+from app.extensions import db
+from app.logs import mask_phone
+from app.models import InboundKind
+from app.services.replies import Reading, classify, confirmation
+
+if TYPE_CHECKING:  # the web layer parses forms; importing it here would be circular
+    from app.webhooks.forms import InboundForm
+
+log = logging.getLogger(__name__)
+
+# The invitation a message answers: the one it replies to, else the sender's latest
+# (sent invitations first), else just the guest. Indexed lookups, never a scan.
+BY_REPLIED_SID = """
+        SELECT 0 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
+               g.name AS guest_name, e.name AS event_name, i.accepted_at, i.created_at
+        FROM invitations i
+        JOIN guests g ON g.id = i.guest_id
+        JOIN events e ON e.id = g.event_id
+        WHERE i.message_sid = :replied_sid
+        UNION ALL
+"""
+BY_PHONE = """
+        SELECT 1 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
+               g.name AS guest_name, e.name AS event_name, i.accepted_at,
+               COALESCE(i.created_at, g.created_at) AS created_at
+        FROM guests g
+        JOIN events e ON e.id = g.event_id
+        LEFT JOIN invitations i ON i.guest_id = g.id
+        WHERE g.phone = :phone
+"""
+FIND_TARGET = """
+    SELECT invitation_id, guest_id, event_id, guest_name, event_name FROM ({candidates}) AS c
+    ORDER BY priority, invitation_id IS NULL, accepted_at IS NULL,
+             COALESCE(accepted_at, created_at) DESC, guest_id DESC
+    LIMIT 1
+"""
+
+# Stored unless its MessageSid is known, in which case nothing else happens. An RSVP with
+# no invitation to apply to is kept as text.
+STORE_MESSAGE = """
+    message AS (
+        INSERT INTO inbound_messages
+            (message_sid, from_phone, to_phone, body, kind, button_payload,
+             replied_message_sid, profile_name, guest_id, event_id, params, received_at)
+        SELECT :message_sid, :from_address, :to_address, :body,
+               CASE WHEN :kind = 'rsvp' AND target.invitation_id IS NULL THEN 'text'
+                    ELSE :kind END,
+               :button_payload, :replied_sid, :profile_name, target.guest_id, target.event_id,
+               :params, :received_at
+        FROM (VALUES (1)) AS one LEFT JOIN target ON true
+        ON CONFLICT (message_sid) DO NOTHING
+        RETURNING id, kind
+    )
+"""
+
+# A newer STOP or START from the same sender wins over one replayed late from the spool.
+NO_NEWER_CHOICE = """
+    NOT EXISTS (
+        SELECT 1 FROM inbound_messages
+        WHERE from_phone = :from_address AND kind IN ('optout', 'optin')
+          AND received_at > :received_at
+    )
+"""
+
+# What each kind of message changes. The invitation keeps the latest answer by arrival
+# time (a replayed older message never overwrites a newer one); every answer is kept.
+APPLY = MappingProxyType(
+    {
+        InboundKind.TEXT: "",
+        InboundKind.RSVP: """,
+    answer AS (
+        UPDATE invitations SET rsvp = :rsvp, rsvp_at = :received_at, updated_at = now()
+        FROM message, target
+        WHERE message.kind = 'rsvp' AND invitations.id = target.invitation_id
+          AND (invitations.rsvp_at IS NULL OR invitations.rsvp_at <= :received_at)
+    ),
+    history AS (
+        INSERT INTO rsvp_responses (invitation_id, rsvp, inbound_message_id, created_at)
+        SELECT target.invitation_id, :rsvp, message.id, :received_at
+        FROM message, target WHERE message.kind = 'rsvp'
+    )""",
+        InboundKind.OPTOUT: f""",
+    opt_out AS (
+        INSERT INTO opt_outs (phone, source, keyword, created_at)
+        SELECT :e164, 'keyword', :keyword, :received_at FROM message
+        WHERE :e164 IS NOT NULL AND {NO_NEWER_CHOICE}
+        ON CONFLICT (phone) DO UPDATE SET
+            source = excluded.source, keyword = excluded.keyword, created_at = excluded.created_at
+    )""",  # noqa: S608 - a constant fragment
+        InboundKind.OPTIN: f""",
+    opt_in AS (
+        DELETE FROM opt_outs USING message
+        WHERE opt_outs.phone = :e164 AND {NO_NEWER_CHOICE}
+    )""",  # noqa: S608 - a constant fragment
+    }
+)
+
+
+def _record_and_apply(kind: InboundKind, by_replied_sid: bool) -> TextClause:
+    """One statement (one round trip, atomic) that finds, stores and applies a message.
+
+    Only the parts a message needs are included, which keeps PostgreSQL's planning short.
+    """
+    candidates = (BY_REPLIED_SID if by_replied_sid else "") + BY_PHONE
+    sql = f"""
+        WITH target AS ({FIND_TARGET.format(candidates=candidates)}),
+        {STORE_MESSAGE}{APPLY[kind]}
+        SELECT message.id AS message_id, message.kind, target.*
+        FROM (VALUES (1)) AS one LEFT JOIN message ON true LEFT JOIN target ON true
+    """  # noqa: S608 - assembled from the constants above only
+    return text(sql).bindparams(bindparam("params", type_=JSONB))
+
+
+RECORD_AND_APPLY = MappingProxyType(
+    {
+        (kind, by_sid): _record_and_apply(kind, by_sid)
+        for kind in InboundKind
+        for by_sid in (False, True)
+    }
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The guest (and invitation, if any) a message comes from."""
+
+    invitation_id: int | None
+    guest_id: int
+    event_id: int
+    guest_name: str
+    event_name: str
+
+
+@dataclass(frozen=True)
+class InboundOutcome:
+    """What recording a message did, and what to answer."""
+
+    duplicate: bool
+    reading: Reading
+    message_id: int | None = None
+    target: Target | None = None
+    reply: str | None = None
+
+
+def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
+    """Record a message once per MessageSid and apply it, atomically."""
+    reading = classify(form.body, form.button_payload, form.button_text, form.phone)
+    with db.engine.begin() as connection:
+        row = connection.execute(
+            RECORD_AND_APPLY[reading.kind, form.replied_sid is not None],
+            {
+                "replied_sid": form.replied_sid,
+                "phone": form.phone,
+                "message_sid": form.message_sid,
+                "from_address": form.from_address,
+                "to_address": form.to_address,
+                "body": form.body,
+                "kind": reading.kind.value,
+                "button_payload": form.button_payload,
+                "profile_name": form.profile_name,
+                "params": form.params,
+                "received_at": received_at,
+                "rsvp": reading.rsvp.value if reading.rsvp else None,
+                "e164": form.e164,
+                "keyword": reading.keyword,
+            },
+        ).one()
+    target = Target(*row[2:]) if row.guest_id is not None else None
+    if row.message_id is None:
+        log.debug("inbound %s already recorded", form.message_sid)
+        return InboundOutcome(duplicate=True, reading=reading, target=target)
+    if row.kind != reading.kind:
+        reading = Reading(InboundKind(row.kind), language=reading.language)
+    log.log(
+        logging.INFO if reading.kind in (InboundKind.OPTOUT, InboundKind.OPTIN) else logging.DEBUG,
+        "inbound %s from %s: %s%s",
+        form.message_sid,
+        mask_phone(form.from_address),
+        reading.kind.value,
+        f" {reading.rsvp.value}" if reading.rsvp else "",
+    )
+    reply = confirmation(
+        reading, target.guest_name if target else None, target.event_name if target else None
+    )
+    return InboundOutcome(False, reading, row.message_id, target, reply)

@@ -1,0 +1,226 @@
+"""Read a guest's message as an RSVP, an opt-out or plain text, and word the confirmation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from app.models.enums import InboundKind, Rsvp
+
+
+class Intent(StrEnum):
+    """What a whole message asks for."""
+
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+    STOP = "stop"
+    START = "start"
+
+
+# Normalised forms (see `normalize`): lower case, no accents, tashkeel or punctuation.
+# A word listed under several languages is answered in the one the sender's number suggests.
+VOCABULARY: dict[Intent, dict[str, tuple[str, ...]]] = {
+    Intent.YES: {
+        "en": ("yes", "y", "yeah", "yea", "yep", "yup", "ok", "okay", "okey", "sure", "confirm",
+               "confirmed", "i confirm", "attending", "i will attend", "i ll be there",
+               "of course", "count me in", "yes i will attend"),
+        "es": ("si", "claro", "claro que si", "confirmo", "confirmado", "asistire", "si asistire",
+               "si voy", "alli estare", "ahi estare", "ok", "confirmar asistencia"),
+        "pt": ("sim", "claro", "com certeza", "confirmo", "confirmado", "vou", "sim vou",
+               "estarei la", "ok", "confirmar presenca", "presenca confirmada"),
+        "ar": ("نعم", "اجل", "ايوه", "ايوا", "اكيد", "موافق", "تمام", "ساحضر", "نعم ساحضر", "ok"),
+    },
+    Intent.NO: {
+        "en": ("no", "n", "nope", "nah", "no thanks", "no thank you", "decline", "declined",
+               "not attending", "can t make it", "cannot attend", "i can t", "not going"),
+        "es": ("no", "no puedo", "no asistire", "no voy", "no gracias", "no podre"),
+        "pt": ("nao", "nao posso", "nao vou", "nao poderei", "infelizmente nao", "nao obrigado"),
+        "ar": ("لا", "لا استطيع", "لن احضر", "اعتذر", "لا شكرا"),
+    },
+    Intent.MAYBE: {
+        "en": ("maybe", "perhaps", "not sure", "possibly", "i m not sure", "tentative", "might"),
+        "es": ("quizas", "quiza", "tal vez", "talvez", "a lo mejor", "puede ser", "no se"),
+        "pt": ("talvez", "pode ser", "quem sabe", "nao sei", "nao tenho certeza"),
+        "ar": ("ربما", "يمكن", "ممكن", "لست متاكد", "مش متاكد"),
+    },
+    Intent.STOP: {
+        "en": ("stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "optout",
+               "opt out", "revoke"),
+        "es": ("baja", "dar de baja", "darme de baja", "parar", "cancelar", "detener"),
+        "pt": ("parar", "sair", "cancelar", "descadastrar", "pare"),
+        "ar": ("الغاء", "الغاء الاشتراك", "توقف", "ايقاف"),
+    },
+    Intent.START: {
+        "en": ("start", "unstop", "subscribe", "resume", "optin", "opt in"),
+        "es": ("alta", "dar de alta", "darme de alta", "reanudar", "comenzar"),
+        "pt": ("voltar", "iniciar", "comecar", "reativar"),
+        "ar": ("ابدا", "اشتراك", "تفعيل"),
+    },
+}  # fmt: skip
+
+BUTTON_PAYLOADS = MappingProxyType({"yes": Intent.YES, "no": Intent.NO, "maybe": Intent.MAYBE})
+EMOJI = MappingProxyType({"\U0001f44d": Intent.YES, "\U0001f44e": Intent.NO})
+RSVP_OF = MappingProxyType({Intent.YES: Rsvp.CONFIRMED, Intent.NO: Rsvp.DECLINED,
+                            Intent.MAYBE: Rsvp.MAYBE})  # fmt: skip
+KIND_OF = MappingProxyType({Intent.STOP: InboundKind.OPTOUT, Intent.START: InboundKind.OPTIN})
+
+CONFIRMATIONS = MappingProxyType({
+    "en": {Rsvp.CONFIRMED: "Thanks, {name}! You're confirmed for {event}.",
+           Rsvp.DECLINED: "Thanks, {name}. Sorry you can't make it to {event}.",
+           Rsvp.MAYBE: "Thanks, {name}. We've noted you as a maybe for {event}.",
+           InboundKind.OPTOUT: "You won't receive more messages from us. Reply START to undo.",
+           InboundKind.OPTIN: "You're subscribed again. Reply STOP to opt out."},
+    "es": {Rsvp.CONFIRMED: "¡Gracias, {name}! Tu asistencia a {event} está confirmada.",
+           Rsvp.DECLINED: "Gracias, {name}. Lamentamos que no puedas asistir a {event}.",
+           Rsvp.MAYBE: "Gracias, {name}. Te anotamos como «quizás» para {event}.",
+           InboundKind.OPTOUT: "No recibirás más mensajes nuestros. Responde ALTA para deshacerlo.",
+           InboundKind.OPTIN: "Te suscribiste de nuevo. Responde BAJA para no recibir mensajes."},
+    "pt": {Rsvp.CONFIRMED: "Obrigado, {name}! Sua presença em {event} está confirmada.",
+           Rsvp.DECLINED: "Obrigado, {name}. Que pena que você não poderá ir a {event}.",
+           Rsvp.MAYBE: "Obrigado, {name}. Anotamos um «talvez» para {event}.",
+           InboundKind.OPTOUT: "Você não receberá mais mensagens. Responda VOLTAR para desfazer.",
+           InboundKind.OPTIN: "Você voltou a receber mensagens. Responda PARAR para sair."},
+    "ar": {Rsvp.CONFIRMED: "شكرًا {name}! تم تأكيد حضورك إلى {event}.",
+           Rsvp.DECLINED: "شكرًا {name}. يؤسفنا أنك لن تتمكن من حضور {event}.",
+           Rsvp.MAYBE: "شكرًا {name}. سجّلنا ردّك «ربما» على {event}.",
+           InboundKind.OPTOUT: "لن تصلك رسائل أخرى منا. أرسل «ابدأ» للتراجع.",
+           InboundKind.OPTIN: "تمت إعادة اشتراكك. أرسل «إلغاء» لإيقاف الرسائل."},
+})  # fmt: skip
+
+# Calling codes of countries whose guests most likely write Spanish, Portuguese or Arabic.
+COUNTRY_LANGUAGES = MappingProxyType({
+    **dict.fromkeys(("34", "51", "52", "53", "54", "56", "57", "58", "240", "502", "503", "504",
+                     "505", "506", "507", "591", "593", "595", "598"), "es"),
+    **dict.fromkeys(("55", "238", "239", "244", "245", "258", "351", "670"), "pt"),
+    **dict.fromkeys(("20", "212", "213", "216", "218", "222", "249", "253", "961", "962", "963",
+                     "964", "965", "966", "967", "968", "970", "971", "973", "974"), "ar"),
+})  # fmt: skip
+
+# Keywords are short: a longer message is text without looking at every character.
+MAX_KEYWORD_CHARS = 64
+# Alef maksura as yeh, teh marbuta as heh, and no tatweel: spellings people mix freely.
+ARABIC_LETTER_VARIANTS = str.maketrans({"\u0649": "\u064a", "\u0629": "\u0647", "\u0640": None})
+REPEATED_LETTERS = re.compile(r"(.)\1+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message means for the service, and the language to answer in."""
+
+    kind: InboundKind
+    rsvp: Rsvp | None = None
+    language: str = "en"
+    keyword: str | None = None
+
+
+TEXT = Reading(InboundKind.TEXT)
+
+
+def normalize(text: str) -> str:
+    """Fold case, accents, tashkeel, punctuation, emoji and spacing away, for matching."""
+    if len(text) > MAX_KEYWORD_CHARS:
+        return ""
+    characters = []
+    for char in unicodedata.normalize("NFKD", text):
+        category = unicodedata.category(char)
+        if category in ("Mn", "Me", "Cf", "Sk"):
+            continue  # accents, Arabic harakat and hamza marks, joiners, skin tones
+        characters.append(" " if category[0] in "PSZC" else char)
+    return " ".join("".join(characters).casefold().translate(ARABIC_LETTER_VARIANTS).split())
+
+
+def _squeeze(text: str) -> str:
+    """Collapse repeated letters, so that "siii" and "yesss" read as "si" and "yes"."""
+    return REPEATED_LETTERS.sub(r"\1", text)
+
+
+def _index() -> tuple[dict[str, tuple[Intent, tuple[str, ...]]], dict[str, str]]:
+    """Map each normalised keyword to its intent and languages, and squeezed forms to it."""
+    words: dict[str, tuple[Intent, tuple[str, ...]]] = {}
+    for intent, languages in VOCABULARY.items():
+        for language, phrases in languages.items():
+            for phrase in phrases:
+                known, langs = words.get(phrase, (intent, ()))
+                if known is not intent:
+                    raise ValueError(f"{phrase!r} is listed as both {known} and {intent}")
+                words[phrase] = (intent, (*langs, language))
+    squeezed = {_squeeze(phrase): phrase for phrase in words}
+    return words, squeezed
+
+
+_KEYWORDS, _SQUEEZED = _index()
+KEYWORDS = MappingProxyType(_KEYWORDS)
+SQUEEZED = MappingProxyType(_SQUEEZED)
+
+
+def phone_language(phone: str | None) -> str | None:
+    """The language a number's country suggests (es, pt, ar), if any."""
+    digits = (phone or "").rpartition(":")[2].lstrip("+")
+    for length in (3, 2):
+        language = COUNTRY_LANGUAGES.get(digits[:length])
+        if language:
+            return language
+    return None
+
+
+def _pick_language(languages: tuple[str, ...], phone: str | None) -> str:
+    """Choose among a keyword's languages, preferring the sender's country's."""
+    preferred = phone_language(phone)
+    return preferred if preferred in languages else languages[0]
+
+
+def match_keyword(text: str | None) -> tuple[Intent, tuple[str, ...], str] | None:
+    """Return (intent, languages, keyword) when the whole text is one known keyword."""
+    if not text:
+        return None
+    normalized = normalize(text)
+    keyword = normalized if normalized in KEYWORDS else SQUEEZED.get(_squeeze(normalized))
+    if keyword is not None:
+        intent, languages = KEYWORDS[keyword]
+        return intent, languages, keyword
+    symbols = "".join(c for c in text if not c.isspace() and c not in "\ufe0f\u200d")
+    symbols = "".join(c for c in symbols if unicodedata.category(c) != "Sk")
+    emoji_intent = EMOJI.get(symbols)
+    return (emoji_intent, ("en", "es", "pt", "ar"), symbols) if emoji_intent else None
+
+
+def _reading(intent: Intent, language: str, keyword: str) -> Reading:
+    """Build the reading of a matched intent."""
+    rsvp = RSVP_OF.get(intent)
+    kind = InboundKind.RSVP if rsvp else KIND_OF[intent]
+    return Reading(kind, rsvp, language, keyword[:50])
+
+
+def classify(
+    body: str | None,
+    button_payload: str | None = None,
+    button_text: str | None = None,
+    phone: str | None = None,
+) -> Reading:
+    """Read a message: a quick-reply button first, else the typed words, else plain text."""
+    button_intent = BUTTON_PAYLOADS.get((button_payload or "").strip().casefold())
+    if button_intent is not None:
+        titled = match_keyword(button_text)
+        language = _pick_language(titled[1], phone) if titled else "en"
+        return _reading(button_intent, language, button_intent.value)
+    matched = match_keyword(body)
+    if matched is None:
+        return TEXT
+    intent, languages, keyword = matched
+    return _reading(intent, _pick_language(languages, phone), keyword)
+
+
+def confirmation(
+    reading: Reading, guest_name: str | None = None, event_name: str | None = None
+) -> str | None:
+    """The short answer to send back in the guest's language, or None to say nothing."""
+    texts = CONFIRMATIONS.get(reading.language, CONFIRMATIONS["en"])
+    key: Rsvp | InboundKind = reading.rsvp or reading.kind
+    template = texts.get(key)
+    if template is None or (reading.rsvp is not None and event_name is None):
+        return None
+    return template.format(name=(guest_name or "").strip() or "", event=event_name or "")

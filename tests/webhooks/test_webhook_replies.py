@@ -1,0 +1,138 @@
+"""The RSVP and opt-out vocabulary: normalisation, whole-message matching, reply language."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.models import InboundKind, Rsvp
+from app.services.replies import (
+    CONFIRMATIONS,
+    KEYWORDS,
+    VOCABULARY,
+    Intent,
+    Reading,
+    _squeeze,
+    classify,
+    confirmation,
+    normalize,
+    phone_language,
+)
+
+
+def test_every_keyword_is_written_in_normal_form() -> None:
+    for languages in VOCABULARY.values():
+        for phrases in languages.values():
+            for phrase in phrases:
+                assert normalize(phrase) == phrase, phrase
+
+
+def test_squeezed_forms_do_not_collide_across_intents() -> None:
+    seen: dict[str, Intent] = {}
+    for phrase, (intent, _) in KEYWORDS.items():
+        squeezed = _squeeze(phrase)
+        assert seen.setdefault(squeezed, intent) is intent, phrase
+
+
+def test_every_language_has_every_intent_and_text() -> None:
+    for languages in VOCABULARY.values():
+        assert set(languages) == {"en", "es", "pt", "ar"}
+    for texts in CONFIRMATIONS.values():
+        assert set(texts) == {*Rsvp, InboundKind.OPTOUT, InboundKind.OPTIN}
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("  YES!!! ", "yes"),
+        ("Sí.", "si"),
+        ("¿Quizás?", "quizas"),
+        ("NÃO", "nao"),
+        ("نَعَم", "نعم"),
+        ("إلغاء", "الغاء"),
+        ("لـــا", "لا"),
+        ("ok 👍🏽", "ok"),
+        ("I\u2019ll be there", "i ll be there"),
+        ("x" * 65, ""),
+    ],
+)
+def test_normalize(raw: str, normal: str) -> None:
+    assert normalize(raw) == normal
+
+
+@pytest.mark.parametrize(
+    ("body", "rsvp", "language"),
+    [
+        ("yesss", Rsvp.CONFIRMED, "en"),
+        ("siiii", Rsvp.CONFIRMED, "es"),
+        ("Simmm!", Rsvp.CONFIRMED, "pt"),
+        ("noooo", Rsvp.DECLINED, "en"),
+        ("👍", Rsvp.CONFIRMED, "en"),
+        ("👎🏻", Rsvp.DECLINED, "en"),
+        ("Não sei", Rsvp.MAYBE, "pt"),
+        ("no sé", Rsvp.MAYBE, "es"),
+        ("ممكن", Rsvp.MAYBE, "ar"),
+        ("لا شكرًا", Rsvp.DECLINED, "ar"),
+    ],
+)
+def test_typed_answers(body: str, rsvp: Rsvp, language: str) -> None:
+    reading = classify(body, phone="+14155550100")
+    assert (reading.kind, reading.rsvp, reading.language) == (InboundKind.RSVP, rsvp, language)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "no idea what this is",
+        "yes but I'll be late",
+        "can you send the address",
+        "stop sending me the wrong date",
+        "👍👍 great",
+        "sí, con mi esposa",
+        "",
+        None,
+    ],
+)
+def test_sentences_stay_text(body: str | None) -> None:
+    assert classify(body) == Reading(InboundKind.TEXT)
+
+
+@pytest.mark.parametrize(
+    ("phone", "language"),
+    [
+        ("whatsapp:+34612345678", "es"),
+        ("+5215512345678", "es"),
+        ("+5511987654321", "pt"),
+        ("+351912345678", "pt"),
+        ("+966501234567", "ar"),
+        ("+201001234567", "ar"),
+        ("+212612345678", "ar"),
+        ("+14155550100", None),
+        ("+447700900123", None),
+        ("", None),
+    ],
+)
+def test_phone_language(phone: str, language: str | None) -> None:
+    assert phone_language(phone) == language
+
+
+def test_shared_words_follow_the_sender_country() -> None:
+    assert classify("no", phone="+34612345678").language == "es"
+    assert classify("no", phone="+5511987654321").language == "en"  # "no" isn't Portuguese
+    assert classify("cancelar", phone="+5511987654321").language == "pt"
+    assert classify("cancelar", phone="+14155550100").language == "es"
+    assert classify("ok", phone="+966501234567").language == "ar"
+
+
+def test_button_payloads_win_over_the_body() -> None:
+    reading = classify("Não", button_payload=" YES ", button_text="Não")
+    assert (reading.rsvp, reading.language) == (Rsvp.CONFIRMED, "pt")
+    unknown = classify("Stop", button_payload="menu", button_text="Stop")
+    assert unknown.kind is InboundKind.OPTOUT  # an unknown payload falls back to the text
+
+
+def test_confirmation_needs_an_event_for_rsvps() -> None:
+    reading = classify("yes")
+    assert confirmation(reading) is None
+    assert confirmation(reading, "Ana", "Gala") == "Thanks, Ana! You're confirmed for Gala."
+    assert confirmation(classify("stop")) is not None
+    assert confirmation(classify("hello")) is None
