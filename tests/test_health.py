@@ -60,6 +60,7 @@ def test_metrics_exposes_request_counts_and_queue_gauges(client: FlaskClient) ->
     assert 'http_requests_total{endpoint="health.health",method="GET",status="200"}' in body
     assert 'rq_queue_jobs{queue="send"} 0.0' in body
     assert "redis_up 1.0" in body
+    assert 'webhook_spool_items{list="waiting"} 0.0' in body
 
 
 def test_metrics_survive_redis_outage(migrated: dict[str, str]) -> None:

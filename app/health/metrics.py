@@ -22,6 +22,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from app.extensions import redis_store
+from app.webhooks.spool import DEAD_KEY, spool_length
 
 REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered", ["endpoint", "method", "status"]
@@ -75,12 +76,17 @@ class JobSystemCollector(Collector):
                 failed.add_metric([name], FailedJobRegistry(queue=queue).count)
             workers = GaugeMetricFamily("rq_workers_live", "Workers with a recent heartbeat")
             workers.add_metric([], len(live_workers(self.connection, WORKER_MAX_SILENCE)))
+            spooled = GaugeMetricFamily(
+                "webhook_spool_items", "Webhooks spooled while PostgreSQL was down", labels=["list"]
+            )
+            spooled.add_metric(["waiting"], spool_length(self.connection))
+            spooled.add_metric(["dead"], self.connection.llen(DEAD_KEY))
         except redis.RedisError:
             up.add_metric([], 0)
             yield up
             return
         up.add_metric([], 1)
-        yield from (up, depth, started, failed, workers)
+        yield from (up, depth, started, failed, workers, spooled)
 
 
 def render_metrics() -> tuple[bytes, str]:
