@@ -15,9 +15,10 @@ from app.config import Settings, load_settings
 
 def create_app(config: Mapping[str, str] | None = None) -> Flask:
     """Build the app from the environment, with `config` overriding environment variables."""
-    settings = load_settings({**os.environ, **(config or {})})
+    environ = {**os.environ, **(config or {})}
+    settings = load_settings(environ)
     app = Flask(__name__)
-    configure_app(app, settings)
+    configure_app(app, settings, environ)
     configure_logging(settings)
     register_extensions(app, settings)
     register_blueprints(app)
@@ -34,12 +35,14 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     return app
 
 
-def configure_app(app: Flask, settings: Settings) -> None:
-    """Copy the settings into Flask's config."""
+def configure_app(app: Flask, settings: Settings, environ: Mapping[str, str]) -> None:
+    """Copy the settings into Flask's config; the sender's `SEND_*` knobs fail fast here too."""
     from app.database import engine_options
+    from app.sending.settings import load_sending_settings
 
     app.config.from_mapping(
         SETTINGS=settings,
+        SENDING=load_sending_settings(settings, environ),
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database.url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database, settings.role),
@@ -78,6 +81,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount each concern's routes."""
     from app.api import bp as api_bp
+    from app.dashboard import bp as dashboard_bp
     from app.extensions import csrf
     from app.health import bp as health_bp
     from app.health.metrics import instrument
@@ -86,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(dashboard_bp)
     # Bearer tokens and Twilio signatures authenticate these; CSRF is for the dashboard's forms.
     csrf.exempt(api_bp)
     csrf.exempt(webhooks_bp)

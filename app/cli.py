@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from flask.cli import with_appcontext
 
-from app.extensions import db
-from app.models import User
-
-log = logging.getLogger(__name__)
+from app.services import users
 
 
 def register(app: Flask) -> None:
@@ -24,6 +19,7 @@ def register(app: Flask) -> None:
 @click.option(
     "--password", envvar="ADMIN_PASSWORD", required=True, help="Defaults to $ADMIN_PASSWORD."
 )
+@with_appcontext
 def create_admin(email: str, password: str) -> None:
     """Create the dashboard user, or reset its password if it exists."""
     created = ensure_admin(email, password)
@@ -32,19 +28,10 @@ def create_admin(email: str, password: str) -> None:
 
 def ensure_admin(email: str, password: str) -> bool:
     """Create or update a dashboard user; returns whether it was created."""
-    if len(password) < 8:
-        raise click.BadParameter("the password must have at least 8 characters")
-    email = email.strip().lower()
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    created = user is None
-    if user is None:
-        user = User(email=email)
-        db.session.add(user)
-    user.set_password(password)
-    user.active = True
-    db.session.commit()
-    log.info("dashboard user %s %s", email, "created" if created else "updated")
-    return created
+    try:
+        return users.ensure_admin(email, password)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def ensure_admin_from_settings() -> None:

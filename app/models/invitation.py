@@ -51,6 +51,15 @@ class Invitation(Base):
             postgresql_where=text("send_state IN ('pending', 'sending')"),
         ),
         Index("ix_invitations_event_id", "event_id"),
+        # Campaign progress counts invitations of one campaign by state.
+        Index("ix_invitations_campaign_state", "campaign_id", "send_state"),
+        # Senders claim the earliest due pending invitations, across campaigns.
+        Index(
+            "ix_invitations_due",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text("send_state = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +101,8 @@ class MessageAttempt(Base):
         enum_column(AttemptStatus), default=AttemptStatus.IN_FLIGHT
     )
     to_phone: Mapped[str] = mapped_column(String(20))
+    # The `From` address or MessagingServiceSid used: reconciliation lists messages by it.
+    sender: Mapped[str | None] = mapped_column(String(100))
     provider_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     http_status: Mapped[int | None]
     error_code: Mapped[int | None]

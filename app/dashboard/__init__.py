@@ -1,0 +1,23 @@
+"""The organiser's dashboard: server-rendered pages behind a login.
+
+Register `bp` on the app; registering it also configures Flask-Login (user loader, login
+view) and the login rate limiter for that app. Every route but `/login` and the static
+files needs a signed-in user.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint(
+    "dashboard",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/dashboard-static",
+)
+
+# Each concern's routes register themselves on `bp` when imported.
+from app.dashboard import auth, campaigns, events, guests, http, inbox, system  # noqa: E402
+
+__all__ = ["auth", "bp", "campaigns", "events", "guests", "http", "inbox", "system"]

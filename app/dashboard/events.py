@@ -1,0 +1,132 @@
+"""The events list, the new-event form, and an event's page (charts, guests, campaigns)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from app.dashboard import bp
+from app.dashboard.charts import delivery_aside, delivery_funnel, rsvp_split, stage_count
+from app.dashboard.forms import EventForm, ImportForm
+from app.dashboard.guests import (
+    BUCKET_LABELS,
+    RSVP_FILTERS,
+    GuestFilters,
+    guest_page,
+    require_event,
+)
+from app.models import Event
+from app.services import campaigns, events
+from app.services.events import MAX_ID
+
+EVENTS_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """An event with the counts the events list shows."""
+
+    event: Event
+    guests: int
+    rsvp: dict[str, int]
+    sent: int
+    delivered: int
+    failed: int
+
+    @classmethod
+    def of(cls, event: Event, guests: int) -> EventSummary:
+        """Count the event's answers and deliveries (one grouped query)."""
+        stats = events.event_stats(event.id)
+        delivery = stats["delivery"]
+        return cls(
+            event=event,
+            guests=guests,
+            rsvp=stats["rsvp"],
+            sent=stage_count(delivery, "stage-sent"),
+            delivered=stage_count(delivery, "stage-delivered"),
+            failed=stage_count(delivery, "stage-failed"),
+        )
+
+
+def query_id(name: str) -> int | None:
+    """A positive id from the query string, or None when absent or malformed."""
+    raw = request.args.get(name, "")
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        return None
+    return int(raw)
+
+
+def render_events(form: EventForm, status: int = 200) -> ResponseReturnValue:
+    """The events list, newest first, a page at a time, with the new-event form."""
+    before = query_id("before")
+    rows = events.list_events(EVENTS_PAGE_SIZE + 1, before_id=before)
+    page = rows[:EVENTS_PAGE_SIZE]
+    summaries = [EventSummary.of(event, count) for event, count in page]
+    next_before = page[-1][0].id if len(rows) > EVENTS_PAGE_SIZE else None
+    body = render_template(
+        "dashboard/events.html",
+        summaries=summaries,
+        form=form,
+        next_before=next_before,
+        paged=before is not None,
+    )
+    return body, status
+
+
+@bp.get("/")
+def events_page() -> ResponseReturnValue:
+    """Every event with its guests, answers and deliveries."""
+    return render_events(EventForm())
+
+
+@bp.post("/events")
+def create_event() -> ResponseReturnValue:
+    """Create an event from the form and open its page."""
+    form = EventForm()
+    if not form.validate_on_submit():
+        return render_events(form, status=400)
+    event = events.create_event(
+        name=form.name.data or "", starts_at=form.starts_at_utc(), venue=form.venue.data
+    )
+    flash(f"Event “{event.name}” created. Add its guests below.", "success")
+    return redirect(url_for("dashboard.event_page", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>")
+def event_page(event_id: int) -> ResponseReturnValue:
+    """The event's charts, its filtered guest table, import form and campaigns."""
+    event = require_event(event_id)
+    filters = GuestFilters.from_args(request.args)
+    stats = events.event_stats(event.id)
+    rows, next_after = guest_page(event.id, filters, query_id("after"))
+    return render_template(
+        "dashboard/event.html",
+        event=event,
+        stats=stats,
+        rsvp_slices=rsvp_split(stats["rsvp"]),
+        funnel=delivery_funnel(stats["delivery"], stats["guests"]),
+        aside=delivery_aside(stats["delivery"], stats["guests"]),
+        filters=filters,
+        rows=rows,
+        next_after=next_after,
+        paged=query_id("after") is not None,
+        rsvp_filters=RSVP_FILTERS,
+        bucket_labels=BUCKET_LABELS,
+        import_form=ImportForm(),
+        campaigns=campaigns.list_campaigns(event.id),
+        here=request.full_path.rstrip("?"),
+    )
+
+
+def can_invite(row: Any) -> bool:
+    """Whether the table offers to send this guest's invitation on its own."""
+    invitation = row.Invitation
+    if row.opted_out or row.Guest.unreachable_code is not None:
+        return False
+    return invitation is None or invitation.send_state.value in ("failed", "canceled")
+
+
+bp.add_app_template_global(can_invite, "can_invite")

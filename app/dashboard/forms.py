@@ -1,0 +1,108 @@
+"""The dashboard's forms (Flask-WTF: every POST form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.fields import DateTimeLocalField, EmailField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from app.services.guest_upload import text_problem
+from app.services.guests import NAME_MAX_LENGTH, clean_name
+
+VENUE_MAX_LENGTH = 300
+# Years PostgreSQL and Python both represent once converted to UTC (as the API allows).
+MIN_YEAR, MAX_YEAR = 1900, 9998
+TIME_ZONE_MAX_LENGTH = 64
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField(
+        "Email",
+        validators=[InputRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "autofocus": True, "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField("Keep me signed in on this device")
+    next = HiddenField()
+
+
+class EventForm(FlaskForm):
+    """A new event: name, optional start time (in the browser's time zone) and venue."""
+
+    name = StringField("Event name", validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
+    starts_at = DateTimeLocalField(
+        "Date and time",
+        validators=[Optional()],
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    venue = StringField("Venue", validators=[Optional(), Length(max=VENUE_MAX_LENGTH)])
+    # Filled in by the page's script with the browser's IANA time zone; UTC without it.
+    time_zone = HiddenField(validators=[Length(max=TIME_ZONE_MAX_LENGTH)])
+
+    def validate_name(self, field: Any) -> None:
+        """Apply the API's rules for names (trimmed, no control characters)."""
+        try:
+            field.data = clean_name(field.data or "")
+        except ValueError as error:
+            raise ValidationError(f"The name {error}.") from None
+
+    def validate_venue(self, field: Any) -> None:
+        """Refuse text PostgreSQL can't store."""
+        field.data = (field.data or "").strip() or None
+        if field.data and (problem := text_problem(field.data)):
+            raise ValidationError(f"The venue {problem}.")
+
+    def validate_starts_at(self, field: Any) -> None:
+        """Keep dates within what the database stores."""
+        if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+            raise ValidationError(f"Pick a year between {MIN_YEAR} and {MAX_YEAR}.")
+
+    def starts_at_utc(self) -> datetime | None:
+        """The start time in UTC, reading the entered time in the browser's time zone."""
+        if self.starts_at.data is None:
+            return None
+        return self.starts_at.data.replace(tzinfo=browser_zone(self.time_zone.data)).astimezone(UTC)
+
+
+def browser_zone(name: str | None) -> tzinfo:
+    """The named IANA time zone, or UTC when it is missing or unknown."""
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return UTC
+
+
+class ImportForm(FlaskForm):
+    """Guests from a CSV file, or pasted lines of `name, phone`."""
+
+    file = FileField("CSV file (UTF-8, with a header row naming name and phone)")
+    pasted = TextAreaField(
+        "Or paste guests, one per line: name, phone",
+        render_kw={"rows": 6, "spellcheck": "false", "dir": "auto"},
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Accept exactly one source: a file or pasted text."""
+        if not super().validate(extra_validators):
+            return False
+        has_file = bool(self.file.data and getattr(self.file.data, "filename", ""))
+        has_text = bool((self.pasted.data or "").strip())
+        if has_file == has_text:
+            message = "Choose a file or paste guests, not both." if has_file else None
+            self.pasted.errors = [message or "Choose a CSV file or paste at least one guest."]
+            return False
+        return True

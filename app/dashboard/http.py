@@ -1,0 +1,127 @@
+"""Blueprint-wide behaviour: setup per app, the login guard, headers, error pages, filters."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, NotFound
+
+from app.dashboard import bp
+from app.dashboard.auth import unauthorized, wants_json
+from app.services.campaigns import NotFoundError
+
+log = logging.getLogger(__name__)
+
+PUBLIC_ENDPOINTS = frozenset({"dashboard.login", "dashboard.static"})
+# Everything the pages load comes from this origin; charts are inline SVG, never scripts.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
+FRIENDLY_MESSAGES = {
+    400: "The request could not be understood.",
+    404: "There is nothing here. It may have been deleted, or the link is wrong.",
+    405: "This page can't be used that way.",
+    413: "The upload is too large. Split the file and import it in parts.",
+    429: "Too many sign-in attempts. Wait a minute, then try again.",
+}
+
+
+@bp.before_request
+def require_login() -> ResponseReturnValue | None:
+    """Send visitors who are not signed in to the login page (401 JSON for JSON endpoints)."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return unauthorized()
+
+
+@bp.after_request
+def add_security_headers(response: Response) -> Response:
+    """Keep signed-in pages out of caches, and out of frames and foreign scripts."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "dashboard.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> ResponseReturnValue:
+    """Answer errors as a page (or JSON for the JSON endpoints)."""
+    code = error.code or 500
+    if wants_json():
+        return jsonify(error=error.name, message=error.description), code
+    message = FRIENDLY_MESSAGES.get(code, error.description)
+    if isinstance(error, CSRFError):
+        message = (
+            "This form has expired or did not come from the dashboard."
+            " Go back, reload the page and try again."
+        )
+    elif code in (400, 404) and error.description and error.description != type(error).description:
+        message = error.description
+    return render_template(
+        "dashboard/error.html", code=code, title=error.name, message=message
+    ), code
+
+
+@bp.errorhandler(NotFoundError)
+def missing(error: NotFoundError) -> ResponseReturnValue:
+    """An unknown event, campaign or guest is a 404 page."""
+    return http_error(NotFound(str(error).capitalize() + "."))
+
+
+@bp.app_template_filter("when")
+def when(value: datetime | None) -> str:
+    """Format a timestamp in UTC (the page's script shows it in the reader's time zone)."""
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+
+
+@bp.app_template_filter("iso")
+def iso(value: datetime | None) -> str:
+    """ISO 8601 in UTC, for `<time datetime>`."""
+    return value.astimezone(UTC).isoformat() if value is not None else ""
+
+
+@bp.app_template_filter("duration")
+def duration(seconds: float | None) -> str:
+    """Say a number of seconds the way people do: `45 s`, `12 min`, `3 h 20 min`."""
+    if seconds is None:
+        return "—"
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+@bp.app_template_filter("thousands")
+def thousands(value: int | float | None) -> str:
+    """Group digits: 12,345."""
+    return "—" if value is None else f"{value:,}"
+
+
+@bp.app_template_filter("percent")
+def percent(part: float, whole: float) -> str:
+    """`part` as a whole percentage of `whole` (0% when `whole` is 0)."""
+    return f"{round(100 * part / whole) if whole else 0}%"
+
+
+@bp.app_context_processor
+def page_globals() -> dict[str, Any]:
+    """Values every dashboard template can use."""
+    settings = current_app.config["SETTINGS"]
+    return {"environment": settings.env.value}

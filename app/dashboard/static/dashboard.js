@@ -1,0 +1,219 @@
+// The dashboard's small script: local times, the browser's time zone in forms, confirmations,
+// and live campaign progress. Every page works without it.
+(function () {
+  "use strict";
+
+  var POLL_MS = 2000;
+  var MAX_BACKOFF_MS = 15000;
+  var SEGMENTS = ["accepted", "failed", "canceled", "sending"];
+
+  function localizeTimes(root) {
+    var format;
+    try {
+      format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    } catch (error) {
+      return;
+    }
+    root.querySelectorAll("time[datetime]").forEach(function (node) {
+      var value = new Date(node.getAttribute("datetime"));
+      if (isNaN(value.getTime())) {
+        return;
+      }
+      node.title = node.textContent;
+      node.textContent = format.format(value);
+    });
+  }
+
+  function fillTimeZones() {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (error) {
+      return;
+    }
+    if (!zone) {
+      return;
+    }
+    document.querySelectorAll("[data-time-zone-form]").forEach(function (form) {
+      var input = form.querySelector("[data-time-zone]");
+      if (input) {
+        input.value = zone;
+      }
+      var hint = form.querySelector("#starts_at-hint");
+      if (hint) {
+        hint.textContent = "Time zone: " + zone;
+      }
+    });
+  }
+
+  function confirmDangerousForms() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) {
+          event.preventDefault();
+        }
+      });
+    });
+  }
+
+  function formatNumber(value) {
+    return Number(value).toLocaleString("en-US");
+  }
+
+  function formatDuration(seconds) {
+    seconds = Math.max(0, Math.round(seconds));
+    if (seconds < 60) {
+      return seconds + " s";
+    }
+    var minutes = Math.round(seconds / 60);
+    if (minutes < 60) {
+      return minutes + " min";
+    }
+    var hours = Math.floor(minutes / 60);
+    minutes = minutes % 60;
+    return minutes ? hours + " h " + minutes + " min" : hours + " h";
+  }
+
+  function setText(root, selector, text) {
+    root.querySelectorAll(selector).forEach(function (node) {
+      if (node.textContent !== text) {
+        node.textContent = text;
+      }
+    });
+  }
+
+  function renderBar(root, status) {
+    var bar = root.querySelector("[data-field='progressbar']");
+    if (!bar) {
+      return;
+    }
+    bar.setAttribute("aria-valuemax", String(status.total));
+    bar.setAttribute("aria-valuenow", String(status.settled));
+    bar.setAttribute("aria-valuetext", status.settled + " of " + status.total + " done");
+    var x = 0;
+    SEGMENTS.forEach(function (state) {
+      var rect = bar.querySelector("[data-segment='" + state + "']");
+      var width = status.shares[state] || 0;
+      if (rect) {
+        rect.setAttribute("x", x.toFixed(3));
+        rect.setAttribute("width", width.toFixed(3));
+      }
+      x += width;
+    });
+  }
+
+  function renderErrors(root, errors) {
+    var body = root.querySelector("[data-field='errors'] tbody");
+    if (!body || !errors.length) {
+      return;
+    }
+    body.textContent = "";
+    errors.forEach(function (error) {
+      var row = document.createElement("tr");
+      [error.code || "—", error.reason || "", String(error.count)].forEach(function (text, i) {
+        var cell = document.createElement("td");
+        cell.textContent = text;
+        if (i === 2) {
+          cell.className = "num";
+        }
+        row.appendChild(cell);
+      });
+      body.appendChild(row);
+    });
+  }
+
+  function renderStatus(root, status) {
+    root.setAttribute("data-state", status.state);
+    renderBar(root, status);
+    setText(root, "[data-field='percent']", status.percent + "%");
+    setText(root, "[data-field='settled']", formatNumber(status.settled));
+    setText(root, "[data-field='total']", formatNumber(status.total));
+    Object.keys(status.counts).forEach(function (state) {
+      setText(root, "[data-count='" + state + "']", formatNumber(status.counts[state]));
+    });
+    status.funnel.forEach(function (stage) {
+      var row = root.querySelector("[data-funnel='" + stage.key + "']");
+      if (row) {
+        row.querySelector("[data-bar-fill]").setAttribute("width", stage.share.toFixed(3));
+        setText(row, "[data-bar-value]", formatNumber(stage.count));
+      }
+    });
+    var badge = root.querySelector("[data-field='state-badge']");
+    if (badge) {
+      badge.className = "badge badge-state-" + status.state;
+      badge.textContent = status.state.charAt(0).toUpperCase() + status.state.slice(1);
+    }
+    var eta = root.querySelector("[data-field='eta']");
+    if (eta) {
+      eta.hidden = !status.seconds_left;
+      if (status.seconds_left) {
+        setText(root, "[data-field='seconds-left']", formatDuration(status.seconds_left));
+      }
+    }
+    var finished = root.querySelector("[data-field='finished']");
+    if (finished && status.finished_at && finished.hidden) {
+      var stamp = finished.querySelector("time");
+      stamp.setAttribute("datetime", status.finished_at);
+      stamp.textContent = status.finished_at;
+      localizeTimes(finished);
+      finished.hidden = false;
+    }
+    root.querySelectorAll("form[data-action]").forEach(function (form) {
+      form.hidden = status.actions.indexOf(form.getAttribute("data-action")) === -1;
+    });
+    renderErrors(root, status.errors);
+  }
+
+  function pollCampaign(root) {
+    var url = root.getAttribute("data-progress-url");
+    var delay = POLL_MS;
+    var settleChecks = 2;
+
+    function schedule() {
+      window.setTimeout(tick, delay);
+    }
+
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (response.status === 401) {
+            window.location.reload();
+            return null;
+          }
+          if (!response.ok) {
+            throw new Error("progress " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (status) {
+          if (!status) {
+            return;
+          }
+          delay = POLL_MS;
+          renderStatus(root, status);
+          // Keep polling while it runs, and a little after, for the last delivery reports.
+          if (status.state === "running" || settleChecks-- > 0) {
+            schedule();
+          }
+        })
+        .catch(function () {
+          delay = Math.min(delay * 2, MAX_BACKOFF_MS);
+          schedule();
+        });
+    }
+
+    if (root.getAttribute("data-state") === "running") {
+      schedule();
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localizeTimes(document);
+    fillTimeZones();
+    confirmDangerousForms();
+    var campaign = document.getElementById("campaign");
+    if (campaign && window.fetch) {
+      pollCampaign(campaign);
+    }
+  });
+})();

@@ -1,0 +1,239 @@
+"""Settle attempts whose outcome is unknown by asking the provider, before anything is resent.
+
+An invitation in `sending` whose lease expired belongs to a worker that died, or to a
+request that got no answer (timeout, reset). Its `in_flight` attempt may or may not have
+reached Twilio, and creating a message has no idempotency key, so the reconciler takes
+the invitation under its own lease, lists the provider's messages to that number from
+the attempt's sender since the attempt started (minus a clock-skew margin), and:
+
+- a message whose SID no other invitation or attempt owns: it was ours. The invitation
+  is accepted with that SID, nothing is resent;
+- none: the attempt is `lost` and the invitation goes back to the queue;
+- the provider could not be asked: the invitation is left for the next sweep.
+
+Leases are long enough that a live worker's request has ended (it starts one only with
+`request_timeout + reconcile_grace` seconds of lease left) before its lease can expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, Engine, text
+
+from app.sending.client import ProviderClient, ProviderMessage, ProviderUnavailable
+from app.sending.message import whatsapp_address
+from app.sending.results import REQUEUED_STATE, Accepted, write_accepted
+
+log = logging.getLogger(__name__)
+
+PROVIDER_CONCURRENCY = 10
+RETRY_LATER = 5.0
+
+TAKE_STALE = text("""
+WITH stale AS (
+    SELECT i.id FROM invitations AS i
+    WHERE i.send_state = 'sending' AND (i.claimed_until IS NULL OR i.claimed_until < now())
+    ORDER BY i.id LIMIT :limit
+    FOR UPDATE SKIP LOCKED)
+UPDATE invitations AS i
+SET claimed_by = :owner, claimed_until = now() + make_interval(secs => :lease), updated_at = now()
+FROM stale WHERE i.id = stale.id
+RETURNING i.id
+""")
+
+IN_FLIGHT_ATTEMPTS = text("""
+SELECT a.id, a.invitation_id, a.to_phone, a.sender, a.started_at FROM message_attempts AS a
+WHERE a.invitation_id = ANY(CAST(:ids AS integer[])) AND a.status = 'in_flight'
+ORDER BY a.started_at, a.id
+""")
+
+REQUEUE = text(
+    f"""
+UPDATE invitations AS i
+SET send_state = {REQUEUED_STATE}, next_attempt_at = now(), claimed_by = NULL,
+    claimed_until = NULL, updated_at = now()
+WHERE i.id = ANY(CAST(:ids AS integer[])) AND i.claimed_by = :owner AND i.send_state = 'sending'
+"""  # noqa: S608 - constant SQL fragments, no input
+)
+
+MARK_LOST = text("""
+UPDATE message_attempts SET status = 'lost', finished_at = now(),
+    error_message = coalesce(error_message || '; ', '') || 'not found at the provider'
+WHERE invitation_id = ANY(CAST(:ids AS integer[])) AND status = 'in_flight'
+""")
+
+RELEASE = text("""
+UPDATE invitations SET claimed_by = NULL,
+    claimed_until = now() + make_interval(secs => :delay), updated_at = now()
+WHERE id = ANY(CAST(:ids AS integer[])) AND claimed_by = :owner AND send_state = 'sending'
+""")
+
+KNOWN_SIDS = text("""
+SELECT message_sid AS sid FROM invitations WHERE message_sid = ANY(CAST(:sids AS text[]))
+UNION
+SELECT provider_sid FROM message_attempts WHERE provider_sid = ANY(CAST(:sids AS text[]))
+""")
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """An invitation taken for reconciliation, with its first in-flight attempt."""
+
+    invitation_id: int
+    attempt_id: int
+    to_phone: str
+    sender: str
+    started_at: datetime
+
+
+@dataclass
+class Verdict:
+    """What the provider said about one unsettled invitation."""
+
+    unsettled: Unsettled
+    candidates: list[ProviderMessage] = field(default_factory=list)
+    unavailable: bool = False
+
+
+@dataclass
+class Report:
+    """What one reconciliation pass did."""
+
+    accepted: int = 0
+    requeued: int = 0
+    deferred: int = 0
+
+    @property
+    def total(self) -> int:
+        """Invitations settled or deferred."""
+        return self.accepted + self.requeued + self.deferred
+
+
+def take_stale(
+    connection: Connection, owner: str, lease: float, limit: int, default_sender: str
+) -> list[Unsettled]:
+    """Take expired claims under `owner`; requeue at once those with no attempt in flight."""
+    ids = [
+        row.id
+        for row in connection.execute(TAKE_STALE, {"owner": owner, "lease": lease, "limit": limit})
+    ]
+    if not ids:
+        return []
+    firsts: dict[int, Unsettled] = {}
+    for row in connection.execute(IN_FLIGHT_ATTEMPTS, {"ids": ids}):
+        firsts.setdefault(
+            row.invitation_id,
+            Unsettled(
+                row.invitation_id,
+                row.id,
+                row.to_phone,
+                row.sender or default_sender,
+                row.started_at,
+            ),
+        )
+    idle = [i for i in ids if i not in firsts]
+    if idle:
+        connection.execute(REQUEUE, {"ids": idle, "owner": owner})
+    return list(firsts.values())
+
+
+async def ask_provider(
+    provider: ProviderClient, unsettled: Sequence[Unsettled], skew: float
+) -> list[Verdict]:
+    """List the provider's messages for each unsettled invitation, a few at a time."""
+    gate = asyncio.Semaphore(PROVIDER_CONCURRENCY)
+
+    async def ask(item: Unsettled) -> Verdict:
+        since = item.started_at.astimezone(UTC) - timedelta(seconds=skew)
+        async with gate:
+            try:
+                found = await provider.recent_messages(
+                    whatsapp_address(item.to_phone), item.sender, since
+                )
+            except ProviderUnavailable as error:
+                log.warning(
+                    "reconciliation of invitation %s deferred: %s", item.invitation_id, error
+                )
+                return Verdict(item, unavailable=True)
+        return Verdict(item, candidates=found)
+
+    return list(await asyncio.gather(*(ask(item) for item in unsettled)))
+
+
+def apply_verdicts(connection: Connection, owner: str, verdicts: Sequence[Verdict]) -> Report:
+    """Accept, requeue or defer each invitation as its verdict says."""
+    report = Report()
+    all_sids = [m.sid for v in verdicts for m in v.candidates]
+    taken = (
+        {row.sid for row in connection.execute(KNOWN_SIDS, {"sids": all_sids})}
+        if all_sids
+        else set()
+    )
+    accepted: list[Accepted] = []
+    lost: list[int] = []
+    deferred: list[int] = []
+    for verdict in verdicts:
+        invitation_id = verdict.unsettled.invitation_id
+        if verdict.unavailable:
+            deferred.append(invitation_id)
+            continue
+        mine = next((m for m in verdict.candidates if m.sid not in taken), None)
+        if mine is None:
+            lost.append(invitation_id)
+            continue
+        taken.add(mine.sid)
+        accepted.append(
+            Accepted(invitation_id, verdict.unsettled.attempt_id, mine.sid, mine.status, None)
+        )
+    write_accepted(connection, accepted)
+    if accepted:
+        # Any other attempt of an accepted invitation did not create a message.
+        connection.execute(MARK_LOST, {"ids": [a.invitation_id for a in accepted]})
+    if lost:
+        connection.execute(MARK_LOST, {"ids": lost})
+        connection.execute(REQUEUE, {"ids": lost, "owner": owner})
+    if deferred:
+        connection.execute(RELEASE, {"ids": deferred, "owner": owner, "delay": RETRY_LATER})
+    report.accepted, report.requeued, report.deferred = len(accepted), len(lost), len(deferred)
+    return report
+
+
+async def reconcile_stale(
+    engine: Engine,
+    provider: ProviderClient,
+    *,
+    owner: str,
+    lease: float,
+    skew: float,
+    default_sender: str,
+    limit: int,
+) -> Report:
+    """One pass: take expired claims, ask the provider, settle them."""
+
+    def take() -> list[Unsettled]:
+        with engine.begin() as connection:
+            return take_stale(connection, owner, lease, limit, default_sender)
+
+    unsettled = await asyncio.to_thread(take)
+    if not unsettled:
+        return Report()
+    verdicts = await ask_provider(provider, unsettled, skew)
+
+    def apply() -> Report:
+        with engine.begin() as connection:
+            return apply_verdicts(connection, owner, verdicts)
+
+    report = await asyncio.to_thread(apply)
+    log.info(
+        "reconciled %s invitations: %s accepted, %s requeued, %s deferred",
+        report.total,
+        report.accepted,
+        report.requeued,
+        report.deferred,
+    )
+    return report

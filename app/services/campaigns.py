@@ -1,0 +1,297 @@
+"""Campaigns: plan with a pre-flight check, create, pause, resume, cancel, retry, progress.
+
+A campaign covers every guest of its event not yet invited (no invitation, or one that
+was canceled before it was sent), not opted out and not known to be unreachable. Creating
+it writes its invitations in one transaction (`INSERT ... SELECT`) and wakes the sender;
+the web process never calls Twilio. State machine: running -> paused -> running,
+running|paused -> canceled, running -> completed (by the sender, when nothing is left),
+and retry-failed puts failed invitations back (reopening a completed campaign).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db, redis_store
+from app.models import (
+    Campaign,
+    CampaignState,
+    Event,
+    Guest,
+    Invitation,
+    OptOut,
+    SendState,
+)
+from app.sending.preflight import ELIGIBLE, Preflight, plan_audience
+from app.sending.progress import campaign_progress
+from app.sending.settings import SendingSettings
+from app.sending.wakeup import request_drain_quietly
+from app.services.events import MAX_ID
+
+log = logging.getLogger(__name__)
+
+RUNNING, PAUSED, CANCELED = CampaignState.RUNNING, CampaignState.PAUSED, CampaignState.CANCELED
+
+REOPEN_CANCELED = text(
+    f"""
+UPDATE invitations AS i
+SET campaign_id = :campaign_id, send_state = 'pending', next_attempt_at = now(),
+    attempt_count = 0, error_code = NULL, error_reason = NULL, updated_at = now()
+FROM guests AS g
+WHERE g.id = i.guest_id AND g.event_id = :event_id AND {ELIGIBLE}
+"""  # noqa: S608 - constant SQL fragments, no input
+)
+
+INSERT_INVITATIONS = text(
+    f"""
+INSERT INTO invitations (event_id, guest_id, campaign_id, send_state, next_attempt_at,
+                         attempt_count)
+SELECT g.event_id, g.id, :campaign_id, 'pending', now(), 0
+FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id
+WHERE g.event_id = :event_id AND {ELIGIBLE}
+ORDER BY g.id
+ON CONFLICT (guest_id) DO NOTHING
+"""  # noqa: S608 - constant SQL fragments, no input
+)
+
+CANCEL_PENDING = text("""
+UPDATE invitations SET send_state = 'canceled', next_attempt_at = NULL, updated_at = now()
+WHERE campaign_id = :campaign_id AND send_state = 'pending'
+""")
+
+RETRY_FAILED = text("""
+UPDATE invitations AS i
+SET send_state = 'pending', next_attempt_at = now(), attempt_count = 0,
+    error_code = NULL, error_reason = NULL, updated_at = now()
+FROM guests AS g
+WHERE g.id = i.guest_id AND i.campaign_id = :campaign_id AND i.send_state = 'failed'
+  AND g.unreachable_code IS NULL
+  AND NOT EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone)
+""")
+
+COUNT_FAILED = text(
+    "SELECT count(*) FROM invitations WHERE campaign_id = :campaign_id AND send_state = 'failed'"
+)
+
+
+class CampaignError(Exception):
+    """A campaign request that cannot be done."""
+
+
+class NotFoundError(CampaignError):
+    """No such event, campaign or guest."""
+
+
+class ConflictError(CampaignError):
+    """The request does not fit the current state (an invalid transition, nothing to send)."""
+
+
+def _sending() -> SendingSettings:
+    """The sending settings of this process."""
+    sending: SendingSettings = current_app.config["SENDING"]
+    return sending
+
+
+def _event(event_id: int, lock: bool = False) -> Event:
+    """The event, optionally locked against concurrent campaign creation."""
+    if not 0 < event_id <= MAX_ID:
+        raise NotFoundError(f"event {event_id} not found")
+    event = db.session.get(Event, event_id, with_for_update=lock)
+    if event is None:
+        raise NotFoundError(f"event {event_id} not found")
+    return event
+
+
+def preflight(event_id: int) -> Preflight:
+    """Plan a campaign of the event without creating it."""
+    _event(event_id)
+    return _preflight(event_id, _sending())
+
+
+def _preflight(event_id: int, sending: SendingSettings) -> Preflight:
+    """Count the audience and check it against the queue window and the daily tier."""
+    settings = current_app.config["SETTINGS"]
+    return plan_audience(
+        db.session.connection(),
+        event_id,
+        sending,
+        has_template=bool(settings.twilio.invite_content_sid),
+        has_callback_url=bool(settings.public_base_url),
+    )
+
+
+def create_campaign(event_id: int) -> tuple[Campaign, Preflight]:
+    """Create a running campaign over the event's eligible guests, in one transaction."""
+    sending = _sending()
+    _event(event_id, lock=True)
+    plan = _preflight(event_id, sending)
+    if plan.recipients == 0:
+        db.session.rollback()
+        raise ConflictError("no guest of this event is left to invite")
+    campaign = Campaign(
+        event_id=event_id,
+        state=CampaignState.RUNNING,
+        total=0,
+        rate_per_second=sending.rate_per_second,
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    params = {"campaign_id": campaign.id, "event_id": event_id}
+    reopened = db.session.connection().execute(REOPEN_CANCELED, params).rowcount
+    inserted = db.session.connection().execute(INSERT_INVITATIONS, params).rowcount
+    campaign.total = reopened + inserted
+    db.session.commit()
+    log.info(
+        "campaign %s created for event %s: %s invitations", campaign.id, event_id, campaign.total
+    )
+    wake_sender(sending)
+    return campaign, plan
+
+
+def wake_sender(sending: SendingSettings | None = None) -> None:
+    """Ask a worker to drain due invitations (the sweeper does it anyway if Redis is down)."""
+    request_drain_quietly(redis_store.connection, sending or _sending())
+
+
+def get_campaign(campaign_id: int) -> Campaign:
+    """The campaign, or NotFoundError."""
+    campaign = db.session.get(Campaign, campaign_id) if 0 < campaign_id <= MAX_ID else None
+    if campaign is None:
+        raise NotFoundError(f"campaign {campaign_id} not found")
+    return campaign
+
+
+def list_campaigns(event_id: int) -> list[Campaign]:
+    """The event's campaigns, newest first."""
+    _event(event_id)
+    query = db.select(Campaign).where(Campaign.event_id == event_id).order_by(Campaign.id.desc())
+    return list(db.session.scalars(query))
+
+
+def progress(campaign_id: int) -> dict[str, Any]:
+    """The campaign's counts per invitation state and delivery status, and top errors."""
+    return campaign_progress(db.session.connection(), campaign_id)
+
+
+def _transition(
+    campaign_id: int, action: str, moves: dict[CampaignState, CampaignState]
+) -> Campaign:
+    """Move the campaign from a state of `moves` to the state it maps to, under a row lock."""
+    campaign = get_campaign(campaign_id)
+    db.session.refresh(campaign, with_for_update=True)
+    if campaign.state not in moves:
+        db.session.rollback()
+        raise ConflictError(f"cannot {action} a {campaign.state.value} campaign")
+    campaign.state = moves[campaign.state]
+    return campaign
+
+
+def pause(campaign_id: int) -> Campaign:
+    """Stop sending new invitations of a running campaign (within a second or two)."""
+    campaign = _transition(campaign_id, "pause", {RUNNING: PAUSED})
+    db.session.commit()
+    log.info("campaign %s paused", campaign_id)
+    return campaign
+
+
+def resume(campaign_id: int) -> Campaign:
+    """Send a paused campaign's remaining invitations again."""
+    campaign = _transition(campaign_id, "resume", {PAUSED: RUNNING})
+    db.session.commit()
+    log.info("campaign %s resumed", campaign_id)
+    wake_sender()
+    return campaign
+
+
+def cancel(campaign_id: int) -> tuple[Campaign, int]:
+    """Cancel every invitation not yet sent; return the campaign and how many were canceled.
+
+    Requests already in flight finish; what they leave unsent is canceled too.
+    """
+    campaign = _transition(campaign_id, "cancel", {RUNNING: CANCELED, PAUSED: CANCELED})
+    canceled = (
+        db.session.connection().execute(CANCEL_PENDING, {"campaign_id": campaign_id}).rowcount
+    )
+    campaign.finished_at = db.func.now()
+    db.session.commit()
+    log.info("campaign %s canceled: %s invitations", campaign_id, canceled)
+    return campaign, canceled
+
+
+def retry_failed(campaign_id: int) -> tuple[Campaign, int, int]:
+    """Queue the failed invitations again; return the campaign, requeued and skipped counts.
+
+    Guests who opted out or can never receive stay failed (skipped).
+    """
+    # A paused campaign stays paused; a completed one runs again.
+    moves = {RUNNING: RUNNING, PAUSED: PAUSED, CampaignState.COMPLETED: RUNNING}
+    campaign = _transition(campaign_id, "retry the failed invitations of", moves)
+    failed = int(db.session.execute(COUNT_FAILED, {"campaign_id": campaign_id}).scalar_one())
+    requeued = db.session.connection().execute(RETRY_FAILED, {"campaign_id": campaign_id}).rowcount
+    if campaign.state is RUNNING:
+        campaign.finished_at = None
+    db.session.commit()
+    log.info("campaign %s: %s failed invitations requeued", campaign_id, requeued)
+    if requeued:
+        wake_sender()
+    return campaign, requeued, failed - requeued
+
+
+def guest(guest_id: int) -> Guest:
+    """The guest, or NotFoundError."""
+    found = db.session.get(Guest, guest_id) if 0 < guest_id <= MAX_ID else None
+    if found is None:
+        raise NotFoundError(f"guest {guest_id} not found")
+    return found
+
+
+def send_invitation(guest_id: int) -> Invitation:
+    """Queue one guest's invitation on its own, outside any campaign (202 semantics).
+
+    A new invitation is created; a failed or canceled one is queued again (and leaves its
+    campaign). Opted-out or unreachable guests, and invitations already pending, being
+    sent or accepted, are conflicts.
+    """
+    found = guest(guest_id)
+    db.session.refresh(found, with_for_update=True)
+    refusal = _refusal(found)
+    if refusal:
+        db.session.rollback()
+        raise ConflictError(refusal)
+    invitation = db.session.scalar(
+        db.select(Invitation).where(Invitation.guest_id == guest_id).with_for_update()
+    )
+    if invitation is None:
+        invitation = Invitation(event_id=found.event_id, guest_id=found.id)
+        db.session.add(invitation)
+    elif invitation.send_state not in (SendState.FAILED, SendState.CANCELED):
+        state = invitation.send_state.value
+        db.session.rollback()
+        raise ConflictError(f"the guest's invitation is already {state}")
+    invitation.campaign_id = None
+    invitation.send_state = SendState.PENDING
+    invitation.next_attempt_at = db.func.now()
+    invitation.attempt_count = 0
+    invitation.error_code = invitation.error_reason = None
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConflictError("the guest's invitation was created meanwhile") from None
+    log.info("invitation %s queued alone", invitation.id)
+    wake_sender()
+    return invitation
+
+
+def _refusal(found: Guest) -> str | None:
+    """Why this guest must not be sent an invitation, if they must not."""
+    if db.session.get(OptOut, found.phone) is not None:
+        return "the guest opted out of messages"
+    if found.unreachable_code is not None:
+        return f"the guest's number cannot receive messages ({found.unreachable_reason})"
+    return None

@@ -1,0 +1,100 @@
+"""Dashboard users: create or update the admin, check a sign-in, load a session's user."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from app.extensions import db
+from app.models import User
+from app.models.base import utcnow
+from app.services.events import MAX_ID
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD_LENGTH = 8
+# Longer inputs are refused before hashing: scrypt's cost grows with them.
+MAX_PASSWORD_LENGTH = 1024
+# Checked when the email is unknown, so that a miss costs as much CPU as a wrong password
+# and response times don't tell which emails have accounts (scrypt of a random string).
+UNKNOWN_USER_HASH = (
+    "scrypt:32768:8:1$96EmTvwSGItwZbWJ$a977c1eb195c24390db60466262371fa79042786aef493e9fd61ae0392"
+    "195b8af371528584c61e7c4782c576f741accab95f770ca8cc54fbd66f6ccded58cc07"
+)
+
+
+class WeakPassword(ValueError):
+    """The password is too short (or too long) to be set."""
+
+
+def normalize_email(email: str) -> str:
+    """Return the email as stored and compared: trimmed, lower case."""
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    """Return the user with this email (case-insensitive), or None."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def load_user(user_id: str) -> User | None:
+    """Return the active user of a session's id, or None (also for malformed ids)."""
+    try:
+        number = int(user_id)
+    except ValueError:
+        return None
+    if not 0 < number <= MAX_ID:
+        return None
+    user = db.session.get(User, number)
+    return user if user is not None and user.active else None
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user whose email and password match, else None.
+
+    Unknown emails, wrong passwords and disabled accounts are indistinguishable, in the
+    answer and (as far as the hash goes) in time.
+    """
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return None
+    user = find_by_email(email)
+    if user is None:
+        check_password_hash(UNKNOWN_USER_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    """Remember when the user last signed in."""
+    user.last_login_at = utcnow()
+    db.session.commit()
+    log.info("dashboard user %s signed in", user.id)
+
+
+def ensure_admin(email: str, password: str) -> bool:
+    """Create or update a dashboard user and activate it; return whether it was created.
+
+    Raises:
+        WeakPassword: the password has fewer than 8 (or more than 1024) characters.
+    """
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise WeakPassword(
+            f"the password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+        )
+    email = normalize_email(email)
+    if not email or "@" not in email:
+        raise ValueError("the email must look like name@example.org")
+    user = find_by_email(email)
+    created = user is None
+    if user is None:
+        user = User(email=email)
+        db.session.add(user)
+    user.set_password(password)
+    user.active = True
+    db.session.commit()
+    log.info("dashboard user %s %s", user.id, "created" if created else "updated")
+    return created

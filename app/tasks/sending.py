@@ -1,0 +1,211 @@
+"""RQ jobs of the sending engine: drain due invitations, and sweep what Redis may have lost.
+
+`send_due_invitations` is the wake-up: it sends due invitations of every running campaign
+(and single sends) for one time slice, then asks for a successor if work remains.
+`sweep` needs nothing from Redis: it reconciles expired claims, completes finished
+campaigns and requests a drain when PostgreSQL has due work and no drainer runs. The
+worker runs it from its own loop every `SEND_SWEEP_INTERVAL` seconds and at start, so a
+flushed or restarted Redis loses no work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import redis
+from flask import Flask, current_app, has_app_context
+
+from app.extensions import db, redis_store
+from app.sending import claims
+from app.sending.client import ProviderClient, close_quietly
+from app.sending.drain import DrainReport, SenderSetup, StopReason
+from app.sending.message import MessageDefaults
+from app.sending.reconcile import reconcile_stale
+from app.sending.sender import IDLE_WAIT, Sender
+from app.sending.settings import SendingSettings
+from app.sending.wakeup import (
+    DRAINER_TTL,
+    drain_started,
+    live_drainers,
+    other_jobs_waiting,
+    register_drainer,
+    request_drain_quietly,
+    unregister_drainer,
+)
+from app.urls import status_callback_url
+
+log = logging.getLogger(__name__)
+
+SWEEP_RECONCILE_LIMIT = 200
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    reconciled: int = 0
+    completed: int = 0
+    drain_requested: bool = False
+
+
+@contextlib.contextmanager
+def job_app_context() -> Iterator[Flask]:
+    """The worker's app context, or a new worker app when a job runs outside one."""
+    if has_app_context():
+        yield current_app._get_current_object()  # type: ignore[attr-defined]
+        return
+    from app import create_app
+
+    app = create_app({"APP_PROCESS": "worker"})
+    with app.app_context():
+        yield app
+
+
+def sending_settings(app: Flask) -> SendingSettings:
+    """The `SEND_*` settings of this process."""
+    sending: SendingSettings = app.config["SENDING"]
+    return sending
+
+
+def new_owner() -> str:
+    """A claim owner id unique to this drain: host, pid and a random suffix."""
+    return f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"[:100]
+
+
+def sender_setup(app: Flask, sending: SendingSettings, owner: str) -> SenderSetup:
+    """The plain values a drain runs with."""
+    settings = app.config["SETTINGS"]
+    twilio = settings.twilio
+    return SenderSetup(
+        settings=sending,
+        defaults=MessageDefaults.from_settings(
+            settings, status_callback_url(), sending.validity_period
+        ),
+        account_sid=twilio.account_sid or "",
+        auth_token=twilio.auth_token or "",
+        api_base_url=twilio.api_base_url,
+        redis_url=settings.redis_url,
+        owner=owner,
+    )
+
+
+def send_due_invitations() -> dict[str, Any]:
+    """Drain due invitations for one time slice; ask for a successor if work remains."""
+    with job_app_context() as app:
+        if not app.config["SETTINGS"].sending_enabled:
+            return {"skipped": "SENDING_ENABLED is off"}
+        sending = sending_settings(app)
+        connection = redis_store.connection
+        drain_started(connection)
+        owner = new_owner()
+        if not register_drainer(connection, owner, sending.drainers):
+            return {"skipped": "enough drainers are running"}
+        try:
+            setup = sender_setup(app, sending, owner)
+            queues = app.config["SETTINGS"].queues
+
+            def another_slice() -> bool:
+                return not other_jobs_waiting(connection, queues)
+
+            report = asyncio.run(drain(setup, sending.slice_seconds, another_slice))
+        finally:
+            unregister_drainer(connection, owner)
+        if report.reason is not StopReason.IDLE:
+            request_drain_quietly(connection, sending)
+        summary = asdict(report) | {"reason": report.reason.value}
+        log.info("drain ended: %s", summary)
+        return summary
+
+
+async def drain(
+    setup: SenderSetup, slice_seconds: float, another_slice: Callable[[], bool] | None = None
+) -> DrainReport:
+    """Run one `Sender` until idle, its slices end, or SIGTERM asks it to stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    previous = signal.getsignal(signal.SIGTERM)
+    handled = _install_stop_handler(loop, stop)
+    keepalive = asyncio.create_task(
+        _keep_registered(redis_store.connection, setup.owner, setup.settings.drainers)
+    )
+    try:
+        return await Sender(db.engine, setup, stop).run(slice_seconds, another_slice)
+    finally:
+        keepalive.cancel()
+        await asyncio.gather(keepalive, return_exceptions=True)
+        if handled:
+            loop.remove_signal_handler(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _install_stop_handler(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> bool:
+    """Make SIGTERM stop the drain gracefully (only possible in the main thread)."""
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    except (RuntimeError, ValueError):
+        return False
+    return True
+
+
+async def _keep_registered(connection: redis.Redis, owner: str, limit: int) -> None:
+    """Renew this drain's entry among the live drainers."""
+    while True:
+        await asyncio.sleep(DRAINER_TTL / 3)
+        try:
+            await asyncio.to_thread(register_drainer, connection, owner, limit)
+        except redis.RedisError as error:
+            log.warning("could not renew the drainer registration (%s)", type(error).__name__)
+
+
+def sweep() -> dict[str, Any]:
+    """Reconcile expired claims, complete finished campaigns, wake a drain if work is due."""
+    with job_app_context() as app:
+        return asdict(run_sweep(app))
+
+
+def run_sweep(app: Flask) -> SweepReport:
+    """The sweep itself, in the current app context (the worker calls it directly)."""
+    sending = sending_settings(app)
+    report = SweepReport()
+    with db.engine.begin() as connection:
+        stale = claims.stale_claims(connection)
+    if stale:
+        report.reconciled = asyncio.run(_reconcile_once(app, sending))
+    with db.engine.begin() as connection:
+        report.completed = len(claims.complete_finished_campaigns(connection))
+        due = claims.next_due_in(connection)
+    if due is not None and due <= IDLE_WAIT and app.config["SETTINGS"].sending_enabled:
+        redis = redis_store.connection
+        if live_drainers(redis) < sending.drainers:
+            report.drain_requested = request_drain_quietly(redis, sending)
+    return report
+
+
+async def _reconcile_once(app: Flask, sending: SendingSettings) -> int:
+    """One reconciliation pass with a short-lived provider client."""
+    setup = sender_setup(app, sending, new_owner() + ":sweep")
+    provider = ProviderClient(
+        setup.account_sid, setup.auth_token, setup.api_base_url, sending.request_timeout, 10
+    )
+    try:
+        report = await reconcile_stale(
+            db.engine,
+            provider,
+            owner=setup.owner,
+            lease=sending.lease_seconds,
+            skew=sending.reconcile_skew,
+            default_sender=setup.defaults.sender,
+            limit=SWEEP_RECONCILE_LIMIT,
+        )
+    finally:
+        await close_quietly(provider)
+    return report.total

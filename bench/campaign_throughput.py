@@ -1,0 +1,380 @@
+"""Measure a campaign's throughput end to end: emulator, gunicorn, one worker, PostgreSQL, Redis.
+
+Run from the repository root, e.g. the two bars of SPEC.md:
+
+    python -m bench.campaign_throughput --guests 10000 --latency 5-10 --rate 80
+    python -m bench.campaign_throughput --guests 10000 --latency 0.1-0.3 --rate 400
+
+It imports the guests in SQL, creates the campaign through the API, lets ONE `python -m
+worker` send it through the Twilio emulator, and prints messages/s, the ratio to the
+configured rate, the time to completion, duplicates and lost guests (from the emulator's
+per-recipient counts), the emulator's peak of concurrent requests and the worker's peak
+RSS (sampled from /proc for the worker and every process it forks). Uses the same
+PostgreSQL and Redis discovery as the tests (a scratch database; `TEST_REDIS_URL`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from app.devstack import ManagedProcess, run_release, wait_for_http, web_command, worker_command
+from app.embedded import free_port
+from tests.support.services import provide_services
+
+TOKEN = "bench-token"
+SENDER = "whatsapp:+14155238886"
+TEMPLATE = "HX" + "0123456789abcdef" * 2
+ACCOUNT = "AC" + "a" * 32
+AUTH_TOKEN = "emulator-auth-token"
+FIRST_NUMBER = 2_000_000
+
+
+@dataclass
+class Samples:
+    """What the sampler saw while the campaign ran."""
+
+    worker_rss_peak: int = 0  # bytes, the worker and its children together
+    worker_pss_peak: int = 0  # bytes, the same with shared pages split between them
+    process_rss_peak: int = 0  # bytes, the largest single process of the worker
+    cpu_seconds: dict[int, float] = field(default_factory=dict)  # per process of the worker
+    create_seconds: float = 0.0  # the POST that creates the campaign
+    timeline: list[tuple[float, int]] = field(default_factory=list)  # (seconds, accepted)
+
+
+def call(base: str, path: str, method: str = "GET") -> dict:
+    """One API request with the bench token; the decoded JSON answer."""
+    request = urllib.request.Request(
+        f"{base}{path}", method=method, data=b"" if method == "POST" else None
+    )
+    request.add_header("Authorization", f"Bearer {TOKEN}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def get_json(url: str) -> dict:
+    """GET a URL; the decoded JSON answer."""
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def family(pid: int) -> list[int]:
+    """`pid` and every process it forked, from /proc."""
+    found, pending = [pid], [pid]
+    while pending:
+        parent = pending.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            found.extend(map(int, children))
+            pending.extend(map(int, children))
+    return found
+
+
+def memory(pid: int, path: str, key: str) -> int:
+    """One memory figure of a process from /proc, in bytes (0 if it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def sample(
+    worker: ManagedProcess,
+    emulator_url: str,
+    started: float,
+    stop: threading.Event,
+    samples: Samples,
+) -> None:
+    """Every 0.25 s: the worker family's RSS and the emulator's accepted count."""
+    while not stop.is_set():
+        pids = family(worker.pid)
+        sizes = [memory(pid, "status", "VmRSS:") for pid in pids]
+        shares = sum(memory(pid, "smaps_rollup", "Pss:") for pid in pids)
+        samples.worker_rss_peak = max(samples.worker_rss_peak, sum(sizes))
+        samples.worker_pss_peak = max(samples.worker_pss_peak, shares)
+        samples.process_rss_peak = max(samples.process_rss_peak, max(sizes, default=0))
+        for pid in pids:
+            samples.cpu_seconds[pid] = max(samples.cpu_seconds.get(pid, 0.0), cpu_seconds(pid))
+        accepted = get_json(f"{emulator_url}/_emulator/stats")["accepted_total"]
+        samples.timeline.append((time.monotonic() - started, accepted))
+        stop.wait(0.25)
+
+
+def insert_guests(database_url: str, guests: int) -> int:
+    """An event with `guests` guests at distinct valid US numbers; its id."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        event_id = connection.execute(
+            text(
+                "INSERT INTO events (name, starts_at, venue) "
+                "VALUES ('Bench gala', now() + interval '30 days', 'Hall') RETURNING id"
+            )
+        ).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO guests (event_id, name, phone, variables) "
+                "SELECT :e, 'Guest ' || n, '+1202' || lpad((:first + n)::text, 7, '0'), '{}' "
+                "FROM generate_series(0, :n - 1) AS n"
+            ),
+            {"e": event_id, "first": FIRST_NUMBER, "n": guests},
+        )
+    engine.dispose()
+    return int(event_id)
+
+
+@contextmanager
+def running(processes: list[ManagedProcess]) -> Iterator[None]:
+    """Stop every process on the way out, last started first."""
+    try:
+        yield
+    finally:
+        for process in reversed(processes):
+            process.stop(timeout=40)
+
+
+def environment(
+    args: argparse.Namespace, database_url: str, redis_url: str, web_port: int, emulator_port: int
+) -> dict[str, str]:
+    """The environment of the web and worker processes."""
+    high = float(args.latency.split("-")[-1])
+    in_flight = args.max_in_flight or max(200, math.ceil(args.rate * (high + 1) * 1.3))
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "APP_ENV": "test",
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "API_TOKEN": TOKEN,
+        "LOG_LEVEL": args.log_level,
+        "PORT": str(web_port),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+        "TWILIO_API_BASE_URL": f"http://127.0.0.1:{emulator_port}",
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_WHATSAPP_FROM": SENDER,
+        "TWILIO_INVITE_CONTENT_SID": TEMPLATE,
+        "TWILIO_REQUEST_TIMEOUT": str(args.timeout),
+        "SEND_RATE_PER_SECOND": str(args.rate),
+        "SEND_MAX_IN_FLIGHT": str(in_flight),
+        "SEND_SLICE_SECONDS": str(args.slice),
+    }
+
+
+def run(args: argparse.Namespace, work: Path) -> dict:
+    """Start everything, run one campaign, return the figures."""
+    with provide_services(work / "services") as services:
+        web_port, emulator_port = free_port(), free_port()
+        env = environment(args, services.database_url, services.redis_url, web_port, emulator_port)
+        run_release(env)
+        emulator = ManagedProcess(
+            "emulator",
+            [
+                sys.executable,
+                "-m",
+                "app.emulator",
+                "--port",
+                str(emulator_port),
+                "--latency",
+                args.latency,
+                "--callback-statuses",
+                args.callbacks,
+                "--page-size",
+                "50",
+            ],
+            {"PATH": env["PATH"]},
+            work / "emulator.log",
+        )
+        web = ManagedProcess("web", web_command(), env, work / "web.log")
+        worker = ManagedProcess("worker", worker_command(), env, work / "worker.log")
+        processes = [emulator.start(), web.start()]
+        with running(processes):
+            emulator_url = f"http://127.0.0.1:{emulator_port}"
+            base = f"http://127.0.0.1:{web_port}"
+            wait_for_http(f"{emulator_url}/_emulator/health", 30, emulator)
+            wait_for_http(f"{base}/health", 60, web)
+            processes.append(worker.start())
+            time.sleep(3)  # the worker is up and idle, as in production
+            event_id = insert_guests(services.database_url, args.guests)
+            samples, elapsed, campaign = campaign_run(
+                base, services.database_url, emulator_url, worker, event_id, args.guests
+            )
+            counts = get_json(f"{emulator_url}/_emulator/counts")["counts"]
+            stats = get_json(f"{emulator_url}/_emulator/stats")
+        return report(args, env, samples, elapsed, campaign, counts, stats)
+
+
+def campaign_run(
+    base: str,
+    database_url: str,
+    emulator_url: str,
+    worker: ManagedProcess,
+    event_id: int,
+    guests: int,
+) -> tuple[Samples, float, dict]:
+    """Create the campaign through the API and wait for its completion while sampling.
+
+    Completion is read from PostgreSQL (`finished_at - created_at`, both set by the
+    database), not through the API: gunicorn is busy with status callbacks, and its queue
+    would add to the figure.
+    """
+    samples = Samples()
+    stop = threading.Event()
+    started = time.monotonic()
+    campaign = call(base, f"/api/v1/events/{event_id}/campaigns", method="POST")
+    samples.create_seconds = time.monotonic() - started
+    sampler = threading.Thread(
+        target=sample, args=(worker, emulator_url, started, stop, samples), daemon=True
+    )
+    sampler.start()
+    engine = create_engine(database_url)
+    query = text(
+        "SELECT state, extract(epoch FROM finished_at - created_at) AS seconds FROM campaigns "
+        "WHERE id = :id"
+    )
+    try:
+        with engine.connect() as connection:
+            while (
+                row := connection.execute(query, {"id": campaign["id"]}).one()
+            ).state != "completed":
+                connection.rollback()
+                if not worker.running():
+                    raise RuntimeError(f"the worker died:\n{worker.tail()}")
+                if time.monotonic() - started > guests:  # far beyond any sane duration
+                    raise TimeoutError(f"campaign not completed: {row}")
+                time.sleep(0.1)
+    finally:
+        stop.set()
+        sampler.join()
+        engine.dispose()
+    accepted = get_json(f"{emulator_url}/_emulator/stats")["accepted_total"]
+    samples.timeline.append((time.monotonic() - started, accepted))
+    return samples, float(row.seconds), call(base, f"/api/v1/campaigns/{campaign['id']}")
+
+
+def steady_rate(timeline: list[tuple[float, int]]) -> float:
+    """Messages/s between 10% and 90% of the accepted total (ramp-up and tail excluded)."""
+    total = timeline[-1][1] if timeline else 0
+    low = next(((t, n) for t, n in timeline if n >= total * 0.1), None)
+    high = next(((t, n) for t, n in timeline if n >= total * 0.9), None)
+    if not low or not high or high[0] <= low[0]:
+        return 0.0
+    return (high[1] - low[1]) / (high[0] - low[0])
+
+
+def first_reaching(timeline: list[tuple[float, int]], count: int) -> float | None:
+    """Seconds after the campaign's creation when the provider had `count` messages."""
+    return next((round(t, 1) for t, n in timeline if n >= count), None)
+
+
+def report(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    samples: Samples,
+    elapsed: float,
+    campaign: dict,
+    counts: dict,
+    stats: dict,
+) -> dict:
+    """The figures of one run."""
+    accepted = sum(counts.values())
+    rate = args.guests / elapsed
+    return {
+        "guests": args.guests,
+        "latency_s": args.latency,
+        "configured_rate_per_s": args.rate,
+        "max_in_flight": int(env["SEND_MAX_IN_FLIGHT"]),
+        "callbacks": args.callbacks or "none",
+        "time_to_completion_s": round(elapsed, 1),
+        "rate_floor_s": round(args.guests / args.rate, 1),
+        "messages_per_s": round(rate, 1),
+        "ratio_to_configured_rate": round(rate / args.rate, 3),
+        "steady_messages_per_s": round(steady_rate(samples.timeline), 1),
+        "campaign_accepted": campaign["accepted"],
+        "provider_accepted": accepted,
+        "duplicates": sum(n - 1 for n in counts.values() if n > 1),
+        "lost": args.guests - len(counts),
+        "emulator_peak_in_flight": stats["peak_in_flight"],
+        "create_request_s": round(samples.create_seconds, 2),
+        "first_accept_s": first_reaching(samples.timeline, 1),
+        "last_accept_s": first_reaching(samples.timeline, args.guests),
+        "worker_cpu_s": round(sum(samples.cpu_seconds.values()), 1),
+        "worker_peak_rss_mb": round(samples.worker_rss_peak / 2**20, 1),
+        "worker_peak_pss_mb": round(samples.worker_pss_peak / 2**20, 1),
+        "worker_largest_process_peak_rss_mb": round(samples.process_rss_peak / 2**20, 1),
+    }
+
+
+def main() -> int:
+    """Parse the options, run, print the figures as JSON and as a summary line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.campaign_throughput", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--guests", type=int, default=10_000)
+    parser.add_argument("--latency", default="5-10", help="emulator latency range in seconds")
+    parser.add_argument("--rate", type=float, default=80.0, help="SEND_RATE_PER_SECOND")
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=0,
+        help="SEND_MAX_IN_FLIGHT (default: rate x latency, with room)",
+    )
+    parser.add_argument("--timeout", type=float, default=15.0, help="TWILIO_REQUEST_TIMEOUT")
+    parser.add_argument("--slice", type=float, default=180.0, help="SEND_SLICE_SECONDS")
+    parser.add_argument(
+        "--callbacks",
+        default="sent,delivered,read",
+        help="status callbacks the emulator posts ('' for none)",
+    )
+    parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of web and worker")
+    parser.add_argument(
+        "--keep-logs", action="store_true", help="keep the process logs and print where"
+    )
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-campaign-"))
+    figures = run(args, work)
+    print(json.dumps(figures, indent=2))
+    print(
+        f"{figures['provider_accepted']} messages in {figures['time_to_completion_s']} s: "
+        f"{figures['messages_per_s']} msg/s = "
+        f"{figures['ratio_to_configured_rate']:.0%} of {args.rate:g}/s; "
+        f"duplicates {figures['duplicates']}, lost {figures['lost']}; "
+        f"worker peak RSS {figures['worker_peak_rss_mb']} MB "
+        f"(largest process {figures['worker_largest_process_peak_rss_mb']} MB)"
+    )
+    if args.keep_logs:
+        print(f"logs in {work}")
+    return 0 if figures["duplicates"] == figures["lost"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""Campaigns in the dashboard: the pre-flight, creation, progress JSON and the controls."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app.extensions import db
+from app.models import Campaign, CampaignState, Invitation, OptOut, SendState
+from tests.dashboard.support import invite, make_event, make_guests, text_of
+
+
+def event_with_guests(app: Flask, count: int = 4) -> tuple[int, list[int]]:
+    """An event with `count` guests nobody has invited yet."""
+    event_id = make_event(app, "Product launch")
+    guests = make_guests(app, event_id, [(f"Guest {n}", f"+1202555{n:04d}") for n in range(count)])
+    return event_id, guests
+
+
+def start_campaign(user: FlaskClient, event_id: int) -> int:
+    """Confirm the send; return the new campaign's id."""
+    response = user.post(f"/events/{event_id}/send")
+    assert response.status_code == 302
+    match = re.fullmatch(r"/campaigns/(\d+)", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return int(match.group(1))
+
+
+def set_states(app: Flask, campaign_id: int, **states: int) -> None:
+    """Move the campaign's invitations (by id order) into the given send states."""
+    with app.app_context():
+        query = db.select(Invitation).where(Invitation.campaign_id == campaign_id)
+        invitations = list(db.session.scalars(query.order_by(Invitation.id)))
+        for state, count in states.items():
+            for invitation in invitations[:count]:
+                invitation.send_state = SendState(state)
+            invitations = invitations[count:]
+        db.session.commit()
+
+
+def campaign_state(app: Flask, campaign_id: int) -> CampaignState:
+    """The campaign's state in the database."""
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign is not None
+        return campaign.state
+
+
+def test_preflight_shows_the_numbers_before_anything_is_sent(app: Flask, user: FlaskClient) -> None:
+    event_id, guests = event_with_guests(app, 5)
+    invite(app, guests[0])
+    with app.app_context():
+        db.session.add(OptOut(phone="+12025550001", source="keyword", keyword="STOP"))
+        db.session.commit()
+    response = user.get(f"/events/{event_id}/send")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    page = text_of(html)
+    assert 'data-stat="recipients">3<' in html
+    assert "Guests in the event 5" in page
+    assert "Already invited 1" in page and "Opted out (never messaged) 1" in page
+    assert "Fits Twilio's 4-hour queue Yes" in page
+    assert "No template is configured" in page  # the test environment has none
+    assert "Send 3 invitations" in page
+    with app.app_context():
+        assert db.session.scalars(db.select(Campaign)).all() == []  # nothing was created
+
+
+def test_preflight_with_nobody_left_to_invite(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    page = text_of(user.get(f"/events/{event_id}/send").get_data(as_text=True))
+    assert "Every guest who can be invited already is." in page
+    assert "Send 0" not in page
+    response = user.post(f"/events/{event_id}/send")
+    assert response.headers["Location"] == f"/events/{event_id}"
+    assert "Nothing to send: no guest of this event is left to invite." in text_of(
+        user.get(response.headers["Location"]).get_data(as_text=True)
+    )
+
+
+def test_confirm_creates_the_campaign_and_opens_its_page(app: Flask, user: FlaskClient) -> None:
+    event_id, _ = event_with_guests(app, 4)
+    campaign_id = start_campaign(user, event_id)
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign is not None and campaign.total == 4
+        states = db.session.execute(
+            text("SELECT send_state, count(*) FROM invitations GROUP BY send_state")
+        ).all()
+        assert [(str(state), count) for state, count in states] == [("pending", 4)]
+    html = user.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    page = text_of(html)
+    assert "Sending 4 invitations." in page
+    assert "0% — 0 of 4 invitations done" in page
+    assert (
+        f'data-progress-url="/campaigns/{campaign_id}/progress.json" data-state="running"' in html
+    )
+    # Running: pause and cancel are offered; resume and retry are hidden until they apply.
+    for action, hidden in (
+        ("pause", False),
+        ("cancel", False),
+        ("resume", True),
+        ("retry-failed", True),
+    ):
+        form = re.search(rf'<form [^>]*data-action="{action}"[^>]*>', html)
+        assert form is not None
+        assert (" hidden" in form.group(0)) is hidden, action
+    assert "Product launch" in user.get(f"/events/{event_id}").get_data(as_text=True)
+
+
+def test_progress_json_follows_the_invitations(app: Flask, user: FlaskClient) -> None:
+    event_id, _ = event_with_guests(app, 4)
+    campaign_id = start_campaign(user, event_id)
+    before = user.get(f"/campaigns/{campaign_id}/progress.json").get_json()
+    assert before["state"] == "running"
+    assert before["total"] == 4 and before["settled"] == 0 and before["percent"] == 0
+    assert before["counts"] == {
+        "pending": 4,
+        "sending": 0,
+        "accepted": 0,
+        "failed": 0,
+        "canceled": 0,
+    }
+    assert before["actions"] == ["pause", "cancel"]
+    set_states(app, campaign_id, accepted=2, failed=1, sending=1)
+    with app.app_context():
+        db.session.execute(
+            text(
+                "UPDATE invitations SET delivery_status = 'read' WHERE id = "
+                "(SELECT min(id) FROM invitations WHERE send_state = 'accepted')"
+            )
+        )
+        db.session.execute(
+            text(
+                "UPDATE invitations SET error_code = 21211, error_reason = 'invalid number'"
+                " WHERE send_state = 'failed'"
+            )
+        )
+        db.session.commit()
+    after = user.get(f"/campaigns/{campaign_id}/progress.json")
+    assert after.headers["Cache-Control"] == "no-store"
+    status = after.get_json()
+    assert status["settled"] == 3 and status["percent"] == 75.0
+    assert status["shares"]["accepted"] == 50.0
+    assert status["actions"] == ["pause", "cancel", "retry-failed"]
+    assert {stage["key"]: stage["count"] for stage in status["funnel"]} == {
+        "accepted": 2,
+        "delivered": 1,
+        "read": 1,
+        "not-delivered": 0,
+    }
+    assert status["errors"] == [{"code": 21211, "reason": "invalid number", "count": 1}]
+    assert status["seconds_left"] is not None
+
+
+def test_pause_resume_and_cancel(app: Flask, user: FlaskClient) -> None:
+    event_id, _ = event_with_guests(app, 3)
+    campaign_id = start_campaign(user, event_id)
+    page = f"/campaigns/{campaign_id}"
+    assert user.post(f"{page}/pause").headers["Location"] == page
+    assert campaign_state(app, campaign_id) is CampaignState.PAUSED
+    assert "Campaign paused." in text_of(user.get(page).get_data(as_text=True))
+    user.post(f"{page}/resume")
+    assert campaign_state(app, campaign_id) is CampaignState.RUNNING
+    user.post(f"{page}/cancel")
+    assert campaign_state(app, campaign_id) is CampaignState.CANCELED
+    assert "Campaign canceled: 3 invitations will not be sent." in text_of(
+        user.get(page).get_data(as_text=True)
+    )
+    user.post(f"{page}/resume")
+    assert "Not done: cannot resume a canceled campaign." in text_of(
+        user.get(page).get_data(as_text=True)
+    )
+    assert campaign_state(app, campaign_id) is CampaignState.CANCELED
+    assert user.get(f"{page}/progress.json").get_json()["actions"] == []
+
+
+def test_retry_failed_requeues_them(app: Flask, user: FlaskClient) -> None:
+    event_id, _ = event_with_guests(app, 3)
+    campaign_id = start_campaign(user, event_id)
+    set_states(app, campaign_id, accepted=1, failed=2)
+    user.post(f"/campaigns/{campaign_id}/retry-failed")
+    assert "2 failed invitations queued again." in text_of(
+        user.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    )
+    counts = user.get(f"/campaigns/{campaign_id}/progress.json").get_json()["counts"]
+    assert counts["pending"] == 2 and counts["failed"] == 0
+
+
+def test_unknown_campaigns_and_actions(user: FlaskClient) -> None:
+    assert user.get("/campaigns/77").status_code == 404
+    missing = user.get("/campaigns/77/progress.json")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == "Not Found"
+    assert user.post("/campaigns/77/pause").status_code == 404
+    assert user.post("/campaigns/77/explode").status_code == 404

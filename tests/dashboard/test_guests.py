@@ -1,0 +1,244 @@
+"""Importing guests through the form, exporting them as CSV, and single invitations."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import DeliveryStatus, Guest, Invitation, OptOut, Rsvp, SendState
+from tests.dashboard.support import invite, make_event, make_guests, text_of
+
+
+def guest_rows(app: Flask, event_id: int) -> list[tuple[str, str]]:
+    """The event's guests as (name, phone), by id."""
+    with app.app_context():
+        query = db.select(Guest).where(Guest.event_id == event_id).order_by(Guest.id)
+        return [(guest.name, guest.phone) for guest in db.session.scalars(query)]
+
+
+def report_of(html: str) -> dict[str, str]:
+    """The imported / duplicates / errors numbers of an import report page."""
+    stats = {}
+    for key in ("imported", "duplicates", "errors"):
+        stats[key] = html.split(f'data-stat="{key}">')[1].split("<", maxsplit=1)[0]
+    return stats
+
+
+def test_paste_lines_without_a_header(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    pasted = (
+        "Ada Lovelace, +1 202 555 0101\r\n"
+        "ليلى أحمد, +971 50 123 4567\r\n"
+        "\r\n"
+        "Nobody, 12\r\n"
+        "Ada again, (202) 555-0101\r\n"
+        "Lovelace, Ada, +12025550102\r\n"
+    )
+    response = user.post(f"/events/{event_id}/guests", data={"pasted": pasted})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert report_of(html) == {"imported": "2", "duplicates": "1", "errors": "2"}
+    page = text_of(html)
+    # Line numbers are those of the pasted text (blank line 3 counts).
+    assert "4 phone '12' is invalid" in page
+    assert "6 3 fields, but the header has 2" in page
+    assert guest_rows(app, event_id) == [
+        ("Ada Lovelace", "+12025550101"),
+        ("ليلى أحمد", "+971501234567"),
+    ]
+
+
+def test_paste_from_a_spreadsheet_is_tab_separated(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    pasted = "José Álvarez\t+34 612 345 678\nZoë Ørsted\t+45 32 12 34 56"
+    html = user.post(f"/events/{event_id}/guests", data={"pasted": pasted}).get_data(as_text=True)
+    assert report_of(html) == {"imported": "2", "duplicates": "0", "errors": "0"}
+    assert [name for name, _ in guest_rows(app, event_id)] == ["José Álvarez", "Zoë Ørsted"]
+
+
+def test_paste_with_a_header_keeps_extra_columns(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    pasted = "\n\nPhone;Name;Table\n+12025550101;Ada;7\n;Bob;8\n"
+    html = user.post(f"/events/{event_id}/guests", data={"pasted": pasted}).get_data(as_text=True)
+    assert report_of(html) == {"imported": "1", "duplicates": "0", "errors": "1"}
+    assert "5 phone is missing" in text_of(html)
+    with app.app_context():
+        guest = db.session.scalars(db.select(Guest)).one()
+        assert guest.variables == {"Table": "7"}
+
+
+def test_upload_a_csv_file_with_a_byte_order_mark(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    body = "\ufeffname,phone\nليلى أحمد,+971501234567\nAda,+12025550101\nAda twin,+12025550101\n"
+    data = {"file": (io.BytesIO(body.encode()), "guests.csv", "text/csv")}
+    response = user.post(
+        f"/events/{event_id}/guests", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 200
+    assert report_of(response.get_data(as_text=True)) == {
+        "imported": "2",
+        "duplicates": "1",
+        "errors": "0",
+    }
+    assert guest_rows(app, event_id)[0] == ("ليلى أحمد", "+971501234567")
+    # The same file again: everyone is a duplicate, nobody changes.
+    again = user.post(
+        f"/events/{event_id}/guests",
+        data={"file": (io.BytesIO(body.encode()), "guests.csv", "text/csv")},
+        content_type="multipart/form-data",
+    )
+    assert report_of(again.get_data(as_text=True))["duplicates"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"file": (io.BytesIO("name,phone\nJosé,+34612345678\n".encode("latin-1")), "g.csv")},
+            "not UTF-8",
+        ),
+        (
+            {"file": (io.BytesIO(b"first,last\nA,B\n"), "g.csv")},
+            "must have 'name' and 'phone' columns",
+        ),
+        ({"file": (io.BytesIO(b"  \n"), "g.csv")}, "the file is empty"),
+        ({"pasted": "name,phone,Name\nA,+12025550101,B"}, "Nothing was imported: the CSV header"),
+        ({}, "Choose a CSV file or paste at least one guest."),
+        (
+            {"pasted": "A, +12025550101", "file": (io.BytesIO(b"name,phone\n"), "g.csv")},
+            "not both",
+        ),
+    ],
+)
+def test_unusable_uploads_change_nothing(
+    app: Flask, user: FlaskClient, data: dict[str, object], message: str
+) -> None:
+    event_id = make_event(app)
+    response = user.post(
+        f"/events/{event_id}/guests", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert message in text_of(response.get_data(as_text=True))
+    assert guest_rows(app, event_id) == []
+
+
+def test_an_oversized_upload_gets_a_clear_page(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    body = b"name,phone\n" + b"Guest,+12025550101\n" * 200
+    response = user.post(
+        f"/events/{event_id}/guests",
+        data={"file": (io.BytesIO(body), "big.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "The upload is too large" in response.get_data(as_text=True)
+
+
+def read_export(client: FlaskClient, url: str) -> tuple[bytes, list[list[str]]]:
+    """Download an export; return the raw bytes and the parsed rows."""
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.content_type == "text/csv; charset=utf-8"
+    assert response.is_streamed
+    data = response.get_data()
+    return data, list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_csv_export_round_trips_names_and_statuses(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    ada, laila, _ = make_guests(
+        app,
+        event_id,
+        [
+            ("Ada Lovelace", "+12025550101"),
+            ("ليلى أحمد", "+971501234567"),
+            ("=HYPERLINK(1)", "+12025550103"),
+        ],
+    )
+    invite(app, ada, delivery_status=DeliveryStatus.READ, rsvp=Rsvp.CONFIRMED)
+    invite(
+        app, laila, send_state=SendState.FAILED, error_code=63024, error_reason="not on WhatsApp"
+    )
+    data, rows = read_export(user, f"/events/{event_id}/guests.csv")
+    assert data.startswith(b"\xef\xbb\xbfname,phone,rsvp,")  # UTF-8 with BOM, for Excel
+    header, *body = rows
+    assert header == [
+        "name",
+        "phone",
+        "rsvp",
+        "rsvp_at",
+        "delivery_status",
+        "send_state",
+        "error_code",
+        "error_reason",
+        "opted_out",
+    ]
+    assert [row[:2] for row in body] == [
+        ["Ada Lovelace", "+12025550101"],
+        ["ليلى أحمد", "+971501234567"],
+        ["'=HYPERLINK(1)", "+12025550103"],  # quoted, so a spreadsheet shows it as text
+    ]
+    assert body[0][2] == "confirmed" and body[0][4] == "read" and body[0][5] == "accepted"
+    assert body[1][4:8] == ["failed", "failed", "63024", "not on WhatsApp"]
+    assert body[2][4:6] == ["not_sent", ""]
+    response = user.get(f"/events/{event_id}/guests.csv")
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="event-{event_id}-guests.csv"'
+    )
+    response.close()
+
+
+def test_csv_export_applies_the_filters_and_streams_many_rows(
+    app: Flask, user: FlaskClient
+) -> None:
+    event_id = make_event(app)
+    ids = make_guests(app, event_id, [(f"Guest {n:04d}", f"+1202555{n:04d}") for n in range(1100)])
+    invite(app, ids[1050], rsvp=Rsvp.MAYBE)
+    _, rows = read_export(user, f"/events/{event_id}/guests.csv")
+    assert len(rows) == 1101
+    _, maybe = read_export(user, f"/events/{event_id}/guests.csv?rsvp=maybe")
+    assert [row[0] for row in maybe[1:]] == ["Guest 1050"]
+
+
+def test_send_one_invitation(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    (guest_id,) = make_guests(app, event_id, [("Ada", "+12025550101")])
+    back = f"/events/{event_id}?q=ada"
+    response = user.post(f"/guests/{guest_id}/invite", data={"next": back})
+    assert response.status_code == 302
+    assert response.headers["Location"] == back
+    with app.app_context():
+        invitation = db.session.scalars(db.select(Invitation)).one()
+        assert invitation.guest_id == guest_id
+        assert invitation.send_state is SendState.PENDING
+        assert invitation.campaign_id is None
+    assert "Invitation to Ada queued." in user.get(back).get_data(as_text=True)
+    # Twice is refused by the service, and said so.
+    user.post(f"/guests/{guest_id}/invite", data={"next": back})
+    assert "Not sent: the guest&#39;s invitation is already pending." in user.get(back).get_data(
+        as_text=True
+    )
+
+
+def test_send_one_invitation_refuses_opted_out_guests(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    (guest_id,) = make_guests(app, event_id, [("Stopped", "+12025550111")])
+    with app.app_context():
+        db.session.add(OptOut(phone="+12025550111", source="keyword", keyword="STOP"))
+        db.session.commit()
+    response = user.post(f"/guests/{guest_id}/invite", data={"next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"  # not the foreign URL
+    assert "Not sent: the guest opted out of messages." in user.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(db.select(Invitation)).all() == []
+
+
+def test_send_one_invitation_to_an_unknown_guest_is_404(user: FlaskClient) -> None:
+    assert user.post("/guests/4242/invite").status_code == 404

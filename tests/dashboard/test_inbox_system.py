@@ -1,0 +1,169 @@
+"""The inbox of guests' messages, and the system page (workers, queues, the sender)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from rq import Queue, Worker
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+from sqlalchemy import text
+
+from app.extensions import db
+from app.models import InboundKind, InboundMessage
+from tests.dashboard.support import (
+    add_admin,
+    create_app_with_dashboard,
+    link_param,
+    make_event,
+    make_guests,
+    sign_in_session,
+    text_of,
+)
+
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def add_messages(
+    app: Flask, count: int, kind: InboundKind = InboundKind.TEXT, **fields: object
+) -> None:
+    """Store `count` inbound messages, one minute apart, after those already stored."""
+    with app.app_context():
+        offset = db.session.query(InboundMessage).count()
+        for n in range(offset, offset + count):
+            db.session.add(
+                InboundMessage(
+                    message_sid=f"SM{n:032x}",
+                    from_phone="whatsapp:+971501234567",
+                    to_phone="whatsapp:+14155238886",
+                    body=f"message {n}",
+                    kind=kind,
+                    params={},
+                    received_at=START + timedelta(minutes=n),
+                    **fields,
+                )
+            )
+        db.session.commit()
+
+
+def bodies(html: str) -> list[str]:
+    """The message texts of an inbox page, in page order."""
+    return re.findall(r'<p class="message-body" dir="auto">(message \d+)', html)
+
+
+def test_inbox_lists_messages_newest_first_with_guest_and_event(
+    app: Flask, user: FlaskClient
+) -> None:
+    event_id = make_event(app, "عشاء الخميس")
+    (guest_id,) = make_guests(app, event_id, [("ليلى أحمد", "+971501234567")])
+    add_messages(
+        app, 1, InboundKind.RSVP, guest_id=guest_id, event_id=event_id, button_payload="yes"
+    )
+    add_messages(app, 1, InboundKind.TEXT, profile_name="Stranger")
+    html = user.get("/inbox").get_data(as_text=True)
+    assert bodies(html) == ["message 1", "message 0"]
+    page = text_of(html)
+    assert "ليلى أحمد +971501234567 · عشاء الخميس" in page  # the full number, for the organiser
+    assert "button “yes”" in page
+    assert "Stranger" in page
+
+
+def test_inbox_filters_by_kind_and_pages(app: Flask, user: FlaskClient) -> None:
+    add_messages(app, 55, InboundKind.TEXT)
+    add_messages(app, 2, InboundKind.OPTOUT)
+    optouts = user.get("/inbox?kind=optout").get_data(as_text=True)
+    assert bodies(optouts) == ["message 56", "message 55"]
+    first = user.get("/inbox?kind=text").get_data(as_text=True)
+    assert bodies(first) == [f"message {n}" for n in range(54, 4, -1)]
+    cursor = link_param(first, "before")
+    second = user.get(f"/inbox?kind=text&before={cursor}").get_data(as_text=True)
+    assert bodies(second) == [f"message {n}" for n in range(4, -1, -1)]
+    assert "Older messages" not in second
+    assert len(bodies(user.get("/inbox?kind=nonsense&before=garbage").get_data(as_text=True))) == 50
+
+
+def test_inbox_when_empty(user: FlaskClient) -> None:
+    assert "No messages yet." in text_of(user.get("/inbox").get_data(as_text=True))
+
+
+def register_worker(connection: redis.Redis, name: str, heartbeat_age: float = 0) -> Worker:
+    """Register an RQ worker in Redis as a running one would (without running it)."""
+    worker = Worker([Queue("send", connection=connection)], connection=connection, name=name)
+    worker.register_birth()
+    worker.set_state("idle")
+    worker.heartbeat()
+    if heartbeat_age:
+        beat = datetime.now(UTC) - timedelta(seconds=heartbeat_age)
+        connection.hset(worker.key, "last_heartbeat", beat.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    return worker
+
+
+def test_system_page_shows_workers_queues_and_failures(app: Flask, user: FlaskClient) -> None:
+    connection = redis.Redis.from_url(app.config["SETTINGS"].redis_url)
+    register_worker(connection, "alive-worker")
+    register_worker(connection, "dead-worker", heartbeat_age=600)
+    queue = Queue("default", connection=connection)
+    queue.enqueue("app.tasks.sending.sweep")
+    failed = Job.create("app.tasks.sending.sweep", connection=connection)
+    failed.save()
+    FailedJobRegistry(queue=queue).add(failed, ttl=60, exc_string="boom")
+    html = user.get("/system").get_data(as_text=True)
+    page = text_of(html)
+    assert 'data-stat="live-workers">1<' in html
+    assert "alive-worker idle" in page and "dead-worker silent" in page
+    assert re.search(
+        r"default</th><td class=\"num\">1</td>.*?<td class=\"num text-danger\">1</td>", html
+    )
+    assert "Everything is running" in page
+    connection.close()
+
+
+def test_system_page_reports_workers_up_but_idle(app: Flask, user: FlaskClient) -> None:
+    connection = redis.Redis.from_url(app.config["SETTINGS"].redis_url)
+    register_worker(connection, "idle-worker")
+    event_id = make_event(app)
+    (guest_id,) = make_guests(app, event_id, [("Ada", "+12025550101")])
+    with app.app_context():
+        db.session.execute(
+            text(
+                "INSERT INTO invitations"
+                " (event_id, guest_id, send_state, next_attempt_at, attempt_count)"
+                " VALUES (:e, :g, 'pending', now() - interval '5 minutes', 0)"
+            ),
+            {"e": event_id, "g": guest_id},
+        )
+        db.session.commit()
+    page = text_of(user.get("/system").get_data(as_text=True))
+    assert "Needs attention" in page
+    assert "workers are up but idle" in page
+    assert "Oldest due invitation waiting 5 min" in page
+    connection.close()
+
+
+def test_system_page_without_any_worker(user: FlaskClient) -> None:
+    page = text_of(user.get("/system").get_data(as_text=True))
+    assert "No worker is alive: nothing will be sent." in page
+    assert "Live workers 0" in page
+    assert "No campaign is running or paused." in page
+
+
+def test_system_page_survives_an_unreachable_redis(migrated: dict[str, str]) -> None:
+    app = create_app_with_dashboard({**migrated, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    user_id = add_admin(app)
+    client = app.test_client()
+    sign_in_session(client, user_id)
+    try:
+        response = client.get("/system")
+        assert response.status_code == 200
+        page = text_of(response.get_data(as_text=True))
+        assert "Redis is unreachable" in page
+        assert "Redis could not be read (ConnectionError)" in page
+    finally:
+        with app.app_context():
+            db.session.execute(text("TRUNCATE users RESTART IDENTITY CASCADE"))
+            db.session.commit()
+            db.engine.dispose()

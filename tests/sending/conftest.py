@@ -1,0 +1,91 @@
+"""Fixtures for the sending engine: one emulator per run, an app pointed at it, SEND_* knobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine
+
+from app import create_app
+from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from app.extensions import db
+from tests.conftest import reset_state
+from tests.sending.support import SENDER, TEMPLATE_SID, EmulatorHandle, start_emulator
+
+# Fast enough for the suite, slow enough that requests overlap.
+TEST_LATENCY = "0.01-0.05"
+
+
+@pytest.fixture(scope="session")
+def emulator_server(
+    tmp_path_factory: pytest.TempPathFactory, test_env: dict[str, str]
+) -> Iterator[EmulatorHandle]:
+    """One emulator process for the whole run (no status callbacks unless a test asks)."""
+    log_dir = tmp_path_factory.mktemp("sending-emulator")
+    handle = start_emulator(log_dir, test_env, "--latency", TEST_LATENCY, "--callback-statuses", "")
+    yield handle
+    handle.session.close()
+    handle.process.stop(timeout=10)
+    log = handle.process.log_path.read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorHandle) -> EmulatorHandle:
+    """The emulator, reset to its start configuration with no messages."""
+    emulator_server.reset()
+    return emulator_server
+
+
+@pytest.fixture
+def send_env(migrated: dict[str, str], emulator: EmulatorHandle) -> dict[str, str]:
+    """The app's environment: Twilio is the emulator; no web server receives callbacks."""
+    return {
+        **migrated,
+        "TWILIO_API_BASE_URL": emulator.url,
+        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+        "TWILIO_WHATSAPP_FROM": SENDER,
+        "TWILIO_INVITE_CONTENT_SID": TEMPLATE_SID,
+        "PUBLIC_BASE_URL": "https://invites.example.org",
+        "SEND_RATE_PER_SECOND": "500",
+        "SEND_MAX_IN_FLIGHT": "100",
+        "TWILIO_REQUEST_TIMEOUT": "2",
+    }
+
+
+@pytest.fixture
+def sending_knobs(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Short leases and sweeps for in-process drains (read from the environment)."""
+    knobs = {
+        "SEND_RECONCILE_GRACE": "1",
+        "SEND_LEASE_SECONDS": "5",
+        "SEND_SWEEP_INTERVAL": "1",
+        "SEND_BACKOFF_BASE": "0.2",
+        "SEND_BACKOFF_MAX": "1",
+        "SEND_SLICE_SECONDS": "60",
+    }
+    for name, value in knobs.items():
+        monkeypatch.setenv(name, value)
+    return knobs
+
+
+@pytest.fixture
+def send_app(send_env: dict[str, str], sending_knobs: dict[str, str]) -> Iterator[Flask]:
+    """An app pointed at the emulator; every table and Redis are emptied afterwards."""
+    app = create_app(send_env)
+    app.config["TESTING"] = True
+    yield app
+    with app.app_context():
+        db.session.remove()
+        reset_state(app)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def engine(send_app: Flask) -> Iterator[Engine]:
+    """The app's engine, inside an app context."""
+    with send_app.app_context():
+        yield db.engine

@@ -1,0 +1,241 @@
+"""The campaign API: pre-flight numbers, creation, progress counts, transitions, single sends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+
+from tests.conftest import API_TOKEN
+from tests.sending.support import insert_guests, phone
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+@pytest.fixture
+def client(send_app: Flask) -> Iterator[FlaskClient]:
+    """A test client of the app pointed at the emulator (no worker runs)."""
+    with send_app.app_context():
+        yield send_app.test_client()
+
+
+def sql(engine: Engine, statement: str, **params: object) -> None:
+    """Run one statement."""
+    with engine.begin() as connection:
+        connection.execute(text(statement), params)
+
+
+def mixed_event(engine: Engine, send_env: dict[str, str]) -> int:
+    """10 guests: 2 opted out, 1 unreachable, 2 invited, 1 canceled before sending."""
+    event_id = insert_guests(send_env["DATABASE_URL"], 10)
+    sql(
+        engine,
+        "INSERT INTO opt_outs (phone, source) VALUES (:a, 'keyword'), (:b, 'provider')",
+        a=phone(0),
+        b=phone(1),
+    )
+    sql(
+        engine,
+        "UPDATE guests SET unreachable_code = 63024, unreachable_reason = 'x' WHERE phone = :p",
+        p=phone(2),
+    )
+    sql(
+        engine,
+        "INSERT INTO invitations (event_id, guest_id, send_state, attempt_count, accepted_at) "
+        "SELECT event_id, id, CASE WHEN phone = :c THEN 'canceled' ELSE 'accepted' END, 1, "
+        "CASE WHEN phone = :c THEN NULL ELSE now() END FROM guests WHERE phone IN (:a, :b, :c)",
+        a=phone(3),
+        b=phone(4),
+        c=phone(5),
+    )
+    return event_id
+
+
+def test_preflight_counts_the_audience_and_checks_the_limits(
+    client: FlaskClient, engine: Engine, send_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    send_app = client.application
+    monkeypatch.setitem(
+        send_app.config, "SENDING", replace(send_app.config["SENDING"], daily_tier=6)
+    )
+    event_id = mixed_event(engine, send_env)
+
+    response = client.get(f"/api/v1/events/{event_id}/campaigns/preflight", headers=AUTH)
+
+    assert response.status_code == 200
+    plan = response.get_json()
+    assert plan["recipients"] == 5  # 4 never invited + 1 whose invitation was canceled
+    assert (plan["guests"], plan["already_invited"], plan["opted_out"], plan["unreachable"]) == (
+        10,
+        2,
+        2,
+        1,
+    )
+    assert plan["rate_per_second"] == 500 and plan["estimated_seconds"] == 0.0
+    assert plan["fits_provider_queue"] is True and plan["provider_queue_seconds"] == 14400
+    assert (plan["daily_tier"], plan["sent_last_24h"], plan["fits_daily_tier"]) == (6, 2, False)
+    assert any("daily tier of 6" in warning for warning in plan["warnings"])
+
+
+def test_a_long_campaign_does_not_fit_the_provider_queue(
+    client: FlaskClient, engine: Engine, send_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event_id = insert_guests(send_env["DATABASE_URL"], 30)
+    send_app = client.application
+    monkeypatch.setitem(
+        send_app.config, "SENDING", replace(send_app.config["SENDING"], rate_per_second=0.002)
+    )
+
+    plan = client.get(f"/api/v1/events/{event_id}/campaigns/preflight", headers=AUTH).get_json()
+
+    assert plan["estimated_seconds"] == 15000.0 and plan["fits_provider_queue"] is False
+
+
+def test_creating_a_campaign_queues_its_invitations_and_wakes_a_worker(
+    client: FlaskClient, engine: Engine, send_env: dict[str, str]
+) -> None:
+    event_id = mixed_event(engine, send_env)
+
+    response = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH)
+
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert response.headers["Location"] == f"/api/v1/campaigns/{body['id']}"
+    assert (body["state"], body["total"], body["pending"], body["accepted"]) == ("running", 5, 5, 0)
+    assert body["preflight"]["recipients"] == 5
+    queue = redis.Redis.from_url(send_env["REDIS_URL"])
+    assert queue.llen("rq:queue:send") == 1 and queue.exists("sending:wakeup")
+    # Nothing is left to invite now.
+    again = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH)
+    assert again.status_code == 409 and "no guest" in again.get_json()["message"]
+
+
+def test_progress_counts_every_state_and_delivery_status(
+    client: FlaskClient, engine: Engine, send_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(send_env["DATABASE_URL"], 6)
+    campaign_id = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).get_json()["id"]
+    sql(
+        engine,
+        "UPDATE invitations SET send_state = "
+        "(ARRAY['accepted','accepted','failed','failed','sending','pending'])[id], "
+        "delivery_status = (ARRAY['delivered','read',NULL,NULL,NULL,NULL])[id], "
+        "error_code = CASE WHEN id IN (3, 4) THEN 21211 END, "
+        "error_reason = CASE WHEN id IN (3, 4) THEN 'The phone number is not valid' END",
+    )
+
+    body = client.get(f"/api/v1/campaigns/{campaign_id}", headers=AUTH).get_json()
+
+    counts = {key: body[key] for key in ("pending", "sending", "accepted", "failed", "canceled")}
+    assert counts == {"pending": 1, "sending": 1, "accepted": 2, "failed": 2, "canceled": 0}
+    assert body["delivery"]["delivered"] == 1 and body["delivery"]["read"] == 1
+    assert body["errors"] == [
+        {"code": 21211, "reason": "The phone number is not valid", "count": 2}
+    ]
+    assert body["progress"] == pytest.approx(4 / 6, abs=1e-3)
+    listed = client.get(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).get_json()
+    assert [c["id"] for c in listed["campaigns"]] == [campaign_id]
+
+
+TRANSITIONS = {
+    # state -> the actions allowed from it, and the state each leads to
+    "running": {"pause": "paused", "cancel": "canceled", "retry-failed": "running"},
+    "paused": {"resume": "running", "cancel": "canceled", "retry-failed": "paused"},
+    "completed": {"retry-failed": "running"},
+    "canceled": {},
+}
+
+
+@pytest.mark.parametrize("state", list(TRANSITIONS))
+@pytest.mark.parametrize("action", ["pause", "resume", "cancel", "retry-failed"])
+def test_transitions(
+    client: FlaskClient, engine: Engine, send_env: dict[str, str], state: str, action: str
+) -> None:
+    event_id = insert_guests(send_env["DATABASE_URL"], 3)
+    campaign_id = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).get_json()["id"]
+    sql(engine, "UPDATE campaigns SET state = :s", s=state)
+
+    response = client.post(f"/api/v1/campaigns/{campaign_id}/{action}", headers=AUTH)
+
+    allowed = TRANSITIONS[state]
+    if action in allowed:
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["state"] == allowed[action]
+    else:
+        assert response.status_code == 409
+        verb = "retry the failed invitations of" if action == "retry-failed" else action
+        assert response.get_json() == {
+            "error": "Conflict",
+            "message": f"cannot {verb} a {state} campaign",
+        }
+
+
+def test_cancel_withdraws_pending_invitations(
+    client: FlaskClient, send_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(send_env["DATABASE_URL"], 4)
+    campaign_id = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).get_json()["id"]
+
+    body = client.post(f"/api/v1/campaigns/{campaign_id}/cancel", headers=AUTH).get_json()
+
+    assert (body["canceled_now"], body["canceled"], body["pending"]) == (4, 4, 0)
+    assert body["finished_at"] is not None
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1/events/999/campaigns"),
+        ("GET", "/api/v1/events/999/campaigns"),
+        ("GET", "/api/v1/events/999/campaigns/preflight"),
+        ("GET", "/api/v1/campaigns/999"),
+        ("POST", "/api/v1/campaigns/999/pause"),
+        ("POST", "/api/v1/campaigns/999/resume"),
+        ("POST", "/api/v1/campaigns/999/cancel"),
+        ("POST", "/api/v1/campaigns/999/retry-failed"),
+        ("POST", "/api/v1/guests/999/invitation"),
+        ("GET", "/api/v1/campaigns/99999999999"),
+    ],
+)
+def test_unknown_ids_are_404_json(client: FlaskClient, method: str, path: str) -> None:
+    response = client.open(path, method=method, headers=AUTH)
+
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "Not Found"
+
+
+def test_the_api_needs_its_token(client: FlaskClient) -> None:
+    assert client.post("/api/v1/events/1/campaigns").status_code == 401
+
+
+def test_one_invitation_can_be_sent_alone(
+    client: FlaskClient, engine: Engine, send_env: dict[str, str]
+) -> None:
+    insert_guests(send_env["DATABASE_URL"], 3)
+
+    sent = client.post("/api/v1/guests/1/invitation", headers=AUTH)
+
+    assert sent.status_code == 202
+    assert sent.get_json() | {"id": 0} == {
+        "id": 0,
+        "guest_id": 1,
+        "event_id": 1,
+        "campaign_id": None,
+        "send_state": "pending",
+        "message_sid": None,
+        "delivery_status": None,
+        "error_code": None,
+        "error_reason": None,
+    }
+    again = client.post("/api/v1/guests/1/invitation", headers=AUTH)
+    assert again.status_code == 409 and "already pending" in again.get_json()["message"]
+    sql(engine, "UPDATE invitations SET send_state = 'failed', error_code = 30008")
+    assert client.post("/api/v1/guests/1/invitation", headers=AUTH).status_code == 202
+    sql(engine, "INSERT INTO opt_outs (phone, source) VALUES (:p, 'keyword')", p=phone(2))
+    refused = client.post("/api/v1/guests/3/invitation", headers=AUTH)
+    assert refused.status_code == 409 and "opted out" in refused.get_json()["message"]

@@ -1,0 +1,195 @@
+"""Claims in PostgreSQL: exclusive across connections, attempts recorded first, results guarded."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import Engine, text
+
+from app.sending import claims
+from app.sending.results import Accepted, Failed, HandBack, Retry, Unknown, write_results
+from app.services import campaigns
+from tests.sending.support import SENDER, insert_guests, scalar
+
+
+def new_campaign(send_env: dict[str, str], guests: int) -> int:
+    """An event of `guests` guests and its running campaign; return the campaign id."""
+    event_id = insert_guests(send_env["DATABASE_URL"], guests)
+    campaign, _ = campaigns.create_campaign(event_id)
+    return campaign.id
+
+
+def test_two_connections_claim_disjoint_rows(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    new_campaign(send_env, 100)
+    with engine.connect() as first, engine.connect() as second:
+        a = claims.claim_due(first, "worker-a", SENDER, 60, 30)
+        # `first` has not committed: its rows stay locked, and SKIP LOCKED passes them over.
+        b = claims.claim_due(second, "worker-b", SENDER, 60, 30)
+        first.commit()
+        second.commit()
+    ids_a = {c.invitation_id for c in a.claims}
+    ids_b = {c.invitation_id for c in b.claims}
+    assert len(ids_a) == 60 and len(ids_b) == 40
+    assert not ids_a & ids_b
+    with engine.begin() as connection:
+        assert claims.claim_due(connection, "worker-c", SENDER, 60, 30).claims == []
+    owners = scalar(engine, "SELECT count(DISTINCT claimed_by) FROM invitations")
+    assert owners == 2
+
+
+def test_a_claim_records_an_in_flight_attempt_before_any_request(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    new_campaign(send_env, 3)
+    with engine.begin() as connection:
+        batch = claims.claim_due(connection, "worker-a", SENDER, 10, 30)
+    assert len(batch.claims) == 3
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT i.id, i.send_state, i.attempt_count, i.claimed_by, "
+                "i.claimed_until > now() AS leased, a.id AS attempt, a.status, a.sender, "
+                "a.to_phone = g.phone AS to_guest "
+                "FROM invitations i JOIN message_attempts a ON a.invitation_id = i.id "
+                "JOIN guests g ON g.id = i.guest_id ORDER BY i.id"
+            )
+        ).all()
+    assert [row.attempt for row in rows] == [c.attempt_id for c in batch.claims]
+    for row in rows:
+        assert (row.send_state, row.attempt_count, row.claimed_by) == ("sending", 1, "worker-a")
+        assert row.leased and row.status == "in_flight" and row.sender == SENDER and row.to_guest
+
+
+def test_paused_campaigns_and_future_retries_are_not_claimed(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    paused = new_campaign(send_env, 5)
+    campaigns.pause(paused)
+    running = new_campaign_from(send_env, 5, start=100)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE invitations SET next_attempt_at = now() + interval '1 minute' "
+                "WHERE id = (SELECT min(id) FROM invitations WHERE campaign_id = :c)"
+            ),
+            {"c": running},
+        )
+        batch = claims.claim_due(connection, "worker-a", SENDER, 100, 30)
+        due_in = claims.next_due_in(connection)
+    assert {c.campaign_id for c in batch.claims} == {running}
+    assert len(batch.claims) == 4
+    # The claims just taken run out in 30 s; the postponed invitation is due in 60 s.
+    assert due_in is not None and 25 < due_in <= 30
+
+
+def new_campaign_from(send_env: dict[str, str], guests: int, start: int) -> int:
+    """A second event, with guests numbered from `start`, and its campaign."""
+    event_id = insert_guests(send_env["DATABASE_URL"], guests, event_name="Other", start=start)
+    campaign, _ = campaigns.create_campaign(event_id)
+    return campaign.id
+
+
+def test_results_apply_only_while_the_lease_is_held_except_acceptance(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    new_campaign(send_env, 4)
+    with engine.begin() as connection:
+        taken = claims.claim_due(connection, "worker-a", SENDER, 10, 30).claims
+    one, two, three, four = taken
+    with engine.begin() as connection:
+        # Another owner took the invitations over (as reconciliation would).
+        connection.execute(text("UPDATE invitations SET claimed_by = 'reconciler'"))
+        write_results(
+            connection,
+            "worker-a",
+            [
+                Accepted(one.invitation_id, one.attempt_id, "SM" + "1" * 32, "queued", 201),
+                Failed(
+                    two.invitation_id, two.attempt_id, two.guest_id, "+1", 21211, "bad", 400, "x"
+                ),
+                Retry(three.invitation_id, three.attempt_id, 5, 500, "err", 500, "x"),
+                HandBack(four.invitation_id, four.attempt_id),
+            ],
+            unknown_hold=1,
+        )
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, send_state, message_sid FROM invitations ORDER BY id")
+        ).all()
+    assert [(r.send_state, r.message_sid) for r in rows] == [
+        ("accepted", "SM" + "1" * 32),
+        ("sending", None),
+        ("sending", None),
+        ("sending", None),
+    ]
+
+
+def test_hand_back_restores_the_invitation_and_forgets_the_attempt(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    campaign_id = new_campaign(send_env, 2)
+    with engine.begin() as connection:
+        first, second = claims.claim_due(connection, "worker-a", SENDER, 10, 30).claims
+    campaigns.cancel(campaign_id)  # only pending ones are canceled here; these are sending
+    with engine.begin() as connection:
+        write_results(
+            connection,
+            "worker-a",
+            [
+                HandBack(first.invitation_id, first.attempt_id),
+                Unknown(second.invitation_id, second.attempt_id, "TimeoutError"),
+            ],
+            unknown_hold=7,
+        )
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT send_state, attempt_count, claimed_by, "
+                "extract(epoch from claimed_until - now()) AS hold FROM invitations ORDER BY id"
+            )
+        ).all()
+        attempts = connection.execute(
+            text("SELECT invitation_id, status, error_message FROM message_attempts")
+        ).all()
+    # Handed back into a canceled campaign: canceled, and no attempt was ever made.
+    assert (rows[0].send_state, rows[0].attempt_count, rows[0].claimed_by) == ("canceled", 0, None)
+    # Unknown: still sending, owned by nobody, reconciled once the hold runs out.
+    assert (rows[1].send_state, rows[1].claimed_by) == ("sending", None) and 5 < rows[1].hold <= 7
+    assert [(a.invitation_id, a.status, a.error_message) for a in attempts] == [
+        (second.invitation_id, "in_flight", "TimeoutError")
+    ]
+
+
+def test_renewal_extends_only_the_owners_leases(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    new_campaign(send_env, 2)
+    with engine.begin() as connection:
+        mine = claims.claim_due(connection, "worker-a", SENDER, 1, 5).claims
+        theirs = claims.claim_due(connection, "worker-b", SENDER, 1, 5).claims
+        kept = claims.renew_leases(
+            connection, "worker-a", [c.invitation_id for c in mine + theirs], 60
+        )
+    assert kept == {mine[0].invitation_id}
+
+
+def test_a_number_invited_to_two_events_has_one_invitation_in_flight_at_a_time(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    first = new_campaign(send_env, 3)
+    second = new_campaign_from(send_env, 3, start=0)  # the same three numbers, another event
+    with engine.begin() as connection:
+        batch = claims.claim_due(connection, "worker-a", SENDER, 10, 30)
+    assert len(batch.claims) == 3
+    assert len({c.invitee.phone for c in batch.claims}) == 3
+    with engine.begin() as connection:
+        # Each number is in flight already: the other event's invitations wait.
+        assert claims.claim_due(connection, "worker-b", SENDER, 10, 30).claims == []
+        connection.execute(
+            text("UPDATE invitations SET send_state = 'accepted' WHERE claimed_by = 'worker-a'")
+        )
+        later = claims.claim_due(connection, "worker-b", SENDER, 10, 30).claims
+    assert {c.campaign_id for c in batch.claims} | {c.campaign_id for c in later} == {first, second}
+    assert len(later) == 3 and all(c.attempt_count == 1 for c in later)
+    assert scalar(engine, "SELECT count(*) FROM message_attempts") == 6

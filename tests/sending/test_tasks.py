@@ -1,0 +1,69 @@
+"""The RQ jobs: the sweeper rebuilds wake-ups from PostgreSQL alone; drains don't pile up."""
+
+from __future__ import annotations
+
+import redis
+from flask import Flask
+from sqlalchemy import Engine, text
+
+from app.sending import claims
+from app.sending.wakeup import register_drainer
+from app.services import campaigns
+from app.tasks.sending import run_sweep, send_due_invitations, sweep
+from tests.sending.support import SENDER, EmulatorHandle, insert_guests, phone, scalar
+
+
+def test_the_sweeper_wakes_a_drain_for_due_work_after_redis_lost_everything(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(send_env["DATABASE_URL"], 5)
+    campaigns.create_campaign(event_id)
+    queue = redis.Redis.from_url(send_env["REDIS_URL"])
+    queue.flushdb()
+
+    first = run_sweep(send_app)
+    second = run_sweep(send_app)  # one wake-up is already waiting
+
+    assert first.drain_requested and not second.drain_requested
+    assert queue.llen("rq:queue:send") == 1
+
+
+def test_the_sweeper_leaves_due_work_to_a_live_drainer(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(send_env["DATABASE_URL"], 5)
+    campaigns.create_campaign(event_id)
+    queue = redis.Redis.from_url(send_env["REDIS_URL"])
+    queue.flushdb()
+    assert register_drainer(queue, "busy-drainer", 1)
+
+    assert not run_sweep(send_app).drain_requested
+    assert send_due_invitations() == {"skipped": "enough drainers are running"}
+
+
+def test_the_sweeper_reconciles_dead_claims_and_completes_the_campaign(
+    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(send_env["DATABASE_URL"], 2)
+    campaign, _ = campaigns.create_campaign(event_id)
+    with engine.begin() as connection:
+        claims.claim_due(connection, "dead-worker", SENDER, 2, 30)
+        connection.execute(text("UPDATE invitations SET claimed_until = now() - interval '1 s'"))
+    emulator.create(To=f"whatsapp:{phone(0)}", From=SENDER, Body="sent before the crash")
+    redis.Redis.from_url(send_env["REDIS_URL"]).flushdb()  # no wake-up left anywhere
+
+    report = sweep()
+
+    assert report["reconciled"] == 2
+    with engine.connect() as connection:
+        states = dict(
+            connection.execute(
+                text("SELECT send_state, count(*) FROM invitations GROUP BY 1")
+            ).all()
+        )
+    assert states == {"accepted": 1, "pending": 1}
+    # The lost one is due again: the sweeper asked for a drain, which finishes the campaign.
+    assert report["drain_requested"]
+    assert send_due_invitations()["accepted"] == 1
+    assert scalar(engine, "SELECT state FROM campaigns WHERE id = :c", c=campaign.id) == "completed"
+    assert emulator.counts() == {f"whatsapp:{phone(0)}": 1, f"whatsapp:{phone(1)}": 1}

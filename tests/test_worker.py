@@ -1,0 +1,56 @@
+"""`python -m worker` as a process: clean stops, and no orphans after a crash."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of a process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        return " Z " not in Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2][:3] + " "
+    except OSError:
+        return False
+
+
+def test_sigterm_stops_the_worker_with_status_zero(migrated: dict[str, str]) -> None:
+    worker = subprocess.Popen([sys.executable, "-m", "worker"], env={**os.environ, **migrated})
+    time.sleep(3)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+
+
+def test_kill_9_of_the_worker_takes_its_scheduler_down(migrated: dict[str, str]) -> None:
+    worker = subprocess.Popen([sys.executable, "-m", "worker"], env={**os.environ, **migrated})
+    try:
+        deadline = time.monotonic() + 20
+        while not children(worker.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        forked = children(worker.pid)
+        assert forked, "the worker started no scheduler process"
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in forked) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in forked)
