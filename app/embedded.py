@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,10 +39,13 @@ class EmbeddedServices:
 
 def start_postgres(services: EmbeddedServices, data_dir: Path) -> str:
     """Start (or reuse) a PostgreSQL cluster in `data_dir`; return its URL."""
-    import pgserver
-
     data_dir.mkdir(parents=True, exist_ok=True)
-    services.postgres = pgserver.get_server(data_dir, cleanup_mode="stop")
+    with warnings.catch_warnings():
+        # pgserver asks platformdirs for a runtime directory, which warns on servers and CI.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import pgserver
+
+        services.postgres = pgserver.get_server(data_dir, cleanup_mode="stop")
     url: str = services.postgres.get_uri()
     services.urls["postgres"] = url
     return url
