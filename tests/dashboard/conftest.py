@@ -8,14 +8,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import create_app
 from app.extensions import db
 from tests.conftest import reset_state
-from tests.dashboard.support import add_admin, create_app_with_dashboard, sign_in_session
+from tests.dashboard.support import add_admin, sign_in_session
 
 
 def _app(env: dict[str, str], csrf: bool) -> Iterator[Flask]:
     """An app with the dashboard; tables and Redis are emptied afterwards."""
-    app = create_app_with_dashboard(env)
+    app = create_app(env)
     app.config["TESTING"] = True
     app.config["WTF_CSRF_ENABLED"] = csrf
     yield app

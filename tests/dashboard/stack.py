@@ -18,8 +18,6 @@ SENDER = "whatsapp:+14155238886"
 TEMPLATE_SID = "HX" + "0123456789abcdef" * 2
 # Slow enough that the progress bar is seen between empty and full.
 SEND_RATE = "1.5"
-# gunicorn serves the app from this factory until `create_app` registers the dashboard.
-WEB_APP = "tests.dashboard.support:create_app_with_dashboard()"
 
 
 @dataclass(frozen=True)
@@ -92,9 +90,8 @@ def running_stack(log_dir: Path, base_env: Mapping[str, str]) -> Iterator[Stack]
         "WEB_CONCURRENCY": "1",
         "GUNICORN_ACCESS_LOG": "/dev/null",
     }
-    argv = [*web_command()[:-1], WEB_APP]
     emulator = emulator_process(log_dir, env, emulator_port, web_url)
-    web = ManagedProcess("web", argv, web_env, log_dir / "web.log")
+    web = ManagedProcess("web", web_command(), web_env, log_dir / "web.log")
     worker = ManagedProcess("worker", worker_command(), env, log_dir / "worker.log")
     with ExitStack() as stack:
         for process in (emulator, web, worker):

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from html import unescape
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
 from app.extensions import db
 from app.models import Event, Guest, Invitation, SendState
 from app.services import users
 
 ADMIN_EMAIL = "organiser@example.org"
 ADMIN_PASSWORD = "correct horse battery staple"
-
-
-def create_app_with_dashboard(config: Mapping[str, str] | None = None) -> Flask:
-    """`create_app`, with the dashboard registered if the factory does not do it yet."""
-    app = create_app(config)
-    if "dashboard" not in app.blueprints:
-        from app.dashboard import bp
-
-        app.register_blueprint(bp)
-    return app
 
 
 def add_admin(app: Flask, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> int:

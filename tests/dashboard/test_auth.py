@@ -11,13 +11,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.routing import Rule
 
+from app import create_app
 from app.extensions import db
 from app.models import Event, User
 from tests.dashboard.support import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     add_admin,
-    create_app_with_dashboard,
     csrf_token,
     sign_in_session,
 )
@@ -246,7 +246,7 @@ def test_sign_in_through_the_real_form_with_csrf(csrf_app: Flask) -> None:
 
 def test_session_cookies_are_secure_in_production(migrated: dict[str, str]) -> None:
     env = {**migrated, "APP_ENV": "production", "SENDING_ENABLED": "false"}
-    app = create_app_with_dashboard(env)
+    app = create_app(env)
     app.config["WTF_CSRF_ENABLED"] = False
     add_admin(app)
     try:
@@ -267,7 +267,7 @@ def test_session_cookies_are_secure_in_production(migrated: dict[str, str]) -> N
 
 
 def test_sign_in_stays_limited_while_redis_is_down(migrated: dict[str, str]) -> None:
-    app = create_app_with_dashboard({**migrated, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    app = create_app({**migrated, "REDIS_URL": "redis://127.0.0.1:1/0"})
     app.config["WTF_CSRF_ENABLED"] = False
     add_admin(app)
     try:

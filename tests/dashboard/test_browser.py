@@ -21,10 +21,11 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from app import create_app
 from app.extensions import db
 from tests.conftest import reset_state
 from tests.dashboard.stack import Stack, running_stack
-from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD, create_app_with_dashboard
+from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ def stack(migrated: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
     """gunicorn, a worker and the emulator for this module; the data is wiped afterwards."""
     with running_stack(tmp_path_factory.mktemp("dashboard-browser"), migrated) as running:
         yield running
-    app = create_app_with_dashboard(migrated)
+    app = create_app(migrated)
     with app.app_context():
         reset_state(app)
         db.engine.dispose()

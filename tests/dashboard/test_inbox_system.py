@@ -13,11 +13,11 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from sqlalchemy import text
 
+from app import create_app
 from app.extensions import db
 from app.models import InboundKind, InboundMessage
 from tests.dashboard.support import (
     add_admin,
-    create_app_with_dashboard,
     link_param,
     make_event,
     make_guests,
@@ -152,7 +152,7 @@ def test_system_page_without_any_worker(user: FlaskClient) -> None:
 
 
 def test_system_page_survives_an_unreachable_redis(migrated: dict[str, str]) -> None:
-    app = create_app_with_dashboard({**migrated, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    app = create_app({**migrated, "REDIS_URL": "redis://127.0.0.1:1/0"})
     user_id = add_admin(app)
     client = app.test_client()
     sign_in_session(client, user_id)
