@@ -13,7 +13,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from app.sending.limiter import InFlightPool, RateLimiter, rate_key
+from app.sending.limiter import STALE_SLOT, InFlightPool, RateLimiter, rate_key
 
 SENDER = "whatsapp:+14155238886"
 PACER = """
@@ -60,9 +60,11 @@ def test_processes_sharing_a_sender_never_exceed_its_rate(redis_url: str) -> Non
 
     assert len(stamps) == processes * per_process
     # CLOCK_MONOTONIC is shared by processes on one machine: compare them on one timeline.
+    # A process starved of CPU may use its reserved slots up to STALE_SLOT late, all at once.
+    allowed = rate * (0.5 + STALE_SLOT) + 3
     for i in range(len(stamps)):
         in_window = sum(1 for s in stamps[i:] if s - stamps[i] < 0.5)
-        assert in_window <= rate * 0.5 + 3, f"{in_window} sends within 0.5 s at {rate}/s"
+        assert in_window <= allowed, f"{in_window} sends within 0.5 s at {rate}/s"
     assert stamps[-1] - stamps[0] >= (len(stamps) - 1) / rate * 0.95
 
 
