@@ -166,6 +166,10 @@ def scalar(app: Flask, sql: str, **params: Any) -> Any:
     return rows[0][0] if rows else None
 
 
+# What table_counts returns when a request wrote nothing.
+NOTHING = {"inbound_messages": 0, "status_callbacks": 0, "rsvp_responses": 0, "opt_outs": 0}
+
+
 def table_counts(app: Flask) -> dict[str, int]:
     """Row counts of every table a webhook may write."""
     tables = ("inbound_messages", "status_callbacks", "rsvp_responses", "opt_outs")

@@ -13,6 +13,7 @@ from app.webhooks.forms import FormError, form_pairs, params_of, parse_inbound, 
 from tests.webhooks.conftest import AppFactory
 from tests.webhooks.support import (
     INBOUND,
+    NOTHING,
     STATUS,
     inbound_form,
     new_sid,
@@ -23,7 +24,6 @@ from tests.webhooks.support import (
 )
 
 PHONE = "+14155550100"
-NOTHING = {"inbound_messages": 0, "status_callbacks": 0, "rsvp_responses": 0, "opt_outs": 0}
 
 
 def without(form: dict[str, str], name: str) -> dict[str, str]:

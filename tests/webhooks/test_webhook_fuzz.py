@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.webhooks.support import INBOUND, STATUS, seed, signed_post, table_counts
+from tests.webhooks.support import INBOUND, NOTHING, STATUS, seed, signed_post, table_counts
 
 FUZZ = settings(
     max_examples=300,
@@ -17,7 +17,6 @@ FUZZ = settings(
     database=None,  # no example database written into the tree
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-NOTHING = {"inbound_messages": 0, "status_callbacks": 0, "rsvp_responses": 0, "opt_outs": 0}
 SEEDED_SID = "SM" + "5" * 32
 GUEST = "+5511987654321"
 

@@ -18,6 +18,7 @@ from tests.webhooks.conftest import AppFactory
 from tests.webhooks.support import (
     AUTH_TOKEN,
     INBOUND,
+    NOTHING,
     STATUS,
     inbound_form,
     new_sid,
@@ -28,7 +29,6 @@ from tests.webhooks.support import (
 )
 
 PHONE = "+14155550100"
-NOTHING = {"inbound_messages": 0, "status_callbacks": 0, "rsvp_responses": 0, "opt_outs": 0}
 SHARED_KEY_ID = "webhooks_sharedkey_01hzx0000000000000000000"
 SHARED_SECRET = "shared-key-secret"
 
