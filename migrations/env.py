@@ -29,6 +29,13 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """Leave out of autogenerate what only some servers have (trigram indexes)."""
+    from app.models import DATABASE_ONLY_INDEXES
+
+    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+
+
 def run_migrations_online() -> None:
     """Run the migrations on a connection of the app's engine."""
 
@@ -39,6 +46,7 @@ def run_migrations_online() -> None:
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_revisions)
+    conf_args.setdefault("include_object", include_object)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

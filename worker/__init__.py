@@ -102,15 +102,17 @@ class ServiceWorker(Worker):
         self._last_sweep = time.monotonic()
         if self.app is None:
             return
-        try:
-            from app.tasks.sending import run_sweep
+        from app.sending.stuck import note_error
+        from app.tasks.sending import run_sweep
 
+        try:
             report = run_sweep(self.app)
             log.debug("sweep: %s", report)
         except StopRequested:
             raise
-        except Exception:  # the sweeper must never take the worker down
+        except Exception as error:  # the sweeper must never take the worker down
             log.exception("sweep failed")
+            note_error(self.connection, "sweep", error)
         replay_spooled_webhooks(self.app)
 
 

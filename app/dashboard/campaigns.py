@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 
 from app.dashboard import bp
 from app.dashboard.guests import require_event
-from app.models import Campaign, CampaignState
+from app.models import Campaign, CampaignState, SendState
 from app.services import campaigns
 from app.services.campaigns import ConflictError
 
@@ -76,6 +76,8 @@ def campaign_status(campaign: Campaign) -> dict[str, Any]:
     """The campaign's state and counts, as the page shows them and the script polls them."""
     progress = campaigns.progress(campaign.id)
     counts = {state: progress["counts"].get(state, 0) for state in SEND_STATES}
+    # A paused campaign's invitations wait like pending ones; the page shows them so.
+    counts["pending"] += progress["counts"].get(SendState.PAUSED.value, 0)
     total = campaign.total or sum(counts.values())
     settled = sum(counts[state] for state in SETTLED)
     actions = list(ACTIONS_BY_STATE.get(campaign.state, ()))

@@ -25,7 +25,7 @@ STAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "stage-delivered": ("Delivered", ("delivered", "read")),
     "read": ("Read", ("read",)),
-    "stage-sending": ("Being sent", ("pending", "sending")),
+    "stage-sending": ("Being sent", ("pending", "paused", "sending")),
     "stage-not-sent": ("Not sent", ("not_sent", "canceled")),
     "stage-failed": ("Failed", ("failed", "undelivered")),
 }

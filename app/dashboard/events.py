@@ -37,13 +37,12 @@ class EventSummary:
     failed: int
 
     @classmethod
-    def of(cls, event: Event, guests: int) -> EventSummary:
-        """Count the event's answers and deliveries (one grouped query)."""
-        stats = events.event_stats(event.id)
+    def of(cls, event: Event, stats: dict[str, Any]) -> EventSummary:
+        """Summarise the event's answers and deliveries from its stats."""
         delivery = stats["delivery"]
         return cls(
             event=event,
-            guests=guests,
+            guests=stats["guests"],
             rsvp=stats["rsvp"],
             sent=stage_count(delivery, "stage-sent"),
             delivered=stage_count(delivery, "stage-delivered"),
@@ -64,7 +63,8 @@ def render_events(form: EventForm, status: int = 200) -> ResponseReturnValue:
     before = query_id("before")
     rows = events.list_events(EVENTS_PAGE_SIZE + 1, before_id=before)
     page = rows[:EVENTS_PAGE_SIZE]
-    summaries = [EventSummary.of(event, count) for event, count in page]
+    stats = events.events_stats([event.id for event, _ in page])
+    summaries = [EventSummary.of(event, stats[event.id]) for event, _ in page]
     next_before = page[-1][0].id if len(rows) > EVENTS_PAGE_SIZE else None
     body = render_template(
         "dashboard/events.html",

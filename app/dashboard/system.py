@@ -29,6 +29,7 @@ from app.health.checks import Check, check_database, check_redis
 from app.health.views import WORKER_MAX_SILENCE
 from app.models import Campaign, CampaignState
 from app.sending import claims
+from app.sending.stuck import StuckCampaign, last_error, stuck_campaigns
 from app.sending.wakeup import live_drainers
 
 ACTIVE_CAMPAIGNS_SHOWN = 20
@@ -129,6 +130,8 @@ class SendingState:
 
     next_due_in: float | None  # seconds; <= 0 means work is due now; None: nothing left
     stale_claims: int
+    stuck: list[StuckCampaign] = field(default_factory=list)
+    last_error: dict[str, Any] | None = None
 
     @property
     def overdue(self) -> float:
@@ -139,7 +142,12 @@ class SendingState:
 def sending_state() -> SendingState:
     """Read the sender's backlog from PostgreSQL."""
     connection = db.session.connection()
-    return SendingState(claims.next_due_in(connection), claims.stale_claims(connection))
+    return SendingState(
+        claims.next_due_in(connection),
+        claims.stale_claims(connection),
+        stuck_campaigns(connection, current_app.config["SENDING"].stuck_after),
+        last_error(redis_store.connection),
+    )
 
 
 def active_campaigns() -> list[dict[str, Any]]:
@@ -170,12 +178,28 @@ def problems(checks: dict[str, Check], jobs: JobSystem, sending: SendingState | 
             f"Invitations have been due for {round(sending.overdue)} s and no worker is sending"
             " them: workers are up but idle. Check the worker logs and the failed jobs below."
         )
+    if sending is not None and sending.stuck:
+        found.append(stuck_problem(sending))
     if sending is not None and sending.stale_claims:
         found.append(
             f"{sending.stale_claims} invitations are held by a sender whose lease expired;"
             " the sweeper will reconcile them."
         )
     return found
+
+
+def stuck_problem(sending: SendingState) -> str:
+    """Say which campaigns are stuck, for how long, and the engine's last error."""
+    ids = ", ".join(f"#{campaign.id}" for campaign in sending.stuck)
+    quiet = round(max(campaign.quiet_for for campaign in sending.stuck))
+    problem = (
+        f"Campaign {ids} has invitations due and has sent none for {quiet} s"
+        " although it is running."
+    )
+    if sending.last_error is not None:
+        error = sending.last_error
+        problem += f" Last error, {round(error['age'])} s ago in {error['where']}: {error['error']}"
+    return problem
 
 
 @bp.get("/system")

@@ -1,4 +1,4 @@
-"""Readiness checks of the parts the service needs: PostgreSQL, Redis and RQ workers."""
+"""Readiness checks of the parts the service needs: PostgreSQL, Redis, RQ workers, sending."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
+from flask import current_app
 from rq import Worker
 from rq.worker import BaseWorker
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, redis_store
+from app.sending.stuck import last_error, stuck_campaigns
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,22 @@ def check_workers(max_silence: float) -> Check:
     if not workers:
         return Check(False, "no live worker")
     return Check(True, f"{len(workers)} live")
+
+
+def check_sending() -> Check:
+    """No running campaign has had invitations due and none settled for SEND_STUCK_AFTER s."""
+    quiet_limit = current_app.config["SENDING"].stuck_after
+    try:
+        stuck = stuck_campaigns(db.session.connection(), quiet_limit)
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        return Check(False, type(getattr(error, "orig", None) or error).__name__)
+    if not stuck:
+        return Check(True, "ok")
+    ids = ", ".join(str(campaign.id) for campaign in stuck)
+    quiet = round(max(campaign.quiet_for for campaign in stuck))
+    detail = f"campaigns {ids}: invitations due, none settled for {quiet} s (>{quiet_limit:g} s)"
+    last = last_error(redis_store.connection)
+    if last is not None:
+        detail += f"; last error ({last['where']}, {last['age']:g} s ago): {last['error']}"
+    return Check(False, detail)

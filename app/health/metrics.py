@@ -20,6 +20,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from rq import Queue
 from rq.registry import FailedJobRegistry, StartedJobRegistry
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import redis_store
 from app.webhooks.spool import DEAD_KEY, spool_length
@@ -89,6 +90,40 @@ class JobSystemCollector(Collector):
         yield from (up, depth, started, failed, workers, spooled)
 
 
+class SendingCollector(Collector):
+    """Stuck campaigns (from PostgreSQL) and the engine's last error (from Redis)."""
+
+    def __init__(self, connection: redis.Redis) -> None:
+        self.connection = connection
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """Yield the gauges; a failed query leaves the stuck gauge out."""
+        from flask import current_app
+
+        from app.extensions import db
+        from app.sending.stuck import last_error, stuck_campaigns
+
+        try:
+            quiet = current_app.config["SENDING"].stuck_after
+            stuck = stuck_campaigns(db.session.connection(), quiet)
+        except SQLAlchemyError:
+            db.session.rollback()
+        else:
+            gauge = GaugeMetricFamily(
+                "sending_campaigns_stuck",
+                "Running campaigns with invitations due and none settled for SEND_STUCK_AFTER",
+            )
+            gauge.add_metric([], len(stuck))
+            yield gauge
+        error = last_error(self.connection)
+        if error is not None:
+            when = GaugeMetricFamily(
+                "sending_last_error_timestamp_seconds", "When the sending engine last failed"
+            )
+            when.add_metric([], float(error["at"]))
+            yield when
+
+
 def render_metrics() -> tuple[bytes, str]:
     """Collect every process's counters (when multi-process) and the job-system gauges."""
     from flask import current_app
@@ -101,4 +136,5 @@ def render_metrics() -> tuple[bytes, str]:
         registry.register(LATENCY)
     settings = current_app.config["SETTINGS"]
     registry.register(JobSystemCollector(redis_store.connection, settings.queues))
+    registry.register(SendingCollector(redis_store.connection))
     return generate_latest(registry), CONTENT_TYPE_LATEST

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from app.health.checks import check_database, check_redis, check_workers
+from app.health.checks import Check, check_database, check_redis, check_sending, check_workers
 from app.health.metrics import render_metrics
 
 bp = Blueprint("health", __name__)
@@ -21,11 +21,17 @@ def health() -> Response:
 
 @bp.get("/ready")
 def ready() -> tuple[Response, int]:
-    """Readiness: 200 when PostgreSQL, Redis and a live worker are there, else 503."""
+    """Readiness: 200 when PostgreSQL, Redis and a live worker are there, else 503.
+
+    Also 503 when a running campaign has had invitations due and none sent for a minute
+    (workers up but not sending), with the engine's last error.
+    """
+    database = check_database()
     checks = {
-        "database": check_database(),
+        "database": database,
         "redis": check_redis(),
         "workers": check_workers(WORKER_MAX_SILENCE),
+        "sending": check_sending() if database.ok else Check(False, "database unavailable"),
     }
     ok = all(check.ok for check in checks.values())
     body = {

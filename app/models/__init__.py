@@ -12,9 +12,11 @@ from app.models.enums import (
 from app.models.event import Event, Guest, OptOut
 from app.models.invitation import Campaign, Invitation, MessageAttempt, RsvpResponse
 from app.models.message import InboundMessage, StatusCallback
+from app.models.tally import DATABASE_ONLY_INDEXES, GuestTally, InvitationTally
 from app.models.user import User
 
 __all__ = [
+    "DATABASE_ONLY_INDEXES",
     "AttemptStatus",
     "Base",
     "Campaign",
@@ -22,9 +24,11 @@ __all__ = [
     "DeliveryStatus",
     "Event",
     "Guest",
+    "GuestTally",
     "InboundKind",
     "InboundMessage",
     "Invitation",
+    "InvitationTally",
     "MessageAttempt",
     "OptOut",
     "Rsvp",

@@ -11,6 +11,7 @@ class SendState(StrEnum):
     """Where an invitation is in our own sending pipeline."""
 
     PENDING = "pending"  # waiting to be claimed by a sender
+    PAUSED = "paused"  # pending, but its campaign is paused: off the senders' due path
     SENDING = "sending"  # claimed; an attempt may be in flight at the provider
     ACCEPTED = "accepted"  # the provider returned a Message SID
     FAILED = "failed"  # permanent failure, with error code and reason

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, created_at_column
@@ -38,6 +38,14 @@ class Guest(Base):
         UniqueConstraint("event_id", "phone"),
         # Inbound messages are matched to guests by the sender's number.
         Index("ix_guests_phone", "phone"),
+        # An event's guests in pages, by id.
+        Index("ix_guests_event_id", "event_id", "id"),
+        # Guests the provider said can never receive, per event (stats, pre-flight).
+        Index(
+            "ix_guests_unreachable",
+            "event_id",
+            postgresql_where=text("unreachable_code IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

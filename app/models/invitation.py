@@ -33,6 +33,9 @@ class Campaign(Base):
     rate_per_second: Mapped[float]
     created_at: Mapped[datetime] = created_at_column()
     finished_at: Mapped[datetime | None]
+    # When a sender last settled one of its invitations: a running campaign with due work
+    # and no progress for a minute is stuck (see app.sending.stuck).
+    progressed_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
 
     event: Mapped[Event] = relationship()
 
@@ -43,22 +46,28 @@ class Invitation(Base):
     __tablename__ = "invitations"
     __table_args__ = (
         UniqueConstraint("guest_id"),
-        # The sender claims due work of a campaign: pending rows ordered by due time.
-        Index(
-            "ix_invitations_claimable",
-            "campaign_id",
-            "next_attempt_at",
-            postgresql_where=text("send_state IN ('pending', 'sending')"),
-        ),
         Index("ix_invitations_event_id", "event_id"),
-        # Campaign progress counts invitations of one campaign by state.
+        # A campaign's invitations in one state: pause, resume, cancel, retry, completion.
         Index("ix_invitations_campaign_state", "campaign_id", "send_state"),
-        # Senders claim the earliest due pending invitations, across campaigns.
+        # Senders claim the earliest due pending invitations, across campaigns (LIMITed
+        # scans of this index; paused campaigns' invitations are `paused`, not in it).
         Index(
             "ix_invitations_due",
             "next_attempt_at",
             "id",
             postgresql_where=text("send_state = 'pending'"),
+        ),
+        # Lease expiry (next due, stale claims) among the few invitations being sent.
+        Index(
+            "ix_invitations_sending",
+            "claimed_until",
+            postgresql_where=text("send_state = 'sending'"),
+        ),
+        # The pre-flight counts messages accepted in the last 24 hours (the daily tier).
+        Index(
+            "ix_invitations_accepted",
+            "accepted_at",
+            postgresql_where=text("accepted_at IS NOT NULL"),
         ),
     )
 

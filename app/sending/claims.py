@@ -1,18 +1,24 @@
 """Claim due invitations in PostgreSQL, safely across workers, with an attempt row each.
 
-A claim is one transaction: `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED
-LIMIT n) RETURNING` moves due invitations of running campaigns (and single sends) to
-`sending` under this sender's lease, opted-out or unreachable guests are failed on the
-spot (the send-time check), and a `message_attempts` row (`in_flight`) is inserted for
-each of the others, all committed BEFORE any request is made. Whatever happens next, the
-attempt row says a request may have been made, and reconciliation settles it.
+A claim is one transaction, every step of it bounded by the batch size, whatever the
+number of invitations in the database and whatever the planner knows about them:
 
-A phone number never has two invitations in `sending` at once (a guest of two events gets
-them one after the other): reconciliation matches by number, and two unanswered attempts
-to one number could not be told apart. A transaction-scoped advisory lock per number
-keeps two concurrent claims from both passing that check.
+1. PICK takes the `limit` earliest due pending invitations with `FOR UPDATE SKIP LOCKED`
+   on a LIMITed scan of `ix_invitations_due`: the rows locked are the rows returned.
+2. Invitations whose campaign is no longer running are parked (`paused`, or `canceled`):
+   a campaign paused or canceled since they were queued leaves the due path for good.
+3. A phone number never has two invitations in `sending` at once (a guest of two events
+   gets them one after the other): reconciliation matches by number, and two unanswered
+   attempts to one number could not be told apart. A transaction-scoped advisory lock per
+   number of the batch (taken after the LIMIT, so at most `limit` locks) keeps two
+   concurrent claims from both passing that check; a number busy elsewhere is deferred.
+4. TAKE moves the rest to `sending` under this sender's lease; opted-out or unreachable
+   guests are failed on the spot (the send-time check), and a `message_attempts` row
+   (`in_flight`) is inserted for each of the others, all committed BEFORE any request.
 
-Every function takes a `Connection` inside a transaction the caller owns.
+Whatever happens next, the attempt row says a request may have been made, and
+reconciliation settles it. Every function takes a `Connection` inside a transaction the
+caller owns.
 """
 
 from __future__ import annotations
@@ -23,48 +29,78 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.models.enums import CampaignState, SendState
 from app.sending.message import Invitee
 from app.services.twilio_errors import reason_for
 
 OPTED_OUT = 21610
+# A number with another invitation in flight is tried again this much later.
+BUSY_NUMBER_DELAY = 5.0
 
-# Pending invitations a sender may take now: of running campaigns, or sent alone.
-DUE = """
-    d.send_state = 'pending'
-    AND (d.campaign_id IS NULL
-         OR d.campaign_id IN (SELECT c.id FROM campaigns AS c WHERE c.state = 'running'))
-"""
+# What a picked invitation becomes when its campaign no longer runs.
+PARKED = {
+    CampaignState.PAUSED.value: SendState.PAUSED.value,
+    CampaignState.CANCELED.value: SendState.CANCELED.value,
+}
 
-CLAIM = text(
-    f"""
+PICK = text("""
+WITH due AS (
+    SELECT d.id, d.guest_id, d.campaign_id FROM invitations AS d
+    WHERE d.send_state = 'pending' AND d.next_attempt_at <= now()
+    ORDER BY d.next_attempt_at, d.id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED)
+SELECT due.id, g.phone, c.state AS campaign_state
+FROM due JOIN guests AS g ON g.id = due.guest_id
+LEFT JOIN campaigns AS c ON c.id = due.campaign_id
+""")
+
+# For the claim's transaction only: the one good plan for PICK is the ordered scan of
+# ix_invitations_due that stops at the LIMIT, whatever the statistics say (right after a
+# bulk import there are none, and the planner would sort every due row instead). Every
+# later statement of a claim looks rows up by id, which these settings don't change.
+# JIT compilation costs more than any of these statements.
+INDEX_ONLY_PLANS = text(
+    "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;"
+    " SET LOCAL enable_sort = off; SET LOCAL jit = off"
+)
+
+PARK = text("""
+UPDATE invitations
+SET send_state = v.state,
+    next_attempt_at = CASE WHEN v.state = 'canceled' THEN NULL ELSE next_attempt_at END,
+    updated_at = now()
+FROM unnest(CAST(:ids AS integer[]), CAST(:states AS text[])) AS v(id, state)
+WHERE invitations.id = v.id
+""")
+
+LOCK_NUMBERS = text("""
+SELECT n.phone FROM unnest(CAST(:phones AS text[])) AS n(phone)
+WHERE pg_try_advisory_xact_lock(hashtext('sending-phone:' || n.phone))
+""")
+
+# Driven by the few invitations in `sending` (ix_invitations_sending), not by the numbers.
+BUSY_NUMBERS = text("""
+SELECT DISTINCT g.phone FROM invitations AS i JOIN guests AS g ON g.id = i.guest_id
+WHERE i.send_state = 'sending' AND g.phone = ANY(CAST(:phones AS text[]))
+""")
+
+DEFER = text("""
+UPDATE invitations
+SET next_attempt_at = now() + make_interval(secs => :delay), updated_at = now()
+WHERE id = ANY(CAST(:ids AS integer[]))
+""")
+
+TAKE = text("""
 UPDATE invitations AS i
 SET send_state = 'sending', claimed_by = :owner,
     claimed_until = now() + make_interval(secs => :lease),
     attempt_count = i.attempt_count + 1, updated_at = now()
 FROM guests AS g, events AS e
-WHERE i.id IN (
-        SELECT d.id FROM invitations AS d JOIN guests AS dg ON dg.id = d.guest_id
-        WHERE {DUE} AND d.next_attempt_at <= now()
-          AND NOT EXISTS (
-              SELECT 1 FROM guests AS og JOIN invitations AS o ON o.guest_id = og.id
-              WHERE og.phone = dg.phone AND o.send_state = 'sending')
-          AND pg_try_advisory_xact_lock(hashtext('sending-phone:' || dg.phone))
-        ORDER BY d.next_attempt_at, d.id
-        LIMIT :limit
-        FOR UPDATE OF d SKIP LOCKED)
-  AND g.id = i.guest_id AND e.id = i.event_id
+WHERE i.id = ANY(CAST(:ids AS integer[])) AND g.id = i.guest_id AND e.id = i.event_id
 RETURNING i.id, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.phone, g.variables,
     g.unreachable_code, g.unreachable_reason, e.name AS event_name, e.starts_at, e.venue,
     EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone) AS opted_out
-"""  # noqa: S608 - constant SQL fragments, no input
-)
-
-# Claimed together with another invitation to the same number: back to the queue, untouched.
-RELEASE = text("""
-UPDATE invitations AS i
-SET send_state = 'pending', claimed_by = NULL, claimed_until = NULL,
-    attempt_count = i.attempt_count - 1, updated_at = now()
-WHERE i.id = ANY(CAST(:ids AS integer[]))
 """)
 
 REFUSE = text("""
@@ -91,16 +127,16 @@ RETURNING id
 """)
 
 # The next moment there is work: a pending invitation coming due, or a lease running out
-# (a dead sender's claims, or an unanswered request waiting to be reconciled).
-NEXT_DUE = text(
-    f"""
+# (a dead sender's claims, or an unanswered request waiting to be reconciled). Each side is
+# the first entry of its partial index.
+NEXT_DUE = text("""
 SELECT EXTRACT(EPOCH FROM (least(
     (SELECT d.next_attempt_at FROM invitations AS d
-     WHERE {DUE} ORDER BY d.next_attempt_at LIMIT 1),
-    (SELECT min(s.claimed_until) FROM invitations AS s WHERE s.send_state = 'sending')
+     WHERE d.send_state = 'pending' ORDER BY d.next_attempt_at LIMIT 1),
+    (SELECT s.claimed_until FROM invitations AS s
+     WHERE s.send_state = 'sending' ORDER BY s.claimed_until LIMIT 1)
 ) - now()))
-"""  # noqa: S608 - constant SQL fragments, no input
-)
+""")
 
 STALE_COUNT = text("""
 SELECT count(*) FROM invitations
@@ -113,8 +149,16 @@ COMPLETE = text("""
 UPDATE campaigns AS c SET state = 'completed', finished_at = now()
 WHERE c.state = 'running' AND NOT EXISTS (
     SELECT 1 FROM invitations AS i
-    WHERE i.campaign_id = c.id AND i.send_state IN ('pending', 'sending'))
+    WHERE i.campaign_id = c.id AND i.send_state IN ('pending', 'paused', 'sending'))
 RETURNING c.id
+""")
+
+# Invitations parked as `paused` while their campaign was resumed (a claim that read the
+# campaign's state just before the resume committed): back to the due path.
+UNPARK = text("""
+UPDATE invitations AS i SET send_state = 'pending', updated_at = now()
+FROM campaigns AS c
+WHERE c.state = 'running' AND i.campaign_id = c.id AND i.send_state = 'paused'
 """)
 
 
@@ -157,10 +201,10 @@ def claim_due(
     """Claim up to `limit` due invitations under `owner`'s lease; record their attempts."""
     if limit <= 0:
         return ClaimBatch([], [])
-    rows = one_per_number(
-        connection,
-        connection.execute(CLAIM, {"owner": owner, "lease": lease, "limit": limit}).all(),
-    )
+    connection.execute(INDEX_ONLY_PLANS)
+    picked = sorted(connection.execute(PICK, {"limit": limit}).all(), key=lambda row: row.id)
+    sendable = one_per_number(connection, park_stopped(connection, picked))
+    rows = take(connection, sendable, owner, lease)
     refused = [refusal for row in rows if (refusal := refusal_of(row)) is not None]
     if refused:
         connection.execute(
@@ -172,33 +216,60 @@ def claim_due(
             },
         )
     refused_ids = {r.invitation_id for r in refused}
-    sendable = sorted((row for row in rows if row.id not in refused_ids), key=lambda r: r.id)
-    if not sendable:
+    rows = [row for row in rows if row.id not in refused_ids]
+    if not rows:
         return ClaimBatch([], refused)
     attempts = connection.execute(
         RECORD_ATTEMPTS,
-        {"sender": sender, "ids": [r.id for r in sendable], "phones": [r.phone for r in sendable]},
+        {"sender": sender, "ids": [r.id for r in rows], "phones": [r.phone for r in rows]},
     ).all()
     attempt_of = {row.invitation_id: row.id for row in attempts}
-    return ClaimBatch([claim_of(row, attempt_of[row.id]) for row in sendable], refused)
+    return ClaimBatch([claim_of(row, attempt_of[row.id]) for row in rows], refused)
+
+
+def park_stopped(connection: Connection, picked: Sequence[Any]) -> list[Any]:
+    """Park invitations of paused or canceled campaigns; return the others."""
+    parked = {
+        row.id: PARKED[row.campaign_state]
+        for row in picked
+        if row.campaign_state is not None and row.campaign_state in PARKED
+    }
+    if parked:
+        connection.execute(PARK, {"ids": list(parked), "states": list(parked.values())})
+    return [row for row in picked if row.id not in parked]
 
 
 def one_per_number(connection: Connection, rows: Sequence[Any]) -> list[Any]:
-    """Keep one claimed invitation per phone number; put the others back.
+    """Keep the rows whose number no other invitation is being sent to; defer the others.
 
-    A number invited to two events gets its invitations one after the other, never with
-    two requests in flight: reconciliation could not tell two unanswered attempts apart.
+    The advisory locks are taken before the `sending` check, in its own statement, so the
+    check's snapshot sees every claim committed by a transaction that held a lock first.
     """
-    kept: dict[str, Any] = {}
-    extra: list[int] = []
-    for row in sorted(rows, key=lambda r: r.id):
-        if row.phone in kept:
-            extra.append(row.id)
+    first: dict[str, Any] = {}
+    deferred: list[int] = []
+    for row in rows:
+        if row.phone in first:
+            deferred.append(row.id)  # the same number twice in this batch
         else:
-            kept[row.phone] = row
-    if extra:
-        connection.execute(RELEASE, {"ids": extra})
-    return list(kept.values())
+            first[row.phone] = row
+    if first:
+        phones = list(first)
+        locked = set(connection.execute(LOCK_NUMBERS, {"phones": phones}).scalars())
+        busy = set(connection.execute(BUSY_NUMBERS, {"phones": sorted(locked)}).scalars())
+        for phone in phones:
+            if phone not in locked or phone in busy:
+                deferred.append(first.pop(phone).id)
+    if deferred:
+        connection.execute(DEFER, {"ids": deferred, "delay": BUSY_NUMBER_DELAY})
+    return list(first.values())
+
+
+def take(connection: Connection, rows: Sequence[Any], owner: str, lease: float) -> list[Any]:
+    """Move the picked invitations to `sending` under the lease; their send details."""
+    if not rows:
+        return []
+    params = {"ids": [row.id for row in rows], "owner": owner, "lease": lease}
+    return sorted(connection.execute(TAKE, params).all(), key=lambda row: row.id)
 
 
 def refusal_of(row: Any) -> Refusal | None:
@@ -260,5 +331,10 @@ def stale_claims(connection: Connection) -> int:
 
 
 def complete_finished_campaigns(connection: Connection) -> list[int]:
-    """Mark running campaigns with nothing pending or sending as completed; return their ids."""
+    """Mark running campaigns with nothing left to send as completed; return their ids."""
     return [row.id for row in connection.execute(COMPLETE)]
+
+
+def unpark_resumed(connection: Connection) -> int:
+    """Return to the due path invitations parked while their campaign was being resumed."""
+    return connection.execute(UNPARK).rowcount

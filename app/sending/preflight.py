@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.models import SendState
 from app.sending.settings import PROVIDER_QUEUE_SECONDS, SendingSettings
+from app.sending.tallies import event_tallies, guest_counts
 
 # Guests who would get an invitation from a new campaign of the event: not invited yet (or
 # their invitation was canceled unsent), not opted out, not known to be unreachable.
@@ -17,23 +19,56 @@ ELIGIBLE = """
     AND NOT EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone)
 """
 
-AUDIENCE = text("""
-SELECT count(*) FILTER (WHERE i.id IS NOT NULL AND i.send_state <> 'canceled') AS invited,
-       count(*) FILTER (WHERE (i.id IS NULL OR i.send_state = 'canceled')
-                        AND EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone))
-           AS opted_out,
-       count(*) FILTER (WHERE (i.id IS NULL OR i.send_state = 'canceled')
-                        AND NOT EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone)
-                        AND g.unreachable_code IS NOT NULL) AS unreachable,
-       count(*) AS guests
-FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id
-WHERE g.event_id = :event_id
+# Guests a new campaign would skip, among those not invited yet (or canceled): opted out,
+# and (not opted out but) known to be unreachable. Each is driven by a small set (the
+# opt-out list, the event's unreachable guests), never by a scan of the event's guests:
+# the LATERAL ... LIMIT keeps the planner from turning the first one around.
+SKIPPED = text("""
+SELECT
+    (SELECT count(*) FROM opt_outs AS o CROSS JOIN LATERAL (
+         SELECT 1 FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id
+         WHERE g.event_id = :event_id AND g.phone = o.phone
+           AND (i.id IS NULL OR i.send_state = 'canceled')
+         LIMIT 1) AS guest) AS opted_out,
+    (SELECT count(*) FROM guests AS g
+     LEFT JOIN invitations AS i ON i.guest_id = g.id
+     WHERE g.event_id = :event_id AND g.unreachable_code IS NOT NULL
+       AND (i.id IS NULL OR i.send_state = 'canceled')
+       AND NOT EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone)) AS unreachable
 """)
 
 # Business-initiated messages of the last 24 hours count against Meta's daily tier.
 SENT_LAST_DAY = text(
     "SELECT count(*) FROM invitations WHERE accepted_at > now() - interval '24 hours'"
 )
+
+
+@dataclass(frozen=True)
+class Audience:
+    """An event's guests as a new campaign would see them."""
+
+    guests: int
+    invited: int  # with an invitation that was not canceled
+    opted_out: int
+    unreachable: int
+
+    @property
+    def recipients(self) -> int:
+        """Guests a new campaign would invite."""
+        return self.guests - self.invited - self.opted_out - self.unreachable
+
+
+def count_audience(connection: Connection, event_id: int) -> Audience:
+    """Count the event's audience from the tallies and the (small) sets of skipped guests."""
+    tallies = event_tallies(connection, [event_id])[event_id]
+    invited = sum(tally.n for tally in tallies if tally.send_state != SendState.CANCELED)
+    skipped = connection.execute(SKIPPED, {"event_id": event_id}).one()
+    return Audience(
+        guests=guest_counts(connection, [event_id])[event_id],
+        invited=invited,
+        opted_out=skipped.opted_out,
+        unreachable=skipped.unreachable,
+    )
 
 
 @dataclass(frozen=True)
@@ -50,7 +85,7 @@ class Preflight:
     provider_queue_seconds: int
     fits_provider_queue: bool
     daily_tier: int | None
-    sent_last_24h: int
+    sent_last_24h: int | None  # counted only when a daily tier is set
     fits_daily_tier: bool
     warnings: list[str] = field(default_factory=list)
 
@@ -67,11 +102,12 @@ def plan_audience(
     has_callback_url: bool,
 ) -> Preflight:
     """Count the event's audience and check it against the queue window and daily tier."""
-    audience = connection.execute(AUDIENCE, {"event_id": event_id}).one()
-    recipients = audience.guests - audience.invited - audience.opted_out - audience.unreachable
-    sent = int(connection.execute(SENT_LAST_DAY).scalar_one())
-    seconds = recipients / sending.rate_per_second
+    audience = count_audience(connection, event_id)
+    recipients = audience.recipients
     tier = sending.daily_tier
+    # Only a set tier needs the 24-hour count (an index range scan, but as long as the day).
+    sent = int(connection.execute(SENT_LAST_DAY).scalar_one()) if tier is not None else None
+    seconds = recipients / sending.rate_per_second
     plan = Preflight(
         recipients=recipients,
         guests=audience.guests,
@@ -84,7 +120,7 @@ def plan_audience(
         fits_provider_queue=seconds <= PROVIDER_QUEUE_SECONDS,
         daily_tier=tier,
         sent_last_24h=sent,
-        fits_daily_tier=tier is None or sent + recipients <= tier,
+        fits_daily_tier=tier is None or (sent or 0) + recipients <= tier,
     )
     plan.warnings.extend(warnings(plan, has_template, has_callback_url))
     return plan
@@ -96,7 +132,7 @@ def warnings(plan: Preflight, has_template: bool, has_callback_url: bool) -> lis
     if not plan.fits_provider_queue:
         found.append("at this rate the backlog exceeds Twilio's 4-hour queue window")
     if not plan.fits_daily_tier:
-        total = plan.sent_last_24h + plan.recipients
+        total = (plan.sent_last_24h or 0) + plan.recipients
         found.append(f"{total} messages in 24 hours exceed the daily tier of {plan.daily_tier}")
     if not has_template:
         found.append("no template is configured: a plain Body only reaches guests inside 24 h")

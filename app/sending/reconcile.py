@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, text
 from app.sending.client import ProviderClient, ProviderMessage, ProviderUnavailable
 from app.sending.message import whatsapp_address
 from app.sending.results import REQUEUED_STATE, Accepted, write_accepted
+from app.sending.stuck import mark_progress
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,7 @@ def apply_verdicts(connection: Connection, owner: str, verdicts: Sequence[Verdic
             Accepted(invitation_id, verdict.unsettled.attempt_id, mine.sid, mine.status, None)
         )
     write_accepted(connection, accepted)
+    mark_progress(connection, [a.invitation_id for a in accepted])
     if accepted:
         # Any other attempt of an accepted invitation did not create a message.
         connection.execute(MARK_LOST, {"ids": [a.invitation_id for a in accepted]})

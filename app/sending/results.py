@@ -3,7 +3,7 @@
 Only an accepted result is written whoever holds the invitation (the provider has the
 message, whatever else happened). Every other result applies only while this sender still
 holds the lease; if it lost it, reconciliation owns the invitation and settles it.
-Invitations returned to the queue become `canceled` instead when their campaign was.
+Invitations returned to the queue become `canceled` or `paused` instead when their campaign is.
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from app.models import DeliveryStatus
+from app.sending.stuck import mark_progress
 from app.services.delivery import link_early_callbacks
 
 log = logging.getLogger(__name__)
 
-REQUEUED_STATE = """CASE WHEN EXISTS (
-        SELECT 1 FROM campaigns AS c WHERE c.id = i.campaign_id AND c.state = 'canceled')
-    THEN 'canceled' ELSE 'pending' END"""
+# Where an invitation goes back to: the due path, unless its campaign was paused or canceled
+# meanwhile (a resume unparks what it finds `paused`; see app.sending.claims).
+REQUEUED_STATE = """coalesce((
+        SELECT CASE c.state WHEN 'canceled' THEN 'canceled' WHEN 'paused' THEN 'paused' END
+        FROM campaigns AS c WHERE c.id = i.campaign_id), 'pending')"""
 
 ACCEPT_INVITATIONS = text("""
 UPDATE invitations AS i
@@ -190,6 +193,9 @@ def write_results(
     write_retries(connection, owner, [r for r in results if isinstance(r, Retry)])
     write_unknown(connection, owner, [r for r in results if isinstance(r, Unknown)], unknown_hold)
     write_hand_backs(connection, owner, [r for r in results if isinstance(r, HandBack)])
+    # Last, so the campaign row is locked for the shortest time.
+    settled = [r.invitation_id for r in results if isinstance(r, Accepted | Failed)]
+    mark_progress(connection, settled)
 
 
 def write_accepted(connection: Connection, accepted: Sequence[Accepted]) -> None:

@@ -31,6 +31,7 @@ from app.sending.limiter import InFlightPool, RateLimiter
 from app.sending.message import build_params
 from app.sending.results import HandBack, Result, Unknown
 from app.sending.settings import MAX_SLICES
+from app.sending.stuck import note_error_async
 from app.sending.upkeep import Upkeep
 from app.sending.writer import DB_RETRY, Database, ResultWriter
 
@@ -58,7 +59,9 @@ class Sender(Upkeep):
         self.tasks: dict[asyncio.Task[None], claims.Claim] = {}
         self.campaign_state: dict[int, str] = {}
         self.database = Database(engine)
-        self.writer = ResultWriter(self.database, setup.owner, setup.settings.reconcile_grace)
+        self.writer = ResultWriter(
+            self.database, setup.owner, setup.settings.reconcile_grace, self._note_write_error
+        )
         self.policy = outcomes.RetryPolicy(
             setup.settings.max_attempts, setup.settings.backoff_base, setup.settings.backoff_max
         )
@@ -112,6 +115,10 @@ class Sender(Upkeep):
             self.database.close()
         return self.report
 
+    async def _note_write_error(self, error: BaseException) -> None:
+        """Keep a failed result write as the engine's last error."""
+        await note_error_async(self.redis, "write results", error)
+
     def _stopping(self) -> bool:
         """Whether a stop was asked for, or the worker process that forked us is gone."""
         if not self.stop.is_set() and os.getppid() != self.parent_pid:
@@ -130,10 +137,8 @@ class Sender(Upkeep):
                 deadline, slices = deadline + self.slice_seconds, slices + 1
             if await self._claim_some():
                 continue
-            if not self.held:
-                due = await self.database.run(claims.next_due_in)
-                if due is None or due > IDLE_WAIT:
-                    return StopReason.IDLE
+            if not self.held and await self._nothing_due_soon():
+                return StopReason.IDLE
             self.changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), timeout=POLL)
@@ -163,6 +168,7 @@ class Sender(Upkeep):
             )
         except SQLAlchemyError as error:
             log.warning("claim failed (%s); retrying", type(error).__name__)
+            await note_error_async(self.redis, "claim", error)
             await asyncio.sleep(DB_RETRY)
             return False
         self.report.claimed += len(batch.claims)
@@ -176,6 +182,16 @@ class Sender(Upkeep):
             self.tasks[task] = claim
             task.add_done_callback(self._forget)
         return bool(batch.claims or batch.refused)
+
+    async def _nothing_due_soon(self) -> bool:
+        """Whether no work is due within IDLE_WAIT (a failed check says there may be)."""
+        try:
+            due = await self.database.run(claims.next_due_in)
+        except SQLAlchemyError as error:
+            log.warning("next-due check failed (%s); retrying", type(error).__name__)
+            await note_error_async(self.redis, "next due", error)
+            return False
+        return due is None or due > IDLE_WAIT
 
     async def _may_continue(self) -> bool:
         """Whether this drain may run another slice (errors say no)."""

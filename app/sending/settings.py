@@ -42,6 +42,8 @@ class SendingSettings:
     sweep_interval: float = 10.0
     drainers: int = 1
     queue: str = "send"
+    # A running campaign with due work and nothing settled for this long is stuck (/ready).
+    stuck_after: float = 60.0
 
     @property
     def renew_interval(self) -> float:
@@ -81,6 +83,7 @@ def load_sending_settings(
         sweep_interval=_number(env, "SEND_SWEEP_INTERVAL", 10.0),
         drainers=int(_number(env, "SEND_DRAINERS", 1)),
         queue=queue,
+        stuck_after=_number(env, "SEND_STUCK_AFTER", 60.0),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -50,10 +50,17 @@ class ResultWriter:
     dies, PostgreSQL stays down) leave attempts in flight, which reconciliation settles.
     """
 
-    def __init__(self, database: Database, owner: str, unknown_hold: float) -> None:
+    def __init__(
+        self,
+        database: Database,
+        owner: str,
+        unknown_hold: float,
+        on_error: Callable[[BaseException], Awaitable[None]] | None = None,
+    ) -> None:
         self.database = database
         self.owner = owner
         self.unknown_hold = unknown_hold
+        self.on_error = on_error
         self.pending: list[Result] = []
         self.lock = asyncio.Lock()
 
@@ -77,6 +84,8 @@ class ResultWriter:
             except SQLAlchemyError as error:
                 log.warning("writing %s results failed (%s)", len(batch), type(error).__name__)
                 self.pending[:0] = batch
+                if self.on_error is not None:
+                    await self.on_error(error)
                 return False
             return True
 

@@ -61,12 +61,24 @@ ON CONFLICT (guest_id) DO NOTHING
 
 CANCEL_PENDING = text("""
 UPDATE invitations SET send_state = 'canceled', next_attempt_at = NULL, updated_at = now()
+WHERE campaign_id = :campaign_id AND send_state IN ('pending', 'paused')
+""")
+
+# Pausing takes the campaign's pending invitations off the senders' due path; resuming puts
+# them back, due when they were.
+PARK_PENDING = text("""
+UPDATE invitations SET send_state = 'paused', updated_at = now()
 WHERE campaign_id = :campaign_id AND send_state = 'pending'
+""")
+
+UNPARK_PAUSED = text("""
+UPDATE invitations SET send_state = 'pending', updated_at = now()
+WHERE campaign_id = :campaign_id AND send_state = 'paused'
 """)
 
 RETRY_FAILED = text("""
 UPDATE invitations AS i
-SET send_state = 'pending', next_attempt_at = now(), attempt_count = 0,
+SET send_state = :state, next_attempt_at = now(), attempt_count = 0,
     error_code = NULL, error_reason = NULL, updated_at = now()
 FROM guests AS g
 WHERE g.id = i.guest_id AND i.campaign_id = :campaign_id AND i.send_state = 'failed'
@@ -194,6 +206,7 @@ def _transition(
 def pause(campaign_id: int) -> Campaign:
     """Stop sending new invitations of a running campaign (within a second or two)."""
     campaign = _transition(campaign_id, "pause", {RUNNING: PAUSED})
+    db.session.connection().execute(PARK_PENDING, {"campaign_id": campaign_id})
     db.session.commit()
     log.info("campaign %s paused", campaign_id)
     return campaign
@@ -202,6 +215,8 @@ def pause(campaign_id: int) -> Campaign:
 def resume(campaign_id: int) -> Campaign:
     """Send a paused campaign's remaining invitations again."""
     campaign = _transition(campaign_id, "resume", {PAUSED: RUNNING})
+    db.session.connection().execute(UNPARK_PAUSED, {"campaign_id": campaign_id})
+    campaign.progressed_at = db.func.now()  # the time without progress starts again now
     db.session.commit()
     log.info("campaign %s resumed", campaign_id)
     wake_sender()
@@ -232,9 +247,12 @@ def retry_failed(campaign_id: int) -> tuple[Campaign, int, int]:
     moves = {RUNNING: RUNNING, PAUSED: PAUSED, CampaignState.COMPLETED: RUNNING}
     campaign = _transition(campaign_id, "retry the failed invitations of", moves)
     failed = int(db.session.execute(COUNT_FAILED, {"campaign_id": campaign_id}).scalar_one())
-    requeued = db.session.connection().execute(RETRY_FAILED, {"campaign_id": campaign_id}).rowcount
+    state = SendState.PAUSED if campaign.state is PAUSED else SendState.PENDING
+    params = {"campaign_id": campaign_id, "state": state.value}
+    requeued = db.session.connection().execute(RETRY_FAILED, params).rowcount
     if campaign.state is RUNNING:
         campaign.finished_at = None
+        campaign.progressed_at = db.func.now()
     db.session.commit()
     log.info("campaign %s: %s failed invitations requeued", campaign_id, requeued)
     if requeued:

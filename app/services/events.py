@@ -15,11 +15,13 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
     type_coerce,
 )
 
 from app.extensions import db
 from app.models import DeliveryStatus, Event, Guest, Invitation, OptOut, Rsvp, SendState
+from app.sending.tallies import Tally, event_tallies, guest_counts
 
 log = logging.getLogger(__name__)
 
@@ -78,18 +80,14 @@ def find_event(event_id: int) -> Event | None:
     return db.session.get(Event, event_id)
 
 
-def list_events(limit: int, before_id: int | None = None) -> Sequence[Row[Event, int]]:
-    """Return `(Event, guest count)` rows, newest first, after the cursor `before_id`."""
-    query = (
-        select(Event, func.count(Guest.id).label("guests"))
-        .outerjoin(Guest, Guest.event_id == Event.id)
-        .group_by(Event.id)
-        .order_by(Event.id.desc())
-        .limit(limit)
-    )
+def list_events(limit: int, before_id: int | None = None) -> list[tuple[Event, int]]:
+    """Return `(Event, guest count)` pairs, newest first, after the cursor `before_id`."""
+    query = select(Event).order_by(Event.id.desc()).limit(limit)
     if before_id is not None:
         query = query.where(Event.id < before_id)
-    return db.session.execute(query).all()
+    found = list(db.session.scalars(query))
+    counts = guest_counts(db.session.connection(), [event.id for event in found])
+    return [(event, counts[event.id]) for event in found]
 
 
 def list_guests(
@@ -125,42 +123,60 @@ def list_guests(
     return db.session.execute(query).all()
 
 
+# Guests of these events whose number is on the opt-out list: driven by the (short) list.
+# (OFFSET 0 keeps the planner from turning the join around, whatever its statistics.)
+OPTED_OUT = text("""
+SELECT g.event_id, count(*) AS n FROM opt_outs AS o CROSS JOIN LATERAL (
+    SELECT g.event_id FROM guests AS g
+    WHERE g.phone = o.phone AND g.event_id = ANY(CAST(:ids AS integer[])) OFFSET 0) AS g
+GROUP BY g.event_id
+""")
+UNREACHABLE = text("""
+SELECT event_id, count(*) AS n FROM guests
+WHERE event_id = ANY(CAST(:ids AS integer[])) AND unreachable_code IS NOT NULL
+GROUP BY event_id
+""")
+
+
 def event_stats(event_id: int) -> dict[str, Any]:
-    """Count the event's guests by RSVP and by delivery bucket, in one GROUP BY query.
+    """Count the event's guests by RSVP and by delivery bucket (see `events_stats`)."""
+    return events_stats([event_id])[event_id]
+
+
+def events_stats(event_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Count each event's guests by RSVP and by delivery bucket, from the tallies.
 
     `no_answer` counts every guest without an RSVP, invited or not, so each breakdown sums
     to `guests`. `opted_out` counts guests whose number is on the opt-out list;
-    `unreachable` those the provider said can never receive.
+    `unreachable` those the provider said can never receive. A few small queries for any
+    number of events, whatever their size.
     """
-    bucket = delivery_bucket()
-    query = (
-        select(
-            Invitation.rsvp,
-            bucket,
-            func.count(),
-            func.count(OptOut.phone),
-            func.count(Guest.unreachable_code),
-        )
-        .select_from(Guest)
-        .outerjoin(Invitation, Invitation.guest_id == Guest.id)
-        .outerjoin(OptOut, OptOut.phone == Guest.phone)
-        .where(Guest.event_id == event_id)
-        .group_by(Invitation.rsvp, bucket)
-    )
+    connection = db.session.connection()
+    ids = list(event_ids)
+    tallies = event_tallies(connection, ids)
+    guests = guest_counts(connection, ids)
+    opted_out = {row.event_id: row.n for row in connection.execute(OPTED_OUT, {"ids": ids})}
+    unreachable = {row.event_id: row.n for row in connection.execute(UNREACHABLE, {"ids": ids})}
+    return {
+        event_id: {
+            "guests": guests[event_id],
+            **breakdowns(guests[event_id], tallies[event_id]),
+            "opted_out": opted_out.get(event_id, 0),
+            "unreachable": unreachable.get(event_id, 0),
+        }
+        for event_id in ids
+    }
+
+
+def breakdowns(guests: int, tallies: Sequence[Tally]) -> dict[str, dict[str, int]]:
+    """The RSVP split and the delivery buckets of an event's guests."""
     rsvp = dict.fromkeys(RSVP_BUCKETS, 0)
     delivery = dict.fromkeys(DELIVERY_BUCKETS, 0)
-    totals = {"guests": 0, "opted_out": 0, "unreachable": 0}
-    for answer, stage, count, opted_out, unreachable in db.session.execute(query):
-        key = answer.value if answer is not None else NO_ANSWER
-        rsvp[key] += count
-        delivery[stage] = delivery.get(stage, 0) + count
-        totals["guests"] += count
-        totals["opted_out"] += opted_out
-        totals["unreachable"] += unreachable
-    return {
-        "guests": totals["guests"],
-        "rsvp": rsvp,
-        "delivery": delivery,
-        "opted_out": totals["opted_out"],
-        "unreachable": totals["unreachable"],
-    }
+    for tally in tallies:
+        if tally.rsvp is not None:
+            rsvp[tally.rsvp] += tally.n
+        bucket = tally.delivery_status or tally.send_state
+        delivery[bucket] = delivery.get(bucket, 0) + tally.n
+    rsvp[NO_ANSWER] = guests - sum(rsvp.values())
+    delivery[NOT_SENT] = guests - sum(tally.n for tally in tallies)
+    return {"rsvp": rsvp, "delivery": delivery}

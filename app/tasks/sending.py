@@ -32,6 +32,7 @@ from app.sending.message import MessageDefaults
 from app.sending.reconcile import reconcile_stale
 from app.sending.sender import IDLE_WAIT, Sender
 from app.sending.settings import SendingSettings
+from app.sending.tallies import compact_tallies
 from app.sending.wakeup import (
     DRAINER_TTL,
     drain_started,
@@ -54,6 +55,8 @@ class SweepReport:
 
     reconciled: int = 0
     completed: int = 0
+    unparked: int = 0
+    compacted: bool = False
     drain_requested: bool = False
 
 
@@ -173,7 +176,11 @@ def sweep() -> dict[str, Any]:
 
 
 def run_sweep(app: Flask) -> SweepReport:
-    """The sweep itself, in the current app context (the worker calls it directly)."""
+    """The sweep itself, in the current app context (the worker calls it directly).
+
+    It also returns to the due path invitations parked while their campaign was resumed,
+    and compacts the tallies.
+    """
     sending = sending_settings(app)
     report = SweepReport()
     with db.engine.begin() as connection:
@@ -181,8 +188,11 @@ def run_sweep(app: Flask) -> SweepReport:
     if stale:
         report.reconciled = asyncio.run(_reconcile_once(app, sending))
     with db.engine.begin() as connection:
+        report.unparked = claims.unpark_resumed(connection)
         report.completed = len(claims.complete_finished_campaigns(connection))
         due = claims.next_due_in(connection)
+    with db.engine.begin() as connection:
+        report.compacted = compact_tallies(connection)
     if due is not None and due <= IDLE_WAIT and app.config["SETTINGS"].sending_enabled:
         redis = redis_store.connection
         if live_drainers(redis) < sending.drainers:

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 from app.models import InboundKind, InboundMessage
+from app.sending.stuck import note_error
 from tests.dashboard.support import (
     add_admin,
     link_param,
@@ -167,3 +168,62 @@ def test_system_page_survives_an_unreachable_redis(migrated: dict[str, str]) -> 
             db.session.execute(text("TRUNCATE users RESTART IDENTITY CASCADE"))
             db.session.commit()
             db.engine.dispose()
+
+
+def stall_a_campaign(app: Flask) -> int:
+    """A running campaign with an invitation due and nothing settled for two minutes."""
+    event_id = make_event(app)
+    (guest_id,) = make_guests(app, event_id, [("Ada", "+12025550101")])
+    with app.app_context():
+        campaign_id = db.session.execute(
+            text(
+                "INSERT INTO campaigns (event_id, state, total, rate_per_second, progressed_at)"
+                " VALUES (:e, 'running', 1, 80, now() - interval '2 minutes') RETURNING id"
+            ),
+            {"e": event_id},
+        ).scalar_one()
+        db.session.execute(
+            text(
+                "INSERT INTO invitations (event_id, guest_id, campaign_id, send_state,"
+                " next_attempt_at, attempt_count)"
+                " VALUES (:e, :g, :c, 'pending', now() - interval '2 minutes', 0)"
+            ),
+            {"e": event_id, "g": guest_id, "c": campaign_id},
+        )
+        db.session.commit()
+    return int(campaign_id)
+
+
+def test_a_stuck_campaign_shows_everywhere_with_the_last_error(
+    app: Flask, user: FlaskClient
+) -> None:
+    campaign_id = stall_a_campaign(app)
+    connection = redis.Redis.from_url(app.config["SETTINGS"].redis_url)
+    register_worker(connection, "busy-but-useless")
+    note_error(connection, "claim", RuntimeError("out of shared memory"))
+
+    ready = user.get("/ready")
+    assert ready.status_code == 503
+    detail = ready.get_json()["checks"]["sending"]["detail"]
+    assert detail.startswith(f"campaigns {campaign_id}: invitations due, none settled for 12")
+    assert "last error (claim" in detail and "RuntimeError: out of shared memory" in detail
+    metrics = user.get("/metrics").get_data(as_text=True)
+    assert "sending_campaigns_stuck 1.0" in metrics
+    assert "sending_last_error_timestamp_seconds" in metrics
+    page = text_of(user.get("/system").get_data(as_text=True))
+    assert f"Campaign #{campaign_id} has invitations due and has sent none for 12" in page
+    assert "in claim: RuntimeError: out of shared memory" in page
+    connection.close()
+
+
+def test_a_campaign_that_moves_is_not_stuck(app: Flask, user: FlaskClient) -> None:
+    campaign_id = stall_a_campaign(app)
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE campaigns SET progressed_at = now() - interval '10 seconds'")
+        )
+        db.session.commit()
+    checks = user.get("/ready").get_json()["checks"]
+    assert checks["sending"] == {"ok": True, "detail": "ok"}
+    page = text_of(user.get("/system").get_data(as_text=True))
+    assert f"Campaign #{campaign_id} has invitations due" not in page

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
 from app import create_app
+from app.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from app.extensions import db
 from tests.conftest import reset_state
-from tests.sending.support import SENDER, TEMPLATE_SID, EmulatorHandle, start_emulator
+from tests.sending.stack import WORKER_KNOBS, Stack
+from tests.sending.support import (
+    SENDER,
+    TEMPLATE_SID,
+    EmulatorHandle,
+    service_env,
+    start_emulator,
+    start_web,
+)
 
 # Fast enough for the suite, slow enough that requests overlap.
 TEST_LATENCY = "0.01-0.05"
@@ -89,3 +99,33 @@ def engine(send_app: Flask) -> Iterator[Engine]:
     """The app's engine, inside an app context."""
     with send_app.app_context():
         yield db.engine
+
+
+@pytest.fixture(scope="module")
+def web(
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated: dict[str, str],
+    emulator_server: EmulatorHandle,
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """gunicorn for the whole module; the environment every process of the module shares."""
+    log_dir = tmp_path_factory.mktemp("sending-processes")
+    port = free_port()
+    web_url = f"http://127.0.0.1:{port}"
+    env = service_env(migrated, emulator_server.url, web_url, **WORKER_KNOBS)
+    process = start_web(log_dir, env, port)
+    yield web_url, {**env, "_LOG_DIR": str(log_dir)}
+    process.stop(timeout=30)
+
+
+@pytest.fixture
+def stack(
+    web: tuple[str, dict[str, str]], emulator: EmulatorHandle, send_app: Flask
+) -> Iterator[Stack]:
+    """A fresh emulator, database and Redis, gunicorn, and no worker yet."""
+    web_url, env = web
+    emulator.configure(latency="0.05-0.2", callback_statuses="sent", callback_delay="0.05-0.2")
+    stack = Stack(Path(env["_LOG_DIR"]), env, web_url, emulator)
+    try:
+        yield stack
+    finally:
+        stack.stop()

@@ -184,12 +184,89 @@ def test_a_number_invited_to_two_events_has_one_invitation_in_flight_at_a_time(
     assert len(batch.claims) == 3
     assert len({c.invitee.phone for c in batch.claims}) == 3
     with engine.begin() as connection:
-        # Each number is in flight already: the other event's invitations wait.
+        # Each number is in flight already: the other event's invitations wait, deferred off
+        # the head of the due queue so that they can't fill every later batch.
         assert claims.claim_due(connection, "worker-b", SENDER, 10, 30).claims == []
+        deferred = connection.execute(
+            text(
+                "SELECT extract(epoch from next_attempt_at - now()) FROM invitations "
+                "WHERE send_state = 'pending'"
+            )
+        ).scalars()
+        assert all(0 < delay <= claims.BUSY_NUMBER_DELAY for delay in deferred)
         connection.execute(
             text("UPDATE invitations SET send_state = 'accepted' WHERE claimed_by = 'worker-a'")
         )
+        connection.execute(text("UPDATE invitations SET next_attempt_at = now()"))
         later = claims.claim_due(connection, "worker-b", SENDER, 10, 30).claims
     assert {c.campaign_id for c in batch.claims} | {c.campaign_id for c in later} == {first, second}
     assert len(later) == 3 and all(c.attempt_count == 1 for c in later)
     assert scalar(engine, "SELECT count(*) FROM message_attempts") == 6
+
+
+def states(engine: Engine, campaign_id: int) -> dict[str, int]:
+    """The campaign's invitations per send state."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT send_state, count(*) FROM invitations WHERE campaign_id = :c GROUP BY 1"),
+            {"c": campaign_id},
+        )
+        return {state: n for state, n in rows}
+
+
+def test_pausing_takes_a_campaign_off_the_due_path_and_resuming_puts_it_back(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    campaign_id = new_campaign(send_env, 6)
+    campaigns.pause(campaign_id)
+    assert states(engine, campaign_id) == {"paused": 6}
+    with engine.begin() as connection:
+        assert claims.claim_due(connection, "worker-a", SENDER, 10, 30).claims == []
+        # Nothing pending is left to come due.
+        assert claims.next_due_in(connection) is None
+    campaigns.resume(campaign_id)
+    assert states(engine, campaign_id) == {"pending": 6}
+    with engine.begin() as connection:
+        assert len(claims.claim_due(connection, "worker-a", SENDER, 10, 30).claims) == 6
+
+
+def test_a_claim_parks_what_a_pause_or_cancel_left_on_the_due_path(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    paused = new_campaign(send_env, 3)
+    canceled = new_campaign_from(send_env, 3, start=100)
+    with engine.begin() as connection:
+        # As a hand-back racing the pause would leave them: pending in a stopped campaign.
+        connection.execute(
+            text("UPDATE campaigns SET state = 'paused' WHERE id = :p"), {"p": paused}
+        )
+        connection.execute(
+            text("UPDATE campaigns SET state = 'canceled' WHERE id = :c"), {"c": canceled}
+        )
+        assert claims.claim_due(connection, "worker-a", SENDER, 10, 30).claims == []
+    assert states(engine, paused) == {"paused": 3}
+    assert states(engine, canceled) == {"canceled": 3}
+    assert scalar(engine, "SELECT count(*) FROM message_attempts") == 0
+
+
+def test_the_sweep_unparks_what_a_resume_raced_past(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    campaign_id = new_campaign(send_env, 4)
+    with engine.begin() as connection:
+        # A claim parked these just as the resume committed: paused in a running campaign.
+        connection.execute(text("UPDATE invitations SET send_state = 'paused' WHERE id <= 2"))
+        assert claims.complete_finished_campaigns(connection) == []  # parked is not finished
+        assert claims.unpark_resumed(connection) == 2
+    assert states(engine, campaign_id) == {"pending": 4}
+
+
+def test_retrying_the_failed_of_a_paused_campaign_keeps_them_parked(
+    send_app: Flask, engine: Engine, send_env: dict[str, str]
+) -> None:
+    campaign_id = new_campaign(send_env, 3)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE invitations SET send_state = 'failed', error_code = 500"))
+    campaigns.pause(campaign_id)
+    _, requeued, _ = campaigns.retry_failed(campaign_id)
+    assert requeued == 3 and states(engine, campaign_id) == {"paused": 3}

@@ -9,143 +9,23 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
-import requests
-from flask import Flask
 from sqlalchemy import Engine, text
 
-from app.devstack import ManagedProcess
-from app.embedded import free_port
-from tests.conftest import API_TOKEN
+from tests.sending.stack import Stack, create_campaign
 from tests.sending.support import (
-    EmulatorHandle,
     assert_exactly_once,
     eventually,
-    insert_guests,
     kill_hard,
     phone,
     scalar,
-    service_env,
-    start_web,
-    start_worker,
 )
 
 pytestmark = pytest.mark.slow
 
 GUESTS = 2000
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-WORKER_KNOBS = {
-    "SEND_RATE_PER_SECOND": "200",
-    "SEND_MAX_IN_FLIGHT": "100",
-    "TWILIO_REQUEST_TIMEOUT": "2",
-    "SEND_RECONCILE_GRACE": "1",
-    "SEND_LEASE_SECONDS": "6",
-    "SEND_SWEEP_INTERVAL": "2",
-    "SEND_BACKOFF_BASE": "0.5",
-    "SEND_BACKOFF_MAX": "4",
-    "SEND_SLICE_SECONDS": "60",
-}
-COMPLETION_TIMEOUT = 120.0
-
-
-class Stack:
-    """gunicorn and the worker(s) of one test, and how to talk to them."""
-
-    def __init__(self, log_dir: Path, env: dict[str, str], web_url: str, emulator: EmulatorHandle):
-        self.log_dir = log_dir
-        self.env = env
-        self.web_url = web_url
-        self.emulator = emulator
-        self.workers: list[ManagedProcess] = []
-        self.http = requests.Session()
-        self.http.headers.update(AUTH)
-
-    def api(self, method: str, path: str, expect: int = 200) -> dict[str, Any]:
-        """Call the API through gunicorn; check the status."""
-        response = self.http.request(method, f"{self.web_url}/api/v1{path}", timeout=30)
-        assert response.status_code == expect, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    def start_worker(self) -> ManagedProcess:
-        """Start one more `python -m worker`."""
-        worker = start_worker(self.log_dir, self.env, name=f"worker{len(self.workers)}")
-        self.workers.append(worker)
-        return worker
-
-    def sent(self) -> int:
-        """Messages accepted by the emulator so far."""
-        return int(self.emulator.get("/stats")["accepted_total"])
-
-    def wait_sent(self, at_least: int, timeout: float = 60.0) -> None:
-        """Wait until the emulator accepted at least `at_least` messages."""
-        assert eventually(lambda: self.sent() >= at_least, timeout), self.diagnose()
-
-    def wait_state(
-        self, campaign_id: int, state: str, timeout: float = COMPLETION_TIMEOUT
-    ) -> dict[str, Any]:
-        """Wait until the campaign reaches `state`; return its JSON."""
-        found: dict[str, Any] = {}
-
-        def reached() -> bool:
-            found.update(self.api("GET", f"/campaigns/{campaign_id}"))
-            return found["state"] == state
-
-        assert eventually(reached, timeout, interval=0.5), f"{found}\n{self.diagnose()}"
-        return found
-
-    def diagnose(self) -> str:
-        """The end of every worker's log."""
-        return "\n".join(f"--- {w.name}:\n{w.tail(30)}" for w in self.workers)
-
-    def stop(self) -> None:
-        """Stop every worker still running."""
-        for worker in self.workers:
-            worker.stop(timeout=40)
-
-
-@pytest.fixture(scope="module")
-def web(
-    tmp_path_factory: pytest.TempPathFactory,
-    migrated: dict[str, str],
-    emulator_server: EmulatorHandle,
-) -> Iterator[tuple[str, dict[str, str]]]:
-    """gunicorn for the whole module; the environment every process of the module shares."""
-    log_dir = tmp_path_factory.mktemp("sending-processes")
-    port = free_port()
-    web_url = f"http://127.0.0.1:{port}"
-    env = service_env(migrated, emulator_server.url, web_url, **WORKER_KNOBS)
-    process = start_web(log_dir, env, port)
-    yield web_url, {**env, "_LOG_DIR": str(log_dir)}
-    process.stop(timeout=30)
-
-
-@pytest.fixture
-def stack(
-    web: tuple[str, dict[str, str]], emulator: EmulatorHandle, send_app: Flask
-) -> Iterator[Stack]:
-    """A fresh emulator, database and Redis, gunicorn, and no worker yet."""
-    web_url, env = web
-    emulator.configure(latency="0.05-0.2", callback_statuses="sent", callback_delay="0.05-0.2")
-    stack = Stack(Path(env["_LOG_DIR"]), env, web_url, emulator)
-    try:
-        yield stack
-    finally:
-        stack.stop()
-
-
-def create_campaign(stack: Stack, guests: int, start: int = 0) -> tuple[int, int]:
-    """Import guests in SQL and create their campaign through the API; return both ids."""
-    event_id = insert_guests(stack.env["DATABASE_URL"], guests, start=start)
-    body = stack.api("POST", f"/events/{event_id}/campaigns", expect=201)
-    assert body["total"] == body["pending"] == guests
-    assert body["preflight"]["recipients"] == guests
-    return event_id, int(body["id"])
 
 
 def test_a_campaign_completes_with_one_message_per_guest(stack: Stack, engine: Engine) -> None:
