@@ -8,9 +8,13 @@ Run from the repository root, e.g. the two bars of SPEC.md:
 It imports the guests in SQL, creates the campaign through the API, lets ONE `python -m
 worker` send it through the Twilio emulator, and prints messages/s, the ratio to the
 configured rate, the time to completion, duplicates and lost guests (from the emulator's
-per-recipient counts), the emulator's peak of concurrent requests and the worker's peak
-RSS (sampled from /proc for the worker and every process it forks). Uses the same
-PostgreSQL and Redis discovery as the tests (a scratch database; `TEST_REDIS_URL`).
+per-recipient counts), the emulator's peak of concurrent requests, the lowest share of the
+cap over the campaign's full minutes and 10-second windows (from PostgreSQL's
+`accepted_at` and from the provider's count), and the worker's memory over time (sampled
+from /proc for the worker and every process it forks). `--kill-worker-at 0.3,0.6` kills
+the worker with -9 at those fractions and restarts it. The figures, with the timelines,
+go to bench/results/campaign_throughput[-SUFFIX].json. Uses the same PostgreSQL and Redis
+discovery as the tests (a scratch database; `TEST_REDIS_URL`).
 """
 
 from __future__ import annotations
@@ -26,13 +30,23 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from app.devstack import ManagedProcess, run_release, wait_for_http, web_command, worker_command
+from app.devstack import REPO_ROOT, ManagedProcess, run_release, wait_for_http, web_command
 from app.embedded import free_port
+from bench import timeline
+from bench.worker_watch import (
+    MB,
+    Samples,
+    Worker,
+    get_json,
+    kill_when_due,
+    memory_summary,
+    memory_timeline,
+    sample,
+)
 from tests.support.services import provide_services
 
 TOKEN = "bench-token"
@@ -41,18 +55,7 @@ TEMPLATE = "HX" + "0123456789abcdef" * 2
 ACCOUNT = "AC" + "a" * 32
 AUTH_TOKEN = "emulator-auth-token"
 FIRST_NUMBER = 2_000_000
-
-
-@dataclass
-class Samples:
-    """What the sampler saw while the campaign ran."""
-
-    worker_rss_peak: int = 0  # bytes, the worker and its children together
-    worker_pss_peak: int = 0  # bytes, the same with shared pages split between them
-    process_rss_peak: int = 0  # bytes, the largest single process of the worker
-    cpu_seconds: dict[int, float] = field(default_factory=dict)  # per process of the worker
-    create_seconds: float = 0.0  # the POST that creates the campaign
-    timeline: list[tuple[float, int]] = field(default_factory=list)  # (seconds, accepted)
+RESULTS = REPO_ROOT / "bench" / "results"
 
 
 def call(base: str, path: str, method: str = "GET") -> dict:
@@ -63,69 +66,6 @@ def call(base: str, path: str, method: str = "GET") -> dict:
     request.add_header("Authorization", f"Bearer {TOKEN}")
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
-
-
-def get_json(url: str) -> dict:
-    """GET a URL; the decoded JSON answer."""
-    with urllib.request.urlopen(url, timeout=60) as response:
-        return json.loads(response.read())
-
-
-def family(pid: int) -> list[int]:
-    """`pid` and every process it forked, from /proc."""
-    found, pending = [pid], [pid]
-    while pending:
-        parent = pending.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            found.extend(map(int, children))
-            pending.extend(map(int, children))
-    return found
-
-
-def memory(pid: int, path: str, key: str) -> int:
-    """One memory figure of a process from /proc, in bytes (0 if it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
-            if line.startswith(key):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def sample(
-    worker: ManagedProcess,
-    emulator_url: str,
-    started: float,
-    stop: threading.Event,
-    samples: Samples,
-) -> None:
-    """Every 0.25 s: the worker family's RSS and the emulator's accepted count."""
-    while not stop.is_set():
-        pids = family(worker.pid)
-        sizes = [memory(pid, "status", "VmRSS:") for pid in pids]
-        shares = sum(memory(pid, "smaps_rollup", "Pss:") for pid in pids)
-        samples.worker_rss_peak = max(samples.worker_rss_peak, sum(sizes))
-        samples.worker_pss_peak = max(samples.worker_pss_peak, shares)
-        samples.process_rss_peak = max(samples.process_rss_peak, max(sizes, default=0))
-        for pid in pids:
-            samples.cpu_seconds[pid] = max(samples.cpu_seconds.get(pid, 0.0), cpu_seconds(pid))
-        accepted = get_json(f"{emulator_url}/_emulator/stats")["accepted_total"]
-        samples.timeline.append((time.monotonic() - started, accepted))
-        stop.wait(0.25)
 
 
 def insert_guests(database_url: str, guests: int) -> int:
@@ -215,40 +155,43 @@ def run(args: argparse.Namespace, work: Path) -> dict:
             work / "emulator.log",
         )
         web = ManagedProcess("web", web_command(), env, work / "web.log")
-        worker = ManagedProcess("worker", worker_command(), env, work / "worker.log")
         processes = [emulator.start(), web.start()]
+        worker = Worker(env, work / "worker.log", processes)
         with running(processes):
             emulator_url = f"http://127.0.0.1:{emulator_port}"
             base = f"http://127.0.0.1:{web_port}"
             wait_for_http(f"{emulator_url}/_emulator/health", 30, emulator)
             wait_for_http(f"{base}/health", 60, web)
-            processes.append(worker.start())
+            worker.start()
             time.sleep(3)  # the worker is up and idle, as in production
             event_id = insert_guests(services.database_url, args.guests)
             samples, elapsed, campaign = campaign_run(
-                base, services.database_url, emulator_url, worker, event_id, args.guests
+                base, services.database_url, emulator_url, worker, event_id, args
             )
             counts = get_json(f"{emulator_url}/_emulator/counts")["counts"]
             stats = get_json(f"{emulator_url}/_emulator/stats")
-        return report(args, env, samples, elapsed, campaign, counts, stats)
+            recorded = recorded_sends(services.database_url, campaign["id"])
+        return report(args, env, samples, elapsed, campaign, counts, stats, recorded)
 
 
 def campaign_run(
     base: str,
     database_url: str,
     emulator_url: str,
-    worker: ManagedProcess,
+    worker: Worker,
     event_id: int,
-    guests: int,
+    args: argparse.Namespace,
 ) -> tuple[Samples, float, dict]:
     """Create the campaign through the API and wait for its completion while sampling.
 
     Completion is read from PostgreSQL (`finished_at - created_at`, both set by the
     database), not through the API: gunicorn is busy with status callbacks, and its queue
-    would add to the figure.
+    would add to the figure. The worker is killed and restarted at each `--kill-worker-at`
+    fraction of the guests accepted by the provider.
     """
     samples = Samples()
     stop = threading.Event()
+    kills = sorted(args.kill_worker_at)
     started = time.monotonic()
     campaign = call(base, f"/api/v1/events/{event_id}/campaigns", method="POST")
     samples.create_seconds = time.monotonic() - started
@@ -267,9 +210,10 @@ def campaign_run(
                 row := connection.execute(query, {"id": campaign["id"]}).one()
             ).state != "completed":
                 connection.rollback()
-                if not worker.running():
-                    raise RuntimeError(f"the worker died:\n{worker.tail()}")
-                if time.monotonic() - started > guests:  # far beyond any sane duration
+                kill_when_due(worker, kills, args.guests, samples, started)
+                if not worker.current.running():
+                    raise RuntimeError(f"the worker died:\n{worker.current.tail()}")
+                if time.monotonic() - started > args.guests + 300:  # far beyond any sane run
                     raise TimeoutError(f"campaign not completed: {row}")
                 time.sleep(0.1)
     finally:
@@ -279,6 +223,22 @@ def campaign_run(
     accepted = get_json(f"{emulator_url}/_emulator/stats")["accepted_total"]
     samples.timeline.append((time.monotonic() - started, accepted))
     return samples, float(row.seconds), call(base, f"/api/v1/campaigns/{campaign['id']}")
+
+
+def recorded_sends(database_url: str, campaign_id: int) -> list[tuple[float, int]]:
+    """Sends as PostgreSQL stamped them: (seconds after the campaign's creation, messages)."""
+    engine = create_engine(database_url)
+    query = text(
+        "SELECT extract(epoch FROM i.accepted_at - c.created_at) AS seconds, count(*) AS sent "
+        "FROM invitations i JOIN campaigns c ON c.id = i.campaign_id "
+        "WHERE i.campaign_id = :id AND i.accepted_at IS NOT NULL GROUP BY 1 ORDER BY 1"
+    )
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(query, {"id": campaign_id}).all()
+    finally:
+        engine.dispose()
+    return [(float(row.seconds), int(row.sent)) for row in rows]
 
 
 def steady_rate(timeline: list[tuple[float, int]]) -> float:
@@ -304,10 +264,16 @@ def report(
     campaign: dict,
     counts: dict,
     stats: dict,
+    recorded: list[tuple[float, int]],
 ) -> dict:
     """The figures of one run."""
     accepted = sum(counts.values())
     rate = args.guests / elapsed
+    memory = memory_timeline(samples)
+    sends = timeline.summarize(recorded, args.rate, "postgresql invitations.accepted_at")
+    provider = timeline.summarize(
+        timeline.increments(samples.timeline), args.rate, "emulator accepted_total, 0.25 s samples"
+    )
     return {
         "guests": args.guests,
         "latency_s": args.latency,
@@ -319,6 +285,10 @@ def report(
         "messages_per_s": round(rate, 1),
         "ratio_to_configured_rate": round(rate / args.rate, 3),
         "steady_messages_per_s": round(steady_rate(samples.timeline), 1),
+        "min_full_minute_of_cap": sends["min_full_minute_of_cap"],
+        "min_full_10s_of_cap": sends["min_full_10s_of_cap"],
+        "provider_min_full_minute_of_cap": provider["min_full_minute_of_cap"],
+        "provider_min_full_10s_of_cap": provider["min_full_10s_of_cap"],
         "campaign_accepted": campaign["accepted"],
         "provider_accepted": accepted,
         "duplicates": sum(n - 1 for n in counts.values() if n > 1),
@@ -327,15 +297,28 @@ def report(
         "create_request_s": round(samples.create_seconds, 2),
         "first_accept_s": first_reaching(samples.timeline, 1),
         "last_accept_s": first_reaching(samples.timeline, args.guests),
+        "worker_kills": samples.kills,
         "worker_cpu_s": round(sum(samples.cpu_seconds.values()), 1),
-        "worker_peak_rss_mb": round(samples.worker_rss_peak / 2**20, 1),
-        "worker_peak_pss_mb": round(samples.worker_pss_peak / 2**20, 1),
-        "worker_largest_process_peak_rss_mb": round(samples.process_rss_peak / 2**20, 1),
+        "worker_peak_rss_mb": round(samples.worker_rss_peak / MB, 1),
+        "worker_peak_pss_mb": round(samples.worker_pss_peak / MB, 1),
+        "worker_largest_process_peak_rss_mb": round(samples.process_rss_peak / MB, 1),
+        "worker_memory": memory_summary(memory),
+        "timeline": sends,
+        "provider_timeline": provider,
+        "worker_memory_timeline": memory,
     }
 
 
-def main() -> int:
-    """Parse the options, run, print the figures as JSON and as a summary line."""
+def fractions(value: str) -> list[float]:
+    """Parse `0.3,0.6` into fractions of the campaign, each in (0, 1)."""
+    found = [float(part) for part in value.split(",") if part.strip()]
+    if any(not 0 < fraction < 1 for fraction in found):
+        raise argparse.ArgumentTypeError(f"fractions must be between 0 and 1: {value!r}")
+    return found
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(
         prog="python -m bench.campaign_throughput", description=__doc__.split("\n\n")[0]
     )
@@ -355,22 +338,75 @@ def main() -> int:
         default="sent,delivered,read",
         help="status callbacks the emulator posts ('' for none)",
     )
+    parser.add_argument(
+        "--kill-worker-at",
+        type=fractions,
+        default=[],
+        metavar="FRACTIONS",
+        help="kill -9 the worker (and its children) when the provider has accepted these "
+        "fractions of the guests, e.g. 0.3,0.6; restart it at once",
+    )
+    parser.add_argument(
+        "--suffix", default="", help="write bench/results/campaign_throughput-SUFFIX.json"
+    )
+    parser.add_argument("--json", type=Path, default=None, help="where to write the figures")
     parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of web and worker")
     parser.add_argument(
         "--keep-logs", action="store_true", help="keep the process logs and print where"
     )
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-campaign-"))
-    figures = run(args, work)
-    print(json.dumps(figures, indent=2))
+    args = parser.parse_args(argv)
+    if args.json is None:
+        name = f"campaign_throughput-{args.suffix}" if args.suffix else "campaign_throughput"
+        args.json = RESULTS / f"{name}.json"
+    return args
+
+
+def print_summary(figures: dict, rate: float) -> None:
+    """The figures in a few lines."""
     print(
         f"{figures['provider_accepted']} messages in {figures['time_to_completion_s']} s: "
         f"{figures['messages_per_s']} msg/s = "
-        f"{figures['ratio_to_configured_rate']:.0%} of {args.rate:g}/s; "
-        f"duplicates {figures['duplicates']}, lost {figures['lost']}; "
-        f"worker peak RSS {figures['worker_peak_rss_mb']} MB "
-        f"(largest process {figures['worker_largest_process_peak_rss_mb']} MB)"
+        f"{figures['ratio_to_configured_rate']:.0%} of {rate:g}/s; "
+        f"duplicates {figures['duplicates']}, lost {figures['lost']}"
     )
+    print(
+        "lowest full minute: "
+        f"{share(figures['min_full_minute_of_cap'])} of the cap (PostgreSQL accepted_at), "
+        f"{share(figures['provider_min_full_minute_of_cap'])} (provider); "
+        f"lowest full 10 s: {share(figures['min_full_10s_of_cap'])}, "
+        f"{share(figures['provider_min_full_10s_of_cap'])}"
+    )
+    memory = figures["worker_memory"].get("largest_process_rss_mb")
+    if memory:
+        print(
+            "worker largest process RSS: start {start} MB, peak {peak} MB, end {end} MB".format(
+                **memory
+            )
+            + f"; tree PSS peak {figures['worker_peak_pss_mb']} MB"
+        )
+    for kill in figures["worker_kills"]:
+        print(
+            f"worker killed at {kill['at_s']} s ({kill['provider_accepted']} accepted, "
+            f"{kill['fraction']:.0%}) and restarted"
+        )
+
+
+def share(value: float | None) -> str:
+    """A share of the cap as a percentage, or `n/a` without a full window."""
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run, write the figures as JSON and print a summary."""
+    args = parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="bench-campaign-"))
+    figures = run(args, work)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    headline = {k: v for k, v in figures.items() if not isinstance(v, dict | list)}
+    print(json.dumps(headline, indent=2))
+    print_summary(figures, args.rate)
+    print(f"figures in {args.json}")
     if args.keep_logs:
         print(f"logs in {work}")
     return 0 if figures["duplicates"] == figures["lost"] == 0 else 1
