@@ -36,9 +36,10 @@ from app.services.campaigns import ConflictError, NotFoundError
 SETTLED = (SendState.ACCEPTED, SendState.FAILED, SendState.CANCELED)
 
 
-def campaign_json(campaign: Campaign) -> dict[str, Any]:
-    """A campaign with its progress counts."""
-    progress = campaigns.progress(campaign.id)
+def campaign_json(campaign: Campaign, progress: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A campaign with its progress counts (read now unless given)."""
+    if progress is None:
+        progress = campaigns.progress(campaign.id)
     counts: dict[str, int] = progress["counts"]
     settled = sum(counts[state.value] for state in SETTLED)
     return {
@@ -105,7 +106,8 @@ def create_campaign(event_id: int) -> tuple[Response, int, dict[str, str]]:
 def list_campaigns(event_id: int) -> Response:
     """The event's campaigns, newest first."""
     found = campaigns.list_campaigns(event_id)
-    return jsonify(campaigns=[campaign_json(campaign) for campaign in found])
+    progress = campaigns.progresses([campaign.id for campaign in found])
+    return jsonify(campaigns=[campaign_json(c, progress[c.id]) for c in found])
 
 
 @bp.get("/campaigns/<int:campaign_id>")

@@ -8,11 +8,14 @@
 - `POST /api/v1/events/<id>/guests` with `application/json` `{"guests": [...]}` or a
   `text/csv` body → `{"imported", "duplicates", "errors": [{"line", "reason"}], "error_count"}`
   (rules in `app.services.guests`).
-- `GET /api/v1/events/<id>/guests?limit=&cursor=&rsvp=&delivery_status=` → `{"guests",
+- `GET /api/v1/events/<id>/guests?limit=&cursor=&rsvp=&delivery_status=&q=` → `{"guests",
   "next_cursor"}`, by guest id. Filters take comma-separated values: `rsvp` one of
   confirmed, declined, maybe, no_answer; `delivery_status` one of the `/stats` delivery
-  buckets. `limit` is 1-500 (default 50); `cursor` is the previous page's `next_cursor`,
-  null on the last page.
+  buckets. `q` searches (up to 100 characters): guests whose name contains it, in any case
+  and any script, and, when it looks like a phone number (three digits or more, with
+  spaces, `+`, `-`, `.` or parentheses), guests whose phone contains its digits; `%` and
+  `_` match themselves. All filters combine. `limit` is 1-500 (default 50); `cursor` is
+  the previous page's `next_cursor`, null on the last page.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from app.api.validation import (
     optional_text,
     query_choices,
     query_int,
+    query_search,
 )
 from app.models import Event, Invitation
 from app.services import events, guest_upload, guests
@@ -102,9 +106,15 @@ def list_guests(event_id: int) -> Response:
     cursor = decode_cursor("cursor", int)
     rsvp = query_choices("rsvp", events.RSVP_BUCKETS)
     delivery = query_choices("delivery_status", events.DELIVERY_BUCKETS)
+    search = query_search("q")
     event = require_event(event_id)
     rows = events.list_guests(
-        event.id, limit + 1, after_id=cursor[0] if cursor else None, rsvp=rsvp, delivery=delivery
+        event.id,
+        limit + 1,
+        after_id=cursor[0] if cursor else None,
+        rsvp=rsvp,
+        delivery=delivery,
+        search=search,
     )
     page = rows[:limit]
     more = len(rows) > limit

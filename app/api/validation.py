@@ -12,6 +12,7 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from app.services.guest_search import SEARCH_MAX_LENGTH
 from app.services.guest_upload import text_problem
 from app.services.guests import clean_name
 
@@ -152,6 +153,17 @@ def query_choices(name: str, allowed: Iterable[str]) -> list[str]:
                 )
             values.append(value)
     return values
+
+
+def query_search(name: str) -> str:
+    """Return a search query parameter with its whitespace collapsed ("" when absent)."""
+    raw = request.args.get(name, "")
+    if problem := text_problem(raw):
+        raise BadRequest(f"{name!r} {problem}")
+    search = " ".join(raw.split())
+    if len(search) > SEARCH_MAX_LENGTH:
+        raise BadRequest(f"{name!r} must be at most {SEARCH_MAX_LENGTH} characters")
+    return search
 
 
 def query_datetime(name: str) -> datetime | None:

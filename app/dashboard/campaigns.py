@@ -72,9 +72,14 @@ CONTROLS: dict[str, Callable[[int], str]] = {
 }
 
 
-def campaign_status(campaign: Campaign) -> dict[str, Any]:
-    """The campaign's state and counts, as the page shows them and the script polls them."""
-    progress = campaigns.progress(campaign.id)
+def campaign_status(campaign: Campaign, progress: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The campaign's state and counts, as the page shows them and the script polls them.
+
+    `progress` is the campaign's entry of `campaigns.progresses` when the caller read many
+    at once; else it is read here.
+    """
+    if progress is None:
+        progress = campaigns.progress(campaign.id)
     counts = {state: progress["counts"].get(state, 0) for state in SEND_STATES}
     # A paused campaign's invitations wait like pending ones; the page shows them so.
     counts["pending"] += progress["counts"].get(SendState.PAUSED.value, 0)

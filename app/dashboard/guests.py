@@ -7,7 +7,6 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from itertools import islice
 from typing import Any
 
 from flask import (
@@ -30,13 +29,9 @@ from app.dashboard.forms import ImportForm
 from app.models import Event
 from app.services import campaigns, events, guest_upload, guests
 from app.services.campaigns import ConflictError
+from app.services.guest_search import clean_search
 
 PAGE_SIZE = 50
-# Rows read per query while searching or exporting (keyset pages of the guest listing).
-SCAN_CHUNK = 500
-SEARCH_MAX_LENGTH = 100
-# A search that looks like a phone number (at least this many digits) matches phone numbers.
-PHONE_SEARCH = re.compile(r"[\d\s+().-]*\d{3}[\d\s+().-]*")
 RSVP_FILTERS = {
     "confirmed": "Confirmed",
     "declined": "Declined",
@@ -57,6 +52,8 @@ BUCKET_LABELS = {
     "failed": "Failed",
     "canceled": "Canceled",
 }
+# Guests per query and per chunk of a CSV export (keyset pages of the listing).
+EXPORT_CHUNK = 1000
 # Spreadsheet apps run a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_HEADER = (
@@ -88,7 +85,7 @@ class GuestFilters:
         return cls(
             rsvp=rsvp if rsvp in RSVP_FILTERS else "",
             delivery=delivery if delivery in STAGES or delivery in BUCKET_LABELS else "",
-            search=" ".join(args.get("q", "").split())[:SEARCH_MAX_LENGTH],
+            search=clean_search(args.get("q", "")),
         )
 
     @property
@@ -106,43 +103,22 @@ class GuestFilters:
             if value
         }
 
-    def matches(self, row: Any) -> bool:
-        """Whether a listed guest matches the search (name, or digits of the phone)."""
-        if not self.search:
-            return True
-        guest = row.Guest
-        if self.search.casefold() in guest.name.casefold():
-            return True
-        if not PHONE_SEARCH.fullmatch(self.search):
-            return False
-        return re.sub(r"\D", "", self.search) in guest.phone
-
-
-def filtered_guests(event_id: int, filters: GuestFilters, after_id: int | None) -> Iterator[Any]:
-    """Yield the event's guests matching the filters, by id, after `after_id`.
-
-    RSVP and delivery filters run in the listing service's query; the name or phone search
-    is applied to its pages here.
-    """
-    rsvp = [filters.rsvp] if filters.rsvp else []
-    cursor = after_id
-    while True:
-        rows = events.list_guests(
-            event_id, SCAN_CHUNK, after_id=cursor, rsvp=rsvp, delivery=filters.delivery_buckets
-        )
-        yield from (row for row in rows if filters.matches(row))
-        if len(rows) < SCAN_CHUNK:
-            return
-        cursor = rows[-1].Guest.id
+    def listing(self) -> dict[str, Any]:
+        """The filters as the listing service takes them."""
+        return {
+            "rsvp": [self.rsvp] if self.rsvp else [],
+            "delivery": self.delivery_buckets,
+            "search": self.search,
+        }
 
 
 def guest_page(
     event_id: int, filters: GuestFilters, after_id: int | None
 ) -> tuple[list[Any], int | None]:
     """One page of the table, and the cursor of the next page (None on the last)."""
-    rows = list(islice(filtered_guests(event_id, filters, after_id), PAGE_SIZE + 1))
+    rows = events.list_guests(event_id, PAGE_SIZE + 1, after_id=after_id, **filters.listing())
     more = len(rows) > PAGE_SIZE
-    page = rows[:PAGE_SIZE]
+    page = list(rows[:PAGE_SIZE])
     return page, page[-1].Guest.id if more else None
 
 
@@ -211,34 +187,42 @@ def spreadsheet_safe(value: Any) -> str:
 
 
 def export_line(row: Any) -> list[str]:
-    """One guest as a CSV record."""
-    invitation = row.Invitation
+    """One guest (a row of `events.guest_records`) as a CSV record."""
     return [
-        spreadsheet_safe(row.Guest.name),
-        row.Guest.phone,  # E.164: a leading + is a number to spreadsheets, never a formula
-        (invitation.rsvp.value if invitation and invitation.rsvp else ""),
-        (invitation.rsvp_at.isoformat() if invitation and invitation.rsvp_at else ""),
+        spreadsheet_safe(row.name),
+        row.phone,  # E.164: a leading + is a number to spreadsheets, never a formula
+        row.rsvp.value if row.rsvp else "",
+        row.rsvp_at.isoformat() if row.rsvp_at else "",
         row.bucket,
-        invitation.send_state.value if invitation else "",
-        str(invitation.error_code) if invitation and invitation.error_code else "",
-        spreadsheet_safe(invitation.error_reason if invitation else ""),
+        row.send_state.value if row.send_state else "",
+        str(row.error_code) if row.error_code else "",
+        spreadsheet_safe(row.error_reason),
         "yes" if row.opted_out else "no",
     ]
 
 
-def export_chunks(rows: Iterable[Any]) -> Iterator[str]:
-    """The CSV text in chunks: a byte-order mark (for Excel), the header, then the rows."""
+def export_chunks(rows: Iterable[Any], chunk_rows: int = EXPORT_CHUNK) -> Iterator[str]:
+    """The CSV text in chunks: a byte-order mark (for Excel) and the header, then the rows.
+
+    The first chunk goes out with the first `chunk_rows` rows (one page of the listing),
+    each later chunk with the next ones: the file is never built in memory.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(EXPORT_HEADER)
     for count, row in enumerate(rows, start=1):
         writer.writerow(export_line(row))
-        if count % SCAN_CHUNK == 0:
+        if count % chunk_rows == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def export_rows(event_id: int, filters: GuestFilters) -> Iterator[Any]:
+    """The guests an export holds: the table's filters apply, read page by page."""
+    return events.guest_records(event_id, page_size=EXPORT_CHUNK, **filters.listing())
 
 
 @bp.get("/events/<int:event_id>/guests.csv")
@@ -246,7 +230,7 @@ def export_guests(event_id: int) -> Response:
     """Stream the event's guests (the table's filters apply) with RSVP and delivery status."""
     event = require_event(event_id)
     filters = GuestFilters.from_args(request.args)
-    chunks = export_chunks(filtered_guests(event.id, filters, None))
+    chunks = export_chunks(export_rows(event.id, filters))
     # The generator runs after this returns: keep the app context (and the session) alive.
     response = current_app.response_class(
         stream_with_context(chunks), content_type="text/csv; charset=utf-8"

@@ -42,6 +42,13 @@ FROM invitation_tallies WHERE campaign_id = :id
 GROUP BY send_state, delivery_status, rsvp, error_code HAVING sum(n) <> 0
 """)
 
+BY_CAMPAIGNS = text("""
+SELECT campaign_id, send_state, delivery_status, rsvp, error_code, CAST(sum(n) AS bigint) AS n
+FROM invitation_tallies WHERE campaign_id = ANY(CAST(:ids AS integer[]))
+GROUP BY campaign_id, send_state, delivery_status, rsvp, error_code
+HAVING sum(n) <> 0
+""")
+
 BY_EVENT = text("""
 SELECT event_id, send_state, delivery_status, rsvp, error_code, CAST(sum(n) AS bigint) AS n
 FROM invitation_tallies WHERE event_id = ANY(CAST(:ids AS integer[]))
@@ -69,6 +76,16 @@ class Tally:
 def campaign_tallies(connection: Connection, campaign_id: int) -> list[Tally]:
     """The campaign's invitations, counted per combination of states."""
     return [Tally(*row) for row in connection.execute(BY_CAMPAIGN, {"id": campaign_id})]
+
+
+def campaigns_tallies(
+    connection: Connection, campaign_ids: Sequence[int]
+) -> dict[int, list[Tally]]:
+    """Each campaign's invitations, counted per combination of states (one query)."""
+    found: dict[int, list[Tally]] = {campaign_id: [] for campaign_id in campaign_ids}
+    for row in connection.execute(BY_CAMPAIGNS, {"ids": list(campaign_ids)}):
+        found[row.campaign_id].append(Tally(*row[1:]))
+    return found
 
 
 def event_tallies(connection: Connection, event_ids: Sequence[int]) -> dict[int, list[Tally]]:

@@ -11,6 +11,7 @@ and retry-failed puts failed invitations back (reopening a completed campaign).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
@@ -28,7 +29,7 @@ from app.models import (
     SendState,
 )
 from app.sending.preflight import ELIGIBLE, Preflight, plan_audience
-from app.sending.progress import campaign_progress
+from app.sending.progress import campaign_progress, campaigns_progress
 from app.sending.settings import SendingSettings
 from app.sending.wakeup import request_drain_quietly
 from app.services.events import MAX_ID
@@ -188,6 +189,11 @@ def list_campaigns(event_id: int) -> list[Campaign]:
 def progress(campaign_id: int) -> dict[str, Any]:
     """The campaign's counts per invitation state and delivery status, and top errors."""
     return campaign_progress(db.session.connection(), campaign_id)
+
+
+def progresses(campaign_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """`progress` of each campaign, in a fixed number of queries whatever their number."""
+    return campaigns_progress(db.session.connection(), campaign_ids)
 
 
 def _transition(

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import DeliveryStatus, Guest, Invitation, OptOut, Rsvp, SendState
 from app.services.events import DELIVERY_BUCKETS
 from tests.api.conftest import AUTH
+from tests.dashboard.support import sql_statements
 
 ACCEPTED_AT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -184,6 +185,23 @@ def test_filters(
     assert numbers(response.get_json()) == expected
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"delivery_status": "paused"},
+        {"delivery_status": "read", "rsvp": "maybe"},
+        {"rsvp": "declined", "delivery_status": "delivered", "q": "guest"},
+    ],
+)
+def test_filters_no_invitation_passes_read_no_guest(
+    app: Flask, client: FlaskClient, invited: int, query: dict[str, str]
+) -> None:
+    with sql_statements(app) as statements:
+        response = list_guests(client, invited, **query)
+    assert response.get_json() == {"guests": [], "next_cursor": None}
+    assert not [statement for statement in statements if "FROM guests" in statement]
+
+
 def test_pages_follow_the_cursor_without_gaps_or_repeats(client: FlaskClient, invited: int) -> None:
     seen: list[int] = []
     cursor = None
@@ -227,5 +245,128 @@ def test_bad_query_parameters_are_400(
     client: FlaskClient, event_id: int, query: dict[str, str], message: str
 ) -> None:
     response = list_guests(client, event_id, **query)
+    assert response.status_code == 400
+    assert message in response.get_json()["message"]
+
+
+SEARCHABLE = [
+    ("José Álvarez", "+34 612 345 678"),
+    ("Zoë Ørsted", "+45 32 12 34 56"),
+    ("ليلى أحمد", "+971 50 123 4567"),
+    ("Ahmed 100% Real", "+12025550101"),
+    ("snake_case", "+12025550102"),
+    ("Back\\slash", "+12025550103"),
+    ("Ada Lovelace", "+447911123456"),
+    ("Adam Smith", "+447911123457"),
+]
+
+
+@pytest.fixture
+def searchable(app: Flask, client: FlaskClient, event_id: int) -> int:
+    """An event whose guests have names in several scripts and LIKE's special characters."""
+    rows = [{"name": name, "phone": number} for name, number in SEARCHABLE]
+    response = client.post(f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=AUTH)
+    assert response.get_json()["imported"] == len(SEARCHABLE)
+    with app.app_context():
+        ada = db.session.scalars(select(Guest).where(Guest.name == "Ada Lovelace")).one()
+        db.session.add(
+            Invitation(
+                event_id=event_id,
+                guest_id=ada.id,
+                send_state=SendState.ACCEPTED,
+                delivery_status=DeliveryStatus.READ,
+                rsvp=Rsvp.CONFIRMED,
+            )
+        )
+        db.session.commit()
+    return event_id
+
+
+def names(body: dict[str, Any]) -> list[str]:
+    return [guest["name"] for guest in body["guests"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "ليلى"}, ["ليلى أحمد"]),
+        ({"q": "أحمد"}, ["ليلى أحمد"]),
+        ({"q": "álvarez"}, ["José Álvarez"]),
+        ({"q": "alvarez"}, []),  # accents are compared as typed
+        ({"q": "zoë"}, ["Zoë Ørsted"]),
+        ({"q": "  ada   LOVE "}, ["Ada Lovelace"]),  # whitespace collapsed
+        ({"q": "ada"}, ["Ada Lovelace", "Adam Smith"]),
+        ({"q": "+34 612"}, ["José Álvarez"]),
+        ({"q": "612-345"}, ["José Álvarez"]),
+        ({"q": "(202) 555-01"}, ["Ahmed 100% Real", "snake_case", "Back\\slash"]),
+        ({"q": "1123457"}, ["Adam Smith"]),
+        ({"q": "12"}, []),  # fewer than three digits: not a phone search
+        ({"q": "%"}, ["Ahmed 100% Real"]),  # not a wildcard
+        ({"q": "100%"}, ["Ahmed 100% Real"]),
+        ({"q": "_"}, ["snake_case"]),
+        ({"q": "e_c"}, ["snake_case"]),
+        ({"q": "k\\s"}, ["Back\\slash"]),
+        ({"q": "\\"}, ["Back\\slash"]),
+        ({"q": ""}, [name for name, _ in SEARCHABLE]),
+        ({"q": "ada", "rsvp": "confirmed"}, ["Ada Lovelace"]),
+        ({"q": "ada", "rsvp": "no_answer"}, ["Adam Smith"]),
+        ({"q": "ada", "delivery_status": "not_sent"}, ["Adam Smith"]),
+        ({"q": "+44 7911", "delivery_status": "read"}, ["Ada Lovelace"]),
+    ],
+)
+def test_search_by_name_or_phone(
+    client: FlaskClient, searchable: int, query: dict[str, str], expected: list[str]
+) -> None:
+    response = list_guests(client, searchable, **query)
+    assert response.status_code == 200
+    assert names(response.get_json()) == expected
+
+
+def test_search_folds_case_beyond_ascii(app: Flask, client: FlaskClient, searchable: int) -> None:
+    with app.app_context():
+        ctype = db.session.execute(
+            text("SELECT datctype FROM pg_database WHERE datname = current_database()")
+        ).scalar_one()
+    if ctype in ("C", "POSIX"):
+        pytest.skip(f"the database's locale ({ctype}) folds the case of ASCII letters only")
+    assert names(list_guests(client, searchable, q="JOSÉ ÁLVAREZ").get_json()) == ["José Álvarez"]
+    assert names(list_guests(client, searchable, q="ørsted").get_json()) == ["Zoë Ørsted"]
+
+
+def test_search_is_within_the_event(client: FlaskClient, searchable: int) -> None:
+    other = client.post("/api/v1/events", json={"name": "Other"}, headers=AUTH).get_json()["id"]
+    guest = {"name": "Ada Other", "phone": "+447911123999"}
+    client.post(f"/api/v1/events/{other}/guests", json={"guests": [guest]}, headers=AUTH)
+    assert names(list_guests(client, searchable, q="ada").get_json()) == [
+        "Ada Lovelace",
+        "Adam Smith",
+    ]
+    assert names(list_guests(client, other, q="ada").get_json()) == ["Ada Other"]
+
+
+def test_search_pages_follow_the_cursor(client: FlaskClient, event_id: int) -> None:
+    rows = [{"name": f"Guest {n:02d}", "phone": f"+1202555{n:04d}"} for n in range(30)]
+    client.post(f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=AUTH)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        query = {"q": "guest 1", "limit": 4, **({"cursor": cursor} if cursor else {})}
+        body = list_guests(client, event_id, **query).get_json()
+        seen += names(body)
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"Guest {n}" for n in range(10, 20)]
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ("x" * 101, "'q' must be at most 100 characters"),
+        ("ada\x00", "'q' contains characters that can't be stored"),
+    ],
+)
+def test_bad_searches_are_400(client: FlaskClient, event_id: int, q: str, message: str) -> None:
+    response = list_guests(client, event_id, q=q)
     assert response.status_code == 400
     assert message in response.get_json()["message"]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from html import unescape
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event as sqlalchemy_event
 
 from app.extensions import db
-from app.models import Event, Guest, Invitation, SendState
+from app.models import Campaign, CampaignState, Event, Guest, Invitation, SendState
 from app.services import users
 
 ADMIN_EMAIL = "organiser@example.org"
@@ -71,6 +74,51 @@ def invite(app: Flask, guest_id: int, **fields: Any) -> int:
         db.session.add(invitation)
         db.session.commit()
         return invitation.id
+
+
+def make_campaign(
+    app: Flask,
+    event_id: int,
+    invitations: Sequence[Mapping[str, Any]],
+    state: CampaignState = CampaignState.RUNNING,
+) -> int:
+    """Insert a campaign with one new guest per invitation (its columns given); return its id."""
+    with app.app_context():
+        campaign = Campaign(
+            event_id=event_id, state=state, total=len(invitations), rate_per_second=80
+        )
+        db.session.add(campaign)
+        db.session.flush()
+        for n, fields in enumerate(invitations):
+            guest = Guest(
+                event_id=event_id,
+                name=f"Guest {campaign.id}-{n}",
+                phone=f"+1202{campaign.id:03d}{n:04d}",
+            )
+            db.session.add(guest)
+            db.session.flush()
+            db.session.add(
+                Invitation(event_id=event_id, guest_id=guest.id, campaign_id=campaign.id, **fields)
+            )
+        db.session.commit()
+        return campaign.id
+
+
+@contextmanager
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements the app's engine runs inside the block."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])  # (connection, cursor, statement, parameters, ...)
+
+    with app.app_context():
+        engine = db.engine
+    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
 
 
 def text_of(html: str) -> str:

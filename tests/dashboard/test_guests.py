@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.dashboard.guests import EXPORT_CHUNK, EXPORT_HEADER
 from app.extensions import db
 from app.models import DeliveryStatus, Guest, Invitation, OptOut, Rsvp, SendState
-from tests.dashboard.support import invite, make_event, make_guests, text_of
+from tests.dashboard.support import invite, make_event, make_guests, sql_statements, text_of
 
 
 def guest_rows(app: Flask, event_id: int) -> list[tuple[str, str]]:
@@ -205,6 +206,34 @@ def test_csv_export_applies_the_filters_and_streams_many_rows(
     assert len(rows) == 1101
     _, maybe = read_export(user, f"/events/{event_id}/guests.csv?rsvp=maybe")
     assert [row[0] for row in maybe[1:]] == ["Guest 1050"]
+    _, found = read_export(user, f"/events/{event_id}/guests.csv?q=guest+105")
+    assert [row[0] for row in found[1:]] == [f"Guest 105{n}" for n in range(10)]
+    _, phones = read_export(user, f"/events/{event_id}/guests.csv?q=%2B1+202+555+108")
+    assert [row[0] for row in phones[1:]] == [f"Guest 108{n}" for n in range(10)]
+    _, both = read_export(user, f"/events/{event_id}/guests.csv?q=guest+105&delivery=not_sent")
+    assert len(both) == 1 + 9  # Guest 1050 was invited
+    _, none = read_export(user, f"/events/{event_id}/guests.csv?q=nobody&rsvp=maybe")
+    assert none == [list(EXPORT_HEADER)]
+
+
+def test_csv_export_streams_one_page_per_query(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    count = 2 * EXPORT_CHUNK + 10
+    make_guests(app, event_id, [(f"Guest {n:04d}", f"+1202555{n:04d}") for n in range(count)])
+    with sql_statements(app) as statements:
+        response = user.get(f"/events/{event_id}/guests.csv")
+        chunks = iter(response.response)
+        first = next(chunks)
+        pages_read_first = sum("FROM guests" in statement for statement in statements)
+        rest = list(chunks)
+        response.close()
+    pages_read = sum("FROM guests" in statement for statement in statements)
+    # The first chunk goes out after one page is read, with the header and that page.
+    assert pages_read_first == 1
+    assert len(list(csv.reader(io.StringIO(first.decode("utf-8-sig"))))) == 1 + EXPORT_CHUNK
+    assert pages_read == 3
+    rows = list(csv.reader(io.StringIO(b"".join([first, *rest]).decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [f"Guest {n:04d}" for n in range(count)]
 
 
 def test_send_one_invitation(app: Flask, user: FlaskClient) -> None:

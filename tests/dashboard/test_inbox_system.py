@@ -15,14 +15,16 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.models import InboundKind, InboundMessage
+from app.models import CampaignState, InboundKind, InboundMessage, SendState
 from app.sending.stuck import note_error
 from tests.dashboard.support import (
     add_admin,
     link_param,
+    make_campaign,
     make_event,
     make_guests,
     sign_in_session,
+    sql_statements,
     text_of,
 )
 
@@ -150,6 +152,32 @@ def test_system_page_without_any_worker(user: FlaskClient) -> None:
     assert "No worker is alive: nothing will be sent." in page
     assert "Live workers 0" in page
     assert "No campaign is running or paused." in page
+
+
+def test_system_page_reads_running_campaigns_in_a_fixed_number_of_queries(
+    app: Flask, user: FlaskClient
+) -> None:
+    def add_campaigns(count: int) -> None:
+        for n in range(count):
+            event_id = make_event(app, f"Event {n}")
+            settled = [{"send_state": SendState.ACCEPTED}] * (n + 1)
+            states = [CampaignState.RUNNING, CampaignState.PAUSED]
+            make_campaign(
+                app, event_id, [*settled, {"send_state": SendState.PENDING}], states[n % 2]
+            )
+
+    def system_page() -> tuple[str, int]:
+        with sql_statements(app) as statements:
+            page = text_of(user.get("/system").get_data(as_text=True))
+        return page, len(statements)
+
+    add_campaigns(2)
+    _, queries_for_two = system_page()
+    add_campaigns(5)
+    page, queries_for_seven = system_page()
+    assert queries_for_seven == queries_for_two
+    assert page.count("Campaign #") == 7
+    assert "Event 4 Running 83.3% of 6" in page  # 5 of 6 settled
 
 
 def test_system_page_survives_an_unreachable_redis(migrated: dict[str, str]) -> None:
