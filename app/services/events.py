@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
     Select,
     String,
+    bindparam,
     exists,
     false,
     func,
@@ -117,7 +119,9 @@ def list_guests(
     filters = Filters(rsvp, delivery, search)
     if filters.exclude_every_invitation_of(event_id):
         return []
-    query = guests_query(listing_columns, event_id, limit, after_id, filters)
+    query = guests_query(listing_columns, event_id, limit, filters)
+    if after_id is not None:
+        query = query.where(Guest.id > after_id)
     return db.session.execute(query).all()
 
 
@@ -138,10 +142,12 @@ def guest_records(
     filters = Filters(rsvp, delivery, search)
     if filters.exclude_every_invitation_of(event_id):
         return
-    after_id = None
+    # One statement for every page (ids are positive): built and compiled once.
+    query = guests_query(record_columns, event_id, page_size, filters)
+    query = query.where(Guest.id > bindparam("after_id", type_=Integer))
+    after_id = 0
     while True:
-        query = guests_query(record_columns, event_id, page_size, after_id, filters)
-        rows = db.session.execute(query).all()
+        rows = db.session.execute(query, {"after_id": after_id}).all()
         db.session.rollback()
         yield from rows
         if len(rows) < page_size:
@@ -220,13 +226,9 @@ def opted_out_column() -> ColumnElement[bool]:
 
 
 def guests_query(
-    columns: Callable[[Any], tuple[Any, ...]],
-    event_id: int,
-    limit: int,
-    after_id: int | None,
-    filters: Filters,
+    columns: Callable[[Any], tuple[Any, ...]], event_id: int, limit: int, filters: Filters
 ) -> Select[Any]:
-    """The event's guests, each with its invitation, filtered, by id after `after_id`.
+    """The event's guests, each with its invitation, filtered, by id (the caller adds the keyset).
 
     Guests are read in id order from `ix_guests_event_id` (event_id, id), or found through
     the trigram indexes for a selective search, and each one's invitation is looked up by
@@ -236,7 +238,7 @@ def guests_query(
     """
     lookup = select(Invitation).where(Invitation.guest_id == Guest.id).limit(1).lateral()
     invitation = aliased(Invitation, lookup, name="Invitation")
-    query = (
+    return (
         select(*columns(invitation))
         .select_from(Guest)
         .outerjoin(invitation, true())
@@ -244,9 +246,6 @@ def guests_query(
         .order_by(Guest.id)
         .limit(limit)
     )
-    if after_id is not None:
-        query = query.where(Guest.id > after_id)
-    return query
 
 
 # Guests of these events whose number is on the opt-out list: driven by the (short) list.
