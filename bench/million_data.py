@@ -35,6 +35,10 @@ ARABIC_FIRST = (
     "حسن", "زينب", "هدى", "إبراهيم", "عائشة", "سلمى", "رنا", "طارق", "كريم", "ياسمين",
     "مصطفى", "جميلة", "سامي", "لينا",
 )  # fmt: skip
+ARABIC_FATHER = (
+    "محمد", "أحمد", "علي", "خالد", "يوسف", "عمر", "حسن", "إبراهيم", "طارق", "كريم", "مصطفى",
+    "سامي", "عبد الرحمن", "سعيد", "ناصر", "فيصل", "حمد", "سلمان", "ماجد", "جمال",
+)  # fmt: skip
 ARABIC_LAST = (
     "العلي", "حسن", "الحسيني", "إبراهيم", "الشمري", "القحطاني", "المصري", "الخطيب",
     "النجار", "حداد", "عبد الله", "السيد", "الزهراني", "منصور", "الهاشمي", "العتيبي",
@@ -124,10 +128,17 @@ def phone_of(slot: int) -> str:
 
 
 def name_of(rng: random.Random) -> str:
-    """A Latin (with accents) or an Arabic full name."""
+    """A Latin name (with accents; half with two surnames) or an Arabic one (with the father's).
+
+    Some 60,000 different names, so the planner's statistics see a realistic spread.
+    """
     if rng.random() < 0.5:
-        return f"{rng.choice(LATIN_FIRST)} {rng.choice(LATIN_LAST)}"
-    return f"{rng.choice(ARABIC_FIRST)} {rng.choice(ARABIC_LAST)}"
+        first, last = rng.choice(LATIN_FIRST), rng.choice(LATIN_LAST)
+        return (
+            f"{first} {last} {rng.choice(LATIN_LAST)}" if rng.random() < 0.5 else f"{first} {last}"
+        )
+    first, father = rng.choice(ARABIC_FIRST), rng.choice(ARABIC_FATHER)
+    return f"{first} {father} {rng.choice(ARABIC_LAST)}"
 
 
 def campaign_kinds(shape: Shape) -> list[str]:
