@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Settings, load_settings
+from app.sessions import DashboardSessions
 
 
 def create_app(config: Mapping[str, str] | None = None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     environ = {**os.environ, **(config or {})}
     settings = load_settings(environ)
     app = Flask(__name__)
+    app.session_interface = DashboardSessions()
     configure_app(app, settings, environ)
     configure_logging(settings)
     register_extensions(app, settings)
@@ -37,7 +39,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
 
 def configure_app(app: Flask, settings: Settings, environ: Mapping[str, str]) -> None:
     """Copy the settings into Flask's config; the sender's `SEND_*` knobs fail fast here too."""
-    from app.database import engine_options
+    from app.database import WEBHOOKS, engine_options
     from app.sending.settings import load_sending_settings
 
     app.config.from_mapping(
@@ -46,6 +48,12 @@ def configure_app(app: Flask, settings: Settings, environ: Mapping[str, str]) ->
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database.url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database, settings.role),
+        SQLALCHEMY_BINDS={
+            WEBHOOKS: {
+                "url": settings.database.url,
+                **engine_options(settings.database, settings.role, WEBHOOKS),
+            }
+        },
         MAX_CONTENT_LENGTH=settings.max_content_length,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -66,8 +74,9 @@ def configure_logging(settings: Settings) -> None:
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     """Bind the database, migrations, login, CSRF and Redis to the app."""
-    from app.database import bound_connect_time_under_gevent
+    from app.database import WEBHOOKS, bound_connect_time_under_gevent, ping_after_idle
     from app.extensions import csrf, db, login_manager, migrate, redis_store
+    from app.statements import GroupCommit
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
@@ -75,7 +84,12 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     redis_store.init_app(app, settings.redis_url)
     with app.app_context():
-        bound_connect_time_under_gevent(db.engine, settings.database.connect_timeout)
+        for engine in db.engines.values():
+            bound_connect_time_under_gevent(engine, settings.database.connect_timeout)
+        ping_after_idle(db.engines[WEBHOOKS], settings.database.ping_after_idle)
+        app.extensions["webhook_writes"] = GroupCommit(
+            db.engines[WEBHOOKS], settings.database.prepare_statements
+        )
 
 
 def register_blueprints(app: Flask) -> None:

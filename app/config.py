@@ -45,8 +45,13 @@ class DatabaseSettings:
     url: str
     pool_size: int | None = None  # None: sized to the process role
     max_overflow: int | None = None
+    # The webhooks' own pool (autocommit): Twilio's callbacks never wait behind the dashboard.
+    webhook_pool_size: int | None = None
+    webhook_max_overflow: int | None = None
     pool_timeout: float = 5.0
     pool_recycle: int = 300
+    # A pooled connection idle for this many seconds is pinged before it is used again.
+    ping_after_idle: float = 2.0
     connect_timeout: int = 5
     keepalives_idle: int = 30
     keepalives_interval: int = 10
@@ -54,8 +59,10 @@ class DatabaseSettings:
     tcp_user_timeout_ms: int = 30_000
     statement_timeout_ms: int = 15_000
     idle_in_transaction_timeout_ms: int = 30_000
-    # PgBouncer in transaction mode refuses startup `options`: allow turning them off.
+    # PgBouncer in transaction mode refuses startup `options` and loses session state
+    # (prepared statements): allow turning both off.
     startup_options: bool = True
+    prepare_statements: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,8 +151,11 @@ def _database_settings(source: _Source, dev: bool) -> DatabaseSettings:
         url=normalize_database_url(url) if url else "",
         pool_size=source.optional_integer("DB_POOL_SIZE", minimum=1),
         max_overflow=source.optional_integer("DB_MAX_OVERFLOW", minimum=0),
+        webhook_pool_size=source.optional_integer("DB_WEBHOOK_POOL_SIZE", minimum=1),
+        webhook_max_overflow=source.optional_integer("DB_WEBHOOK_MAX_OVERFLOW", minimum=0),
         pool_timeout=source.number("DB_POOL_TIMEOUT", 5.0),
         pool_recycle=source.integer("DB_POOL_RECYCLE", 300, minimum=-1),
+        ping_after_idle=source.number("DB_PING_AFTER_IDLE", 2.0),
         connect_timeout=source.integer("DB_CONNECT_TIMEOUT", 5, minimum=1),
         keepalives_idle=source.integer("DB_KEEPALIVES_IDLE", 30, minimum=1),
         keepalives_interval=source.integer("DB_KEEPALIVES_INTERVAL", 10, minimum=1),
@@ -156,6 +166,7 @@ def _database_settings(source: _Source, dev: bool) -> DatabaseSettings:
             "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 30_000, minimum=0
         ),
         startup_options=source.flag("DB_STARTUP_OPTIONS", True),
+        prepare_statements=source.flag("DB_PREPARE_STATEMENTS", True),
     )
 
 

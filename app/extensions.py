@@ -8,8 +8,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import Engine
 
 from app.models import Base
+from app.statements import GroupCommit
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=False)
@@ -40,3 +42,16 @@ class RedisExtension:
 
 
 redis_store = RedisExtension()
+
+
+def webhook_engine() -> Engine:
+    """The current app's engine for webhooks: its own pool, each statement autocommitted."""
+    from app.database import WEBHOOKS
+
+    return db.engines[WEBHOOKS]
+
+
+def webhook_writes() -> GroupCommit:
+    """The current app's writer of webhook statements (grouped commits in a web worker)."""
+    writes: GroupCommit = current_app.extensions["webhook_writes"]
+    return writes

@@ -50,7 +50,7 @@ def migrated(test_env: dict[str, str]) -> dict[str, str]:
     app = create_app(test_env)
     with app.app_context():
         upgrade()
-        db.engine.dispose()
+        dispose_engines()
     return test_env
 
 
@@ -64,7 +64,13 @@ def app(migrated: dict[str, str]) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         reset_state(app)
-        db.engine.dispose()
+        dispose_engines()
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of the current app's engines (main and webhooks)."""
+    for engine in db.engines.values():
+        engine.dispose()
 
 
 def reset_state(app: Flask) -> None:

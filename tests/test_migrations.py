@@ -14,6 +14,7 @@ from sqlalchemy import inspect
 from app import create_app
 from app.extensions import db
 from app.models import DATABASE_ONLY_INDEXES
+from tests.conftest import dispose_engines
 from tests.support.services import ServiceUrls, scratch_database
 
 EXPECTED_TABLES = {
@@ -56,7 +57,7 @@ def test_upgrade_matches_models_and_downgrade_empties(
             assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
             upgrade()  # and back up again: downgrade left nothing behind
             assert set(inspect(db.engine).get_table_names()) == EXPECTED_TABLES
-            db.engine.dispose()
+            dispose_engines()
 
 
 def test_release_command_runs_the_migrations(
@@ -79,4 +80,4 @@ def test_release_command_runs_the_migrations(
         app = create_app({**test_env, "DATABASE_URL": url})
         with app.app_context():
             assert "invitations" in inspect(db.engine).get_table_names()
-            db.engine.dispose()
+            dispose_engines()

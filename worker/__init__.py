@@ -152,9 +152,13 @@ def dispose_engines_after_fork(app: Flask) -> None:
     from app.extensions import db
 
     with app.app_context():
-        engine = db.engine
+        engines = list(db.engines.values())
 
-    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    def dispose() -> None:
+        for engine in engines:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=dispose)
 
 
 def build_worker(app: Flask, connection: redis.Redis) -> ServiceWorker:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, bindparam, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Connection, text
 
-from app.extensions import db
+from app.database import prepare_statements
+from app.extensions import db, webhook_writes
 from app.models import DeliveryStatus
 from app.services.twilio_errors import ErrorKind, classify, reason_for
+from app.statements import Prepared, run_one
 
 if TYPE_CHECKING:  # the web layer parses forms; importing it here would be circular
     from app.webhooks.forms import StatusForm
@@ -80,17 +82,28 @@ ADVANCE = text(f"""
 """)  # noqa: S608 - fragments are built from constants above
 # Store and apply in one statement (one round trip); `:tracked` is false for statuses
 # the service does not follow, which are only stored.
-STORE_AND_ADVANCE = text(f"""
-    WITH stored AS ({STORE_CALLBACK}),
+# Prepared once per connection: PostgreSQL plans it once (see app.database.Prepared).
+STORE_AND_ADVANCE = Prepared(
+    "store_status_callback",
+    f"""
+    stored AS ({STORE_CALLBACK}),
     advanced AS (
         UPDATE invitations SET {ADVANCE_SET}
         FROM stored
         WHERE invitations.id = stored.invitation_id AND :tracked
         RETURNING invitations.delivery_status
-    )
+    )""",  # noqa: S608 - fragments are built from constants above
+    """
     SELECT stored.id, stored.invitation_id, advanced.delivery_status
-    FROM stored LEFT JOIN advanced ON true
-""").bindparams(bindparam("params", type_=JSONB))  # noqa: S608
+    FROM stored LEFT JOIN advanced ON true""",
+    {
+        **dict.fromkeys(("sid", "status", "raw_status", "reason"), "text"),
+        **dict.fromkeys(("error_code", "rank"), "integer"),
+        **dict.fromkeys(("failed", "delivered", "read", "tracked"), "boolean"),
+        "params": "jsonb",
+        "at": "timestamptz",
+    },
+)
 
 MARK_UNREACHABLE = text("""
     UPDATE guests SET unreachable_code = :code, unreachable_reason = :reason
@@ -173,18 +186,22 @@ def apply_status(form: StatusForm, received_at: datetime) -> StatusOutcome:
         **advance_params(form.status, form.error_code, received_at),
         "sid": form.message_sid,
         "raw_status": form.raw_status,
-        "params": form.params,
+        "params": json.dumps(form.params, ensure_ascii=False),
         "tracked": form.status is not None,
     }
-    with db.engine.begin() as connection:
-        row = connection.execute(STORE_AND_ADVANCE, params).one_or_none()
-        if row is None:
-            return StatusOutcome(stored=False)
-        if row.invitation_id is not None and form.status in FAILURES and form.error_code:
-            mark_guest(connection, row.invitation_id, form.error_code)
-    current = DeliveryStatus(row.delivery_status) if row.delivery_status else None
+    if form.status in FAILURES and form.error_code:
+        # A failure may also mark the guest unreachable: one transaction for both.
+        with db.engine.begin() as connection:
+            row = run_one(connection, STORE_AND_ADVANCE, params, prepare_statements())
+            if row is not None and row["invitation_id"] is not None:
+                mark_guest(connection, row["invitation_id"], form.error_code)
+    else:  # one statement, atomic on its own, committed with its group
+        row = webhook_writes().run(STORE_AND_ADVANCE, params)
+    if row is None:  # a replay of a callback already stored
+        return StatusOutcome(stored=False)
+    current = DeliveryStatus(row["delivery_status"]) if row["delivery_status"] else None
     log.debug("status %s %s -> %s", form.message_sid, form.raw_status, current)
-    return StatusOutcome(True, row.invitation_id, current)
+    return StatusOutcome(True, row["invitation_id"], current)
 
 
 def link_early_callbacks(connection: Connection, message_sids: Sequence[str]) -> int:

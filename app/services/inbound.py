@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from sqlalchemy import TextClause, bindparam, text
-from sqlalchemy.dialects.postgresql import JSONB
-
-from app.extensions import db
+from app.extensions import webhook_writes
 from app.logs import mask_phone
 from app.models import InboundKind
 from app.services.replies import Reading, classify, confirmation
+from app.statements import Prepared
 
 if TYPE_CHECKING:  # the web layer parses forms; importing it here would be circular
     from app.webhooks.forms import InboundForm
@@ -109,19 +108,48 @@ APPLY = MappingProxyType(
 )
 
 
-def _record_and_apply(kind: InboundKind, by_replied_sid: bool) -> TextClause:
+PARAMETER_TYPES = MappingProxyType(
+    {
+        **dict.fromkeys(
+            (
+                "replied_sid",
+                "phone",
+                "message_sid",
+                "from_address",
+                "to_address",
+                "body",
+                "kind",
+                "button_payload",
+                "profile_name",
+                "rsvp",
+                "e164",
+                "keyword",
+            ),
+            "text",
+        ),
+        "params": "jsonb",
+        "received_at": "timestamptz",
+    }
+)
+
+
+def _record_and_apply(kind: InboundKind, by_replied_sid: bool) -> Prepared:
     """One statement (one round trip, atomic) that finds, stores and applies a message.
 
-    Only the parts a message needs are included, which keeps PostgreSQL's planning short.
+    Only the parts a message needs are included; each variant is prepared once per
+    connection, so PostgreSQL plans it once.
     """
     candidates = (BY_REPLIED_SID if by_replied_sid else "") + BY_PHONE
-    sql = f"""
-        WITH target AS ({FIND_TARGET.format(candidates=candidates)}),
+    ctes = f"""
+        target AS ({FIND_TARGET.format(candidates=candidates)}),
         {STORE_MESSAGE}{APPLY[kind]}
+    """
+    select = """
         SELECT message.id AS message_id, message.kind, target.*
         FROM (VALUES (1)) AS one LEFT JOIN message ON true LEFT JOIN target ON true
-    """  # noqa: S608 - assembled from the constants above only
-    return text(sql).bindparams(bindparam("params", type_=JSONB))
+    """
+    name = f"record_inbound_{kind.value}" + ("_by_sid" if by_replied_sid else "")
+    return Prepared(name, ctes, select, PARAMETER_TYPES)
 
 
 RECORD_AND_APPLY = MappingProxyType(
@@ -158,32 +186,43 @@ class InboundOutcome:
 def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
     """Record a message once per MessageSid and apply it, atomically."""
     reading = classify(form.body, form.button_payload, form.button_text, form.phone)
-    with db.engine.begin() as connection:
-        row = connection.execute(
-            RECORD_AND_APPLY[reading.kind, form.replied_sid is not None],
-            {
-                "replied_sid": form.replied_sid,
-                "phone": form.phone,
-                "message_sid": form.message_sid,
-                "from_address": form.from_address,
-                "to_address": form.to_address,
-                "body": form.body,
-                "kind": reading.kind.value,
-                "button_payload": form.button_payload,
-                "profile_name": form.profile_name,
-                "params": form.params,
-                "received_at": received_at,
-                "rsvp": reading.rsvp.value if reading.rsvp else None,
-                "e164": form.e164,
-                "keyword": reading.keyword,
-            },
-        ).one()
-    target = Target(*row[2:]) if row.guest_id is not None else None
-    if row.message_id is None:
+    row = webhook_writes().run(
+        RECORD_AND_APPLY[reading.kind, form.replied_sid is not None],
+        {
+            "replied_sid": form.replied_sid,
+            "phone": form.phone,
+            "message_sid": form.message_sid,
+            "from_address": form.from_address,
+            "to_address": form.to_address,
+            "body": form.body,
+            "kind": reading.kind.value,
+            "button_payload": form.button_payload,
+            "profile_name": form.profile_name,
+            "params": json.dumps(form.params, ensure_ascii=False),
+            "received_at": received_at,
+            "rsvp": reading.rsvp.value if reading.rsvp else None,
+            "e164": form.e164,
+            "keyword": reading.keyword,
+        },
+    )
+    if row is None:  # the statement always returns its one row
+        raise RuntimeError(f"inbound {form.message_sid}: no result row")
+    target = (
+        Target(
+            row["invitation_id"],
+            row["guest_id"],
+            row["event_id"],
+            row["guest_name"],
+            row["event_name"],
+        )
+        if row["guest_id"] is not None
+        else None
+    )
+    if row["message_id"] is None:
         log.debug("inbound %s already recorded", form.message_sid)
         return InboundOutcome(duplicate=True, reading=reading, target=target)
-    if row.kind != reading.kind:
-        reading = Reading(InboundKind(row.kind), language=reading.language)
+    if row["kind"] != reading.kind:
+        reading = Reading(InboundKind(row["kind"]), language=reading.language)
     log.log(
         logging.INFO if reading.kind in (InboundKind.OPTOUT, InboundKind.OPTIN) else logging.DEBUG,
         "inbound %s from %s: %s%s",
@@ -195,4 +234,4 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
     reply = confirmation(
         reading, target.guest_name if target else None, target.event_name if target else None
     )
-    return InboundOutcome(False, reading, row.message_id, target, reply)
+    return InboundOutcome(False, reading, row["message_id"], target, reply)

@@ -11,6 +11,7 @@ from flask import Flask, has_app_context
 from redis.exceptions import LockError, LockNotOwnedError
 from sqlalchemy import exc as sa_exc
 
+from app.database import is_database_unavailable
 from app.extensions import redis_store
 from app.services.delivery import apply_status
 from app.services.inbound import record_inbound
@@ -22,7 +23,6 @@ from app.webhooks.spool import (
     SPOOL_KEY,
     Endpoint,
     SpooledWebhook,
-    is_database_unavailable,
 )
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from typing import TypeVar
 import redis
 from sqlalchemy import exc as sa_exc
 
+from app.database import is_database_unavailable
 from app.extensions import redis_store
 from app.webhooks.forms import Pairs
 
@@ -78,18 +79,6 @@ class SpooledWebhook:
             raise ValueError("received_at has no time zone")
         pairs = [(str(name), str(value)) for name, value in data["form"]]
         return cls(Endpoint(data["endpoint"]), pairs, received_at, str(data["id"]))
-
-
-def is_database_unavailable(error: BaseException) -> bool:
-    """Whether a database error means the server (or the pool) can't be reached right now.
-
-    OperationalError covers refused and dropped connections, timeouts and server restarts;
-    the pool's TimeoutError means every connection is busy. Both pass; a bad statement
-    (IntegrityError, DataError, ProgrammingError) does not, and must not be spooled.
-    """
-    if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
-        return True
-    return isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated
 
 
 def run_with_retry(apply: Callable[[], T]) -> T:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import reset_state
+from tests.conftest import dispose_engines, reset_state
 from tests.dashboard.support import add_admin, sign_in_session
 
 
@@ -23,7 +23,7 @@ def _app(env: dict[str, str], csrf: bool) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         reset_state(app)
-        db.engine.dispose()
+        dispose_engines()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from werkzeug.routing import Rule
 from app import create_app
 from app.extensions import db
 from app.models import Event, User
+from tests.conftest import dispose_engines, reset_state
 from tests.dashboard.support import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -259,11 +260,9 @@ def test_session_cookies_are_secure_in_production(migrated: dict[str, str]) -> N
             assert "HttpOnly" in cookie
         assert "SameSite=Lax" in session_cookie
     finally:
-        from tests.conftest import reset_state
-
         with app.app_context():
             reset_state(app)
-            db.engine.dispose()
+            dispose_engines()
 
 
 def test_sign_in_stays_limited_while_redis_is_down(migrated: dict[str, str]) -> None:
@@ -279,7 +278,7 @@ def test_sign_in_stays_limited_while_redis_is_down(migrated: dict[str, str]) -> 
         with app.app_context():
             db.session.execute(text("TRUNCATE users RESTART IDENTITY CASCADE"))
             db.session.commit()
-            db.engine.dispose()
+            dispose_engines()
 
 
 def test_the_login_limiter_only_hooks_dashboard_requests(app: Flask) -> None:

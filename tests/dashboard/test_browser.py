@@ -22,8 +22,7 @@ from playwright.sync_api import (
 )
 
 from app import create_app
-from app.extensions import db
-from tests.conftest import reset_state
+from tests.conftest import dispose_engines, reset_state
 from tests.dashboard.stack import Stack, running_stack
 from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD
 
@@ -54,7 +53,7 @@ def stack(migrated: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
     app = create_app(migrated)
     with app.app_context():
         reset_state(app)
-        db.engine.dispose()
+        dispose_engines()
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from app import create_app
 from app.extensions import db
 from app.models import CampaignState, InboundKind, InboundMessage, SendState
 from app.sending.stuck import note_error
+from tests.conftest import dispose_engines
 from tests.dashboard.support import (
     add_admin,
     link_param,
@@ -195,7 +196,7 @@ def test_system_page_survives_an_unreachable_redis(migrated: dict[str, str]) -> 
         with app.app_context():
             db.session.execute(text("TRUNCATE users RESTART IDENTITY CASCADE"))
             db.session.commit()
-            db.engine.dispose()
+            dispose_engines()
 
 
 def stall_a_campaign(app: Flask) -> int:

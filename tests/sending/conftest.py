@@ -13,7 +13,7 @@ from app import create_app
 from app.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from app.extensions import db
-from tests.conftest import reset_state
+from tests.conftest import dispose_engines, reset_state
 from tests.sending.stack import WORKER_KNOBS, Stack
 from tests.sending.support import (
     SENDER,
@@ -91,7 +91,7 @@ def send_app(send_env: dict[str, str], sending_knobs: dict[str, str]) -> Iterato
     with app.app_context():
         db.session.remove()
         reset_state(app)
-        db.engine.dispose()
+        dispose_engines()
 
 
 @pytest.fixture

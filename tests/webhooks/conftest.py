@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+from tests.conftest import dispose_engines
 from tests.webhooks.support import TcpProxy
 
 AppFactory = Callable[..., Flask]
@@ -30,7 +31,7 @@ def make_app(app: Flask, migrated: dict[str, str]) -> Iterator[AppFactory]:
     for extra in built:
         with extra.app_context():
             db.session.remove()
-            db.engine.dispose()
+            dispose_engines()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import redis
 from flask import Flask
 from sqlalchemy import event
 
-from app.extensions import db
+from app.extensions import db, webhook_engine
 from app.tasks.spool import replay_spool
 from app.webhooks.spool import (
     DEAD_KEY,
@@ -239,7 +239,7 @@ def test_a_connection_dropped_mid_request_is_retried_not_spooled(app: Flask) -> 
         killed.append(pid)
 
     with app.app_context():
-        engine = db.engine
+        engine = webhook_engine()
     event.listen(engine, "before_cursor_execute", kill_own_backend)
     try:
         response = signed_post(app.test_client(), INBOUND, inbound_form(PHONE, "sim"))

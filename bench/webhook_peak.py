@@ -1,0 +1,304 @@
+"""Peak throughput of the signed webhooks, against a lean reference and a bare endpoint.
+
+Run from the repository root: `python -m bench.webhook_peak [--seconds 10 --rounds 3]`.
+
+Starts two servers under the same gunicorn config (gunicorn.conf.py, gevent,
+`WEB_CONCURRENCY` workers, worker recycling off): the service as the Procfile runs it, and
+`bench/lean.py`, the lean reference doing the same work (signature, guest lookup, the
+message stored once per MessageSid in one SQL round trip, TwiML) plus a bare TwiML
+endpoint. wrk (64 connections) sends unique signed messages, every kind in turn for each
+round, so that a neighbour's load hits them alike; medians and the ratio of each webhook
+to its lean counterpart are printed and written to bench/results/webhook_peak.json.
+`--profile` records the service's web workers with py-spy during its inbound rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import create_engine, text
+
+from app.devstack import ManagedProcess, python_command, run_release, wait_for_http
+from app.embedded import free_port
+from tests.support.services import provide_services
+from tests.webhooks.support import button_form, inbound_form, sign, status_form
+
+INBOUND = "/webhooks/twilio/inbound"
+STATUS = "/webhooks/twilio/status"
+GUESTS = 1000
+AUTH_TOKEN = "bench-auth-token"
+RESULTS = Path("bench/results")
+WRK_SCRIPT = """
+local requests, position = {}, 0
+function setup(thread)
+  thread:set("offset", __THREADS)
+  __THREADS = (__THREADS or 0) + 1
+end
+function init(args)
+  local step, index = tonumber(args[2]), 0
+  for line in io.lines(args[1]) do
+    if index % step == (offset or 0) then
+      local path, signature, body = line:match("^([^\\t]*)\\t([^\\t]*)\\t(.*)$")
+      local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+      if signature ~= "" then headers["X-Twilio-Signature"] = signature end
+      requests[#requests + 1] = wrk.format("POST", path, headers, body)
+    end
+    index = index + 1
+  end
+end
+function request()
+  position = position % #requests + 1
+  return requests[position]
+end
+"""
+Form = dict[str, str]
+
+
+def phone(n: int) -> str:
+    """The number of the n-th bench guest."""
+    return f"+1202{2_000_000 + n % GUESTS:07d}"
+
+
+def seed(database_url: str) -> list[str]:
+    """One event of GUESTS guests, each with an accepted invitation; return their SIDs."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        event_id = connection.execute(
+            text("INSERT INTO events (name) VALUES ('Bench') RETURNING id")
+        ).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO guests (event_id, name, phone, variables) "
+                "SELECT :e, 'Guest ' || n, '+1202' || lpad((2000000 + n)::text, 7, '0'), '{}' "
+                "FROM generate_series(0, :n - 1) AS n"
+            ),
+            {"e": event_id, "n": GUESTS},
+        )
+        sids = connection.execute(
+            text(
+                "INSERT INTO invitations (event_id, guest_id, send_state, attempt_count, "
+                "message_sid, accepted_at) "
+                "SELECT event_id, id, 'accepted', 1, 'SM' || md5(id::text), now() FROM guests "
+                "ORDER BY id RETURNING message_sid"
+            )
+        ).scalars()
+        found = list(sids)
+    engine.dispose()
+    return found
+
+
+def kinds(sids: list[str]) -> dict[str, tuple[str, str, Callable[[int], Form]]]:
+    """Each measured kind: (server, path, the n-th unique form)."""
+    return {
+        "bare": ("lean", "/bare", lambda n: inbound_form(phone(n), "hello")),
+        "lean inbound": (
+            "lean",
+            INBOUND,
+            lambda n: inbound_form(phone(n), "Can I bring a friend?"),
+        ),
+        "inbound text": (
+            "service",
+            INBOUND,
+            lambda n: inbound_form(phone(n), "Can I bring a friend?"),
+        ),
+        "inbound button": (
+            "service",
+            INBOUND,
+            lambda n: button_form(phone(n), "yes", "Yes", sids[n % GUESTS]),
+        ),
+        "lean status": (
+            "lean",
+            STATUS,
+            lambda n: status_form(sids[n % GUESTS], ("sent", "delivered", "read")[n % 3]),
+        ),
+        "status": (
+            "service",
+            STATUS,
+            lambda n: status_form(sids[n % GUESTS], ("sent", "delivered", "read")[n % 3]),
+        ),
+    }
+
+
+def write_requests(path: Path, base: str, route: str, forms: list[Form], signed: bool) -> None:
+    """One request per line: path, signature, form body (tab separated)."""
+    with path.open("w") as out:
+        for form in forms:
+            signature = sign(base + route, form, AUTH_TOKEN) if signed else ""
+            out.write(f"{route}\t{signature}\t{urlencode(form)}\n")
+
+
+def run_wrk(base: str, script: Path, requests: Path, seconds: float, args: argparse.Namespace):
+    """Run wrk; return req/s, latency percentiles (ms) and non-2xx/socket errors."""
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{seconds:g}s",
+        "--latency",
+        "-s",
+        str(script),
+        base,
+        "--",
+        str(requests),
+        str(args.threads),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """The figures of wrk's `--latency` report."""
+    figures: dict[str, float] = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])}
+    for label in ("50", "90", "99"):
+        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", output).groups()
+        figures[f"p{label}_ms"] = float(value) * UNITS[unit]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    figures["errors"] = float(bad[1]) if bad else 0.0
+    figures["socket_errors"] = float(sum(map(int, socket.groups()))) if socket else 0.0
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start both servers, run the rounds, print and save the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="per kind and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
+    parser.add_argument("--profile", action="store_true", help="py-spy the service's workers")
+    parser.add_argument("--json", type=Path, default=RESULTS / "webhook_peak.json")
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk)")
+        return 2
+    with tempfile.TemporaryDirectory() as tmp, provide_services(Path(tmp)) as services:
+        work = Path(tmp)
+        ports = {"service": free_port(), "lean": free_port()}
+        bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        common = {
+            **os.environ,
+            "APP_ENV": "production",
+            "DATABASE_URL": services.database_url,
+            "REDIS_URL": services.redis_url,
+            "SECRET_KEY": uuid.uuid4().hex,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "SENDING_ENABLED": "false",
+            "LOG_LEVEL": "WARNING",
+            "WEB_CONCURRENCY": str(args.workers),
+            "GUNICORN_MAX_REQUESTS": "0",
+        }
+        run_release(common)
+        sids = seed(services.database_url)
+        servers = []
+        try:
+            for name, app in (("service", "app:create_app()"), ("lean", "bench.lean:create_app()")):
+                env = {**common, "PORT": str(ports[name]), "PUBLIC_BASE_URL": bases[name]}
+                argv_ = python_command("-m", "gunicorn", "-c", "gunicorn.conf.py", app)
+                process = ManagedProcess(name, argv_, env, work / f"{name}.log").start()
+                servers.append(process)
+                wait_for_http(bases[name] + "/health", timeout=60, process=process)
+            results = run_rounds(work, bases, sids, args, servers[0])
+        finally:
+            for process in servers:
+                process.stop(timeout=30)
+    summary = summarise(results)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"rounds": results, "summary": summary}, indent=2))
+    return 0
+
+
+def run_rounds(work, bases, sids, args, service: ManagedProcess) -> dict[str, list[dict]]:
+    """Every kind in turn, `args.rounds` times; each round's figures per kind."""
+    script = work / "requests.lua"
+    script.write_text(WRK_SCRIPT)
+    budget = int(args.seconds * 6000)
+    results: dict[str, list[dict]] = {}
+    counter = 0
+    for round_number in range(1, args.rounds + 1):
+        for kind, (server, route, make) in kinds(sids).items():
+            requests = work / "requests.txt"
+            forms = [make(counter + n) for n in range(budget)]
+            counter += budget
+            write_requests(requests, bases[server], route, forms, signed=kind != "bare")
+            spy = profile(service, work, kind) if args.profile and kind == "inbound text" else None
+            figures = run_wrk(bases[server], script, requests, args.seconds, args)
+            if spy is not None:
+                spy.wait(timeout=60)
+            results.setdefault(kind, []).append(figures)
+            print(
+                f"round {round_number} {kind:15s} {figures['rps']:7.0f} req/s"
+                f"  p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:7.1f} ms"
+                f"  errors {figures['errors']:.0f}/{figures['socket_errors']:.0f}"
+            )
+    return results
+
+
+def profile(service: ManagedProcess, work: Path, kind: str) -> subprocess.Popen | None:
+    """py-spy every gunicorn worker of the service (a flame graph per worker)."""
+    if not shutil.which("py-spy"):
+        print("py-spy is not installed (pip install py-spy)")
+        return None
+    out = RESULTS / "webhook_peak_profile.txt"
+    return subprocess.Popen(
+        [
+            "py-spy",
+            "record",
+            "--pid",
+            str(service.pid),
+            "--subprocesses",
+            "--duration",
+            "8",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def summarise(results: dict[str, list[dict]]) -> dict[str, dict[str, float]]:
+    """Median req/s of each kind, and each webhook's ratio to the lean reference."""
+    medians = {
+        kind: statistics.median(r["rps"] for r in rounds) for kind, rounds in results.items()
+    }
+    reference = {
+        "inbound text": "lean inbound",
+        "inbound button": "lean inbound",
+        "status": "lean status",
+    }
+    summary = {}
+    print("\nmedian req/s:")
+    for kind, rps in medians.items():
+        line = {"rps": round(rps)}
+        if kind in reference:
+            line["ratio_to_lean"] = round(rps / medians[reference[kind]], 3)
+        line["ratio_to_bare"] = round(rps / medians["bare"], 3)
+        summary[kind] = line
+        extra = f"  {line['ratio_to_lean']:.2f} of lean" if "ratio_to_lean" in line else ""
+        print(f"  {kind:15s} {rps:7.0f}{extra}  ({line['ratio_to_bare']:.0%} of bare)")
+    return summary
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
