@@ -212,6 +212,11 @@ RUNS: tuple[Run, ...] = (
             check("p99 ms", "p99_ms", "<", 100),
             check("errors", "errors", "==", 0),
             check("WORKER TIMEOUT lines", "worker_timeouts", "==", 0),
+            check(
+                "campaign sends/s in the window, share of cap", "campaign_ratio_to_cap", ">=", 0.95
+            ),
+            check("gunicorn worker restarts in the window", "worker_restarts_in_window"),
+            check("floor: GET /health p99 ms, same rate", "floor_p99_ms"),
         ),
     ),
     Run(
