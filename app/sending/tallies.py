@@ -36,12 +36,6 @@ COMPACT_ABOVE = 500
 # One compaction at a time across workers (a second one would only redo the work).
 COMPACT_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtext('compact-tallies'))")
 
-BY_CAMPAIGN = text("""
-SELECT send_state, delivery_status, rsvp, error_code, CAST(sum(n) AS bigint) AS n
-FROM invitation_tallies WHERE campaign_id = :id
-GROUP BY send_state, delivery_status, rsvp, error_code HAVING sum(n) <> 0
-""")
-
 BY_CAMPAIGNS = text("""
 SELECT campaign_id, send_state, delivery_status, rsvp, error_code, CAST(sum(n) AS bigint) AS n
 FROM invitation_tallies WHERE campaign_id = ANY(CAST(:ids AS integer[]))
@@ -71,11 +65,6 @@ class Tally:
     rsvp: str | None
     error_code: int | None
     n: int
-
-
-def campaign_tallies(connection: Connection, campaign_id: int) -> list[Tally]:
-    """The campaign's invitations, counted per combination of states."""
-    return [Tally(*row) for row in connection.execute(BY_CAMPAIGN, {"id": campaign_id})]
 
 
 def campaigns_tallies(

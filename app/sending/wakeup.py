@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import redis
 from rq import Queue
 
+from app.sending.owners import is_gone, local_pid
 from app.sending.settings import MAX_SLICES, SendingSettings
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,17 @@ def register_drainer(connection: redis.Redis, token: str, limit: int) -> bool:
 def unregister_drainer(connection: redis.Redis, token: str) -> None:
     """Leave the live drainers."""
     connection.zrem(DRAINERS_KEY, token)
+
+
+def prune_dead_drainers(connection: redis.Redis) -> list[str]:
+    """Forget drainers whose process died on this host (kill -9), without waiting for their
+    registration to expire; return them."""
+    members: list[bytes] = connection.zrange(DRAINERS_KEY, 0, -1)  # type: ignore[assignment]
+    tokens = [member.decode() for member in members]
+    dead = [token for token in tokens if (pid := local_pid(token)) is not None and is_gone(pid)]
+    if dead:
+        connection.zrem(DRAINERS_KEY, *dead)
+    return dead
 
 
 def live_drainers(connection: redis.Redis) -> int:

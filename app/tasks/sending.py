@@ -13,22 +13,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
-import socket
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import redis
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, redis_store
 from app.sending import claims
 from app.sending.client import ProviderClient, close_quietly
 from app.sending.drain import DrainReport, SenderSetup, StopReason
 from app.sending.message import MessageDefaults
+from app.sending.owners import expire_dead_owners, new_owner
 from app.sending.reconcile import reconcile_stale
 from app.sending.sender import IDLE_WAIT, Sender
 from app.sending.settings import SendingSettings
@@ -38,6 +37,7 @@ from app.sending.wakeup import (
     drain_started,
     live_drainers,
     other_jobs_waiting,
+    prune_dead_drainers,
     register_drainer,
     request_drain_quietly,
     unregister_drainer,
@@ -79,11 +79,6 @@ def sending_settings(app: Flask) -> SendingSettings:
     return sending
 
 
-def new_owner() -> str:
-    """A claim owner id unique to this drain: host, pid and a random suffix."""
-    return f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"[:100]
-
-
 def sender_setup(app: Flask, sending: SendingSettings, owner: str) -> SenderSetup:
     """The plain values a drain runs with."""
     settings = app.config["SETTINGS"]
@@ -122,11 +117,22 @@ def send_due_invitations() -> dict[str, Any]:
             report = asyncio.run(drain(setup, sending.slice_seconds, another_slice))
         finally:
             unregister_drainer(connection, owner)
-        if report.reason is not StopReason.IDLE:
+        if report.reason is not StopReason.IDLE or work_due_soon():
             request_drain_quietly(connection, sending)
         summary = asdict(report) | {"reason": report.reason.value}
         log.info("drain ended: %s", summary)
         return summary
+
+
+def work_due_soon() -> bool:
+    """Whether work came due while an idle drain was closing (its own recovery may requeue
+    invitations after it last looked)."""
+    try:
+        with db.engine.begin() as connection:
+            due = claims.next_due_in(connection)
+    except SQLAlchemyError:
+        return True  # let a successor find out
+    return due is not None and due <= IDLE_WAIT
 
 
 async def drain(
@@ -178,11 +184,14 @@ def sweep() -> dict[str, Any]:
 def run_sweep(app: Flask) -> SweepReport:
     """The sweep itself, in the current app context (the worker calls it directly).
 
-    It also returns to the due path invitations parked while their campaign was resumed,
-    and compacts the tallies.
+    It also cuts short the leases of senders that died on this host (kill -9), returns to
+    the due path invitations parked while their campaign was resumed, and compacts the
+    tallies.
     """
     sending = sending_settings(app)
     report = SweepReport()
+    with db.engine.begin() as connection:
+        expire_dead_owners(connection, sending.reconcile_grace)
     with db.engine.begin() as connection:
         stale = claims.stale_claims(connection)
     if stale:
@@ -195,6 +204,7 @@ def run_sweep(app: Flask) -> SweepReport:
         report.compacted = compact_tallies(connection)
     if due is not None and due <= IDLE_WAIT and app.config["SETTINGS"].sending_enabled:
         redis = redis_store.connection
+        prune_dead_drainers(redis)
         if live_drainers(redis) < sending.drainers:
             report.drain_requested = request_drain_quietly(redis, sending)
     return report
