@@ -15,19 +15,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from app.devstack import ManagedProcess, python_command, run_release, wait_for_http
 from app.embedded import free_port
-from bench.webhook_peak import AUTH_TOKEN, WRK_SCRIPT, kinds, parse_wrk, seed, write_requests
+from bench.webhook_peak import (
+    WRK_SCRIPT,
+    kinds,
+    parse_wrk,
+    seed,
+    webhook_server_env,
+    write_requests,
+)
 from tests.support.services import provide_services
 
 RESULTS = Path("bench/results")
@@ -86,16 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {
-            **os.environ,
-            "APP_ENV": "production",
-            "DATABASE_URL": services.database_url,
-            "REDIS_URL": services.redis_url,
-            "SECRET_KEY": uuid.uuid4().hex,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "SENDING_ENABLED": "false",
-            "LOG_LEVEL": "WARNING",
-            "WEB_CONCURRENCY": str(args.workers),
-            "GUNICORN_MAX_REQUESTS": "0",
+            **webhook_server_env(services, args.workers),
             "GUNICORN_ACCESS_LOG": "/dev/null",
             "PORT": str(port),
             "PUBLIC_BASE_URL": base,

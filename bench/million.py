@@ -19,9 +19,10 @@ warm-up, each in a fresh session or a rolled-back transaction), the EXPLAIN (ANA
 BUFFERS) execution time of every statement the function ran (median of 5 replays with the
 same parameters, in one transaction per replay, so a claim's `SET LOCAL` applies to its
 PICK; see `bench.million_plans`), the indexes the plans use, and a verdict against the
-bar: 20 ms for a claim of 400, 50 ms for everything else. A Seq Scan on guests or
-invitations, or a read over its bar, fails the run (exit 1). Plans of a quick run on a few
-thousand rows are not those of a million (the planner rightly scans small tables).
+bar: 20 ms for a claim of the batch a drain takes at 400/s (200), 50 ms for everything
+else. A Seq Scan on guests or invitations, or a read over its bar, fails the run (exit 1).
+Plans of a quick run on a few thousand rows are not those of a million (the planner
+rightly scans small tables).
 The figures go to `bench/results/million.json`, with the load average around the
 measurements: on a shared machine, read them with it.
 """

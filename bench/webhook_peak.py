@@ -21,8 +21,10 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -31,7 +33,7 @@ from sqlalchemy import create_engine, text
 
 from app.devstack import ManagedProcess, python_command, run_release, wait_for_http
 from app.embedded import free_port
-from tests.support.services import provide_services
+from tests.support.services import ServiceUrls, provide_services
 from tests.webhooks.support import button_form, inbound_form, sign, status_form
 
 INBOUND = "/webhooks/twilio/inbound"
@@ -39,6 +41,7 @@ STATUS = "/webhooks/twilio/status"
 GUESTS = 1000
 AUTH_TOKEN = "bench-auth-token"
 RESULTS = Path("bench/results")
+PROFILE = RESULTS / "webhook_peak_profile.txt"
 WRK_SCRIPT = """
 local requests, position = {}, 0
 function setup(thread)
@@ -96,6 +99,22 @@ def seed(database_url: str) -> list[str]:
         found = list(sids)
     engine.dispose()
     return found
+
+
+def webhook_server_env(services: ServiceUrls, workers: int) -> dict[str, str]:
+    """A production web process that only takes webhooks: no sending, recycling off."""
+    return {
+        **os.environ,
+        "APP_ENV": "production",
+        "DATABASE_URL": services.database_url,
+        "REDIS_URL": services.redis_url,
+        "SECRET_KEY": uuid.uuid4().hex,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "SENDING_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_MAX_REQUESTS": "0",
+    }
 
 
 def kinds(sids: list[str]) -> dict[str, tuple[str, str, Callable[[int], Form]]]:
@@ -193,18 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         ports = {"service": free_port(), "lean": free_port()}
         bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-        common = {
-            **os.environ,
-            "APP_ENV": "production",
-            "DATABASE_URL": services.database_url,
-            "REDIS_URL": services.redis_url,
-            "SECRET_KEY": uuid.uuid4().hex,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "SENDING_ENABLED": "false",
-            "LOG_LEVEL": "WARNING",
-            "WEB_CONCURRENCY": str(args.workers),
-            "GUNICORN_MAX_REQUESTS": "0",
-        }
+        common = webhook_server_env(services, args.workers)
         run_release(common)
         sids = seed(services.database_url)
         servers = []
@@ -242,6 +250,7 @@ def run_rounds(work, bases, sids, args, service: ManagedProcess) -> dict[str, li
             figures = run_wrk(bases[server], script, requests, args.seconds, args)
             if spy is not None:
                 spy.wait(timeout=60)
+                PROFILE.with_suffix(".summary.txt").write_text(summarise_profile(PROFILE))
             results.setdefault(kind, []).append(figures)
             print(
                 f"round {round_number} {kind:15s} {figures['rps']:7.0f} req/s"
@@ -252,29 +261,42 @@ def run_rounds(work, bases, sids, args, service: ManagedProcess) -> dict[str, li
 
 
 def profile(service: ManagedProcess, work: Path, kind: str) -> subprocess.Popen | None:
-    """py-spy every gunicorn worker of the service (a flame graph per worker)."""
-    if not shutil.which("py-spy"):
-        print("py-spy is not installed (pip install py-spy)")
+    """py-spy every gunicorn worker of the service for 8 s (raw stacks, summarised later)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        print("py-spy is not installed (pip install -e '.[bench]')")
         return None
-    out = RESULTS / "webhook_peak_profile.txt"
-    return subprocess.Popen(
-        [
-            "py-spy",
-            "record",
-            "--pid",
-            str(service.pid),
-            "--subprocesses",
-            "--duration",
-            "8",
-            "--format",
-            "raw",
-            "--output",
-            str(out),
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [spy, "record", "--pid", str(service.pid), "--subprocesses", "--duration", "8"]
+    command += ["--format", "raw", "--output", str(PROFILE), "--nonblocking"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def summarise_profile(raw: Path, top: int = 30) -> str:
+    """The functions that took the most samples: inclusive (with callees) and self."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        # "function (file.py:line)" -> "function (file.py)"; py-spy's "process N:..." dropped.
+        frames = [
+            frame.split(":")[0] + ")"
+            for frame in stack.split(";")
+            if "(" in frame and not frame.startswith("process ")
+        ]
+        if not frames:
+            continue
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+        own[frames[-1]] += int(count)
+    lines = [f"py-spy, {total} samples of the service's gunicorn workers (inbound text webhooks)"]
+    for title, counter in (("inclusive", inclusive), ("self", own)):
+        lines += ["", f"{title}:"]
+        lines += [f"{100 * n / total:5.1f}%  {frame}" for frame, n in counter.most_common(top)]
+    return "\n".join(lines) + "\n"
 
 
 def summarise(results: dict[str, list[dict]]) -> dict[str, dict[str, float]]:

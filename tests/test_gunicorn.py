@@ -8,7 +8,6 @@ every request answered, none slower than a second, and at least five recycles.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,7 @@ import aiohttp
 import pytest
 from flask import Flask
 
-from app.devstack import ManagedProcess, wait_for_http, web_command
-from app.embedded import free_port
+from tests.support.web import running_web
 from tests.webhooks.support import AUTH_TOKEN, INBOUND, inbound_form, seed, sign
 
 pytestmark = pytest.mark.slow
@@ -30,26 +28,16 @@ SECONDS = 30
 @pytest.fixture
 def recycling_web(app: Flask, migrated: dict[str, str], tmp_path: Path) -> Iterator[tuple]:
     """gunicorn (two gevent workers) recycling a worker every ~250 requests."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        **migrated,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "PUBLIC_BASE_URL": base_url,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "GUNICORN_MAX_REQUESTS": "250",
-        "GUNICORN_MAX_REQUESTS_JITTER": "100",
-        "GUNICORN_RECYCLE_SPACING": "2",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
-    process = ManagedProcess("web", web_command(), env, tmp_path / "web.log").start()
-    try:
-        wait_for_http(f"{base_url}/health", timeout=30, process=process)
-        yield base_url, process
-    finally:
-        process.stop(timeout=30)
+    with running_web(
+        migrated,
+        tmp_path,
+        WEB_CONCURRENCY="2",
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        GUNICORN_MAX_REQUESTS="250",
+        GUNICORN_MAX_REQUESTS_JITTER="100",
+        GUNICORN_RECYCLE_SPACING="2",
+    ) as running:
+        yield running
 
 
 async def open_loop(base_url: str, forms: list[dict[str, str]]) -> list[float | str]:

@@ -8,7 +8,6 @@ every status only moves forward, and PostgreSQL saw fewer commits than requests.
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,8 +18,7 @@ import requests
 from flask import Flask
 from sqlalchemy import create_engine, text
 
-from app.devstack import ManagedProcess, wait_for_http, web_command
-from app.embedded import free_port
+from tests.support.web import running_web
 from tests.webhooks.support import (
     AUTH_TOKEN,
     INBOUND,
@@ -42,26 +40,8 @@ GUESTS = 40
 @pytest.fixture
 def web(app: Flask, migrated: dict[str, str], tmp_path: Path) -> Iterator[str]:
     """The web process as the Procfile runs it (gunicorn, one gevent worker)."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        **migrated,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "PUBLIC_BASE_URL": base_url,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
-    process = ManagedProcess("web", web_command(), env, tmp_path / "web.log").start()
-    try:
-        wait_for_http(f"{base_url}/health", timeout=30, process=process)
+    with running_web(migrated, tmp_path, TWILIO_AUTH_TOKEN=AUTH_TOKEN) as (base_url, _):
         yield base_url
-    finally:
-        status = process.stop(timeout=30)
-        log = process.tail(200)
-        assert status == 0, log
-        assert "Traceback" not in log, log
 
 
 def commits(database_url: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -15,11 +14,11 @@ from sqlalchemy import text
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from app.devstack import ManagedProcess, wait_for_http, web_command
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from app.extensions import db
 from app.services.delivery import link_early_callbacks
 from tests.emulator.support import SENDER, TEMPLATE_SID, eventually, start_emulator, stop_emulator
+from tests.support.web import running_web
 from tests.webhooks.support import INBOUND, STATUS, query, scalar, seed
 
 pytestmark = pytest.mark.slow
@@ -57,29 +56,15 @@ def emulator_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def web(app: Flask, migrated: dict[str, str], emulator_url: str, tmp_path: Path) -> Iterator[str]:
     """The web process as the Procfile runs it (gunicorn, gevent), on a free port."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        **migrated,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "PUBLIC_BASE_URL": base_url,
-        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
-        "TWILIO_API_BASE_URL": emulator_url,
-        "GUNICORN_ACCESS_LOG": "-",
-    }
-    process = ManagedProcess("web", web_command(), env, tmp_path / "web.log").start()
-    try:
-        wait_for_http(f"{base_url}/health", timeout=30, process=process)
+    with running_web(
+        migrated,
+        tmp_path,
+        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
+        TWILIO_API_BASE_URL=emulator_url,
+        GUNICORN_ACCESS_LOG="-",
+    ) as (base_url, _):
         yield base_url
-    finally:
-        status = process.stop(timeout=30)
-        log = process.tail(400)
-        assert status == 0, log
-        assert "Traceback" not in log, log
-        assert "WORKER TIMEOUT" not in log, log
 
 
 def send_invitation(emulator_url: str, status_callback: str) -> str:
