@@ -37,6 +37,7 @@ from sqlalchemy import create_engine, text
 from app.devstack import REPO_ROOT, ManagedProcess, run_release, wait_for_http, web_command
 from app.embedded import free_port
 from bench import timeline
+from bench.sql import rows
 from bench.worker_watch import (
     MB,
     Samples,
@@ -227,18 +228,14 @@ def campaign_run(
 
 def recorded_sends(database_url: str, campaign_id: int) -> list[tuple[float, int]]:
     """Sends as PostgreSQL stamped them: (seconds after the campaign's creation, messages)."""
-    engine = create_engine(database_url)
-    query = text(
+    found = rows(
+        database_url,
         "SELECT extract(epoch FROM i.accepted_at - c.created_at) AS seconds, count(*) AS sent "
         "FROM invitations i JOIN campaigns c ON c.id = i.campaign_id "
-        "WHERE i.campaign_id = :id AND i.accepted_at IS NOT NULL GROUP BY 1 ORDER BY 1"
+        "WHERE i.campaign_id = :id AND i.accepted_at IS NOT NULL GROUP BY 1 ORDER BY 1",
+        id=campaign_id,
     )
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(query, {"id": campaign_id}).all()
-    finally:
-        engine.dispose()
-    return [(float(row.seconds), int(row.sent)) for row in rows]
+    return [(float(row.seconds), int(row.sent)) for row in found]
 
 
 def steady_rate(timeline: list[tuple[float, int]]) -> float:

@@ -28,7 +28,7 @@ from app.embedded import free_port
 from bench.webhook_peak import (
     WRK_SCRIPT,
     kinds,
-    parse_wrk,
+    run_wrk,
     seed,
     webhook_server_env,
     write_requests,
@@ -119,8 +119,6 @@ def soak(master: int, base: str, sids: list[str], work: Path, args: argparse.Nam
     requests = work / "requests.txt"
     makers = kinds(sids)
     total = args.requests + WARM_UP
-    with requests.open("w"):
-        pass
     for offset, kind in enumerate(MIX):
         _, route, make = makers[kind]
         part = work / f"{offset}.txt"
@@ -137,21 +135,7 @@ def soak(master: int, base: str, sids: list[str], work: Path, args: argparse.Nam
     timeline: list[dict] = []
     started = time.monotonic()
     while sent < total:
-        command = [
-            "wrk",
-            "-t2",
-            f"-c{args.connections}",
-            f"-d{CHUNK_SECONDS}s",
-            "--latency",
-            "-s",
-            str(script),
-            base,
-            "--",
-            str(requests),
-            "2",
-        ]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        figures = parse_wrk(output)
+        figures = run_wrk(base, script, requests, CHUNK_SECONDS, 2, args.connections)
         sent += int(figures["rps"] * CHUNK_SECONDS)
         rss = {str(pid): round(rss_mb(pid), 1) for pid in pids}
         timeline.append(

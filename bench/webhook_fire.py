@@ -63,6 +63,7 @@ from bench.campaign_throughput import (
     running,
 )
 from bench.procfs import family
+from bench.sql import rows
 from bench.worker_watch import Worker, get_json
 from tests.support.services import provide_services
 from tests.webhooks.support import button_form, inbound_form, sign
@@ -203,17 +204,13 @@ class Built:
 
 def sent_invitations(database_url: str, campaign_id: int) -> list[tuple[str, str]]:
     """(phone, invitation SID) of the campaign's invitations the provider has accepted."""
-    engine = create_engine(database_url)
-    query = text(
+    found = rows(
+        database_url,
         "SELECT g.phone, i.message_sid FROM invitations i JOIN guests g ON g.id = i.guest_id "
-        "WHERE i.campaign_id = :id AND i.message_sid IS NOT NULL ORDER BY i.accepted_at, i.id"
+        "WHERE i.campaign_id = :id AND i.message_sid IS NOT NULL ORDER BY i.accepted_at, i.id",
+        id=campaign_id,
     )
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(query, {"id": campaign_id}).all()
-    finally:
-        engine.dispose()
-    return [(row.phone, row.message_sid) for row in rows]
+    return [(row.phone, row.message_sid) for row in found]
 
 
 def build_requests(
@@ -394,17 +391,8 @@ def wait_for_quiet(limit: float, cores: int) -> tuple[float, float]:
 
 def campaign_created(database_url: str, campaign_id: int) -> float:
     """The campaign's creation, epoch seconds, as PostgreSQL stamped it."""
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return float(
-                connection.execute(
-                    text("SELECT extract(epoch FROM created_at) FROM campaigns WHERE id = :id"),
-                    {"id": campaign_id},
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
+    sql = "SELECT extract(epoch FROM created_at) AS created FROM campaigns WHERE id = :id"
+    return float(rows(database_url, sql, id=campaign_id)[0].created)
 
 
 def wait_for_completion(
@@ -434,18 +422,13 @@ def wait_for_completion(
 
 def accepted_epochs(database_url: str, campaign_id: int) -> list[float]:
     """When PostgreSQL recorded each of the campaign's invitations as accepted."""
-    engine = create_engine(database_url)
-    query = text(
-        "SELECT extract(epoch FROM accepted_at) FROM invitations "
-        "WHERE campaign_id = :id AND accepted_at IS NOT NULL"
+    found = rows(
+        database_url,
+        "SELECT extract(epoch FROM accepted_at) AS at FROM invitations "
+        "WHERE campaign_id = :id AND accepted_at IS NOT NULL",
+        id=campaign_id,
     )
-    try:
-        with engine.connect() as connection:
-            return [
-                float(value) for value in connection.execute(query, {"id": campaign_id}).scalars()
-            ]
-    finally:
-        engine.dispose()
+    return [float(row.at) for row in found]
 
 
 # --- the run -------------------------------------------------------------------------------

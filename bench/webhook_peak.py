@@ -157,21 +157,12 @@ def write_requests(path: Path, base: str, route: str, forms: list[Form], signed:
             out.write(f"{route}\t{signature}\t{urlencode(form)}\n")
 
 
-def run_wrk(base: str, script: Path, requests: Path, seconds: float, args: argparse.Namespace):
-    """Run wrk; return req/s, latency percentiles (ms) and non-2xx/socket errors."""
-    command = [
-        "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{seconds:g}s",
-        "--latency",
-        "-s",
-        str(script),
-        base,
-        "--",
-        str(requests),
-        str(args.threads),
-    ]
+def run_wrk(
+    base: str, script: Path, requests: Path, seconds: float, threads: int, connections: int
+) -> dict[str, float]:
+    """Run wrk with the request file; return req/s, latency percentiles (ms) and errors."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
+    command += ["-s", str(script), base, "--", str(requests), str(threads)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return parse_wrk(output)
 
@@ -247,7 +238,9 @@ def run_rounds(work, bases, sids, args, service: ManagedProcess) -> dict[str, li
             counter += budget
             write_requests(requests, bases[server], route, forms, signed=kind != "bare")
             spy = profile(service, work, kind) if args.profile and kind == "inbound text" else None
-            figures = run_wrk(bases[server], script, requests, args.seconds, args)
+            figures = run_wrk(
+                bases[server], script, requests, args.seconds, args.threads, args.connections
+            )
             if spy is not None:
                 spy.wait(timeout=60)
                 PROFILE.with_suffix(".summary.txt").write_text(summarise_profile(PROFILE))

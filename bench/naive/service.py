@@ -12,13 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 from app.devstack import ManagedProcess, run_release, wait_for_http, web_command, worker_command
 from app.embedded import free_port
 from bench.campaign_throughput import call, environment, running
 from bench.naive.cases import emulator_counts
 from bench.naive.probe import Probe
+from bench.sql import rows
 from tests.sending.support import insert_guests
 from tests.support.services import provide_services
 
@@ -87,17 +86,13 @@ def set_latency(stack: Stack, latency: str) -> None:
 
 def completion_seconds(stack: Stack, campaign_id: int) -> float | None:
     """`finished_at - created_at` of a completed campaign, None if it is not completed."""
-    engine = create_engine(stack.database_url)
-    query = text(
+    found = rows(
+        stack.database_url,
         "SELECT extract(epoch FROM finished_at - created_at) AS seconds FROM campaigns "
-        "WHERE id = :id AND state = 'completed'"
+        "WHERE id = :id AND state = 'completed'",
+        id=campaign_id,
     )
-    try:
-        with engine.connect() as connection:
-            seconds = connection.execute(query, {"id": campaign_id}).scalar()
-    finally:
-        engine.dispose()
-    return None if seconds is None else float(seconds)
+    return float(found[0].seconds) if found else None
 
 
 def run_campaign(stack: Stack, latency: str, guests: int, first: int, timeout: float) -> dict:

@@ -9,15 +9,21 @@ every status only moves forward, and PostgreSQL saw fewer commits than requests.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from flask import Flask
 from sqlalchemy import create_engine, text
 
+from app.statements import WAIT_SECONDS
+from app.tasks.spool import replay_spool
+from app.webhooks.spool import SPOOL_KEY, SpooledWebhook
+from tests.sending.support import eventually
 from tests.support.web import running_web
 from tests.webhooks.support import (
     AUTH_TOKEN,
@@ -55,6 +61,25 @@ def commits(database_url: str) -> int:
         engine.dispose()
 
 
+Post = tuple[str, dict[str, str]]
+
+
+def post(web: str, item: Post, timeout: float = 30) -> tuple[int, str]:
+    """POST one signed webhook; its status and body."""
+    path, form = item
+    signature = sign(web + path, form)
+    response = requests.post(
+        web + path, data=form, headers={"X-Twilio-Signature": signature}, timeout=timeout
+    )
+    return response.status_code, response.text
+
+
+def post_all(web: str, posts: list[Post]) -> list[tuple[int, str]]:
+    """POST every webhook from 48 threads at once; their statuses and bodies, in order."""
+    with ThreadPoolExecutor(max_workers=48) as pool:
+        return list(pool.map(lambda item: post(web, item), posts))
+
+
 def test_concurrent_webhooks_are_grouped_and_each_is_applied_once(
     app: Flask, migrated: dict[str, str], web: str
 ) -> None:
@@ -76,22 +101,16 @@ def test_concurrent_webhooks_are_grouped_and_each_is_applied_once(
     rng.shuffle(posts)
     before = commits(migrated["DATABASE_URL"])
 
-    def post(item: tuple[str, dict[str, str]]) -> tuple[int, str]:
-        path, form = item
-        signature = sign(web + path, form)
-        response = requests.post(
-            web + path, data=form, headers={"X-Twilio-Signature": signature}, timeout=30
-        )
-        return response.status_code, response.text
-
-    with ThreadPoolExecutor(max_workers=48) as pool:
-        answers = list(pool.map(post, posts))
+    answers = post_all(web, posts)
 
     assert all(code == 200 for code, _ in answers), [a for a in answers if a[0] != 200][:3]
     confirmations = [
         body for (path, form), (_, body) in zip(posts, answers, strict=True) if form in taps
     ]
     assert all("<Message>" in body for body in confirmations)
+    # On a machine so busy that a write outlasts its request's wait, the webhook is spooled
+    # (acknowledged, applied by the replay): nothing may be missing once that has run.
+    replay_spool(app)
     stored = scalar(app, "SELECT count(*) FROM inbound_messages")
     assert stored == len(texts) + len(retried) + len(taps)
     assert scalar(app, "SELECT count(DISTINCT message_sid) FROM inbound_messages") == stored
@@ -115,3 +134,91 @@ def test_a_lone_webhook_is_answered_at_once(app: Flask, web: str) -> None:
     )
     assert response.status_code == 200
     assert response.elapsed.total_seconds() < 1
+
+
+def terminate_web_backends(database_url: str) -> int:
+    """Kill every server connection of the web process (as a PostgreSQL restart would)."""
+    found = create_engine(database_url)
+    try:
+        with found.connect() as connection:
+            killed = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND application_name = 'web'"
+                    " AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+            connection.commit()
+            return int(killed)
+    finally:
+        found.dispose()
+
+
+def spooled_sids(app: Flask) -> list[str]:
+    """The MessageSids waiting in the Redis spool."""
+    client = redis.Redis.from_url(app.config["SETTINGS"].redis_url)
+    items = [SpooledWebhook.loads(raw) for raw in client.lrange(SPOOL_KEY, 0, -1)]
+    client.close()
+    return [dict(item.pairs)["MessageSid"] for item in items]
+
+
+def test_connections_killed_under_load_lose_and_repeat_nothing(
+    app: Flask, migrated: dict[str, str], web: str
+) -> None:
+    phones = [f"+1202555{n:04d}" for n in range(GUESTS)]
+    for phone in phones:
+        seed(app, phone)
+    forms = [inbound_form(phones[n % GUESTS], f"note {n}") for n in range(600)]
+    stop = threading.Event()
+    kills: list[int] = []
+
+    def killer() -> None:
+        while not stop.wait(0.15):
+            kills.append(terminate_web_backends(migrated["DATABASE_URL"]))
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    try:
+        answers = post_all(web, [(INBOUND, form) for form in forms])
+    finally:
+        stop.set()
+        thread.join()
+
+    assert sum(kills) > 0, "no connection was killed while webhooks flowed"
+    # Every webhook acknowledged: written at once, or spooled (a group whose connection died
+    # is retried once; a second loss spools it), and each is stored once after the replay.
+    assert all(code == 200 for code, _ in answers), [a for a in answers if a[0] != 200][:3]
+    spooled = spooled_sids(app)
+    stored = scalar(app, "SELECT count(*) FROM inbound_messages")
+    assert stored + len(spooled) >= len(forms)
+    replay_spool(app)
+    assert scalar(app, "SELECT count(*) FROM inbound_messages") == len(forms)
+    assert scalar(app, "SELECT count(DISTINCT message_sid) FROM inbound_messages") == len(forms)
+
+
+def test_a_write_that_commits_after_its_request_gave_up_is_stored_once(
+    app: Flask, migrated: dict[str, str], web: str
+) -> None:
+    seeded = seed(app, "+12025550177")
+    tap = button_form("+12025550177", "yes", "Yes", seeded.message_sid)
+    engine = create_engine(migrated["DATABASE_URL"])
+    try:
+        with engine.connect() as blocker:
+            # The RSVP must wait for this lock longer than a request waits for its write.
+            blocker.execute(
+                text("SELECT id FROM invitations WHERE id = :id FOR UPDATE"),
+                {"id": seeded.invitation_id},
+            )
+            code, body = post(web, (INBOUND, tap), timeout=WAIT_SECONDS + 10)
+            assert code == 200 and "<Message>" not in body  # spooled: acknowledged, no answer
+            assert spooled_sids(app) == [tap["MessageSid"]]
+            blocker.rollback()  # the late write now commits
+        assert eventually(lambda: scalar(app, "SELECT count(*) FROM rsvp_responses") == 1, 10)
+    finally:
+        engine.dispose()
+    replay_spool(app)  # the spooled copy is recognised and changes nothing
+    assert scalar(app, "SELECT count(*) FROM inbound_messages") == 1
+    assert scalar(app, "SELECT count(*) FROM rsvp_responses") == 1
+    assert spooled_sids(app) == []
+    rsvp = scalar(app, "SELECT rsvp FROM invitations WHERE id = :id", id=seeded.invitation_id)
+    assert rsvp == "confirmed"
