@@ -229,11 +229,7 @@ def claim_due(
 
 def park_stopped(connection: Connection, picked: Sequence[Any]) -> list[Any]:
     """Park invitations of paused or canceled campaigns; return the others."""
-    parked = {
-        row.id: PARKED[row.campaign_state]
-        for row in picked
-        if row.campaign_state is not None and row.campaign_state in PARKED
-    }
+    parked = {row.id: PARKED[row.campaign_state] for row in picked if row.campaign_state in PARKED}
     if parked:
         connection.execute(PARK, {"ids": list(parked), "states": list(parked.values())})
     return [row for row in picked if row.id not in parked]
