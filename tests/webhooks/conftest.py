@@ -38,7 +38,9 @@ def make_app(app: Flask, migrated: dict[str, str]) -> Iterator[AppFactory]:
 def db_proxy(migrated: dict[str, str]) -> Iterator[TcpProxy]:
     """A TCP proxy in front of the test PostgreSQL, forwarding until told otherwise."""
     url = make_url(migrated["DATABASE_URL"])
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    socket_dir = url.query.get("host")  # the embedded PostgreSQL listens on a Unix socket
+    host = socket_dir if isinstance(socket_dir, str) else url.host or "127.0.0.1"
+    proxy = TcpProxy(host, url.port or 5432)
     proxy.start()
     yield proxy
     proxy.stop()
@@ -47,7 +49,11 @@ def db_proxy(migrated: dict[str, str]) -> Iterator[TcpProxy]:
 @pytest.fixture
 def proxied_app(make_app: AppFactory, db_proxy: TcpProxy, migrated: dict[str, str]) -> Flask:
     """An app whose database connections go through `db_proxy`, with short timeouts."""
-    url = make_url(migrated["DATABASE_URL"]).set(port=db_proxy.port)
+    url = (
+        make_url(migrated["DATABASE_URL"])
+        .difference_update_query(["host"])
+        .set(host="127.0.0.1", port=db_proxy.port)
+    )
     return make_app(
         DATABASE_URL=url.render_as_string(hide_password=False),
         DB_CONNECT_TIMEOUT="1",

@@ -186,7 +186,12 @@ class TcpProxy:
     """
 
     def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
+        # A host that is a directory is PostgreSQL's Unix socket (the embedded server's).
+        self.target: tuple[str, int] | str = (
+            f"{target_host}/.s.PGSQL.{target_port}"
+            if target_host.startswith("/")
+            else (target_host, target_port)
+        )
         self.port = self._free_port()
         self.mode = "stopped"
         self.listener: socket.socket | None = None
@@ -239,7 +244,12 @@ class TcpProxy:
 
     def _forward(self, client: socket.socket) -> None:
         try:
-            upstream = socket.create_connection(self.target, timeout=5)
+            if isinstance(self.target, str):
+                upstream = socket.socket(socket.AF_UNIX)
+                upstream.settimeout(5)
+                upstream.connect(self.target)
+            else:
+                upstream = socket.create_connection(self.target, timeout=5)
         except OSError:
             client.close()
             return
