@@ -14,9 +14,11 @@ from typing import Any
 import redis
 from flask import Flask
 from rq import Queue, Worker
-from rq.exceptions import StopRequested
 from rq.executions import Execution
 from rq.job import Job
+
+from app.sending.settings import SendingSettings
+from worker.sweeper import Sweeper, sweep_once
 
 log = logging.getLogger("worker")
 
@@ -31,20 +33,21 @@ PR_SET_PDEATHSIG = 1
 
 
 class ServiceWorker(Worker):
-    """RQ's worker, plus the sending sweeper on a timer of its own and a graceful drain stop.
+    """RQ's worker, riding out Redis outages, with the sweeper beside it and a graceful stop.
 
-    The sweeper runs in this (parent) process, between jobs and while a job runs, at start
-    and every `SEND_SWEEP_INTERVAL` seconds: it needs nothing from Redis, so a flushed Redis
-    loses no work. SIGTERM is forwarded to the work horse, where a running drain stops
-    claiming, hands back what it has not sent and lets requests in flight finish; other jobs
-    ignore it (horses ignore SIGTERM unless a job opts in) and finish as RQ's warm shutdown
-    intends.
+    The sweeper runs in a process of its own (`worker.sweeper`), checked between jobs and at
+    every heartbeat. A heartbeat that cannot reach Redis is logged and skipped: the job goes
+    on, and the next beat catches up. SIGTERM is forwarded to the work horse, where a running
+    drain stops claiming, hands back what it has not sent and lets requests in flight finish;
+    other jobs ignore it (horses ignore SIGTERM unless a job opts in) and finish as RQ's warm
+    shutdown intends.
     """
 
     stop_signalled = False
-    app: Flask | None = None
+    sweeper: Sweeper | None = None
     sweep_interval = 10.0
-    _last_sweep = float("-inf")
+    _last_check = float("-inf")
+    _skipped_beats = 0
 
     def request_stop(self, signum: int, frame: Any) -> None:
         """Record the request, let RQ finish the current job, and tell the horse."""
@@ -71,61 +74,44 @@ class ServiceWorker(Worker):
 
     @property
     def dequeue_timeout(self) -> int:
-        """Wake up from an idle wait at least once per sweep interval."""
+        """Wake up from an idle wait at least once per sweep interval, to watch the sweeper."""
         return max(1, min(int(self.sweep_interval), WORKER_TTL - 15))
 
     @property
     def should_run_maintenance_tasks(self) -> bool:
-        """Whether RQ's registry cleaning or the sweeper is due."""
-        return self.sweep_due() or bool(super().should_run_maintenance_tasks)
+        """Whether RQ's registry cleaning or a check of the sweeper is due."""
+        return self.sweeper_check_due() or bool(super().should_run_maintenance_tasks)
 
     def run_maintenance_tasks(self) -> None:
-        """Clean RQ's registries when due, then sweep."""
+        """Clean RQ's registries when due, then check the sweeper."""
         if super().should_run_maintenance_tasks:
             super().run_maintenance_tasks()
-        self.run_periodic_tasks()
+        self.check_sweeper()
 
     def maintain_heartbeats(self, job: Job, execution: Execution) -> None:
-        """While a job runs: beat, repeat a pending stop to the horse, sweep when due."""
-        super().maintain_heartbeats(job, execution)
+        """While a job runs: beat (unless Redis is away), repeat a stop, watch the sweeper."""
+        try:
+            super().maintain_heartbeats(job, execution)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            self._skipped_beats += 1
+            log.warning("heartbeat skipped, Redis unreachable (%s); job %s goes on", error, job.id)
+        else:
+            if self._skipped_beats:
+                log.info("Redis is back after %d skipped heartbeats", self._skipped_beats)
+            self._skipped_beats = 0
         if self.stop_signalled:
             self.forward_stop_to_horse()
-        if self.sweep_due():
-            self.run_periodic_tasks()
+        self.check_sweeper()
 
-    def sweep_due(self) -> bool:
-        """Whether a sweep interval has passed since the last sweep."""
-        return time.monotonic() - self._last_sweep >= self.sweep_interval
+    def sweeper_check_due(self) -> bool:
+        """Whether a sweep interval has passed since the sweeper was last checked."""
+        return time.monotonic() - self._last_check >= self.sweep_interval
 
-    def run_periodic_tasks(self) -> None:
-        """Sweep sending work and replay spooled webhooks; log failures, never raise them."""
-        self._last_sweep = time.monotonic()
-        if self.app is None:
-            return
-        from app.sending.stuck import note_error
-        from app.tasks.sending import run_sweep
-
-        try:
-            report = run_sweep(self.app)
-            log.debug("sweep: %s", report)
-        except StopRequested:
-            raise
-        except Exception as error:  # the sweeper must never take the worker down
-            log.exception("sweep failed")
-            note_error(self.connection, "sweep", error)
-        replay_spooled_webhooks(self.app)
-
-
-def replay_spooled_webhooks(app: Flask) -> None:
-    """Apply webhooks spooled in Redis while PostgreSQL was down (see app.tasks.spool)."""
-    from app.tasks.spool import replay_spool
-
-    try:
-        replay_spool(app)
-    except StopRequested:
-        raise
-    except Exception:  # a failed replay is retried at the next sweep
-        log.exception("spool replay failed")
+    def check_sweeper(self) -> None:
+        """Start the sweeper again if it died or overran its deadline."""
+        self._last_check = time.monotonic()
+        if self.sweeper is not None:
+            self.sweeper.check()
 
 
 def die_with_parent() -> None:
@@ -161,19 +147,25 @@ def dispose_engines_after_fork(app: Flask) -> None:
     os.register_at_fork(after_in_child=dispose)
 
 
-def build_worker(app: Flask, connection: redis.Redis) -> ServiceWorker:
-    """Return an RQ worker on the configured queues, named after this host and pid."""
+def build_worker(
+    app: Flask, connection: redis.Redis, sweeper: Sweeper | None, generation: int = 0
+) -> ServiceWorker:
+    """Return an RQ worker on the configured queues, named after this host and pid.
+
+    After a lost Redis the process starts a new RQ loop under a new name (`.1`, `.2`...):
+    the old registration may still be alive in Redis until its TTL ends.
+    """
     settings = app.config["SETTINGS"]
     queues = [Queue(name, connection=connection) for name in settings.queues]
     worker = ServiceWorker(
         queues,
         connection=connection,
-        name=f"{socket.gethostname()}.{os.getpid()}",
+        name=f"{socket.gethostname()}.{os.getpid()}" + (f".{generation}" if generation else ""),
         worker_ttl=WORKER_TTL,
         job_monitoring_interval=JOB_MONITORING_INTERVAL,
         maintenance_interval=MAINTENANCE_INTERVAL,
     )
-    worker.app = app
+    worker.sweeper = sweeper
     worker.sweep_interval = app.config["SENDING"].sweep_interval
     return worker
 
@@ -181,8 +173,10 @@ def build_worker(app: Flask, connection: redis.Redis) -> ServiceWorker:
 def run(burst: bool = False, **work_options: Any) -> int:
     """Process jobs until SIGTERM (finishing the current job); return the exit status.
 
-    RQ's loop also returns after an unexpected Redis error: exit non-zero then, so that a
-    supervisor which restarts only failed processes brings the worker back.
+    Redis unreachable at start or lost on the way (a restart, a failover, a flush) does not
+    end the process: RQ's loop gives up on such errors, so the worker waits for Redis to
+    answer again and starts a new loop. Meanwhile the sweeper goes on reconciling and
+    completing campaigns from PostgreSQL. A burst run (`--burst`) sweeps once, in-process.
     """
     from app import create_app
 
@@ -193,11 +187,83 @@ def run(burst: bool = False, **work_options: Any) -> int:
     )
     dispose_engines_after_fork(app)
     os.register_at_fork(after_in_child=die_with_parent)
-    worker = build_worker(app, connection)
-    log.info("worker %s listening on %s", worker.name, ", ".join(settings.queues))
-    with app.app_context():
-        worker.work(burst=burst, with_scheduler=True, **work_options)
-    if burst or worker.stop_signalled:
+    if burst:
+        with app.app_context():
+            sweep_once(app)
+            build_worker(app, connection, None).work(burst=True, **work_options)
         return 0
-    log.error("worker %s stopped without a stop request; exiting 1 to be restarted", worker.name)
-    return 1
+    sending = app.config["SENDING"]
+    sweeper = Sweeper(app, sending.sweep_interval, sweep_deadline(sending))
+    sweeper.start()
+    stop = StopFlag()
+    generation = 0
+    try:
+        while not stop.requested:
+            worker = build_worker(app, connection, sweeper, generation)
+            generation += 1
+            log.info("worker %s listening on %s", worker.name, ", ".join(settings.queues))
+            try:
+                with app.app_context():
+                    worker.work(with_scheduler=True, **work_options)
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                log.error("worker %s lost Redis: %s", worker.name, error)
+            if worker.stop_signalled:
+                break
+            stop.install()
+            stop.wait(1.0)  # never spin, whatever ended the loop
+            wait_for_redis(connection, stop, sweeper)
+    finally:
+        sweeper.stop()
+    return 0
+
+
+def sweep_deadline(sending: SendingSettings) -> float:
+    """How long one sweep pass may run before the worker kills and restarts the sweeper.
+
+    A pass asks the provider about at most a few hundred invitations, 10 at a time, each
+    ask bounded by the request timeout; a pass longer than this is stuck, not slow.
+    """
+    return max(120.0, 20 * sending.request_timeout)
+
+
+class StopFlag:
+    """SIGTERM/SIGINT while no RQ loop runs (waiting for Redis): stop at once."""
+
+    requested = False
+
+    def install(self) -> None:
+        """Take over the stop signals from the RQ loop that ended."""
+        signal.signal(signal.SIGTERM, self.request)
+        signal.signal(signal.SIGINT, self.request)
+
+    def request(self, signum: int, frame: Any) -> None:
+        """Record a stop request."""
+        self.requested = True
+
+    def wait(self, seconds: float) -> None:
+        """Sleep up to `seconds`, less if a stop is requested."""
+        deadline = time.monotonic() + seconds
+        while not self.requested and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+def wait_for_redis(connection: redis.Redis, stop: StopFlag, sweeper: Sweeper) -> None:
+    """Ping Redis with backoff (1 s up to 30 s) until it answers or a stop is requested."""
+    delay = 1.0
+    waited_since = time.monotonic()
+    while not stop.requested:
+        try:
+            connection.ping()
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            log.warning(
+                "Redis unreachable for %.0f s (%s); retrying in %.0f s",
+                time.monotonic() - waited_since,
+                error,
+                delay,
+            )
+        else:
+            log.info("Redis answers again after %.0f s", time.monotonic() - waited_since)
+            return
+        stop.wait(delay)
+        sweeper.check()
+        delay = min(delay * 2, 30.0)

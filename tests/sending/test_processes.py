@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import Engine, text
 
+from app.embedded import EmbeddedServices, free_port, start_redis
 from tests.sending.stack import Stack, create_campaign
 from tests.sending.support import (
     assert_exactly_once,
@@ -65,6 +67,33 @@ def test_redis_flushed_mid_campaign_loses_and_repeats_nothing(stack: Stack, engi
 
     stack.wait_state(campaign_id, "completed")
     assert_exactly_once(engine, stack.emulator, event_id, GUESTS)
+
+
+def test_redis_restarted_twice_mid_campaign_the_worker_rides_it_out(
+    stack: Stack, engine: Engine, tmp_path: Path
+) -> None:
+    # A Redis of this test's own, so that it can go away: stopped, gone for a few seconds,
+    # then back empty (a restart of a Redis that keeps nothing on disk).
+    services = EmbeddedServices()
+    port = free_port()
+    redis_url = start_redis(services, tmp_path / "redis", port=port)
+    try:
+        event_id, campaign_id = create_campaign(stack, GUESTS)
+        worker = stack.start_worker({"REDIS_URL": redis_url})
+        for share in (0.25, 0.5):
+            stack.wait_sent(int(GUESTS * share))
+            services.stop()
+            time.sleep(4)
+            start_redis(services, tmp_path / "redis", port=port)
+
+        stack.wait_state(campaign_id, "completed")
+
+        assert worker.running(), "the worker exited:\n" + worker.tail(40)
+        # The worker did see the outages (it logs the address it could not reach).
+        assert f"127.0.0.1:{port}" in worker.tail(400)
+        assert_exactly_once(engine, stack.emulator, event_id, GUESTS)
+    finally:
+        services.stop()
 
 
 def test_provider_faults_slow_the_campaign_but_every_guest_gets_one_message(
