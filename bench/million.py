@@ -50,6 +50,7 @@ from app import create_app
 from app.dashboard.guests import GuestFilters, export_chunks, export_rows
 from app.extensions import db
 from app.sending import claims, reconcile
+from app.sending.message import MessageDefaults
 from app.sending.preflight import plan_audience
 from app.sending.progress import campaign_progress, campaigns_progress
 from app.sending.sender import claim_ahead
@@ -93,6 +94,7 @@ def checks(app: Flask, seeded: Seeded) -> list[Check]:
     digits = seeded.probe_phone[-7:]
     phone = f"{digits[:3]} {digits[3:]}"
     sending = app.config["SENDING"]
+    defaults = MessageDefaults.from_settings(app.config["SETTINGS"], None, 600)
     every = GuestFilters()
     return [
         Check(
@@ -105,7 +107,7 @@ def checks(app: Flask, seeded: Seeded) -> list[Check]:
             "stale scan (take_stale, STALE_COUNT)",
             rolled_back(
                 lambda c: (
-                    reconcile.take_stale(c, "bench:sweep", 40.0, RECONCILE_LIMIT, SENDER),
+                    reconcile.take_stale(c, "bench:sweep", 40.0, RECONCILE_LIMIT, defaults),
                     claims.stale_claims(c),
                 )
             ),

@@ -118,6 +118,10 @@ async def accept_message(request: web.Request, emulator: Emulator) -> web.Stream
     if plan.server_error:
         emulator.store.stats.faults["server_error"] += 1
         return server_error(plan.server_error)
+    if plan.lost:
+        emulator.store.stats.faults["lost"] += 1
+        await asyncio.sleep(emulator.config.slow_delay)
+        return server_error(502)
     message = build_message(form, emulator.config, emulator.store.optouts)
     emulator.store.add(message)
     emulator.dispatcher.schedule(message)

@@ -8,10 +8,11 @@ import random
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree
 
 from app.emulator.config import EmulatorConfig, strip_channel
 from app.emulator.replies import GuestReply, reply_params
-from app.emulator.store import API_VERSION, STATUS_RANK, MessageStore, StoredMessage
+from app.emulator.store import API_VERSION, STATUS_RANK, MessageStore, StoredMessage, new_sid
 from app.emulator.validation import matches_prefix
 from app.emulator.webhooks import WebhookResult, WebhookSender
 
@@ -82,7 +83,8 @@ class Dispatcher:
         if matches_prefix(strip_channel(message.to), config.not_on_whatsapp):
             statuses = ["failed"]
         else:
-            statuses = list(config.callback_statuses)
+            # A message leaves the queue whether or not anyone asked for its callbacks.
+            statuses = list(config.callback_statuses) or ["sent"]
         if config.callback_shuffle:
             self.rng.shuffle(statuses)
         sequence: list[str] = []
@@ -91,7 +93,11 @@ class Dispatcher:
             if self.rng.random() < config.callback_duplicate_rate:
                 sequence.append(status)
         low, high = config.callback_delay
-        return [Step(self.rng.uniform(low, high), status) for status in sequence]
+        steps = [Step(self.rng.uniform(low, high), status) for status in sequence]
+        if steps:  # the message waits in Twilio's queue before its first status
+            queued = self.rng.uniform(*config.queue_delay)
+            steps[0] = Step(steps[0].delay + queued, steps[0].status)
+        return steps
 
     async def run_lifecycle(self, message: StoredMessage, steps: list[Step]) -> None:
         """Apply each step to the stored message and post its status callback."""
@@ -102,7 +108,8 @@ class Dispatcher:
                 message.fail(*NOT_ON_WHATSAPP)
             message.advance(step.status, config.sender)
             callback_url = message.params.get("StatusCallback")
-            if callback_url:
+            wanted = step.status == "failed" or step.status in config.callback_statuses
+            if callback_url and wanted:
                 await self.post_status(callback_url, message, step.status, config)
         await self.auto_reply(message)
 
@@ -159,13 +166,47 @@ class Dispatcher:
         )
         self.store.stats.replies["sent" if result.ok else "failed"] += 1
         log.info("reply from %s to %s: %s", reply.guest, target, result.status or result.error)
+        if result.ok:
+            for text in twiml_messages(result.body):
+                self.store_answer(params, text, config)
         return params, result
+
+    def store_answer(self, inbound: dict[str, str], text: str, config: EmulatorConfig) -> None:
+        """Keep one `<Message>` of a TwiML answer, as Twilio does: an `outbound-reply`."""
+        answer = StoredMessage(
+            sid=new_sid(),
+            account_sid=config.account_sid,
+            to=inbound["From"],
+            from_=inbound["To"],
+            messaging_service_sid=inbound.get("MessagingServiceSid"),
+            body=text,
+            params={},
+            status="sent",
+            direction="outbound-reply",
+        )
+        answer.date_sent = answer.date_created
+        self.store.add(answer)
 
     def find_original(self, reply: GuestReply) -> StoredMessage | None:
         """Return the message a reply answers: the one named, else the guest's latest."""
         if reply.original_sid:
             return self.store.get(reply.original_sid)
         return self.store.latest_to(reply.guest)
+
+
+def twiml_messages(body: str) -> list[str]:
+    """The texts of the `<Message>` verbs of a TwiML answer (none when it is not TwiML)."""
+    try:
+        root = ElementTree.fromstring(body)  # noqa: S314 - the answer of the app under test
+    except ElementTree.ParseError:
+        return []
+    if root.tag != "Response":
+        return []
+    texts = []
+    for verb in root.iter("Message"):
+        nested = verb.find("Body")
+        texts.append((nested.text if nested is not None else verb.text) or "")
+    return texts
 
 
 def status_params(message: StoredMessage, status: str, config: EmulatorConfig) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,9 @@ class EmulatorConfig:
     max_in_flight: int = 0
     slow_rate: float = 0.0
     slow_delay: float = 30.0
+    lost_rate: float = 0.0
+    queue_delay: Range = (0.0, 0.0)
+    content_templates: Mapping[str, str] = dataclasses.field(default_factory=dict)
     seed: int | None = None
     number_check: str = "strict"
     invalid_numbers: frozenset[str] = frozenset()
@@ -81,6 +85,8 @@ class EmulatorConfig:
             value = getattr(self, field.name)
             if isinstance(value, frozenset):
                 value = sorted(value)
+            elif isinstance(value, Mapping):
+                value = dict(value)
             elif isinstance(value, tuple):
                 value = list(value)
             out[field.name] = value
@@ -137,6 +143,15 @@ def parse_statuses(value: Any) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown statuses {unknown}; use {', '.join(CALLBACK_STATUSES)}")
     return statuses
+
+
+def parse_templates(value: Any) -> dict[str, str]:
+    """Parse `{"HX...": "Hi {{1}}, ..."}` (or its JSON): the text each template renders."""
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else {}
+    if not isinstance(value, Mapping):
+        raise ValueError("give an object of content SID to template text")
+    return {str(sid): str(text) for sid, text in value.items()}
 
 
 def parse_seed(value: Any) -> int | None:
@@ -197,6 +212,9 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_in_flight": at_least(int),
     "slow_rate": parse_probability,
     "slow_delay": at_least(float),
+    "lost_rate": parse_probability,
+    "queue_delay": parse_range,
+    "content_templates": parse_templates,
     "seed": parse_seed,
     "number_check": choice(NUMBER_CHECKS),
     "invalid_numbers": parse_numbers,

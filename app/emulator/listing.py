@@ -71,7 +71,12 @@ class ListQuery:
             return False
         if self.from_ is not None and message.from_ != self.from_:
             return False
-        sent = message.date_sent or message.date_created
+        if self.lower is None and self.upper is None:
+            return True
+        # Twilio's DateSent filters leave out what has not been sent yet (queued, accepted).
+        sent = message.date_sent
+        if sent is None:
+            return False
         if self.lower is not None and sent < self.lower:
             return False
         return self.upper is None or sent < self.upper

@@ -57,11 +57,11 @@ class StoredMessage:
     date_sent: datetime | None = None
     error_code: int | None = None
     error_message: str | None = None
+    direction: str = "outbound-api"
 
     def __post_init__(self) -> None:
-        """Stamp the update and send times at creation."""
+        """Stamp the update time at creation; `date_sent` stays empty while it is queued."""
         self.date_updated = self.date_updated or self.date_created
-        self.date_sent = self.date_sent or self.date_created
 
     @property
     def uri(self) -> str:
@@ -75,6 +75,8 @@ class StoredMessage:
         self.status = status
         self.from_ = self.from_ or sender
         self.date_updated = utc_now()
+        if self.date_sent is None and STATUS_RANK[status] >= STATUS_RANK["sending"]:
+            self.date_sent = self.date_updated
         return True
 
     def fail(self, code: int, message: str) -> None:
@@ -91,7 +93,7 @@ class StoredMessage:
             "date_created": rfc2822(self.date_created),
             "date_sent": rfc2822(self.date_sent),
             "date_updated": rfc2822(self.date_updated),
-            "direction": "outbound-api",
+            "direction": self.direction,
             "error_code": self.error_code,
             "error_message": self.error_message,
             "from": self.from_,
@@ -164,7 +166,7 @@ class Stats:
         }
 
 
-FAULT_KINDS = ("server_error", "rate_limited", "concurrency_limited", "slow")
+FAULT_KINDS = ("server_error", "rate_limited", "concurrency_limited", "slow", "lost")
 
 
 class MessageStore:
@@ -185,10 +187,15 @@ class MessageStore:
         self.stats = Stats(in_flight=in_flight, peak_in_flight=in_flight)
 
     def add(self, message: StoredMessage) -> None:
-        """Store an accepted message and count it."""
+        """Store an accepted message; count it when it was created through the API.
+
+        The TwiML answers to inbound webhooks (`outbound-reply`) are listed like any message
+        but not counted: the counts and `accepted_total` are what the API accepted.
+        """
         self.messages[message.sid] = message
-        self.counts[message.to] += 1
-        self.stats.accepted_total += 1
+        if message.direction == "outbound-api":
+            self.counts[message.to] += 1
+            self.stats.accepted_total += 1
 
     def get(self, sid: str) -> StoredMessage | None:
         """Return the message with this SID, if any."""
@@ -199,6 +206,13 @@ class MessageStore:
         return reversed(self.messages.values())
 
     def latest_to(self, to: str) -> StoredMessage | None:
-        """Return the most recent message sent to this recipient (with or without channel)."""
+        """Return the most recent API message sent to this recipient (with or without channel)."""
         wanted = {to, f"whatsapp:{to.removeprefix('whatsapp:')}", to.removeprefix("whatsapp:")}
-        return next((msg for msg in self.newest_first() if msg.to in wanted), None)
+        return next(
+            (
+                msg
+                for msg in self.newest_first()
+                if msg.to in wanted and msg.direction == "outbound-api"
+            ),
+            None,
+        )

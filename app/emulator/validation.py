@@ -37,10 +37,25 @@ def build_message(
         to=to,
         from_=sender,
         messaging_service_sid=service,
-        body=form.get("Body", ""),
+        body=form.get("Body") or render_content(form, config),
         params=dict(form),
         status="accepted" if service else "queued",
     )
+
+
+# What a content template without a configured text renders: the project's own template.
+DEFAULT_TEMPLATE = "Hi {{1}}, you are invited to {{2}} on {{3}} at {{4}}. Will you come?"
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+
+
+def render_content(form: Mapping[str, str], config: EmulatorConfig) -> str:
+    """The body Twilio shows for a content template: its text with the variables filled in."""
+    content_sid = form.get("ContentSid")
+    if not content_sid:
+        return ""
+    template = config.content_templates.get(content_sid, DEFAULT_TEMPLATE)
+    variables = json.loads(form.get("ContentVariables") or "{}")
+    return PLACEHOLDER.sub(lambda match: str(variables.get(match.group(1), "")), template)
 
 
 def check_addresses(to: str, sender: str | None, service: str | None) -> None:

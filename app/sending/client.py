@@ -67,6 +67,8 @@ class ProviderMessage:
     messaging_service_sid: str | None
     date_created: datetime | None
     status: str | None
+    direction: str | None = None
+    body: str = ""
 
 
 class ProviderUnavailable(RuntimeError):
@@ -153,33 +155,39 @@ class ProviderClient:
         return outcome_of(response.status_code, response.text, response.headers)
 
     async def recent_messages(self, to: str, sender: str, since: datetime) -> list[ProviderMessage]:
-        """Messages to `to` from `sender` created since `since`, oldest first.
+        """Messages the API created to `to` from `sender` since `since`, oldest first.
 
-        Lists with `DateSent>=since` first; when that finds nothing, also reads the newest
-        page without a date filter, since a message still queued may have no `date_sent`.
+        Lists by recipient (and sender address) without a date filter: Twilio's `DateSent`
+        filters leave out messages still queued, which have no `date_sent`. The list is
+        newest first, so paging stops at the first page that reaches past `since`. TwiML
+        answers to webhooks (`outbound-reply`) and inbound messages are left out: only what
+        the REST API created can be an invitation.
         """
         from_ = None if sender.startswith("MG") else sender
         found = await self._list(to, from_, since)
-        if not found:
-            found = await self._list(to, from_, None)
-        matching = [m for m in found if sent_by(m, sender) and created_since(m, since)]
+        matching = [
+            m
+            for m in found
+            if m.direction in (None, "outbound-api")
+            and sent_by(m, sender)
+            and created_since(m, since)
+        ]
         unique = {message.sid: message for message in matching}
         return sorted(unique.values(), key=lambda m: (m.date_created or since, m.sid))
 
-    async def _list(
-        self, to: str, from_: str | None, since: datetime | None
-    ) -> list[ProviderMessage]:
-        """Read up to LIST_MAX_PAGES pages of the Message list."""
+    async def _list(self, to: str, from_: str | None, since: datetime) -> list[ProviderMessage]:
+        """Read pages of the Message list (newest first) until one reaches before `since`."""
         filters: dict[str, Any] = {"to": to, "page_size": LIST_PAGE_SIZE}
         if from_:
             filters["from_"] = from_
-        if since is not None:
-            filters["date_sent_after"] = since
         found: list[ProviderMessage] = []
         try:
             page = await self.client.api.v2010.account.messages.page_async(**filters)
-            for _ in range(LIST_MAX_PAGES if since is not None else 1):
-                found.extend(provider_message(record) for record in page)
+            for _ in range(LIST_MAX_PAGES):
+                records = [provider_message(record) for record in page]
+                found.extend(records)
+                if any(r.date_created is not None and r.date_created < since for r in records):
+                    break
                 page = await page.next_page_async()
                 if page is None:
                     break
@@ -238,6 +246,8 @@ def provider_message(record: Any) -> ProviderMessage:
         messaging_service_sid=record.messaging_service_sid,
         date_created=record.date_created,
         status=str(record.status) if record.status is not None else None,
+        direction=str(record.direction) if record.direction is not None else None,
+        body=record.body or "",
     )
 
 

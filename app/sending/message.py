@@ -24,6 +24,8 @@ from typing import Any
 from app.config import Settings
 
 WHATSAPP = "whatsapp:"
+# The template variables every invitation fills from its guest and event (see above).
+NUMBERED_VARIABLES = ("1", "2", "3", "4")
 DATE_FORMAT = "%a %d %b %Y, %H:%M"
 
 

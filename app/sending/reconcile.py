@@ -3,13 +3,21 @@
 An invitation in `sending` whose lease expired belongs to a worker that died, or to a
 request that got no answer (timeout, reset). Its `in_flight` attempt may or may not have
 reached Twilio, and creating a message has no idempotency key, so the reconciler takes
-the invitation under its own lease, lists the provider's messages to that number from
-the attempt's sender since the attempt started (minus a clock-skew margin), and:
+the invitation under its own lease, lists the messages the REST API created to that
+number from the attempt's sender since the attempt started (minus a clock-skew margin;
+queued ones included), and:
 
-- a message whose SID no other invitation or attempt owns: it was ours. The invitation
-  is accepted with that SID, nothing is resent;
+- a message whose SID no other invitation or attempt owns, and whose content is this
+  invitation's: it was ours. The invitation is accepted with that SID (and the status
+  callbacks that came for it before are applied), nothing is resent;
 - none: the attempt is `lost` and the invitation goes back to the queue;
 - the provider could not be asked: the invitation is left for the next sweep.
+
+Content: a plain-text invitation's body must be the one this invitation sends. A template's
+body is rendered at the provider from a text the service does not hold, so the candidates
+are ranked by how many of this invitation's numbered variables (guest, event, date, venue)
+their body shows, and only the best are kept: a guest of two events whose sends both went
+unanswered gets each event's message on its own invitation.
 
 Leases are long enough that a live worker's request has ended (it starts one only with
 `request_timeout + reconcile_grace` seconds of lease left) before its lease can expire.
@@ -18,15 +26,23 @@ Leases are long enough that a live worker's request has ended (it starts one onl
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
 from app.sending.client import ProviderClient, ProviderMessage, ProviderUnavailable
-from app.sending.message import whatsapp_address
+from app.sending.message import (
+    NUMBERED_VARIABLES,
+    Invitee,
+    MessageDefaults,
+    build_params,
+    whatsapp_address,
+)
 from app.sending.results import REQUEUED_STATE, Accepted, write_accepted
 from app.sending.stuck import mark_progress
 
@@ -48,7 +64,12 @@ RETURNING i.id
 """)
 
 IN_FLIGHT_ATTEMPTS = text("""
-SELECT a.id, a.invitation_id, a.to_phone, a.sender, a.started_at FROM message_attempts AS a
+SELECT a.id, a.invitation_id, a.to_phone, a.sender, a.started_at,
+    g.name, g.phone, g.variables, e.name AS event_name, e.starts_at, e.venue
+FROM message_attempts AS a
+JOIN invitations AS i ON i.id = a.invitation_id
+JOIN guests AS g ON g.id = i.guest_id
+JOIN events AS e ON e.id = i.event_id
 WHERE a.invitation_id = ANY(CAST(:ids AS integer[])) AND a.status = 'in_flight'
 ORDER BY a.started_at, a.id
 """)
@@ -90,6 +111,7 @@ class Unsettled:
     to_phone: str
     sender: str
     started_at: datetime
+    params: Mapping[str, str]
 
 
 @dataclass
@@ -116,7 +138,7 @@ class Report:
 
 
 def take_stale(
-    connection: Connection, owner: str, lease: float, limit: int, default_sender: str
+    connection: Connection, owner: str, lease: float, limit: int, defaults: MessageDefaults
 ) -> list[Unsettled]:
     """Take expired claims under `owner`; requeue at once those with no attempt in flight."""
     ids = [
@@ -133,14 +155,60 @@ def take_stale(
                 row.invitation_id,
                 row.id,
                 row.to_phone,
-                row.sender or default_sender,
+                row.sender or defaults.sender,
                 row.started_at,
+                build_params(defaults, invitee_of(row)),
             ),
         )
     idle = [i for i in ids if i not in firsts]
     if idle:
         connection.execute(REQUEUE, {"ids": idle, "owner": owner})
     return list(firsts.values())
+
+
+def invitee_of(row: Any) -> Invitee:
+    """The guest and event fields of an attempt row, as the sender built its message from."""
+    return Invitee(
+        name=row.name,
+        phone=row.phone,
+        event_name=row.event_name,
+        starts_at=row.starts_at,
+        venue=row.venue,
+        variables=row.variables or {},
+    )
+
+
+def content_score(message: ProviderMessage, params: Mapping[str, str]) -> int | None:
+    """How well a listed message's content matches what `params` sent; None: not this one.
+
+    A plain-text body must be the same. A template's body must show at least one of the
+    invitation's numbered variables, and scores one per variable shown; an empty body
+    (content the provider does not show) cannot be judged and scores 0.
+    """
+    body = params.get("Body")
+    if body is not None:
+        return 1 if message.body.strip() == body.strip() else None
+    if not message.body:
+        return 0
+    variables = json.loads(params.get("ContentVariables") or "{}")
+    shown = {str(variables[key]) for key in NUMBERED_VARIABLES if variables.get(key)}
+    score = sum(1 for value in shown if value in message.body)
+    return score or None
+
+
+def pick(
+    candidates: Sequence[ProviderMessage], params: Mapping[str, str], taken: set[str]
+) -> ProviderMessage | None:
+    """The oldest free candidate among those whose content matches `params` best."""
+    scored = [
+        (score, message)
+        for message in candidates
+        if message.sid not in taken and (score := content_score(message, params)) is not None
+    ]
+    if not scored:
+        return None
+    best = max(score for score, _ in scored)
+    return next(message for score, message in scored if score == best)
 
 
 async def ask_provider(
@@ -183,7 +251,7 @@ def apply_verdicts(connection: Connection, owner: str, verdicts: Sequence[Verdic
         if verdict.unavailable:
             deferred.append(invitation_id)
             continue
-        mine = next((m for m in verdict.candidates if m.sid not in taken), None)
+        mine = pick(verdict.candidates, verdict.unsettled.params, taken)
         if mine is None:
             lost.append(invitation_id)
             continue
@@ -212,14 +280,14 @@ async def reconcile_stale(
     owner: str,
     lease: float,
     skew: float,
-    default_sender: str,
+    defaults: MessageDefaults,
     limit: int,
 ) -> Report:
     """One pass: take expired claims, ask the provider, settle them."""
 
     def take() -> list[Unsettled]:
         with engine.begin() as connection:
-            return take_stale(connection, owner, lease, limit, default_sender)
+            return take_stale(connection, owner, lease, limit, defaults)
 
     unsettled = await asyncio.to_thread(take)
     if not unsettled:

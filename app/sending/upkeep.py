@@ -107,7 +107,7 @@ class Upkeep:
                     owner=f"{self.setup.owner}:reconcile",
                     lease=settings.lease_seconds,
                     skew=settings.reconcile_skew,
-                    default_sender=self.setup.defaults.sender,
+                    defaults=self.setup.defaults,
                     limit=RECONCILE_LIMIT,
                 )
                 await self._complete_campaigns()

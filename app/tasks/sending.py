@@ -223,7 +223,7 @@ async def _reconcile_once(app: Flask, sending: SendingSettings) -> int:
             owner=setup.owner,
             lease=sending.lease_seconds,
             skew=sending.reconcile_skew,
-            default_sender=setup.defaults.sender,
+            defaults=setup.defaults,
             limit=SWEEP_RECONCILE_LIMIT,
         )
     finally:

@@ -132,6 +132,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.statuses: dict[str, int] = {}
+        self.answers: dict[str, bytes] = {}
         self.condition = threading.Condition()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
         self.server.daemon_threads = True
@@ -149,8 +150,9 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length).decode()
                 receiver.record(self.path, dict(self.headers.items()), body)
-                status = receiver.statuses.get(self.path.split("?")[0], 200)
-                payload = b"<Response/>" if status == 200 else b"oops"
+                path = self.path.split("?")[0]
+                status = receiver.statuses.get(path, 200)
+                payload = receiver.answers.get(path, b"<Response/>") if status == 200 else b"oops"
                 self.send_response(status)
                 self.send_header("Content-Type", "text/xml")
                 self.send_header("Content-Length", str(len(payload)))

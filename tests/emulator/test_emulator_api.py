@@ -11,7 +11,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from tests.emulator.support import SENDER, TEMPLATE_SID, Emulator
+from tests.emulator.support import SENDER, TEMPLATE_SID, Emulator, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -51,8 +51,9 @@ def test_create_response_has_twilios_exact_shape(emulator: Emulator) -> None:
     assert resource["account_sid"] == emulator.account_sid
     assert resource["num_media"] == "0"
     assert resource["price_unit"] == "USD"
-    for key in ("date_created", "date_updated", "date_sent"):
+    for key in ("date_created", "date_updated"):
         assert RFC2822.match(resource[key]), resource[key]
+    assert resource["date_sent"] is None  # still queued
     assert resource["subresource_uris"]["media"].endswith(f"{resource['sid']}/Media.json")
 
 
@@ -204,12 +205,18 @@ def test_fetch_unknown_sid_raises_20404(twilio_client: Client) -> None:
     assert raised.value.code == 20404
 
 
+def wait_until_sent(client: Client, sid: str) -> None:
+    """Wait until a message has left the queue (it has a `date_sent` from then on)."""
+    assert eventually(lambda: client.messages(sid).fetch().date_sent is not None, 5)
+
+
 def test_list_filters_by_recipient_and_date_across_pages(twilio_client: Client) -> None:
     started = datetime.now(UTC) - timedelta(seconds=1)
     sent = [
         twilio_client.messages.create(to=GUEST, from_=SENDER, body=f"#{n}").sid for n in range(7)
     ]
     twilio_client.messages.create(to="whatsapp:+12025550124", from_=SENDER, body="other")
+    wait_until_sent(twilio_client, sent[-1])
 
     listed = twilio_client.messages.list(
         to=GUEST, from_=SENDER, date_sent_after=started, page_size=3
@@ -221,7 +228,9 @@ def test_list_filters_by_recipient_and_date_across_pages(twilio_client: Client) 
 
 
 def test_list_date_filters_exclude_other_days(twilio_client: Client) -> None:
-    twilio_client.messages.create(to=GUEST, from_=SENDER, body="x")
+    wait_until_sent(
+        twilio_client, twilio_client.messages.create(to=GUEST, from_=SENDER, body="x").sid
+    )
     today = datetime.now(UTC)
 
     assert len(twilio_client.messages.list(date_sent_before=today - timedelta(days=1))) == 0

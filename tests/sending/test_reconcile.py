@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from flask import Flask
 from sqlalchemy import Engine, text
 
 from app.sending import claims
 from app.sending.client import ProviderClient
+from app.sending.message import MessageDefaults, build_params
 from app.sending.reconcile import Report, reconcile_stale
 from app.services import campaigns
-from tests.sending.support import SENDER, EmulatorHandle, insert_guests, phone
+from tests.emulator.support import Receiver
+from tests.sending.support import SENDER, EmulatorHandle, eventually, insert_guests, phone
 from tests.sending.test_claims import new_campaign
 
 ACCOUNT = "AC" + "a" * 32
 TOKEN = "emulator-auth-token"
 
 
-def reconcile(engine: Engine, base_url: str) -> Report:
+def defaults_of(app: Flask) -> MessageDefaults:
+    """The sender and template the app's invitations go out with."""
+    return MessageDefaults.from_settings(app.config["SETTINGS"], None, 600)
+
+
+def sent_as(app: Flask, claim: claims.Claim) -> dict[str, str]:
+    """The create form the worker sent (or would have sent) for this claim."""
+    return build_params(defaults_of(app), claim.invitee)
+
+
+def reconcile(app: Flask, engine: Engine, base_url: str) -> Report:
     """One reconciliation pass through the real twilio client."""
 
     async def run() -> Report:
@@ -30,7 +43,7 @@ def reconcile(engine: Engine, base_url: str) -> Report:
                 owner="reconciler",
                 lease=30,
                 skew=60,
-                default_sender=SENDER,
+                defaults=defaults_of(app),
                 limit=100,
             )
         finally:
@@ -68,9 +81,9 @@ def test_a_message_the_provider_has_is_accepted_not_resent(
 ) -> None:
     (claim,) = stale_claims(engine, send_env, 1)
     # The dead worker's request reached Twilio before the worker died.
-    sid = emulator.create(To=f"whatsapp:{phone(0)}", From=SENDER, Body="Hi").json()["sid"]
+    sid = emulator.create(**sent_as(send_app, claim)).json()["sid"]
 
-    report = reconcile(engine, emulator.url)
+    report = reconcile(send_app, engine, emulator.url)
 
     assert (report.accepted, report.requeued) == (1, 0)
     assert invitation(engine, claim.invitation_id) == ("accepted", sid, "accepted")
@@ -85,7 +98,7 @@ def test_an_attempt_the_provider_never_saw_is_lost_and_requeued(
     emulator.create(To=f"whatsapp:{phone(1)}", From=SENDER, Body="Hi")
     emulator.create(To=f"whatsapp:{phone(0)}", From="whatsapp:+14155550100", Body="Hi")
 
-    report = reconcile(engine, emulator.url)
+    report = reconcile(send_app, engine, emulator.url)
 
     assert (report.accepted, report.requeued) == (0, 1)
     assert invitation(engine, claim.invitation_id) == ("pending", None, "lost")
@@ -97,7 +110,7 @@ def test_a_message_owned_by_another_invitation_is_not_taken(
     (claim,) = stale_claims(engine, send_env, 1)
     # The same number is a guest of another event, already invited with this message.
     other_event = insert_guests(send_env["DATABASE_URL"], 1, event_name="Other")
-    sid = emulator.create(To=f"whatsapp:{phone(0)}", From=SENDER, Body="Hi").json()["sid"]
+    sid = emulator.create(**sent_as(send_app, claim)).json()["sid"]
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -108,7 +121,7 @@ def test_a_message_owned_by_another_invitation_is_not_taken(
             {"sid": sid, "e": other_event},
         )
 
-    report = reconcile(engine, emulator.url)
+    report = reconcile(send_app, engine, emulator.url)
 
     assert report.requeued == 1
     assert invitation(engine, claim.invitation_id) == ("pending", None, "lost")
@@ -121,7 +134,7 @@ def test_live_leases_are_left_alone(
     with engine.begin() as connection:
         claims.claim_due(connection, "live-worker", SENDER, 2, 30)
 
-    assert reconcile(engine, emulator.url).total == 0
+    assert reconcile(send_app, engine, emulator.url).total == 0
 
 
 def test_an_unreachable_provider_defers_the_decision(
@@ -129,7 +142,7 @@ def test_an_unreachable_provider_defers_the_decision(
 ) -> None:
     (claim,) = stale_claims(engine, send_env, 1)
 
-    report = reconcile(engine, "http://127.0.0.1:9")  # nothing listens there
+    report = reconcile(send_app, engine, "http://127.0.0.1:9")  # nothing listens there
 
     assert report.deferred == 1
     assert invitation(engine, claim.invitation_id) == ("sending", None, "in_flight")
@@ -147,6 +160,67 @@ def test_claims_of_a_canceled_campaign_go_to_canceled(
     assert claim.campaign_id is not None
     campaigns.cancel(claim.campaign_id)
 
-    reconcile(engine, emulator.url)
+    reconcile(send_app, engine, emulator.url)
 
     assert invitation(engine, claim.invitation_id) == ("canceled", None, "lost")
+
+
+def test_a_message_still_queued_at_the_provider_is_found(
+    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+) -> None:
+    (claim,) = stale_claims(engine, send_env, 1)
+    # Another message to the same number went out in the window (so a DateSent filter finds
+    # something), while ours still waits in Twilio's queue with no date_sent.
+    emulator.create(To=f"whatsapp:{phone(0)}", From=SENDER, Body="Parking opens at 6")
+    assert eventually(lambda: all(m["date_sent"] for m in emulator.messages()), 5)
+    emulator.configure(queue_delay="30")
+    sid = emulator.create(**sent_as(send_app, claim)).json()["sid"]
+
+    report = reconcile(send_app, engine, emulator.url)
+
+    assert (report.accepted, report.requeued) == (1, 0)
+    assert invitation(engine, claim.invitation_id) == ("accepted", sid, "accepted")
+
+
+def test_a_twiml_answer_or_another_tools_message_is_not_taken_for_the_invitation(
+    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+) -> None:
+    (claim,) = stale_claims(engine, send_env, 1)
+    guest = f"whatsapp:{phone(0)}"
+    # The guest wrote about another event; the service's TwiML answer went to the guest
+    # from the same sender (an `outbound-reply`).
+    receiver = Receiver()
+    receiver.answers["/inbound"] = b"<Response><Message>Thanks, Guest 0!</Message></Response>"
+    receiver.thread.start()
+    try:
+        answer = emulator.post(
+            "/reply", {"from": guest, "text": "yes", "url": receiver.base_url + "/inbound"}
+        )
+        assert answer["status"] == 200
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+    # Another tool on the same WhatsApp number sent the guest something else.
+    emulator.create(To=guest, From=SENDER, Body="Your table is booked")
+    assert len(emulator.messages()) == 2
+
+    report = reconcile(send_app, engine, emulator.url)
+
+    assert (report.accepted, report.requeued) == (0, 1)
+    assert invitation(engine, claim.invitation_id) == ("pending", None, "lost")
+
+
+def test_the_message_with_this_invitations_content_is_taken(
+    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+) -> None:
+    (claim,) = stale_claims(engine, send_env, 1)
+    # First, an invitation to another event for the same guest that nothing recorded yet;
+    # then this invitation's own message.
+    other = replace(claim.invitee, event_name="Other", venue="Garden")
+    emulator.create(**build_params(defaults_of(send_app), other))
+    sid = emulator.create(**sent_as(send_app, claim)).json()["sid"]
+
+    report = reconcile(send_app, engine, emulator.url)
+
+    assert report.accepted == 1
+    assert invitation(engine, claim.invitation_id) == ("accepted", sid, "accepted")
