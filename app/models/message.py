@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, created_at_column
@@ -43,9 +43,19 @@ class StatusCallback(Base):
     """One delivery status callback, kept even when it arrives late, twice or for no one."""
 
     __tablename__ = "status_callbacks"
+    __table_args__ = (
+        # One row per message and status: a replayed callback adds nothing.
+        Index("ux_status_callbacks_sid_status", "message_sid", "raw_status", unique=True),
+        # Recent callbacks no invitation owns yet, linked by the sweep.
+        Index(
+            "ix_status_callbacks_orphans",
+            "received_at",
+            postgresql_where=text("invitation_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_sid: Mapped[str] = mapped_column(String(34), index=True)
+    message_sid: Mapped[str] = mapped_column(String(34))
     status: Mapped[DeliveryStatus | None] = mapped_column(enum_column(DeliveryStatus))
     raw_status: Mapped[str] = mapped_column(String(40))
     error_code: Mapped[int | None]

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
@@ -52,17 +52,15 @@ FORWARD = (
 )
 NOT_TERMINAL = f"(delivery_status IS NULL OR delivery_status NOT IN ({_TERMINAL_SQL}))"
 
-# Kept even when it arrives twice or for an unknown SID; a replay of the same received
-# callback (same SID, status and arrival time) is not stored again.
+# Kept even when it arrives for an unknown SID; one row per SID and status, so a replay
+# (Twilio's retry of a callback that got no 2xx, a duplicate, a spooled copy) is not
+# stored again and changes nothing.
 STORE_CALLBACK = """
     INSERT INTO status_callbacks
         (message_sid, status, raw_status, error_code, invitation_id, params, received_at)
-    SELECT :sid, :status, :raw_status, :error_code,
-           (SELECT id FROM invitations WHERE message_sid = :sid), :params, :at
-    WHERE NOT EXISTS (
-        SELECT 1 FROM status_callbacks
-        WHERE message_sid = :sid AND raw_status = :raw_status AND received_at = :at
-    )
+    VALUES (:sid, :status, :raw_status, :error_code,
+            (SELECT id FROM invitations WHERE message_sid = :sid), :params, :at)
+    ON CONFLICT (message_sid, raw_status) DO NOTHING
     RETURNING id, invitation_id
 """
 ADVANCE_SET = f"""
@@ -117,6 +115,15 @@ PROVIDER_OPT_OUT = text("""
     SELECT g.phone, 'provider' FROM guests g JOIN invitations i ON i.guest_id = g.id
     WHERE i.id = :invitation_id
     ON CONFLICT (phone) DO NOTHING
+""")
+# Callbacks of the last day that no invitation owned when they were stored, whose SID an
+# invitation has now (their transaction straddled the commit that recorded the SID).
+LINK_ORPHAN_CALLBACKS = text("""
+    UPDATE status_callbacks AS sc SET invitation_id = i.id
+    FROM invitations AS i
+    WHERE sc.invitation_id IS NULL AND sc.received_at > now() - interval '1 day'
+      AND i.message_sid = sc.message_sid
+    RETURNING sc.invitation_id, sc.status, sc.error_code, sc.received_at
 """)
 LINK_EARLY_CALLBACKS = text("""
     UPDATE status_callbacks AS sc SET invitation_id = i.id
@@ -211,6 +218,20 @@ def link_early_callbacks(connection: Connection, message_sids: Sequence[str]) ->
     the SID yet: the sender calls this in the transaction that records the SIDs.
     """
     rows = connection.execute(LINK_EARLY_CALLBACKS, {"sids": list(message_sids)}).all()
+    return apply_linked(connection, rows)
+
+
+def link_orphan_callbacks(connection: Connection) -> int:
+    """Apply the recent callbacks still unlinked whose SID is now recorded (the sweep's pass).
+
+    A callback whose transaction started before the writer committed the SID, and committed
+    after the writer linked the early ones, is seen by neither: this pass catches it.
+    """
+    return apply_linked(connection, connection.execute(LINK_ORPHAN_CALLBACKS).all())
+
+
+def apply_linked(connection: Connection, rows: Sequence[Any]) -> int:
+    """Apply newly linked callbacks to their invitations, oldest first; return how many."""
     for row in sorted(rows, key=lambda found: found.received_at):
         if row.status is not None:
             status = DeliveryStatus(row.status)

@@ -20,15 +20,16 @@ if TYPE_CHECKING:  # the web layer parses forms; importing it here would be circ
 
 log = logging.getLogger(__name__)
 
-# The invitation a message answers: the one it replies to, else the sender's latest
-# (sent invitations first), else just the guest. Indexed lookups, never a scan.
+# The invitation a message answers: the one it replies to (when the sender is that
+# invitation's guest: a forwarded message tapped by someone else is not their answer), else
+# the sender's latest (sent invitations first), else just the guest. Indexed lookups.
 BY_REPLIED_SID = """
         SELECT 0 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
                g.name AS guest_name, e.name AS event_name, i.accepted_at, i.created_at
         FROM invitations i
         JOIN guests g ON g.id = i.guest_id
         JOIN events e ON e.id = g.event_id
-        WHERE i.message_sid = :replied_sid
+        WHERE i.message_sid = :replied_sid AND g.phone = :phone
         UNION ALL
 """
 BY_PHONE = """

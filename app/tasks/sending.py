@@ -42,6 +42,7 @@ from app.sending.wakeup import (
     request_drain_quietly,
     unregister_drainer,
 )
+from app.services.delivery import link_orphan_callbacks
 from app.urls import status_callback_url
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class SweepReport:
     completed: int = 0
     unparked: int = 0
     compacted: bool = False
+    linked: int = 0
     drain_requested: bool = False
 
 
@@ -185,8 +187,9 @@ def run_sweep(app: Flask) -> SweepReport:
     """The sweep itself, in the current app context (the worker calls it directly).
 
     It also cuts short the leases of senders that died on this host (kill -9), returns to
-    the due path invitations parked while their campaign was resumed, and compacts the
-    tallies.
+    the due path invitations parked while their campaign was resumed, compacts the
+    tallies, and applies status callbacks that arrived before their SID was recorded and
+    that the sender's own linking missed.
     """
     sending = sending_settings(app)
     report = SweepReport()
@@ -202,6 +205,8 @@ def run_sweep(app: Flask) -> SweepReport:
         due = claims.next_due_in(connection)
     with db.engine.begin() as connection:
         report.compacted = compact_tallies(connection)
+    with db.engine.begin() as connection:
+        report.linked = link_orphan_callbacks(connection)
     if due is not None and due <= IDLE_WAIT and app.config["SETTINGS"].sending_enabled:
         redis = redis_store.connection
         prune_dead_drainers(redis)

@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import Engine, text
 
 from app.sending import claims
+from app.sending.message import MessageDefaults, build_params
 from app.sending.wakeup import register_drainer
 from app.services import campaigns
 from app.tasks.sending import run_sweep, send_due_invitations, sweep
@@ -47,9 +48,11 @@ def test_the_sweeper_reconciles_dead_claims_and_completes_the_campaign(
     event_id = insert_guests(send_env["DATABASE_URL"], 2)
     campaign, _ = campaigns.create_campaign(event_id)
     with engine.begin() as connection:
-        claims.claim_due(connection, "dead-worker", SENDER, 2, 30)
+        first, _ = claims.claim_due(connection, "dead-worker", SENDER, 2, 30).claims
         connection.execute(text("UPDATE invitations SET claimed_until = now() - interval '1 s'"))
-    emulator.create(To=f"whatsapp:{phone(0)}", From=SENDER, Body="sent before the crash")
+    # The dead worker's first request reached Twilio before the crash.
+    defaults = MessageDefaults.from_settings(send_app.config["SETTINGS"], None, 600)
+    emulator.create(**build_params(defaults, first.invitee))
     redis.Redis.from_url(send_env["REDIS_URL"]).flushdb()  # no wake-up left anywhere
 
     report = sweep()

@@ -95,6 +95,19 @@ def test_unknown_replied_sid_falls_back_to_the_latest_invitation(
     assert invitation_rsvp(app, seeded.invitation_id) == "maybe"
 
 
+def test_a_tap_on_someone_elses_invitation_is_not_their_rsvp(
+    app: Flask, client: FlaskClient
+) -> None:
+    # Ana forwarded her invitation; Ben (a guest of another event) taps its button.
+    anas = seed(app, PHONE, event_name="Gala", accepted_minutes_ago=60)
+    bens = seed(app, "+14155550199", event_name="Picnic", accepted_minutes_ago=5)
+
+    signed_post(client, INBOUND, button_form("+14155550199", "no", "No", anas.message_sid))
+
+    assert invitation_rsvp(app, anas.invitation_id) is None
+    assert invitation_rsvp(app, bens.invitation_id) == "declined"
+
+
 US, ES, MX, BR, SA = (
     "+14155550100",
     "+34612345678",

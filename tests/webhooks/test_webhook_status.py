@@ -59,8 +59,9 @@ def test_shuffled_and_duplicated_callbacks_end_read(
     assert row["delivered_at"] <= row["read_at"]
     assert (row["error_code"], row["error_reason"]) == (None, None)
     stored = query(app, "SELECT raw_status, invitation_id FROM status_callbacks ORDER BY id")
+    # Each status once, in the order it first came: the duplicates were not stored.
     assert [(r.raw_status, r.invitation_id) for r in stored] == [
-        (status, seeded.invitation_id) for status in statuses
+        (status, seeded.invitation_id) for status in dict.fromkeys(statuses)
     ]
 
 
@@ -173,7 +174,8 @@ def test_concurrent_callbacks_never_move_backwards(app: Flask) -> None:
     assert set(codes) == {200}
     statuses = query(app, "SELECT delivery_status, count(*) FROM invitations GROUP BY 1")
     assert [tuple(row) for row in statuses] == [("read", len(invitations))]
-    assert scalar(app, "SELECT count(*) FROM status_callbacks") == len(jobs)
+    # One row per message and status: the repeated ones were replays.
+    assert scalar(app, "SELECT count(*) FROM status_callbacks") == len(invitations) * 4
 
 
 def test_callbacks_before_the_sid_is_recorded_are_applied_when_it_is(
@@ -207,6 +209,46 @@ def test_a_replayed_callback_is_not_stored_twice(app: Flask) -> None:
         first = apply_status(form, received_at)
         again = apply_status(form, received_at)
         later = apply_status(form, datetime.now(UTC))
-    assert (first.stored, again.stored, later.stored) == (True, False, True)
+    assert (first.stored, again.stored, later.stored) == (True, False, False)
     assert first.delivery_status == "sent"
+    assert scalar(app, "SELECT count(*) FROM status_callbacks") == 1
+
+
+def test_twilios_retry_of_a_callback_changes_nothing_and_adds_no_row(
+    app: Flask, client: FlaskClient
+) -> None:
+    seeded = seed(app, PHONE)
+    sid = seeded.message_sid or ""
+    token = {"I-Twilio-Idempotency-Token": "f8d6c1a2-1b7e-4c39-9a0e-5d2b7c3e9f10"}
+    assert signed_post(client, STATUS, status_form(sid, "sent"), headers=token).status_code == 200
+    post_statuses(client, sid, ["delivered"])
+    before = invitation(app, seeded.invitation_id)
+
+    # The first answer was lost on the way back: Twilio posts the same callback again.
+    assert signed_post(client, STATUS, status_form(sid, "sent"), headers=token).status_code == 200
+
+    assert invitation(app, seeded.invitation_id) == before
     assert scalar(app, "SELECT count(*) FROM status_callbacks") == 2
+
+
+def test_the_sweep_links_callbacks_whose_sid_was_recorded_after_them(
+    app: Flask, client: FlaskClient
+) -> None:
+    from app.services.delivery import link_orphan_callbacks
+
+    seeded = seed(app, PHONE)
+    sid = new_sid()
+    post_statuses(client, sid, ["sent", "delivered"])
+    # The writer recorded the SID, but its own linking ran before these callbacks committed.
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            db.text("UPDATE invitations SET message_sid = :sid WHERE id = :id"),
+            {"sid": sid, "id": seeded.invitation_id},
+        )
+    assert invitation(app, seeded.invitation_id)["delivery_status"] is None
+
+    with app.app_context(), db.engine.begin() as connection:
+        assert link_orphan_callbacks(connection) == 2
+    with app.app_context(), db.engine.begin() as connection:
+        assert link_orphan_callbacks(connection) == 0
+    assert invitation(app, seeded.invitation_id)["delivery_status"] == "delivered"
