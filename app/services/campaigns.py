@@ -36,6 +36,10 @@ from app.services.events import MAX_ID
 
 log = logging.getLogger(__name__)
 
+# Row locks, always taken in this order: event, campaign, guest, invitations. Rows are locked
+# FOR NO KEY UPDATE (not FOR UPDATE), so the foreign-key checks of inserts elsewhere
+# (FOR KEY SHARE) never wait on them: a creation and a single send cannot deadlock.
+NO_KEY_UPDATE = {"key_share": True}
 RUNNING, PAUSED, CANCELED = CampaignState.RUNNING, CampaignState.PAUSED, CampaignState.CANCELED
 
 REOPEN_CANCELED = text(
@@ -111,10 +115,14 @@ def _sending() -> SendingSettings:
 
 
 def _event(event_id: int, lock: bool = False) -> Event:
-    """The event, optionally locked against concurrent campaign creation."""
+    """The event, optionally locked against concurrent campaign creation.
+
+    `FOR NO KEY UPDATE`: two creations for one event wait for each other, while the
+    foreign-key checks of single sends (`FOR KEY SHARE` on the event) go through.
+    """
     if not 0 < event_id <= MAX_ID:
         raise NotFoundError(f"event {event_id} not found")
-    event = db.session.get(Event, event_id, with_for_update=lock)
+    event = db.session.get(Event, event_id, with_for_update=NO_KEY_UPDATE if lock else None)
     if event is None:
         raise NotFoundError(f"event {event_id} not found")
     return event
@@ -201,7 +209,7 @@ def _transition(
 ) -> Campaign:
     """Move the campaign from a state of `moves` to the state it maps to, under a row lock."""
     campaign = get_campaign(campaign_id)
-    db.session.refresh(campaign, with_for_update=True)
+    db.session.refresh(campaign, with_for_update=NO_KEY_UPDATE)
     if campaign.state not in moves:
         db.session.rollback()
         raise ConflictError(f"cannot {action} a {campaign.state.value} campaign")
@@ -282,13 +290,13 @@ def send_invitation(guest_id: int) -> Invitation:
     sent or accepted, are conflicts.
     """
     found = guest(guest_id)
-    db.session.refresh(found, with_for_update=True)
+    db.session.refresh(found, with_for_update=NO_KEY_UPDATE)
     refusal = _refusal(found)
     if refusal:
         db.session.rollback()
         raise ConflictError(refusal)
     invitation = db.session.scalar(
-        db.select(Invitation).where(Invitation.guest_id == guest_id).with_for_update()
+        db.select(Invitation).where(Invitation.guest_id == guest_id).with_for_update(key_share=True)
     )
     if invitation is None:
         invitation = Invitation(event_id=found.event_id, guest_id=found.id)
