@@ -110,13 +110,19 @@ redis.call('PEXPIRE', expiry, ttl * 2)
 return granted
 """
 
+# Renew by a delta (permits given back), so that a grant landing meanwhile is not
+# overwritten; a holder whose entry is gone (Redis flushed or restarted) writes its count.
 RENEW = """
 local counts, expiry = KEYS[1], KEYS[2]
-local holder, held, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local holder, delta, held, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-if held > 0 then
-  redis.call('HSET', counts, holder, held)
+local current = held
+if redis.call('HEXISTS', counts, holder) == 1 then
+  current = redis.call('HINCRBY', counts, holder, delta)
+end
+if current > 0 then
+  redis.call('HSET', counts, holder, current)
   redis.call('ZADD', expiry, now + ttl, holder)
 else
   redis.call('HDEL', counts, holder)
@@ -124,7 +130,7 @@ else
 end
 redis.call('PEXPIRE', counts, ttl * 2)
 redis.call('PEXPIRE', expiry, ttl * 2)
-return held
+return current
 """
 
 
@@ -240,17 +246,25 @@ class InFlightPool:
         self._next_ask = 0.0
 
     async def acquire(self) -> None:
-        """Take one permit, waiting for one to be released here or elsewhere."""
-        async with self._changed:
-            while self.used >= self.held:
+        """Take one permit, waiting for one to be released here or elsewhere.
+
+        Redis is asked outside the condition's lock (one asker per `PERMIT_POLL`), so a
+        slow or unreachable Redis never blocks the releases of this process.
+        """
+        while True:
+            async with self._changed:
+                if self.used < self.held:
+                    self.used += 1
+                    return
                 now = time.monotonic()
-                if now >= self._next_ask:
-                    if await self._take_more():
-                        continue
+                ask = now >= self._next_ask
+                if ask:
                     self._next_ask = now + PERMIT_POLL
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout=PERMIT_POLL)
-            self.used += 1
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), timeout=PERMIT_POLL)
+            if ask:
+                await self._take_more()
 
     async def release(self) -> None:
         """Return one permit to this process's pool."""
@@ -258,8 +272,8 @@ class InFlightPool:
             self.used -= 1
             self._changed.notify()
 
-    async def _take_more(self) -> bool:
-        """Ask Redis for a chunk of permits; return whether any were granted."""
+    async def _take_more(self) -> None:
+        """Ask Redis for a chunk of permits; wake the waiters when some were granted."""
         try:
             granted = int(
                 await self._grant(
@@ -269,26 +283,31 @@ class InFlightPool:
         except RedisError as error:
             log.warning("in-flight pool unavailable (%s); retrying", type(error).__name__)
             await asyncio.sleep(RETRY_ON_REDIS_ERROR)
-            return False
-        self.held += granted
-        return granted > 0
+            return
+        if granted:
+            async with self._changed:
+                self.held += granted
+                self._changed.notify(granted)
 
     async def renew(self) -> None:
         """Extend the lease, giving back permits idle beyond one chunk (Redis errors logged)."""
         async with self._changed:
-            spare = self.held - self.used - self.chunk
-            if spare > 0:
-                self.held -= spare
+            spare = max(0, self.held - self.used - self.chunk)
+            self.held -= spare
             held = self.held
         try:
-            await self._renew(keys=self.keys, args=[self.holder, held, self.ttl_ms])
+            await self._renew(keys=self.keys, args=[self.holder, -spare, held, self.ttl_ms])
         except RedisError as error:
             log.warning("could not renew in-flight permits (%s)", type(error).__name__)
 
     async def close(self) -> None:
         """Give every permit back."""
         self.held = self.used = 0
+        counts, expiry = self.keys
         try:
-            await self._renew(keys=self.keys, args=[self.holder, 0, self.ttl_ms])
+            async with self.connection.pipeline(transaction=True) as pipe:
+                pipe.hdel(counts, self.holder)
+                pipe.zrem(expiry, self.holder)
+                await pipe.execute()
         except RedisError as error:
             log.warning("could not return in-flight permits (%s)", type(error).__name__)

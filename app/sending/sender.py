@@ -98,13 +98,15 @@ class Sender(Upkeep):
         self.inflight = InFlightPool(
             self.redis, sender, settings.max_in_flight, settings.lease_seconds
         )
-        loops = [
-            self.writer.run(self.closing),
-            self._renew_loop(),
-            self._watch_loop(),
-            self._recover_loop(),
-        ]
-        background = [asyncio.create_task(loop) for loop in loops]
+        loops = {
+            "result writer": self.writer.run(self.closing),
+            "lease renewal": self._renew_loop(),
+            "campaign watch": self._watch_loop(),
+            "recovery": self._recover_loop(),
+        }
+        background = [asyncio.create_task(loop, name=name) for name, loop in loops.items()]
+        for task in background:
+            task.add_done_callback(self._background_ended)
         try:
             self.report.reason = await self._produce()
             await self._wind_down()
@@ -117,6 +119,22 @@ class Sender(Upkeep):
             await self.redis.aclose()
             self.database.close()
         return self.report
+
+    def _background_ended(self, task: asyncio.Task[None]) -> None:
+        """A background loop that ends before the drain closes ends the slice, logged.
+
+        Without its lease renewal or result writer a drain must not go on claiming: it stops
+        as on SIGTERM (hands back what it has not sent), and the sweep asks for a new one.
+        """
+        if task.cancelled() or self.closing.is_set():
+            return
+        error = task.exception()
+        log.error(
+            "drain loop %r ended early; ending the slice",
+            task.get_name(),
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+        self.stop.set()
 
     async def _note_write_error(self, error: BaseException) -> None:
         """Keep a failed result write as the engine's last error."""

@@ -236,3 +236,30 @@ def test_a_drain_yields_to_other_jobs_at_the_end_of_its_slice(
         for job_id in Queue("send", connection=connection).get_job_ids()
     ] == [True]
     assert scalar(engine, "SELECT count(*) FROM invitations WHERE send_state = 'sending'") == 0
+
+
+def test_a_background_loop_that_dies_ends_the_slice_logged_and_hands_claims_back(
+    send_app: Flask,
+    engine: Engine,
+    emulator: EmulatorHandle,
+    send_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emulator.configure(latency="0.2-0.3")
+    event_id = insert_guests(send_env["DATABASE_URL"], 2000)  # 4 s at 500/s
+    campaigns.create_campaign(event_id)
+
+    def broken(*args: object) -> dict[int, str]:
+        raise RuntimeError("a bug in the campaign watch")
+
+    monkeypatch.setattr("app.sending.claims.campaign_states", broken)
+
+    report = send_due_invitations()
+
+    assert report["reason"] == "stopped" and report["accepted"] < 2000, report
+    assert "'campaign watch' ended early" in caplog.text
+    assert "a bug in the campaign watch" in caplog.text
+    # Nothing is left held: what was not sent went back to the queue, to be sent once.
+    assert scalar(engine, "SELECT count(*) FROM invitations WHERE send_state = 'sending'") == 0
+    assert sum(emulator.counts().values()) == report["accepted"]

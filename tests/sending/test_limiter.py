@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -142,3 +143,30 @@ async def acquired_within(pool: InFlightPool, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+def test_a_grant_landing_during_a_renewal_is_kept(redis_url: str) -> None:
+    """Renewals give permits back as a delta: a grant that reaches Redis first still counts."""
+
+    async def scenario() -> tuple[int, int]:
+        connection = aioredis.from_url(redis_url)
+        pool = InFlightPool(connection, SENDER, cap=100, ttl=60)  # chunks of 5
+        for _ in range(5):
+            await pool.acquire()
+        renew = pool._renew
+
+        async def grant_lands_first(**kwargs: Any) -> Any:
+            # Another task's grant (five more permits) reaches Redis before this renewal.
+            await pool._take_more()
+            return await renew(**kwargs)
+
+        pool._renew = grant_lands_first  # type: ignore[method-assign]
+        await pool.renew()
+        stored = int(await connection.hget(pool.keys[0], pool.holder) or 0)
+        held = pool.held
+        await pool.close()
+        await connection.aclose()
+        return stored, held
+
+    stored, held = asyncio.run(scenario())
+    assert stored == held == 10
