@@ -30,10 +30,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.models.enums import CampaignState, SendState
+from app.sending import reachability
 from app.sending.message import Invitee
-from app.services.twilio_errors import reason_for
 
-OPTED_OUT = 21610
 # A number with another invitation in flight is tried again this much later.
 BUSY_NUMBER_DELAY = 5.0
 
@@ -269,13 +268,9 @@ def take(connection: Connection, rows: Sequence[Any], owner: str, lease: float) 
 
 
 def refusal_of(row: Any) -> Refusal | None:
-    """Why a claimed invitation must not be sent now, if it must not."""
-    if row.opted_out:
-        return Refusal(row.id, OPTED_OUT, reason_for(OPTED_OUT))
-    if row.unreachable_code is not None:
-        reason = row.unreachable_reason or reason_for(row.unreachable_code)
-        return Refusal(row.id, row.unreachable_code, reason)
-    return None
+    """Why a claimed invitation must not be sent now, if it must not (`reachability`)."""
+    blocked = reachability.refusal(row.opted_out, row.unreachable_code, row.unreachable_reason)
+    return Refusal(row.id, blocked.code, blocked.reason) if blocked else None
 
 
 def claim_of(row: Any, attempt_id: int) -> Claim:

@@ -23,13 +23,12 @@ from enum import StrEnum
 from app.sending.claims import Claim
 from app.sending.client import OutcomeKind, SendOutcome
 from app.sending.results import Accepted, Failed, Result, Retry, Unknown
-from app.services.twilio_errors import ErrorKind, classify
+from app.sending.twilio_errors import ErrorKind, classify
 
 THROTTLED_STATUS = 429
 TOO_MANY_CONCURRENT = 20429
 ACCOUNT_STATUSES = frozenset({401, 403})
 ACCOUNT_RETRY = 60.0
-OPTED_OUT = 21610
 # A sender-limit error holds the invitation at least this long.
 SLOW_DOWN_RETRY = 10.0
 
@@ -112,8 +111,6 @@ def interpret_rejection(claim: Claim, outcome: SendOutcome, policy: RetryPolicy)
         reason=error.reason,
         http_status=status,
         message=message,
-        unreachable=error.kind is ErrorKind.UNREACHABLE,
-        opted_out=code == OPTED_OUT,
     )
     return Interpretation(failed)
 

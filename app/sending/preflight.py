@@ -8,15 +8,14 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.models import SendState
+from app.sending.reachability import REACHABLE
 from app.sending.settings import PROVIDER_QUEUE_SECONDS, SendingSettings
 from app.sending.tallies import event_tallies, guest_counts
 
 # Guests who would get an invitation from a new campaign of the event: not invited yet (or
 # their invitation was canceled unsent), not opted out, not known to be unreachable.
-ELIGIBLE = """
-    (i.id IS NULL OR i.send_state = 'canceled')
-    AND g.unreachable_code IS NULL
-    AND NOT EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone)
+ELIGIBLE = f"""
+    (i.id IS NULL OR i.send_state = 'canceled') AND {REACHABLE}
 """
 
 # Guests a new campaign would skip, among those not invited yet (or canceled): opted out,

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from app.models import DeliveryStatus, SendState
 from app.sending.tallies import Tally, campaigns_tallies
-from app.services.twilio_errors import reason_for
+from app.sending.twilio_errors import reason_for
 
 TOP_ERRORS = 5
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from app.models import DeliveryStatus
+from app.sending.reachability import record_failures
 from app.sending.stuck import mark_progress
 from app.services.delivery import link_early_callbacks
 
@@ -79,19 +80,6 @@ FROM unnest(CAST(:ids AS integer[]), CAST(:statuses AS text[]), CAST(:https AS i
 WHERE a.id = v.id AND a.status = 'in_flight'
 """)
 
-MARK_UNREACHABLE = text("""
-UPDATE guests AS g SET unreachable_code = v.code, unreachable_reason = v.reason
-FROM unnest(CAST(:ids AS integer[]), CAST(:codes AS integer[]), CAST(:reasons AS text[]))
-    AS v(id, code, reason)
-WHERE g.id = v.id
-""")
-
-OPT_OUT = text("""
-INSERT INTO opt_outs (phone, source)
-SELECT DISTINCT unnest(CAST(:phones AS text[])), 'provider'
-ON CONFLICT (phone) DO NOTHING
-""")
-
 HOLD_UNKNOWN = text("""
 UPDATE invitations
 SET claimed_by = NULL, claimed_until = now() + make_interval(secs => :hold), updated_at = now()
@@ -145,8 +133,6 @@ class Failed:
     reason: str
     http_status: int | None
     message: str | None
-    unreachable: bool = False  # the number can never receive: mark the guest
-    opted_out: bool = False  # the provider says the guest opted out (21610)
 
 
 @dataclass(frozen=True)
@@ -242,19 +228,7 @@ def write_failed(connection: Connection, owner: str, failed: Sequence[Failed]) -
     finish_attempts(
         connection, [(r.attempt_id, "rejected", r.http_status, r.code, r.message) for r in failed]
     )
-    unreachable = [r for r in failed if r.unreachable and not r.opted_out]
-    if unreachable:
-        connection.execute(
-            MARK_UNREACHABLE,
-            {
-                "ids": [r.guest_id for r in unreachable],
-                "codes": [r.code for r in unreachable],
-                "reasons": [r.reason for r in unreachable],
-            },
-        )
-    opted_out = [r.phone for r in failed if r.opted_out]
-    if opted_out:
-        connection.execute(OPT_OUT, {"phones": opted_out})
+    record_failures(connection, [(r.phone, r.code) for r in failed if r.code is not None])
 
 
 def write_retries(connection: Connection, owner: str, retries: Sequence[Retry]) -> None:

@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.sending.preflight import ELIGIBLE, Preflight, plan_audience
 from app.sending.progress import campaign_progress, campaigns_progress
+from app.sending.reachability import OPTED_OUT, REACHABLE, refusal
 from app.sending.settings import SendingSettings
 from app.sending.wakeup import request_drain_quietly
 from app.services.events import MAX_ID
@@ -81,15 +82,16 @@ UPDATE invitations SET send_state = 'pending', updated_at = now()
 WHERE campaign_id = :campaign_id AND send_state = 'paused'
 """)
 
-RETRY_FAILED = text("""
+RETRY_FAILED = text(
+    f"""
 UPDATE invitations AS i
 SET send_state = :state, next_attempt_at = now(), attempt_count = 0,
     error_code = NULL, error_reason = NULL, updated_at = now()
 FROM guests AS g
 WHERE g.id = i.guest_id AND i.campaign_id = :campaign_id AND i.send_state = 'failed'
-  AND g.unreachable_code IS NULL
-  AND NOT EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone)
-""")
+  AND {REACHABLE}
+"""  # noqa: S608 - constant SQL fragments, no input
+)
 
 COUNT_FAILED = text(
     "SELECT count(*) FROM invitations WHERE campaign_id = :campaign_id AND send_state = 'failed'"
@@ -321,9 +323,11 @@ def send_invitation(guest_id: int) -> Invitation:
 
 
 def _refusal(found: Guest) -> str | None:
-    """Why this guest must not be sent an invitation, if they must not."""
-    if db.session.get(OptOut, found.phone) is not None:
+    """Why this guest must not be sent an invitation, if they must not (`reachability`)."""
+    opted_out = db.session.get(OptOut, found.phone) is not None
+    blocked = refusal(opted_out, found.unreachable_code, found.unreachable_reason)
+    if blocked is None:
+        return None
+    if blocked.code == OPTED_OUT:
         return "the guest opted out of messages"
-    if found.unreachable_code is not None:
-        return f"the guest's number cannot receive messages ({found.unreachable_reason})"
-    return None
+    return f"the guest's number cannot receive messages ({blocked.reason})"

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, text
 from app.database import prepare_statements
 from app.extensions import db, webhook_writes
 from app.models import DeliveryStatus
-from app.services.twilio_errors import ErrorKind, classify, reason_for
+from app.sending.reachability import effect_of, record_failures
+from app.sending.twilio_errors import reason_for
 from app.statements import Prepared, run_one
 
 if TYPE_CHECKING:  # the web layer parses forms; importing it here would be circular
@@ -40,8 +41,6 @@ RANKS = {
 TERMINAL = (S.FAILED, S.UNDELIVERED, S.CANCELED)
 FAILURES = (S.FAILED, S.UNDELIVERED)
 DELIVERED = (S.DELIVERED, S.READ)
-# The provider says the number opted out: record it so that no campaign sends again.
-PROVIDER_OPT_OUT_CODES = frozenset({21610})
 
 _RANK_SQL = " ".join(f"WHEN '{status.value}' THEN {rank}" for status, rank in RANKS.items())
 _TERMINAL_SQL = ", ".join(f"'{status.value}'" for status in TERMINAL)
@@ -103,18 +102,8 @@ STORE_AND_ADVANCE = Prepared(
     },
 )
 
-MARK_UNREACHABLE = text("""
-    UPDATE guests SET unreachable_code = :code, unreachable_reason = :reason
-    WHERE phone = (
-        SELECT g.phone FROM guests g JOIN invitations i ON i.guest_id = g.id
-        WHERE i.id = :invitation_id
-    )
-""")
-PROVIDER_OPT_OUT = text("""
-    INSERT INTO opt_outs (phone, source)
-    SELECT g.phone, 'provider' FROM guests g JOIN invitations i ON i.guest_id = g.id
-    WHERE i.id = :invitation_id
-    ON CONFLICT (phone) DO NOTHING
+PHONE_OF = text("""
+    SELECT g.phone FROM guests g JOIN invitations i ON i.guest_id = g.id WHERE i.id = :id
 """)
 # Callbacks of the last day that no invitation owned when they were stored, whose SID an
 # invitation has now (their transaction straddled the commit that recorded the SID).
@@ -176,15 +165,15 @@ def advance(
 
 
 def mark_guest(connection: Connection, invitation_id: int, error_code: int) -> None:
-    """Flag a number that can never receive, so no campaign tries it again."""
-    error = classify(error_code)
-    if error.kind is not ErrorKind.UNREACHABLE:
+    """Record what a failure says about the guest's number (`reachability`)."""
+    if effect_of(error_code) is None:
         return
-    params = {"invitation_id": invitation_id, "code": error_code, "reason": error.reason}
-    connection.execute(MARK_UNREACHABLE, params)
-    if error_code in PROVIDER_OPT_OUT_CODES:
-        connection.execute(PROVIDER_OPT_OUT, {"invitation_id": invitation_id})
-    log.info("invitation %s: guest unreachable (%s)", invitation_id, error_code)
+    phone = connection.execute(PHONE_OF, {"id": invitation_id}).scalar_one_or_none()
+    if phone is not None:
+        record_failures(connection, [(phone, error_code)])
+        log.info(
+            "invitation %s: the number can no longer be sent to (%s)", invitation_id, error_code
+        )
 
 
 def apply_status(form: StatusForm, received_at: datetime) -> StatusOutcome:

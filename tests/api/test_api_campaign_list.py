@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.models import CampaignState, DeliveryStatus, SendState
-from app.services.twilio_errors import reason_for
+from app.sending.twilio_errors import reason_for
 from tests.api.conftest import AUTH
 from tests.dashboard.support import make_campaign, sql_statements
 
