@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, created_at_column
-from app.models.enums import DeliveryStatus, InboundKind, enum_column
+from app.models.enums import DeliveryStatus, InboundKind, Rsvp, enum_column
 
 
 class InboundMessage(Base):
@@ -20,6 +20,12 @@ class InboundMessage(Base):
         # The inbox and the messages API page by (received_at, id).
         Index("ix_inbound_messages_received", "received_at", "id"),
         Index("ix_inbound_messages_from_phone", "from_phone"),
+        # Replies waiting for the SID they answer to be recorded (see app.services.inbound).
+        Index(
+            "ix_inbound_messages_awaiting",
+            "replied_message_sid",
+            postgresql_where=text("kind = 'rsvp' AND event_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +36,7 @@ class InboundMessage(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[InboundKind] = mapped_column(enum_column(InboundKind), default=InboundKind.TEXT)
     button_payload: Mapped[str | None] = mapped_column(String(200))
+    rsvp: Mapped[Rsvp | None] = mapped_column(enum_column(Rsvp))
     replied_message_sid: Mapped[str | None] = mapped_column(String(34))
     profile_name: Mapped[str | None] = mapped_column(String(200))
     guest_id: Mapped[int | None] = mapped_column(ForeignKey("guests.id", ondelete="SET NULL"))

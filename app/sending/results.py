@@ -18,6 +18,7 @@ from app.models import DeliveryStatus
 from app.sending.reachability import record_failures
 from app.sending.stuck import mark_progress
 from app.services.delivery import link_early_callbacks
+from app.services.inbound import link_awaiting_replies
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,7 @@ def write_accepted(connection: Connection, accepted: Sequence[Accepted]) -> None
         log.error("invitations %s already had another message sid: duplicate send", sorted(missing))
     # Twilio may call back before this commit, when no invitation had the SID yet.
     link_early_callbacks(connection, [r.sid for r in accepted])
+    link_awaiting_replies(connection, [r.sid for r in accepted])
     connection.execute(
         ACCEPT_ATTEMPTS,
         {

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, text
 
 from app.extensions import webhook_writes
 from app.logs import mask_phone
@@ -41,6 +44,16 @@ BY_PHONE = """
         LEFT JOIN invitations i ON i.guest_id = g.id
         WHERE g.phone = :phone
 """
+# A reply to a SID no invitation has, while one of the sender's invitations is being sent
+# (its outcome not recorded yet: a request unanswered, a worker killed): it most likely
+# answers that invitation, so it waits for the SID to be recorded (`link_awaiting_replies`)
+# instead of landing on whichever invitation is the latest.
+AWAITED = """
+        SELECT 1 FROM guests g JOIN invitations i ON i.guest_id = g.id
+        WHERE g.phone = :phone AND i.send_state = 'sending'
+          AND NOT EXISTS (SELECT 1 FROM invitations WHERE message_sid = :replied_sid)
+        LIMIT 1
+"""
 FIND_TARGET = """
     SELECT invitation_id, guest_id, event_id, guest_name, event_name FROM ({candidates}) AS c
     ORDER BY priority, invitation_id IS NULL, accepted_at IS NULL,
@@ -53,12 +66,14 @@ FIND_TARGET = """
 STORE_MESSAGE = """
     message AS (
         INSERT INTO inbound_messages
-            (message_sid, from_phone, to_phone, body, kind, button_payload,
+            (message_sid, from_phone, to_phone, body, kind, button_payload, rsvp,
              replied_message_sid, profile_name, guest_id, event_id, params, received_at)
         SELECT :message_sid, :from_address, :to_address, :body,
-               CASE WHEN :kind = 'rsvp' AND target.invitation_id IS NULL THEN 'text'
+               CASE WHEN :kind = 'rsvp' AND target.invitation_id IS NULL
+                         AND NOT EXISTS (SELECT 1 FROM awaited) THEN 'text'
                     ELSE :kind END,
-               :button_payload, :replied_sid, :profile_name, target.guest_id, target.event_id,
+               :button_payload, :rsvp, :replied_sid, :profile_name, target.guest_id,
+               target.event_id,
                :params, :received_at
         FROM (VALUES (1)) AS one LEFT JOIN target ON true
         ON CONFLICT (message_sid) DO NOTHING
@@ -141,10 +156,14 @@ def _record_and_apply(kind: InboundKind, by_replied_sid: bool) -> Prepared:
     connection, so PostgreSQL plans it once.
     """
     candidates = (BY_REPLIED_SID if by_replied_sid else "") + BY_PHONE
+    awaited = AWAITED if by_replied_sid and kind is InboundKind.RSVP else "SELECT 1 WHERE false"
     ctes = f"""
-        target AS ({FIND_TARGET.format(candidates=candidates)}),
+        awaited AS ({awaited}),
+        target AS (
+            SELECT * FROM ({FIND_TARGET.format(candidates=candidates)}) AS found
+            WHERE NOT EXISTS (SELECT 1 FROM awaited)),
         {STORE_MESSAGE}{APPLY[kind]}
-    """
+    """  # noqa: S608 - constant fragments
     select = """
         SELECT message.id AS message_id, message.kind, target.*
         FROM (VALUES (1)) AS one LEFT JOIN message ON true LEFT JOIN target ON true
@@ -236,3 +255,51 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
         reading, target.guest_name if target else None, target.event_name if target else None
     )
     return InboundOutcome(False, reading, row["message_id"], target, reply)
+
+
+# Replies that waited for their SID (see AWAITED), now that an invitation of the sender has
+# it: linked to it, and the latest answer applied unless a newer one is there.
+LINK_AWAITING = """
+WITH linked AS (
+    UPDATE inbound_messages AS m SET guest_id = g.id, event_id = g.event_id
+    FROM invitations AS i JOIN guests AS g ON g.id = i.guest_id
+    WHERE m.kind = 'rsvp' AND m.event_id IS NULL AND {which}
+      AND i.message_sid = m.replied_message_sid
+      AND m.from_phone IN (g.phone, 'whatsapp:' || g.phone)
+    RETURNING m.id, i.id AS invitation_id, m.rsvp, m.received_at
+),
+latest AS (
+    SELECT DISTINCT ON (invitation_id) * FROM linked ORDER BY invitation_id, received_at DESC
+),
+answered AS (
+    UPDATE invitations AS i SET rsvp = latest.rsvp, rsvp_at = latest.received_at, updated_at = now()
+    FROM latest
+    WHERE i.id = latest.invitation_id AND (i.rsvp_at IS NULL OR i.rsvp_at <= latest.received_at)
+)
+INSERT INTO rsvp_responses (invitation_id, rsvp, inbound_message_id, created_at)
+SELECT invitation_id, rsvp, id, received_at FROM linked
+RETURNING invitation_id
+"""
+LINK_AWAITING_SIDS = text(
+    LINK_AWAITING.format(which="m.replied_message_sid = ANY(CAST(:sids AS text[]))")
+)
+LINK_AWAITING_RECENT = text(LINK_AWAITING.format(which="m.replied_message_sid IS NOT NULL"))
+# A reply that waited this long answers no message of ours: it goes to the inbox as text.
+GIVE_UP_AWAITING = text("""
+UPDATE inbound_messages SET kind = 'text'
+WHERE kind = 'rsvp' AND event_id IS NULL AND received_at < now() - interval '15 minutes'
+""")
+
+
+def link_awaiting_replies(connection: Connection, message_sids: Sequence[str] | None = None) -> int:
+    """Apply the replies that waited for these SIDs (all that can be linked when None).
+
+    The sender calls it with the SIDs it records; the sweep without, which also catches a
+    reply whose transaction straddled that commit, and sends to the inbox the replies that
+    waited in vain.
+    """
+    if message_sids is not None:
+        return len(connection.execute(LINK_AWAITING_SIDS, {"sids": list(message_sids)}).all())
+    linked = len(connection.execute(LINK_AWAITING_RECENT).all())
+    connection.execute(GIVE_UP_AWAITING)
+    return linked

@@ -43,6 +43,7 @@ from app.sending.wakeup import (
     unregister_drainer,
 )
 from app.services.delivery import link_orphan_callbacks
+from app.services.inbound import link_awaiting_replies
 from app.urls import status_callback_url
 
 log = logging.getLogger(__name__)
@@ -188,8 +189,8 @@ def run_sweep(app: Flask) -> SweepReport:
 
     It also cuts short the leases of senders that died on this host (kill -9), returns to
     the due path invitations parked while their campaign was resumed, compacts the
-    tallies, and applies status callbacks that arrived before their SID was recorded and
-    that the sender's own linking missed.
+    tallies, and applies status callbacks and replies that arrived before their SID was
+    recorded and that the sender's own linking missed.
     """
     sending = sending_settings(app)
     report = SweepReport()
@@ -206,7 +207,7 @@ def run_sweep(app: Flask) -> SweepReport:
     with db.engine.begin() as connection:
         report.compacted = compact_tallies(connection)
     with db.engine.begin() as connection:
-        report.linked = link_orphan_callbacks(connection)
+        report.linked = link_orphan_callbacks(connection) + link_awaiting_replies(connection)
     if due is not None and due <= IDLE_WAIT and app.config["SETTINGS"].sending_enabled:
         redis = redis_store.connection
         prune_dead_drainers(redis)

@@ -108,6 +108,61 @@ def test_a_tap_on_someone_elses_invitation_is_not_their_rsvp(
     assert invitation_rsvp(app, bens.invitation_id) == "declined"
 
 
+def test_a_reply_to_an_invitation_still_being_sent_waits_for_its_sid(
+    app: Flask, client: FlaskClient
+) -> None:
+    from app.extensions import db
+    from app.services.inbound import link_awaiting_replies
+
+    gala = seed(app, PHONE, event_name="Gala", accepted_minutes_ago=60)
+    picnic = seed(app, PHONE, event_name="Picnic")
+    sid = new_sid()
+    # The Picnic invitation's request got no answer: it is still `sending`, SID unknown.
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            db.text(
+                "UPDATE invitations SET send_state = 'sending', message_sid = NULL WHERE id = :i"
+            ),
+            {"i": picnic.invitation_id},
+        )
+    response = signed_post(client, INBOUND, button_form(PHONE, "no", "No", sid))
+
+    assert response.status_code == 200 and response.get_data(as_text=True) == EMPTY
+    assert invitation_rsvp(app, gala.invitation_id) is None
+    assert invitation_rsvp(app, picnic.invitation_id) is None
+    # Reconciliation finds the message and records its SID: the reply is applied then.
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            db.text(
+                "UPDATE invitations SET send_state = 'accepted', message_sid = :s WHERE id = :i"
+            ),
+            {"s": sid, "i": picnic.invitation_id},
+        )
+        assert link_awaiting_replies(connection, [sid]) == 1
+    assert invitation_rsvp(app, picnic.invitation_id) == "declined"
+    assert invitation_rsvp(app, gala.invitation_id) is None
+    [row] = query(app, "SELECT kind, event_id, rsvp FROM inbound_messages")
+    assert tuple(row) == ("rsvp", picnic.event_id, "declined")
+
+
+def test_a_reply_that_waits_in_vain_goes_to_the_inbox(app: Flask, client: FlaskClient) -> None:
+    from app.extensions import db
+    from app.services.inbound import link_awaiting_replies
+
+    seeded = seed(app, PHONE)
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(db.text("UPDATE invitations SET send_state = 'sending'"))
+    signed_post(client, INBOUND, button_form(PHONE, "yes", "Yes", new_sid()))
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            db.text("UPDATE inbound_messages SET received_at = now() - interval '1 hour'")
+        )
+        assert link_awaiting_replies(connection) == 0
+
+    assert scalar(app, "SELECT kind FROM inbound_messages") == "text"
+    assert invitation_rsvp(app, seeded.invitation_id) is None
+
+
 US, ES, MX, BR, SA = (
     "+14155550100",
     "+34612345678",
