@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.bodies import BoundedRequest
 from app.config import Settings, load_settings
 from app.sessions import DashboardSessions
 
@@ -19,6 +20,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     environ = {**os.environ, **(config or {})}
     settings = load_settings(environ)
     app = Flask(__name__)
+    app.request_class = BoundedRequest
     app.session_interface = DashboardSessions()
     configure_app(app, settings, environ)
     configure_logging(settings)
