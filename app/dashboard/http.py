@@ -44,11 +44,8 @@ def require_login() -> ResponseReturnValue | None:
 
 @bp.after_request
 def add_security_headers(response: Response) -> Response:
-    """Keep signed-in pages out of caches, and out of frames and foreign scripts."""
+    """Keep signed-in pages out of caches and foreign scripts (`app.headers` adds the rest)."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.endpoint != "dashboard.static":
         response.headers["Cache-Control"] = "no-store"
     return response
