@@ -38,7 +38,7 @@ KNOWN_PLACEHOLDERS = frozenset(
         "test-secret-key",
     }
 )
-GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'  # noqa: S105
 
 E = TypeVar("E", bound=StrEnum)
 
