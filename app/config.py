@@ -116,6 +116,7 @@ class Settings:
     redis_url: str
     twilio: TwilioSettings
     api_token: str | None = None
+    metrics_token: str | None = None
     admin_email: str | None = None
     admin_password: str | None = None
     public_base_url: str | None = None
@@ -148,6 +149,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_url=source.text("REDIS_URL") or ("redis://127.0.0.1:6379/0" if dev else ""),
         twilio=_twilio_settings(source, dev),
         api_token=source.text("API_TOKEN"),
+        metrics_token=source.text("METRICS_TOKEN"),
         admin_email=source.text("ADMIN_EMAIL"),
         admin_password=source.text("ADMIN_PASSWORD"),
         public_base_url=_public_base_url(source),
