@@ -256,7 +256,7 @@ def logout_everywhere() -> ResponseReturnValue:
 def end_sessions(message: str) -> ResponseReturnValue:
     """Rotate the user's session version, then drop this session and its remember cookie."""
     if current_user.is_authenticated:
-        users.end_sessions(cast(User, current_user._get_current_object()))  # type: ignore[attr-defined]
+        users.end_sessions(cast(User, current_user._get_current_object()))
     # Clear first: `logout_user` then leaves its request to delete the remember cookie.
     session.clear()
     logout_user()
