@@ -97,10 +97,14 @@ def on_starting(server):  # type: ignore[no-untyped-def]
 
 
 def when_ready(server):  # type: ignore[no-untyped-def]
-    """Create or update the dashboard user from ADMIN_EMAIL / ADMIN_PASSWORD, out of process."""
+    """Create or update the dashboard user from ADMIN_EMAIL / ADMIN_PASSWORD, out of process.
+
+    Its sessions survive the restart unless ADMIN_PASSWORD changed.
+    """
     if os.environ.get("ADMIN_EMAIL") and os.environ.get("ADMIN_PASSWORD"):
         result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", "create-admin"],
+            # An unchanged ADMIN_PASSWORD must not sign the user out at every restart.
+            [sys.executable, "-m", "flask", "--app", "app", "create-admin", "--keep-sessions"],
             check=False,
             timeout=60,
         )

@@ -98,8 +98,11 @@ def record_login(user: User) -> None:
     log.info("dashboard user %s signed in", user.id)
 
 
-def ensure_admin(email: str, password: str) -> bool:
+def ensure_admin(email: str, password: str, keep_sessions: bool = False) -> bool:
     """Create or update a dashboard user and activate it; return whether it was created.
+
+    Setting the password ends the user's sessions everywhere; with `keep_sessions` (the
+    web's start-up, from ADMIN_PASSWORD) an unchanged password keeps them.
 
     Raises:
         WeakPassword: the password has fewer than 8 (or more than 1024) characters.
@@ -116,7 +119,8 @@ def ensure_admin(email: str, password: str) -> bool:
     if user is None:
         user = User(email=email)
         db.session.add(user)
-    user.set_password(password)
+    if created or not keep_sessions or not user.check_password(password):
+        user.set_password(password)
     user.active = True
     db.session.commit()
     log.info("dashboard user %s %s", user.id, "created" if created else "updated")

@@ -134,3 +134,14 @@ def test_a_password_change_rotates_the_session_version(app: Flask, admin_id: int
         user.set_password("yet another passphrase")
         db.session.commit()
         assert user.session_version == before + 1
+
+
+def test_a_restart_with_the_same_admin_password_keeps_sessions(app: Flask, admin_id: int) -> None:
+    client = signed_in_remembered(app)
+    runner = app.test_cli_runner()
+    same = ["create-admin", "--keep-sessions", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD]
+    assert runner.invoke(args=same).exit_code == 0
+    assert is_signed_in(client)  # gunicorn's start-up runs exactly this
+    changed = [*same[:-1], "a changed passphrase"]
+    assert runner.invoke(args=changed).exit_code == 0
+    assert not is_signed_in(client)
