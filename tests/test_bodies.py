@@ -177,3 +177,9 @@ def test_gunicorn_refuses_a_chunked_csv_over_the_limit(
         too_big = b"name,phone\n" + b"".join(rows[100:])
         status, _ = send_chunked(port, "POST", path, too_big, "text/csv")
         assert status == 413
+
+
+def test_a_chunked_webhook_is_held_to_the_webhook_cap(app: Flask) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 5 * 1024 * 1024
+    rule = next(r for r in post_rules(app) if r.endpoint == "webhooks.inbound")
+    assert chunked(app.test_client(), rule, body_for(rule, 70 * 1024)).status_code == 413
