@@ -30,7 +30,7 @@ FRIENDLY_MESSAGES = {
     404: "There is nothing here. It may have been deleted, or the link is wrong.",
     405: "This page can't be used that way.",
     413: "The upload is too large. Split the file and import it in parts.",
-    429: "Too many sign-in attempts. Wait a minute, then try again.",
+    429: "Too many sign-in attempts. Wait a few minutes, then try again.",
 }
 
 
