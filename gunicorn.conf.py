@@ -62,10 +62,12 @@ if os.path.isdir(SHM):
     worker_tmp_dir = SHM
 
 # Access log to stdout, with the request time in microseconds (%(D)s); errors to stderr.
+# The path is logged without its query string (%(U)s, not the request line %(r)s): the
+# dashboard's guest search puts phone numbers there.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus "%(a)s"'
 
 # Trust X-Forwarded-* only as configured; the app applies ProxyFix with TRUSTED_PROXIES.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
@@ -95,10 +97,14 @@ def on_starting(server):  # type: ignore[no-untyped-def]
 
 
 def when_ready(server):  # type: ignore[no-untyped-def]
-    """Create or update the dashboard user from ADMIN_EMAIL / ADMIN_PASSWORD, out of process."""
+    """Create or update the dashboard user from ADMIN_EMAIL / ADMIN_PASSWORD, out of process.
+
+    Its sessions survive the restart unless ADMIN_PASSWORD changed.
+    """
     if os.environ.get("ADMIN_EMAIL") and os.environ.get("ADMIN_PASSWORD"):
         result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", "create-admin"],
+            # An unchanged ADMIN_PASSWORD must not sign the user out at every restart.
+            [sys.executable, "-m", "flask", "--app", "app", "create-admin", "--keep-sessions"],
             check=False,
             timeout=60,
         )

@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.bodies import BoundedRequest
 from app.config import Settings, load_settings
 from app.sessions import DashboardSessions
 
@@ -19,12 +20,14 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     environ = {**os.environ, **(config or {})}
     settings = load_settings(environ)
     app = Flask(__name__)
+    app.request_class = BoundedRequest
     app.session_interface = DashboardSessions()
     configure_app(app, settings, environ)
     configure_logging(settings)
     register_extensions(app, settings)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_commands(app)
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -60,6 +63,7 @@ def configure_app(app: Flask, settings: Settings, environ: Mapping[str, str]) ->
         SESSION_COOKIE_SECURE=settings.is_production,
         REMEMBER_COOKIE_SECURE=settings.is_production,
         REMEMBER_COOKIE_HTTPONLY=True,
+        PREFERRED_URL_SCHEME=(settings.public_base_url or "http:").split(":", 1)[0].lower(),
     )
     # Keep keys in the order the code builds them (e.g. the delivery funnel in stats).
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -119,6 +123,13 @@ def register_errorhandlers(app: Flask) -> None:
         return response, error.code
 
     app.register_error_handler(HTTPException, http_error)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send the security headers (and HSTS in production over HTTPS) on every response."""
+    from app import headers
+
+    headers.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

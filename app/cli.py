@@ -19,17 +19,22 @@ def register(app: Flask) -> None:
 @click.option(
     "--password", envvar="ADMIN_PASSWORD", required=True, help="Defaults to $ADMIN_PASSWORD."
 )
+@click.option(
+    "--keep-sessions",
+    is_flag=True,
+    help="Keep the user signed in where it is when the password is unchanged (start-up).",
+)
 @with_appcontext
-def create_admin(email: str, password: str) -> None:
-    """Create the dashboard user, or reset its password if it exists."""
-    created = ensure_admin(email, password)
+def create_admin(email: str, password: str, keep_sessions: bool) -> None:
+    """Create the dashboard user, or reset its password and sign it out everywhere."""
+    created = ensure_admin(email, password, keep_sessions)
     click.echo(f"{'created' if created else 'updated'} dashboard user {email}")
 
 
-def ensure_admin(email: str, password: str) -> bool:
+def ensure_admin(email: str, password: str, keep_sessions: bool = False) -> bool:
     """Create or update a dashboard user; returns whether it was created."""
     try:
-        return users.ensure_admin(email, password)
+        return users.ensure_admin(email, password, keep_sessions)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
 
@@ -38,4 +43,4 @@ def ensure_admin_from_settings() -> None:
     """Apply `ADMIN_EMAIL` / `ADMIN_PASSWORD` when both are set."""
     settings = current_app.config["SETTINGS"]
     if settings.admin_email and settings.admin_password:
-        ensure_admin(settings.admin_email, settings.admin_password)
+        ensure_admin(settings.admin_email, settings.admin_password, keep_sessions=True)

@@ -15,6 +15,30 @@ from app.database import normalize_database_url
 EMULATOR_ACCOUNT_SID = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 EMULATOR_AUTH_TOKEN = "emulator-auth-token"  # noqa: S105 - the local emulator's public test token
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105
+# Production secrets: at least this long, and none of the values that docs and examples use.
+MIN_SECRET_LENGTH = 32
+KNOWN_PLACEHOLDERS = frozenset(
+    {
+        DEV_SECRET_KEY,
+        EMULATOR_AUTH_TOKEN,
+        "changeme",
+        "change-me",
+        "change_me",
+        "changethis",
+        "replace-me",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "your-secret-key",
+        "your_secret_key",
+        "supersecret",
+        "development",
+        "password",
+        "test-api-token",
+        "test-secret-key",
+    }
+)
+GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'  # noqa: S105
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -92,6 +116,7 @@ class Settings:
     redis_url: str
     twilio: TwilioSettings
     api_token: str | None = None
+    metrics_token: str | None = None
     admin_email: str | None = None
     admin_password: str | None = None
     public_base_url: str | None = None
@@ -124,6 +149,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_url=source.text("REDIS_URL") or ("redis://127.0.0.1:6379/0" if dev else ""),
         twilio=_twilio_settings(source, dev),
         api_token=source.text("API_TOKEN"),
+        metrics_token=source.text("METRICS_TOKEN"),
         admin_email=source.text("ADMIN_EMAIL"),
         admin_password=source.text("ADMIN_PASSWORD"),
         public_base_url=_public_base_url(source),
@@ -231,6 +257,8 @@ def _check_required(settings: Settings) -> None:
             + ", ".join(missing)
             + " (set APP_ENV=development for local defaults)"
         )
+    if settings.is_production:
+        _check_secrets({"SECRET_KEY": settings.secret_key, "API_TOKEN": settings.api_token})
     if settings.default_phone_region not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(
             f"DEFAULT_PHONE_REGION must be an ISO 3166 region code such as US or GB,"
@@ -238,6 +266,27 @@ def _check_required(settings: Settings) -> None:
         )
     if not settings.database.url.startswith("postgresql"):
         raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://)")
+
+
+def weak_secret(value: str) -> bool:
+    """Whether a secret is too short, a known placeholder, or one character repeated."""
+    normalized = value.strip().lower()
+    return (
+        len(value) < MIN_SECRET_LENGTH
+        or normalized in KNOWN_PLACEHOLDERS
+        or any(placeholder in normalized for placeholder in ("changeme", "change-me", "your-"))
+        or len(set(value)) < 8
+    )
+
+
+def _check_secrets(secrets: Mapping[str, str | None]) -> None:
+    """Refuse weak production secrets (an unset API_TOKEN only turns the API off)."""
+    weak = [name for name, value in secrets.items() if value and weak_secret(value)]
+    if weak:
+        raise ConfigError(
+            f"{' and '.join(weak)} must be a random value of at least {MIN_SECRET_LENGTH}"
+            f" characters, not a placeholder; generate one with: {GENERATE_SECRET}"
+        )
 
 
 class _Source:

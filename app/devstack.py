@@ -34,8 +34,8 @@ class ManagedProcess:
 
     def start(self) -> ManagedProcess:
         """Start the process from the repository root, appending its output to the log."""
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
+        self.log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._log = open_private_log(self.log_path)
         self.process = subprocess.Popen(  # noqa: S603 - commands are fixed by the caller
             self.argv,
             cwd=REPO_ROOT,
@@ -85,14 +85,33 @@ class ManagedProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
+def open_private_log(path: Path) -> IO[bytes]:
+    """Open a log file for appending, readable by its owner only (logs hold guest data)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file left by an older run may be world-readable
+    return os.fdopen(descriptor, "ab")
+
+
 def python_command(*args: str) -> list[str]:
     """A command line running this interpreter (the project's virtualenv)."""
     return [sys.executable, *args]
 
 
-def web_command() -> list[str]:
-    """The Procfile's web line."""
-    return python_command("-m", "gunicorn", "-c", "gunicorn.conf.py", "app:create_app()")
+def web_command(bind: str | None = None) -> list[str]:
+    """The Procfile's web line, listening on `bind` instead of the config's when given."""
+    options = ["--bind", bind] if bind else []
+    return python_command("-m", "gunicorn", "-c", "gunicorn.conf.py", *options, "app:create_app()")
+
+
+def local_bind(env: Mapping[str, str]) -> str | None:
+    """Where a web process started on this machine listens: 127.0.0.1:$PORT.
+
+    Off a platform nothing should be reachable from the network by default. `GUNICORN_BIND`
+    in the environment says otherwise (then gunicorn.conf.py's bind applies: None here).
+    """
+    if env.get("GUNICORN_BIND"):
+        return None
+    return f"127.0.0.1:{env.get('PORT') or 8000}"
 
 
 def worker_command() -> list[str]:

@@ -50,7 +50,7 @@ from bench.worker_watch import (
 )
 from tests.support.services import provide_services
 
-TOKEN = "bench-token"
+TOKEN = "bench-api-token-for-local-benchmarks-only"  # 32+ characters, as production requires
 SENDER = "whatsapp:+14155238886"
 TEMPLATE = "HX" + "0123456789abcdef" * 2
 ACCOUNT = "AC" + "a" * 32

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.devstack import (
     REPO_ROOT,
     ManagedProcess,
+    local_bind,
     python_command,
     run_release,
     wait_for_http,
@@ -31,11 +32,12 @@ STATE_DIR = REPO_ROOT / ".local"
 
 
 def remembered_secret(name: str, length: int = 24) -> str:
-    """A random secret kept in .local/ so that it survives restarts."""
+    """A random secret kept in .local/ (owner-only) so that it survives restarts."""
     path = STATE_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(length))
-        path.chmod(0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(length))
     return path.read_text().strip()
 
 
@@ -52,7 +54,10 @@ def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     emulator_port = env.setdefault("EMULATOR_PORT", str(free_port()))
     env.setdefault("APP_ENV", "development")
     env.setdefault("SECRET_KEY", remembered_secret("secret_key", 32))
-    env.setdefault("API_TOKEN", remembered_secret("api_token"))
+    env.setdefault("API_TOKEN", remembered_secret("api_token", 32))
+    # Webhooks are signed with a token of this machine, never the emulator's public default.
+    env.setdefault("TWILIO_AUTH_TOKEN", remembered_secret("twilio_auth_token", 32))
+    env.setdefault("EMULATOR_AUTH_TOKEN", env["TWILIO_AUTH_TOKEN"])
     env.setdefault("ADMIN_EMAIL", "admin@example.com")
     env.setdefault("ADMIN_PASSWORD", remembered_secret("admin_password", 12))
     env.setdefault("TWILIO_API_BASE_URL", f"http://127.0.0.1:{emulator_port}")
@@ -73,7 +78,7 @@ def start_processes(env: dict[str, str]) -> list[ManagedProcess]:
             "emulator", python_command("-m", "app.emulator"), env, logs / "emulator.log"
         ),
         ManagedProcess("worker", worker_command(), env, logs / "worker.log"),
-        ManagedProcess("web", web_command(), env, logs / "web.log"),
+        ManagedProcess("web", web_command(local_bind(env)), env, logs / "web.log"),
     ]
     for process in processes:
         process.start()
@@ -89,6 +94,9 @@ def banner(env: dict[str, str]) -> str:
             f"  Dashboard        {env['PUBLIC_BASE_URL']}/",
             f"  Sign in as       {env['ADMIN_EMAIL']} / {env['ADMIN_PASSWORD']}",
             f"  API token        {env['API_TOKEN']}  (Authorization: Bearer ...)",
+            f"  Webhook token    {env['TWILIO_AUTH_TOKEN']}  (signs Twilio webhooks, as"
+            " TWILIO_AUTH_TOKEN)",
+            f"  Listening on     {local_bind(env) or env['GUNICORN_BIND']}",
             f"  Twilio emulator  {env['TWILIO_API_BASE_URL']}  (guests reply automatically)",
             f"  Health           {env['PUBLIC_BASE_URL']}/ready",
             f"  Logs             {STATE_DIR / 'logs'}/",
@@ -120,7 +128,8 @@ def supervise(processes: list[ManagedProcess]) -> int:
 
 def main() -> int:
     """Set everything up, run until interrupted, and stop everything cleanly."""
-    STATE_DIR.mkdir(exist_ok=True)
+    STATE_DIR.mkdir(mode=0o700, exist_ok=True)
+    STATE_DIR.chmod(0o700)  # generated secrets, data and logs: the owner's only
     embedded = EmbeddedServices()
     processes: list[ManagedProcess] = []
     try:

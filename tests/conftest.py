@@ -21,7 +21,7 @@ from tests.support.services import ServiceUrls, provide_services
 for _name in ("TWILIO_EDGE", "TWILIO_REGION"):
     os.environ.pop(_name, None)
 
-API_TOKEN = "test-api-token"
+API_TOKEN = "test-api-token-for-the-test-suite-only"
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +36,7 @@ def test_env(services: ServiceUrls) -> dict[str, str]:
     """The environment every test app and test process starts from."""
     return {
         "APP_ENV": "test",
-        "SECRET_KEY": "test-secret-key",
+        "SECRET_KEY": "test-secret-key-for-the-test-suite-only",
         "DATABASE_URL": services.database_url,
         "REDIS_URL": services.redis_url,
         "API_TOKEN": API_TOKEN,

@@ -13,10 +13,18 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @bp.before_request
 def require_token() -> None:
-    """Reject requests without the configured bearer token (fails closed when none is set)."""
+    """Reject requests without the configured bearer token (fails closed when none is set).
+
+    The token is compared as bytes: `compare_digest` refuses non-ASCII `str`, and a header
+    is whatever a client sends (WSGI gives it as Latin-1 text).
+    """
     expected = current_app.config["SETTINGS"].api_token
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token, expected):
+    if (
+        not expected
+        or scheme.lower() != "bearer"
+        or not hmac.compare_digest(token.encode("latin-1", "replace"), expected.encode())
+    ):
         raise Unauthorized("a valid 'Authorization: Bearer <API_TOKEN>' header is required")
 
 

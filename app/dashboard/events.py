@@ -20,7 +20,7 @@ from app.dashboard.guests import (
 )
 from app.models import Event
 from app.services import campaigns, events
-from app.services.events import MAX_ID
+from app.services.parsing import parse_id
 
 EVENTS_PAGE_SIZE = 20
 
@@ -52,10 +52,7 @@ class EventSummary:
 
 def query_id(name: str) -> int | None:
     """A positive id from the query string, or None when absent or malformed."""
-    raw = request.args.get(name, "")
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        return None
-    return int(raw)
+    return parse_id(request.args.get(name))
 
 
 def render_events(form: EventForm, status: int = 200) -> ResponseReturnValue:

@@ -30,7 +30,7 @@ FRIENDLY_MESSAGES = {
     404: "There is nothing here. It may have been deleted, or the link is wrong.",
     405: "This page can't be used that way.",
     413: "The upload is too large. Split the file and import it in parts.",
-    429: "Too many sign-in attempts. Wait a minute, then try again.",
+    429: "Too many sign-in attempts. Wait a few minutes, then try again.",
 }
 
 
@@ -44,11 +44,8 @@ def require_login() -> ResponseReturnValue | None:
 
 @bp.after_request
 def add_security_headers(response: Response) -> Response:
-    """Keep signed-in pages out of caches, and out of frames and foreign scripts."""
+    """Keep signed-in pages out of caches and foreign scripts (`app.headers` adds the rest)."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.endpoint != "dashboard.static":
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,7 +12,7 @@ from sqlalchemy import Row, select, tuple_
 from app.dashboard import bp
 from app.extensions import db
 from app.models import Event, Guest, InboundKind, InboundMessage
-from app.services.events import MAX_ID
+from app.services.parsing import parse_id, parse_utc
 
 PAGE_SIZE = 50
 KIND_LABELS = {
@@ -54,13 +54,10 @@ def decode_position(raw: str | None) -> tuple[datetime, int] | None:
     if not raw or "~" not in raw:
         return None
     stamp, _, number = raw.rpartition("~")
-    try:
-        received_at = datetime.fromisoformat(stamp)
-    except ValueError:
+    received_at, message_id = parse_utc(stamp), parse_id(number)
+    if received_at is None or message_id is None:
         return None
-    if received_at.tzinfo is None or not number.isdigit() or not 0 < int(number) <= MAX_ID:
-        return None
-    return received_at, int(number)
+    return received_at, message_id
 
 
 @bp.get("/inbox")

@@ -1,13 +1,19 @@
-"""Prometheus metrics: request counters (multi-process safe) and job-system gauges."""
+"""Prometheus metrics: request counters (multi-process safe) and job-system gauges.
+
+Every label value comes from a fixed set, whatever clients send: the endpoint (`unmatched`
+for unknown paths), the method (`other` for any not listed below), the status code. Each
+new value would be a new series kept for the life of the process.
+"""
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
 from collections.abc import Iterator
 
 import redis
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -34,6 +40,26 @@ LATENCY = Histogram(
     ["endpoint"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The method as a label: one of the standard ones, else `other`."""
+    return method if method in METHODS else "other"
+
+
+def metrics_allowed() -> bool:
+    """Whether this request may read `/metrics`: always, unless `METRICS_TOKEN` is set.
+
+    With a token, the scraper sends `Authorization: Bearer <METRICS_TOKEN>` (compared as
+    bytes, like the API's token).
+    """
+    expected = current_app.config["SETTINGS"].metrics_token
+    if not expected:
+        return True
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    sent = token.encode("latin-1", "replace")
+    return scheme.lower() == "bearer" and hmac.compare_digest(sent, expected.encode())
 
 
 def instrument(app: Flask) -> None:
@@ -46,7 +72,7 @@ def instrument(app: Flask) -> None:
     @app.after_request
     def record(response: Response) -> Response:
         endpoint = request.endpoint or "unmatched"
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+        REQUESTS.labels(endpoint, method_label(request.method), str(response.status_code)).inc()
         started = g.get("request_started")
         if started is not None:
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)

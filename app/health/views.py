@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
+from werkzeug.exceptions import Unauthorized
 
 from app.health.checks import Check, check_database, check_redis, check_sending, check_workers
-from app.health.metrics import render_metrics
+from app.health.metrics import metrics_allowed, render_metrics
 
 bp = Blueprint("health", __name__)
 
@@ -43,6 +44,8 @@ def ready() -> tuple[Response, int]:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    """Prometheus text exposition."""
+    """Prometheus text exposition (behind `METRICS_TOKEN` when it is set)."""
+    if not metrics_allowed():
+        raise Unauthorized("send 'Authorization: Bearer <METRICS_TOKEN>' to read the metrics")
     payload, content_type = render_metrics()
     return Response(payload, content_type=content_type)

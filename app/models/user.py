@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -16,6 +17,8 @@ class User(UserMixin, Base):
     """An organiser who signs in to the dashboard."""
 
     __tablename__ = "users"
+    # `session_started` below is a plain attribute of the loaded object, not a column.
+    __allow_unmapped__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -23,15 +26,33 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None]
+    # Part of every session and remember cookie; rotating it ends them all (see get_id).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the session being served was signed in (set by the user loader), else None.
+    session_started: int | None = None
 
     @property
     def is_active(self) -> bool:
         """Whether the user may sign in."""
         return self.active
 
+    def get_id(self) -> str:
+        """The session id Flask-Login stores: `<user id>.<session version>.<signed-in time>`.
+
+        The session cookie and the remember cookie both carry it, so rotating the version
+        ends every session at once, and the sign-in time lets them expire server-side.
+        """
+        started = self.session_started if self.session_started is not None else int(time.time())
+        return f"{self.id}.{self.session_version}.{started}"
+
+    def end_sessions(self) -> None:
+        """Make every session and remember cookie issued so far invalid (commit to apply)."""
+        self.session_version = (self.session_version or 0) + 1
+
     def set_password(self, password: str) -> None:
-        """Store a salted hash of the password (scrypt)."""
+        """Store a salted hash of the password (scrypt); sessions under the old one end."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         """Whether the password matches the stored hash."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
@@ -39,16 +41,37 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-def load_user(user_id: str) -> User | None:
-    """Return the active user of a session's id, or None (also for malformed ids)."""
+# A session signed in a little "in the future" is another server's clock, not a forgery.
+CLOCK_SKEW = 60
+
+
+def load_user(session_id: str, max_age: timedelta) -> User | None:
+    """Return the active user of a session or remember cookie, or None once it has ended.
+
+    `session_id` is what `User.get_id` gave at sign-in. It has ended when it is malformed,
+    when the user's session version was rotated since (sign-out, new password), or when it
+    was signed in more than `max_age` ago, whatever the cookie's own expiry says.
+    """
     try:
-        number = int(user_id)
+        number, version, started = (int(part) for part in session_id.split("."))
     except ValueError:
         return None
     if not 0 < number <= MAX_ID:
         return None
+    if not -CLOCK_SKEW <= time.time() - started <= max_age.total_seconds():
+        return None
     user = db.session.get(User, number)
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != version:
+        return None
+    user.session_started = started
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out of every browser: each session and remember cookie stops working."""
+    user.end_sessions()
+    db.session.commit()
+    log.info("dashboard user %s: every session ended", user.id)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -75,8 +98,11 @@ def record_login(user: User) -> None:
     log.info("dashboard user %s signed in", user.id)
 
 
-def ensure_admin(email: str, password: str) -> bool:
+def ensure_admin(email: str, password: str, keep_sessions: bool = False) -> bool:
     """Create or update a dashboard user and activate it; return whether it was created.
+
+    Setting the password ends the user's sessions everywhere; with `keep_sessions` (the
+    web's start-up, from ADMIN_PASSWORD) an unchanged password keeps them.
 
     Raises:
         WeakPassword: the password has fewer than 8 (or more than 1024) characters.
@@ -93,7 +119,8 @@ def ensure_admin(email: str, password: str) -> bool:
     if user is None:
         user = User(email=email)
         db.session.add(user)
-    user.set_password(password)
+    if created or not keep_sessions or not user.check_password(password):
+        user.set_password(password)
     user.active = True
     db.session.commit()
     log.info("dashboard user %s %s", user.id, "created" if created else "updated")

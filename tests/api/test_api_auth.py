@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
 from tests.api.conftest import AUTH
-from tests.conftest import API_TOKEN
+from tests.conftest import API_TOKEN, dispose_engines
 
 ROUTES = [
     ("GET", "/api/v1/events"),
@@ -69,3 +70,30 @@ def test_unknown_api_path_is_404_json(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here", headers=AUTH)
     assert response.status_code == 404
     assert response.is_json
+
+
+@pytest.mark.parametrize("token", ["é", "tést-api-token", "\u00ff" * 40, "€", "\x00"])
+def test_non_ascii_tokens_are_refused_on_every_route(
+    client: FlaskClient, app: Flask, token: str
+) -> None:
+    rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")]
+    assert len(rules) > 10
+    for rule in rules:
+        path = rule.build(dict.fromkeys(rule.arguments, 1))[1]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(
+                path, method=method, headers={"Authorization": f"Bearer {token}"}
+            )
+            assert response.status_code == 401, (method, path, response.status_code)
+
+
+def test_a_non_ascii_configured_token_works_as_utf8_bytes(migrated: dict[str, str]) -> None:
+    app = create_app({**migrated, "API_TOKEN": "jeton-secret-é" * 3})
+    client = app.test_client()
+    sent = ("jeton-secret-é" * 3).encode().decode("latin-1")  # the bytes, as WSGI gives them
+    assert (
+        client.get("/api/v1/events", headers={"Authorization": f"Bearer {sent}"}).status_code == 200
+    )
+    assert client.get("/api/v1/events", headers={"Authorization": "Bearer é"}).status_code == 401
+    with app.app_context():
+        dispose_engines()

@@ -9,7 +9,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.devstack import ManagedProcess, wait_for_http, web_command, worker_command
+from app.devstack import ManagedProcess, local_bind, wait_for_http, web_command, worker_command
 from app.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD
@@ -91,7 +91,7 @@ def running_stack(log_dir: Path, base_env: Mapping[str, str]) -> Iterator[Stack]
         "GUNICORN_ACCESS_LOG": "/dev/null",
     }
     emulator = emulator_process(log_dir, env, emulator_port, web_url)
-    web = ManagedProcess("web", web_command(), web_env, log_dir / "web.log")
+    web = ManagedProcess("web", web_command(local_bind(web_env)), web_env, log_dir / "web.log")
     worker = ManagedProcess("worker", worker_command(), env, log_dir / "worker.log")
     with ExitStack() as stack:
         for process in (emulator, web, worker):

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event as sqlalchemy_event
 
 from app.extensions import db
-from app.models import Campaign, CampaignState, Event, Guest, Invitation, SendState
+from app.models import Campaign, CampaignState, Event, Guest, Invitation, SendState, User
 from app.services import users
 
 ADMIN_EMAIL = "organiser@example.org"
@@ -31,8 +31,12 @@ def add_admin(app: Flask, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWO
 
 def sign_in_session(client: FlaskClient, user_id: int) -> None:
     """Mark the client's session as signed in (what Flask-Login stores), without hashing."""
+    with client.application.app_context():
+        user = db.session.get(User, user_id)
+        assert user is not None
+        session_id = user.get_id()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 

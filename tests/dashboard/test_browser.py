@@ -208,7 +208,7 @@ def test_organiser_journey(stack: Stack, page: Page) -> None:
     expect(page.locator("#workers tbody tr")).to_have_count(1)
     shoot(page, "system")
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto(f"{stack.web_url}/system")
     expect(page).to_have_url(f"{stack.web_url}/login?next=/system")
@@ -242,7 +242,7 @@ def test_forms_work_without_javascript(stack: Stack, browser: Browser) -> None:
         sent = int(page.locator("[data-count=accepted]").inner_text())
         canceled = int(page.locator("[data-count=canceled]").inner_text())
         assert canceled > 0 and sent + canceled <= 40
-        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Sign out", exact=True).click()
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     finally:
         context.close()

@@ -15,6 +15,7 @@ from tests.dashboard.support import add_admin, make_event, make_guests, sign_in_
 
 POST_ROUTES = [
     "/logout",
+    "/logout/everywhere",
     "/events",
     "/events/{event}/guests",
     "/events/{event}/send",
@@ -65,6 +66,7 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
     assert posts == {
         "/login",
         "/logout",
+        "/logout/everywhere",
         "/events",
         "/events/<int:event_id>/guests",
         "/events/<int:event_id>/send",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
@@ -48,10 +50,12 @@ def test_ensure_admin_reactivates_a_disabled_user(app: Flask) -> None:
         assert users.authenticate("admin@example.org", "a good password") is not None
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "0", "-1", "99999999999", "1"])
+@pytest.mark.parametrize(
+    "raw", ["", "abc", "0", "-1", "99999999999", "1", "1.0", "1.0.x", "1.0.1.1", "0.0.1", "2.0.1"]
+)
 def test_load_user_ignores_unknown_and_malformed_ids(app: Flask, raw: str) -> None:
     with app.app_context():
-        assert users.load_user(raw) is None
+        assert users.load_user(raw, timedelta(days=14)) is None
 
 
 def test_create_admin_command(runner: FlaskCliRunner, app: Flask) -> None:

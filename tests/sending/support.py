@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from sqlalchemy import Engine, create_engine, text
 
-from app.devstack import ManagedProcess, wait_for_http, web_command, worker_command
+from app.devstack import ManagedProcess, local_bind, wait_for_http, web_command, worker_command
 from app.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 
@@ -132,7 +132,8 @@ def service_env(
 def start_web(log_dir: Path, env: Mapping[str, str], port: int) -> ManagedProcess:
     """Start gunicorn as the Procfile does, on `port`, and wait for /health."""
     web_env = {**env, "PORT": str(port), "WEB_CONCURRENCY": "1", "GUNICORN_ACCESS_LOG": "/dev/null"}
-    process = ManagedProcess("web", web_command(), web_env, log_dir / "web.log").start()
+    command = web_command(local_bind(web_env))
+    process = ManagedProcess("web", command, web_env, log_dir / "web.log").start()
     try:
         wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60, process=process)
     except BaseException:

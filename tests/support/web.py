@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.devstack import ManagedProcess, wait_for_http, web_command
+from app.devstack import ManagedProcess, local_bind, wait_for_http, web_command
 from app.embedded import free_port
 
 
@@ -30,7 +30,8 @@ def running_web(
         "GUNICORN_ACCESS_LOG": "/dev/null",
         **extra,
     }
-    process = ManagedProcess("web", web_command(), full_env, log_dir / "web.log").start()
+    command = web_command(local_bind(full_env))
+    process = ManagedProcess("web", command, full_env, log_dir / "web.log").start()
     try:
         wait_for_http(f"{base_url}/health", timeout=30, process=process)
         yield base_url, process

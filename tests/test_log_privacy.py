@@ -1,0 +1,89 @@
+"""Logs without phone numbers: every logger masks them from INFO up, the access log drops
+query strings."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.logs import JsonFormatter, MaskPhones, configure
+from tests.support.web import running_web
+
+PHONE = "+14155550123"
+
+
+@pytest.fixture
+def lines() -> Iterator[io.StringIO]:
+    """What a handler set up like the service's (JSON, masking) writes."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(MaskPhones())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def entries(stream: io.StringIO) -> list[dict[str, str]]:
+    """The JSON log entries written so far."""
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize(
+    "logger", ["app.services.inbound", "rq.worker", "twilio.http_client", "root"]
+)
+def test_every_logger_masks_phones_at_info(lines: io.StringIO, logger: str) -> None:
+    log = logging.getLogger(None if logger == "root" else logger)
+    log.info("reply from whatsapp:%s", PHONE)
+    log.warning("searched %s", f"/events/1?q=%2B{PHONE[1:]}")
+    log.error("failed for %s", "someone", extra={"to": f"whatsapp:{PHONE}"})
+    try:
+        raise ValueError(f"bad number {PHONE}")
+    except ValueError:
+        log.exception("import failed")
+    text = "\n".join(json.dumps(entry) for entry in entries(lines))
+    assert PHONE[1:] not in text
+    assert "***0123" in text
+    assert len(entries(lines)) == 4
+
+
+def test_debug_keeps_numbers_and_nothing_else_is_masked(lines: io.StringIO) -> None:
+    logging.getLogger("app").debug("to %s", PHONE)
+    logging.getLogger("app").info("campaign 1234567890 sent SM%s at +1 s", "0" * 32)
+    debug, info = entries(lines)
+    assert debug["msg"] == f"to {PHONE}"
+    assert info["msg"] == f"campaign 1234567890 sent SM{'0' * 32} at +1 s"
+
+
+def test_the_service_handler_masks(capsys: pytest.CaptureFixture[str]) -> None:
+    configure("INFO")
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h.formatter, JsonFormatter)]
+    assert handlers and all(
+        any(isinstance(f, MaskPhones) for f in handler.filters) for handler in handlers
+    )
+
+
+@pytest.mark.slow
+def test_the_access_log_has_paths_without_query_strings(
+    migrated: dict[str, str], tmp_path: Path
+) -> None:
+    access_log = tmp_path / "access.log"
+    with running_web(migrated, tmp_path, GUNICORN_ACCESS_LOG=str(access_log)) as (base_url, _):
+        for path in (f"/health?phone=%2B{PHONE[1:]}", f"/login?next=/events/1%3Fq%3D{PHONE[1:]}"):
+            with urllib.request.urlopen(base_url + path, timeout=10) as response:
+                assert response.status == 200
+    text = access_log.read_text()
+    assert '"GET /health HTTP/1.1" 200' in text
+    assert '"GET /login HTTP/1.1" 200' in text
+    assert PHONE[1:] not in text
+    assert "?" not in text
