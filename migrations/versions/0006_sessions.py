@@ -1,7 +1,7 @@
 """Sessions you can end: a per-user session version in every session and remember cookie.
 
-Revision ID: 0006_sessions
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 Rotating `users.session_version` (sign-out, "sign out everywhere", a new password,
 `create-admin`) makes every session and remember cookie issued before it invalid.
@@ -10,8 +10,8 @@ Rotating `users.session_version` (sign-out, "sign out everywhere", a new passwor
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_sessions"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
