@@ -13,13 +13,14 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.config import Role, Settings
+from app.config import EMULATOR_ACCOUNT_SID, Role, Settings
 from app.database import MAIN, WEBHOOKS, engine_options
 from app.extensions import db, redis_store
 from app.health.checks import Check, ready_checks
 from app.health.jobs import worker_rows
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 - names, not a bind
+TWILIO_API = "https://api.twilio.com"
 # gunicorn.conf.py's default number of web workers.
 DEFAULT_WEB_CONCURRENCY = 2
 
@@ -54,6 +55,8 @@ def check_twilio(settings: Settings) -> Check:
         problems.append(
             "TWILIO_WHATSAPP_FROM (whatsapp:+…) or TWILIO_MESSAGING_SERVICE_SID missing"
         )
+    if twilio.account_sid == EMULATOR_ACCOUNT_SID and twilio.api_base_url == TWILIO_API:
+        problems.append(f"the local emulator's TWILIO_ACCOUNT_SID against {TWILIO_API}")
     if problems:
         return Check(False, "; ".join(problems), "set them from the Twilio console")
     sender = twilio.whatsapp_from or twilio.messaging_service_sid
