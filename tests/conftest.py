@@ -95,11 +95,22 @@ def dispose_engines() -> None:
         engine.dispose()
 
 
+# Restart every sequence, as TRUNCATE ... RESTART IDENTITY would.
+RESTART_SEQUENCES = text("SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'")
+
+
 def reset_state(app: Flask) -> None:
-    """Truncate every table but Alembic's and flush the test Redis database."""
-    tables = [t.name for t in db.metadata.sorted_tables]
+    """Empty every table but Alembic's, restart the ids, and flush the test Redis database.
+
+    DELETE, not TRUNCATE: on tables this small it is a hundred times faster (TRUNCATE
+    makes new files for every table and index). The second pass removes the tally rows
+    the first one's triggers appended.
+    """
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for table in tables + tables:
+            connection.execute(table.delete())
+        connection.execute(RESTART_SEQUENCES)
     flush_redis(app.config["SETTINGS"].redis_url)
 
 
