@@ -162,13 +162,19 @@ def dispose_engines_after_fork(app: Flask) -> None:
 
 
 def build_worker(app: Flask, connection: redis.Redis) -> ServiceWorker:
-    """Return an RQ worker on the configured queues, named after this host and pid."""
+    """Return an RQ worker on the configured queues, named `host.pid-namespace.pid`.
+
+    The name lets `flask workers` (and /ready) on the same host and pid namespace see at
+    once that the worker's process is gone (app.health.jobs.process_gone).
+    """
+    from app.sending.owners import pid_namespace
+
     settings = app.config["SETTINGS"]
     queues = [Queue(name, connection=connection) for name in settings.queues]
     worker = ServiceWorker(
         queues,
         connection=connection,
-        name=f"{socket.gethostname()}.{os.getpid()}",
+        name=f"{socket.gethostname()}.{pid_namespace()}.{os.getpid()}",
         worker_ttl=WORKER_TTL,
         job_monitoring_interval=JOB_MONITORING_INTERVAL,
         maintenance_interval=MAINTENANCE_INTERVAL,

@@ -6,7 +6,6 @@ CLI (`flask workers`, `flask jobs status`), so that they all tell the same story
 
 from __future__ import annotations
 
-import os
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from rq.registry import (
 )
 from rq.worker import BaseWorker
 
+from app.sending.owners import is_gone, pid_namespace
 from app.sending.wakeup import live_drainers
 
 # Workers beat every WORKER_TTL - 15 s when idle and every 10 s during a job (see worker/):
@@ -39,16 +39,18 @@ def aware(moment: datetime | None) -> datetime | None:
 
 
 def process_gone(worker: BaseWorker) -> bool:
-    """Whether the worker ran on this machine and its process no longer exists."""
+    """Whether the worker ran on this host, in this pid namespace, and its process is gone.
+
+    `python -m worker` names its workers `host.pid-namespace.pid`; a worker elsewhere (another
+    host or container) is judged by its heartbeat alone.
+    """
+    parts = worker.name.rsplit(".", 2)
+    namespace = parts[1] if len(parts) == 3 else "-"
+    if namespace in ("-", "") or namespace != pid_namespace():
+        return False
     if worker.hostname != socket.gethostname() or not worker.pid:
         return False
-    try:
-        os.kill(worker.pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return is_gone(worker.pid)
 
 
 @dataclass(frozen=True)
