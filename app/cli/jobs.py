@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 
 from app.cli.output import duration, emit, exit_unhealthy, json_option, table
 from app.extensions import redis_store
-from app.health.jobs import IDLE_AFTER, JobSystem, job_system
+from app.health.jobs import IDLE_AFTER, JobSystem, WorkerRow, job_system
 from app.health.repair import (
     UnknownJobError,
     clean_dead_workers,
@@ -61,7 +61,7 @@ def queue_names() -> tuple[str, ...]:
     return names
 
 
-def worker_flag(worker: Any, idle: dict[str, list[str]]) -> str:
+def worker_flag(worker: WorkerRow, idle: dict[str, list[str]]) -> str:
     """Why a worker needs a look, if it does."""
     if worker.gone:
         return "DEAD (process gone)"

@@ -72,7 +72,11 @@ def check_sending() -> Check:
         stuck = stuck_campaigns(db.session.connection(), quiet_limit)
     except SQLAlchemyError as error:
         db.session.rollback()
-        return Check(False, type(getattr(error, "orig", None) or error).__name__)
+        return Check(
+            False,
+            type(getattr(error, "orig", None) or error).__name__,
+            "a missing table means `flask --app app db upgrade`; else see the database check",
+        )
     if not stuck:
         return Check(True, "ok")
     ids = ", ".join(str(campaign.id) for campaign in stuck)
