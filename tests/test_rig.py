@@ -1,6 +1,8 @@
-"""The test rig: it takes over a TEST_REDIS_URL database only if it is empty or already its own."""
+"""The test rig: its Redis database is its own, and only slow tests start processes."""
 
 from __future__ import annotations
+
+import subprocess
 
 import pytest
 import redis
@@ -28,3 +30,13 @@ def test_a_redis_database_holding_other_data_is_refused_and_left_alone(
     finally:
         flush_redis(url)
         client.close()
+
+
+def test_a_test_not_marked_slow_may_not_start_a_process() -> None:
+    with pytest.raises(pytest.fail.Exception, match=r"starts a process \(true\) but is not marked"):
+        subprocess.run(["true"], check=True)
+
+
+@pytest.mark.slow
+def test_a_test_marked_slow_may() -> None:
+    assert subprocess.run(["true"], check=True).returncode == 0
