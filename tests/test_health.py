@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from flask.testing import FlaskClient
 
 
@@ -38,6 +39,7 @@ def test_ready_reports_unreachable_database(migrated: dict[str, str]) -> None:
     assert response.get_json()["checks"]["database"]["ok"] is False
 
 
+@pytest.mark.slow
 def test_ready_is_green_with_a_live_worker(migrated: dict[str, str], client: FlaskClient) -> None:
     worker = subprocess.Popen([sys.executable, "-m", "worker"], env={**os.environ, **migrated})
     try:

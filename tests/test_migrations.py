@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -60,6 +61,7 @@ def test_upgrade_matches_models_and_downgrade_empties(
             dispose_engines()
 
 
+@pytest.mark.slow
 def test_release_command_runs_the_migrations(
     services: ServiceUrls, test_env: dict[str, str]
 ) -> None:

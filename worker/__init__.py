@@ -147,20 +147,20 @@ def dispose_engines_after_fork(app: Flask) -> None:
     os.register_at_fork(after_in_child=dispose)
 
 
-def build_worker(
-    app: Flask, connection: redis.Redis, sweeper: Sweeper | None, generation: int = 0
-) -> ServiceWorker:
-    """Return an RQ worker on the configured queues, named after this host and pid.
+def build_worker(app: Flask, connection: redis.Redis, sweeper: Sweeper | None) -> ServiceWorker:
+    """Return an RQ worker on the configured queues, named `host.pid-namespace.pid`.
 
-    After a lost Redis the process starts a new RQ loop under a new name (`.1`, `.2`...):
-    the old registration may still be alive in Redis until its TTL ends.
+    The name lets `flask workers` (and /ready) on the same host and pid namespace see at
+    once that the worker's process is gone (app.health.jobs.process_gone).
     """
+    from app.sending.owners import pid_namespace
+
     settings = app.config["SETTINGS"]
     queues = [Queue(name, connection=connection) for name in settings.queues]
     worker = ServiceWorker(
         queues,
         connection=connection,
-        name=f"{socket.gethostname()}.{os.getpid()}" + (f".{generation}" if generation else ""),
+        name=f"{socket.gethostname()}.{pid_namespace()}.{os.getpid()}",
         worker_ttl=WORKER_TTL,
         job_monitoring_interval=JOB_MONITORING_INTERVAL,
         maintenance_interval=MAINTENANCE_INTERVAL,
@@ -196,11 +196,9 @@ def run(burst: bool = False, **work_options: Any) -> int:
     sweeper = Sweeper(app, sending.sweep_interval, sweep_deadline(sending))
     sweeper.start()
     stop = StopFlag()
-    generation = 0
     try:
         while not stop.requested:
-            worker = build_worker(app, connection, sweeper, generation)
-            generation += 1
+            worker = build_worker(app, connection, sweeper)
             log.info("worker %s listening on %s", worker.name, ", ".join(settings.queues))
             try:
                 with app.app_context():
@@ -212,9 +210,22 @@ def run(burst: bool = False, **work_options: Any) -> int:
             stop.install()
             stop.wait(1.0)  # never spin, whatever ended the loop
             wait_for_redis(connection, stop, sweeper)
+            retire(worker)
     finally:
         sweeper.stop()
     return 0
+
+
+def retire(worker: ServiceWorker) -> None:
+    """Mark the ended loop's registration dead, so that the next loop can take its name.
+
+    RQ refuses to register a name whose registration is alive: after a short blip (Redis
+    kept its data) the old one would be, until its TTL ran out.
+    """
+    try:
+        worker.register_death()
+    except (redis.ConnectionError, redis.TimeoutError) as error:
+        log.warning("could not retire worker %s: %s", worker.name, error)
 
 
 def sweep_deadline(sending: SendingSettings) -> float:

@@ -10,16 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
 from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
-from rq import Queue, Worker
-from rq.registry import (
-    DeferredJobRegistry,
-    FailedJobRegistry,
-    ScheduledJobRegistry,
-    StartedJobRegistry,
-)
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -27,103 +19,15 @@ from app.dashboard import bp
 from app.dashboard.campaigns import campaign_status
 from app.extensions import db, redis_store
 from app.health.checks import Check, check_database, check_redis
-from app.health.views import WORKER_MAX_SILENCE
+from app.health.jobs import WORKER_MAX_SILENCE, JobSystem, job_system
 from app.models import Campaign, CampaignState
 from app.sending import claims
 from app.sending.stuck import StuckCampaign, last_error, stuck_campaigns
-from app.sending.wakeup import live_drainers
 from app.services import campaigns
 
 ACTIVE_CAMPAIGNS_SHOWN = 20
 # Work overdue by more than this with no worker sending it is reported as a problem.
 OVERDUE_ALERT_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class WorkerRow:
-    """One RQ worker as registered in Redis."""
-
-    name: str
-    state: str
-    current_job: str | None
-    queues: list[str]
-    last_heartbeat: datetime | None
-    silent_for: float | None
-    successful: int
-    failed: int
-
-    @property
-    def alive(self) -> bool:
-        """Whether its heartbeat is recent enough for /ready."""
-        return self.silent_for is not None and self.silent_for <= WORKER_MAX_SILENCE
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    """Job counts of one RQ queue and its registries."""
-
-    name: str
-    waiting: int
-    started: int
-    failed: int
-    scheduled: int
-    deferred: int
-
-
-@dataclass
-class JobSystem:
-    """What Redis says about workers, queues and drainers (None where Redis failed)."""
-
-    workers: list[WorkerRow] = field(default_factory=list)
-    queues: list[QueueRow] = field(default_factory=list)
-    drainers: int | None = None
-    error: str | None = None
-
-
-def worker_row(worker: Any, now: datetime) -> WorkerRow:
-    """Read one worker's registration."""
-    beat = worker.last_heartbeat
-    if beat is not None and beat.tzinfo is None:
-        beat = beat.replace(tzinfo=UTC)
-    return WorkerRow(
-        name=worker.name,
-        state=str(worker.get_state()),
-        current_job=worker.get_current_job_id(),
-        queues=worker.queue_names(),
-        last_heartbeat=beat,
-        silent_for=(now - beat).total_seconds() if beat is not None else None,
-        successful=worker.successful_job_count,
-        failed=worker.failed_job_count,
-    )
-
-
-def queue_row(name: str, connection: redis.Redis) -> QueueRow:
-    """Count one queue's waiting, running, failed, scheduled and deferred jobs."""
-    queue = Queue(name, connection=connection)
-    return QueueRow(
-        name=name,
-        waiting=queue.count,
-        started=StartedJobRegistry(queue=queue).count,
-        failed=FailedJobRegistry(queue=queue).count,
-        scheduled=ScheduledJobRegistry(queue=queue).count,
-        deferred=DeferredJobRegistry(queue=queue).count,
-    )
-
-
-def job_system(queue_names: tuple[str, ...]) -> JobSystem:
-    """Read workers, queues and live drainers from Redis; report a Redis failure instead."""
-    connection = redis_store.connection
-    now = datetime.now(UTC)
-    try:
-        workers = sorted(
-            (worker_row(w, now) for w in Worker.all(connection=connection)),
-            key=lambda row: row.name,
-        )
-        queues = [queue_row(name, connection) for name in queue_names]
-        drainers = live_drainers(connection)
-    except redis.RedisError as error:
-        return JobSystem(error=type(error).__name__)
-    return JobSystem(workers=workers, queues=queues, drainers=drainers)
 
 
 @dataclass(frozen=True)
@@ -176,7 +80,7 @@ def problems(checks: dict[str, Check], jobs: JobSystem, sending: SendingState | 
         for name, c in checks.items()
         if not c.ok
     ]
-    if jobs.error is None and not any(worker.alive for worker in jobs.workers):
+    if jobs.error is None and not jobs.live_workers:
         found.append("No worker is alive: nothing will be sent. Start `python -m worker`.")
     if sending is not None and sending.overdue > OVERDUE_ALERT_SECONDS and not jobs.drainers:
         found.append(
@@ -211,7 +115,7 @@ def stuck_problem(sending: SendingState) -> str:
 def system() -> ResponseReturnValue:
     """The health of the database, Redis, workers, queues and running campaigns."""
     checks = {"database": check_database(), "redis": check_redis()}
-    jobs = job_system(current_app.config["SETTINGS"].queues)
+    jobs = job_system(redis_store.connection, current_app.config["SETTINGS"].queues)
     sending = sending_state() if checks["database"].ok else None
     return render_template(
         "dashboard/system.html",

@@ -1,4 +1,4 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness, readiness and Prometheus metrics, and the checks the operator CLI shares."""
 
 from app.health.views import bp
 

@@ -1,27 +1,30 @@
-"""Readiness checks of the parts the service needs: PostgreSQL, Redis, RQ workers, sending."""
+"""Readiness checks of the parts the service needs: PostgreSQL, Redis, RQ workers, sending.
+
+`/ready`, `flask doctor` and the dashboard's `/system` page run these same checks; each
+failing check says what to do about it (`Check.action`, the README's runbook in short).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import redis
 from flask import current_app
-from rq import Worker
-from rq.worker import BaseWorker
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, redis_store
+from app.health.jobs import worker_rows
 from app.sending.stuck import last_error, stuck_campaigns
 
 
 @dataclass(frozen=True)
 class Check:
-    """The outcome of one readiness check."""
+    """The outcome of one check, and what to do when it failed."""
 
     ok: bool
     detail: str
+    action: str = ""
 
 
 def check_database() -> Check:
@@ -30,7 +33,11 @@ def check_database() -> Check:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         db.session.rollback()
-        return Check(False, type(getattr(error, "orig", None) or error).__name__)
+        return Check(
+            False,
+            type(getattr(error, "orig", None) or error).__name__,
+            "check DATABASE_URL and that PostgreSQL is up (webhooks are spooled meanwhile)",
+        )
     return Check(True, "ok")
 
 
@@ -39,34 +46,23 @@ def check_redis() -> Check:
     try:
         redis_store.connection.ping()
     except redis.RedisError as error:
-        return Check(False, type(error).__name__)
+        return Check(
+            False, type(error).__name__, "check REDIS_URL and that Redis is up (nothing is lost)"
+        )
     return Check(True, "ok")
 
 
-def live_workers(connection: redis.Redis, max_silence: float) -> list[BaseWorker]:
-    """Return the RQ workers whose last heartbeat is at most `max_silence` seconds old."""
-    now = datetime.now(UTC)
-    alive = []
-    for worker in Worker.all(connection=connection):
-        beat = worker.last_heartbeat
-        if beat is None:
-            continue
-        if beat.tzinfo is None:
-            beat = beat.replace(tzinfo=UTC)
-        if (now - beat).total_seconds() <= max_silence:
-            alive.append(worker)
-    return alive
-
-
-def check_workers(max_silence: float) -> Check:
-    """At least one RQ worker has sent a heartbeat recently."""
+def check_workers() -> Check:
+    """At least one RQ worker has sent a heartbeat recently (and its process still runs)."""
     try:
-        workers = live_workers(redis_store.connection, max_silence)
+        live = [worker for worker in worker_rows(redis_store.connection) if worker.alive]
     except redis.RedisError as error:
-        return Check(False, type(error).__name__)
-    if not workers:
-        return Check(False, "no live worker")
-    return Check(True, f"{len(workers)} live")
+        return Check(False, type(error).__name__, "Redis is unreachable: see the redis check")
+    if not live:
+        return Check(
+            False, "no live worker", "start `python -m worker`; see `flask --app app workers`"
+        )
+    return Check(True, f"{len(live)} live")
 
 
 def check_sending() -> Check:
@@ -76,7 +72,11 @@ def check_sending() -> Check:
         stuck = stuck_campaigns(db.session.connection(), quiet_limit)
     except SQLAlchemyError as error:
         db.session.rollback()
-        return Check(False, type(getattr(error, "orig", None) or error).__name__)
+        return Check(
+            False,
+            type(getattr(error, "orig", None) or error).__name__,
+            "a missing table means `flask --app app db upgrade`; else see the database check",
+        )
     if not stuck:
         return Check(True, "ok")
     ids = ", ".join(str(campaign.id) for campaign in stuck)
@@ -85,4 +85,19 @@ def check_sending() -> Check:
     last = last_error(redis_store.connection)
     if last is not None:
         detail += f"; last error ({last['where']}, {last['age']:g} s ago): {last['error']}"
-    return Check(False, detail)
+    return Check(
+        False, detail, "read the worker logs; `flask --app app jobs failed`; restart the worker"
+    )
+
+
+def ready_checks() -> dict[str, Check]:
+    """Everything `/ready` answers for: PostgreSQL, Redis, a live worker, campaigns sending."""
+    database = check_database()
+    return {
+        "database": database,
+        "redis": check_redis(),
+        "workers": check_workers(),
+        "sending": check_sending()
+        if database.ok
+        else Check(False, "database unavailable", "see the database check"),
+    }

@@ -24,8 +24,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from rq import Queue
-from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import redis_store
@@ -88,32 +86,41 @@ class JobSystemCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """Yield the gauges; an unreachable Redis yields `redis_up 0` only."""
-        from app.health.checks import live_workers
-        from app.health.views import WORKER_MAX_SILENCE
+        from app.health.jobs import job_system
 
         up = GaugeMetricFamily("redis_up", "Whether Redis answered the scrape")
+        jobs = job_system(self.connection, self.queue_names)
         try:
-            depth = GaugeMetricFamily("rq_queue_jobs", "Jobs waiting", labels=["queue"])
-            started = GaugeMetricFamily("rq_started_jobs", "Jobs running", labels=["queue"])
-            failed = GaugeMetricFamily("rq_failed_jobs", "Jobs failed", labels=["queue"])
-            for name in self.queue_names:
-                queue = Queue(name, connection=self.connection)
-                depth.add_metric([name], queue.count)
-                started.add_metric([name], StartedJobRegistry(queue=queue).count)
-                failed.add_metric([name], FailedJobRegistry(queue=queue).count)
-            workers = GaugeMetricFamily("rq_workers_live", "Workers with a recent heartbeat")
-            workers.add_metric([], len(live_workers(self.connection, WORKER_MAX_SILENCE)))
             spooled = GaugeMetricFamily(
                 "webhook_spool_items", "Webhooks spooled while PostgreSQL was down", labels=["list"]
             )
             spooled.add_metric(["waiting"], spool_length(self.connection))
             spooled.add_metric(["dead"], self.connection.llen(DEAD_KEY))
         except redis.RedisError:
+            jobs.error = "RedisError"
+        if jobs.error is not None:
             up.add_metric([], 0)
             yield up
             return
         up.add_metric([], 1)
-        yield from (up, depth, started, failed, workers, spooled)
+        depth = GaugeMetricFamily("rq_queue_jobs", "Jobs waiting", labels=["queue"])
+        oldest = GaugeMetricFamily(
+            "rq_queue_oldest_job_age_seconds", "Age of the oldest waiting job", labels=["queue"]
+        )
+        started = GaugeMetricFamily("rq_started_jobs", "Jobs running", labels=["queue"])
+        failed = GaugeMetricFamily("rq_failed_jobs", "Jobs failed", labels=["queue"])
+        for queue in jobs.queues:
+            depth.add_metric([queue.name], queue.waiting)
+            oldest.add_metric([queue.name], queue.oldest_waiting or 0.0)
+            started.add_metric([queue.name], queue.started)
+            failed.add_metric([queue.name], queue.failed)
+        workers = GaugeMetricFamily("rq_workers_live", "Workers with a recent heartbeat")
+        workers.add_metric([], len(jobs.live_workers))
+        idle = GaugeMetricFamily(
+            "rq_workers_idle", "Live workers idle while a queue they listen to is not served"
+        )
+        idle.add_metric([], len(jobs.idle_workers()))
+        yield from (up, depth, oldest, started, failed, workers, idle, spooled)
 
 
 class SendingCollector(Collector):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from werkzeug.exceptions import Unauthorized
 
-from app.health.checks import Check, check_database, check_redis, check_sending, check_workers
+from app.health.checks import ready_checks
+from app.health.jobs import WORKER_MAX_SILENCE
 from app.health.metrics import metrics_allowed, render_metrics
 
 bp = Blueprint("health", __name__)
 
-# Workers beat every WORKER_HEARTBEAT seconds (see worker/); three missed beats mean dead.
-WORKER_MAX_SILENCE = 45.0
+__all__ = ["WORKER_MAX_SILENCE", "bp"]
 
 
 @bp.get("/health")
@@ -27,13 +27,7 @@ def ready() -> tuple[Response, int]:
     Also 503 when a running campaign has had invitations due and none sent for a minute
     (workers up but not sending), with the engine's last error.
     """
-    database = check_database()
-    checks = {
-        "database": database,
-        "redis": check_redis(),
-        "workers": check_workers(WORKER_MAX_SILENCE),
-        "sending": check_sending() if database.ok else Check(False, "database unavailable"),
-    }
+    checks = ready_checks()
     ok = all(check.ok for check in checks.values())
     body = {
         "status": "ok" if ok else "unavailable",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime
 
 import redis
 from flask import Flask, has_app_context
@@ -23,6 +25,7 @@ from app.webhooks.spool import (
     SPOOL_KEY,
     Endpoint,
     SpooledWebhook,
+    spool_length,
 )
 
 log = logging.getLogger(__name__)
@@ -140,3 +143,36 @@ def replay_spool(app: Flask | None = None, limit: int = DEFAULT_LIMIT) -> int:
 def replay_spool_job() -> int:
     """RQ job: replay the spool from a worker (which runs jobs inside its app context)."""
     return replay_spool()
+
+
+@dataclass(frozen=True)
+class SpoolStatus:
+    """How many spooled webhooks wait or are parked dead, and since when the oldest waits."""
+
+    waiting: int
+    dead: int
+    oldest_received_at: datetime | None
+
+
+def received_at(raw: bytes | str | None) -> datetime | None:
+    """When a spooled item was received (None when there is none or it is unreadable)."""
+    if raw is None:
+        return None
+    try:
+        return SpooledWebhook.loads(raw).received_at
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def spool_status(client: redis.Redis) -> SpoolStatus:
+    """Read the spool's lengths and its oldest item's arrival time."""
+    oldest = client.lindex(PROCESSING_KEY, 0) or client.lindex(SPOOL_KEY, 0)
+    return SpoolStatus(spool_length(client), int(client.llen(DEAD_KEY)), received_at(oldest))
+
+
+def revive_dead(client: redis.Redis) -> int:
+    """Move every parked (dead) item back to the spool's tail, for a replay after a fix."""
+    moved = 0
+    while client.lmove(DEAD_KEY, SPOOL_KEY, "LEFT", "RIGHT") is not None:
+        moved += 1
+    return moved

@@ -47,6 +47,7 @@ def redis_url(test_env: dict[str, str]) -> Iterator[str]:
     client.close()
 
 
+@pytest.mark.slow
 def test_processes_sharing_a_sender_never_exceed_its_rate(redis_url: str) -> None:
     rate, per_process, processes = 100.0, 60, 3
     runs = [

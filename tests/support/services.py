@@ -1,4 +1,11 @@
-"""Find PostgreSQL and Redis for the tests: configured, local, or embedded."""
+"""Find PostgreSQL and Redis for the tests.
+
+PostgreSQL: TEST_DATABASE_URL, else the local server, else an embedded one; each run
+creates a scratch database there and drops it after. Redis: the database TEST_REDIS_URL
+names (only if it is empty or a previous run marked it as the suite's), else an embedded
+redis-server on a free port for this run alone. The suite flushes its Redis
+between tests, so it never runs on a database it did not create or was not given.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +25,12 @@ from app.database import normalize_database_url
 from app.embedded import EmbeddedServices, start_postgres, start_redis
 
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-LOCAL_REDIS = "redis://127.0.0.1:6379/0"
-# A Redis database of its own, so the tests never flush a developer's data.
-TEST_REDIS_DB = 13
+# Set in a TEST_REDIS_URL database the suite has taken over (and flushes between tests).
+OWNER_KEY = "whatsapp-invites:test-suite"
+
+
+class ForeignRedisError(RuntimeError):
+    """TEST_REDIS_URL names a database holding data the suite did not write."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +51,28 @@ def _postgres_answers(url: str) -> bool:
     return True
 
 
-def _redis_answers(url: str) -> bool:
-    """Whether a Redis server answers PING at `url`."""
+def claim_redis(url: str) -> None:
+    """Take over the TEST_REDIS_URL database if it is empty or was the suite's already."""
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
+        keys = client.dbsize()
+        if keys and not client.exists(OWNER_KEY):
+            raise ForeignRedisError(
+                f"TEST_REDIS_URL={url} holds {keys} keys the tests did not write, and the"
+                " tests flush it: name an empty database, or unset TEST_REDIS_URL to use"
+                " an embedded Redis"
+            )
+        client.set(OWNER_KEY, "1")
+    finally:
+        client.close()
+
+
+def flush_redis(url: str) -> None:
+    """Empty the suite's Redis database, keeping the mark that it is the suite's."""
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+        client.set(OWNER_KEY, "1")
     finally:
         client.close()
 
@@ -60,6 +85,10 @@ def scratch_database(server_url: str) -> Iterator[str]:
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        # A throwaway database need not wait for the disk at each commit (this one only).
+        cursor.execute(
+            sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name))
+        )
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -72,7 +101,8 @@ def scratch_database(server_url: str) -> Iterator[str]:
 
 @contextmanager
 def provide_services(work_dir: Path) -> Iterator[ServiceUrls]:
-    """Yield services from TEST_*_URL, else the local servers, else embedded ones."""
+    """Yield PostgreSQL from TEST_DATABASE_URL, the local server or an embedded one, and
+    Redis from TEST_REDIS_URL or an embedded one."""
     embedded = EmbeddedServices()
     origins = []
     try:
@@ -87,10 +117,8 @@ def provide_services(work_dir: Path) -> Iterator[ServiceUrls]:
             origins.append("postgres: embedded (pgserver)")
         redis_url = os.environ.get("TEST_REDIS_URL")
         if redis_url:
+            claim_redis(redis_url)
             origins.append("redis: TEST_REDIS_URL")
-        elif _redis_answers(LOCAL_REDIS):
-            redis_url = f"redis://127.0.0.1:6379/{TEST_REDIS_DB}"
-            origins.append("redis: local")
         else:
             redis_url = start_redis(embedded, work_dir / "redis")
             origins.append("redis: embedded")

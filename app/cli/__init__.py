@@ -1,4 +1,8 @@
-"""`flask` CLI commands for operators."""
+"""`flask` CLI commands for operators: the admin user, workers, jobs, campaigns, spool, doctor.
+
+Each inspection command prints a table (or `--json`) and exits 1 when what it shows is
+unhealthy, so that cron or CI can alert on it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,20 @@ from app.services import users
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
-    app.cli.add_command(create_admin)
+    from app.cli.campaigns import campaigns_group
+    from app.cli.doctor import doctor_command
+    from app.cli.jobs import jobs_group, workers_command
+    from app.cli.spool import spool_group
+
+    for command in (
+        create_admin,
+        workers_command,
+        jobs_group,
+        campaigns_group,
+        spool_group,
+        doctor_command,
+    ):
+        app.cli.add_command(command)
 
 
 @click.command("create-admin")
