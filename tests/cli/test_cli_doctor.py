@@ -65,7 +65,7 @@ def test_doctor_passes_configuration_and_catches_oversized_pools(
 
 
 PRODUCTION = {
-    "SECRET_KEY": "s",
+    "SECRET_KEY": "doctor-test-secret-key-0123456789-abcdefghij",
     "DATABASE_URL": "postgresql://db/invites",
     "REDIS_URL": "redis://redis:6379/0",
     **TWILIO,
