@@ -96,6 +96,7 @@ def test_the_web_process_listens_on_loopback_only(migrated: dict[str, str], tmp_
         assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1, not 0.0.0.0
 
 
+@pytest.mark.slow
 def test_local_log_files_are_private(tmp_path: Path) -> None:
     old = tmp_path / "logs" / "old.log"
     old.parent.mkdir()

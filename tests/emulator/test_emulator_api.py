@@ -216,7 +216,8 @@ def test_list_filters_by_recipient_and_date_across_pages(twilio_client: Client) 
         twilio_client.messages.create(to=GUEST, from_=SENDER, body=f"#{n}").sid for n in range(7)
     ]
     twilio_client.messages.create(to="whatsapp:+12025550124", from_=SENDER, body="other")
-    wait_until_sent(twilio_client, sent[-1])
+    for sid in sent:
+        wait_until_sent(twilio_client, sid)
 
     listed = twilio_client.messages.list(
         to=GUEST, from_=SENDER, date_sent_after=started, page_size=3
