@@ -5,9 +5,12 @@
 - `GET /api/v1/events?limit=&cursor=` → `{"events": [...], "next_cursor"}`, newest first.
 - `GET /api/v1/events/<id>` → the event with its `stats`.
 - `GET /api/v1/events/<id>/stats` → `{"guests", "rsvp": {...}, "delivery": {...}, ...}`.
-- `POST /api/v1/events/<id>/guests` with `application/json` `{"guests": [...]}` or a
-  `text/csv` body → `{"imported", "duplicates", "errors": [{"line", "reason"}], "error_count"}`
-  (rules in `app.services.guests`).
+- `POST /api/v1/events/<id>/guests` with `application/json` `{"guests": [...]}`, a
+  `text/csv` or `text/tab-separated-values` body in any common encoding (a declared
+  `charset` is honoured, else it is detected), or an Excel `.xlsx` body →
+  `{"imported", "duplicates", "errors": [{"line", "reason", "text"}], "error_count",
+  "repaired": [{"line", "before", "after"}], "repaired_count"}` (rules in
+  `app.services.guests` and `app.services.guest_upload`).
 - `GET /api/v1/events/<id>/guests?limit=&cursor=&rsvp=&delivery_status=&q=` → `{"guests",
   "next_cursor"}`, by guest id. Filters take comma-separated values: `rsvp` one of
   confirmed, declined, maybe, no_answer; `delivery_status` one of the `/stats` delivery
@@ -20,6 +23,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,6 +49,8 @@ from app.models import Event, Invitation
 from app.services import events, guest_upload, guests
 
 CSV = "text/csv"
+TSV = "text/tab-separated-values"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_PAGE, MAX_PAGE = 50, 500
 UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii")
 INVITATION_FIELDS = (
@@ -149,18 +155,24 @@ def uploaded_rows() -> Iterable[guest_upload.RawRow | guest_upload.RowError]:
     """Read the request body as guest rows, by its content type."""
     if request.mimetype == JSON:
         return guest_upload.json_rows(json_body())
-    if request.mimetype == CSV:
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
-        if charset not in UTF8_CHARSETS:
-            raise UnsupportedMediaType(f"CSV must be UTF-8, not {charset[:40]!r}")
-        data = request.get_data(cache=False)
-        if not data.strip():
-            raise BadRequest("the CSV body is empty: expected a header row with name and phone")
-        return guest_upload.csv_rows(guest_upload.decode_csv(data))
-    raise UnsupportedMediaType(
-        f'send {JSON} ({{"guests": [{{"name", "phone", ...}}]}}) '
-        f"or {CSV} (a header row with name and phone)"
-    )
+    if request.mimetype not in (CSV, TSV, XLSX):
+        raise UnsupportedMediaType(
+            f'send {JSON} ({{"guests": [{{"name", "phone", ...}}]}}), {CSV} or {TSV}'
+            f" (a header row with name and phone; any common encoding) or an Excel {XLSX}"
+        )
+    data = request.get_data(cache=False)
+    if not data.strip():
+        raise BadRequest("the body is empty: expected a header row with name and phone")
+    charset = request.mimetype_params.get("charset", "").lower()
+    if request.mimetype == XLSX or not charset or charset in UTF8_CHARSETS:
+        return guest_upload.sheet_rows(guest_upload.read_upload(data))
+    try:
+        text = data.decode(codecs.lookup(charset).name)
+    except (LookupError, UnicodeDecodeError):
+        raise UnsupportedMediaType(
+            f"the body can't be read as {charset[:40]!r}: declare its real charset, or none"
+        ) from None
+    return guest_upload.sheet_rows(guest_upload.csv_sheet(text, charset))
 
 
 def require_event(event_id: int) -> Event:

@@ -87,9 +87,9 @@ def browser_zone(name: str | None) -> tzinfo:
 
 
 class ImportForm(FlaskForm):
-    """Guests from a CSV file, or pasted lines of `name, phone`."""
+    """Guests from a CSV or Excel file, or pasted lines of `name, phone`."""
 
-    file = FileField("CSV file (UTF-8, with a header row naming name and phone)")
+    file = FileField("CSV or Excel file, with a header row naming the name and phone columns")
     pasted = TextAreaField(
         "Or paste guests, one per line: name, phone",
         render_kw={"rows": 6, "spellcheck": "false", "dir": "auto"},
@@ -103,6 +103,6 @@ class ImportForm(FlaskForm):
         has_text = bool((self.pasted.data or "").strip())
         if has_file == has_text:
             message = "Choose a file or paste guests, not both." if has_file else None
-            self.pasted.errors = [message or "Choose a CSV file or paste at least one guest."]
+            self.pasted.errors = [message or "Choose a file or paste at least one guest."]
             return False
         return True

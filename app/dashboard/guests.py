@@ -1,12 +1,11 @@
-"""An event's guests: the filtered table, import, CSV export, and one guest's invitation."""
+"""An event's guests: the filtered table, CSV export, and one guest's invitation."""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -14,7 +13,6 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     stream_with_context,
     url_for,
@@ -25,9 +23,8 @@ from werkzeug.exceptions import NotFound
 from app.dashboard import bp
 from app.dashboard.auth import safe_next
 from app.dashboard.charts import STAGES
-from app.dashboard.forms import ImportForm
 from app.models import Event
-from app.services import campaigns, events, guest_upload, guests
+from app.services import campaigns, events
 from app.services.campaigns import ConflictError
 from app.services.guest_search import clean_search
 
@@ -128,56 +125,6 @@ def require_event(event_id: int) -> Event:
     if event is None:
         raise NotFound(f"Event {event_id} does not exist.")
     return event
-
-
-def pasted_rows(text: str) -> Iterator[guest_upload.RawRow | guest_upload.RowError]:
-    """Read pasted lines: CSV with a name/phone header, or bare `name, phone` lines.
-
-    Lines copied from a spreadsheet are tab separated; line numbers stay those of the text.
-    """
-    lines = re.split(r"\r\n|\r|\n", text)
-    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    first = lines[blank] if blank < len(lines) else ""
-    titles = {title.strip().lower() for title in re.split(r"[,;\t]", first)}
-    if {"name", "phone"} <= titles:
-        rows = guest_upload.csv_rows("\n".join(lines[blank:]))
-        shift = blank
-    else:
-        delimiter = max(guest_upload.DELIMITERS, key=first.count)
-        rows = guest_upload.csv_rows(f"name{delimiter}phone\n" + "\n".join(lines[blank:]))
-        shift = blank - 1
-    return (replace(row, line=row.line + shift) for row in rows)
-
-
-def uploaded_rows(form: ImportForm) -> Iterable[guest_upload.RawRow | guest_upload.RowError]:
-    """The rows of the uploaded file or the pasted text."""
-    if form.file.data and form.file.data.filename:
-        data = form.file.data.read()
-        if not data.strip():
-            raise guest_upload.MalformedUpload("the file is empty")
-        return guest_upload.csv_rows(guest_upload.decode_csv(data))
-    return pasted_rows(form.pasted.data or "")
-
-
-@bp.post("/events/<int:event_id>/guests")
-def import_guests(event_id: int) -> ResponseReturnValue:
-    """Import guests from the form; show what was imported and which lines were refused."""
-    event = require_event(event_id)
-    form = ImportForm()
-    if not form.validate_on_submit():
-        return render_template("dashboard/import.html", event=event, form=form), 400
-    settings = current_app.config["SETTINGS"]
-    try:
-        report = guests.import_guests(
-            event.id,
-            uploaded_rows(form),
-            region=settings.default_phone_region,
-            max_rows=settings.guest_import_max_rows,
-        )
-    except guest_upload.GuestImportError as error:
-        form.pasted.errors = [f"Nothing was imported: {error}."]
-        return render_template("dashboard/import.html", event=event, form=form), 400
-    return render_template("dashboard/import.html", event=event, form=form, report=report)
 
 
 def spreadsheet_safe(value: Any) -> str:

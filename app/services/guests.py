@@ -8,8 +8,10 @@ Rules, as the API documents them:
   the existing guest is kept unchanged and the row is counted in `duplicates`.
 - A bad row is reported with its line (CSV: physical line in the file, header = 1; JSON:
   1-based index in the list) and the other rows are still imported.
-- The whole upload is one transaction: a malformed file (not UTF-8, broken CSV quoting,
-  too many rows) changes nothing.
+- Names and text variables garbled by another tool (UTF-8 read as a Windows code page:
+  "JosÃ©", "Ø£Ø­Ù…Ø¯") are repaired with ftfy, and the repaired rows are reported.
+- The whole upload is one transaction: a malformed file (unreadable encoding, broken CSV
+  quoting, too many rows) changes nothing; a dry run (the preview) rolls back.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+import ftfy
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -43,6 +46,8 @@ VARIABLE_MAX_LENGTH = 1000
 DEFAULT_MAX_ROWS = 100_000
 # Errors listed in a report; `error_count` still counts them all.
 MAX_REPORTED_ERRORS = 1000
+# Rows the preview shows.
+SAMPLE_ROWS = 10
 # Rows per INSERT statement.
 CHUNK_SIZE = 1000
 # Rows parsed between two yields to other requests under gevent (about 10 ms of CPU).
@@ -51,14 +56,32 @@ YIELD_EVERY = 200
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A value whose mojibake was repaired."""
+
+    line: int
+    before: str
+    after: str
+
+
 @dataclass
 class ImportReport:
-    """What an import did: `{"imported", "duplicates", "errors": [{"line", "reason"}]}`."""
+    """What an import did: `{"imported", "duplicates", "errors", "repaired", ...}`."""
 
     imported: int = 0
     duplicates: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
+    repaired: list[Repair] = field(default_factory=list)
+    repaired_count: int = 0
+    # The first rows to be imported, for the preview.
+    sample: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_repairs(self, repairs: list[Repair]) -> None:
+        """Count repaired values, listing them while the list is short enough to return."""
+        self.repaired_count += len(repairs)
+        self.repaired.extend(repairs[: max(0, MAX_REPORTED_ERRORS - len(self.repaired))])
 
     def add_error(self, error: RowError) -> None:
         """Count a bad row, listing it while the list is short enough to return."""
@@ -71,8 +94,12 @@ class ImportReport:
         return {
             "imported": self.imported,
             "duplicates": self.duplicates,
-            "errors": [{"line": e.line, "reason": e.reason} for e in self.errors],
+            "errors": [{"line": e.line, "reason": e.reason, "text": e.text} for e in self.errors],
             "error_count": self.error_count,
+            "repaired": [
+                {"line": r.line, "before": r.before, "after": r.after} for r in self.repaired
+            ],
+            "repaired_count": self.repaired_count,
         }
 
 
@@ -93,8 +120,12 @@ def import_guests(
     rows: Iterable[RawRow | RowError],
     region: str,
     max_rows: int = DEFAULT_MAX_ROWS,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Validate and insert `rows` as guests of the event, in one transaction.
+
+    A dry run does everything, then rolls back: the report says exactly what an import
+    would do, and nothing is written.
 
     Raises:
         LookupError: the event does not exist.
@@ -106,6 +137,9 @@ def import_guests(
     except BaseException:
         db.session.rollback()
         raise
+    if dry_run:
+        db.session.rollback()
+        return report
     db.session.commit()
     log.info(
         "imported guests into event %s: %s new, %s duplicates, %s errors",
@@ -128,9 +162,13 @@ def _import(
     report = ImportReport()
     seen: set[str] = set()
     chunk: list[dict[str, Any]] = []
-    for count, row in enumerate(rows, start=1):
+    for count, uploaded in enumerate(rows, start=1):
         if count > max_rows:
             raise TooManyRows(f"an import takes at most {max_rows} rows; split the file")
+        row = uploaded
+        if isinstance(row, RawRow):
+            row, repairs = repair_row(row)
+            report.add_repairs(repairs)
         checked = row if isinstance(row, RowError) else _check_row(row, region)
         if isinstance(checked, RowError):
             report.add_error(checked)
@@ -139,6 +177,8 @@ def _import(
         else:
             seen.add(checked["phone"])
             chunk.append({"event_id": event_id, **checked})
+            if len(report.sample) < SAMPLE_ROWS:
+                report.sample.append({"line": row.line, **checked})
         if len(chunk) >= CHUNK_SIZE:
             _flush(chunk, report)
         if count % YIELD_EVERY == 0:
@@ -156,7 +196,30 @@ def _check_row(row: RawRow, region: str) -> dict[str, Any] | RowError:
             "variables": _check_variables(row.variables),
         }
     except ValueError as error:
-        return RowError(row.line, str(error))
+        return RowError(row.line, str(error), row.text)
+
+
+def repair_text(value: Any) -> Any:
+    """The value with mojibake undone (ftfy), or the value itself."""
+    if not isinstance(value, str) or value.isascii():
+        return value  # the common case, without ftfy's work
+    return ftfy.fix_encoding(value)
+
+
+def repair_row(row: RawRow) -> tuple[RawRow, list[Repair]]:
+    """The row with its name and text variables repaired, and what was repaired."""
+    repairs = []
+    name = repair_text(row.name)
+    if name != row.name:
+        repairs.append(Repair(row.line, row.name, name))
+    variables = {}
+    for key, value in row.variables.items():
+        variables[key] = repair_text(value)
+        if variables[key] != value:
+            repairs.append(Repair(row.line, value, variables[key]))
+    if not repairs:
+        return row, repairs
+    return replace(row, name=name, variables=variables), repairs
 
 
 def _is_blank(value: Any) -> bool:

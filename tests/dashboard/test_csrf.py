@@ -17,12 +17,14 @@ POST_ROUTES = [
     "/logout",
     "/events",
     "/events/{event}/guests",
+    "/events/{event}/guests/preview",
     "/events/{event}/send",
     "/guests/{guest}/invite",
     "/campaigns/{campaign}/pause",
     "/campaigns/{campaign}/resume",
     "/campaigns/{campaign}/cancel",
     "/campaigns/{campaign}/retry-failed",
+    "/inbox/1/rsvp",
 ]
 
 
@@ -67,9 +69,11 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/logout",
         "/events",
         "/events/<int:event_id>/guests",
+        "/events/<int:event_id>/guests/preview",
         "/events/<int:event_id>/send",
         "/guests/<int:guest_id>/invite",
         "/campaigns/<int:campaign_id>/<action>",
+        "/inbox/<int:message_id>/rsvp",
     }
 
 
