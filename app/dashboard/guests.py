@@ -18,6 +18,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from werkzeug.exceptions import NotFound
 
 from app.dashboard import bp
@@ -49,6 +51,7 @@ BUCKET_LABELS = {
     "failed": "Failed",
     "canceled": "Canceled",
 }
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Guests per query and per chunk of a CSV export (keyset pages of the listing).
 EXPORT_CHUNK = 1000
 # Spreadsheet apps run a cell starting with one of these as a formula.
@@ -133,11 +136,18 @@ def spreadsheet_safe(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def export_line(row: Any) -> list[str]:
+def export_header(names: list[str]) -> list[str]:
+    """The export's columns: name, phone, every imported column, then the statuses."""
+    return [*EXPORT_HEADER[:2], *names, *EXPORT_HEADER[2:]]
+
+
+def export_line(row: Any, names: list[str]) -> list[str]:
     """One guest (a row of `events.guest_records`) as a CSV record."""
+    variables = row.variables or {}
     return [
         spreadsheet_safe(row.name),
         row.phone,  # E.164: a leading + is a number to spreadsheets, never a formula
+        *(spreadsheet_safe(variables.get(name)) for name in names),
         row.rsvp.value if row.rsvp else "",
         row.rsvp_at.isoformat() if row.rsvp_at else "",
         row.bucket,
@@ -148,7 +158,9 @@ def export_line(row: Any) -> list[str]:
     ]
 
 
-def export_chunks(rows: Iterable[Any], chunk_rows: int = EXPORT_CHUNK) -> Iterator[str]:
+def export_chunks(
+    rows: Iterable[Any], names: list[str], chunk_rows: int = EXPORT_CHUNK
+) -> Iterator[str]:
     """The CSV text in chunks: a byte-order mark (for Excel) and the header, then the rows.
 
     The first chunk goes out with the first `chunk_rows` rows (one page of the listing),
@@ -157,14 +169,32 @@ def export_chunks(rows: Iterable[Any], chunk_rows: int = EXPORT_CHUNK) -> Iterat
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(EXPORT_HEADER)
+    writer.writerow(export_header(names))
     for count, row in enumerate(rows, start=1):
-        writer.writerow(export_line(row))
+        writer.writerow(export_line(row, names))
         if count % chunk_rows == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def export_workbook(rows: Iterable[Any], names: list[str]) -> bytes:
+    """The same table as an Excel workbook; every cell is text, never a formula."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Guests")
+    sheet.append(export_header(names))
+    for row in rows:
+        line = export_line(row, names)
+        cells = []
+        for value in line:
+            cell = WriteOnlyCell(sheet, value=value.removeprefix("'") if value else None)
+            cell.data_type = "s"  # "=1+1" stays text; phones stay "+..." strings
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def export_rows(event_id: int, filters: GuestFilters) -> Iterator[Any]:
@@ -174,15 +204,27 @@ def export_rows(event_id: int, filters: GuestFilters) -> Iterator[Any]:
 
 @bp.get("/events/<int:event_id>/guests.csv")
 def export_guests(event_id: int) -> Response:
-    """Stream the event's guests (the table's filters apply) with RSVP and delivery status."""
+    """Stream the event's guests (the table's filters apply) with every imported column,
+    their RSVP and delivery status; UTF-8 with a byte-order mark, for Excel."""
     event = require_event(event_id)
     filters = GuestFilters.from_args(request.args)
-    chunks = export_chunks(export_rows(event.id, filters))
+    chunks = export_chunks(export_rows(event.id, filters), events.variable_names(event.id))
     # The generator runs after this returns: keep the app context (and the session) alive.
     response = current_app.response_class(
         stream_with_context(chunks), content_type="text/csv; charset=utf-8"
     )
     response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}-guests.csv"'
+    return response
+
+
+@bp.get("/events/<int:event_id>/guests.xlsx")
+def export_guests_xlsx(event_id: int) -> Response:
+    """The same export as an Excel workbook (built in memory: one event's guests)."""
+    event = require_event(event_id)
+    filters = GuestFilters.from_args(request.args)
+    data = export_workbook(export_rows(event.id, filters), events.variable_names(event.id))
+    response = current_app.response_class(data, content_type=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}-guests.xlsx"'
     return response
 
 

@@ -210,6 +210,7 @@ def record_columns(invitation: Any) -> tuple[Any, ...]:
         Guest.id,
         Guest.name,
         Guest.phone,
+        Guest.variables,
         invitation.rsvp,
         invitation.rsvp_at,
         invitation.send_state,
@@ -218,6 +219,20 @@ def record_columns(invitation: Any) -> tuple[Any, ...]:
         delivery_bucket(invitation).label("bucket"),
         opted_out_column(),
     )
+
+
+def variable_names(event_id: int) -> list[str]:
+    """Every imported column of the event's guests, in the order guests first had them."""
+    key = func.jsonb_object_keys(Guest.variables).table_valued("value").render_derived("key")
+    query = (
+        select(key.c.value)
+        .select_from(Guest)
+        .join(key, true())
+        .where(Guest.event_id == event_id)
+        .group_by(key.c.value)
+        .order_by(func.min(Guest.id), key.c.value)
+    )
+    return list(db.session.scalars(query))
 
 
 def opted_out_column() -> ColumnElement[bool]:
