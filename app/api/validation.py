@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,10 @@ JSON = "application/json"
 MAX_ID = 2**31 - 1
 # Years PostgreSQL and Python both represent once converted to UTC.
 MIN_YEAR, MAX_YEAR = 1900, 9998
+
+
+# A time, then a space where the `+` of its UTC offset was: "19:02:00 01:00", "19:02 0100".
+_PLUS_AS_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}(?::?\d{2})?)$")
 
 
 def json_body() -> Any:
@@ -167,11 +172,15 @@ def query_search(name: str) -> str:
 
 
 def query_datetime(name: str) -> datetime | None:
-    """Return an optional ISO 8601 query parameter (see `parse_datetime`)."""
+    """Return an optional ISO 8601 query parameter (see `parse_datetime`).
+
+    An unencoded `+` of an offset arrives as a space (form encoding): `...T19:02:00 00:00`
+    is read as `...T19:02:00+00:00`.
+    """
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    return parse_datetime(raw, name)
+    return parse_datetime(_PLUS_AS_SPACE.sub(r"\1+\2", raw.strip()), name)
 
 
 def encode_cursor(*parts: str | int) -> str:
