@@ -175,6 +175,7 @@ def test_organiser_journey(stack: Stack, page: Page) -> None:
     page.get_by_role("link", name="Send invitations…").click()
     expect(page.locator("[data-stat=recipients]")).to_have_text("10")
     expect(page.locator("[data-stat=fits-queue]")).to_have_text("Yes")
+    expect(page.locator("#preflight-assumption")).to_contain_text("messages/s")
     shoot(page, "preflight")
     page.get_by_role("button", name="Send 10 invitations").click()
     expect(page.get_by_role("heading", name="Campaign #1")).to_be_visible()
@@ -219,6 +220,15 @@ def test_organiser_journey(stack: Stack, page: Page) -> None:
     expect(page.locator("[data-stat=live-workers]")).to_have_text("1")
     expect(page.locator("#workers tbody tr")).to_have_count(1)
     shoot(page, "system")
+    fits = (
+        "() => [...document.querySelectorAll('.table-wrap')]"
+        ".every(w => w.scrollWidth <= w.clientWidth)"
+    )
+    assert page.evaluate(fits), "a /system table is cut at 1280 px"
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(fits), "a /system table is cut on a phone"
+    shoot(page, "system-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

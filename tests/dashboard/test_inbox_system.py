@@ -187,7 +187,7 @@ def test_system_page_reads_running_campaigns_in_a_fixed_number_of_queries(
     page, queries_for_seven = system_page()
     assert queries_for_seven == queries_for_two
     assert page.count("Campaign #") == 7
-    assert "Event 4 Running 83.3% of 6" in page  # 5 of 6 settled
+    assert "Event 4 Running 83% of 6" in page  # 5 of 6 settled
 
 
 def test_system_page_survives_an_unreachable_redis(migrated: dict[str, str]) -> None:

@@ -4,6 +4,7 @@
   "use strict";
 
   var POLL_MS = 2000;
+  var PAUSED_POLL_MS = 5000;
   var MAX_BACKOFF_MS = 15000;
   var SEGMENTS = ["accepted", "failed", "canceled", "sending"];
 
@@ -125,7 +126,7 @@
   function renderStatus(root, status) {
     root.setAttribute("data-state", status.state);
     renderBar(root, status);
-    setText(root, "[data-field='percent']", status.percent + "%");
+    setText(root, "[data-field='percent']", status.percent_text);
     setText(root, "[data-field='settled']", formatNumber(status.settled));
     setText(root, "[data-field='total']", formatNumber(status.total));
     Object.keys(status.counts).forEach(function (state) {
@@ -191,8 +192,12 @@
           }
           delay = POLL_MS;
           renderStatus(root, status);
-          // Keep polling while it runs, and a little after, for the last delivery reports.
-          if (status.state === "running" || settleChecks-- > 0) {
+          // Keep polling while it runs or is paused (sends in flight still land, deliveries
+          // still come back), and a little after it ends, for the last delivery reports.
+          if (status.state === "paused") {
+            delay = PAUSED_POLL_MS;
+          }
+          if (status.state === "running" || status.state === "paused" || settleChecks-- > 0) {
             schedule();
           }
         })
