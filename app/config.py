@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
@@ -100,6 +101,7 @@ class Settings:
     send_max_in_flight: int = 200
     sending_enabled: bool = True
     default_phone_region: str = "US"
+    default_time_zone: str = "UTC"
     max_content_length: int = 5 * 1024 * 1024
     guest_import_max_rows: int = 100_000
     log_level: str = "INFO"
@@ -132,6 +134,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         send_max_in_flight=source.integer("SEND_MAX_IN_FLIGHT", 200, minimum=1),
         sending_enabled=source.flag("SENDING_ENABLED", True),
         default_phone_region=(source.text("DEFAULT_PHONE_REGION") or "US").upper(),
+        default_time_zone=source.text("DEFAULT_TIME_ZONE") or "UTC",
         max_content_length=source.integer("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, minimum=1024),
         guest_import_max_rows=source.integer("GUEST_IMPORT_MAX_ROWS", 100_000, minimum=1),
         log_level=(source.text("LOG_LEVEL") or "INFO").upper(),
@@ -236,8 +239,24 @@ def _check_required(settings: Settings) -> None:
             f"DEFAULT_PHONE_REGION must be an ISO 3166 region code such as US or GB,"
             f" got {settings.default_phone_region!r}"
         )
+    if not is_time_zone(settings.default_time_zone):
+        raise ConfigError(
+            "DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Lisbon or UTC,"
+            f" got {settings.default_time_zone!r}"
+        )
     if not settings.database.url.startswith("postgresql"):
         raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://)")
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this system knows ("Europe/Lisbon", "UTC")."""
+    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 class _Source:

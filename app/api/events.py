@@ -1,7 +1,9 @@
 """Events and their guests: create, read, list, import guests, list guests, stats.
 
-- `POST /api/v1/events` `{"name", "starts_at"?, "venue"?}` → 201 with the event and a
-  `Location` header. `starts_at` is ISO 8601; a time without an offset is taken as UTC.
+- `POST /api/v1/events` `{"name", "starts_at"?, "venue"?, "time_zone"?}` → 201 with the
+  event and a `Location` header. `time_zone` is an IANA zone (default `DEFAULT_TIME_ZONE`)
+  in which guests read the event's dates; `starts_at` is ISO 8601, and a time without an
+  offset is taken in that zone.
 - `GET /api/v1/events?limit=&cursor=` → `{"events": [...], "next_cursor"}`, newest first.
 - `GET /api/v1/events/<id>` → the event with its `stats`.
 - `GET /api/v1/events/<id>/stats` → `{"guests", "rsvp": {...}, "delivery": {...}, ...}`.
@@ -41,11 +43,14 @@ from app.api.validation import (
     name_field,
     optional_datetime,
     optional_text,
+    optional_time_zone,
     query_choices,
     query_int,
     query_search,
+    zone_of,
 )
 from app.models import Event, Invitation
+from app.sending.message import format_start
 from app.services import events, guest_upload, guests
 
 CSV = "text/csv"
@@ -68,11 +73,14 @@ INVITATION_FIELDS = (
 @bp.post("/events")
 def create_event() -> tuple[Response, int, dict[str, str]]:
     """Create an event."""
-    body = json_object(("name", "starts_at", "venue"))
+    body = json_object(("name", "starts_at", "venue", "time_zone"))
+    default_zone = current_app.config["SETTINGS"].default_time_zone
+    time_zone = optional_time_zone(body, "time_zone", default_zone)
     event = events.create_event(
         name=name_field(body, "name"),
-        starts_at=optional_datetime(body, "starts_at"),
+        starts_at=optional_datetime(body, "starts_at", zone_of(time_zone)),
         venue=optional_text(body, "venue", max_length=300),
+        time_zone=time_zone,
     )
     location = url_for("api.get_event", event_id=event.id)
     return jsonify(event_json(event)), 201, {"Location": location}
@@ -189,6 +197,9 @@ def event_json(event: Event) -> dict[str, Any]:
         "id": event.id,
         "name": event.name,
         "starts_at": isoformat(event.starts_at),
+        "time_zone": event.time_zone,
+        # The start as guests read it: in the event's zone, with its name (English).
+        "starts_at_text": format_start(event.starts_at, event.time_zone),
         "venue": event.venue,
         "created_at": isoformat(event.created_at),
     }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.dashboard import bp
@@ -19,6 +20,7 @@ from app.dashboard.guests import (
     require_event,
 )
 from app.models import Event
+from app.sending.message import format_start
 from app.services import campaigns, events
 from app.services.events import MAX_ID
 
@@ -88,8 +90,12 @@ def create_event() -> ResponseReturnValue:
     form = EventForm()
     if not form.validate_on_submit():
         return render_events(form, status=400)
+    default_zone = current_app.config["SETTINGS"].default_time_zone
     event = events.create_event(
-        name=form.name.data or "", starts_at=form.starts_at_utc(), venue=form.venue.data
+        name=form.name.data or "",
+        starts_at=form.starts_at_utc(default_zone),
+        venue=form.venue.data,
+        time_zone=form.zone_name(default_zone),
     )
     flash(f"Event “{event.name}” created. Add its guests below.", "success")
     return redirect(url_for("dashboard.event_page", event_id=event.id))
@@ -130,3 +136,9 @@ def can_invite(row: Any) -> bool:
 
 
 bp.add_app_template_global(can_invite, "can_invite")
+
+
+@bp.app_template_filter("event_start")
+def event_start(starts_at: datetime | None, time_zone: str) -> str:
+    """An event's start in its own zone, with the zone's name (as guests read it)."""
+    return format_start(starts_at, time_zone) or "—"

@@ -22,6 +22,8 @@ class Event(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime | None]
+    # The IANA zone guests and organiser read the event's dates in ("Europe/Lisbon").
+    time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     venue: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = created_at_column()
 

@@ -5,7 +5,9 @@ template such as "Hi {{1}}, you are invited to {{2}} on {{3}} at {{4}}":
 
 - `"1"`: the guest's name
 - `"2"`: the event's name
-- `"3"`: the event's start, e.g. `Sat 12 Dec 2026, 19:00` (UTC), when the event has one
+- `"3"`: the event's start in the event's own time zone, with the zone's name, formatted
+  for the guest's language by Babel (CLDR), e.g. `Wed, Jun 23, 2027, 7:30 PM · Portugal
+  (Lisbon) Time`, when the event has one
 - `"4"`: the venue, when the event has one
 
 then every extra column imported with the guest (`Guest.variables`), under its own name.
@@ -20,11 +22,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time, get_timezone_location
 
 from app.config import Settings
 
 WHATSAPP = "whatsapp:"
-DATE_FORMAT = "%a %d %b %Y, %H:%M"
+# CLDR skeleton of the date: weekday, day, abbreviated month, year, in the locale's order.
+DATE_SKELETON = "yMMMEd"
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ class Invitee:
     starts_at: datetime | None = None
     venue: str | None = None
     variables: Mapping[str, Any] | None = None
+    time_zone: str = "UTC"
+    language: str = "en"
 
 
 def whatsapp_address(phone: str) -> str:
@@ -77,9 +86,27 @@ def whatsapp_address(phone: str) -> str:
     return phone if phone.startswith(WHATSAPP) else WHATSAPP + phone
 
 
-def format_start(starts_at: datetime | None) -> str | None:
-    """The event's start as a person reads it, or None."""
-    return starts_at.strftime(DATE_FORMAT) if starts_at else None
+def format_start(
+    starts_at: datetime | None, time_zone: str = "UTC", language: str = "en"
+) -> str | None:
+    """The event's start as a person reads it, in the event's zone and with its name, or None.
+
+    Formatted from Babel's CLDR data for `language` (en, es, pt, ar, ...): the locale's own
+    order of weekday, day, month and year, its 12- or 24-hour clock, and the zone's name
+    ("Portugal (Lisbon) Time", "hora de España (Madrid)"). An unknown zone reads as UTC.
+    """
+    if starts_at is None:
+        return None
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        zone = ZoneInfo("UTC")
+    locale = Locale.parse(language if language in Locale("en").languages else "en")
+    date = format_skeleton(DATE_SKELETON, starts_at, tzinfo=zone, locale=locale)
+    time = format_time(starts_at, "short", tzinfo=zone, locale=locale)
+    when = str(locale.datetime_formats["medium"]).format(time, date)
+    name = "UTC" if zone.key == "UTC" else get_timezone_location(zone, locale=locale)
+    return f"{when} · {name}"
 
 
 def content_variables(invitee: Invitee) -> dict[str, str]:
@@ -88,7 +115,7 @@ def content_variables(invitee: Invitee) -> dict[str, str]:
     numbered = {
         "1": invitee.name,
         "2": invitee.event_name,
-        "3": format_start(invitee.starts_at),
+        "3": format_start(invitee.starts_at, invitee.time_zone, invitee.language),
         "4": invitee.venue,
     }
     values.update({key: value for key, value in numbered.items() if value})
@@ -97,7 +124,7 @@ def content_variables(invitee: Invitee) -> dict[str, str]:
 
 def invitation_body(invitee: Invitee) -> str:
     """The plain-text invitation, used when no template is configured."""
-    when = format_start(invitee.starts_at)
+    when = format_start(invitee.starts_at, invitee.time_zone, invitee.language)
     details = "".join(
         part
         for part in (f" on {when}" if when else "", f" at {invitee.venue}" if invitee.venue else "")

@@ -74,9 +74,11 @@ def delivery_bucket(invitation: Any = Invitation) -> ColumnElement[str]:
     )
 
 
-def create_event(name: str, starts_at: datetime | None, venue: str | None) -> Event:
-    """Create and commit an event."""
-    event = Event(name=name, starts_at=starts_at, venue=venue)
+def create_event(
+    name: str, starts_at: datetime | None, venue: str | None, time_zone: str = "UTC"
+) -> Event:
+    """Create and commit an event in its IANA time zone."""
+    event = Event(name=name, starts_at=starts_at, venue=venue, time_zone=time_zone)
     db.session.add(event)
     db.session.commit()
     log.info("created event %s", event.id)

@@ -155,7 +155,9 @@ def test_organiser_journey(stack: Stack, page: Page) -> None:
     expect(page.get_by_role("heading", name="Launch party")).to_be_visible()
     starts = page.locator(".page-head time")
     expect(starts).to_have_attribute("datetime", "2026-12-12T15:00:00+00:00")  # 19:00 in Dubai
-    expect(starts).to_contain_text("19:00")
+    # Shown in the event's own zone (proposed from the browser's), with its name.
+    expect(page.get_by_label("Time zone", exact=True)).to_have_count(0)  # the form is gone
+    expect(starts).to_contain_text("7:00\u202fPM · United Arab Emirates Time")
     lines = [f"{name}\t{phone}" for name, phone in GUESTS] + ["Nobody\t12"]
     page.get_by_label("Or paste guests").fill("\n".join(lines))
     page.get_by_role("button", name="Preview", exact=True).click()

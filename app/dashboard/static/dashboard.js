@@ -15,7 +15,8 @@
     } catch (error) {
       return;
     }
-    root.querySelectorAll("time[datetime]").forEach(function (node) {
+    // An event's start stays in the event's own zone (data-event-zone), as guests read it.
+    root.querySelectorAll("time[datetime]:not([data-event-zone])").forEach(function (node) {
       var value = new Date(node.getAttribute("datetime"));
       if (isNaN(value.getTime())) {
         return;
@@ -37,8 +38,8 @@
     }
     document.querySelectorAll("[data-time-zone-form]").forEach(function (form) {
       var input = form.querySelector("[data-time-zone]");
-      if (input) {
-        input.value = zone;
+      if (input && !input.value) {
+        input.value = zone;  // proposed; the organiser may pick the event's own zone
       }
       var hint = form.querySelector("#starts_at-hint");
       if (hint) {

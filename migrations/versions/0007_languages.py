@@ -1,0 +1,32 @@
+"""Events in their own time zone.
+
+Revision ID: 0007_languages
+Revises: 0004
+
+- `events.time_zone`: the IANA zone of the event ("Europe/Lisbon"), in which guests and the
+  organiser read its dates. Existing events take `DEFAULT_TIME_ZONE` (UTC when unset), the
+  zone their start used to be shown in.
+"""
+
+import os
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_languages"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    zone = os.environ.get("DEFAULT_TIME_ZONE") or "UTC"
+    op.add_column(
+        "events",
+        sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC"),
+    )
+    op.execute(sa.text("UPDATE events SET time_zone = :zone").bindparams(zone=zone))
+
+
+def downgrade() -> None:
+    op.drop_column("events", "time_zone")
