@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -76,6 +77,8 @@ class TwilioSettings:
     messaging_service_sid: str | None
     invite_content_sid: str | None
     api_base_url: str = "https://api.twilio.com"
+    # One approved template per guest language ("es" → HX...); others use invite_content_sid.
+    invite_content_sids: Mapping[str, str] = field(default_factory=dict)
     validate_signatures: bool = True
     request_timeout: float = 15.0
     # Shared-key (HMAC-SHA256) webhook signing: key id -> secret; several allow rotation.
@@ -183,6 +186,7 @@ def _twilio_settings(source: _Source, dev: bool) -> TwilioSettings:
         messaging_service_sid=source.text("TWILIO_MESSAGING_SERVICE_SID"),
         invite_content_sid=source.text("TWILIO_INVITE_CONTENT_SID"),
         api_base_url=(source.text("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/"),
+        invite_content_sids=_content_sids(source),
         validate_signatures=source.flag("TWILIO_VALIDATE_SIGNATURES", True),
         request_timeout=source.number("TWILIO_REQUEST_TIMEOUT", 15.0),
         webhook_shared_keys=parse_shared_keys(source.text("TWILIO_WEBHOOK_SHARED_KEYS") or ""),
@@ -246,6 +250,26 @@ def _check_required(settings: Settings) -> None:
         )
     if not settings.database.url.startswith("postgresql"):
         raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://)")
+
+
+LANGUAGES = ("en", "es", "pt", "ar")
+_CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+
+
+def _content_sids(source: _Source) -> dict[str, str]:
+    """TWILIO_INVITE_CONTENT_SIDS, `en=HX…,es=HX…`: one template per guest language."""
+    raw = source.text("TWILIO_INVITE_CONTENT_SIDS") or ""
+    sids = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        language, _, sid = (text.strip() for text in item.partition("="))
+        if language not in LANGUAGES or not _CONTENT_SID.match(sid):
+            source.error(
+                "TWILIO_INVITE_CONTENT_SIDS must read like en=HX…,es=HX… (languages "
+                f"{', '.join(LANGUAGES)}; Content SIDs HX + 32 hex digits), got {item[:60]!r}"
+            )
+            continue
+        sids[language] = sid
+    return sids
 
 
 def is_time_zone(name: str) -> bool:
@@ -329,6 +353,10 @@ class _Source:
             allowed = ", ".join(member.value for member in enum)
             self._errors.append(f"{name} must be one of {allowed}, got {value!r}")
             return default
+
+    def error(self, message: str) -> None:
+        """Note a malformed variable, raised with the others."""
+        self._errors.append(message)
 
     def raise_errors(self) -> None:
         """Raise one `ConfigError` naming every malformed variable."""

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.dashboard import bp
+from app.dashboard.auth import safe_next
 from app.dashboard.charts import delivery_aside, delivery_funnel, rsvp_split, stage_count
 from app.dashboard.forms import EventForm, ImportForm
 from app.dashboard.guests import (
@@ -20,9 +21,10 @@ from app.dashboard.guests import (
     require_event,
 )
 from app.models import Event
-from app.sending.message import format_start
-from app.services import campaigns, events
+from app.sending.message import Invitee, format_start, invitation_body
+from app.services import campaigns, events, guests
 from app.services.events import MAX_ID
+from app.services.guests import guest_language
 
 EVENTS_PAGE_SIZE = 20
 
@@ -84,6 +86,9 @@ def events_page() -> ResponseReturnValue:
     return render_events(EventForm())
 
 
+LANGUAGE_LABELS = {"en": "English", "es": "Español", "pt": "Português", "ar": "العربية"}
+
+
 @bp.post("/events")
 def create_event() -> ResponseReturnValue:
     """Create an event from the form and open its page."""
@@ -124,7 +129,35 @@ def event_page(event_id: int) -> ResponseReturnValue:
         import_form=ImportForm(),
         campaigns=campaigns.list_campaigns(event.id),
         here=request.full_path.rstrip("?"),
+        languages=LANGUAGE_LABELS,
+        guest_language=guest_language,
+        invitation_texts=invitation_texts(event),
     )
+
+
+def invitation_texts(event: Event) -> dict[str, str]:
+    """The plain-text invitation of the event in each language, for a guest named Ana."""
+    return {
+        language: invitation_body(
+            Invitee("Ana", "", event.name, event.starts_at, event.venue, None,
+                    event.time_zone, language)
+        )
+        for language in LANGUAGE_LABELS
+    }  # fmt: skip
+
+
+@bp.post("/guests/<int:guest_id>/language")
+def set_guest_language(guest_id: int) -> ResponseReturnValue:
+    """Change a guest's language, then go back to the page it came from."""
+    language = request.form.get("language", "")
+    if language not in LANGUAGE_LABELS:
+        abort(400, description="language must be one of en, es, pt, ar")
+    guest = guests.set_language(guest_id, language)
+    if guest is None:
+        abort(404, description=f"Guest {guest_id} does not exist.")
+    flash(f"{guest.name} will get their messages in {LANGUAGE_LABELS[language]}.", "success")
+    back = request.form.get("next") or url_for("dashboard.event_page", event_id=guest.event_id)
+    return redirect(safe_next(back))
 
 
 def can_invite(row: Any) -> bool:

@@ -11,6 +11,8 @@ template such as "Hi {{1}}, you are invited to {{2}} on {{3}} at {{4}}":
 - `"4"`: the venue, when the event has one
 
 then every extra column imported with the guest (`Guest.variables`), under its own name.
+Each guest language may have its own template (`TWILIO_INVITE_CONTENT_SIDS`); the
+plain-text fallback is written in the guest's language (en, es, pt, ar).
 The numbered keys win over a guest column of the same name. Variables the event does not
 have are left out, so the template's own default sample values apply.
 """
@@ -19,8 +21,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +33,21 @@ from babel.dates import format_skeleton, format_time, get_timezone_location
 from app.config import Settings
 
 WHATSAPP = "whatsapp:"
+# The plain-text invitation of each language; answers in any of them are understood.
+BODIES: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "en": {"body": "Hi {name}, you are invited to {event}{details}. "
+                   "Will you come? Reply YES, NO or MAYBE.",
+           "when": " on {when}", "where": " at {venue}"},
+    "es": {"body": "Hola {name}, estás invitado/a a {event}{details}. "
+                   "¿Vendrás? Responde SÍ, NO o QUIZÁS.",
+           "when": " el {when}", "where": " en {venue}"},
+    "pt": {"body": "Olá {name}, você está convidado/a para {event}{details}. "
+                   "Você vem? Responda SIM, NÃO ou TALVEZ.",
+           "when": " em {when}", "where": " no local {venue}"},
+    "ar": {"body": "مرحبًا {name}، يسعدنا دعوتك إلى {event}{details}. "
+                   "هل ستحضر؟ أجب بـ نعم أو لا أو ربما.",
+           "when": " يوم {when}", "where": " في {venue}"},
+})  # fmt: skip
 # CLDR skeleton of the date: weekday, day, abbreviated month, year, in the locale's order.
 DATE_SKELETON = "yMMMEd"
 
@@ -43,6 +61,8 @@ class MessageDefaults:
     content_sid: str | None
     status_callback: str | None
     validity_period: int
+    # The approved template of each guest language; others use `content_sid`.
+    content_sids: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_settings(
@@ -59,7 +79,12 @@ class MessageDefaults:
             content_sid=twilio.invite_content_sid,
             status_callback=status_callback,
             validity_period=validity_period,
+            content_sids=dict(twilio.invite_content_sids),
         )
+
+    def template_for(self, language: str) -> str | None:
+        """The template of the guest's language, else the default one."""
+        return self.content_sids.get(language, self.content_sid)
 
     @property
     def sender(self) -> str:
@@ -123,16 +148,13 @@ def content_variables(invitee: Invitee) -> dict[str, str]:
 
 
 def invitation_body(invitee: Invitee) -> str:
-    """The plain-text invitation, used when no template is configured."""
+    """The plain-text invitation in the guest's language, used when no template applies."""
+    texts = BODIES.get(invitee.language, BODIES["en"])
     when = format_start(invitee.starts_at, invitee.time_zone, invitee.language)
-    details = "".join(
-        part
-        for part in (f" on {when}" if when else "", f" at {invitee.venue}" if invitee.venue else "")
+    details = (texts["when"].format(when=when) if when else "") + (
+        texts["where"].format(venue=invitee.venue) if invitee.venue else ""
     )
-    return (
-        f"Hi {invitee.name}, you are invited to {invitee.event_name}{details}. "
-        "Will you come? Reply YES, NO or MAYBE."
-    )
+    return texts["body"].format(name=invitee.name, event=invitee.event_name, details=details)
 
 
 def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
@@ -142,8 +164,9 @@ def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
         params["MessagingServiceSid"] = defaults.messaging_service_sid
     elif defaults.whatsapp_from:
         params["From"] = defaults.whatsapp_from
-    if defaults.content_sid:
-        params["ContentSid"] = defaults.content_sid
+    template = defaults.template_for(invitee.language)
+    if template:
+        params["ContentSid"] = template
         params["ContentVariables"] = json.dumps(content_variables(invitee), ensure_ascii=False)
     else:
         params["Body"] = invitation_body(invitee)

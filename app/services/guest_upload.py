@@ -41,6 +41,7 @@ COLUMN_TITLES = {
               "whatsapp", "telephone", "tel", "telefono", "movil", "celular", "numero",
               "telefone", "telemovel", "الهاتف", "رقم الهاتف", "الجوال", "رقم الجوال",
               "الموبايل", "واتساب", "رقم"),
+    "language": ("language", "lang", "idioma", "lingua", "língua", "اللغة"),
 }  # fmt: skip
 
 # PostgreSQL refuses NUL in text and JSONB; lone surrogates can't be encoded as UTF-8.
@@ -77,6 +78,7 @@ class RawRow:
     phone: Any
     variables: dict[str, Any]
     text: str = ""
+    language: Any = None
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,12 @@ def json_rows(payload: Any) -> list[RawRow | RowError]:
     rows: list[RawRow | RowError] = []
     for line, item in enumerate(payload["guests"], start=1):
         if isinstance(item, dict):
-            variables = {k: v for k, v in item.items() if k not in ("name", "phone")}
-            rows.append(RawRow(line, item.get("name"), item.get("phone"), variables))
+            fields = ("name", "phone", "language")
+            variables = {k: v for k, v in item.items() if k not in fields}
+            rows.append(
+                RawRow(line, item.get("name"), item.get("phone"), variables,
+                       language=item.get("language"))
+            )  # fmt: skip
         else:
             rows.append(RowError(line, "each guest must be a JSON object with name and phone"))
     return rows
@@ -308,6 +314,7 @@ class _Columns:
     name: int
     phone: int
     variables: tuple[tuple[int, str], ...]
+    language: int | None = None
 
     @classmethod
     def from_header(cls, header: list[str], mapping: Mapping[str, str] | None = None) -> _Columns:
@@ -327,16 +334,17 @@ class _Columns:
         duplicated = sorted({t for t in lowered if t and lowered.count(t) > 1})
         if duplicated:
             raise MalformedUpload(f"the CSV header repeats the column {duplicated[0]!r}")
-        variables = tuple(
-            (i, t) for i, t in enumerate(titles) if t and lowered[i] not in wanted.values()
-        )
+        language = chosen.get("language", "").strip().lower()
+        taken = {*wanted.values(), language}
+        variables = tuple((i, t) for i, t in enumerate(titles) if t and lowered[i] not in taken)
         for _, title in variables:
             if problem := key_problem(title):
                 raise MalformedUpload(f"the CSV header column {title[:40]!r} {problem}")
         if len(variables) > VARIABLE_MAX_COUNT:
             raise MalformedUpload(f"the CSV has more than {VARIABLE_MAX_COUNT} extra columns")
         name, phone = lowered.index(wanted["name"]), lowered.index(wanted["phone"])
-        return cls(len(titles), name, phone, variables)
+        spoken = lowered.index(language) if language in lowered else None
+        return cls(len(titles), name, phone, variables, spoken)
 
     def row(self, line: int, fields: list[str], separator: str = ",") -> RawRow | RowError:
         """Pick one record's values; extra non-blank fields beyond the header are an error."""
@@ -345,7 +353,8 @@ class _Columns:
             return RowError(line, f"{len(fields)} fields, but the header has {self.width}", text)
         fields = fields + [""] * (self.width - len(fields))
         variables = {title: fields[index] for index, title in self.variables}
-        return RawRow(line, fields[self.name], fields[self.phone], variables, text)
+        language = fields[self.language] if self.language is not None else None
+        return RawRow(line, fields[self.name], fields[self.phone], variables, text, language)
 
 
 def key_problem(key: str) -> str | None:

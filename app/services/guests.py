@@ -27,6 +27,7 @@ import ftfy
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event, Guest
 from app.services.guest_upload import (
@@ -34,10 +35,12 @@ from app.services.guest_upload import (
     RawRow,
     RowError,
     TooManyRows,
+    fold_title,
     key_problem,
     text_problem,
 )
 from app.services.phones import InvalidPhoneNumber, to_e164
+from app.services.replies import phone_language
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,13 @@ CHUNK_SIZE = 1000
 YIELD_EVERY = 200
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Codes and names a language column may hold, folded (`fold_title`).
+LANGUAGE_NAMES = {
+    **dict.fromkeys(("en", "eng", "english", "ingles", "الانجليزية"), "en"),
+    **dict.fromkeys(("es", "spa", "spanish", "espanol", "castellano", "الاسبانية"), "es"),
+    **dict.fromkeys(("pt", "por", "portuguese", "portugues", "pt br", "pt pt", "البرتغالية"), "pt"),
+    **dict.fromkeys(("ar", "ara", "arabic", "arabe", "عربي", "العربية"), "ar"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,10 +200,12 @@ def _import(
 def _check_row(row: RawRow, region: str) -> dict[str, Any] | RowError:
     """Return the guest's columns, or why the row is rejected."""
     try:
+        phone = _check_phone(row.phone, region)
         return {
             "name": _check_name(row.name),
-            "phone": _check_phone(row.phone, region),
+            "phone": phone,
             "variables": _check_variables(row.variables),
+            "language": _check_language(row.language, phone),
         }
     except ValueError as error:
         return RowError(row.line, str(error), row.text)
@@ -252,6 +264,35 @@ def _check_phone(raw: Any, region: str) -> str:
     except InvalidPhoneNumber as error:
         shown = raw.strip() if len(raw.strip()) <= 40 else raw.strip()[:40] + "..."
         raise ValueError(f"phone {shown!r} is invalid: {error.reason}") from None
+
+
+def _check_language(raw: Any, phone: str) -> str:
+    """The guest's language: the one given (a code or its name), else the phone's country's."""
+    if _is_blank(raw):
+        return guest_language(None, phone)
+    if not isinstance(raw, str):
+        raise ValueError("language must be text")
+    language = LANGUAGE_NAMES.get(fold_title(raw))
+    if language is None:
+        raise ValueError(f"language {raw.strip()[:40]!r} is not one of {', '.join(LANGUAGES)}")
+    return language
+
+
+def guest_language(stored: str | None, phone: str | None) -> str:
+    """A guest's language: the stored one, else inferred from the phone's country, else en."""
+    return stored or phone_language(phone) or "en"
+
+
+def set_language(guest_id: int, language: str) -> Guest | None:
+    """Set a guest's language (one of LANGUAGES); None when there is no such guest."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    guest = db.session.get(Guest, guest_id) if 0 < guest_id <= 2**31 - 1 else None
+    if guest is None:
+        return None
+    guest.language = language
+    db.session.commit()
+    return guest
 
 
 def _check_variables(values: dict[str, Any]) -> dict[str, str]:

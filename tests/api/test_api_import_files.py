@@ -125,3 +125,40 @@ def test_phones_as_people_write_them(
     body = post_csv(client, event_id, f"name,phone\nGuest,{raw}\n").get_json()
     assert body["errors"] == []
     assert list(stored(app, event_id)) == [e164]
+
+
+def test_guest_language_from_a_column_or_the_phone_and_editable(
+    app: Flask, client: FlaskClient, event_id: int
+) -> None:
+    text = (
+        "Nombre,Teléfono,Idioma\n"
+        "Ana,+34612345678,\n"  # Spain: es
+        "João,+5511987654321,\n"  # Brazil: pt
+        "Omar,+971501234569,\n"  # UAE: ar
+        "Ada,+14155550100,\n"  # elsewhere: en
+        "Sara,+447911123456,Español\n"  # the column wins
+        "Bad,+447911123457,klingon\n"
+    )
+    body = post_csv(client, event_id, text).get_json()
+    assert [(e["line"], e["reason"]) for e in body["errors"]] == [
+        (7, "language 'klingon' is not one of en, es, pt, ar")
+    ]
+    languages = {phone: guest.language for phone, guest in stored(app, event_id).items()}
+    assert languages == {
+        "+34612345678": "es",
+        "+5511987654321": "pt",
+        "+971501234569": "ar",
+        "+14155550100": "en",
+        "+447911123456": "es",
+    }
+    assert "Idioma" not in stored(app, event_id)["+447911123456"].variables
+    guest_id = stored(app, event_id)["+14155550100"].id
+    changed = client.patch(f"/api/v1/guests/{guest_id}", json={"language": "pt"}, headers=AUTH)
+    assert changed.get_json()["language"] == "pt"
+    bad = client.patch(f"/api/v1/guests/{guest_id}", json={"language": "xx"}, headers=AUTH)
+    assert bad.status_code == 400
+    assert (
+        client.patch("/api/v1/guests/999999", json={"language": "es"}, headers=AUTH).status_code
+        == 404
+    )
+    assert stored(app, event_id)["+14155550100"].language == "pt"

@@ -337,6 +337,26 @@ def test_import_previews_of_real_files(stack: Stack, page: Page, tmp_path: Path)
         expect(table).to_contain_text(name)
     expect(page.locator("#guest-table tbody tr")).to_have_count(4)
 
+    # Each guest's language (inferred from the number), and the invitation in each language.
+    expect(page.get_by_label("Language of Ana Sousa")).to_have_value("pt")
+    expect(page.get_by_label("Language of ليلى حسن")).to_have_value("ar")
+    page.get_by_label("Language of Ana Sousa").select_option("es")
+    page.get_by_role("button", name="Set the language of Ana Sousa").click()
+    expect(page.get_by_text("Ana Sousa will get their messages in Español.")).to_be_visible()
+    expect(page.get_by_label("Language of Ana Sousa")).to_have_value("es")
+    texts = {
+        "en": "Hi Ana, you are invited to Gulf dinner.",
+        "es": "Hola Ana, estás invitado/a a Gulf dinner.",
+        "pt": "Olá Ana, você está convidado/a para Gulf dinner.",
+        "ar": "مرحبًا Ana، يسعدنا دعوتك إلى Gulf dinner.",
+    }
+    for code, text in texts.items():
+        quote = page.locator(f"#invitation-preview blockquote[data-language={code}]")
+        expect(quote).to_contain_text(text)
+    arabic = page.locator("#invitation-preview blockquote[data-language=ar]")
+    assert arabic.evaluate("node => getComputedStyle(node).direction") == "rtl"
+    shoot(page, "invitation-languages")
+
 
 def test_inbox_one_click_rsvp(stack: Stack, page: Page, migrated: dict[str, str]) -> None:
     app = create_app(migrated)

@@ -20,6 +20,7 @@ POST_ROUTES = [
     "/events/{event}/guests/preview",
     "/events/{event}/send",
     "/guests/{guest}/invite",
+    "/guests/{guest}/language",
     "/campaigns/{campaign}/pause",
     "/campaigns/{campaign}/resume",
     "/campaigns/{campaign}/cancel",
@@ -72,6 +73,7 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/events/<int:event_id>/guests/preview",
         "/events/<int:event_id>/send",
         "/guests/<int:guest_id>/invite",
+        "/guests/<int:guest_id>/language",
         "/campaigns/<int:campaign_id>/<action>",
         "/inbox/<int:message_id>/rsvp",
     }

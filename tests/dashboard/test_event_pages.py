@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import DeliveryStatus, Event, OptOut, Rsvp, SendState
+from app.models import DeliveryStatus, Event, Guest, OptOut, Rsvp, SendState
 from tests.dashboard.support import invite, link_param, make_event, make_guests, text_of
 
 
@@ -211,3 +211,21 @@ def test_unknown_event_is_a_404_page(user: FlaskClient) -> None:
         assert response.status_code == 404, path
         assert "text/html" in response.content_type
         assert "Back to your events" in response.get_data(as_text=True)
+
+
+def test_guest_language_is_shown_editable_and_the_invitation_reads_in_each(
+    app: Flask, user: FlaskClient
+) -> None:
+    event_id = make_event(app, "Gala", time_zone="Europe/Lisbon")
+    (guest_id,) = make_guests(app, event_id, [("Omar", "+971501234569")])
+    page = user.get(f"/events/{event_id}").get_data(as_text=True)
+    assert '<option value="ar" selected>' in page  # inferred from the UAE number
+    assert 'lang="ar" dir="rtl"' in page and "يسعدنا دعوتك إلى Gala" in page
+    assert "Hola Ana, estás invitado/a a Gala" in page
+    response = user.post(f"/guests/{guest_id}/language", data={"language": "es"})
+    assert response.status_code == 302
+    with app.app_context():
+        guest = db.session.get(Guest, guest_id)
+        assert guest is not None and guest.language == "es"
+    assert user.post(f"/guests/{guest_id}/language", data={"language": "xx"}).status_code == 400
+    assert user.post("/guests/999999/language", data={"language": "es"}).status_code == 404

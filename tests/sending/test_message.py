@@ -105,3 +105,30 @@ def test_dates_read_in_the_event_zone_and_the_reader_language(
     assert format_start(starts, time_zone, language) == text
     invitee = Invitee("Ana", "+351912345678", "Jantar", starts, None, None, time_zone, language)
     assert content_variables(invitee)["3"] == text
+
+
+@pytest.mark.parametrize(
+    ("language", "opening", "question"),
+    [
+        ("en", "Hi Ana, you are invited to Gala on ", "Reply YES, NO or MAYBE."),
+        ("es", "Hola Ana, estás invitado/a a Gala el ", "Responde SÍ, NO o QUIZÁS."),
+        ("pt", "Olá Ana, você está convidado/a para Gala em ", "Responda SIM, NÃO ou TALVEZ."),
+        ("ar", "مرحبًا Ana، يسعدنا دعوتك إلى Gala يوم ", "أجب بـ نعم أو لا أو ربما."),
+    ],
+)
+def test_the_plain_invitation_speaks_the_guest_language(
+    language: str, opening: str, question: str
+) -> None:
+    starts = datetime(2027, 6, 23, 18, 30, tzinfo=UTC)
+    invitee = Invitee("Ana", "+1", "Gala", starts, "Rooftop", None, "Europe/Lisbon", language)
+    body = build_params(defaults(content_sid=None), invitee)["Body"]
+    assert body.startswith(opening + format_start(starts, "Europe/Lisbon", language))
+    assert body.endswith(question)
+
+
+def test_each_language_has_its_template_and_the_default_covers_the_rest() -> None:
+    spanish = "HX" + "cd" * 16
+    chosen = defaults(content_sids={"es": spanish})
+    for language, sid in (("es", spanish), ("ar", TEMPLATE)):
+        invitee = Invitee("Ana", "+34612345678", "Gala", language=language)
+        assert build_params(chosen, invitee)["ContentSid"] == sid
