@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
@@ -99,6 +101,8 @@ class TwilioSettings:
     messaging_service_sid: str | None
     invite_content_sid: str | None
     api_base_url: str = "https://api.twilio.com"
+    # One approved template per guest language ("es" → HX...); others use invite_content_sid.
+    invite_content_sids: Mapping[str, str] = field(default_factory=dict)
     validate_signatures: bool = True
     request_timeout: float = 15.0
     # Shared-key (HMAC-SHA256) webhook signing: key id -> secret; several allow rotation.
@@ -125,6 +129,7 @@ class Settings:
     send_max_in_flight: int = 200
     sending_enabled: bool = True
     default_phone_region: str = "US"
+    default_time_zone: str = "UTC"
     max_content_length: int = 5 * 1024 * 1024
     guest_import_max_rows: int = 100_000
     log_level: str = "INFO"
@@ -158,6 +163,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         send_max_in_flight=source.integer("SEND_MAX_IN_FLIGHT", 200, minimum=1),
         sending_enabled=source.flag("SENDING_ENABLED", True),
         default_phone_region=(source.text("DEFAULT_PHONE_REGION") or "US").upper(),
+        default_time_zone=source.text("DEFAULT_TIME_ZONE") or "UTC",
         max_content_length=source.integer("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, minimum=1024),
         guest_import_max_rows=source.integer("GUEST_IMPORT_MAX_ROWS", 100_000, minimum=1),
         log_level=(source.text("LOG_LEVEL") or "INFO").upper(),
@@ -206,6 +212,7 @@ def _twilio_settings(source: _Source, dev: bool) -> TwilioSettings:
         messaging_service_sid=source.text("TWILIO_MESSAGING_SERVICE_SID"),
         invite_content_sid=source.text("TWILIO_INVITE_CONTENT_SID"),
         api_base_url=(source.text("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/"),
+        invite_content_sids=_content_sids(source),
         validate_signatures=source.flag("TWILIO_VALIDATE_SIGNATURES", True),
         request_timeout=source.number("TWILIO_REQUEST_TIMEOUT", 15.0),
         webhook_shared_keys=parse_shared_keys(source.text("TWILIO_WEBHOOK_SHARED_KEYS") or ""),
@@ -259,10 +266,20 @@ def _check_required(settings: Settings) -> None:
         )
     if settings.is_production:
         _check_secrets({"SECRET_KEY": settings.secret_key, "API_TOKEN": settings.api_token})
+    _check_values(settings)
+
+
+def _check_values(settings: Settings) -> None:
+    """Fail at start on a setting that is present but cannot be right."""
     if settings.default_phone_region not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(
             f"DEFAULT_PHONE_REGION must be an ISO 3166 region code such as US or GB,"
             f" got {settings.default_phone_region!r}"
+        )
+    if not is_time_zone(settings.default_time_zone):
+        raise ConfigError(
+            "DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Lisbon or UTC,"
+            f" got {settings.default_time_zone!r}"
         )
     if not settings.database.url.startswith("postgresql"):
         raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://)")
@@ -287,6 +304,37 @@ def _check_secrets(secrets: Mapping[str, str | None]) -> None:
             f"{' and '.join(weak)} must be a random value of at least {MIN_SECRET_LENGTH}"
             f" characters, not a placeholder; generate one with: {GENERATE_SECRET}"
         )
+
+
+LANGUAGES = ("en", "es", "pt", "ar")
+_CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+
+
+def _content_sids(source: _Source) -> dict[str, str]:
+    """TWILIO_INVITE_CONTENT_SIDS, `en=HX…,es=HX…`: one template per guest language."""
+    raw = source.text("TWILIO_INVITE_CONTENT_SIDS") or ""
+    sids = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        language, _, sid = (text.strip() for text in item.partition("="))
+        if language not in LANGUAGES or not _CONTENT_SID.match(sid):
+            source.error(
+                "TWILIO_INVITE_CONTENT_SIDS must read like en=HX…,es=HX… (languages "
+                f"{', '.join(LANGUAGES)}; Content SIDs HX + 32 hex digits), got {item[:60]!r}"
+            )
+            continue
+        sids[language] = sid
+    return sids
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this system knows ("Europe/Lisbon", "UTC")."""
+    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 class _Source:
@@ -359,6 +407,10 @@ class _Source:
             allowed = ", ".join(member.value for member in enum)
             self._errors.append(f"{name} must be one of {allowed}, got {value!r}")
             return default
+
+    def error(self, message: str) -> None:
+        """Note a malformed variable, raised with the others."""
+        self._errors.append(message)
 
     def raise_errors(self) -> None:
         """Raise one `ConfigError` naming every malformed variable."""

@@ -117,3 +117,23 @@ def test_unknown_phone_region_is_refused() -> None:
     with pytest.raises(ConfigError, match="DEFAULT_PHONE_REGION"):
         load_settings({**PRODUCTION, "DEFAULT_PHONE_REGION": "XX"})
     assert load_settings({**PRODUCTION, "DEFAULT_PHONE_REGION": "gb"}).default_phone_region == "GB"
+
+
+def test_one_template_per_language_and_the_event_time_zone() -> None:
+    spanish, arabic = "HX" + "1" * 32, "HX" + "a" * 32
+    settings = load_settings(
+        {
+            **PRODUCTION,
+            "TWILIO_INVITE_CONTENT_SIDS": f"es={spanish}, ar={arabic}",
+            "DEFAULT_TIME_ZONE": "Europe/Lisbon",
+        }
+    )
+    assert dict(settings.twilio.invite_content_sids) == {"es": spanish, "ar": arabic}
+    assert settings.default_time_zone == "Europe/Lisbon"
+    for bad in (
+        {"TWILIO_INVITE_CONTENT_SIDS": "xx=HX" + "1" * 32},
+        {"TWILIO_INVITE_CONTENT_SIDS": "es=nope"},
+        {"DEFAULT_TIME_ZONE": "Mars/Olympus"},
+    ):
+        with pytest.raises(ConfigError):
+            load_settings({**PRODUCTION, **bad})

@@ -90,7 +90,7 @@ def conflict(error: ConflictError) -> tuple[Response, int]:
 def preflight_campaign(event_id: int) -> Response:
     """Plan a campaign of the event without creating it."""
     plan = campaigns.preflight(event_id)
-    return jsonify(plan.to_json())
+    return jsonify({**plan.to_json(), "estimate": campaigns.estimate_for_preflight().to_json()})
 
 
 @bp.post("/events/<int:event_id>/campaigns")

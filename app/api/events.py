@@ -1,13 +1,19 @@
 """Events and their guests: create, read, list, import guests, list guests, stats.
 
-- `POST /api/v1/events` `{"name", "starts_at"?, "venue"?}` → 201 with the event and a
-  `Location` header. `starts_at` is ISO 8601; a time without an offset is taken as UTC.
+- `POST /api/v1/events` `{"name", "starts_at"?, "venue"?, "time_zone"?}` → 201 with the
+  event and a `Location` header. `time_zone` is an IANA zone (default `DEFAULT_TIME_ZONE`)
+  in which guests read the event's dates; `starts_at` is ISO 8601, and a time without an
+  offset is taken in that zone.
 - `GET /api/v1/events?limit=&cursor=` → `{"events": [...], "next_cursor"}`, newest first.
 - `GET /api/v1/events/<id>` → the event with its `stats`.
 - `GET /api/v1/events/<id>/stats` → `{"guests", "rsvp": {...}, "delivery": {...}, ...}`.
-- `POST /api/v1/events/<id>/guests` with `application/json` `{"guests": [...]}` or a
-  `text/csv` body → `{"imported", "duplicates", "errors": [{"line", "reason"}], "error_count"}`
-  (rules in `app.services.guests`).
+- `POST /api/v1/events/<id>/guests` with `application/json` `{"guests": [...]}`, a
+  `text/csv` or `text/tab-separated-values` body in any common encoding (a declared
+  `charset` is honoured, else it is detected), or an Excel `.xlsx` body →
+  `{"imported", "duplicates", "errors": [{"line", "reason", "text"}], "error_count",
+  "repaired": [{"line", "before", "after"}], "repaired_count"}` (rules in
+  `app.services.guests` and `app.services.guest_upload`).
+- `PATCH /api/v1/guests/<id>` `{"language": "es"}` → the guest with its new language.
 - `GET /api/v1/events/<id>/guests?limit=&cursor=&rsvp=&delivery_status=&q=` → `{"guests",
   "next_cursor"}`, by guest id. Filters take comma-separated values: `rsvp` one of
   confirmed, declined, maybe, no_answer; `delivery_status` one of the `/stats` delivery
@@ -20,6 +26,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,14 +44,21 @@ from app.api.validation import (
     name_field,
     optional_datetime,
     optional_text,
+    optional_time_zone,
     query_choices,
     query_int,
     query_search,
+    zone_of,
 )
+from app.config import LANGUAGES
 from app.models import Event, Invitation
+from app.sending.message import format_start
 from app.services import events, guest_upload, guests
+from app.services.guests import guest_language
 
 CSV = "text/csv"
+TSV = "text/tab-separated-values"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_PAGE, MAX_PAGE = 50, 500
 UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii")
 INVITATION_FIELDS = (
@@ -62,11 +76,14 @@ INVITATION_FIELDS = (
 @bp.post("/events")
 def create_event() -> tuple[Response, int, dict[str, str]]:
     """Create an event."""
-    body = json_object(("name", "starts_at", "venue"))
+    body = json_object(("name", "starts_at", "venue", "time_zone"))
+    default_zone = current_app.config["SETTINGS"].default_time_zone
+    time_zone = optional_time_zone(body, "time_zone", default_zone)
     event = events.create_event(
         name=name_field(body, "name"),
-        starts_at=optional_datetime(body, "starts_at"),
+        starts_at=optional_datetime(body, "starts_at", zone_of(time_zone)),
         venue=optional_text(body, "venue", max_length=300),
+        time_zone=time_zone,
     )
     location = url_for("api.get_event", event_id=event.id)
     return jsonify(event_json(event)), 201, {"Location": location}
@@ -149,18 +166,24 @@ def uploaded_rows() -> Iterable[guest_upload.RawRow | guest_upload.RowError]:
     """Read the request body as guest rows, by its content type."""
     if request.mimetype == JSON:
         return guest_upload.json_rows(json_body())
-    if request.mimetype == CSV:
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
-        if charset not in UTF8_CHARSETS:
-            raise UnsupportedMediaType(f"CSV must be UTF-8, not {charset[:40]!r}")
-        data = request.get_data(cache=False)
-        if not data.strip():
-            raise BadRequest("the CSV body is empty: expected a header row with name and phone")
-        return guest_upload.csv_rows(guest_upload.decode_csv(data))
-    raise UnsupportedMediaType(
-        f'send {JSON} ({{"guests": [{{"name", "phone", ...}}]}}) '
-        f"or {CSV} (a header row with name and phone)"
-    )
+    if request.mimetype not in (CSV, TSV, XLSX):
+        raise UnsupportedMediaType(
+            f'send {JSON} ({{"guests": [{{"name", "phone", ...}}]}}), {CSV} or {TSV}'
+            f" (a header row with name and phone; any common encoding) or an Excel {XLSX}"
+        )
+    data = request.get_data(cache=False)
+    if not data.strip():
+        raise BadRequest("the body is empty: expected a header row with name and phone")
+    charset = request.mimetype_params.get("charset", "").lower()
+    if request.mimetype == XLSX or not charset or charset in UTF8_CHARSETS:
+        return guest_upload.sheet_rows(guest_upload.read_upload(data))
+    try:
+        text = data.decode(codecs.lookup(charset).name)
+    except (LookupError, UnicodeDecodeError):
+        raise UnsupportedMediaType(
+            f"the body can't be read as {charset[:40]!r}: declare its real charset, or none"
+        ) from None
+    return guest_upload.sheet_rows(guest_upload.csv_sheet(text, charset))
 
 
 def require_event(event_id: int) -> Event:
@@ -177,6 +200,9 @@ def event_json(event: Event) -> dict[str, Any]:
         "id": event.id,
         "name": event.name,
         "starts_at": isoformat(event.starts_at),
+        "time_zone": event.time_zone,
+        # The start as guests read it: in the event's zone, with its name (English).
+        "starts_at_text": format_start(event.starts_at, event.time_zone),
         "venue": event.venue,
         "created_at": isoformat(event.created_at),
     }
@@ -189,6 +215,7 @@ def guest_json(row: Any) -> dict[str, Any]:
         "id": guest.id,
         "name": guest.name,
         "phone": guest.phone,
+        "language": guest_language(guest.language, guest.phone),
         "variables": guest.variables,
         **invitation_json(row.Invitation),
         "bucket": row.bucket,
@@ -210,3 +237,16 @@ def invitation_json(invitation: Invitation | None) -> dict[str, Any]:
         "error_code": invitation.error_code,
         "error_reason": invitation.error_reason,
     }
+
+
+@bp.patch("/guests/<int:guest_id>")
+def update_guest(guest_id: int) -> Response:
+    """Change a guest's language: `{"language": "es"}` (en, es, pt or ar)."""
+    body = json_object(("language",))
+    language = body.get("language")
+    if language not in LANGUAGES:
+        raise BadRequest(f"'language' must be one of {', '.join(LANGUAGES)}")
+    guest = guests.set_language(guest_id, language)
+    if guest is None:
+        raise NotFound(f"guest {guest_id} does not exist")
+    return jsonify(id=guest.id, name=guest.name, phone=guest.phone, language=guest.language)

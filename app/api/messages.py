@@ -3,7 +3,8 @@
 `GET /api/v1/messages?direction=inbound&since=<ISO 8601>&limit=<n>&cursor=<c>` →
 `{"messages": [{"sid", "from", "body", "kind", "received_at", "event_id"}], "next_cursor"}`,
 oldest first. `direction` is `inbound` (the default; the service keeps no other log);
-`since` keeps messages received at or after it (no offset means UTC); `limit` is 1-500
+`since` keeps messages received at or after it (no offset means UTC; an unencoded `+`
+of its offset, which arrives as a space, is read as `+`); `limit` is 1-500
 (default 50); `cursor` is the previous page's `next_cursor`, null on the last page.
 Pages are keyed on (received_at, id), so a page never repeats or skips a row while
 other messages arrive.

@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from app.config import is_time_zone
 from app.services.guest_search import SEARCH_MAX_LENGTH
 from app.services.guest_upload import text_problem
 from app.services.guests import clean_name
@@ -21,6 +24,10 @@ JSON = "application/json"
 MAX_ID = 2**31 - 1
 # Years PostgreSQL and Python both represent once converted to UTC.
 MIN_YEAR, MAX_YEAR = 1900, 9998
+
+
+# A time, then a space where the `+` of its UTC offset was: "19:02:00 01:00", "19:02 0100".
+_PLUS_AS_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}(?::?\d{2})?)$")
 
 
 def json_body() -> Any:
@@ -92,18 +99,19 @@ def optional_text(body: dict[str, Any], key: str, max_length: int) -> str | None
     return value or None
 
 
-def optional_datetime(body: dict[str, Any], key: str) -> datetime | None:
+def optional_datetime(body: dict[str, Any], key: str, zone: tzinfo = UTC) -> datetime | None:
     """Return an optional ISO 8601 timestamp field (see `parse_datetime`)."""
     value = body.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
         raise BadRequest(f"{key!r} must be an ISO 8601 string or null, not {json_type(value)}")
-    return parse_datetime(value, key)
+    return parse_datetime(value, key, zone)
 
 
-def parse_datetime(value: str, key: str) -> datetime:
-    """Parse ISO 8601 (`2025-06-01T18:30:00+02:00`, `...Z`); a time without offset is UTC."""
+def parse_datetime(value: str, key: str, zone: tzinfo = UTC) -> datetime:
+    """Parse ISO 8601 (`2025-06-01T18:30:00+02:00`, `...Z`); a time without offset is in
+    `zone` (UTC unless given)."""
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -111,7 +119,7 @@ def parse_datetime(value: str, key: str) -> datetime:
             f"{key!r} must be an ISO 8601 date-time such as 2025-06-01T18:30:00+02:00"
         ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=zone)
     try:
         parsed = parsed.astimezone(UTC)
     except OverflowError:
@@ -167,11 +175,15 @@ def query_search(name: str) -> str:
 
 
 def query_datetime(name: str) -> datetime | None:
-    """Return an optional ISO 8601 query parameter (see `parse_datetime`)."""
+    """Return an optional ISO 8601 query parameter (see `parse_datetime`).
+
+    An unencoded `+` of an offset arrives as a space (form encoding): `...T19:02:00 00:00`
+    is read as `...T19:02:00+00:00`.
+    """
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    return parse_datetime(raw, name)
+    return parse_datetime(_PLUS_AS_SPACE.sub(r"\1+\2", raw.strip()), name)
 
 
 def encode_cursor(*parts: str | int) -> str:
@@ -205,3 +217,18 @@ def _cursor_matches(parts: Any, kinds: tuple[type, ...]) -> bool:
         if isinstance(part, int) and not 0 <= part <= MAX_ID:
             return False
     return True
+
+
+def optional_time_zone(body: dict[str, Any], key: str, default: str) -> str:
+    """Return an IANA time zone field ("Europe/Lisbon"), or `default` when absent."""
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str) or not is_time_zone(value.strip()):
+        raise BadRequest(f"{key!r} must be an IANA time zone such as Europe/Lisbon or UTC")
+    return value.strip()
+
+
+def zone_of(name: str) -> tzinfo:
+    """The tzinfo of a checked IANA zone name."""
+    return ZoneInfo(name)

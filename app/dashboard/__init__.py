@@ -18,6 +18,15 @@ bp = Blueprint(
 )
 
 # Each concern's routes register themselves on `bp` when imported.
-from app.dashboard import auth, campaigns, events, guests, http, inbox, system  # noqa: E402
+from app.dashboard import (  # noqa: E402
+    auth,
+    campaigns,
+    events,
+    guests,
+    http,
+    imports,
+    inbox,
+    system,
+)
 
-__all__ = ["auth", "bp", "campaigns", "events", "guests", "http", "inbox", "system"]
+__all__ = ["auth", "bp", "campaigns", "events", "guests", "http", "imports", "inbox", "system"]

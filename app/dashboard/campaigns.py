@@ -15,6 +15,7 @@ from app.dashboard.guests import require_event
 from app.models import Campaign, CampaignState, SendState
 from app.services import campaigns
 from app.services.campaigns import ConflictError
+from app.services.estimates import percent_text
 
 SEND_STATES = ("pending", "sending", "accepted", "failed", "canceled")
 SETTLED = ("accepted", "failed", "canceled")
@@ -72,11 +73,14 @@ CONTROLS: dict[str, Callable[[int], str]] = {
 }
 
 
-def campaign_status(campaign: Campaign, progress: dict[str, Any] | None = None) -> dict[str, Any]:
+def campaign_status(
+    campaign: Campaign, progress: dict[str, Any] | None = None, time_left: bool = True
+) -> dict[str, Any]:
     """The campaign's state and counts, as the page shows them and the script polls them.
 
     `progress` is the campaign's entry of `campaigns.progresses` when the caller read many
-    at once; else it is read here.
+    at once; else it is read here. `time_left` reads the campaign's recent rate (a query);
+    a list of campaigns goes without.
     """
     if progress is None:
         progress = campaigns.progress(campaign.id)
@@ -90,6 +94,9 @@ def campaign_status(campaign: Campaign, progress: dict[str, Any] | None = None) 
         actions.append("retry-failed")
     remaining = counts["pending"] + counts["sending"]
     running = campaign.state is CampaignState.RUNNING
+    # Time left at the rate the provider has been accepting this campaign's messages (none
+    # yet: no estimate, rather than the configured rate's wishful one).
+    rate = campaigns.observed_rate(campaign.id) if time_left and running and remaining else None
     return {
         "id": campaign.id,
         "event_id": campaign.event_id,
@@ -98,6 +105,7 @@ def campaign_status(campaign: Campaign, progress: dict[str, Any] | None = None) 
         "counts": counts,
         "settled": settled,
         "percent": round(100 * settled / total, 1) if total else 100.0,
+        "percent_text": percent_text(settled, total) if total else "100%",
         "shares": {
             state: round(100 * counts[state] / total, 3) if total else 0 for state in counts
         },
@@ -105,7 +113,8 @@ def campaign_status(campaign: Campaign, progress: dict[str, Any] | None = None) 
         "errors": progress["errors"],
         "actions": actions,
         "rate_per_second": campaign.rate_per_second,
-        "seconds_left": remaining / campaign.rate_per_second if running and remaining else None,
+        "seconds_left": round(remaining / rate) if rate else None,
+        "observed_rate_per_second": rate,
         "created_at": isoformat(campaign.created_at),
         "finished_at": isoformat(campaign.finished_at),
     }
@@ -136,7 +145,8 @@ def new_campaign(event_id: int) -> ResponseReturnValue:
     """Show the pre-flight of sending every guest not yet invited, with a confirm button."""
     event = require_event(event_id)
     plan = campaigns.preflight(event.id)
-    return render_template("dashboard/campaign_new.html", event=event, plan=plan)
+    estimate = campaigns.estimate_for_preflight()
+    return render_template("dashboard/campaign_new.html", event=event, plan=plan, estimate=estimate)
 
 
 @bp.post("/events/<int:event_id>/send")

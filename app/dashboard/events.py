@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.dashboard import bp
+from app.dashboard.auth import safe_next
 from app.dashboard.charts import delivery_aside, delivery_funnel, rsvp_split, stage_count
 from app.dashboard.forms import EventForm, ImportForm
 from app.dashboard.guests import (
@@ -19,7 +21,9 @@ from app.dashboard.guests import (
     require_event,
 )
 from app.models import Event
-from app.services import campaigns, events
+from app.sending.message import Invitee, format_start, invitation_body
+from app.services import campaigns, events, guests
+from app.services.guests import guest_language
 from app.services.parsing import parse_id
 
 EVENTS_PAGE_SIZE = 20
@@ -79,14 +83,21 @@ def events_page() -> ResponseReturnValue:
     return render_events(EventForm())
 
 
+LANGUAGE_LABELS = {"en": "English", "es": "Español", "pt": "Português", "ar": "العربية"}
+
+
 @bp.post("/events")
 def create_event() -> ResponseReturnValue:
     """Create an event from the form and open its page."""
     form = EventForm()
     if not form.validate_on_submit():
         return render_events(form, status=400)
+    default_zone = current_app.config["SETTINGS"].default_time_zone
     event = events.create_event(
-        name=form.name.data or "", starts_at=form.starts_at_utc(), venue=form.venue.data
+        name=form.name.data or "",
+        starts_at=form.starts_at_utc(default_zone),
+        venue=form.venue.data,
+        time_zone=form.zone_name(default_zone),
     )
     flash(f"Event “{event.name}” created. Add its guests below.", "success")
     return redirect(url_for("dashboard.event_page", event_id=event.id))
@@ -115,7 +126,35 @@ def event_page(event_id: int) -> ResponseReturnValue:
         import_form=ImportForm(),
         campaigns=campaigns.list_campaigns(event.id),
         here=request.full_path.rstrip("?"),
+        languages=LANGUAGE_LABELS,
+        guest_language=guest_language,
+        invitation_texts=invitation_texts(event),
     )
+
+
+def invitation_texts(event: Event) -> dict[str, str]:
+    """The plain-text invitation of the event in each language, for a guest named Ana."""
+    return {
+        language: invitation_body(
+            Invitee("Ana", "", event.name, event.starts_at, event.venue, None,
+                    event.time_zone, language)
+        )
+        for language in LANGUAGE_LABELS
+    }  # fmt: skip
+
+
+@bp.post("/guests/<int:guest_id>/language")
+def set_guest_language(guest_id: int) -> ResponseReturnValue:
+    """Change a guest's language, then go back to the page it came from."""
+    language = request.form.get("language", "")
+    if language not in LANGUAGE_LABELS:
+        abort(400, description="language must be one of en, es, pt, ar")
+    guest = guests.set_language(guest_id, language)
+    if guest is None:
+        abort(404, description=f"Guest {guest_id} does not exist.")
+    flash(f"{guest.name} will get their messages in {LANGUAGE_LABELS[language]}.", "success")
+    back = request.form.get("next") or url_for("dashboard.event_page", event_id=guest.event_id)
+    return redirect(safe_next(back))
 
 
 def can_invite(row: Any) -> bool:
@@ -127,3 +166,9 @@ def can_invite(row: Any) -> bool:
 
 
 bp.add_app_template_global(can_invite, "can_invite")
+
+
+@bp.app_template_filter("event_start")
+def event_start(starts_at: datetime | None, time_zone: str) -> str:
+    """An event's start in its own zone, with the zone's name (as guests read it)."""
+    return format_start(starts_at, time_zone) or "—"

@@ -12,6 +12,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextA
 from wtforms.fields import DateTimeLocalField, EmailField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app.config import is_time_zone
 from app.services.guest_upload import text_problem
 from app.services.guests import NAME_MAX_LENGTH, clean_name
 
@@ -48,8 +49,22 @@ class EventForm(FlaskForm):
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     venue = StringField("Venue", validators=[Optional(), Length(max=VENUE_MAX_LENGTH)])
-    # Filled in by the page's script with the browser's IANA time zone; UTC without it.
-    time_zone = HiddenField(validators=[Length(max=TIME_ZONE_MAX_LENGTH)])
+    # Proposed by the page's script (the browser's IANA zone), editable; the event keeps it.
+    time_zone = StringField(
+        "Time zone",
+        validators=[Optional(), Length(max=TIME_ZONE_MAX_LENGTH)],
+        render_kw={"data-time-zone": "", "spellcheck": "false", "autocomplete": "off"},
+    )
+
+    def validate_time_zone(self, field: Any) -> None:
+        """Accept IANA zone names only ("Europe/Lisbon")."""
+        field.data = (field.data or "").strip()
+        if field.data and not is_time_zone(field.data):
+            raise ValidationError("Pick an IANA time zone such as Europe/Lisbon or UTC.")
+
+    def zone_name(self, default: str) -> str:
+        """The event's zone: the one entered, else `default`."""
+        return self.time_zone.data or default
 
     def validate_name(self, field: Any) -> None:
         """Apply the API's rules for names (trimmed, no control characters)."""
@@ -69,11 +84,12 @@ class EventForm(FlaskForm):
         if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
             raise ValidationError(f"Pick a year between {MIN_YEAR} and {MAX_YEAR}.")
 
-    def starts_at_utc(self) -> datetime | None:
-        """The start time in UTC, reading the entered time in the browser's time zone."""
+    def starts_at_utc(self, default_zone: str = "UTC") -> datetime | None:
+        """The start time in UTC, reading the entered time in the event's time zone."""
         if self.starts_at.data is None:
             return None
-        return self.starts_at.data.replace(tzinfo=browser_zone(self.time_zone.data)).astimezone(UTC)
+        zone = browser_zone(self.zone_name(default_zone))
+        return self.starts_at.data.replace(tzinfo=zone).astimezone(UTC)
 
 
 def browser_zone(name: str | None) -> tzinfo:
@@ -87,9 +103,9 @@ def browser_zone(name: str | None) -> tzinfo:
 
 
 class ImportForm(FlaskForm):
-    """Guests from a CSV file, or pasted lines of `name, phone`."""
+    """Guests from a CSV or Excel file, or pasted lines of `name, phone`."""
 
-    file = FileField("CSV file (UTF-8, with a header row naming name and phone)")
+    file = FileField("CSV or Excel file, with a header row naming the name and phone columns")
     pasted = TextAreaField(
         "Or paste guests, one per line: name, phone",
         render_kw={"rows": 6, "spellcheck": "false", "dir": "auto"},
@@ -103,6 +119,6 @@ class ImportForm(FlaskForm):
         has_text = bool((self.pasted.data or "").strip())
         if has_file == has_text:
             message = "Choose a file or paste guests, not both." if has_file else None
-            self.pasted.errors = [message or "Choose a CSV file or paste at least one guest."]
+            self.pasted.errors = [message or "Choose a file or paste at least one guest."]
             return False
         return True

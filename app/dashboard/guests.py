@@ -1,12 +1,11 @@
-"""An event's guests: the filtered table, import, CSV export, and one guest's invitation."""
+"""An event's guests: the filtered table, CSV export, and one guest's invitation."""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -14,20 +13,20 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from werkzeug.exceptions import NotFound
 
 from app.dashboard import bp
 from app.dashboard.auth import safe_next
 from app.dashboard.charts import STAGES
-from app.dashboard.forms import ImportForm
 from app.models import Event
-from app.services import campaigns, events, guest_upload, guests
+from app.services import campaigns, events
 from app.services.campaigns import ConflictError
 from app.services.guest_search import clean_search
 
@@ -52,6 +51,7 @@ BUCKET_LABELS = {
     "failed": "Failed",
     "canceled": "Canceled",
 }
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Guests per query and per chunk of a CSV export (keyset pages of the listing).
 EXPORT_CHUNK = 1000
 # Spreadsheet apps run a cell starting with one of these as a formula.
@@ -130,67 +130,24 @@ def require_event(event_id: int) -> Event:
     return event
 
 
-def pasted_rows(text: str) -> Iterator[guest_upload.RawRow | guest_upload.RowError]:
-    """Read pasted lines: CSV with a name/phone header, or bare `name, phone` lines.
-
-    Lines copied from a spreadsheet are tab separated; line numbers stay those of the text.
-    """
-    lines = re.split(r"\r\n|\r|\n", text)
-    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    first = lines[blank] if blank < len(lines) else ""
-    titles = {title.strip().lower() for title in re.split(r"[,;\t]", first)}
-    if {"name", "phone"} <= titles:
-        rows = guest_upload.csv_rows("\n".join(lines[blank:]))
-        shift = blank
-    else:
-        delimiter = max(guest_upload.DELIMITERS, key=first.count)
-        rows = guest_upload.csv_rows(f"name{delimiter}phone\n" + "\n".join(lines[blank:]))
-        shift = blank - 1
-    return (replace(row, line=row.line + shift) for row in rows)
-
-
-def uploaded_rows(form: ImportForm) -> Iterable[guest_upload.RawRow | guest_upload.RowError]:
-    """The rows of the uploaded file or the pasted text."""
-    if form.file.data and form.file.data.filename:
-        data = form.file.data.read()
-        if not data.strip():
-            raise guest_upload.MalformedUpload("the file is empty")
-        return guest_upload.csv_rows(guest_upload.decode_csv(data))
-    return pasted_rows(form.pasted.data or "")
-
-
-@bp.post("/events/<int:event_id>/guests")
-def import_guests(event_id: int) -> ResponseReturnValue:
-    """Import guests from the form; show what was imported and which lines were refused."""
-    event = require_event(event_id)
-    form = ImportForm()
-    if not form.validate_on_submit():
-        return render_template("dashboard/import.html", event=event, form=form), 400
-    settings = current_app.config["SETTINGS"]
-    try:
-        report = guests.import_guests(
-            event.id,
-            uploaded_rows(form),
-            region=settings.default_phone_region,
-            max_rows=settings.guest_import_max_rows,
-        )
-    except guest_upload.GuestImportError as error:
-        form.pasted.errors = [f"Nothing was imported: {error}."]
-        return render_template("dashboard/import.html", event=event, form=form), 400
-    return render_template("dashboard/import.html", event=event, form=form, report=report)
-
-
 def spreadsheet_safe(value: Any) -> str:
     """The cell text, with formula-like text quoted so spreadsheets show it as text."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def export_line(row: Any) -> list[str]:
+def export_header(names: list[str]) -> list[str]:
+    """The export's columns: name, phone, every imported column, then the statuses."""
+    return [*EXPORT_HEADER[:2], *names, *EXPORT_HEADER[2:]]
+
+
+def export_line(row: Any, names: list[str]) -> list[str]:
     """One guest (a row of `events.guest_records`) as a CSV record."""
+    variables = row.variables or {}
     return [
         spreadsheet_safe(row.name),
         row.phone,  # E.164: a leading + is a number to spreadsheets, never a formula
+        *(spreadsheet_safe(variables.get(name)) for name in names),
         row.rsvp.value if row.rsvp else "",
         row.rsvp_at.isoformat() if row.rsvp_at else "",
         row.bucket,
@@ -201,7 +158,9 @@ def export_line(row: Any) -> list[str]:
     ]
 
 
-def export_chunks(rows: Iterable[Any], chunk_rows: int = EXPORT_CHUNK) -> Iterator[str]:
+def export_chunks(
+    rows: Iterable[Any], names: list[str], chunk_rows: int = EXPORT_CHUNK
+) -> Iterator[str]:
     """The CSV text in chunks: a byte-order mark (for Excel) and the header, then the rows.
 
     The first chunk goes out with the first `chunk_rows` rows (one page of the listing),
@@ -210,14 +169,32 @@ def export_chunks(rows: Iterable[Any], chunk_rows: int = EXPORT_CHUNK) -> Iterat
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(EXPORT_HEADER)
+    writer.writerow(export_header(names))
     for count, row in enumerate(rows, start=1):
-        writer.writerow(export_line(row))
+        writer.writerow(export_line(row, names))
         if count % chunk_rows == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def export_workbook(rows: Iterable[Any], names: list[str]) -> bytes:
+    """The same table as an Excel workbook; every cell is text, never a formula."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Guests")
+    sheet.append(export_header(names))
+    for row in rows:
+        line = export_line(row, names)
+        cells = []
+        for value in line:
+            cell = WriteOnlyCell(sheet, value=value.removeprefix("'") if value else None)
+            cell.data_type = "s"  # "=1+1" stays text; phones stay "+..." strings
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def export_rows(event_id: int, filters: GuestFilters) -> Iterator[Any]:
@@ -227,15 +204,27 @@ def export_rows(event_id: int, filters: GuestFilters) -> Iterator[Any]:
 
 @bp.get("/events/<int:event_id>/guests.csv")
 def export_guests(event_id: int) -> Response:
-    """Stream the event's guests (the table's filters apply) with RSVP and delivery status."""
+    """Stream the event's guests (the table's filters apply) with every imported column,
+    their RSVP and delivery status; UTF-8 with a byte-order mark, for Excel."""
     event = require_event(event_id)
     filters = GuestFilters.from_args(request.args)
-    chunks = export_chunks(export_rows(event.id, filters))
+    chunks = export_chunks(export_rows(event.id, filters), events.variable_names(event.id))
     # The generator runs after this returns: keep the app context (and the session) alive.
     response = current_app.response_class(
         stream_with_context(chunks), content_type="text/csv; charset=utf-8"
     )
     response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}-guests.csv"'
+    return response
+
+
+@bp.get("/events/<int:event_id>/guests.xlsx")
+def export_guests_xlsx(event_id: int) -> Response:
+    """The same export as an Excel workbook (built in memory: one event's guests)."""
+    event = require_event(event_id)
+    filters = GuestFilters.from_args(request.args)
+    data = export_workbook(export_rows(event.id, filters), events.variable_names(event.id))
+    response = current_app.response_class(data, content_type=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}-guests.xlsx"'
     return response
 
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from app.dashboard import bp
 from app.dashboard.auth import unauthorized, wants_json
 from app.services.campaigns import NotFoundError
+from app.services.estimates import percent_text
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,8 @@ def thousands(value: int | float | None) -> str:
 
 @bp.app_template_filter("percent")
 def percent(part: float, whole: float) -> str:
-    """`part` as a whole percentage of `whole` (0% when `whole` is 0)."""
-    return f"{round(100 * part / whole) if whole else 0}%"
+    """`part` as a percentage of `whole`, said as everywhere else (`percent_text`)."""
+    return percent_text(part, whole)
 
 
 @bp.app_context_processor

@@ -68,7 +68,10 @@ def active_campaigns() -> list[dict[str, Any]]:
     found = list(db.session.scalars(query))
     progress = campaigns.progresses([campaign.id for campaign in found])
     return [
-        {"campaign": campaign, "status": campaign_status(campaign, progress[campaign.id])}
+        {
+            "campaign": campaign,
+            "status": campaign_status(campaign, progress[campaign.id], time_left=False),
+        }
         for campaign in found
     ]
 

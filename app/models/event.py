@@ -22,6 +22,8 @@ class Event(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime | None]
+    # The IANA zone guests and organiser read the event's dates in ("Europe/Lisbon").
+    time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     venue: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = created_at_column()
 
@@ -54,6 +56,9 @@ class Guest(Base):
     phone: Mapped[str] = mapped_column(String(20))  # E.164, e.g. +14155550100
     # Extra import columns, available to the invitation template.
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # The guest's language (en, es, pt, ar): imported, else inferred from the phone's
+    # country; NULL for guests from before it was kept (inferred when read).
+    language: Mapped[str | None] = mapped_column(String(8))
     # Set when the provider says this number can never receive (e.g. 63024 not on WhatsApp).
     unreachable_code: Mapped[int | None]
     unreachable_reason: Mapped[str | None] = mapped_column(Text)

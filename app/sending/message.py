@@ -5,10 +5,14 @@ template such as "Hi {{1}}, you are invited to {{2}} on {{3}} at {{4}}":
 
 - `"1"`: the guest's name
 - `"2"`: the event's name
-- `"3"`: the event's start, e.g. `Sat 12 Dec 2026, 19:00` (UTC), when the event has one
+- `"3"`: the event's start in the event's own time zone, with the zone's name, formatted
+  for the guest's language by Babel (CLDR), e.g. `Wed, Jun 23, 2027, 7:30 PM · Portugal
+  (Lisbon) Time`, when the event has one
 - `"4"`: the venue, when the event has one
 
 then every extra column imported with the guest (`Guest.variables`), under its own name.
+Each guest language may have its own template (`TWILIO_INVITE_CONTENT_SIDS`); the
+plain-text fallback is written in the guest's language (en, es, pt, ar).
 The numbered keys win over a guest column of the same name. Variables the event does not
 have are left out, so the template's own default sample values apply.
 """
@@ -17,16 +21,37 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time, get_timezone_location
 
 from app.config import Settings
 
 WHATSAPP = "whatsapp:"
 # The template variables every invitation fills from its guest and event (see above).
 NUMBERED_VARIABLES = ("1", "2", "3", "4")
-DATE_FORMAT = "%a %d %b %Y, %H:%M"
+# The plain-text invitation of each language; answers in any of them are understood.
+BODIES: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "en": {"body": "Hi {name}, you are invited to {event}{details}. "
+                   "Will you come? Reply YES, NO or MAYBE.",
+           "when": " on {when}", "where": " at {venue}"},
+    "es": {"body": "Hola {name}, estás invitado/a a {event}{details}. "
+                   "¿Vendrás? Responde SÍ, NO o QUIZÁS.",
+           "when": " el {when}", "where": " en {venue}"},
+    "pt": {"body": "Olá {name}, você está convidado/a para {event}{details}. "
+                   "Você vem? Responda SIM, NÃO ou TALVEZ.",
+           "when": " em {when}", "where": " no local {venue}"},
+    "ar": {"body": "مرحبًا {name}، يسعدنا دعوتك إلى {event}{details}. "
+                   "هل ستحضر؟ أجب بـ نعم أو لا أو ربما.",
+           "when": " يوم {when}", "where": " في {venue}"},
+})  # fmt: skip
+# CLDR skeleton of the date: weekday, day, abbreviated month, year, in the locale's order.
+DATE_SKELETON = "yMMMEd"
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,8 @@ class MessageDefaults:
     content_sid: str | None
     status_callback: str | None
     validity_period: int
+    # The approved template of each guest language; others use `content_sid`.
+    content_sids: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_settings(
@@ -54,7 +81,12 @@ class MessageDefaults:
             content_sid=twilio.invite_content_sid,
             status_callback=status_callback,
             validity_period=validity_period,
+            content_sids=dict(twilio.invite_content_sids),
         )
+
+    def template_for(self, language: str) -> str | None:
+        """The template of the guest's language, else the default one."""
+        return self.content_sids.get(language, self.content_sid)
 
     @property
     def sender(self) -> str:
@@ -72,6 +104,8 @@ class Invitee:
     starts_at: datetime | None = None
     venue: str | None = None
     variables: Mapping[str, Any] | None = None
+    time_zone: str = "UTC"
+    language: str = "en"
 
 
 def whatsapp_address(phone: str) -> str:
@@ -79,9 +113,27 @@ def whatsapp_address(phone: str) -> str:
     return phone if phone.startswith(WHATSAPP) else WHATSAPP + phone
 
 
-def format_start(starts_at: datetime | None) -> str | None:
-    """The event's start as a person reads it, or None."""
-    return starts_at.strftime(DATE_FORMAT) if starts_at else None
+def format_start(
+    starts_at: datetime | None, time_zone: str = "UTC", language: str = "en"
+) -> str | None:
+    """The event's start as a person reads it, in the event's zone and with its name, or None.
+
+    Formatted from Babel's CLDR data for `language` (en, es, pt, ar, ...): the locale's own
+    order of weekday, day, month and year, its 12- or 24-hour clock, and the zone's name
+    ("Portugal (Lisbon) Time", "hora de España (Madrid)"). An unknown zone reads as UTC.
+    """
+    if starts_at is None:
+        return None
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        zone = ZoneInfo("UTC")
+    locale = Locale.parse(language if language in Locale("en").languages else "en")
+    date = format_skeleton(DATE_SKELETON, starts_at, tzinfo=zone, locale=locale)
+    time = format_time(starts_at, "short", tzinfo=zone, locale=locale)
+    when = str(locale.datetime_formats["medium"]).format(time, date)
+    name = "UTC" if zone.key == "UTC" else get_timezone_location(zone, locale=locale)
+    return f"{when} · {name}"
 
 
 def content_variables(invitee: Invitee) -> dict[str, str]:
@@ -90,7 +142,7 @@ def content_variables(invitee: Invitee) -> dict[str, str]:
     numbered = {
         "1": invitee.name,
         "2": invitee.event_name,
-        "3": format_start(invitee.starts_at),
+        "3": format_start(invitee.starts_at, invitee.time_zone, invitee.language),
         "4": invitee.venue,
     }
     values.update({key: value for key, value in numbered.items() if value})
@@ -98,16 +150,13 @@ def content_variables(invitee: Invitee) -> dict[str, str]:
 
 
 def invitation_body(invitee: Invitee) -> str:
-    """The plain-text invitation, used when no template is configured."""
-    when = format_start(invitee.starts_at)
-    details = "".join(
-        part
-        for part in (f" on {when}" if when else "", f" at {invitee.venue}" if invitee.venue else "")
+    """The plain-text invitation in the guest's language, used when no template applies."""
+    texts = BODIES.get(invitee.language, BODIES["en"])
+    when = format_start(invitee.starts_at, invitee.time_zone, invitee.language)
+    details = (texts["when"].format(when=when) if when else "") + (
+        texts["where"].format(venue=invitee.venue) if invitee.venue else ""
     )
-    return (
-        f"Hi {invitee.name}, you are invited to {invitee.event_name}{details}. "
-        "Will you come? Reply YES, NO or MAYBE."
-    )
+    return texts["body"].format(name=invitee.name, event=invitee.event_name, details=details)
 
 
 def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
@@ -117,8 +166,9 @@ def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
         params["MessagingServiceSid"] = defaults.messaging_service_sid
     elif defaults.whatsapp_from:
         params["From"] = defaults.whatsapp_from
-    if defaults.content_sid:
-        params["ContentSid"] = defaults.content_sid
+    template = defaults.template_for(invitee.language)
+    if template:
+        params["ContentSid"] = template
         params["ContentVariables"] = json.dumps(content_variables(invitee), ensure_ascii=False)
     else:
         params["Body"] = invitation_body(invitee)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app
@@ -28,11 +29,13 @@ from app.models import (
     OptOut,
     SendState,
 )
-from app.sending.preflight import ELIGIBLE, Preflight, plan_audience
+from app.sending.preflight import ELIGIBLE, Preflight, plan_audience, warnings
 from app.sending.progress import campaign_progress, campaigns_progress
 from app.sending.reachability import OPTED_OUT, REACHABLE, refusal
 from app.sending.settings import SendingSettings
 from app.sending.wakeup import request_drain_quietly
+from app.services import estimates
+from app.services.estimates import SendEstimate, send_estimate
 from app.services.events import MAX_ID
 
 log = logging.getLogger(__name__)
@@ -137,15 +140,29 @@ def preflight(event_id: int) -> Preflight:
 
 
 def _preflight(event_id: int, sending: SendingSettings) -> Preflight:
-    """Count the audience and check it against the queue window and the daily tier."""
+    """Count the audience and check it against the queue window and the daily tier.
+
+    The duration is the honest one (`estimates`): the rate, capped by the in-flight limit
+    against the provider's recent latency.
+    """
     settings = current_app.config["SETTINGS"]
-    return plan_audience(
-        db.session.connection(),
-        event_id,
-        sending,
-        has_template=bool(settings.twilio.invite_content_sid),
-        has_callback_url=bool(settings.public_base_url),
+    has_template = bool(settings.twilio.invite_content_sid)
+    has_callback_url = bool(settings.public_base_url)
+    plan = plan_audience(db.session.connection(), event_id, sending, has_template, has_callback_url)
+    seconds = send_estimate(db.session.connection(), sending).seconds_for(plan.recipients)
+    honest = replace(
+        plan,
+        estimated_seconds=round(seconds, 1),
+        fits_provider_queue=seconds <= plan.provider_queue_seconds,
+        warnings=[],
     )
+    honest.warnings.extend(warnings(honest, has_template, has_callback_url))
+    return honest
+
+
+def estimate_for_preflight() -> SendEstimate:
+    """The assumption behind a pre-flight's duration, to show with it."""
+    return send_estimate(db.session.connection(), _sending())
 
 
 def create_campaign(event_id: int) -> tuple[Campaign, Preflight]:
@@ -199,6 +216,11 @@ def list_campaigns(event_id: int) -> list[Campaign]:
 def progress(campaign_id: int) -> dict[str, Any]:
     """The campaign's counts per invitation state and delivery status, and top errors."""
     return campaign_progress(db.session.connection(), campaign_id)
+
+
+def observed_rate(campaign_id: int) -> float | None:
+    """Messages per second the provider accepted for the campaign lately, if any."""
+    return estimates.observed_rate(db.session.connection(), campaign_id)
 
 
 def progresses(campaign_ids: Sequence[int]) -> dict[int, dict[str, Any]]:

@@ -74,9 +74,11 @@ def delivery_bucket(invitation: Any = Invitation) -> ColumnElement[str]:
     )
 
 
-def create_event(name: str, starts_at: datetime | None, venue: str | None) -> Event:
-    """Create and commit an event."""
-    event = Event(name=name, starts_at=starts_at, venue=venue)
+def create_event(
+    name: str, starts_at: datetime | None, venue: str | None, time_zone: str = "UTC"
+) -> Event:
+    """Create and commit an event in its IANA time zone."""
+    event = Event(name=name, starts_at=starts_at, venue=venue, time_zone=time_zone)
     db.session.add(event)
     db.session.commit()
     log.info("created event %s", event.id)
@@ -210,6 +212,7 @@ def record_columns(invitation: Any) -> tuple[Any, ...]:
         Guest.id,
         Guest.name,
         Guest.phone,
+        Guest.variables,
         invitation.rsvp,
         invitation.rsvp_at,
         invitation.send_state,
@@ -218,6 +221,20 @@ def record_columns(invitation: Any) -> tuple[Any, ...]:
         delivery_bucket(invitation).label("bucket"),
         opted_out_column(),
     )
+
+
+def variable_names(event_id: int) -> list[str]:
+    """Every imported column of the event's guests, in the order guests first had them."""
+    key = func.jsonb_object_keys(Guest.variables).table_valued("value").render_derived("key")
+    query = (
+        select(key.c.value)
+        .select_from(Guest)
+        .join(key, true())
+        .where(Guest.event_id == event_id)
+        .group_by(key.c.value)
+        .order_by(func.min(Guest.id), key.c.value)
+    )
+    return list(db.session.scalars(query))
 
 
 def opted_out_column() -> ColumnElement[bool]:

@@ -8,8 +8,10 @@ Rules, as the API documents them:
   the existing guest is kept unchanged and the row is counted in `duplicates`.
 - A bad row is reported with its line (CSV: physical line in the file, header = 1; JSON:
   1-based index in the list) and the other rows are still imported.
-- The whole upload is one transaction: a malformed file (not UTF-8, broken CSV quoting,
-  too many rows) changes nothing.
+- Names and text variables garbled by another tool (UTF-8 read as a Windows code page:
+  "JosÃ©", "Ø£Ø­Ù…Ø¯") are repaired with ftfy, and the repaired rows are reported.
+- The whole upload is one transaction: a malformed file (unreadable encoding, broken CSV
+  quoting, too many rows) changes nothing; a dry run (the preview) rolls back.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+import ftfy
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event, Guest
 from app.services.guest_upload import (
@@ -31,10 +35,12 @@ from app.services.guest_upload import (
     RawRow,
     RowError,
     TooManyRows,
+    fold_title,
     key_problem,
     text_problem,
 )
 from app.services.phones import InvalidPhoneNumber, to_e164
+from app.services.replies import phone_language
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +49,49 @@ VARIABLE_MAX_LENGTH = 1000
 DEFAULT_MAX_ROWS = 100_000
 # Errors listed in a report; `error_count` still counts them all.
 MAX_REPORTED_ERRORS = 1000
+# Rows the preview shows.
+SAMPLE_ROWS = 10
 # Rows per INSERT statement.
 CHUNK_SIZE = 1000
 # Rows parsed between two yields to other requests under gevent (about 10 ms of CPU).
 YIELD_EVERY = 200
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Codes and names a language column may hold, folded (`fold_title`).
+LANGUAGE_NAMES = {
+    **dict.fromkeys(("en", "eng", "english", "ingles", "الانجليزية"), "en"),
+    **dict.fromkeys(("es", "spa", "spanish", "espanol", "castellano", "الاسبانية"), "es"),
+    **dict.fromkeys(("pt", "por", "portuguese", "portugues", "pt br", "pt pt", "البرتغالية"), "pt"),
+    **dict.fromkeys(("ar", "ara", "arabic", "arabe", "عربي", "العربية"), "ar"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A value whose mojibake was repaired."""
+
+    line: int
+    before: str
+    after: str
 
 
 @dataclass
 class ImportReport:
-    """What an import did: `{"imported", "duplicates", "errors": [{"line", "reason"}]}`."""
+    """What an import did: `{"imported", "duplicates", "errors", "repaired", ...}`."""
 
     imported: int = 0
     duplicates: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
+    repaired: list[Repair] = field(default_factory=list)
+    repaired_count: int = 0
+    # The first rows to be imported, for the preview.
+    sample: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_repairs(self, repairs: list[Repair]) -> None:
+        """Count repaired values, listing them while the list is short enough to return."""
+        self.repaired_count += len(repairs)
+        self.repaired.extend(repairs[: max(0, MAX_REPORTED_ERRORS - len(self.repaired))])
 
     def add_error(self, error: RowError) -> None:
         """Count a bad row, listing it while the list is short enough to return."""
@@ -71,8 +104,12 @@ class ImportReport:
         return {
             "imported": self.imported,
             "duplicates": self.duplicates,
-            "errors": [{"line": e.line, "reason": e.reason} for e in self.errors],
+            "errors": [{"line": e.line, "reason": e.reason, "text": e.text} for e in self.errors],
             "error_count": self.error_count,
+            "repaired": [
+                {"line": r.line, "before": r.before, "after": r.after} for r in self.repaired
+            ],
+            "repaired_count": self.repaired_count,
         }
 
 
@@ -93,8 +130,12 @@ def import_guests(
     rows: Iterable[RawRow | RowError],
     region: str,
     max_rows: int = DEFAULT_MAX_ROWS,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Validate and insert `rows` as guests of the event, in one transaction.
+
+    A dry run does everything, then rolls back: the report says exactly what an import
+    would do, and nothing is written.
 
     Raises:
         LookupError: the event does not exist.
@@ -106,6 +147,9 @@ def import_guests(
     except BaseException:
         db.session.rollback()
         raise
+    if dry_run:
+        db.session.rollback()
+        return report
     db.session.commit()
     log.info(
         "imported guests into event %s: %s new, %s duplicates, %s errors",
@@ -128,9 +172,13 @@ def _import(
     report = ImportReport()
     seen: set[str] = set()
     chunk: list[dict[str, Any]] = []
-    for count, row in enumerate(rows, start=1):
+    for count, uploaded in enumerate(rows, start=1):
         if count > max_rows:
             raise TooManyRows(f"an import takes at most {max_rows} rows; split the file")
+        row = uploaded
+        if isinstance(row, RawRow):
+            row, repairs = repair_row(row)
+            report.add_repairs(repairs)
         checked = row if isinstance(row, RowError) else _check_row(row, region)
         if isinstance(checked, RowError):
             report.add_error(checked)
@@ -139,6 +187,8 @@ def _import(
         else:
             seen.add(checked["phone"])
             chunk.append({"event_id": event_id, **checked})
+            if len(report.sample) < SAMPLE_ROWS:
+                report.sample.append({"line": row.line, **checked})
         if len(chunk) >= CHUNK_SIZE:
             _flush(chunk, report)
         if count % YIELD_EVERY == 0:
@@ -150,13 +200,38 @@ def _import(
 def _check_row(row: RawRow, region: str) -> dict[str, Any] | RowError:
     """Return the guest's columns, or why the row is rejected."""
     try:
+        phone = _check_phone(row.phone, region)
         return {
             "name": _check_name(row.name),
-            "phone": _check_phone(row.phone, region),
+            "phone": phone,
             "variables": _check_variables(row.variables),
+            "language": _check_language(row.language, phone),
         }
     except ValueError as error:
-        return RowError(row.line, str(error))
+        return RowError(row.line, str(error), row.text)
+
+
+def repair_text(value: Any) -> Any:
+    """The value with mojibake undone (ftfy), or the value itself."""
+    if not isinstance(value, str) or value.isascii():
+        return value  # the common case, without ftfy's work
+    return ftfy.fix_encoding(value)
+
+
+def repair_row(row: RawRow) -> tuple[RawRow, list[Repair]]:
+    """The row with its name and text variables repaired, and what was repaired."""
+    repairs = []
+    name = repair_text(row.name)
+    if name != row.name:
+        repairs.append(Repair(row.line, row.name, name))
+    variables = {}
+    for key, value in row.variables.items():
+        variables[key] = repair_text(value)
+        if variables[key] != value:
+            repairs.append(Repair(row.line, value, variables[key]))
+    if not repairs:
+        return row, repairs
+    return replace(row, name=name, variables=variables), repairs
 
 
 def _is_blank(value: Any) -> bool:
@@ -189,6 +264,35 @@ def _check_phone(raw: Any, region: str) -> str:
     except InvalidPhoneNumber as error:
         shown = raw.strip() if len(raw.strip()) <= 40 else raw.strip()[:40] + "..."
         raise ValueError(f"phone {shown!r} is invalid: {error.reason}") from None
+
+
+def _check_language(raw: Any, phone: str) -> str:
+    """The guest's language: the one given (a code or its name), else the phone's country's."""
+    if _is_blank(raw):
+        return guest_language(None, phone)
+    if not isinstance(raw, str):
+        raise ValueError("language must be text")
+    language = LANGUAGE_NAMES.get(fold_title(raw))
+    if language is None:
+        raise ValueError(f"language {raw.strip()[:40]!r} is not one of {', '.join(LANGUAGES)}")
+    return language
+
+
+def guest_language(stored: str | None, phone: str | None) -> str:
+    """A guest's language: the stored one, else inferred from the phone's country, else en."""
+    return stored or phone_language(phone) or "en"
+
+
+def set_language(guest_id: int, language: str) -> Guest | None:
+    """Set a guest's language (one of LANGUAGES); None when there is no such guest."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    guest = db.session.get(Guest, guest_id) if 0 < guest_id <= 2**31 - 1 else None
+    if guest is None:
+        return None
+    guest.language = language
+    db.session.commit()
+    return guest
 
 
 def _check_variables(values: dict[str, Any]) -> dict[str, str]:

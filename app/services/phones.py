@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
@@ -11,6 +12,8 @@ WHATSAPP_PREFIX = "whatsapp:"
 # Longer input is never a phone number; bounding it keeps the parser's work bounded too.
 MAX_RAW_LENGTH = 64
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# International call prefixes: 00 (most of the world) and 011 (North America).
+_INTERNATIONAL_PREFIX = re.compile(r"^(00|011)(?=[1-9])")
 
 _PARSE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "unknown country code (write it as +<country code>)",
@@ -39,8 +42,9 @@ class InvalidPhoneNumber(ValueError):
 def to_e164(raw: str, region: str) -> str:
     """Return `raw` as E.164 (`+14155550100`), reading national numbers as from `region`.
 
-    Accepts what people and spreadsheets write: spaces, dashes, dots, brackets, a leading
-    `00` or other international prefix, and a `whatsapp:` prefix. Rejects numbers that are
+    Accepts what people and spreadsheets write: spaces, dashes, dots, brackets, Arabic-Indic
+    digits, a leading `00` or `011` international prefix (whatever `region` dials), and a
+    `whatsapp:` prefix. Rejects numbers that are
     not valid for their country (by libphonenumber's metadata), since Twilio would refuse
     them anyway (error 21211).
 
@@ -55,15 +59,36 @@ def to_e164(raw: str, region: str) -> str:
     if len(text) > MAX_RAW_LENGTH:
         raise InvalidPhoneNumber(raw, "too long")
     try:
+        return _parse_e164(text, region)
+    except InvalidPhoneNumber as error:
+        # "00971 50 ..." or "011 44 ..." dialled from a country whose prefix differs.
+        international = _INTERNATIONAL_PREFIX.sub("+", _digits_only(text), count=1)
+        if international.startswith("+"):
+            try:
+                return _parse_e164(international, region)
+            except InvalidPhoneNumber:
+                pass
+        raise InvalidPhoneNumber(raw, error.reason) from None
+
+
+def _digits_only(text: str) -> str:
+    """The number's digits (any script, as ASCII) and a leading +, without punctuation."""
+    digits = "".join(str(unicodedata.digit(c)) for c in text if c.isdigit())
+    return ("+" if text.lstrip().startswith("+") else "") + digits
+
+
+def _parse_e164(text: str, region: str) -> str:
+    """Parse and validate one reading of a number; raise InvalidPhoneNumber (no raw text)."""
+    try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as error:
         reason = _PARSE_REASONS.get(error.error_type, "not a phone number")
-        raise InvalidPhoneNumber(raw, reason) from None
+        raise InvalidPhoneNumber(text, reason) from None
     possible = phonenumbers.is_possible_number_with_reason(number)
     if possible in _POSSIBLE_REASONS:
-        raise InvalidPhoneNumber(raw, _POSSIBLE_REASONS[possible])
+        raise InvalidPhoneNumber(text, _POSSIBLE_REASONS[possible])
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneNumber(raw, "not a valid number for its country")
+        raise InvalidPhoneNumber(text, "not a valid number for its country")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from app.models.enums import InboundKind, Rsvp
+from app.services.sentences import Role, read_sentence
 
 
 class Intent(StrEnum):
@@ -115,14 +116,16 @@ class Reading:
     rsvp: Rsvp | None = None
     language: str = "en"
     keyword: str | None = None
+    # Plain text that reads like an answer the service could not decide.
+    undecided: bool = False
 
 
 TEXT = Reading(InboundKind.TEXT)
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, limit: int = MAX_KEYWORD_CHARS) -> str:
     """Fold case, accents, tashkeel, punctuation, emoji and spacing away, for matching."""
-    if len(text) > MAX_KEYWORD_CHARS:
+    if len(text) > limit:
         return ""
     characters = []
     for char in unicodedata.normalize("NFKD", text):
@@ -209,9 +212,22 @@ def classify(
         return _reading(button_intent, language, button_intent.value)
     matched = match_keyword(body)
     if matched is None:
-        return TEXT
+        return _read_sentence(body, phone)
     intent, languages, keyword = matched
     return _reading(intent, _pick_language(languages, phone), keyword)
+
+
+def _read_sentence(body: str | None, phone: str | None) -> Reading:
+    """Read the answer inside a longer message; undecided when it says both or asks."""
+    sentence = read_sentence(body or "", normalize)
+    if sentence is None:
+        return TEXT
+    role, languages = sentence
+    language = _pick_language(languages, phone)
+    if role is Role.UNCLEAR:
+        return Reading(InboundKind.TEXT, language=language, undecided=True)
+    intent = Intent(role.value)
+    return Reading(InboundKind.RSVP, RSVP_OF[intent], language, intent.value)
 
 
 def confirmation(

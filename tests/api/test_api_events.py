@@ -22,7 +22,15 @@ def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> 
     )
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"id", "name", "starts_at", "venue", "created_at"}
+    assert set(body) == {
+        "id",
+        "name",
+        "starts_at",
+        "time_zone",
+        "starts_at_text",
+        "venue",
+        "created_at",
+    }
     assert body["name"] == "Gala"
     assert body["venue"] == "Hall A"
     assert datetime.fromisoformat(body["starts_at"]) == datetime(2030, 6, 1, 16, 30, tzinfo=UTC)
@@ -188,3 +196,33 @@ def test_import_into_unknown_event_is_404(client: FlaskClient) -> None:
     )
     assert response.status_code == 404
     assert "4242" in response.get_json()["message"]
+
+
+def test_an_event_in_its_own_time_zone(client: FlaskClient) -> None:
+    # The API event at 18:00+01:00 (Lisbon in June): announced at 18:00, Lisbon time.
+    body = {
+        "name": "Jantar",
+        "starts_at": "2027-06-23T18:00:00+01:00",
+        "time_zone": "Europe/Lisbon",
+    }
+    event = client.post("/api/v1/events", json=body, headers=AUTH).get_json()
+    assert event["starts_at"] == "2027-06-23T17:00:00+00:00"
+    assert event["time_zone"] == "Europe/Lisbon"
+    assert event["starts_at_text"] == "Wed, Jun 23, 2027, 6:00\u202fPM · Portugal (Lisbon) Time"
+    # Without an offset, the time is read in the event's zone.
+    naive = {"name": "Cena", "starts_at": "2027-06-23T19:30", "time_zone": "Europe/Madrid"}
+    event = client.post("/api/v1/events", json=naive, headers=AUTH).get_json()
+    assert event["starts_at"] == "2027-06-23T17:30:00+00:00"
+
+
+@pytest.mark.parametrize("zone", ["Not/A_Zone", "../../etc/passwd", 7, ""])
+def test_an_unknown_time_zone_is_400(client: FlaskClient, zone: object) -> None:
+    response = client.post("/api/v1/events", json={"name": "X", "time_zone": zone}, headers=AUTH)
+    assert response.status_code == 400
+    assert "IANA time zone" in response.get_json()["message"]
+    assert client.get("/api/v1/events", headers=AUTH).get_json()["events"] == []
+
+
+def test_events_default_to_the_configured_zone(client: FlaskClient) -> None:
+    event = client.post("/api/v1/events", json={"name": "X"}, headers=AUTH).get_json()
+    assert event["time_zone"] == "UTC"

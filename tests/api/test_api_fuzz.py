@@ -69,7 +69,14 @@ def check(response: Any) -> None:
     assert response.is_json
     if response.status_code == 200:
         body = response.get_json()
-        assert set(body) == {"imported", "duplicates", "errors", "error_count"}
+        assert set(body) == {
+            "imported",
+            "duplicates",
+            "errors",
+            "error_count",
+            "repaired",
+            "repaired_count",
+        }
         assert all(isinstance(e["line"], int) and e["reason"] for e in body["errors"])
 
 

@@ -134,6 +134,7 @@ def test_listing_carries_the_invitation_state(client: FlaskClient, invited: int)
         "id": by_number[0]["id"],
         "name": "Guest 0",
         "phone": phone(0),
+        "language": "en",  # inferred from the phone (US)
         "variables": {"n": "0"},
         "rsvp": None,
         "delivery_status": None,

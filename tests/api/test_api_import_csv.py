@@ -50,6 +50,8 @@ def test_bom_semicolons_and_names_in_any_script_survive_byte_exact(
         "duplicates": 0,
         "errors": [],
         "error_count": 0,
+        "repaired": [],
+        "repaired_count": 0,
     }
     guests = stored(app, event_id)
     assert {phone: guest.name for phone, guest in guests.items()} == names
@@ -102,12 +104,13 @@ def test_quoted_fields_with_separators_and_newlines_keep_physical_line_numbers(
     )
     body = post_csv(client, event_id, text).get_json()
     assert body["imported"] == 3
-    assert body["errors"] == [
-        {"line": 4, "reason": "phone 'not-a-phone' is invalid: not a phone number"},
-        {"line": 5, "reason": "name contains control characters"},
-        {"line": 10, "reason": "phone is missing"},
-        {"line": 12, "reason": "5 fields, but the header has 4"},
+    assert [(e["line"], e["reason"]) for e in body["errors"]] == [
+        (4, "phone 'not-a-phone' is invalid: not a phone number"),
+        (5, "name contains control characters"),
+        (10, "phone is missing"),
+        (12, "5 fields, but the header has 4"),
     ]
+    assert body["errors"][3]["text"] == "Eve,+14155550103,x,y,z"  # the line as written
     guests = stored(app, event_id)
     assert guests["+14155550100"].name == "Smith, Ada"
     assert guests["+14155550100"].variables == {
@@ -126,7 +129,14 @@ def test_duplicates_within_the_file_and_against_the_database(
         event_id,
         "name,phone\nAda 2,4155550100\nBob,+14155550101\nBob 2,+1 415-555-0101\n",
     ).get_json()
-    assert body == {"imported": 1, "duplicates": 2, "errors": [], "error_count": 0}
+    assert body == {
+        "imported": 1,
+        "duplicates": 2,
+        "errors": [],
+        "error_count": 0,
+        "repaired": [],
+        "repaired_count": 0,
+    }
     assert stored(app, event_id)["+14155550100"].name == "Ada"
     assert stored(app, event_id)["+14155550101"].name == "Bob"
 
@@ -137,14 +147,12 @@ def test_duplicates_within_the_file_and_against_the_database(
         (b"", "empty"),
         (b"   \r\n", "empty"),
         (b"\n\nname,phone\nAda,+14155550100\n", "no header row"),
-        (b"name,mobile\nAda,+14155550100\n", "must have 'name' and 'phone' columns"),
-        (b"phone\n+14155550100\n", "must have 'name' and 'phone' columns"),
+        (b"name,email\nAda,+14155550100\n", "must have a name and a phone column"),
+        (b"phone\n+14155550100\n", "must have a name and a phone column"),
         (b"name,phone,Table,table\nA,+14155550100,1,2\n", "repeats the column 'table'"),
         (b"name,phone,Name\nA,+14155550100,1\n", "repeats the column 'name'"),
         (b"name,phone," + b"k" * 101 + b"\n", "must be 1 to 100 characters"),
         (b"name,phone," + b",".join(b"c%d" % n for n in range(51)) + b"\n", "more than 50"),
-        (b"name,phone\nJos\xe9,+14155550100\n", "not UTF-8 (invalid byte at offset 14)"),
-        ("name,phone\nZoë,+14155550100\n".encode("utf-16"), "not UTF-8"),
         (b"name,phone,\x00k\nA,+14155550100,1\n", "can't be stored"),
     ],
 )
@@ -187,8 +195,9 @@ def test_too_many_rows_in_a_stream_is_413_and_changes_nothing(
         ("text/csv; charset=utf-8", 200),
         ("text/csv; charset=UTF-8", 200),
         ("text/csv; charset=us-ascii", 200),
-        ("text/csv; charset=iso-8859-1", 415),
-        ("text/csv; charset=windows-1252", 415),
+        ("text/csv; charset=iso-8859-1", 200),
+        ("text/csv; charset=windows-1252", 200),
+        ("text/csv; charset=klingon", 415),
     ],
 )
 def test_declared_charset(

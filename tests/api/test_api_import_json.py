@@ -75,7 +75,14 @@ def test_duplicates_against_the_database_keep_the_existing_guest(
             ]
         },
     )
-    assert second.get_json() == {"imported": 1, "duplicates": 1, "errors": [], "error_count": 0}
+    assert second.get_json() == {
+        "imported": 1,
+        "duplicates": 1,
+        "errors": [],
+        "error_count": 0,
+        "repaired": [],
+        "repaired_count": 0,
+    }
     guests = stored_guests(app, event_id)
     assert guests["+14155550100"].name == "Ada"
     assert guests["+14155550100"].variables == {}
@@ -173,7 +180,14 @@ def test_wrong_json_shapes_are_400(
 
 def test_empty_list_imports_nothing(client: FlaskClient, event_id: int) -> None:
     response = post_guests(client, event_id, {"guests": []})
-    assert response.get_json() == {"imported": 0, "duplicates": 0, "errors": [], "error_count": 0}
+    assert response.get_json() == {
+        "imported": 0,
+        "duplicates": 0,
+        "errors": [],
+        "error_count": 0,
+        "repaired": [],
+        "repaired_count": 0,
+    }
 
 
 @pytest.mark.parametrize(

@@ -140,3 +140,19 @@ def test_next_cursor_is_null_exactly_on_the_last_page(
     body = get(client, limit=limit).get_json()
     assert len(body["messages"]) == min(limit, 12)
     assert (body["next_cursor"] is not None) is more
+
+
+@pytest.mark.parametrize("offset", ["+02:00", "+0200", "+02"])
+def test_since_with_a_plus_left_unencoded(
+    client: FlaskClient, inbox: list[str], offset: str
+) -> None:
+    moment = (T0 + timedelta(seconds=5)).replace(tzinfo=None) + timedelta(hours=2)
+    raw = f"{moment.isoformat()}{offset}"  # `+` unencoded: the server reads a space
+    response = client.get(f"/api/v1/messages?since={raw}", headers=AUTH)
+    assert response.status_code == 200, response.get_json()
+    assert [m["sid"] for m in response.get_json()["messages"]] == inbox[10:]
+
+
+def test_a_space_elsewhere_in_since_is_still_refused(client: FlaskClient) -> None:
+    response = client.get("/api/v1/messages?since=2026-12-01 garbage 00:00", headers=AUTH)
+    assert response.status_code == 400

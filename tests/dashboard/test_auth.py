@@ -23,7 +23,13 @@ from tests.dashboard.support import (
     sign_in_session,
 )
 
-SAMPLE_ARGS = {"event_id": 1, "campaign_id": 1, "guest_id": 1, "action": "pause"}
+SAMPLE_ARGS = {
+    "event_id": 1,
+    "campaign_id": 1,
+    "guest_id": 1,
+    "message_id": 1,
+    "action": "pause",
+}
 
 
 def dashboard_rules(app: Flask) -> list[Rule]:

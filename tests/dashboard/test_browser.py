@@ -22,9 +22,18 @@ from playwright.sync_api import (
 )
 
 from app import create_app
+from app.extensions import db
+from app.models import InboundKind, InboundMessage, Invitation, Rsvp
+from tests.api.test_api_import_files import xlsx
 from tests.conftest import dispose_engines, reset_state
 from tests.dashboard.stack import Stack, running_stack
-from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.dashboard.support import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    invite,
+    make_event,
+    make_guests,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -146,13 +155,18 @@ def test_organiser_journey(stack: Stack, page: Page) -> None:
     expect(page.get_by_role("heading", name="Launch party")).to_be_visible()
     starts = page.locator(".page-head time")
     expect(starts).to_have_attribute("datetime", "2026-12-12T15:00:00+00:00")  # 19:00 in Dubai
-    expect(starts).to_contain_text("19:00")
+    # Shown in the event's own zone (proposed from the browser's), with its name.
+    expect(page.get_by_label("Time zone", exact=True)).to_have_count(0)  # the form is gone
+    expect(starts).to_contain_text("7:00\u202fPM · United Arab Emirates Time")
     lines = [f"{name}\t{phone}" for name, phone in GUESTS] + ["Nobody\t12"]
     page.get_by_label("Or paste guests").fill("\n".join(lines))
-    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_role("button", name="Preview", exact=True).click()
+    expect(page.locator("#import-sample tbody tr")).to_have_count(10)
+    page.get_by_role("button", name="Import 10 guests").click()
     expect(page.locator("[data-stat=imported]")).to_have_text("10")
     expect(page.locator("#import-errors tbody tr")).to_have_count(1)
     expect(page.locator("#import-errors tbody td").first).to_have_text("11")
+    expect(page.get_by_label("Or paste guests")).to_have_value("Nobody,12")  # only what failed
     page.get_by_role("link", name="See the guests").click()
     table = page.locator("#guest-table tbody tr")
     expect(table).to_have_count(len(GUESTS))
@@ -163,6 +177,7 @@ def test_organiser_journey(stack: Stack, page: Page) -> None:
     page.get_by_role("link", name="Send invitations…").click()
     expect(page.locator("[data-stat=recipients]")).to_have_text("10")
     expect(page.locator("[data-stat=fits-queue]")).to_have_text("Yes")
+    expect(page.locator("#preflight-assumption")).to_contain_text("messages/s")
     shoot(page, "preflight")
     page.get_by_role("button", name="Send 10 invitations").click()
     expect(page.get_by_role("heading", name="Campaign #1")).to_be_visible()
@@ -207,6 +222,15 @@ def test_organiser_journey(stack: Stack, page: Page) -> None:
     expect(page.locator("[data-stat=live-workers]")).to_have_text("1")
     expect(page.locator("#workers tbody tr")).to_have_count(1)
     shoot(page, "system")
+    fits = (
+        "() => [...document.querySelectorAll('.table-wrap')]"
+        ".every(w => w.scrollWidth <= w.clientWidth)"
+    )
+    assert page.evaluate(fits), "a /system table is cut at 1280 px"
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(fits), "a /system table is cut on a phone"
+    shoot(page, "system-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -224,7 +248,7 @@ def test_forms_work_without_javascript(stack: Stack, browser: Browser) -> None:
         page.get_by_role("button", name="Create event").click()
         guests = [f"Guest {n}, +1 202 555 {n:04d}" for n in range(110, 150)]
         page.get_by_label("Or paste guests").fill("\n".join(guests))
-        page.get_by_role("button", name="Import", exact=True).click()
+        page.get_by_role("button", name="Import without preview").click()
         expect(page.locator("[data-stat=imported]")).to_have_text("40")
         page.get_by_role("link", name="See the guests").click()
         page.get_by_role("link", name="Send invitations…").click()
@@ -246,3 +270,123 @@ def test_forms_work_without_javascript(stack: Stack, browser: Browser) -> None:
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     finally:
         context.close()
+
+
+def preview_file(page: Page, path: Path) -> None:
+    """Choose a file in the import form and ask for its preview."""
+    page.get_by_label("CSV or Excel file").set_input_files(str(path))
+    page.get_by_role("button", name="Preview", exact=True).click()
+    expect(page.get_by_role("heading", name="Preview the import")).to_be_visible()
+
+
+def test_import_previews_of_real_files(stack: Stack, page: Page, tmp_path: Path) -> None:
+    workbook = tmp_path / "guests.xlsx"
+    workbook.write_bytes(
+        xlsx(
+            [
+                ["الاسم", "الجوال", "Table"],
+                ["أحمد علي", "00971 50 123 4569", 3],
+                ["Ana Sousa", "+351 912 345 678", 4],
+                ["بلا رقم", "12", 5],
+            ]
+        )
+    )
+    arabic = tmp_path / "arabic.csv"  # Excel's "CSV" on an Arabic Windows
+    arabic.write_bytes("اسم,هاتف العمل,الجوال\nليلى حسن,+966 50 123 4567,\n".encode("cp1256"))
+    garbled = tmp_path / "garbled.csv"  # names another tool had read as cp1252
+    garbled.write_text("name,phone\nØ£Ø\xadÙ…Ø¯ Ø¹Ù„ÙŠ,+971 50 765 4321\n", encoding="utf-8")
+
+    page.goto(f"{stack.web_url}/")
+    sign_in(page, stack)
+    page.get_by_label("Event name").fill("Gulf dinner")
+    page.get_by_role("button", name="Create event").click()
+
+    preview_file(page, workbook)
+    expect(page.locator("#import-source")).to_contain_text("Excel .xlsx")
+    expect(page.get_by_label("Name column")).to_have_value("الاسم")
+    expect(page.get_by_label("Phone column")).to_have_value("الجوال")
+    sample = page.locator("#import-sample tbody tr")
+    expect(sample).to_have_count(2)
+    expect(sample.first).to_contain_text("أحمد علي")
+    expect(sample.first).to_contain_text("+971501234569")
+    expect(sample.first).to_contain_text("Table: 3")
+    refused = page.locator("#import-errors tbody tr")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("بلا رقم")
+    expect(refused).to_contain_text("phone '12' is invalid")
+    shoot(page, "import-preview")
+    page.get_by_role("button", name="Import 2 guests").click()
+    expect(page.locator("[data-stat=imported]")).to_have_text("2")
+
+    preview_file(page, arabic)
+    expect(page.locator("#import-source")).to_contain_text("CP1256")
+    expect(page.locator("[data-stat=errors]")).to_have_text("1")  # no mobile number
+    page.get_by_label("Phone column").select_option("هاتف العمل")
+    page.get_by_role("button", name="Update the preview").click()
+    expect(page.locator("#import-sample")).to_contain_text("ليلى حسن")
+    page.get_by_role("button", name="Import 1 guest", exact=True).click()
+    expect(page.locator("[data-stat=imported]")).to_have_text("1")
+
+    preview_file(page, garbled)
+    expect(page.locator("[data-stat=repaired]")).to_have_text("1")
+    expect(page.locator("#import-repaired")).to_contain_text("أحمد علي")
+    page.get_by_role("button", name="Import 1 guest", exact=True).click()
+    page.get_by_role("link", name="See the guests").click()
+    table = page.locator("#guest-table")
+    for name in ("أحمد علي", "Ana Sousa", "ليلى حسن"):
+        expect(table).to_contain_text(name)
+    expect(page.locator("#guest-table tbody tr")).to_have_count(4)
+
+    # Each guest's language (inferred from the number), and the invitation in each language.
+    expect(page.get_by_label("Language of Ana Sousa")).to_have_value("pt")
+    expect(page.get_by_label("Language of ليلى حسن")).to_have_value("ar")
+    page.get_by_label("Language of Ana Sousa").select_option("es")
+    page.get_by_role("button", name="Set the language of Ana Sousa").click()
+    expect(page.get_by_text("Ana Sousa will get their messages in Español.")).to_be_visible()
+    expect(page.get_by_label("Language of Ana Sousa")).to_have_value("es")
+    texts = {
+        "en": "Hi Ana, you are invited to Gulf dinner.",
+        "es": "Hola Ana, estás invitado/a a Gulf dinner.",
+        "pt": "Olá Ana, você está convidado/a para Gulf dinner.",
+        "ar": "مرحبًا Ana، يسعدنا دعوتك إلى Gulf dinner.",
+    }
+    for code, text in texts.items():
+        quote = page.locator(f"#invitation-preview blockquote[data-language={code}]")
+        expect(quote).to_contain_text(text)
+    arabic = page.locator("#invitation-preview blockquote[data-language=ar]")
+    assert arabic.evaluate("node => getComputedStyle(node).direction") == "rtl"
+    shoot(page, "invitation-languages")
+
+
+def test_inbox_one_click_rsvp(stack: Stack, page: Page, migrated: dict[str, str]) -> None:
+    app = create_app(migrated)
+    event_id = make_event(app, "Cena de gala")
+    (guest_id,) = make_guests(app, event_id, [("Lucía Gómez", "+34612345678")])
+    invitation_id = invite(app, guest_id)
+    with app.app_context():
+        db.session.add(
+            InboundMessage(
+                message_sid="SM" + "ab" * 16,
+                from_phone="whatsapp:+34612345678",
+                to_phone="whatsapp:+14155238886",
+                body="¿Puedo ir con mi marido?",
+                kind=InboundKind.TEXT,
+                guest_id=guest_id,
+                event_id=event_id,
+                params={},
+            )
+        )
+        db.session.commit()
+
+    page.goto(f"{stack.web_url}/inbox?kind=needs")
+    sign_in(page, stack)
+    message = page.locator("#messages li", has_text="¿Puedo ir con mi marido?")
+    expect(message).to_contain_text("Needs an answer")
+    shoot(page, "inbox-needs-answer")
+    message.get_by_role("button", name="Yes").click()
+    expect(page.get_by_text("Lucía Gómez: RSVP set to Yes.")).to_be_visible()
+    expect(page.locator("#messages li", has_text="¿Puedo ir con mi marido?")).to_have_count(0)
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        assert invitation is not None and invitation.rsvp is Rsvp.CONFIRMED
+        dispose_engines()

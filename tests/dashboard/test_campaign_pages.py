@@ -117,6 +117,7 @@ def test_progress_json_follows_the_invitations(app: Flask, user: FlaskClient) ->
     before = user.get(f"/campaigns/{campaign_id}/progress.json").get_json()
     assert before["state"] == "running"
     assert before["total"] == 4 and before["settled"] == 0 and before["percent"] == 0
+    assert before["seconds_left"] is None  # nothing sent yet: no "about 0 s left"
     assert before["counts"] == {
         "pending": 4,
         "sending": 0,
@@ -132,6 +133,9 @@ def test_progress_json_follows_the_invitations(app: Flask, user: FlaskClient) ->
                 "UPDATE invitations SET delivery_status = 'read' WHERE id = "
                 "(SELECT min(id) FROM invitations WHERE send_state = 'accepted')"
             )
+        )
+        db.session.execute(
+            text("UPDATE invitations SET accepted_at = now() WHERE send_state = 'accepted'")
         )
         db.session.execute(
             text(
@@ -153,7 +157,9 @@ def test_progress_json_follows_the_invitations(app: Flask, user: FlaskClient) ->
         "not-delivered": 0,
     }
     assert status["errors"] == [{"code": 21211, "reason": "invalid number", "count": 1}]
-    assert status["seconds_left"] is not None
+    # 2 accepted in the last minute: the 1 still sending needs about 30 s.
+    assert status["seconds_left"] == 30
+    assert status["percent_text"] == "75%"
 
 
 def test_pause_resume_and_cancel(app: Flask, user: FlaskClient) -> None:

@@ -18,12 +18,15 @@ POST_ROUTES = [
     "/logout/everywhere",
     "/events",
     "/events/{event}/guests",
+    "/events/{event}/guests/preview",
     "/events/{event}/send",
     "/guests/{guest}/invite",
+    "/guests/{guest}/language",
     "/campaigns/{campaign}/pause",
     "/campaigns/{campaign}/resume",
     "/campaigns/{campaign}/cancel",
     "/campaigns/{campaign}/retry-failed",
+    "/inbox/1/rsvp",
 ]
 
 
@@ -69,9 +72,12 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/logout/everywhere",
         "/events",
         "/events/<int:event_id>/guests",
+        "/events/<int:event_id>/guests/preview",
         "/events/<int:event_id>/send",
         "/guests/<int:guest_id>/invite",
+        "/guests/<int:guest_id>/language",
         "/campaigns/<int:campaign_id>/<action>",
+        "/inbox/<int:message_id>/rsvp",
     }
 
 

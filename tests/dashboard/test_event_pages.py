@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import DeliveryStatus, Event, OptOut, Rsvp, SendState
+from app.models import DeliveryStatus, Event, Guest, OptOut, Rsvp, SendState
 from tests.dashboard.support import invite, link_param, make_event, make_guests, text_of
 
 
@@ -79,18 +79,29 @@ def test_new_event_form_creates_the_event(app: Flask, user: FlaskClient) -> None
         assert event.venue == "Château"
         # 18:30 in Paris in June (UTC+2) is 16:30 UTC.
         assert event.starts_at == datetime(2026, 6, 20, 16, 30, tzinfo=UTC)
+        assert event.time_zone == "Europe/Paris"
     assert response.headers["Location"] == f"/events/{event.id}"
-    assert "Mariage de Zoë" in user.get(response.headers["Location"]).get_data(as_text=True)
+    page = user.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Mariage de Zoë" in page
+    # Shown as guests read it: in the event's zone, with its name, not the reader's zone.
+    assert "Sat, Jun 20, 2026, 6:30\u202fPM · France Time" in page
 
 
-def test_new_event_without_a_time_zone_is_utc(app: Flask, user: FlaskClient) -> None:
-    for zone in ("", "Not/A_Zone", "../../etc/passwd"):
-        user.post(
+def test_new_event_time_zone_defaults_and_refuses_unknown_zones(
+    app: Flask, user: FlaskClient
+) -> None:
+    user.post("/events", data={"name": "E", "starts_at": "2026-01-05T09:00", "time_zone": ""})
+    for zone in ("Not/A_Zone", "../../etc/passwd"):
+        response = user.post(
             "/events", data={"name": f"E{zone}", "starts_at": "2026-01-05T09:00", "time_zone": zone}
         )
+        assert response.status_code == 400
+        assert "Pick an IANA time zone" in response.get_data(as_text=True)
     with app.app_context():
-        starts = {event.starts_at for event in db.session.scalars(db.select(Event))}
-    assert starts == {datetime(2026, 1, 5, 9, 0, tzinfo=UTC)}
+        events = list(db.session.scalars(db.select(Event)))
+    assert [(e.starts_at, e.time_zone) for e in events] == [
+        (datetime(2026, 1, 5, 9, 0, tzinfo=UTC), "UTC")
+    ]
 
 
 def test_new_event_form_reports_errors(app: Flask, user: FlaskClient) -> None:
@@ -200,3 +211,21 @@ def test_unknown_event_is_a_404_page(user: FlaskClient) -> None:
         assert response.status_code == 404, path
         assert "text/html" in response.content_type
         assert "Back to your events" in response.get_data(as_text=True)
+
+
+def test_guest_language_is_shown_editable_and_the_invitation_reads_in_each(
+    app: Flask, user: FlaskClient
+) -> None:
+    event_id = make_event(app, "Gala", time_zone="Europe/Lisbon")
+    (guest_id,) = make_guests(app, event_id, [("Omar", "+971501234569")])
+    page = user.get(f"/events/{event_id}").get_data(as_text=True)
+    assert '<option value="ar" selected>' in page  # inferred from the UAE number
+    assert 'lang="ar" dir="rtl"' in page and "يسعدنا دعوتك إلى Gala" in page
+    assert "Hola Ana, estás invitado/a a Gala" in page
+    response = user.post(f"/guests/{guest_id}/language", data={"language": "es"})
+    assert response.status_code == 302
+    with app.app_context():
+        guest = db.session.get(Guest, guest_id)
+        assert guest is not None and guest.language == "es"
+    assert user.post(f"/guests/{guest_id}/language", data={"language": "xx"}).status_code == 400
+    assert user.post("/guests/999999/language", data={"language": "es"}).status_code == 404

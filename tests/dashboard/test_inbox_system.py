@@ -15,11 +15,20 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.models import CampaignState, InboundKind, InboundMessage, SendState
+from app.models import (
+    CampaignState,
+    InboundKind,
+    InboundMessage,
+    Invitation,
+    Rsvp,
+    RsvpResponse,
+    SendState,
+)
 from app.sending.stuck import note_error
 from tests.conftest import dispose_engines
 from tests.dashboard.support import (
     add_admin,
+    invite,
     link_param,
     make_campaign,
     make_event,
@@ -120,7 +129,8 @@ def test_system_page_shows_workers_queues_and_failures(app: Flask, user: FlaskCl
     assert 'data-stat="live-workers">1<' in html
     assert "alive-worker idle" in page and "dead-worker silent" in page
     assert re.search(
-        r"default</th><td class=\"num\">1</td>.*?<td class=\"num text-danger\">1</td>", html
+        r"default</th><td class=\"num\"[^>]*>1</td>.*?<td class=\"num text-danger\"[^>]*>1</td>",
+        html,
     )
     assert "Everything is running" in page
     connection.close()
@@ -178,7 +188,7 @@ def test_system_page_reads_running_campaigns_in_a_fixed_number_of_queries(
     page, queries_for_seven = system_page()
     assert queries_for_seven == queries_for_two
     assert page.count("Campaign #") == 7
-    assert "Event 4 Running 83.3% of 6" in page  # 5 of 6 settled
+    assert "Event 4 Running 83% of 6" in page  # 5 of 6 settled
 
 
 def test_system_page_survives_an_unreachable_redis(migrated: dict[str, str]) -> None:
@@ -256,3 +266,42 @@ def test_a_campaign_that_moves_is_not_stuck(app: Flask, user: FlaskClient) -> No
     assert checks["sending"] == {"ok": True, "detail": "ok"}
     page = text_of(user.get("/system").get_data(as_text=True))
     assert f"Campaign #{campaign_id} has invitations due" not in page
+
+
+def test_unread_answers_need_an_answer_until_the_organiser_sets_the_rsvp(
+    app: Flask, user: FlaskClient
+) -> None:
+    event_id = make_event(app)
+    (guest_id,) = make_guests(app, event_id, [("Ana", "+34612345678")])
+    invitation_id = invite(app, guest_id)
+    add_messages(app, 1, InboundKind.TEXT, guest_id=guest_id, event_id=event_id)
+    add_messages(app, 1, InboundKind.TEXT, profile_name="Stranger")  # no invitation
+    needs = user.get("/inbox?kind=needs").get_data(as_text=True)
+    assert bodies(needs) == ["message 0"]
+    assert "Needs an answer" in text_of(needs)
+    with app.app_context():
+        message_id = db.session.query(InboundMessage.id).filter_by(guest_id=guest_id).scalar()
+    response = user.post(f"/inbox/{message_id}/rsvp", data={"rsvp": "declined", "kind": "needs"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/inbox?kind=needs")
+    assert bodies(user.get("/inbox?kind=needs").get_data(as_text=True)) == []
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        assert invitation is not None and invitation.rsvp is Rsvp.DECLINED
+        history = db.session.query(RsvpResponse).filter_by(invitation_id=invitation_id).one()
+        assert (history.rsvp, history.inbound_message_id) == (Rsvp.DECLINED, message_id)
+
+
+def test_one_click_rsvp_refuses_bad_input_and_changes_nothing(
+    app: Flask, user: FlaskClient
+) -> None:
+    add_messages(app, 1, InboundKind.TEXT, profile_name="Stranger")
+    with app.app_context():
+        message_id = db.session.query(InboundMessage.id).scalar()
+    assert user.post(f"/inbox/{message_id}/rsvp", data={"rsvp": "sure"}).status_code == 400
+    assert user.post("/inbox/999999/rsvp", data={"rsvp": "maybe"}).status_code == 404
+    response = user.post(f"/inbox/{message_id}/rsvp", data={"rsvp": "maybe"})
+    assert response.status_code == 302  # a stranger has no invitation: said, nothing stored
+    assert "no invitation" in user.get("/inbox").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(RsvpResponse).count() == 0

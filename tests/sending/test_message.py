@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from app.sending.message import Invitee, MessageDefaults, build_params, content_variables
+import pytest
+
+from app.sending.message import (
+    Invitee,
+    MessageDefaults,
+    build_params,
+    content_variables,
+    format_start,
+)
 
 TEMPLATE = "HX" + "ab" * 16
 SERVICE = "MG" + "1" * 32
@@ -46,7 +54,7 @@ def test_a_template_invitation_carries_numbered_variables_and_guest_columns() ->
     assert json.loads(params["ContentVariables"]) == {
         "1": "Zoë Ñúñez",
         "2": "حفل الزفاف",
-        "3": "Sat 12 Dec 2026, 19:00",
+        "3": "Sat, Dec 12, 2026, 7:00\u202fPM · UTC",
         "4": "Salão Azul",
         "table": "7",
     }
@@ -62,7 +70,7 @@ def test_without_a_template_the_body_is_plain_text() -> None:
     params = build_params(defaults(content_sid=None), INVITEE)
 
     assert "ContentSid" not in params and "ContentVariables" not in params
-    assert params["Body"].startswith("Hi Zoë Ñúñez, you are invited to حفل الزفاف on Sat 12 Dec")
+    assert params["Body"].startswith("Hi Zoë Ñúñez, you are invited to حفل الزفاف on Sat, Dec 12")
     assert "Reply YES, NO or MAYBE" in params["Body"]
 
 
@@ -76,3 +84,51 @@ def test_a_messaging_service_replaces_the_from_address() -> None:
 
 def test_no_public_url_means_no_status_callback() -> None:
     assert "StatusCallback" not in build_params(defaults(status_callback=None), INVITEE)
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "language", "text"),
+    [
+        # The event: 19:30 in Lisbon (18:30 UTC), shown as 19:30 with the zone.
+        ("Europe/Lisbon", "en", "Wed, Jun 23, 2027, 7:30\u202fPM · Portugal (Lisbon) Time"),
+        ("Europe/Lisbon", "pt", "qua., 23 de jun. de 2027 19:30 · Horário Portugal (Lisboa)"),
+        ("Europe/Madrid", "es", "mié, 23 jun 2027, 20:30 · hora de España (Madrid)"),
+        ("Asia/Dubai", "ar", "الأربعاء، 23 يونيو 2027، 10:30 م · توقيت الإمارات العربية المتحدة"),
+        ("UTC", "en", "Wed, Jun 23, 2027, 6:30\u202fPM · UTC"),
+        ("Not/AZone", "xx", "Wed, Jun 23, 2027, 6:30\u202fPM · UTC"),  # unknowns fall back
+    ],
+)
+def test_dates_read_in_the_event_zone_and_the_reader_language(
+    time_zone: str, language: str, text: str
+) -> None:
+    starts = datetime(2027, 6, 23, 18, 30, tzinfo=UTC)
+    assert format_start(starts, time_zone, language) == text
+    invitee = Invitee("Ana", "+351912345678", "Jantar", starts, None, None, time_zone, language)
+    assert content_variables(invitee)["3"] == text
+
+
+@pytest.mark.parametrize(
+    ("language", "opening", "question"),
+    [
+        ("en", "Hi Ana, you are invited to Gala on ", "Reply YES, NO or MAYBE."),
+        ("es", "Hola Ana, estás invitado/a a Gala el ", "Responde SÍ, NO o QUIZÁS."),
+        ("pt", "Olá Ana, você está convidado/a para Gala em ", "Responda SIM, NÃO ou TALVEZ."),
+        ("ar", "مرحبًا Ana، يسعدنا دعوتك إلى Gala يوم ", "أجب بـ نعم أو لا أو ربما."),
+    ],
+)
+def test_the_plain_invitation_speaks_the_guest_language(
+    language: str, opening: str, question: str
+) -> None:
+    starts = datetime(2027, 6, 23, 18, 30, tzinfo=UTC)
+    invitee = Invitee("Ana", "+1", "Gala", starts, "Rooftop", None, "Europe/Lisbon", language)
+    body = build_params(defaults(content_sid=None), invitee)["Body"]
+    assert body.startswith(opening + format_start(starts, "Europe/Lisbon", language))
+    assert body.endswith(question)
+
+
+def test_each_language_has_its_template_and_the_default_covers_the_rest() -> None:
+    spanish = "HX" + "cd" * 16
+    chosen = defaults(content_sids={"es": spanish})
+    for language, sid in (("es", spanish), ("ar", TEMPLATE)):
+        invitee = Invitee("Ana", "+34612345678", "Gala", language=language)
+        assert build_params(chosen, invitee)["ContentSid"] == sid

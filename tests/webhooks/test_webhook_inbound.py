@@ -329,7 +329,21 @@ def test_a_guest_without_an_invitation_is_matched_but_not_answered(
 
 
 @pytest.mark.parametrize(
-    "body", ["no idea what this is", "yes, and my partner too?", "", "stop by at 5?", "👍 but late"]
+    ("body", "rsvp"),
+    [("yes, and my partner too?", "confirmed"), ("👍 but late", "confirmed"),
+     ("Lo siento, no podré ir", "declined")],
+)  # fmt: skip
+def test_answers_inside_sentences_are_applied(
+    app: Flask, client: FlaskClient, body: str, rsvp: str
+) -> None:
+    seeded = seed(app, PHONE)
+    signed_post(client, INBOUND, inbound_form(PHONE, body))
+    assert scalar(app, "SELECT kind FROM inbound_messages") == "rsvp"
+    assert invitation_rsvp(app, seeded.invitation_id) == rsvp
+
+
+@pytest.mark.parametrize(
+    "body", ["no idea what this is", "", "stop by at 5?", "yes... no, I mean yes", "Can I come?"]
 )
 def test_sentences_are_not_answers(app: Flask, client: FlaskClient, body: str) -> None:
     seeded = seed(app, PHONE)

@@ -83,17 +83,48 @@ def test_typed_answers(body: str, rsvp: Rsvp, language: str) -> None:
     "body",
     [
         "no idea what this is",
-        "yes but I'll be late",
         "can you send the address",
         "stop sending me the wrong date",
-        "👍👍 great",
-        "sí, con mi esposa",
+        "Thanks! " * 60 + "yes",
         "",
         None,
     ],
 )
 def test_sentences_stay_text(body: str | None) -> None:
     assert classify(body) == Reading(InboundKind.TEXT)
+
+
+@pytest.mark.parametrize(
+    ("body", "rsvp"),
+    [
+        ("yes but I'll be late", Rsvp.CONFIRMED),
+        ("👍👍 great", Rsvp.CONFIRMED),
+        ("sí, con mi esposa", Rsvp.CONFIRMED),
+        ("No problem, I'll be there", Rsvp.CONFIRMED),
+        ("I don't think I can make it", Rsvp.DECLINED),
+        ("yes... actually no", Rsvp.DECLINED),
+        ("no puedo ir, lo siento", Rsvp.DECLINED),
+        ("Sim... na verdade não vou", Rsvp.DECLINED),
+        ("ما راح أحضر", Rsvp.DECLINED),
+        ("I'll try to come", Rsvp.MAYBE),
+    ],
+)
+def test_answers_inside_sentences(body: str, rsvp: Rsvp) -> None:
+    assert classify(body).rsvp == rsvp
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "No, but I'll come next time",  # a later yes never overrides a no
+        "yes no",
+        "Can I come with my wife?",  # asks, answers nothing
+        "لا، بس بحضر المرة الجاية",
+    ],
+)
+def test_undecided_answers_are_left_to_the_organiser(body: str) -> None:
+    reading = classify(body)
+    assert (reading.kind, reading.rsvp, reading.undecided) == (InboundKind.TEXT, None, True)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@
   "use strict";
 
   var POLL_MS = 2000;
+  var PAUSED_POLL_MS = 5000;
   var MAX_BACKOFF_MS = 15000;
   var SEGMENTS = ["accepted", "failed", "canceled", "sending"];
 
@@ -14,7 +15,8 @@
     } catch (error) {
       return;
     }
-    root.querySelectorAll("time[datetime]").forEach(function (node) {
+    // An event's start stays in the event's own zone (data-event-zone), as guests read it.
+    root.querySelectorAll("time[datetime]:not([data-event-zone])").forEach(function (node) {
       var value = new Date(node.getAttribute("datetime"));
       if (isNaN(value.getTime())) {
         return;
@@ -36,8 +38,8 @@
     }
     document.querySelectorAll("[data-time-zone-form]").forEach(function (form) {
       var input = form.querySelector("[data-time-zone]");
-      if (input) {
-        input.value = zone;
+      if (input && !input.value) {
+        input.value = zone;  // proposed; the organiser may pick the event's own zone
       }
       var hint = form.querySelector("#starts_at-hint");
       if (hint) {
@@ -125,7 +127,7 @@
   function renderStatus(root, status) {
     root.setAttribute("data-state", status.state);
     renderBar(root, status);
-    setText(root, "[data-field='percent']", status.percent + "%");
+    setText(root, "[data-field='percent']", status.percent_text);
     setText(root, "[data-field='settled']", formatNumber(status.settled));
     setText(root, "[data-field='total']", formatNumber(status.total));
     Object.keys(status.counts).forEach(function (state) {
@@ -191,8 +193,12 @@
           }
           delay = POLL_MS;
           renderStatus(root, status);
-          // Keep polling while it runs, and a little after, for the last delivery reports.
-          if (status.state === "running" || settleChecks-- > 0) {
+          // Keep polling while it runs or is paused (sends in flight still land, deliveries
+          // still come back), and a little after it ends, for the last delivery reports.
+          if (status.state === "paused") {
+            delay = PAUSED_POLL_MS;
+          }
+          if (status.state === "running" || status.state === "paused" || settleChecks-- > 0) {
             schedule();
           }
         })

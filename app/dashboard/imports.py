@@ -1,0 +1,150 @@
+"""Guest import: a preview of what a file or paste would do, then the import itself.
+
+The preview runs the whole import and rolls it back, so its numbers are the import's; the
+upload waits in Redis (`pending_uploads`) until the organiser imports it, with the column
+mapping they chose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup, escape
+
+from app.dashboard import bp
+from app.dashboard.forms import ImportForm
+from app.dashboard.guests import require_event
+from app.models import Event
+from app.services import guest_upload, guests
+from app.services.guest_upload import GuestImportError, Sheet
+from app.services.pending_uploads import PendingUpload, drop_upload, find_upload, keep_upload
+
+SEPARATORS = re.compile(r"([,;\t]\s*)")
+EXPIRED = "this preview has expired (an hour after it was made); choose the file again"
+
+
+@bp.app_template_filter("isolate_fields")
+def isolate_fields(text: str) -> Markup:
+    """A line as written, each field in its own <bdi>: a phone after an Arabic name keeps
+    its digits in order (the bidi algorithm otherwise reads them as Arabic numbers)."""
+    parts = SEPARATORS.split(text)
+    return Markup("").join(
+        escape(part) if index % 2 else Markup("<bdi>%s</bdi>") % part
+        for index, part in enumerate(parts)
+    )
+
+
+def form_upload(form: ImportForm) -> PendingUpload:
+    """The uploaded file or the pasted text of a validated form."""
+    if form.file.data and form.file.data.filename:
+        return PendingUpload(form.file.data.read(), form.file.data.filename, pasted=False)
+    return PendingUpload((form.pasted.data or "").encode(), "", pasted=True)
+
+
+def upload_sheet(upload: PendingUpload) -> Sheet:
+    """Read an upload: pasted lines, a text file in any encoding, or an .xlsx workbook."""
+    if upload.pasted:
+        return guest_upload.pasted_sheet(upload.data.decode())
+    return guest_upload.read_upload(upload.data, upload.filename)
+
+
+def chosen_mapping() -> dict[str, str]:
+    """The name and phone columns the organiser picked in the preview, if any."""
+    picked = {field: request.form.get(f"{field}_column", "") for field in ("name", "phone")}
+    return {field: title for field, title in picked.items() if title}
+
+
+def run_import(
+    event: Event, sheet: Sheet, mapping: dict[str, str], dry_run: bool
+) -> guests.ImportReport:
+    """Import (or try) a sheet into the event with the configured region and row limit."""
+    settings = current_app.config["SETTINGS"]
+    return guests.import_guests(
+        event.id,
+        guest_upload.sheet_rows(sheet, mapping),
+        region=settings.default_phone_region,
+        max_rows=settings.guest_import_max_rows,
+        dry_run=dry_run,
+    )
+
+
+def refused_lines(sheet: Sheet, errors: Iterable[guest_upload.RowError]) -> str:
+    """The refused lines of a paste, under its header if it had one, to fix and send again."""
+    lines = [error.text for error in errors]
+    if lines and sheet.header != ["name", "phone"]:
+        lines.insert(0, ", ".join(sheet.header))
+    return "\n".join(lines)
+
+
+def refused(event: Event, form: ImportForm, error: str | GuestImportError) -> ResponseReturnValue:
+    """The import page again, saying why nothing was imported."""
+    form.pasted.errors = [f"Nothing was imported: {error}."]
+    return render_template("dashboard/import.html", event=event, form=form), 400
+
+
+@bp.post("/events/<int:event_id>/guests/preview")
+def preview_import(event_id: int) -> ResponseReturnValue:
+    """Show what importing the file or paste would do: columns, first rows, refused lines."""
+    event = require_event(event_id)
+    form = ImportForm()
+    token = request.form.get("token", "")
+    if token:
+        upload = find_upload(event.id, token)
+        if upload is None:
+            return refused(event, ImportForm(formdata=None), EXPIRED)
+    elif form.validate_on_submit():
+        upload = form_upload(form)
+    else:
+        return render_template("dashboard/import.html", event=event, form=form), 400
+    try:
+        sheet = upload_sheet(upload)
+    except GuestImportError as error:
+        return refused(event, form, error)
+    token = token or keep_upload(event.id, upload)
+    mapping = {**guest_upload.guess_mapping(sheet.header), **chosen_mapping()}
+    report, problem = None, None
+    try:
+        report = run_import(event, sheet, mapping, dry_run=True)
+    except GuestImportError as error:
+        problem = str(error)
+    return render_template(
+        "dashboard/import_preview.html",
+        event=event,
+        token=token,
+        sheet=sheet,
+        mapping=mapping,
+        report=report,
+        problem=problem,
+    ), (200 if report else 400)
+
+
+@bp.post("/events/<int:event_id>/guests")
+def import_guests(event_id: int) -> ResponseReturnValue:
+    """Import guests from the form or a previewed upload; show what was imported and refused."""
+    event = require_event(event_id)
+    form = ImportForm()
+    token = request.form.get("token", "")
+    if token:
+        upload = find_upload(event.id, token)
+        if upload is None:
+            return refused(event, ImportForm(formdata=None), EXPIRED)
+    elif form.validate_on_submit():
+        upload = form_upload(form)
+    else:
+        return render_template("dashboard/import.html", event=event, form=form), 400
+    try:
+        sheet = upload_sheet(upload)
+        report = run_import(event, sheet, chosen_mapping(), dry_run=False)
+    except GuestImportError as error:
+        return refused(event, form, error)
+    if token:
+        drop_upload(event.id, token)
+    again = ImportForm(formdata=None)
+    if upload.pasted:
+        again.pasted.data = refused_lines(sheet, report.errors)
+    return render_template(
+        "dashboard/import.html", event=event, form=again, report=report, source=sheet.source
+    )

@@ -1,0 +1,34 @@
+"""Answers the organiser records for a guest, from a message the service could not read."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import InboundMessage, Invitation, Rsvp, RsvpResponse
+from app.models.base import utcnow
+from app.services.campaigns import ConflictError, NotFoundError
+
+
+def answer_message(message_id: int, rsvp: Rsvp) -> Invitation:
+    """Set the RSVP a guest's message meant, as the organiser read it, and keep its history.
+
+    Raises:
+        NotFoundError: no such message.
+        ConflictError: the sender has no invitation to answer.
+    """
+    message = db.session.get(InboundMessage, message_id)
+    if message is None:
+        raise NotFoundError(f"message {message_id} not found")
+    invitation = db.session.scalars(
+        select(Invitation).where(Invitation.guest_id == message.guest_id).with_for_update()
+    ).first()
+    if message.guest_id is None or invitation is None:
+        raise ConflictError("this sender has no invitation to answer")
+    invitation.rsvp = rsvp
+    invitation.rsvp_at = utcnow()
+    db.session.add(
+        RsvpResponse(invitation_id=invitation.id, rsvp=rsvp, inbound_message_id=message.id)
+    )
+    db.session.commit()
+    return invitation

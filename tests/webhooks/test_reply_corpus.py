@@ -1,0 +1,64 @@
+"""The classifier against a corpus of labelled replies in en/es/pt/ar (reply_corpus.tsv)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.models import InboundKind, Rsvp
+from app.services.replies import classify, normalize
+from app.services.sentences import PHRASES
+
+CORPUS = Path(__file__).with_name("reply_corpus.tsv")
+EXPECTED = {"yes": Rsvp.CONFIRMED, "no": Rsvp.DECLINED, "maybe": Rsvp.MAYBE}
+
+
+def load_corpus() -> list[tuple[str, str]]:
+    """(label, reply) pairs, comments skipped."""
+    rows = []
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            label, reply = line.split("\t")
+            rows.append((label, reply))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def readings() -> list[tuple[str, str, Rsvp | None]]:
+    return [(label, reply, classify(reply).rsvp) for label, reply in load_corpus()]
+
+
+def test_the_corpus_is_large_and_covers_every_language_and_label() -> None:
+    rows = load_corpus()
+    assert len(rows) >= 300
+    assert {label for label, _ in rows} == {"yes", "no", "maybe", "unclear", "text"}
+    scripts = {"ar": "\u0627", "es": "ñíéóá¿¡", "pt": "ãõç"}
+    for language, letters in scripts.items():
+        assert any(set(reply) & set(letters) for _, reply in rows), language
+
+
+def test_no_refusal_or_doubt_is_ever_read_as_yes(
+    readings: list[tuple[str, str, Rsvp | None]],
+) -> None:
+    wrong = [reply for label, reply, rsvp in readings if label != "yes" and rsvp is Rsvp.CONFIRMED]
+    assert wrong == []
+
+
+def test_clear_answers_are_recognised(readings: list[tuple[str, str, Rsvp | None]]) -> None:
+    clear = [(label, reply, rsvp) for label, reply, rsvp in readings if label in EXPECTED]
+    missed = [reply for label, reply, rsvp in clear if rsvp is not EXPECTED[label]]
+    assert len(missed) / len(clear) <= 0.05, missed
+
+
+def test_questions_and_undecided_replies_stay_text() -> None:
+    for label, reply in load_corpus():
+        if label in ("unclear", "text"):
+            assert classify(reply).kind is InboundKind.TEXT, reply
+
+
+def test_every_phrase_is_written_in_normal_form() -> None:
+    for languages in PHRASES.values():
+        for phrases in languages.values():
+            for phrase in phrases:
+                assert normalize(phrase) == phrase, phrase
