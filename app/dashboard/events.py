@@ -21,9 +21,9 @@ from app.dashboard.guests import (
     require_event,
 )
 from app.models import Event
+from app.sending.languages import guest_language
 from app.sending.message import Invitee, format_start, invitation_body
 from app.services import campaigns, events, guests
-from app.services.guests import guest_language
 from app.services.parsing import parse_id
 
 EVENTS_PAGE_SIZE = 20

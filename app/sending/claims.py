@@ -31,6 +31,7 @@ from sqlalchemy import Connection, text
 
 from app.models.enums import CampaignState, SendState
 from app.sending import reachability
+from app.sending.languages import guest_language
 from app.sending.message import Invitee
 
 # A number with another invitation in flight is tried again this much later.
@@ -98,8 +99,8 @@ SET send_state = 'sending', claimed_by = :owner,
 FROM guests AS g, events AS e
 WHERE i.id = ANY(CAST(:ids AS integer[])) AND g.id = i.guest_id AND e.id = i.event_id
 RETURNING i.id, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.phone, g.variables,
-    g.unreachable_code, g.unreachable_reason, e.name AS event_name, e.starts_at, e.venue,
-    EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone) AS opted_out
+    g.language, g.unreachable_code, g.unreachable_reason, e.name AS event_name, e.starts_at,
+    e.venue, e.time_zone, EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone) AS opted_out
 """)
 
 REFUSE = text("""
@@ -273,16 +274,23 @@ def refusal_of(row: Any) -> Refusal | None:
     return Refusal(row.id, blocked.code, blocked.reason) if blocked else None
 
 
-def claim_of(row: Any, attempt_id: int) -> Claim:
-    """A `Claim` from a row of the claim statement."""
-    invitee = Invitee(
+def invitee_of(row: Any) -> Invitee:
+    """The guest and event fields of a row (claim or reconciliation) a message is built from."""
+    return Invitee(
         name=row.name,
         phone=row.phone,
         event_name=row.event_name,
         starts_at=row.starts_at,
         venue=row.venue,
         variables=row.variables or {},
+        time_zone=row.time_zone,
+        language=guest_language(row.language, row.phone),
     )
+
+
+def claim_of(row: Any, attempt_id: int) -> Claim:
+    """A `Claim` from a row of the claim statement."""
+    invitee = invitee_of(row)
     return Claim(
         invitation_id=row.id,
         attempt_id=attempt_id,

@@ -31,14 +31,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from app.sending.claims import invitee_of
 from app.sending.client import ProviderClient, ProviderMessage, ProviderUnavailable
 from app.sending.message import (
     NUMBERED_VARIABLES,
-    Invitee,
     MessageDefaults,
     build_params,
     whatsapp_address,
@@ -65,7 +64,8 @@ RETURNING i.id
 
 IN_FLIGHT_ATTEMPTS = text("""
 SELECT a.id, a.invitation_id, a.to_phone, a.sender, a.started_at,
-    g.name, g.phone, g.variables, e.name AS event_name, e.starts_at, e.venue
+    g.name, g.phone, g.variables, g.language, e.name AS event_name, e.starts_at, e.venue,
+    e.time_zone
 FROM message_attempts AS a
 JOIN invitations AS i ON i.id = a.invitation_id
 JOIN guests AS g ON g.id = i.guest_id
@@ -164,18 +164,6 @@ def take_stale(
     if idle:
         connection.execute(REQUEUE, {"ids": idle, "owner": owner})
     return list(firsts.values())
-
-
-def invitee_of(row: Any) -> Invitee:
-    """The guest and event fields of an attempt row, as the sender built its message from."""
-    return Invitee(
-        name=row.name,
-        phone=row.phone,
-        event_name=row.event_name,
-        starts_at=row.starts_at,
-        venue=row.venue,
-        variables=row.variables or {},
-    )
 
 
 def content_score(message: ProviderMessage, params: Mapping[str, str]) -> int | None:

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event, Guest
+from app.sending.languages import guest_language
 from app.services.guest_upload import (
     VARIABLE_MAX_COUNT,
     RawRow,
@@ -40,7 +41,6 @@ from app.services.guest_upload import (
     text_problem,
 )
 from app.services.phones import InvalidPhoneNumber, to_e164
-from app.services.replies import phone_language
 
 log = logging.getLogger(__name__)
 
@@ -276,11 +276,6 @@ def _check_language(raw: Any, phone: str) -> str:
     if language is None:
         raise ValueError(f"language {raw.strip()[:40]!r} is not one of {', '.join(LANGUAGES)}")
     return language
-
-
-def guest_language(stored: str | None, phone: str | None) -> str:
-    """A guest's language: the stored one, else inferred from the phone's country, else en."""
-    return stored or phone_language(phone) or "en"
 
 
 def set_language(guest_id: int, language: str) -> Guest | None:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from app.models.enums import InboundKind, Rsvp
+from app.sending.languages import phone_language
 from app.services.sentences import Role, read_sentence
 
 
@@ -93,13 +94,6 @@ CONFIRMATIONS = MappingProxyType({
 })  # fmt: skip
 
 # Calling codes of countries whose guests most likely write Spanish, Portuguese or Arabic.
-COUNTRY_LANGUAGES = MappingProxyType({
-    **dict.fromkeys(("34", "51", "52", "53", "54", "56", "57", "58", "240", "502", "503", "504",
-                     "505", "506", "507", "591", "593", "595", "598"), "es"),
-    **dict.fromkeys(("55", "238", "239", "244", "245", "258", "351", "670"), "pt"),
-    **dict.fromkeys(("20", "212", "213", "216", "218", "222", "249", "253", "961", "962", "963",
-                     "964", "965", "966", "967", "968", "970", "971", "973", "974"), "ar"),
-})  # fmt: skip
 
 # Keywords are short: a longer message is text without looking at every character.
 MAX_KEYWORD_CHARS = 64
@@ -158,16 +152,6 @@ def _index() -> tuple[dict[str, tuple[Intent, tuple[str, ...]]], dict[str, str]]
 _KEYWORDS, _SQUEEZED = _index()
 KEYWORDS = MappingProxyType(_KEYWORDS)
 SQUEEZED = MappingProxyType(_SQUEEZED)
-
-
-def phone_language(phone: str | None) -> str | None:
-    """The language a number's country suggests (es, pt, ar), if any."""
-    digits = (phone or "").rpartition(":")[2].lstrip("+")
-    for length in (3, 2):
-        language = COUNTRY_LANGUAGES.get(digits[:length])
-        if language:
-            return language
-    return None
 
 
 def _pick_language(languages: tuple[str, ...], phone: str | None) -> str:

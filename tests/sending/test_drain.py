@@ -263,3 +263,30 @@ def test_a_background_loop_that_dies_ends_the_slice_logged_and_hands_claims_back
     # Nothing is left held: what was not sent went back to the queue, to be sent once.
     assert scalar(engine, "SELECT count(*) FROM invitations WHERE send_state = 'sending'") == 0
     assert sum(emulator.counts().values()) == report["accepted"]
+
+
+def test_the_invitation_is_written_in_the_guests_language_and_the_events_time_zone(
+    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(send_env["DATABASE_URL"], 2)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE events SET time_zone = 'Europe/Lisbon', "
+                "starts_at = '2027-06-23 18:30+00' WHERE id = :e"
+            ),
+            {"e": event_id},
+        )
+        connection.execute(
+            text("UPDATE guests SET language = 'es' WHERE phone = :p"), {"p": phone(0)}
+        )
+    campaigns.create_campaign(event_id)
+
+    assert send_due_invitations()["accepted"] == 2
+
+    def when(index: int) -> str:
+        message = emulator.get("/messages", to=f"whatsapp:{phone(index)}")["messages"][0]
+        return str(json.loads(message["content_variables"])["3"])
+
+    assert when(0) == "mié, 23 jun 2027, 19:30 · hora de Portugal (Lisboa)"
+    assert when(1).startswith("Wed, Jun 23, 2027, 7:30") and "Portugal (Lisbon)" in when(1)
