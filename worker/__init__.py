@@ -13,7 +13,7 @@ from typing import Any
 
 import redis
 from flask import Flask
-from rq import Queue, Worker
+from rq import Queue, Worker, worker_registration
 from rq.executions import Execution
 from rq.job import Job
 
@@ -83,10 +83,31 @@ class ServiceWorker(Worker):
         return self.sweeper_check_due() or bool(super().should_run_maintenance_tasks)
 
     def run_maintenance_tasks(self) -> None:
-        """Clean RQ's registries when due, then check the sweeper."""
+        """Clean RQ's registries when due, register again if Redis lost us, check the sweeper."""
         if super().should_run_maintenance_tasks:
             super().run_maintenance_tasks()
+        self.ensure_registered()
         self.check_sweeper()
+
+    def ensure_registered(self) -> None:
+        """Register again when Redis forgot this worker (restarted empty, flushed).
+
+        RQ's loop rides out the outage by itself, but its heartbeats only extend keys that
+        exist: without this, a worker would go on working unseen by `/ready` and `flask
+        workers`.
+        """
+        try:
+            if self.connection.sismember(self.redis_workers_keys, self.key):
+                return
+            with self.connection.pipeline() as pipeline:
+                pipeline.hset(self.key, mapping=self.serialize())
+                worker_registration.register(self, pipeline)
+                pipeline.expire(self.key, self.worker_ttl + 60)
+                pipeline.execute()
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            log.warning("could not check the worker's registration: %s", error)
+            return
+        log.info("worker %s registered again: Redis had lost its registration", self.name)
 
     def maintain_heartbeats(self, job: Job, execution: Execution) -> None:
         """While a job runs: beat (unless Redis is away), repeat a stop, watch the sweeper."""
@@ -98,6 +119,7 @@ class ServiceWorker(Worker):
         else:
             if self._skipped_beats:
                 log.info("Redis is back after %d skipped heartbeats", self._skipped_beats)
+                self.ensure_registered()
             self._skipped_beats = 0
         if self.stop_signalled:
             self.forward_stop_to_horse()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from rq import Worker
 from sqlalchemy import Engine, text
 
 from app.embedded import EmbeddedServices, free_port, start_redis
@@ -89,8 +90,11 @@ def test_redis_restarted_twice_mid_campaign_the_worker_rides_it_out(
         stack.wait_state(campaign_id, "completed")
 
         assert worker.running(), "the worker exited:\n" + worker.tail(40)
-        # The worker did see the outages (it logs the address it could not reach).
+        # The worker did see the outages (it logs the address it could not reach), and it is
+        # registered again in the Redis that came back empty, so /ready sees it.
         assert f"127.0.0.1:{port}" in worker.tail(400)
+        connection = redis.Redis.from_url(redis_url)
+        assert eventually(lambda: len(Worker.all(connection=connection)) == 1, 30)
         assert_exactly_once(engine, stack.emulator, event_id, GUESTS)
     finally:
         services.stop()
