@@ -454,24 +454,82 @@ def check_variable_change_honcho(site: Site, restart: Callable[[], None]) -> Non
     report("honcho: changed and removed variable arrived at the next start")
 
 
+def check_package(root: Path, outage: float) -> None:
+    """`pip install .` into a fresh virtualenv, then the release step outside the repository."""
+    del outage  # no outage here
+    services = EmbeddedServices()
+    try:
+        database_url = start_postgres(services, root / "postgres")
+        venv = root / "venv"
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        started = time.monotonic()
+        result = subprocess.run(
+            [str(venv / "bin/pip"), "install", "--quiet", str(REPO)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        require(result.returncode == 0, f"pip install . failed:\n{result.stderr[-2000:]}")
+        report(f"pip install . into a fresh virtualenv took {time.monotonic() - started:.0f} s")
+        elsewhere = root / "elsewhere"
+        elsewhere.mkdir()
+        environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(elsewhere)}
+        result = subprocess.run(
+            [str(venv / "bin/flask"), "--app", "app", "db", "upgrade"],
+            cwd=elsewhere,
+            env=environ | {"APP_ENV": "development", "DATABASE_URL": database_url},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        require(result.returncode == 0, f"installed release step failed:\n{result.stderr[-2000:]}")
+        client = subprocess.run(
+            [str(venv / "bin/python"), "-c", VERSION_QUERY, database_url],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        version = client.stdout.strip()
+        heads = sorted(path.name for path in (REPO / "migrations/versions").glob("*.py"))
+        require(
+            version and heads[-1].startswith(version), f"database at {version!r}, not {heads[-1]}"
+        )
+        report(f"flask --app app db upgrade from the installed package: database at {version}")
+    finally:
+        services.stop()
+
+
+# The revision a database is at, read with the installed package's own driver.
+VERSION_QUERY = (
+    "import sys, sqlalchemy as sa; from app.database import normalize_database_url as n; "
+    "e = sa.create_engine(n(sys.argv[1])); "
+    "print(e.connect().execute(sa.text('select version_num from alembic_version')).scalar())"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the checks that the arguments name; 0 when every one held."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tools", nargs="*", choices=["pm2", "honcho"], default=["pm2", "honcho"])
+    parser.add_argument("tools", nargs="*", choices=list(CHECKS), default=list(CHECKS))
     parser.add_argument("--outage", type=float, default=60.0, help="seconds Redis stays down")
     args = parser.parse_args(argv)
-    checks = {"pm2": check_pm2, "honcho": check_honcho}
-    for tool in args.tools or ["pm2", "honcho"]:
+    for tool in args.tools or list(CHECKS):
         with tempfile.TemporaryDirectory(prefix=f"deploy-check-{tool}-") as root:
             report(f"{tool}: checking in {root}")
             try:
-                checks[tool](Path(root), args.outage)
+                CHECKS[tool](Path(root), args.outage)
             except CheckFailed as failure:
                 report(f"{tool}: FAILED: {failure}")
                 return 1
             report(f"{tool}: every check held")
     return 0
 
+
+CHECKS: dict[str, Callable[[Path, float], None]] = {
+    "package": check_package,
+    "pm2": check_pm2,
+    "honcho": check_honcho,
+}
 
 if __name__ == "__main__":
     sys.exit(main())
