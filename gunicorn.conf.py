@@ -111,12 +111,21 @@ def on_starting(server):  # type: ignore[no-untyped-def]
     """Treat SIGINT like SIGTERM, and start from empty metric files.
 
     PM2 stops processes with SIGINT, which gunicorn takes as "stop now"; a graceful stop lets
-    in-flight webhooks finish. prometheus-client's multi-process mode needs an empty directory.
+    in-flight webhooks finish. prometheus-client's multi-process mode needs an empty directory,
+    which must be this user's own (its default name in the temp dir is predictable).
     """
     server.handle_int = server.handle_term
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)
-    os.makedirs(directory, exist_ok=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    if (
+        os.path.islink(directory)
+        or os.stat(directory).st_uid != os.getuid()
+        or os.listdir(directory)
+    ):
+        raise RuntimeError(
+            f"PROMETHEUS_MULTIPROC_DIR {directory} is not an empty directory of ours"
+        )
 
 
 def when_ready(server):  # type: ignore[no-untyped-def]

@@ -172,6 +172,23 @@ class Site:
             client.close()
         return web, worker
 
+    def run_a_job(self, timeout: float) -> float:
+        """Enqueue a job (os.getpid) and wait until a worker has run it; return the seconds.
+
+        A worker's registration survives in Redis after the process is gone, so /ready alone
+        could be answered by the memory of a worker: a job run shows a working one.
+        """
+        from rq import Queue
+
+        client = redis.Redis.from_url(self.redis_url, socket_timeout=2)
+        try:
+            job = Queue("default", connection=client).enqueue("os.getpid")
+            return wait_until(
+                "a worker running a job", lambda: job.get_status() == "finished", timeout
+            )
+        finally:
+            client.close()
+
     def stop_redis(self) -> None:
         """Stop the private Redis (the service's processes stay up)."""
         process = self.services.redis_process
@@ -315,18 +332,30 @@ def check_variable_change(site: Site, apply: Callable[[], None], load_seconds: f
     require(results["ok"] > 0 and not failed, f"requests failed during the reloads: {failed}")
 
 
-def check_outage(site: Site, seconds: float, watch: Callable[[], None] | None = None) -> None:
-    """Stop Redis for `seconds`, start it again, and wait for /ready without touching anything."""
+def check_outage(
+    site: Site, seconds: float, reboot: Callable[[], None], watch: Callable[[], None]
+) -> None:
+    """Stop Redis for `seconds`, "reboot" halfway, and wait for /ready without a hand.
+
+    The first half shows running processes riding out the outage; the reboot (the tool
+    stopped and started again, as at boot) shows processes that start while Redis is down and
+    exit (the worker does within a second) being started again until it is back.
+    """
     site.stop_redis()
-    report(f"Redis stopped for {seconds:g} s")
+    report(f"Redis stopped for {seconds:g} s; reboot after {seconds / 2:g} s")
     end = time.monotonic() + seconds
+    halfway = time.monotonic() + seconds / 2
     while time.monotonic() < end:
-        if watch:
-            watch()
+        if halfway and time.monotonic() >= halfway:
+            reboot()
+            halfway = 0
+        watch()
         time.sleep(2)
     site.start_redis()
     took = wait_until("/ready after Redis came back", site.ready, timeout=90)
     report(f"Redis back: /ready answered 200 after {took:.1f} s")
+    took = site.run_a_job(timeout=90)
+    report(f"a job enqueued then ran within {took:.1f} s")
 
 
 def check_pm2(root: Path, outage: float) -> None:
@@ -347,8 +376,19 @@ def check_pm2(root: Path, outage: float) -> None:
 
         check_variable_change(site, apply, load_seconds=120)
 
+        pm2("save")
+
+        def reboot() -> None:
+            pm2("kill")
+            pm2("resurrect")
+
         seen: set[str] = set()
-        check_outage(site, outage, watch=lambda: seen.update(s for s, _ in pm2.states().values()))
+        check_outage(
+            site,
+            outage,
+            reboot=reboot,
+            watch=lambda: seen.update(s for s, _ in pm2.states().values()),
+        )
         wait_until(
             "both apps online",
             lambda: all(s == "online" for s, _ in pm2.states().values()),
@@ -399,10 +439,13 @@ def check_honcho(root: Path, outage: float) -> None:
         )
         report("release step (honcho run flask --app app db upgrade) done")
 
-        def start() -> subprocess.Popen[bytes]:
-            child = subprocess.Popen(
+        def launch() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
                 command, cwd=site.root, env=site.environ(activated=True), stdout=log, stderr=log
             )
+
+        def start() -> subprocess.Popen[bytes]:
+            child = launch()
             wait_until("/ready after honcho start", site.ready, timeout=90)
             return child
 
@@ -422,7 +465,14 @@ def check_honcho(root: Path, outage: float) -> None:
             assert process is not None
             require(process.poll() is None, "honcho exited during the Redis outage")
 
-        check_outage(site, outage, watch=alive)
+        def reboot() -> None:
+            nonlocal process
+            assert process is not None
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=HONCHO_STOP_LIMIT)
+            process = launch()
+
+        check_outage(site, outage, reboot=reboot, watch=alive)
 
         start_time = time.monotonic()
         process.send_signal(signal.SIGINT)
@@ -510,9 +560,12 @@ VERSION_QUERY = (
 def main(argv: list[str] | None = None) -> int:
     """Run the checks that the arguments name; 0 when every one held."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tools", nargs="*", choices=list(CHECKS), default=list(CHECKS))
+    parser.add_argument("tools", nargs="*", help=f"any of {', '.join(CHECKS)} (default: all)")
     parser.add_argument("--outage", type=float, default=60.0, help="seconds Redis stays down")
     args = parser.parse_args(argv)
+    unknown = set(args.tools) - set(CHECKS)
+    if unknown:
+        parser.error(f"unknown check {', '.join(sorted(unknown))}: choose from {', '.join(CHECKS)}")
     for tool in args.tools or list(CHECKS):
         with tempfile.TemporaryDirectory(prefix=f"deploy-check-{tool}-") as root:
             report(f"{tool}: checking in {root}")
