@@ -24,9 +24,10 @@
 // - Stop signal: PM2 sends SIGINT; gunicorn.conf.py makes gunicorn treat it like SIGTERM (graceful), and
 //   RQ's worker already does.
 // - Restarts never give up: a process that exits (Redis or PostgreSQL down, at boot or later) comes back
-//   after 100 ms, growing by half each time up to 15 s, reset after 30 s up. PM2 marks an app "errored"
-//   and stops restarting it once max_restarts restarts happened less than min_uptime after their start;
-//   max_restarts is set out of reach so that an outage of any length ends with everything back.
+//   after 100 ms, growing by half each time up to 15 s, reset after 30 s up. PM2 stops restarting an app
+//   for good once max_restarts restarts happened less than min_uptime after their start (it then shows
+//   "errored", or "waiting restart" forever with a backoff); max_restarts is set out of reach so that an
+//   outage of any length ends with everything back (deploy/check.py fails with max_restarts: 10).
 // - Logs: logs/<app>.out.log and .err.log, one file per stream across restarts (merge_logs), without PM2's
 //   timestamp prefix (time: false) so that every line stays one JSON object; pm2-logrotate rotates them.
 
