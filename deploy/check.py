@@ -1,14 +1,16 @@
 """Deploy the service as the README says, with the real PM2 and honcho, and check that it holds.
 
-    .venv/bin/python deploy/check.py                 # both tools, a 60 s Redis outage each
+    .venv/bin/python deploy/check.py                 # package, pm2, honcho: about 4 minutes
     .venv/bin/python deploy/check.py pm2 --outage 20
 
-For each tool, from a copy of this repository's files (its .venv linked, a .env written as an
-operator would) with a private PostgreSQL and Redis: the release step, the start, a variable
-changed in .env and applied the README's way (while a bounded load on 127.0.0.1 counts refused
-requests), Redis stopped for the outage and everything back without a hand, then a stop timed
-against the documented drains. PM2 is installed from npm into deploy/.tools when missing.
-Exit status 1 names the first check that failed.
+`package`: `pip install .` into a fresh virtualenv, and the release step from elsewhere.
+`pm2` and `honcho`, each from a copy of this repository's files (its .venv linked, a .env
+written as an operator would) with a private PostgreSQL and Redis: the release step, the
+start, a variable changed in .env and applied the README's way (while a bounded load on
+127.0.0.1 counts refused requests), Redis stopped for the outage with a reboot halfway and
+everything back without a hand, then a stop timed against the documented drains. PM2 is
+installed from npm into deploy/.tools when missing. Exit status 1 names the first check that
+failed.
 """
 
 from __future__ import annotations
@@ -100,7 +102,8 @@ class Site:
         self.port = free_port()
         self.redis_port = free_port()
         shutil.copytree(REPO, self.root, ignore=COPY_IGNORE)
-        (self.root / ".venv").symlink_to(REPO / ".venv")
+        # The virtualenv running this check stands for the site's .venv (README: `.venv`).
+        (self.root / ".venv").symlink_to(sys.prefix)
         database_url = start_postgres(services, self.data / "postgres")
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
         self.start_redis()
@@ -413,8 +416,10 @@ def check_pm2(root: Path, outage: float) -> None:
         require(took < PM2_STOP_LIMIT, "pm2 stop overran the drains")
         require(site.get("/health")[0] == 0, "the web still answers after pm2 stop")
     except CheckFailed:
-        report(f"PM2 states: {pm2.states()}; /ready: {site.get('/ready')}")
-        site.show_logs(site.root / "logs")
+        try:
+            report(f"PM2 states: {pm2.states()}; /ready: {site.get('/ready')}")
+        finally:
+            site.show_logs(site.root / "logs")
         raise
     finally:
         subprocess.run([pm2.binary, "kill"], env=pm2.env, capture_output=True, check=False)
@@ -427,7 +432,7 @@ def check_honcho(root: Path, outage: float) -> None:
     site = Site(root, services)
     honcho = str(site.root / ".venv/bin/honcho")
     log = (root / "honcho.log").open("w")
-    command = [honcho, "start", "-f", "deploy/Procfile.honcho"]
+    command = [honcho, "start", "-f", "deploy/Procfile.honcho", "-d", "."]
     process: subprocess.Popen[bytes] | None = None
     try:
         subprocess.run(
