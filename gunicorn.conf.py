@@ -100,11 +100,11 @@ else:
 
 # Prometheus counters from every worker are aggregated through files in this directory: one
 # per listening address (two servers on one host must not share it), emptied at each start.
+# The default one is removed again when gunicorn exits.
+_address = "".join(c if c.isalnum() or c in ".-" else "_" for c in bind)
+DEFAULT_METRICS_DIR = os.path.join(tempfile.gettempdir(), f"whatsapp-invites-metrics-{_address}")
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    _address = "".join(c if c.isalnum() or c in ".-" else "_" for c in bind)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(
-        tempfile.gettempdir(), f"whatsapp-invites-metrics-{_address}"
-    )
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = DEFAULT_METRICS_DIR
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
@@ -177,10 +177,13 @@ def post_fork(server, worker):  # type: ignore[no-untyped-def]
 
 
 def on_exit(server):  # type: ignore[no-untyped-def]
-    """Remove the workers' shared recycling stamp (see pre_request)."""
+    """Remove the workers' shared recycling stamp (see pre_request) and the default metrics
+    directory."""
     stamp = os.path.join(tempfile.gettempdir(), f"gunicorn-{os.getpid()}-recycled")
     if os.path.exists(stamp):
         os.remove(stamp)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == DEFAULT_METRICS_DIR:
+        shutil.rmtree(DEFAULT_METRICS_DIR, ignore_errors=True)
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]

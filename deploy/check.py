@@ -415,6 +415,7 @@ def check_pm2(root: Path, outage: float) -> None:
         report(f"pm2 stop took {took:.1f} s (limit {PM2_STOP_LIMIT:g} s)")
         require(took < PM2_STOP_LIMIT, "pm2 stop overran the drains")
         require(site.get("/health")[0] == 0, "the web still answers after pm2 stop")
+        require(not site.metric_dirs(), f"metrics directory left after the stop: {dirs}")
     except CheckFailed:
         try:
             report(f"PM2 states: {pm2.states()}; /ready: {site.get('/ready')}")
