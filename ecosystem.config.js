@@ -1,35 +1,46 @@
 // PM2 process file for a VPS: the Procfile's `web` and `worker`, run from this directory
-// with the project's virtualenv at .venv (python3.11 -m venv .venv && .venv/bin/pip install .).
+// with the project's virtualenv at .venv and the settings in .env (README, "VPS with PM2").
 //
-//   .venv/bin/flask --app app db upgrade                  # the Procfile's `release`, once per deploy
-//   set -a; . ./.env; set +a                              # PM2 does not read .env: export it
-//   pm2 start ecosystem.config.js --env production
+//   .venv/bin/flask --app app db upgrade                  # the release step (reads .env)
+//   pm2 start ecosystem.config.js                         # first start
+//   pm2 sendSignal SIGHUP web && pm2 restart worker       # after changing .env or the code
 //   pm2 save && pm2 startup                               # come back after a reboot
 //
 // Why these settings, one line each:
-// - interpreter "none": PM2 executes the venv's gunicorn / python itself instead of running them under node.
+// - Settings: each process reads .env itself at every start (gunicorn through ENV_FILE in
+//   gunicorn.conf.py, again on SIGHUP; the worker through `dotenv run`), so a changed or removed
+//   variable arrives with the commands above. PM2's own environment is not used for them:
+//   `pm2 restart ... --update-env` refreshes only the variables this file lists and never
+//   removes one, and exporting .env into the shell that runs pm2 would freeze its values.
+// - Reload: `pm2 reload` of a fork-mode app stops it before starting the new one (connections
+//   are refused for the whole drain); SIGHUP makes gunicorn start new workers on the same
+//   socket, re-read gunicorn.conf.py and .env, and drain the old ones: nothing is refused.
+// - interpreter "none": PM2 executes the venv's programs itself instead of running them under node.
 // - exec_mode "fork", instances 1: gunicorn forks its own workers (WEB_CONCURRENCY); RQ forks its own work horses.
-// - treekill false: PM2 signals the master only; gunicorn stops its workers, RQ waits for its work horse
+// - treekill false: PM2 signals the main process only; gunicorn stops its workers, RQ waits for its work horse
 //   (a signal sent straight to the horse would kill the send batch halfway).
 // - kill_timeout: PM2's SIGKILL comes after 35 s (web: gunicorn's graceful_timeout is 25 s) / 40 s (worker:
 //   the current send batch finishes first), not after PM2's default 1.6 s.
 // - Stop signal: PM2 sends SIGINT; gunicorn.conf.py makes gunicorn treat it like SIGTERM (graceful), and
 //   RQ's worker already does.
-// - autorestart + exp_backoff_restart_delay: a process that exits, even with status 0, comes back,
-//   after 100 ms doubling up to 15 s; max_restarts / min_uptime give up on a crash loop.
-// - Logs go to logs/ here, one file per stream across restarts (merge_logs), with PM2 timestamps (time).
-// - Environment: PM2 passes the environment of the shell that runs `pm2 start` (hence the export above);
-//   `--env production` adds env_production, whose entries take the exported values and are blank
-//   otherwise, so a missing secret stops the service with its name. Never write real secrets in this file.
-//   After changing a variable: pm2 restart ecosystem.config.js --env production --update-env
+// - Restarts never give up: a process that exits (Redis or PostgreSQL down, at boot or later) comes back
+//   after 100 ms, growing by half each time up to 15 s, reset after 30 s up. PM2 stops restarting an app
+//   for good once max_restarts restarts happened less than min_uptime after their start (it then shows
+//   "errored", or "waiting restart" forever with a backoff); max_restarts is set out of reach so that an
+//   outage of any length ends with everything back (deploy/check.py fails with max_restarts: 10).
+// - Logs: logs/<app>.out.log and .err.log, one file per stream across restarts (merge_logs), without PM2's
+//   timestamp prefix (time: false) so that every line stays one JSON object; pm2-logrotate rotates them.
 
+const fs = require("fs");
 const path = require("path");
 
 const venv = path.join(__dirname, ".venv", "bin");
 const logs = path.join(__dirname, "logs");
+const envFile = process.env.ENV_FILE || path.join(__dirname, ".env");
 
-// The exported value of `name`, else `fallback`: a placeholder, never a secret.
-const fromShell = (name, fallback = "") => process.env[name] ?? fallback;
+if (!fs.existsSync(envFile)) {
+  throw new Error(`${envFile} is missing: cp .env.example .env and fill it in`);
+}
 
 const common = {
   cwd: __dirname,
@@ -40,31 +51,12 @@ const common = {
   watch: false,
   treekill: false,
   exp_backoff_restart_delay: 100,
-  max_restarts: 10,
+  max_restarts: Number.MAX_SAFE_INTEGER,
   min_uptime: "10s",
   merge_logs: true,
-  time: true,
+  time: false,
   env: {
-    APP_ENV: "production",
-  },
-  env_production: {
-    APP_ENV: "production",
-    DATABASE_URL: fromShell("DATABASE_URL"),
-    REDIS_URL: fromShell("REDIS_URL"),
-    SECRET_KEY: fromShell("SECRET_KEY"),
-    API_TOKEN: fromShell("API_TOKEN"),
-    ADMIN_EMAIL: fromShell("ADMIN_EMAIL"),
-    ADMIN_PASSWORD: fromShell("ADMIN_PASSWORD"),
-    TWILIO_ACCOUNT_SID: fromShell("TWILIO_ACCOUNT_SID"),
-    TWILIO_AUTH_TOKEN: fromShell("TWILIO_AUTH_TOKEN"),
-    TWILIO_WHATSAPP_FROM: fromShell("TWILIO_WHATSAPP_FROM"),
-    TWILIO_INVITE_CONTENT_SID: fromShell("TWILIO_INVITE_CONTENT_SID"),
-    // https URL of this server as Twilio reaches it (nginx/caddy in front): callbacks and signatures.
-    PUBLIC_BASE_URL: fromShell("PUBLIC_BASE_URL"),
-    // 1 when a reverse proxy on this machine sets X-Forwarded-*; 0 when clients connect directly.
-    TRUSTED_PROXIES: fromShell("TRUSTED_PROXIES", "0"),
-    PORT: fromShell("PORT", "8000"),
-    WEB_CONCURRENCY: fromShell("WEB_CONCURRENCY", "2"),
+    ENV_FILE: envFile,
   },
 };
 
@@ -82,8 +74,8 @@ module.exports = {
     {
       ...common,
       name: "worker",
-      script: path.join(venv, "python"),
-      args: ["-m", "worker"],
+      script: path.join(venv, "dotenv"),
+      args: ["--file", envFile, "run", "--override", "--", path.join(venv, "python"), "-m", "worker"],
       kill_timeout: 40000,
       out_file: path.join(logs, "worker.out.log"),
       error_file: path.join(logs, "worker.err.log"),

@@ -17,8 +17,29 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-# Listen on every interface on the platform's port (Render, Railway and Heroku set PORT).
-bind = f"0.0.0.0:{_env_int('PORT', 8000)}"
+def _env_file(path: str) -> list[str]:
+    """The `KEY=value` pairs of an env file, applied to this process before the knobs below.
+
+    gunicorn sets them (`raw_env`) in the master and so in every worker, and on SIGHUP forgets
+    them, runs this file again and sets the file's new contents: a changed or removed
+    variable reaches the new workers without closing the listening socket.
+    """
+    from dotenv import dotenv_values
+
+    if not os.path.isfile(path):
+        raise SystemExit(f"ENV_FILE {path} does not exist")
+    values = {key: value for key, value in dotenv_values(path).items() if value is not None}
+    os.environ.update(values)
+    return [f"{key}={value}" for key, value in values.items()]
+
+
+# ENV_FILE (set by ecosystem.config.js on a VPS): the .env file this server reads itself.
+if os.environ.get("ENV_FILE"):
+    raw_env = _env_file(os.environ["ENV_FILE"])
+
+# Render, Railway and Heroku route to every interface on the port they set (PORT); on a VPS
+# behind nginx, GUNICORN_BIND=127.0.0.1:8000 keeps the app port off the network.
+bind = os.environ.get("GUNICORN_BIND", "").strip() or f"0.0.0.0:{_env_int('PORT', 8000)}"
 
 # gevent: each worker process runs many greenlets, so a request waiting on the database or
 # Redis does not hold up the others. The web never calls Twilio inside a request.
@@ -79,21 +100,34 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
 else:
     control_socket_disable = True
 
-# Prometheus counters from every worker are aggregated through files in this directory.
+# Prometheus counters from every worker are aggregated through files in this directory: one
+# per listening address (two servers on one host must not share it), emptied at each start.
+# The default one is removed again when gunicorn exits.
+_address = "".join(c if c.isalnum() or c in ".-" else "_" for c in bind)
+DEFAULT_METRICS_DIR = os.path.join(tempfile.gettempdir(), f"whatsapp-invites-metrics-{_address}")
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = DEFAULT_METRICS_DIR
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
     """Treat SIGINT like SIGTERM, and start from empty metric files.
 
     PM2 stops processes with SIGINT, which gunicorn takes as "stop now"; a graceful stop lets
-    in-flight webhooks finish. prometheus-client's multi-process mode needs an empty directory.
+    in-flight webhooks finish. prometheus-client's multi-process mode needs an empty directory,
+    which must be this user's own (its default name in the temp dir is predictable).
     """
     server.handle_int = server.handle_term
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)
-    os.makedirs(directory, exist_ok=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    if (
+        os.path.islink(directory)
+        or os.stat(directory).st_uid != os.getuid()
+        or os.listdir(directory)
+    ):
+        raise RuntimeError(
+            f"PROMETHEUS_MULTIPROC_DIR {directory} is not an empty directory of ours"
+        )
 
 
 def when_ready(server):  # type: ignore[no-untyped-def]
@@ -149,10 +183,13 @@ def post_fork(server, worker):  # type: ignore[no-untyped-def]
 
 
 def on_exit(server):  # type: ignore[no-untyped-def]
-    """Remove the workers' shared recycling stamp (see pre_request)."""
+    """Remove the workers' shared recycling stamp (see pre_request) and the default metrics
+    directory."""
     stamp = os.path.join(tempfile.gettempdir(), f"gunicorn-{os.getpid()}-recycled")
     if os.path.exists(stamp):
         os.remove(stamp)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == DEFAULT_METRICS_DIR:
+        shutil.rmtree(DEFAULT_METRICS_DIR, ignore_errors=True)
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
