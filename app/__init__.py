@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -118,11 +117,9 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     """Answer HTTP errors as JSON for API clients and webhooks."""
 
-    def http_error(error: HTTPException) -> Any:
-        response = jsonify(error=error.name, message=error.description)
-        return response, error.code
+    from app.errors import json_error
 
-    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(HTTPException, json_error)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException, Unauthorized
+
+from app.errors import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -28,10 +29,7 @@ def require_token() -> None:
         raise Unauthorized("a valid 'Authorization: Bearer <API_TOKEN>' header is required")
 
 
-@bp.errorhandler(HTTPException)
-def json_error(error: HTTPException) -> Any:
-    """Answer every API error as JSON."""
-    return jsonify(error=error.name, message=error.description), error.code
+bp.register_error_handler(HTTPException, json_error)  # every API error as JSON
 
 
 # Each concern's routes register themselves on `bp`.

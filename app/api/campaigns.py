@@ -29,6 +29,7 @@ from werkzeug.exceptions import Conflict, NotFound
 
 from app.api import bp
 from app.api.validation import isoformat
+from app.errors import json_error
 from app.models import Campaign, Invitation, SendState
 from app.services import campaigns
 from app.services.campaigns import ConflictError, NotFoundError
@@ -75,15 +76,13 @@ def invitation_json(invitation: Invitation) -> dict[str, Any]:
 @bp.errorhandler(NotFoundError)
 def not_found(error: NotFoundError) -> tuple[Response, int]:
     """Unknown event, campaign or guest: 404 JSON."""
-    http = NotFound(str(error))
-    return jsonify(error=http.name, message=http.description), NotFound.code
+    return json_error(NotFound(str(error)))
 
 
 @bp.errorhandler(ConflictError)
 def conflict(error: ConflictError) -> tuple[Response, int]:
     """An invalid transition, or nothing to send: 409 JSON."""
-    http = Conflict(str(error))
-    return jsonify(error=http.name, message=http.description), Conflict.code
+    return json_error(Conflict(str(error)))
 
 
 @bp.get("/events/<int:event_id>/campaigns/preflight")

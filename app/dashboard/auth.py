@@ -28,7 +28,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -41,9 +40,11 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from redis import RedisError
+from werkzeug.exceptions import Unauthorized
 
 from app.dashboard import bp
 from app.dashboard.forms import LoginForm
+from app.errors import json_error
 from app.extensions import login_manager, redis_store
 from app.models import User
 from app.services import users
@@ -132,7 +133,7 @@ def wants_json() -> bool:
 def unauthorized() -> ResponseReturnValue:
     """401 JSON for the JSON endpoints; otherwise the login page, coming back here after."""
     if wants_json():
-        return jsonify(error="Unauthorized", message="sign in to the dashboard first"), 401
+        return json_error(Unauthorized("sign in to the dashboard first"))
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("dashboard.login", next=target))
 

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, current_app, jsonify, render_template, request
+from flask import Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from app.dashboard import bp
 from app.dashboard.auth import unauthorized, wants_json
+from app.errors import json_error
 from app.services.campaigns import NotFoundError
 from app.services.estimates import percent_text
 
@@ -57,7 +58,7 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     """Answer errors as a page (or JSON for the JSON endpoints)."""
     code = error.code or 500
     if wants_json():
-        return jsonify(error=error.name, message=error.description), code
+        return json_error(error)
     message = FRIENDLY_MESSAGES.get(code, error.description)
     if isinstance(error, CSRFError):
         message = (

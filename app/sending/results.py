@@ -16,9 +16,8 @@ from sqlalchemy import Connection, text
 
 from app.models import DeliveryStatus
 from app.sending.reachability import record_failures
+from app.sending.statuses import link_awaiting_replies, link_early_callbacks
 from app.sending.stuck import mark_progress
-from app.services.delivery import link_early_callbacks
-from app.services.inbound import link_awaiting_replies
 
 log = logging.getLogger(__name__)
 

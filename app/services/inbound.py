@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING
-
-from sqlalchemy import Connection, text
 
 from app.extensions import webhook_writes
 from app.logs import mask_phone
@@ -46,7 +43,7 @@ BY_PHONE = """
 """
 # A reply to a SID no invitation has, while one of the sender's invitations is being sent
 # (its outcome not recorded yet: a request unanswered, a worker killed): it most likely
-# answers that invitation, so it waits for the SID to be recorded (`link_awaiting_replies`)
+# answers that invitation, so it waits for the SID to be recorded (`app.sending.statuses`)
 # instead of landing on whichever invitation is the latest.
 AWAITED = """
         SELECT 1 FROM guests g JOIN invitations i ON i.guest_id = g.id
@@ -255,51 +252,3 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
         reading, target.guest_name if target else None, target.event_name if target else None
     )
     return InboundOutcome(False, reading, row["message_id"], target, reply)
-
-
-# Replies that waited for their SID (see AWAITED), now that an invitation of the sender has
-# it: linked to it, and the latest answer applied unless a newer one is there.
-LINK_AWAITING = """
-WITH linked AS (
-    UPDATE inbound_messages AS m SET guest_id = g.id, event_id = g.event_id
-    FROM invitations AS i JOIN guests AS g ON g.id = i.guest_id
-    WHERE m.kind = 'rsvp' AND m.event_id IS NULL AND {which}
-      AND i.message_sid = m.replied_message_sid
-      AND m.from_phone IN (g.phone, 'whatsapp:' || g.phone)
-    RETURNING m.id, i.id AS invitation_id, m.rsvp, m.received_at
-),
-latest AS (
-    SELECT DISTINCT ON (invitation_id) * FROM linked ORDER BY invitation_id, received_at DESC
-),
-answered AS (
-    UPDATE invitations AS i SET rsvp = latest.rsvp, rsvp_at = latest.received_at, updated_at = now()
-    FROM latest
-    WHERE i.id = latest.invitation_id AND (i.rsvp_at IS NULL OR i.rsvp_at <= latest.received_at)
-)
-INSERT INTO rsvp_responses (invitation_id, rsvp, inbound_message_id, created_at)
-SELECT invitation_id, rsvp, id, received_at FROM linked
-RETURNING invitation_id
-"""
-LINK_AWAITING_SIDS = text(
-    LINK_AWAITING.format(which="m.replied_message_sid = ANY(CAST(:sids AS text[]))")
-)
-LINK_AWAITING_RECENT = text(LINK_AWAITING.format(which="m.replied_message_sid IS NOT NULL"))
-# A reply that waited this long answers no message of ours: it goes to the inbox as text.
-GIVE_UP_AWAITING = text("""
-UPDATE inbound_messages SET kind = 'text'
-WHERE kind = 'rsvp' AND event_id IS NULL AND received_at < now() - interval '15 minutes'
-""")
-
-
-def link_awaiting_replies(connection: Connection, message_sids: Sequence[str] | None = None) -> int:
-    """Apply the replies that waited for these SIDs (all that can be linked when None).
-
-    The sender calls it with the SIDs it records; the sweep without, which also catches a
-    reply whose transaction straddled that commit, and sends to the inbox the replies that
-    waited in vain.
-    """
-    if message_sids is not None:
-        return len(connection.execute(LINK_AWAITING_SIDS, {"sids": list(message_sids)}).all())
-    linked = len(connection.execute(LINK_AWAITING_RECENT).all())
-    connection.execute(GIVE_UP_AWAITING)
-    return linked

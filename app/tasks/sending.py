@@ -31,6 +31,7 @@ from app.sending.owners import expire_dead_owners, new_owner
 from app.sending.reconcile import reconcile_stale
 from app.sending.sender import IDLE_WAIT, Sender
 from app.sending.settings import SendingSettings
+from app.sending.statuses import link_awaiting_replies, link_orphan_callbacks
 from app.sending.tallies import compact_tallies
 from app.sending.wakeup import (
     DRAINER_TTL,
@@ -42,8 +43,6 @@ from app.sending.wakeup import (
     request_drain_quietly,
     unregister_drainer,
 )
-from app.services.delivery import link_orphan_callbacks
-from app.services.inbound import link_awaiting_replies
 from app.urls import status_callback_url
 
 log = logging.getLogger(__name__)
@@ -176,12 +175,6 @@ async def _keep_registered(connection: redis.Redis, owner: str, limit: int) -> N
             await asyncio.to_thread(register_drainer, connection, owner, limit)
         except redis.RedisError as error:
             log.warning("could not renew the drainer registration (%s)", type(error).__name__)
-
-
-def sweep() -> dict[str, Any]:
-    """Reconcile expired claims, complete finished campaigns, wake a drain if work is due."""
-    with job_app_context() as app:
-        return asdict(run_sweep(app))
 
 
 def run_sweep(app: Flask) -> SweepReport:

@@ -140,11 +140,6 @@ def replay_spool(app: Flask | None = None, limit: int = DEFAULT_LIMIT) -> int:
         return replayed
 
 
-def replay_spool_job() -> int:
-    """RQ job: replay the spool from a worker (which runs jobs inside its app context)."""
-    return replay_spool()
-
-
 @dataclass(frozen=True)
 class SpoolStatus:
     """How many spooled webhooks wait or are parked dead, and since when the oldest waits."""

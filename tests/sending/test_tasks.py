@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import redis
 from flask import Flask
 from sqlalchemy import Engine, text
@@ -10,7 +12,7 @@ from app.sending import claims
 from app.sending.message import MessageDefaults, build_params
 from app.sending.wakeup import register_drainer
 from app.services import campaigns
-from app.tasks.sending import run_sweep, send_due_invitations, sweep
+from app.tasks.sending import run_sweep, send_due_invitations
 from tests.sending.support import SENDER, EmulatorHandle, insert_guests, phone, scalar
 
 
@@ -55,7 +57,7 @@ def test_the_sweeper_reconciles_dead_claims_and_completes_the_campaign(
     emulator.create(**build_params(defaults, first.invitee))
     redis.Redis.from_url(send_env["REDIS_URL"]).flushdb()  # no wake-up left anywhere
 
-    report = sweep()
+    report = asdict(run_sweep(send_app))
 
     assert report["reconciled"] == 2
     with engine.connect() as connection:

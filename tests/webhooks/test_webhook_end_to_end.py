@@ -16,7 +16,7 @@ from twilio.rest import Client
 
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from app.extensions import db
-from app.services.delivery import link_early_callbacks
+from app.sending.statuses import link_early_callbacks
 from tests.emulator.support import SENDER, TEMPLATE_SID, eventually, start_emulator, stop_emulator
 from tests.support.web import running_web
 from tests.webhooks.support import INBOUND, STATUS, query, scalar, seed

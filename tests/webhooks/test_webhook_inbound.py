@@ -112,7 +112,7 @@ def test_a_reply_to_an_invitation_still_being_sent_waits_for_its_sid(
     app: Flask, client: FlaskClient
 ) -> None:
     from app.extensions import db
-    from app.services.inbound import link_awaiting_replies
+    from app.sending.statuses import link_awaiting_replies
 
     gala = seed(app, PHONE, event_name="Gala", accepted_minutes_ago=60)
     picnic = seed(app, PHONE, event_name="Picnic")
@@ -147,7 +147,7 @@ def test_a_reply_to_an_invitation_still_being_sent_waits_for_its_sid(
 
 def test_a_reply_that_waits_in_vain_goes_to_the_inbox(app: Flask, client: FlaskClient) -> None:
     from app.extensions import db
-    from app.services.inbound import link_awaiting_replies
+    from app.sending.statuses import link_awaiting_replies
 
     seeded = seed(app, PHONE)
     with app.app_context(), db.engine.begin() as connection:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.services.delivery import link_early_callbacks
+from app.sending.statuses import link_early_callbacks
 from tests.webhooks.support import (
     STATUS,
     new_sid,
@@ -235,7 +235,7 @@ def test_twilios_retry_of_a_callback_changes_nothing_and_adds_no_row(
 def test_the_sweep_links_callbacks_whose_sid_was_recorded_after_them(
     app: Flask, client: FlaskClient
 ) -> None:
-    from app.services.delivery import link_orphan_callbacks
+    from app.sending.statuses import link_orphan_callbacks
 
     seeded = seed(app, PHONE)
     sid = new_sid()
