@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts processes (python, sh)
+
 REPO = Path(__file__).resolve().parent.parent
 
 READ_CONF = """

@@ -12,6 +12,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # starts processes (python, sh)
+
+
 KEEP_UP = Path(__file__).resolve().parent.parent / "deploy" / "keep-up"
 
 

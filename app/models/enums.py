@@ -1,7 +1,14 @@
-"""The states the service records, as `str` enums stored as plain strings."""
+"""The states the service records, as `str` enums stored as plain strings.
+
+Raw SQL names the states it uses as parameters, `:send_pending` (SendState),
+`:campaign_running` (CampaignState), `:attempt_in_flight` (AttemptStatus), and
+`states_text` binds them to these values (a misspelt state stays unbound: the statement
+fails at its first use, loudly).
+"""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -79,3 +86,25 @@ def enum_column(enum: type[StrEnum]) -> sa.Enum:
         validate_strings=True,
         name=enum.__name__.lower(),
     )
+
+
+STATE_ENUMS: dict[str, type[StrEnum]] = {
+    "send": SendState,
+    "campaign": CampaignState,
+    "attempt": AttemptStatus,
+}
+STATE_PARAMETER = re.compile(r"(?<![:\w]):(send|campaign|attempt)_([a-z_]+)")
+
+
+def states_text(sql: str) -> sa.TextClause:
+    """`text(sql)` with its state parameters (`:send_pending`, ...) bound to their values.
+
+    psycopg2 sends bound values inline, so PostgreSQL still sees `send_state = 'pending'` and
+    matches the partial indexes written with it (`ix_invitations_due`, ...).
+    """
+    values = {
+        f"{kind}_{name}": name
+        for kind, name in STATE_PARAMETER.findall(sql)
+        if name in {member.value for member in STATE_ENUMS[kind]}
+    }
+    return sa.text(sql).bindparams(**values)

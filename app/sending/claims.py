@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.models.enums import CampaignState, SendState
+from app.models.enums import CampaignState, SendState, states_text
 from app.sending import reachability
 from app.sending.languages import guest_language
 from app.sending.message import Invitee
@@ -43,10 +43,10 @@ PARKED = {
     CampaignState.CANCELED.value: SendState.CANCELED.value,
 }
 
-PICK = text("""
+PICK = states_text("""
 WITH due AS (
     SELECT d.id, d.guest_id, d.campaign_id FROM invitations AS d
-    WHERE d.send_state = 'pending' AND d.next_attempt_at <= now()
+    WHERE d.send_state = :send_pending AND d.next_attempt_at <= now()
     ORDER BY d.next_attempt_at, d.id
     LIMIT :limit
     FOR UPDATE SKIP LOCKED)
@@ -65,10 +65,10 @@ INDEX_ONLY_PLANS = text(
     " SET LOCAL enable_sort = off; SET LOCAL jit = off"
 )
 
-PARK = text("""
+PARK = states_text("""
 UPDATE invitations
 SET send_state = v.state,
-    next_attempt_at = CASE WHEN v.state = 'canceled' THEN NULL ELSE next_attempt_at END,
+    next_attempt_at = CASE WHEN v.state = :send_canceled THEN NULL ELSE next_attempt_at END,
     updated_at = now()
 FROM unnest(CAST(:ids AS integer[]), CAST(:states AS text[])) AS v(id, state)
 WHERE invitations.id = v.id
@@ -80,9 +80,9 @@ WHERE pg_try_advisory_xact_lock(hashtext('sending-phone:' || n.phone))
 """)
 
 # Driven by the few invitations in `sending` (ix_invitations_sending), not by the numbers.
-BUSY_NUMBERS = text("""
+BUSY_NUMBERS = states_text("""
 SELECT DISTINCT g.phone FROM invitations AS i JOIN guests AS g ON g.id = i.guest_id
-WHERE i.send_state = 'sending' AND g.phone = ANY(CAST(:phones AS text[]))
+WHERE i.send_state = :send_sending AND g.phone = ANY(CAST(:phones AS text[]))
 """)
 
 DEFER = text("""
@@ -91,9 +91,9 @@ SET next_attempt_at = now() + make_interval(secs => :delay), updated_at = now()
 WHERE id = ANY(CAST(:ids AS integer[]))
 """)
 
-TAKE = text("""
+TAKE = states_text("""
 UPDATE invitations AS i
-SET send_state = 'sending', claimed_by = :owner,
+SET send_state = :send_sending, claimed_by = :owner,
     claimed_until = now() + make_interval(secs => :lease),
     attempt_count = i.attempt_count + 1, updated_at = now()
 FROM guests AS g, events AS e
@@ -103,9 +103,9 @@ RETURNING i.id, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.phone, g.v
     e.venue, e.time_zone, EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone) AS opted_out
 """)
 
-REFUSE = text("""
+REFUSE = states_text("""
 UPDATE invitations AS i
-SET send_state = 'failed', error_code = v.code, error_reason = v.reason,
+SET send_state = :send_failed, error_code = v.code, error_reason = v.reason,
     claimed_by = NULL, claimed_until = NULL, next_attempt_at = NULL,
     attempt_count = i.attempt_count - 1, updated_at = now()
 FROM unnest(CAST(:ids AS integer[]), CAST(:codes AS integer[]), CAST(:reasons AS text[]))
@@ -113,52 +113,52 @@ FROM unnest(CAST(:ids AS integer[]), CAST(:codes AS integer[]), CAST(:reasons AS
 WHERE i.id = v.id
 """)
 
-RECORD_ATTEMPTS = text("""
+RECORD_ATTEMPTS = states_text("""
 INSERT INTO message_attempts (invitation_id, status, to_phone, sender)
-SELECT v.id, 'in_flight', v.phone, :sender
+SELECT v.id, :attempt_in_flight, v.phone, :sender
 FROM unnest(CAST(:ids AS integer[]), CAST(:phones AS text[])) AS v(id, phone)
 RETURNING id, invitation_id
 """)
 
-RENEW = text("""
+RENEW = states_text("""
 UPDATE invitations SET claimed_until = now() + make_interval(secs => :lease)
-WHERE id = ANY(CAST(:ids AS integer[])) AND claimed_by = :owner AND send_state = 'sending'
+WHERE id = ANY(CAST(:ids AS integer[])) AND claimed_by = :owner AND send_state = :send_sending
 RETURNING id
 """)
 
 # The next moment there is work: a pending invitation coming due, or a lease running out
 # (a dead sender's claims, or an unanswered request waiting to be reconciled). Each side is
 # the first entry of its partial index.
-NEXT_DUE = text("""
+NEXT_DUE = states_text("""
 SELECT EXTRACT(EPOCH FROM (least(
     (SELECT d.next_attempt_at FROM invitations AS d
-     WHERE d.send_state = 'pending' ORDER BY d.next_attempt_at LIMIT 1),
+     WHERE d.send_state = :send_pending ORDER BY d.next_attempt_at LIMIT 1),
     (SELECT s.claimed_until FROM invitations AS s
-     WHERE s.send_state = 'sending' ORDER BY s.claimed_until LIMIT 1)
+     WHERE s.send_state = :send_sending ORDER BY s.claimed_until LIMIT 1)
 ) - now()))
 """)
 
-STALE_COUNT = text("""
+STALE_COUNT = states_text("""
 SELECT count(*) FROM invitations
-WHERE send_state = 'sending' AND (claimed_until IS NULL OR claimed_until < now())
+WHERE send_state = :send_sending AND (claimed_until IS NULL OR claimed_until < now())
 """)
 
 CAMPAIGN_STATES = text("SELECT id, state FROM campaigns WHERE id = ANY(CAST(:ids AS integer[]))")
 
-COMPLETE = text("""
-UPDATE campaigns AS c SET state = 'completed', finished_at = now()
-WHERE c.state = 'running' AND NOT EXISTS (
+COMPLETE = states_text("""
+UPDATE campaigns AS c SET state = :campaign_completed, finished_at = now()
+WHERE c.state = :campaign_running AND NOT EXISTS (
     SELECT 1 FROM invitations AS i
-    WHERE i.campaign_id = c.id AND i.send_state IN ('pending', 'paused', 'sending'))
+    WHERE i.campaign_id = c.id AND i.send_state IN (:send_pending, :send_paused, :send_sending))
 RETURNING c.id
 """)
 
 # Invitations parked as `paused` while their campaign was resumed (a claim that read the
 # campaign's state just before the resume committed): back to the due path.
-UNPARK = text("""
-UPDATE invitations AS i SET send_state = 'pending', updated_at = now()
+UNPARK = states_text("""
+UPDATE invitations AS i SET send_state = :send_pending, updated_at = now()
 FROM campaigns AS c
-WHERE c.state = 'running' AND i.campaign_id = c.id AND i.send_state = 'paused'
+WHERE c.state = :campaign_running AND i.campaign_id = c.id AND i.send_state = :send_paused
 """)
 
 

@@ -19,21 +19,23 @@ import uuid
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from app.models.enums import states_text
 
 log = logging.getLogger(__name__)
 
 OWNER_MAX_LENGTH = 100  # invitations.claimed_by
 
-OWNERS = text("""
+OWNERS = states_text("""
 SELECT DISTINCT claimed_by FROM invitations
-WHERE send_state = 'sending' AND claimed_by IS NOT NULL
+WHERE send_state = :send_sending AND claimed_by IS NOT NULL
 """)
 
-SHORTEN = text("""
+SHORTEN = states_text("""
 UPDATE invitations
 SET claimed_until = least(claimed_until, now() + make_interval(secs => :grace))
-WHERE send_state = 'sending' AND claimed_by = ANY(CAST(:owners AS text[]))
+WHERE send_state = :send_sending AND claimed_by = ANY(CAST(:owners AS text[]))
 """)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.models import SendState
+from app.models.enums import states_text
 from app.sending.reachability import REACHABLE
 from app.sending.settings import PROVIDER_QUEUE_SECONDS, SendingSettings
 from app.sending.tallies import event_tallies, guest_counts
@@ -15,24 +16,24 @@ from app.sending.tallies import event_tallies, guest_counts
 # Guests who would get an invitation from a new campaign of the event: not invited yet (or
 # their invitation was canceled unsent), not opted out, not known to be unreachable.
 ELIGIBLE = f"""
-    (i.id IS NULL OR i.send_state = 'canceled') AND {REACHABLE}
+    (i.id IS NULL OR i.send_state = :send_canceled) AND {REACHABLE}
 """
 
 # Guests a new campaign would skip, among those not invited yet (or canceled): opted out,
 # and (not opted out but) known to be unreachable. Each is driven by a small set (the
 # opt-out list, the event's unreachable guests), never by a scan of the event's guests:
 # the LATERAL ... LIMIT keeps the planner from turning the first one around.
-SKIPPED = text("""
+SKIPPED = states_text("""
 SELECT
     (SELECT count(*) FROM opt_outs AS o CROSS JOIN LATERAL (
          SELECT 1 FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id
          WHERE g.event_id = :event_id AND g.phone = o.phone
-           AND (i.id IS NULL OR i.send_state = 'canceled')
+           AND (i.id IS NULL OR i.send_state = :send_canceled)
          LIMIT 1) AS guest) AS opted_out,
     (SELECT count(*) FROM guests AS g
      LEFT JOIN invitations AS i ON i.guest_id = g.id
      WHERE g.event_id = :event_id AND g.unreachable_code IS NOT NULL
-       AND (i.id IS NULL OR i.send_state = 'canceled')
+       AND (i.id IS NULL OR i.send_state = :send_canceled)
        AND NOT EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone)) AS unreachable
 """)
 

@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, text
 
+from app.models.enums import states_text
 from app.sending.claims import invitee_of
 from app.sending.client import ProviderClient, ProviderMessage, ProviderUnavailable
 from app.sending.message import (
@@ -50,10 +51,10 @@ log = logging.getLogger(__name__)
 PROVIDER_CONCURRENCY = 10
 RETRY_LATER = 5.0
 
-TAKE_STALE = text("""
+TAKE_STALE = states_text("""
 WITH stale AS (
     SELECT i.id FROM invitations AS i
-    WHERE i.send_state = 'sending' AND (i.claimed_until IS NULL OR i.claimed_until < now())
+    WHERE i.send_state = :send_sending AND (i.claimed_until IS NULL OR i.claimed_until < now())
     ORDER BY i.id LIMIT :limit
     FOR UPDATE SKIP LOCKED)
 UPDATE invitations AS i
@@ -62,7 +63,7 @@ FROM stale WHERE i.id = stale.id
 RETURNING i.id
 """)
 
-IN_FLIGHT_ATTEMPTS = text("""
+IN_FLIGHT_ATTEMPTS = states_text("""
 SELECT a.id, a.invitation_id, a.to_phone, a.sender, a.started_at,
     g.name, g.phone, g.variables, g.language, e.name AS event_name, e.starts_at, e.venue,
     e.time_zone
@@ -70,29 +71,29 @@ FROM message_attempts AS a
 JOIN invitations AS i ON i.id = a.invitation_id
 JOIN guests AS g ON g.id = i.guest_id
 JOIN events AS e ON e.id = i.event_id
-WHERE a.invitation_id = ANY(CAST(:ids AS integer[])) AND a.status = 'in_flight'
+WHERE a.invitation_id = ANY(CAST(:ids AS integer[])) AND a.status = :attempt_in_flight
 ORDER BY a.started_at, a.id
 """)
 
-REQUEUE = text(
+REQUEUE = states_text(
     f"""
 UPDATE invitations AS i
 SET send_state = {REQUEUED_STATE}, next_attempt_at = now(), claimed_by = NULL,
     claimed_until = NULL, updated_at = now()
-WHERE i.id = ANY(CAST(:ids AS integer[])) AND i.claimed_by = :owner AND i.send_state = 'sending'
+WHERE i.id = ANY(CAST(:ids AS integer[])) AND i.claimed_by = :owner AND i.send_state = :send_sending
 """  # noqa: S608 - constant SQL fragments, no input
 )
 
-MARK_LOST = text("""
-UPDATE message_attempts SET status = 'lost', finished_at = now(),
+MARK_LOST = states_text("""
+UPDATE message_attempts SET status = :attempt_lost, finished_at = now(),
     error_message = coalesce(error_message || '; ', '') || 'not found at the provider'
-WHERE invitation_id = ANY(CAST(:ids AS integer[])) AND status = 'in_flight'
+WHERE invitation_id = ANY(CAST(:ids AS integer[])) AND status = :attempt_in_flight
 """)
 
-RELEASE = text("""
+RELEASE = states_text("""
 UPDATE invitations SET claimed_by = NULL,
     claimed_until = now() + make_interval(secs => :delay), updated_at = now()
-WHERE id = ANY(CAST(:ids AS integer[])) AND claimed_by = :owner AND send_state = 'sending'
+WHERE id = ANY(CAST(:ids AS integer[])) AND claimed_by = :owner AND send_state = :send_sending
 """)
 
 KNOWN_SIDS = text("""

@@ -12,9 +12,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.models import DeliveryStatus
+from app.models.enums import states_text
 from app.sending.reachability import record_failures
 from app.sending.statuses import link_awaiting_replies, link_early_callbacks
 from app.sending.stuck import mark_progress
@@ -24,12 +25,13 @@ log = logging.getLogger(__name__)
 # Where an invitation goes back to: the due path, unless its campaign was paused or canceled
 # meanwhile (a resume unparks what it finds `paused`; see app.sending.claims).
 REQUEUED_STATE = """coalesce((
-        SELECT CASE c.state WHEN 'canceled' THEN 'canceled' WHEN 'paused' THEN 'paused' END
-        FROM campaigns AS c WHERE c.id = i.campaign_id), 'pending')"""
+        SELECT CASE c.state WHEN :campaign_canceled THEN :send_canceled
+                            WHEN :campaign_paused THEN :send_paused END
+        FROM campaigns AS c WHERE c.id = i.campaign_id), :send_pending)"""
 
-ACCEPT_INVITATIONS = text("""
+ACCEPT_INVITATIONS = states_text("""
 UPDATE invitations AS i
-SET send_state = 'accepted', message_sid = v.sid,
+SET send_state = :send_accepted, message_sid = v.sid,
     delivery_status = coalesce(i.delivery_status, v.status),
     accepted_at = coalesce(i.accepted_at, now()), claimed_by = NULL, claimed_until = NULL,
     next_attempt_at = NULL, error_code = NULL, error_reason = NULL, updated_at = now()
@@ -39,24 +41,24 @@ WHERE i.id = v.id AND (i.message_sid IS NULL OR i.message_sid = v.sid)
 RETURNING i.id
 """)
 
-ACCEPT_ATTEMPTS = text("""
+ACCEPT_ATTEMPTS = states_text("""
 UPDATE message_attempts AS a
-SET status = 'accepted', provider_sid = v.sid, http_status = v.http, finished_at = now()
+SET status = :attempt_accepted, provider_sid = v.sid, http_status = v.http, finished_at = now()
 FROM unnest(CAST(:ids AS integer[]), CAST(:sids AS text[]), CAST(:https AS integer[]))
     AS v(id, sid, http)
 WHERE a.id = v.id
 """)
 
-FAIL_INVITATIONS = text("""
+FAIL_INVITATIONS = states_text("""
 UPDATE invitations AS i
-SET send_state = 'failed', error_code = v.code, error_reason = v.reason,
+SET send_state = :send_failed, error_code = v.code, error_reason = v.reason,
     claimed_by = NULL, claimed_until = NULL, next_attempt_at = NULL, updated_at = now()
 FROM unnest(CAST(:ids AS integer[]), CAST(:codes AS integer[]), CAST(:reasons AS text[]))
     AS v(id, code, reason)
-WHERE i.id = v.id AND i.claimed_by = :owner AND i.send_state = 'sending'
+WHERE i.id = v.id AND i.claimed_by = :owner AND i.send_state = :send_sending
 """)
 
-RETRY_INVITATIONS = text(
+RETRY_INVITATIONS = states_text(
     f"""
 UPDATE invitations AS i
 SET send_state = {REQUEUED_STATE},
@@ -66,43 +68,43 @@ SET send_state = {REQUEUED_STATE},
 FROM unnest(CAST(:ids AS integer[]), CAST(:delays AS double precision[]),
             CAST(:uncounts AS integer[]), CAST(:codes AS integer[]), CAST(:reasons AS text[]))
     AS v(id, delay, uncount, code, reason)
-WHERE i.id = v.id AND i.claimed_by = :owner AND i.send_state = 'sending'
+WHERE i.id = v.id AND i.claimed_by = :owner AND i.send_state = :send_sending
 """  # noqa: S608 - constant SQL fragments, no input
 )
 
-FINISH_ATTEMPTS = text("""
+FINISH_ATTEMPTS = states_text("""
 UPDATE message_attempts AS a
 SET status = v.status, http_status = v.http, error_code = v.code, error_message = v.message,
     finished_at = now()
 FROM unnest(CAST(:ids AS integer[]), CAST(:statuses AS text[]), CAST(:https AS integer[]),
             CAST(:codes AS integer[]), CAST(:messages AS text[]))
     AS v(id, status, http, code, message)
-WHERE a.id = v.id AND a.status = 'in_flight'
+WHERE a.id = v.id AND a.status = :attempt_in_flight
 """)
 
-HOLD_UNKNOWN = text("""
+HOLD_UNKNOWN = states_text("""
 UPDATE invitations
 SET claimed_by = NULL, claimed_until = now() + make_interval(secs => :hold), updated_at = now()
-WHERE id = ANY(CAST(:ids AS integer[])) AND claimed_by = :owner AND send_state = 'sending'
+WHERE id = ANY(CAST(:ids AS integer[])) AND claimed_by = :owner AND send_state = :send_sending
 """)
 
-NOTE_UNKNOWN = text("""
+NOTE_UNKNOWN = states_text("""
 UPDATE message_attempts AS a SET error_message = v.message
 FROM unnest(CAST(:ids AS integer[]), CAST(:messages AS text[])) AS v(id, message)
-WHERE a.id = v.id AND a.status = 'in_flight'
+WHERE a.id = v.id AND a.status = :attempt_in_flight
 """)
 
-HAND_BACK = text(
+HAND_BACK = states_text(
     f"""
 WITH back AS (
     UPDATE invitations AS i
     SET send_state = {REQUEUED_STATE}, claimed_by = NULL, claimed_until = NULL,
         attempt_count = i.attempt_count - 1, updated_at = now()
     WHERE i.id = ANY(CAST(:ids AS integer[])) AND i.claimed_by = :owner
-      AND i.send_state = 'sending'
+      AND i.send_state = :send_sending
     RETURNING i.id)
 DELETE FROM message_attempts
-WHERE id = ANY(CAST(:attempts AS integer[])) AND status = 'in_flight'
+WHERE id = ANY(CAST(:attempts AS integer[])) AND status = :attempt_in_flight
   AND invitation_id IN (SELECT id FROM back)
 """  # noqa: S608 - constant SQL fragments, no input
 )

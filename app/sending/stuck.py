@@ -17,27 +17,29 @@ from typing import Any
 
 import redis
 import redis.asyncio as aioredis
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from app.models.enums import states_text
 
 log = logging.getLogger(__name__)
 
 LAST_ERROR_KEY = "sending:last_error"
 LAST_ERROR_TTL = 24 * 3600
 
-STUCK = text("""
+STUCK = states_text("""
 SELECT c.id, c.progressed_at, EXTRACT(EPOCH FROM now() - c.progressed_at) AS quiet_for
 FROM campaigns AS c
-WHERE c.state = 'running' AND c.progressed_at < now() - make_interval(secs => :quiet)
+WHERE c.state = :campaign_running AND c.progressed_at < now() - make_interval(secs => :quiet)
   AND EXISTS (
       SELECT 1 FROM invitations AS i
-      WHERE i.campaign_id = c.id AND i.send_state = 'pending' AND i.next_attempt_at <= now())
+      WHERE i.campaign_id = c.id AND i.send_state = :send_pending AND i.next_attempt_at <= now())
 ORDER BY c.id
 """)
 
 # Settling an invitation is progress: stamped for the campaigns of the given invitations.
-PROGRESSED = text("""
+PROGRESSED = states_text("""
 UPDATE campaigns SET progressed_at = now()
-WHERE state = 'running' AND id IN (
+WHERE state = :campaign_running AND id IN (
     SELECT DISTINCT campaign_id FROM invitations WHERE id = ANY(CAST(:ids AS integer[])))
 """)
 

@@ -16,7 +16,6 @@ from dataclasses import replace
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, redis_store
@@ -29,6 +28,7 @@ from app.models import (
     OptOut,
     SendState,
 )
+from app.models.enums import states_text
 from app.sending.preflight import ELIGIBLE, Preflight, plan_audience, warnings
 from app.sending.progress import campaign_progress, campaigns_progress
 from app.sending.reachability import OPTED_OUT, REACHABLE, refusal
@@ -46,21 +46,21 @@ log = logging.getLogger(__name__)
 NO_KEY_UPDATE = {"key_share": True}
 RUNNING, PAUSED, CANCELED = CampaignState.RUNNING, CampaignState.PAUSED, CampaignState.CANCELED
 
-REOPEN_CANCELED = text(
+REOPEN_CANCELED = states_text(
     f"""
 UPDATE invitations AS i
-SET campaign_id = :campaign_id, send_state = 'pending', next_attempt_at = now(),
+SET campaign_id = :campaign_id, send_state = :send_pending, next_attempt_at = now(),
     attempt_count = 0, error_code = NULL, error_reason = NULL, updated_at = now()
 FROM guests AS g
 WHERE g.id = i.guest_id AND g.event_id = :event_id AND {ELIGIBLE}
 """  # noqa: S608 - constant SQL fragments, no input
 )
 
-INSERT_INVITATIONS = text(
+INSERT_INVITATIONS = states_text(
     f"""
 INSERT INTO invitations (event_id, guest_id, campaign_id, send_state, next_attempt_at,
                          attempt_count)
-SELECT g.event_id, g.id, :campaign_id, 'pending', now(), 0
+SELECT g.event_id, g.id, :campaign_id, :send_pending, now(), 0
 FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id
 WHERE g.event_id = :event_id AND {ELIGIBLE}
 ORDER BY g.id
@@ -68,36 +68,37 @@ ON CONFLICT (guest_id) DO NOTHING
 """  # noqa: S608 - constant SQL fragments, no input
 )
 
-CANCEL_PENDING = text("""
-UPDATE invitations SET send_state = 'canceled', next_attempt_at = NULL, updated_at = now()
-WHERE campaign_id = :campaign_id AND send_state IN ('pending', 'paused')
+CANCEL_PENDING = states_text("""
+UPDATE invitations SET send_state = :send_canceled, next_attempt_at = NULL, updated_at = now()
+WHERE campaign_id = :campaign_id AND send_state IN (:send_pending, :send_paused)
 """)
 
 # Pausing takes the campaign's pending invitations off the senders' due path; resuming puts
 # them back, due when they were.
-PARK_PENDING = text("""
-UPDATE invitations SET send_state = 'paused', updated_at = now()
-WHERE campaign_id = :campaign_id AND send_state = 'pending'
+PARK_PENDING = states_text("""
+UPDATE invitations SET send_state = :send_paused, updated_at = now()
+WHERE campaign_id = :campaign_id AND send_state = :send_pending
 """)
 
-UNPARK_PAUSED = text("""
-UPDATE invitations SET send_state = 'pending', updated_at = now()
-WHERE campaign_id = :campaign_id AND send_state = 'paused'
+UNPARK_PAUSED = states_text("""
+UPDATE invitations SET send_state = :send_pending, updated_at = now()
+WHERE campaign_id = :campaign_id AND send_state = :send_paused
 """)
 
-RETRY_FAILED = text(
+RETRY_FAILED = states_text(
     f"""
 UPDATE invitations AS i
 SET send_state = :state, next_attempt_at = now(), attempt_count = 0,
     error_code = NULL, error_reason = NULL, updated_at = now()
 FROM guests AS g
-WHERE g.id = i.guest_id AND i.campaign_id = :campaign_id AND i.send_state = 'failed'
+WHERE g.id = i.guest_id AND i.campaign_id = :campaign_id AND i.send_state = :send_failed
   AND {REACHABLE}
 """  # noqa: S608 - constant SQL fragments, no input
 )
 
-COUNT_FAILED = text(
-    "SELECT count(*) FROM invitations WHERE campaign_id = :campaign_id AND send_state = 'failed'"
+COUNT_FAILED = states_text(
+    "SELECT count(*) FROM invitations"
+    " WHERE campaign_id = :campaign_id AND send_state = :send_failed"
 )
 
 

@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine, text
 
+from app.models.enums import states_text
 from app.sending import claims
 from app.sending.sender import claim_ahead
 from app.services import campaigns
@@ -31,7 +32,7 @@ def explain_pick(connection: object) -> str:
     """The plan of the claim's PICK statement, under the claim's own plan settings."""
     connection.execute(claims.INDEX_ONLY_PLANS)  # type: ignore[attr-defined]
     sql = "EXPLAIN " + claims.PICK.text.replace(":limit", str(BATCH))
-    return "\n".join(connection.execute(text(sql)).scalars())  # type: ignore[attr-defined]
+    return "\n".join(connection.execute(states_text(sql)).scalars())  # type: ignore[attr-defined]
 
 
 def test_a_claim_locks_only_the_rows_it_returns_right_after_a_bulk_import(
