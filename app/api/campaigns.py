@@ -28,33 +28,28 @@ from flask import Response, jsonify, url_for
 from werkzeug.exceptions import Conflict, NotFound
 
 from app.api import bp
-from app.api.validation import isoformat
 from app.errors import json_error
 from app.models import Campaign, Invitation, SendState
 from app.services import campaigns
+from app.services.campaign_status import campaign_status
 from app.services.campaigns import ConflictError, NotFoundError
-
-SETTLED = (SendState.ACCEPTED, SendState.FAILED, SendState.CANCELED)
 
 
 def campaign_json(campaign: Campaign, progress: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A campaign with its progress counts (read now unless given)."""
-    if progress is None:
-        progress = campaigns.progress(campaign.id)
-    counts: dict[str, int] = progress["counts"]
-    settled = sum(counts[state.value] for state in SETTLED)
+    """A campaign with its progress counts (read now unless given), from `campaign_status`."""
+    status = campaign_status(campaign, progress, time_left=False)
     return {
-        "id": campaign.id,
-        "event_id": campaign.event_id,
-        "state": campaign.state.value,
+        "id": status["id"],
+        "event_id": status["event_id"],
+        "state": status["state"],
         "total": campaign.total,
-        **counts,
-        "progress": round(settled / campaign.total, 4) if campaign.total else 1.0,
-        "delivery": progress["delivery"],
-        "errors": progress["errors"],
-        "rate_per_second": campaign.rate_per_second,
-        "created_at": isoformat(campaign.created_at),
-        "finished_at": isoformat(campaign.finished_at),
+        **{state.value: status["states"].get(state.value, 0) for state in SendState},
+        "progress": round(status["settled"] / campaign.total, 4) if campaign.total else 1.0,
+        "delivery": status["delivery"],
+        "errors": status["errors"],
+        "rate_per_second": status["rate_per_second"],
+        "created_at": status["created_at"],
+        "finished_at": status["finished_at"],
     }
 
 

@@ -9,10 +9,10 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli.output import duration, emit, json_option, table
-from app.dashboard.campaigns import campaign_status
 from app.extensions import db
 from app.models import Campaign, CampaignState
 from app.services import campaigns
+from app.services.campaign_status import campaign_status
 from app.services.campaigns import CampaignError
 
 ACTIVE = (CampaignState.RUNNING, CampaignState.PAUSED)

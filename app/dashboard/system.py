@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.dashboard import bp
-from app.dashboard.campaigns import campaign_status
 from app.extensions import db, redis_store
 from app.health.checks import Check, check_database, check_redis
 from app.health.jobs import WORKER_MAX_SILENCE, JobSystem, job_system
@@ -24,6 +23,7 @@ from app.models import Campaign, CampaignState
 from app.sending import claims
 from app.sending.stuck import StuckCampaign, last_error, stuck_campaigns
 from app.services import campaigns
+from app.services.campaign_status import campaign_status
 
 ACTIVE_CAMPAIGNS_SHOWN = 20
 # Work overdue by more than this with no worker sending it is reported as a problem.
