@@ -43,6 +43,24 @@ def test_sigterm_stops_the_worker_with_status_zero(migrated: dict[str, str]) -> 
     assert worker.wait(timeout=30) == 0
 
 
+def test_sigterm_while_rq_starts_stops_the_worker_with_status_zero(
+    migrated: dict[str, str],
+) -> None:
+    # Right after the worker says it listens: RQ registers it, then starts its scheduler,
+    # and only then installs its own signal handlers (a deploy that stops at once).
+    env = {**os.environ, **migrated, "LOG_LEVEL": "INFO"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as worker:
+        assert worker.stdout is not None
+        for line in worker.stdout:
+            if b"listening on" in line:
+                break
+        worker.send_signal(signal.SIGTERM)
+        worker.stdout.read()  # until every process that shares the pipe is gone
+        assert worker.wait(timeout=30) == 0
+
+
 def test_kill_9_of_the_worker_takes_its_scheduler_down(migrated: dict[str, str]) -> None:
     worker = subprocess.Popen([sys.executable, "-m", "worker"], env={**os.environ, **migrated})
     try:

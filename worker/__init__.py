@@ -44,6 +44,7 @@ class ServiceWorker(Worker):
     """
 
     stop_signalled = False
+    early_stop: StopFlag | None = None  # SIGTERM caught before RQ's handlers were installed
     sweeper: Sweeper | None = None
     sweep_interval = 10.0
     _last_check = float("-inf")
@@ -56,6 +57,15 @@ class ServiceWorker(Worker):
             super().request_stop(signum, frame)
         finally:
             self.forward_stop_to_horse()
+
+    def _install_signal_handlers(self) -> None:
+        """RQ's SIGTERM/SIGINT handlers, then honour a stop asked for before they existed."""
+        super()._install_signal_handlers()
+        if self.early_stop is not None and self.early_stop.requested:
+            # RQ's loop stops at its first turn and tears down (scheduler, registration);
+            # its `request_stop` would raise here, outside the loop, and skip that.
+            self.stop_signalled = True
+            self._stop_requested = True
 
     def forward_stop_to_horse(self) -> None:
         """Send SIGTERM to the work horse, if one runs."""
@@ -202,6 +212,9 @@ def run(burst: bool = False, **work_options: Any) -> int:
     """
     from app import create_app
 
+    stop = StopFlag()
+    stop.install()  # until RQ installs its own handlers (and after its loop ends)
+    os.register_at_fork(after_in_child=StopFlag.uninstall)  # children have their own
     app = create_app({"APP_PROCESS": "worker"})
     settings = app.config["SETTINGS"]
     connection = redis.Redis.from_url(
@@ -217,10 +230,10 @@ def run(burst: bool = False, **work_options: Any) -> int:
     sending = app.config["SENDING"]
     sweeper = Sweeper(app, sending.sweep_interval, sweep_deadline(sending))
     sweeper.start()
-    stop = StopFlag()
     try:
         while not stop.requested:
             worker = build_worker(app, connection, sweeper)
+            worker.early_stop = stop
             log.info("worker %s listening on %s", worker.name, ", ".join(settings.queues))
             try:
                 with app.app_context():
@@ -272,6 +285,12 @@ class StopFlag:
     def request(self, signum: int, frame: Any) -> None:
         """Record a stop request."""
         self.requested = True
+
+    @staticmethod
+    def uninstall() -> None:
+        """In a forked child (scheduler, sweeper, horse): SIGTERM ends it, until it says else."""
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def wait(self, seconds: float) -> None:
         """Sleep up to `seconds`, less if a stop is requested."""
