@@ -10,6 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
+from rq import Worker
+
+from app.embedded import EmbeddedServices, free_port, start_redis
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +63,31 @@ def test_sigterm_while_rq_starts_stops_the_worker_with_status_zero(
         worker.send_signal(signal.SIGTERM)
         worker.stdout.read()  # until every process that shares the pipe is gone
         assert worker.wait(timeout=30) == 0
+
+
+def test_a_worker_started_while_redis_is_down_waits_for_it(
+    migrated: dict[str, str], tmp_path: Path
+) -> None:
+    # As after a reboot where the worker starts before Redis: no exit, no supervisor needed.
+    port = free_port()
+    services = EmbeddedServices()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "worker"],
+        env={**os.environ, **migrated, "REDIS_URL": f"redis://127.0.0.1:{port}/0"},
+    )
+    try:
+        time.sleep(4)
+        assert worker.poll() is None, "the worker exited while Redis was down"
+        url = start_redis(services, tmp_path / "redis", port=port)
+        deadline = time.monotonic() + 30
+        while not Worker.all(connection=redis.Redis.from_url(url)):
+            assert time.monotonic() < deadline, "the worker never registered"
+            time.sleep(0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        status = worker.wait(timeout=30)
+        services.stop()
+    assert status == 0
 
 
 def test_kill_9_of_the_worker_takes_its_scheduler_down(migrated: dict[str, str]) -> None:

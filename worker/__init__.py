@@ -232,7 +232,12 @@ def run(burst: bool = False, **work_options: Any) -> int:
     sweeper.start()
     try:
         while not stop.requested:
-            worker = build_worker(app, connection, sweeper)
+            try:
+                worker = build_worker(app, connection, sweeper)  # RQ asks Redis already
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                log.error("Redis unreachable at start: %s", error)
+                wait_for_redis(connection, stop, sweeper)
+                continue
             worker.early_stop = stop
             log.info("worker %s listening on %s", worker.name, ", ".join(settings.queues))
             try:
