@@ -69,15 +69,18 @@ def call(base: str, path: str, method: str = "GET") -> dict:
         return json.loads(response.read())
 
 
-def insert_guests(database_url: str, guests: int) -> int:
-    """An event with `guests` guests at distinct valid US numbers; its id."""
+def insert_guests(
+    database_url: str, guests: int, name: str = "Bench gala", first: int = FIRST_NUMBER
+) -> int:
+    """An event with `guests` guests at distinct valid US numbers (from `first`); its id."""
     engine = create_engine(database_url)
     with engine.begin() as connection:
         event_id = connection.execute(
             text(
                 "INSERT INTO events (name, starts_at, venue) "
-                "VALUES ('Bench gala', now() + interval '30 days', 'Hall') RETURNING id"
-            )
+                "VALUES (:name, now() + interval '30 days', 'Hall') RETURNING id"
+            ),
+            {"name": name},
         ).scalar_one()
         connection.execute(
             text(
@@ -85,7 +88,7 @@ def insert_guests(database_url: str, guests: int) -> int:
                 "SELECT :e, 'Guest ' || n, '+1202' || lpad((:first + n)::text, 7, '0'), '{}' "
                 "FROM generate_series(0, :n - 1) AS n"
             ),
-            {"e": event_id, "first": FIRST_NUMBER, "n": guests},
+            {"e": event_id, "first": first, "n": guests},
         )
     engine.dispose()
     return int(event_id)

@@ -34,13 +34,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import redis
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.devstack import ManagedProcess, run_release, wait_for_http, web_command, worker_command
 from app.embedded import EmbeddedServices, free_port, start_redis
 from app.webhooks.spool import DEAD_KEY, spool_length
+from bench.campaign_throughput import insert_guests
 from bench.procfs import kill_hard
 from bench.sql import rows
 from bench.worker_watch import get_json
@@ -183,28 +183,7 @@ class Stack:
 
 def seed_events(database_url: str, guests: int) -> list[int]:
     """Two events whose guests have the same phone numbers; their ids."""
-    engine = create_engine(database_url)
-    ids = []
-    with engine.begin() as connection:
-        for name in EVENTS:
-            event_id = connection.execute(
-                text(
-                    "INSERT INTO events (name, starts_at, venue) "
-                    "VALUES (:n, now() + interval '30 days', :n || ' hall') RETURNING id"
-                ),
-                {"n": name},
-            ).scalar_one()
-            connection.execute(
-                text(
-                    "INSERT INTO guests (event_id, name, phone, variables) "
-                    "SELECT :e, 'Guest ' || n, '+1202' || lpad((:first + n)::text, 7, '0'), '{}' "
-                    "FROM generate_series(0, :n - 1) AS n"
-                ),
-                {"e": event_id, "first": FIRST_NUMBER, "n": guests},
-            )
-            ids.append(int(event_id))
-    engine.dispose()
-    return ids
+    return [insert_guests(database_url, guests, name, FIRST_NUMBER) for name in EVENTS]
 
 
 def create_campaigns(stack: Stack, event_ids: list[int]) -> None:

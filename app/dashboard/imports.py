@@ -85,20 +85,29 @@ def refused(event: Event, form: ImportForm, error: str | GuestImportError) -> Re
     return render_template("dashboard/import.html", event=event, form=form), 400
 
 
+def submitted_upload(
+    event: Event, form: ImportForm, token: str
+) -> tuple[PendingUpload | None, ResponseReturnValue]:
+    """The upload a previewed `token` names, else the form's file or paste; else the page."""
+    if token:
+        upload = find_upload(event.id, token)
+        if upload is None:
+            return None, refused(event, ImportForm(formdata=None), EXPIRED)
+        return upload, ""
+    if form.validate_on_submit():
+        return form_upload(form), ""
+    return None, (render_template("dashboard/import.html", event=event, form=form), 400)
+
+
 @bp.post("/events/<int:event_id>/guests/preview")
 def preview_import(event_id: int) -> ResponseReturnValue:
     """Show what importing the file or paste would do: columns, first rows, refused lines."""
     event = require_event(event_id)
     form = ImportForm()
     token = request.form.get("token", "")
-    if token:
-        upload = find_upload(event.id, token)
-        if upload is None:
-            return refused(event, ImportForm(formdata=None), EXPIRED)
-    elif form.validate_on_submit():
-        upload = form_upload(form)
-    else:
-        return render_template("dashboard/import.html", event=event, form=form), 400
+    upload, answer = submitted_upload(event, form, token)
+    if upload is None:
+        return answer
     try:
         sheet = upload_sheet(upload)
     except GuestImportError as error:
@@ -127,14 +136,9 @@ def import_guests(event_id: int) -> ResponseReturnValue:
     event = require_event(event_id)
     form = ImportForm()
     token = request.form.get("token", "")
-    if token:
-        upload = find_upload(event.id, token)
-        if upload is None:
-            return refused(event, ImportForm(formdata=None), EXPIRED)
-    elif form.validate_on_submit():
-        upload = form_upload(form)
-    else:
-        return render_template("dashboard/import.html", event=event, form=form), 400
+    upload, answer = submitted_upload(event, form, token)
+    if upload is None:
+        return answer
     try:
         sheet = upload_sheet(upload)
         report = run_import(event, sheet, chosen_mapping(), dry_run=False)
