@@ -103,6 +103,11 @@ class TwilioSettings:
     api_base_url: str = "https://api.twilio.com"
     # One approved template per guest language ("es" → HX...); others use invite_content_sid.
     invite_content_sids: Mapping[str, str] = field(default_factory=dict)
+    # Reminders and follow-ups go outside the 24-hour window: templates only, never free text.
+    reminder_content_sid: str | None = None
+    reminder_content_sids: Mapping[str, str] = field(default_factory=dict)
+    followup_content_sid: str | None = None
+    followup_content_sids: Mapping[str, str] = field(default_factory=dict)
     validate_signatures: bool = True
     request_timeout: float = 15.0
     # Shared-key (HMAC-SHA256) webhook signing: key id -> secret; several allow rotation.
@@ -212,7 +217,11 @@ def _twilio_settings(source: _Source, dev: bool) -> TwilioSettings:
         messaging_service_sid=source.text("TWILIO_MESSAGING_SERVICE_SID"),
         invite_content_sid=source.text("TWILIO_INVITE_CONTENT_SID"),
         api_base_url=(source.text("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/"),
-        invite_content_sids=_content_sids(source),
+        invite_content_sids=_content_sids(source, "TWILIO_INVITE_CONTENT_SIDS"),
+        reminder_content_sid=source.text("TWILIO_REMINDER_CONTENT_SID"),
+        reminder_content_sids=_content_sids(source, "TWILIO_REMINDER_CONTENT_SIDS"),
+        followup_content_sid=source.text("TWILIO_FOLLOWUP_CONTENT_SID"),
+        followup_content_sids=_content_sids(source, "TWILIO_FOLLOWUP_CONTENT_SIDS"),
         validate_signatures=source.flag("TWILIO_VALIDATE_SIGNATURES", True),
         request_timeout=source.number("TWILIO_REQUEST_TIMEOUT", 15.0),
         webhook_shared_keys=parse_shared_keys(source.text("TWILIO_WEBHOOK_SHARED_KEYS") or ""),
@@ -310,15 +319,15 @@ LANGUAGES = ("en", "es", "pt", "ar")
 _CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 
 
-def _content_sids(source: _Source) -> dict[str, str]:
-    """TWILIO_INVITE_CONTENT_SIDS, `en=HX…,es=HX…`: one template per guest language."""
-    raw = source.text("TWILIO_INVITE_CONTENT_SIDS") or ""
+def _content_sids(source: _Source, name: str) -> dict[str, str]:
+    """`TWILIO_*_CONTENT_SIDS`, `en=HX…,es=HX…`: one template per guest language."""
+    raw = source.text(name) or ""
     sids = {}
     for item in filter(None, (part.strip() for part in raw.split(","))):
         language, _, sid = (text.strip() for text in item.partition("="))
         if language not in LANGUAGES or not _CONTENT_SID.match(sid):
             source.error(
-                "TWILIO_INVITE_CONTENT_SIDS must read like en=HX…,es=HX… (languages "
+                f"{name} must read like en=HX…,es=HX… (languages "
                 f"{', '.join(LANGUAGES)}; Content SIDs HX + 32 hex digits), got {item[:60]!r}"
             )
             continue

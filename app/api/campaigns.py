@@ -2,17 +2,33 @@
 
 - `GET /api/v1/events/<id>/campaigns/preflight` → the pre-flight of a campaign that would
   be created now, without creating it.
-- `POST /api/v1/events/<id>/campaigns` → 201 `{"id", "state", "total", <a count per
-  invitation state>, "delivery", "errors", "preflight": {...}}`; 409 when no guest is left
-  to invite. The invitations go out on the workers; the request never waits on Twilio.
+- `POST /api/v1/events/<id>/campaigns` (optional body `{"send_at": ISO 8601}`; a time
+  without an offset is in the event's zone) → 201 `{"id", "kind", "state", "send_at",
+  "total", <a count per invitation state>, "delivery", "errors", "preflight": {...}}`; 409
+  when no guest is left to invite. With a future `send_at` the campaign is `scheduled`:
+  the worker's sweep starts it then, checking its pre-flight again (its `total` is the
+  audience at scheduling until it starts). The invitations go out on the workers; the
+  request never waits on Twilio.
+- `POST /api/v1/events/<id>/reminders` `{"hours_before"?: 24, "include_maybe"?: false}` →
+  201, a `reminder` campaign scheduled `hours_before` the event's start (now, when that
+  has passed) for the guests who confirmed (and "maybe"); 409 when the event has no start
+  or has started, or when no reminder template is configured (`TWILIO_REMINDER_CONTENT_SID`:
+  WhatsApp rejects free text outside the 24-hour window).
+- `POST /api/v1/events/<id>/followups` `{"after_days"?: 3}` → 201, a `followup` campaign
+  that, until the event starts, sends one follow-up to each guest who has not answered
+  `after_days` after their invitation was delivered (`TWILIO_FOLLOWUP_CONTENT_SID`, else 409).
+- `GET /api/v1/events/<id>/campaigns/preflight?kind=reminder&hours_before=&include_maybe=`
+  (or `kind=followup&after_days=`) plans a reminder or follow-up the same way.
+- `POST /api/v1/campaigns/<id>/reschedule` `{"send_at"}` → a scheduled campaign moved (a
+  time already past starts it now).
 - `GET /api/v1/events/<id>/campaigns` → `{"campaigns": [...]}`, newest first.
 - `GET /api/v1/campaigns/<id>` → the campaign with its counts (`pending`, `sending`,
   `accepted`, `failed`, `canceled`), `delivery` counts by provider status, the top
   `errors` (code, reason, count) and `progress` (share of invitations settled, 0-1).
-- `POST /api/v1/campaigns/<id>/pause` (running), `/resume` (paused), `/cancel` (running or
-  paused; `canceled_now` says how many invitations were withdrawn) and `/retry-failed` (any
-  state but canceled; `requeued` and `skipped` counts: opted-out or unreachable guests stay
-  failed) → the campaign. A transition from another state is a 409.
+- `POST /api/v1/campaigns/<id>/pause` (running), `/resume` (paused), `/cancel` (scheduled,
+  running or paused; `canceled_now` says how many invitations were withdrawn) and
+  `/retry-failed` (any state but canceled; `requeued` and `skipped` counts: opted-out or
+  unreachable guests stay failed) → the campaign. A transition from another state is a 409.
 - `POST /api/v1/guests/<id>/invitation` → 202 with the invitation: one guest's invitation
   sent alone (new, or a failed or canceled one again); 409 when the guest opted out, cannot
   receive, or the invitation is already pending, being sent or accepted.
@@ -24,15 +40,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, url_for
-from werkzeug.exceptions import Conflict, NotFound
+from flask import Response, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from app.api import bp
+from app.api.validation import (
+    isoformat,
+    json_object,
+    optional_bool,
+    optional_datetime,
+    optional_json_object,
+    optional_number,
+    parse_datetime,
+    zone_of,
+)
 from app.errors import json_error
-from app.models import Campaign, Invitation, SendState
+from app.models import Campaign, Invitation, MessageKind, SendState
+from app.sending.audiences import Target
 from app.services import campaigns
 from app.services.campaign_status import campaign_status
-from app.services.campaigns import ConflictError, NotFoundError
+from app.services.campaigns import CampaignError, ConflictError, NotFoundError
 
 
 def campaign_json(campaign: Campaign, progress: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -41,7 +68,13 @@ def campaign_json(campaign: Campaign, progress: dict[str, Any] | None = None) ->
     return {
         "id": status["id"],
         "event_id": status["event_id"],
+        "kind": campaign.kind.value,
         "state": status["state"],
+        "send_at": isoformat(campaign.send_at),
+        "include_maybe": campaign.include_maybe,
+        "hours_before": campaign.lead_seconds / 3600 if campaign.lead_seconds else None,
+        "after_days": campaign.after_seconds / 86400 if campaign.after_seconds else None,
+        "note": campaign.note,
         "total": campaign.total,
         **{state.value: status["states"].get(state.value, 0) for state in SendState},
         "progress": round(status["settled"] / campaign.total, 4) if campaign.total else 1.0,
@@ -80,20 +113,92 @@ def conflict(error: ConflictError) -> tuple[Response, int]:
     return json_error(Conflict(str(error)))
 
 
+@bp.errorhandler(CampaignError)
+def invalid(error: CampaignError) -> tuple[Response, int]:
+    """A value out of range (a time too far ahead, a negative delay): 400 JSON."""
+    return json_error(BadRequest(str(error)))
+
+
 @bp.get("/events/<int:event_id>/campaigns/preflight")
 def preflight_campaign(event_id: int) -> Response:
-    """Plan a campaign of the event without creating it."""
-    plan = campaigns.preflight(event_id)
+    """Plan a campaign (`?kind=invitation|reminder|followup`) of the event without creating it."""
+    options: dict[str, Any] = {"include_maybe": request.args.get("include_maybe") in TRUE}
+    if request.args.get("after_days"):
+        options["after_days"] = query_number("after_days")
+    target = target_of(event_id, request.args.get("kind", MessageKind.INVITATION), options)
+    plan = campaigns.preflight(event_id, target)
     return jsonify({**plan.to_json(), "estimate": campaigns.estimate_for_preflight().to_json()})
+
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+def query_number(name: str) -> float:
+    """A number query parameter."""
+    try:
+        return optional_number({name: float(request.args[name])}, name, 0.0)
+    except ValueError:
+        raise BadRequest(f"{name!r} must be a number") from None
+
+
+def target_of(event_id: int, kind: str, options: dict[str, Any]) -> Target:
+    """The audience a pre-flight plans, from `kind` and its options."""
+    if kind == MessageKind.INVITATION:
+        return Target(event_id)
+    if kind == MessageKind.REMINDER:
+        return Target(event_id, kind, include_maybe=optional_bool(options, "include_maybe"))
+    if kind == MessageKind.FOLLOWUP:
+        days = optional_number(options, "after_days", campaigns.DEFAULT_FOLLOWUP_DAYS)
+        return Target(event_id, kind, after_seconds=round(days * 86400))
+    raise BadRequest("'kind' must be one of invitation, reminder, followup")
 
 
 @bp.post("/events/<int:event_id>/campaigns")
 def create_campaign(event_id: int) -> tuple[Response, int, dict[str, str]]:
-    """Create a campaign over every eligible guest of the event and start sending."""
-    campaign, plan = campaigns.create_campaign(event_id)
+    """Create a campaign over every eligible guest of the event: now, or at `send_at`."""
+    body = optional_json_object(("send_at",))
+    send_at = optional_datetime(body, "send_at", event_zone(event_id)) if body else None
+    return created(*campaigns.create_campaign(event_id, send_at))
+
+
+@bp.post("/events/<int:event_id>/reminders")
+def create_reminder(event_id: int) -> tuple[Response, int, dict[str, str]]:
+    """Schedule the event's reminder to the guests who confirmed."""
+    body = optional_json_object(("hours_before", "include_maybe"))
+    hours = optional_number(body, "hours_before", campaigns.DEFAULT_REMINDER_HOURS)
+    maybe = optional_bool(body, "include_maybe")
+    return created(*campaigns.schedule_reminder(event_id, hours, maybe))
+
+
+@bp.post("/events/<int:event_id>/followups")
+def create_followup(event_id: int) -> tuple[Response, int, dict[str, str]]:
+    """Follow up the guests who have not answered, some days after delivery."""
+    body = optional_json_object(("after_days",))
+    days = optional_number(body, "after_days", campaigns.DEFAULT_FOLLOWUP_DAYS)
+    return created(*campaigns.create_followup(event_id, days))
+
+
+def created(campaign: Campaign, plan: campaigns.Preflight) -> tuple[Response, int, dict[str, str]]:
+    """201 with the new campaign, its pre-flight and its `Location`."""
     body = {**campaign_json(campaign), "preflight": plan.to_json()}
     location = url_for("api.get_campaign", campaign_id=campaign.id)
     return jsonify(body), 201, {"Location": location}
+
+
+def event_zone(event_id: int) -> Any:
+    """The zone a `send_at` without an offset is read in: the event's."""
+    return zone_of(campaigns.event(event_id).time_zone)
+
+
+@bp.post("/campaigns/<int:campaign_id>/reschedule")
+def reschedule_campaign(campaign_id: int) -> Response:
+    """Move a scheduled campaign to another time."""
+    campaign = campaigns.get_campaign(campaign_id)
+    body = json_object(("send_at",))
+    if not isinstance(body.get("send_at"), str):
+        raise BadRequest("'send_at' is required: an ISO 8601 date-time")
+    send_at = parse_datetime(body["send_at"], "send_at", zone_of(campaign.event.time_zone))
+    return jsonify(campaign_json(campaigns.reschedule(campaign_id, send_at)))
 
 
 @bp.get("/events/<int:event_id>/campaigns")

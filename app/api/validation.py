@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
@@ -24,6 +25,8 @@ JSON = "application/json"
 MAX_ID = 2**31 - 1
 # Years PostgreSQL and Python both represent once converted to UTC.
 MIN_YEAR, MAX_YEAR = 1900, 9998
+# Numbers past this are mistakes whatever the field (and would overflow a timedelta).
+MAX_NUMBER = 1e9
 
 
 # A time, then a space where the `+` of its UTC offset was: "19:02:00 01:00", "19:02 0100".
@@ -56,6 +59,33 @@ def json_object(allowed: Iterable[str]) -> dict[str, Any]:
         expected = ", ".join(repr(key) for key in sorted(allowed))
         raise BadRequest(f"unknown field {unknown[0]!r}: expected {expected}")
     return body
+
+
+def optional_json_object(allowed: Iterable[str]) -> dict[str, Any]:
+    """`json_object`, or `{}` when the request has no body at all."""
+    if not request.get_data(cache=True).strip():
+        return {}
+    return json_object(allowed)
+
+
+def optional_number(body: dict[str, Any], key: str, default: float) -> float:
+    """Return an optional number field (not a boolean), else `default`."""
+    value = body.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRequest(f"{key!r} must be a number, not {json_type(value)}")
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        raise BadRequest(f"{key!r} must be a finite number of reasonable size")
+    return float(value)
+
+
+def optional_bool(body: dict[str, Any], key: str) -> bool:
+    """Return an optional boolean field (false when absent)."""
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        raise BadRequest(f"{key!r} must be true or false, not {json_type(value)}")
+    return value
 
 
 def json_type(value: Any) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Row, and_, or_, select, tuple_
 
 from app.dashboard import bp
 from app.extensions import db
-from app.models import Event, Guest, InboundKind, InboundMessage, Invitation, Rsvp
+from app.models import Event, Guest, InboundKind, InboundMessage, Invitation, MessageKind, Rsvp
 from app.services.campaigns import ConflictError
 from app.services.parsing import parse_id, parse_utc
 from app.services.rsvps import answer_message
@@ -58,7 +58,11 @@ def inbox_page(
         )
         .outerjoin(Event, Event.id == InboundMessage.event_id)
         .outerjoin(Guest, Guest.id == InboundMessage.guest_id)
-        .outerjoin(Invitation, Invitation.guest_id == InboundMessage.guest_id)
+        .outerjoin(
+            Invitation,
+            (Invitation.guest_id == InboundMessage.guest_id)
+            & (Invitation.kind == MessageKind.INVITATION),
+        )
         .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
         .limit(limit)
     )

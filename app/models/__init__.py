@@ -6,6 +6,7 @@ from app.models.enums import (
     CampaignState,
     DeliveryStatus,
     InboundKind,
+    MessageKind,
     Rsvp,
     SendState,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Invitation",
     "InvitationTally",
     "MessageAttempt",
+    "MessageKind",
     "OptOut",
     "Rsvp",
     "RsvpResponse",

@@ -1,7 +1,8 @@
 """The states the service records, as `str` enums stored as plain strings.
 
 Raw SQL names the states it uses as parameters, `:send_pending` (SendState),
-`:campaign_running` (CampaignState), `:attempt_in_flight` (AttemptStatus), and
+`:campaign_running` (CampaignState), `:attempt_in_flight` (AttemptStatus),
+`:kind_invitation` (MessageKind), and
 `states_text` binds them to these values (a misspelt state stays unbound: the statement
 fails at its first use, loudly).
 """
@@ -60,10 +61,19 @@ class AttemptStatus(StrEnum):
 class CampaignState(StrEnum):
     """The lifecycle of a bulk send."""
 
+    SCHEDULED = "scheduled"  # starts at its `send_at` (the worker's sweep starts it)
     RUNNING = "running"
     PAUSED = "paused"
     CANCELED = "canceled"
     COMPLETED = "completed"
+
+
+class MessageKind(StrEnum):
+    """What a campaign sends, and what an invitations row is: each guest gets one of each."""
+
+    INVITATION = "invitation"  # the invitation itself, which the guest answers
+    REMINDER = "reminder"  # before the event, to guests who confirmed (and maybe "maybe")
+    FOLLOWUP = "followup"  # days after delivery, to guests who have not answered
 
 
 class InboundKind(StrEnum):
@@ -92,8 +102,9 @@ STATE_ENUMS: dict[str, type[StrEnum]] = {
     "send": SendState,
     "campaign": CampaignState,
     "attempt": AttemptStatus,
+    "kind": MessageKind,
 }
-STATE_PARAMETER = re.compile(r"(?<![:\w]):(send|campaign|attempt)_([a-z_]+)")
+STATE_PARAMETER = re.compile(r"(?<![:\w]):(send|campaign|attempt|kind)_([a-z_]+)")
 
 
 def states_text(sql: str) -> sa.TextClause:

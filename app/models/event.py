@@ -65,7 +65,12 @@ class Guest(Base):
     created_at: Mapped[datetime] = created_at_column()
 
     event: Mapped[Event] = relationship(back_populates="guests")
-    invitation: Mapped[Invitation | None] = relationship(back_populates="guest")
+    # The guest's invitation (not a reminder or follow-up): it holds their RSVP.
+    invitation: Mapped[Invitation | None] = relationship(
+        primaryjoin="and_(Guest.id == Invitation.guest_id, Invitation.kind == 'invitation')",
+        viewonly=True,
+        uselist=False,
+    )
 
 
 class OptOut(Base):

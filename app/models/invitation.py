@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, created_at_column
@@ -12,6 +12,7 @@ from app.models.enums import (
     AttemptStatus,
     CampaignState,
     DeliveryStatus,
+    MessageKind,
     Rsvp,
     SendState,
     enum_column,
@@ -20,15 +21,29 @@ from app.models.event import Event, Guest
 
 
 class Campaign(Base):
-    """A bulk send of one event's invitations."""
+    """A bulk send of one event's invitations, reminders or follow-ups (`kind`)."""
 
     __tablename__ = "campaigns"
+    __table_args__ = (
+        # The worker's sweep starts scheduled campaigns whose time has come.
+        Index("ix_campaigns_scheduled", "send_at", postgresql_where=text("state = 'scheduled'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[MessageKind] = mapped_column(
+        enum_column(MessageKind), default=MessageKind.INVITATION, server_default="invitation"
+    )
     state: Mapped[CampaignState] = mapped_column(
         enum_column(CampaignState), default=CampaignState.RUNNING
     )
+    # When a scheduled campaign starts (a reminder's: the event's start minus `lead_seconds`).
+    send_at: Mapped[datetime | None]
+    include_maybe: Mapped[bool] = mapped_column(default=False, server_default=false())
+    lead_seconds: Mapped[int | None]  # a reminder goes this long before the event starts
+    after_seconds: Mapped[int | None]  # a follow-up goes this long after delivery
+    # Why a scheduled campaign did not start, or what its pre-flight found when it did.
+    note: Mapped[str | None] = mapped_column(Text)
     total: Mapped[int] = mapped_column(default=0)
     rate_per_second: Mapped[float]
     created_at: Mapped[datetime] = created_at_column()
@@ -41,11 +56,16 @@ class Campaign(Base):
 
 
 class Invitation(Base):
-    """The one invitation of a guest: its sending state, delivery status and RSVP."""
+    """One message the engine owes a guest: its sending state, delivery status and RSVP.
+
+    A guest has at most one row of each kind: the invitation (which holds the guest's RSVP),
+    a reminder, and a follow-up. Everything the engine does (claims, pacing, reconciliation,
+    status callbacks) is the same for the three.
+    """
 
     __tablename__ = "invitations"
     __table_args__ = (
-        UniqueConstraint("guest_id"),
+        UniqueConstraint("guest_id", "kind"),
         Index("ix_invitations_event_id", "event_id"),
         # A campaign's invitations in one state: pause, resume, cancel, retry, completion.
         Index("ix_invitations_campaign_state", "campaign_id", "send_state"),
@@ -74,6 +94,9 @@ class Invitation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     guest_id: Mapped[int] = mapped_column(ForeignKey("guests.id", ondelete="CASCADE"))
+    kind: Mapped[MessageKind] = mapped_column(
+        enum_column(MessageKind), default=MessageKind.INVITATION, server_default="invitation"
+    )
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     send_state: Mapped[SendState] = mapped_column(enum_column(SendState), default=SendState.PENDING)
     next_attempt_at: Mapped[datetime | None]
@@ -93,7 +116,7 @@ class Invitation(Base):
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
-    guest: Mapped[Guest] = relationship(back_populates="invitation")
+    guest: Mapped[Guest] = relationship()
     campaign: Mapped[Campaign | None] = relationship()
 
 

@@ -29,10 +29,14 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.models.enums import CampaignState, SendState, states_text
+from app.models.enums import CampaignState, MessageKind, Rsvp, SendState, states_text
 from app.sending import reachability
 from app.sending.languages import guest_language
-from app.sending.message import Invitee
+from app.sending.message import Invitee, MessageDefaults
+
+# Twilio's code for free text outside the 24-hour window: what a reminder without a
+# template would get, so it is refused with it instead.
+OUTSIDE_WINDOW = 63016
 
 # A number with another invitation in flight is tried again this much later.
 BUSY_NUMBER_DELAY = 5.0
@@ -98,18 +102,25 @@ SET send_state = :send_sending, claimed_by = :owner,
     attempt_count = i.attempt_count + 1, updated_at = now()
 FROM guests AS g, events AS e
 WHERE i.id = ANY(CAST(:ids AS integer[])) AND g.id = i.guest_id AND e.id = i.event_id
-RETURNING i.id, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.phone, g.variables,
-    g.language, g.unreachable_code, g.unreachable_reason, e.name AS event_name, e.starts_at,
-    e.venue, e.time_zone, EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone) AS opted_out
+RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.phone,
+    g.variables, g.language, g.unreachable_code, g.unreachable_reason, e.name AS event_name,
+    e.starts_at, e.venue, e.time_zone,
+    EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone) AS opted_out,
+    (SELECT v.rsvp FROM invitations AS v
+     WHERE v.guest_id = i.guest_id AND v.kind = :kind_invitation) AS rsvp,
+    (SELECT c.include_maybe FROM campaigns AS c WHERE c.id = i.campaign_id) AS include_maybe,
+    e.starts_at IS NOT NULL AND e.starts_at <= now() AS event_started
 """)
 
+# Refused at send time, without a request: failed (opted out, unreachable, no template), or
+# canceled (the guest is no longer in the audience: answered, or the event has started).
 REFUSE = states_text("""
 UPDATE invitations AS i
-SET send_state = :send_failed, error_code = v.code, error_reason = v.reason,
+SET send_state = v.state, error_code = v.code, error_reason = v.reason,
     claimed_by = NULL, claimed_until = NULL, next_attempt_at = NULL,
     attempt_count = i.attempt_count - 1, updated_at = now()
-FROM unnest(CAST(:ids AS integer[]), CAST(:codes AS integer[]), CAST(:reasons AS text[]))
-    AS v(id, code, reason)
+FROM unnest(CAST(:ids AS integer[]), CAST(:states AS text[]), CAST(:codes AS integer[]),
+            CAST(:reasons AS text[])) AS v(id, state, code, reason)
 WHERE i.id = v.id
 """)
 
@@ -145,11 +156,14 @@ WHERE send_state = :send_sending AND (claimed_until IS NULL OR claimed_until < n
 
 CAMPAIGN_STATES = text("SELECT id, state FROM campaigns WHERE id = ANY(CAST(:ids AS integer[]))")
 
+# A follow-up campaign keeps watching for guests coming due until its event starts.
 COMPLETE = states_text("""
 UPDATE campaigns AS c SET state = :campaign_completed, finished_at = now()
 WHERE c.state = :campaign_running AND NOT EXISTS (
     SELECT 1 FROM invitations AS i
     WHERE i.campaign_id = c.id AND i.send_state IN (:send_pending, :send_paused, :send_sending))
+  AND (c.kind <> :kind_followup OR EXISTS (
+    SELECT 1 FROM events AS e WHERE e.id = c.event_id AND e.starts_at <= now()))
 RETURNING c.id
 """)
 
@@ -180,11 +194,12 @@ class Claim:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A claimed invitation failed at send time, without a request."""
+    """A claimed invitation failed (or withdrawn: canceled) at send time, without a request."""
 
     invitation_id: int
-    code: int
+    code: int | None
     reason: str
+    state: str = SendState.FAILED.value
 
 
 @dataclass(frozen=True)
@@ -196,21 +211,32 @@ class ClaimBatch:
 
 
 def claim_due(
-    connection: Connection, owner: str, sender: str, limit: int, lease: float
+    connection: Connection,
+    owner: str,
+    sender: str,
+    limit: int,
+    lease: float,
+    *,
+    defaults: MessageDefaults | None = None,
 ) -> ClaimBatch:
-    """Claim up to `limit` due invitations under `owner`'s lease; record their attempts."""
+    """Claim up to `limit` due invitations under `owner`'s lease; record their attempts.
+
+    With `defaults`, reminders and follow-ups with no template for the guest's language
+    are refused (without, templates are not checked).
+    """
     if limit <= 0:
         return ClaimBatch([], [])
     connection.execute(INDEX_ONLY_PLANS)
     picked = sorted(connection.execute(PICK, {"limit": limit}).all(), key=lambda row: row.id)
     sendable = one_per_number(connection, park_stopped(connection, picked))
     rows = take(connection, sendable, owner, lease)
-    refused = [refusal for row in rows if (refusal := refusal_of(row)) is not None]
+    refused = [refusal for row in rows if (refusal := refusal_of(row, defaults)) is not None]
     if refused:
         connection.execute(
             REFUSE,
             {
                 "ids": [r.invitation_id for r in refused],
+                "states": [r.state for r in refused],
                 "codes": [r.code for r in refused],
                 "reasons": [r.reason for r in refused],
             },
@@ -268,10 +294,44 @@ def take(connection: Connection, rows: Sequence[Any], owner: str, lease: float) 
     return sorted(connection.execute(TAKE, params).all(), key=lambda row: row.id)
 
 
-def refusal_of(row: Any) -> Refusal | None:
-    """Why a claimed invitation must not be sent now, if it must not (`reachability`)."""
+def refusal_of(row: Any, defaults: MessageDefaults | None = None) -> Refusal | None:
+    """Why a claimed row must not be sent now, if it must not.
+
+    The guest must be reachable (`reachability`); a reminder or follow-up must still be
+    meant for them (see `audiences`: a guest who declined is not reminded, one who answered
+    is not followed up, and neither goes once the event has started), and must have an
+    approved template for the guest's language.
+    """
     blocked = reachability.refusal(row.opted_out, row.unreachable_code, row.unreachable_reason)
-    return Refusal(row.id, blocked.code, blocked.reason) if blocked else None
+    if blocked:
+        return Refusal(row.id, blocked.code, blocked.reason)
+    if row.kind == MessageKind.INVITATION:
+        return None
+    withdrawn = withdrawal(row)
+    if withdrawn:
+        return Refusal(row.id, None, withdrawn, SendState.CANCELED.value)
+    language = guest_language(row.language, row.phone)
+    if defaults is not None and defaults.template_for(language, row.kind) is None:
+        variable = f"TWILIO_{str(row.kind).upper()}_CONTENT_SID"
+        reason = (
+            f"No approved {row.kind} template for language {language!r} ({variable}):"
+            " free text outside the 24-hour window is rejected"
+        )
+        return Refusal(row.id, OUTSIDE_WINDOW, reason)
+    return None
+
+
+def withdrawal(row: Any) -> str | None:
+    """Why a reminder or follow-up is no longer meant for its guest, if it is not."""
+    if row.event_started:
+        return "the event has started"
+    if row.kind == MessageKind.REMINDER:
+        expected = {Rsvp.CONFIRMED.value} | ({Rsvp.MAYBE.value} if row.include_maybe else set())
+        if row.rsvp not in expected:
+            return f"the guest's answer is now {row.rsvp or 'none'}"
+    elif row.rsvp is not None:
+        return f"the guest answered {row.rsvp}"
+    return None
 
 
 def invitee_of(row: Any) -> Invitee:
@@ -285,6 +345,7 @@ def invitee_of(row: Any) -> Invitee:
         variables=row.variables or {},
         time_zone=row.time_zone,
         language=guest_language(row.language, row.phone),
+        kind=row.kind,
     )
 
 

@@ -1,4 +1,4 @@
-"""Build the Messages API parameters of one invitation.
+"""Build the Messages API parameters of one invitation, reminder or follow-up.
 
 Template variables (`ContentVariables`, a JSON object of strings), for a quick-reply
 template such as "Hi {{1}}, you are invited to {{2}} on {{3}} at {{4}}":
@@ -12,7 +12,10 @@ template such as "Hi {{1}}, you are invited to {{2}} on {{3}} at {{4}}":
 
 then every extra column imported with the guest (`Guest.variables`), under its own name.
 Each guest language may have its own template (`TWILIO_INVITE_CONTENT_SIDS`); the
-plain-text fallback is written in the guest's language (en, es, pt, ar).
+plain-text fallback is written in the guest's language (en, es, pt, ar). Reminders and
+follow-ups, which reach guests outside WhatsApp's 24-hour window, are templates only
+(`TWILIO_REMINDER_CONTENT_SID(S)`, `TWILIO_FOLLOWUP_CONTENT_SID(S)`, with the same
+variables): free text there fails with 63016, so there is no plain-text fallback.
 The numbered keys win over a guest column of the same name. Variables the event does not
 have are left out, so the template's own default sample values apply.
 """
@@ -31,6 +34,7 @@ from babel import Locale
 from babel.dates import format_skeleton, format_time, get_timezone_location
 
 from app.config import Settings
+from app.models.enums import MessageKind
 
 WHATSAPP = "whatsapp:"
 # The template variables every invitation fills from its guest and event (see above).
@@ -54,17 +58,38 @@ BODIES: Mapping[str, Mapping[str, str]] = MappingProxyType({
 DATE_SKELETON = "yMMMEd"
 
 
+class MissingTemplate(ValueError):
+    """A reminder or follow-up without an approved template: it must not be sent."""
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The approved templates of one kind of message: one per language, and a default."""
+
+    default: str | None = None
+    by_language: Mapping[str, str] = field(default_factory=dict)
+
+    def for_language(self, language: str) -> str | None:
+        """The template of the guest's language, else the default one."""
+        return self.by_language.get(language, self.default)
+
+    def __bool__(self) -> bool:
+        return bool(self.default or self.by_language)
+
+
 @dataclass(frozen=True)
 class MessageDefaults:
-    """What every invitation shares: sender, template, callback URL and validity period."""
+    """What every message shares: sender, templates, callback URL and validity period."""
 
     whatsapp_from: str | None
     messaging_service_sid: str | None
     content_sid: str | None
     status_callback: str | None
     validity_period: int
-    # The approved template of each guest language; others use `content_sid`.
+    # The approved invitation template of each guest language; others use `content_sid`.
     content_sids: Mapping[str, str] = field(default_factory=dict)
+    reminder: Templates = Templates()
+    followup: Templates = Templates()
 
     @classmethod
     def from_settings(
@@ -82,11 +107,21 @@ class MessageDefaults:
             status_callback=status_callback,
             validity_period=validity_period,
             content_sids=dict(twilio.invite_content_sids),
+            reminder=Templates(twilio.reminder_content_sid, dict(twilio.reminder_content_sids)),
+            followup=Templates(twilio.followup_content_sid, dict(twilio.followup_content_sids)),
         )
 
-    def template_for(self, language: str) -> str | None:
-        """The template of the guest's language, else the default one."""
-        return self.content_sids.get(language, self.content_sid)
+    def templates(self, kind: str = MessageKind.INVITATION) -> Templates:
+        """The templates of one kind of message."""
+        if kind == MessageKind.REMINDER:
+            return self.reminder
+        if kind == MessageKind.FOLLOWUP:
+            return self.followup
+        return Templates(self.content_sid, self.content_sids)
+
+    def template_for(self, language: str, kind: str = MessageKind.INVITATION) -> str | None:
+        """The template of the guest's language for this kind, else the kind's default."""
+        return self.templates(kind).for_language(language)
 
     @property
     def sender(self) -> str:
@@ -96,7 +131,7 @@ class MessageDefaults:
 
 @dataclass(frozen=True)
 class Invitee:
-    """The guest and event fields an invitation is built from."""
+    """The guest and event fields a message is built from, and which message it is."""
 
     name: str
     phone: str
@@ -106,6 +141,7 @@ class Invitee:
     variables: Mapping[str, Any] | None = None
     time_zone: str = "UTC"
     language: str = "en"
+    kind: str = MessageKind.INVITATION
 
 
 def whatsapp_address(phone: str) -> str:
@@ -160,18 +196,24 @@ def invitation_body(invitee: Invitee) -> str:
 
 
 def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
-    """The form of `POST /Messages.json` for one invitation."""
+    """The form of `POST /Messages.json` for one invitation, reminder or follow-up.
+
+    Raises:
+        MissingTemplate: a reminder or follow-up in a language with no template.
+    """
     params = {"To": whatsapp_address(invitee.phone)}
     if defaults.messaging_service_sid:
         params["MessagingServiceSid"] = defaults.messaging_service_sid
     elif defaults.whatsapp_from:
         params["From"] = defaults.whatsapp_from
-    template = defaults.template_for(invitee.language)
+    template = defaults.template_for(invitee.language, invitee.kind)
     if template:
         params["ContentSid"] = template
         params["ContentVariables"] = json.dumps(content_variables(invitee), ensure_ascii=False)
-    else:
+    elif invitee.kind == MessageKind.INVITATION:
         params["Body"] = invitation_body(invitee)
+    else:
+        raise MissingTemplate(f"no approved {invitee.kind} template for {invitee.language!r}")
     if defaults.status_callback:
         params["StatusCallback"] = defaults.status_callback
     params["ValidityPeriod"] = str(defaults.validity_period)

@@ -7,17 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.models import SendState
+from app.models import MessageKind, SendState
 from app.models.enums import states_text
-from app.sending.reachability import REACHABLE
+from app.sending.audiences import Target, count_follow_on
 from app.sending.settings import PROVIDER_QUEUE_SECONDS, SendingSettings
 from app.sending.tallies import event_tallies, guest_counts
-
-# Guests who would get an invitation from a new campaign of the event: not invited yet (or
-# their invitation was canceled unsent), not opted out, not known to be unreachable.
-ELIGIBLE = f"""
-    (i.id IS NULL OR i.send_state = :send_canceled) AND {REACHABLE}
-"""
 
 # Guests a new campaign would skip, among those not invited yet (or canceled): opted out,
 # and (not opted out but) known to be unreachable. Each is driven by a small set (the
@@ -26,12 +20,13 @@ ELIGIBLE = f"""
 SKIPPED = states_text("""
 SELECT
     (SELECT count(*) FROM opt_outs AS o CROSS JOIN LATERAL (
-         SELECT 1 FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id
+         SELECT 1 FROM guests AS g
+         LEFT JOIN invitations AS i ON i.guest_id = g.id AND i.kind = :kind_invitation
          WHERE g.event_id = :event_id AND g.phone = o.phone
            AND (i.id IS NULL OR i.send_state = :send_canceled)
          LIMIT 1) AS guest) AS opted_out,
     (SELECT count(*) FROM guests AS g
-     LEFT JOIN invitations AS i ON i.guest_id = g.id
+     LEFT JOIN invitations AS i ON i.guest_id = g.id AND i.kind = :kind_invitation
      WHERE g.event_id = :event_id AND g.unreachable_code IS NOT NULL
        AND (i.id IS NULL OR i.send_state = :send_canceled)
        AND NOT EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone)) AS unreachable
@@ -88,6 +83,9 @@ class Preflight:
     sent_last_24h: int | None  # counted only when a daily tier is set
     fits_daily_tier: bool
     warnings: list[str] = field(default_factory=list)
+    kind: str = MessageKind.INVITATION
+    # A reminder or follow-up with no approved template: it is refused, never sent as text.
+    missing_template: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The pre-flight as JSON."""
@@ -96,13 +94,28 @@ class Preflight:
 
 def plan_audience(
     connection: Connection,
-    event_id: int,
+    event_id: int | Target,
     sending: SendingSettings,
     has_template: bool,
     has_callback_url: bool,
 ) -> Preflight:
-    """Count the event's audience and check it against the queue window and daily tier."""
-    audience = count_audience(connection, event_id)
+    """Count the audience and check it against the queue window and daily tier.
+
+    `event_id` alone plans an invitation campaign; a `Target` plans any kind.
+    """
+    target = event_id if isinstance(event_id, Target) else Target(event_id)
+    if target.kind == MessageKind.INVITATION:
+        audience = count_audience(connection, target.event_id)
+    else:
+        # A reminder's or follow-up's guests are those it is meant for (who confirmed, who
+        # did not answer); the opted-out among them count as unreachable.
+        follow_on = count_follow_on(connection, target)
+        audience = Audience(
+            guests=follow_on.recipients + follow_on.already + follow_on.unreachable,
+            invited=follow_on.already,
+            opted_out=0,
+            unreachable=follow_on.unreachable,
+        )
     recipients = audience.recipients
     tier = sending.daily_tier
     # Only a set tier needs the 24-hour count (an index range scan, but as long as the day).
@@ -121,6 +134,8 @@ def plan_audience(
         daily_tier=tier,
         sent_last_24h=sent,
         fits_daily_tier=tier is None or (sent or 0) + recipients <= tier,
+        kind=target.kind,
+        missing_template=target.kind != MessageKind.INVITATION and not has_template,
     )
     plan.warnings.extend(warnings(plan, has_template, has_callback_url))
     return plan
@@ -134,7 +149,13 @@ def warnings(plan: Preflight, has_template: bool, has_callback_url: bool) -> lis
     if not plan.fits_daily_tier:
         total = (plan.sent_last_24h or 0) + plan.recipients
         found.append(f"{total} messages in 24 hours exceed the daily tier of {plan.daily_tier}")
-    if not has_template:
+    if plan.missing_template:
+        variable = f"TWILIO_{plan.kind.upper()}_CONTENT_SID"
+        found.append(
+            f"no approved {plan.kind} template ({variable}): outside the 24-hour window"
+            " WhatsApp rejects free text (63016), so nothing can be sent"
+        )
+    elif not has_template:
         found.append("no template is configured: a plain Body only reaches guests inside 24 h")
     if not has_callback_url:
         found.append("PUBLIC_BASE_URL is not set: delivery status cannot be reported")

@@ -39,8 +39,11 @@ from app.sending.claims import invitee_of
 from app.sending.client import ProviderClient, ProviderMessage, ProviderUnavailable
 from app.sending.message import (
     NUMBERED_VARIABLES,
+    Invitee,
     MessageDefaults,
+    MissingTemplate,
     build_params,
+    content_variables,
     whatsapp_address,
 )
 from app.sending.results import REQUEUED_STATE, Accepted, write_accepted
@@ -64,7 +67,7 @@ RETURNING i.id
 """)
 
 IN_FLIGHT_ATTEMPTS = states_text("""
-SELECT a.id, a.invitation_id, a.to_phone, a.sender, a.started_at,
+SELECT a.id, a.invitation_id, a.to_phone, a.sender, a.started_at, i.kind,
     g.name, g.phone, g.variables, g.language, e.name AS event_name, e.starts_at, e.venue,
     e.time_zone
 FROM message_attempts AS a
@@ -158,13 +161,22 @@ def take_stale(
                 row.to_phone,
                 row.sender or defaults.sender,
                 row.started_at,
-                build_params(defaults, invitee_of(row)),
+                sent_params(defaults, invitee_of(row)),
             ),
         )
     idle = [i for i in ids if i not in firsts]
     if idle:
         connection.execute(REQUEUE, {"ids": idle, "owner": owner})
     return list(firsts.values())
+
+
+def sent_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
+    """What the attempt sent, as far as today's settings tell: a reminder whose template was
+    removed since is matched by its variables alone."""
+    try:
+        return build_params(defaults, invitee)
+    except MissingTemplate:
+        return {"ContentVariables": json.dumps(content_variables(invitee), ensure_ascii=False)}
 
 
 def content_score(message: ProviderMessage, params: Mapping[str, str]) -> int | None:

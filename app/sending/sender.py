@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -181,7 +182,7 @@ class Sender(Upkeep):
         taken_at = time.monotonic()
         try:
             batch = await self.database.run(
-                claims.claim_due,
+                functools.partial(claims.claim_due, defaults=self.setup.defaults),
                 self.setup.owner,
                 self.setup.defaults.sender,
                 room,

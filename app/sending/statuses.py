@@ -87,14 +87,17 @@ LINK_EARLY_CALLBACKS = text("""
 """)
 
 
-# Replies that waited for their SID (see AWAITED), now that an invitation of the sender has
-# it: linked to it, and the latest answer applied unless a newer one is there.
+# Replies that waited for their SID (see AWAITED), now that a message of the sender has it:
+# linked to the guest's invitation (a reply to a reminder answers the invitation too), and
+# the latest answer applied unless a newer one is there.
 LINK_AWAITING = """
 WITH linked AS (
     UPDATE inbound_messages AS m SET guest_id = g.id, event_id = g.event_id
-    FROM invitations AS i JOIN guests AS g ON g.id = i.guest_id
+    FROM invitations AS r
+    JOIN invitations AS i ON i.guest_id = r.guest_id AND i.kind = 'invitation'
+    JOIN guests AS g ON g.id = i.guest_id
     WHERE m.kind = 'rsvp' AND m.event_id IS NULL AND {which}
-      AND i.message_sid = m.replied_message_sid
+      AND r.message_sid = m.replied_message_sid
       AND m.from_phone IN (g.phone, 'whatsapp:' || g.phone)
     RETURNING m.id, i.id AS invitation_id, m.rsvp, m.received_at
 ),

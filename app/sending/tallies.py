@@ -43,9 +43,13 @@ GROUP BY campaign_id, send_state, delivery_status, rsvp, error_code
 HAVING sum(n) <> 0
 """)
 
+# An event's invitations only: its reminders' and follow-ups' rows count in their campaigns.
 BY_EVENT = text("""
 SELECT event_id, send_state, delivery_status, rsvp, error_code, CAST(sum(n) AS bigint) AS n
 FROM invitation_tallies WHERE event_id = ANY(CAST(:ids AS integer[]))
+  AND (campaign_id IS NULL OR campaign_id NOT IN (
+      SELECT c.id FROM campaigns AS c
+      WHERE c.event_id = ANY(CAST(:ids AS integer[])) AND c.kind <> 'invitation'))
 GROUP BY event_id, send_state, delivery_status, rsvp, error_code
 HAVING sum(n) <> 0
 """)

@@ -1,11 +1,16 @@
-"""Campaigns: plan with a pre-flight check, create, pause, resume, cancel, retry, progress.
+"""Campaigns: plan with a pre-flight check, create or schedule, pause, resume, cancel, retry.
 
-A campaign covers every guest of its event not yet invited (no invitation, or one that
-was canceled before it was sent), not opted out and not known to be unreachable. Creating
-it writes its invitations in one transaction (`INSERT ... SELECT`) and wakes the sender;
-the web process never calls Twilio. State machine: running -> paused -> running,
-running|paused -> canceled, running -> completed (by the sender, when nothing is left),
-and retry-failed puts failed invitations back (reopening a completed campaign).
+An invitation campaign covers every guest of its event not yet invited (no invitation, or
+one that was canceled before it was sent), not opted out and not known to be unreachable;
+a reminder, the guests who confirmed; a follow-up, the guests who did not answer
+(`app.sending.audiences`). Starting one writes its rows in one transaction
+(`INSERT ... SELECT`) and wakes the sender; the web process never calls Twilio.
+
+State machine: scheduled -> running (by the worker's sweep at `send_at`, or at once when
+that time has come), scheduled -> canceled, running -> paused -> running,
+running|paused -> canceled, running -> completed (by the sender, when nothing is left), and
+retry-failed puts failed invitations back (reopening a completed campaign). A scheduled
+campaign can be moved to another time.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -25,13 +31,18 @@ from app.models import (
     Event,
     Guest,
     Invitation,
+    MessageKind,
     OptOut,
     SendState,
 )
+from app.models.base import utcnow
 from app.models.enums import states_text
-from app.sending.preflight import ELIGIBLE, Preflight, plan_audience, warnings
+from app.sending.audiences import Target, fill
+from app.sending.message import MessageDefaults
+from app.sending.preflight import Preflight, plan_audience, warnings
 from app.sending.progress import campaign_progress, campaigns_progress
 from app.sending.reachability import OPTED_OUT, REACHABLE, refusal
+from app.sending.schedule import StartChecks, start_one
 from app.sending.settings import SendingSettings
 from app.sending.wakeup import request_drain_quietly
 from app.services import estimates
@@ -45,28 +56,13 @@ log = logging.getLogger(__name__)
 # (FOR KEY SHARE) never wait on them: a creation and a single send cannot deadlock.
 NO_KEY_UPDATE = {"key_share": True}
 RUNNING, PAUSED, CANCELED = CampaignState.RUNNING, CampaignState.PAUSED, CampaignState.CANCELED
-
-REOPEN_CANCELED = states_text(
-    f"""
-UPDATE invitations AS i
-SET campaign_id = :campaign_id, send_state = :send_pending, next_attempt_at = now(),
-    attempt_count = 0, error_code = NULL, error_reason = NULL, updated_at = now()
-FROM guests AS g
-WHERE g.id = i.guest_id AND g.event_id = :event_id AND {ELIGIBLE}
-"""  # noqa: S608 - constant SQL fragments, no input
-)
-
-INSERT_INVITATIONS = states_text(
-    f"""
-INSERT INTO invitations (event_id, guest_id, campaign_id, send_state, next_attempt_at,
-                         attempt_count)
-SELECT g.event_id, g.id, :campaign_id, :send_pending, now(), 0
-FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id
-WHERE g.event_id = :event_id AND {ELIGIBLE}
-ORDER BY g.id
-ON CONFLICT (guest_id) DO NOTHING
-"""  # noqa: S608 - constant SQL fragments, no input
-)
+SCHEDULED = CampaignState.SCHEDULED
+# How far ahead a campaign may be scheduled, and how long before the start a reminder goes.
+MAX_AHEAD = timedelta(days=366)
+MAX_REMINDER_LEAD = timedelta(days=30)
+MAX_FOLLOWUP_DELAY = timedelta(days=60)
+DEFAULT_REMINDER_HOURS = 24.0
+DEFAULT_FOLLOWUP_DAYS = 3.0
 
 CANCEL_PENDING = states_text("""
 UPDATE invitations SET send_state = :send_canceled, next_attempt_at = NULL, updated_at = now()
@@ -134,22 +130,27 @@ def _event(event_id: int, lock: bool = False) -> Event:
     return event
 
 
-def preflight(event_id: int) -> Preflight:
-    """Plan a campaign of the event without creating it."""
+def event(event_id: int) -> Event:
+    """The event, or NotFoundError."""
+    return _event(event_id)
+
+
+def preflight(event_id: int, target: Target | None = None) -> Preflight:
+    """Plan a campaign of the event (an invitation campaign by default) without creating it."""
     _event(event_id)
-    return _preflight(event_id, _sending())
+    return _preflight(target or Target(event_id), _sending())
 
 
-def _preflight(event_id: int, sending: SendingSettings) -> Preflight:
+def _preflight(target: Target, sending: SendingSettings) -> Preflight:
     """Count the audience and check it against the queue window and the daily tier.
 
     The duration is the honest one (`estimates`): the rate, capped by the in-flight limit
     against the provider's recent latency.
     """
     settings = current_app.config["SETTINGS"]
-    has_template = bool(settings.twilio.invite_content_sid)
+    has_template = bool(_defaults().templates(target.kind))
     has_callback_url = bool(settings.public_base_url)
-    plan = plan_audience(db.session.connection(), event_id, sending, has_template, has_callback_url)
+    plan = plan_audience(db.session.connection(), target, sending, has_template, has_callback_url)
     seconds = send_estimate(db.session.connection(), sending).seconds_for(plan.recipients)
     honest = replace(
         plan,
@@ -161,37 +162,138 @@ def _preflight(event_id: int, sending: SendingSettings) -> Preflight:
     return honest
 
 
+def _defaults() -> MessageDefaults:
+    """The templates this process sends with (the worker's settings are the same)."""
+    return MessageDefaults.from_settings(current_app.config["SETTINGS"], None, 0)
+
+
 def estimate_for_preflight() -> SendEstimate:
     """The assumption behind a pre-flight's duration, to show with it."""
     return send_estimate(db.session.connection(), _sending())
 
 
-def create_campaign(event_id: int) -> tuple[Campaign, Preflight]:
-    """Create a running campaign over the event's eligible guests, in one transaction."""
+def create_campaign(event_id: int, send_at: datetime | None = None) -> tuple[Campaign, Preflight]:
+    """Create a running invitation campaign over the event's eligible guests, in one
+    transaction; with a future `send_at`, a scheduled one that starts then."""
+    return _create(Target(event_id), send_at)
+
+
+def schedule_reminder(
+    event_id: int, hours_before: float = DEFAULT_REMINDER_HOURS, include_maybe: bool = False
+) -> tuple[Campaign, Preflight]:
+    """Schedule the event's reminder to confirmed guests `hours_before` its start.
+
+    When that moment has passed but the event has not started, the reminder goes now.
+    """
+    event = _event(event_id)
+    lead = timedelta(hours=hours_before)
+    if not timedelta(0) < lead <= MAX_REMINDER_LEAD:
+        raise CampaignError("hours_before must be more than 0 and at most 720")
+    if event.starts_at is None:
+        raise ConflictError("the event has no start time to remind guests of")
+    if event.starts_at <= utcnow():
+        raise ConflictError("the event has already started")
+    target = Target(event_id, MessageKind.REMINDER, include_maybe=include_maybe)
+    return _create(target, event.starts_at - lead, lead_seconds=round(lead.total_seconds()))
+
+
+def create_followup(
+    event_id: int, after_days: float = DEFAULT_FOLLOWUP_DAYS
+) -> tuple[Campaign, Preflight]:
+    """Follow up, once, every guest who has not answered `after_days` after delivery.
+
+    The campaign runs until the event starts; each sweep queues the guests who came due.
+    """
+    event = _event(event_id)
+    after = timedelta(days=after_days)
+    if not timedelta(0) < after <= MAX_FOLLOWUP_DELAY:
+        raise CampaignError("after_days must be more than 0 and at most 60")
+    if event.starts_at is not None and event.starts_at <= utcnow():
+        raise ConflictError("the event has already started")
+    target = Target(event_id, MessageKind.FOLLOWUP, after_seconds=round(after.total_seconds()))
+    return _create(target, None, after_seconds=target.after_seconds)
+
+
+def _create(
+    target: Target,
+    send_at: datetime | None,
+    lead_seconds: int | None = None,
+    after_seconds: int | None = None,
+) -> tuple[Campaign, Preflight]:
+    """Create a campaign of `target`: running now, or scheduled for a future `send_at`."""
     sending = _sending()
-    _event(event_id, lock=True)
-    plan = _preflight(event_id, sending)
-    if plan.recipients == 0:
+    now = utcnow()
+    if send_at is not None and send_at > now + MAX_AHEAD:
+        raise CampaignError("send_at must be within a year")
+    scheduled = send_at is not None and send_at > now
+    _event(target.event_id, lock=True)
+    plan = _preflight(target, sending)
+    if plan.missing_template:
         db.session.rollback()
-        raise ConflictError("no guest of this event is left to invite")
+        raise ConflictError(plan.warnings[0])
+    following = target.kind == MessageKind.FOLLOWUP
+    if plan.recipients == 0 and not (scheduled or following):
+        db.session.rollback()
+        raise ConflictError(f"no guest of this event is left to {VERBS[target.kind]}")
     campaign = Campaign(
-        event_id=event_id,
-        state=CampaignState.RUNNING,
-        total=0,
+        event_id=target.event_id,
+        kind=target.kind,
+        state=SCHEDULED if scheduled else RUNNING,
+        send_at=send_at if scheduled else None,
+        include_maybe=target.include_maybe,
+        lead_seconds=lead_seconds,
+        after_seconds=after_seconds,
+        total=plan.recipients if scheduled else 0,
         rate_per_second=sending.rate_per_second,
     )
     db.session.add(campaign)
     db.session.flush()
-    params = {"campaign_id": campaign.id, "event_id": event_id}
-    reopened = db.session.connection().execute(REOPEN_CANCELED, params).rowcount
-    inserted = db.session.connection().execute(INSERT_INVITATIONS, params).rowcount
-    campaign.total = reopened + inserted
+    if not scheduled:
+        campaign.total = fill(db.session.connection(), target, campaign.id)
     db.session.commit()
     log.info(
-        "campaign %s created for event %s: %s invitations", campaign.id, event_id, campaign.total
+        "%s campaign %s %s for event %s: %s guests",
+        target.kind,
+        campaign.id,
+        f"scheduled at {send_at:%Y-%m-%dT%H:%M:%SZ}" if scheduled and send_at else "created",
+        target.event_id,
+        campaign.total,
     )
-    wake_sender(sending)
+    if not scheduled:
+        wake_sender(sending)
     return campaign, plan
+
+
+VERBS: dict[str, str] = {
+    MessageKind.INVITATION: "invite",
+    MessageKind.REMINDER: "remind",
+    MessageKind.FOLLOWUP: "follow up",
+}
+
+
+def reschedule(campaign_id: int, send_at: datetime) -> Campaign:
+    """Move a scheduled campaign to another time (a time already past starts it now)."""
+    if send_at > utcnow() + MAX_AHEAD:
+        raise CampaignError("send_at must be within a year")
+    campaign = _transition(campaign_id, "move", {SCHEDULED: SCHEDULED})
+    campaign.send_at = send_at
+    db.session.commit()
+    log.info("campaign %s moved to %s", campaign_id, f"{send_at:%Y-%m-%dT%H:%M:%SZ}")
+    if send_at <= utcnow():
+        start_due(campaign_id)
+    return get_campaign(campaign_id)
+
+
+def start_due(campaign_id: int) -> bool | None:
+    """Start a scheduled campaign whose time has come now, as the sweep would."""
+    settings = current_app.config["SETTINGS"]
+    checks = StartChecks(_sending(), _defaults(), bool(settings.public_base_url))
+    started = start_one(db.session.connection(), campaign_id, checks)
+    db.session.commit()
+    db.session.expire_all()
+    if started:
+        wake_sender()
+    return started
 
 
 def wake_sender(sending: SendingSettings | None = None) -> None:
@@ -267,7 +369,8 @@ def cancel(campaign_id: int) -> tuple[Campaign, int]:
 
     Requests already in flight finish; what they leave unsent is canceled too.
     """
-    campaign = _transition(campaign_id, "cancel", {RUNNING: CANCELED, PAUSED: CANCELED})
+    moves = {RUNNING: CANCELED, PAUSED: CANCELED, SCHEDULED: CANCELED}
+    campaign = _transition(campaign_id, "cancel", moves)
     canceled = (
         db.session.connection().execute(CANCEL_PENDING, {"campaign_id": campaign_id}).rowcount
     )
@@ -321,7 +424,9 @@ def send_invitation(guest_id: int) -> Invitation:
         db.session.rollback()
         raise ConflictError(refusal)
     invitation = db.session.scalar(
-        db.select(Invitation).where(Invitation.guest_id == guest_id).with_for_update(key_share=True)
+        db.select(Invitation)
+        .where(Invitation.guest_id == guest_id, Invitation.kind == MessageKind.INVITATION)
+        .with_for_update(key_share=True)
     )
     if invitation is None:
         invitation = Invitation(event_id=found.event_id, guest_id=found.id)

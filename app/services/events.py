@@ -27,7 +27,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import DeliveryStatus, Event, Guest, Invitation, OptOut, Rsvp, SendState
+from app.models import (
+    DeliveryStatus,
+    Event,
+    Guest,
+    Invitation,
+    MessageKind,
+    OptOut,
+    Rsvp,
+    SendState,
+)
 from app.sending.tallies import Tally, event_tallies, guest_counts
 from app.services.guest_search import search_condition
 
@@ -253,7 +262,12 @@ def guests_query(
     planner merge-joined deep pages of a big event with the invitations index read from
     the event's first guest on (tens of milliseconds at 100,000 guests, more further on).
     """
-    lookup = select(Invitation).where(Invitation.guest_id == Guest.id).limit(1).lateral()
+    lookup = (
+        select(Invitation)
+        .where(Invitation.guest_id == Guest.id, Invitation.kind == MessageKind.INVITATION)
+        .limit(1)
+        .lateral()
+    )
     invitation = aliased(Invitation, lookup, name="Invitation")
     return (
         select(*columns(invitation))

@@ -20,16 +20,18 @@ if TYPE_CHECKING:  # the web layer parses forms; importing it here would be circ
 
 log = logging.getLogger(__name__)
 
-# The invitation a message answers: the one it replies to (when the sender is that
-# invitation's guest: a forwarded message tapped by someone else is not their answer), else
+# The invitation a message answers: the one it replies to, or whose reminder or follow-up
+# it replies to (when the sender is that invitation's guest: a forwarded message tapped by
+# someone else is not their answer), else
 # the sender's latest (sent invitations first), else just the guest. Indexed lookups.
 BY_REPLIED_SID = """
         SELECT 0 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
                g.name AS guest_name, e.name AS event_name, i.accepted_at, i.created_at
-        FROM invitations i
+        FROM invitations r
+        JOIN invitations i ON i.guest_id = r.guest_id AND i.kind = 'invitation'
         JOIN guests g ON g.id = i.guest_id
         JOIN events e ON e.id = g.event_id
-        WHERE i.message_sid = :replied_sid AND g.phone = :phone
+        WHERE r.message_sid = :replied_sid AND g.phone = :phone
         UNION ALL
 """
 BY_PHONE = """
@@ -38,7 +40,7 @@ BY_PHONE = """
                COALESCE(i.created_at, g.created_at) AS created_at
         FROM guests g
         JOIN events e ON e.id = g.event_id
-        LEFT JOIN invitations i ON i.guest_id = g.id
+        LEFT JOIN invitations i ON i.guest_id = g.id AND i.kind = 'invitation'
         WHERE g.phone = :phone
 """
 # A reply to a SID no invitation has, while one of the sender's invitations is being sent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import InboundMessage, Invitation, Rsvp, RsvpResponse
+from app.models import InboundMessage, Invitation, MessageKind, Rsvp, RsvpResponse
 from app.models.base import utcnow
 from app.services.campaigns import ConflictError, NotFoundError
 
@@ -21,7 +21,9 @@ def answer_message(message_id: int, rsvp: Rsvp) -> Invitation:
     if message is None:
         raise NotFoundError(f"message {message_id} not found")
     invitation = db.session.scalars(
-        select(Invitation).where(Invitation.guest_id == message.guest_id).with_for_update()
+        select(Invitation)
+        .where(Invitation.guest_id == message.guest_id, Invitation.kind == MessageKind.INVITATION)
+        .with_for_update()
     ).first()
     if message.guest_id is None or invitation is None:
         raise ConflictError("this sender has no invitation to answer")

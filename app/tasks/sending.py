@@ -2,10 +2,10 @@
 
 `send_due_invitations` is the wake-up: it sends due invitations of every running campaign
 (and single sends) for one time slice, then asks for a successor if work remains.
-`sweep` needs nothing from Redis: it reconciles expired claims, completes finished
-campaigns and requests a drain when PostgreSQL has due work and no drainer runs. The
-worker runs it from its own loop every `SEND_SWEEP_INTERVAL` seconds and at start, so a
-flushed or restarted Redis loses no work.
+`sweep` needs nothing from Redis: it reconciles expired claims, starts scheduled campaigns,
+completes finished campaigns and requests a drain when PostgreSQL has due work and no
+drainer runs. The worker runs it from its own loop every `SEND_SWEEP_INTERVAL` seconds and
+at start, so a flushed or restarted Redis loses no work.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from app.sending.drain import DrainReport, SenderSetup, StopReason
 from app.sending.message import MessageDefaults
 from app.sending.owners import expire_dead_owners, new_owner
 from app.sending.reconcile import reconcile_stale
+from app.sending.schedule import StartChecks, feed_followups, start_due_campaigns
 from app.sending.sender import IDLE_WAIT, Sender
 from app.sending.settings import SendingSettings
 from app.sending.statuses import link_awaiting_replies, link_orphan_callbacks
@@ -57,6 +58,8 @@ class SweepReport:
     reconciled: int = 0
     completed: int = 0
     unparked: int = 0
+    started: int = 0
+    followups: int = 0
     compacted: bool = False
     linked: int = 0
     drain_requested: bool = False
@@ -180,7 +183,9 @@ async def _keep_registered(connection: redis.Redis, owner: str, limit: int) -> N
 def run_sweep(app: Flask) -> SweepReport:
     """The sweep itself, in the current app context (the worker calls it directly).
 
-    It also cuts short the leases of senders that died on this host (kill -9), returns to
+    It also starts the scheduled campaigns whose time has come and queues the follow-ups
+    that came due (`app.sending.schedule`), cuts short the leases of senders that died on
+    this host (kill -9), returns to
     the due path invitations parked while their campaign was resumed, compacts the
     tallies, and applies status callbacks and replies that arrived before their SID was
     recorded and that the sender's own linking missed.
@@ -193,6 +198,8 @@ def run_sweep(app: Flask) -> SweepReport:
         stale = claims.stale_claims(connection)
     if stale:
         report.reconciled = asyncio.run(_reconcile_once(app, sending))
+    report.started = start_due_campaigns(db.engine, start_checks(app, sending))
+    report.followups = feed_followups(db.engine)
     with db.engine.begin() as connection:
         report.unparked = claims.unpark_resumed(connection)
         report.completed = len(claims.complete_finished_campaigns(connection))
@@ -207,6 +214,15 @@ def run_sweep(app: Flask) -> SweepReport:
         if live_drainers(redis) < sending.drainers:
             report.drain_requested = request_drain_quietly(redis, sending)
     return report
+
+
+def start_checks(app: Flask, sending: SendingSettings) -> StartChecks:
+    """What starting a scheduled campaign checks again: rate, daily tier, templates."""
+    settings = app.config["SETTINGS"]
+    defaults = MessageDefaults.from_settings(
+        settings, status_callback_url(), sending.validity_period
+    )
+    return StartChecks(sending, defaults, bool(settings.public_base_url))
 
 
 async def _reconcile_once(app: Flask, sending: SendingSettings) -> int:

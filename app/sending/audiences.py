@@ -1,0 +1,141 @@
+"""Who a campaign sends to, by kind, and writing its rows (`fill`) in one statement or two.
+
+- **invitation**: every guest of the event not invited yet (no invitation, or one that was
+  canceled before it was sent);
+- **reminder**: guests whose invitation says they confirmed (and "maybe", when the reminder
+  includes it), with no reminder yet;
+- **follow-up**: guests who did not answer an invitation delivered at least `after_seconds`
+  ago (never one that failed), with no follow-up yet.
+
+In every case the guest must be reachable (not opted out, not known to be unreachable), and
+a row of the kind that was canceled unsent counts as none: a new campaign takes it back.
+The same conditions hold again when a row is claimed (`claims.refusal_of`): a guest who
+declines after a reminder was queued is not reminded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from app.models.enums import MessageKind, Rsvp, states_text
+from app.sending.reachability import REACHABLE
+
+# Guests who would get an invitation from a new campaign of the event (`i`: their
+# invitation, if any).
+ELIGIBLE = f"""
+    (i.id IS NULL OR i.send_state = :send_canceled) AND {REACHABLE}
+"""
+
+REOPEN_CANCELED = states_text(
+    f"""
+UPDATE invitations AS i
+SET campaign_id = :campaign_id, send_state = :send_pending, next_attempt_at = now(),
+    attempt_count = 0, error_code = NULL, error_reason = NULL, updated_at = now()
+FROM guests AS g
+WHERE g.id = i.guest_id AND g.event_id = :event_id AND i.kind = :kind_invitation
+  AND {ELIGIBLE}
+"""  # noqa: S608 - constant SQL fragments, no input
+)
+
+INSERT_INVITATIONS = states_text(
+    f"""
+INSERT INTO invitations (event_id, guest_id, kind, campaign_id, send_state, next_attempt_at,
+                         attempt_count)
+SELECT g.event_id, g.id, :kind_invitation, :campaign_id, :send_pending, now(), 0
+FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id AND i.kind = :kind_invitation
+WHERE g.event_id = :event_id AND {ELIGIBLE}
+ORDER BY g.id
+ON CONFLICT (guest_id, kind) DO NOTHING
+"""  # noqa: S608 - constant SQL fragments, no input
+)
+
+# A guest's invitation `i` that a reminder or a follow-up goes with.
+ANSWERED = f"""(
+    (:kind = '{MessageKind.REMINDER}'
+     AND (i.rsvp = '{Rsvp.CONFIRMED}' OR (:include_maybe AND i.rsvp = '{Rsvp.MAYBE}')))
+    OR (:kind = '{MessageKind.FOLLOWUP}'
+        AND i.rsvp IS NULL AND i.send_state = :send_accepted
+        AND i.delivered_at <= now() - make_interval(secs => :after_seconds))
+)"""
+
+# The guests of one event a reminder or follow-up goes to, with their row of that kind (`r`).
+AUDIENCE = f"""
+FROM invitations AS i
+JOIN guests AS g ON g.id = i.guest_id
+LEFT JOIN invitations AS r ON r.guest_id = i.guest_id AND r.kind = :kind
+WHERE i.event_id = :event_id AND i.kind = :kind_invitation AND {ANSWERED}
+"""
+
+COUNT_AUDIENCE = states_text(
+    f"""
+SELECT
+    count(*) FILTER (WHERE (r.id IS NULL OR r.send_state = :send_canceled) AND {REACHABLE})
+        AS recipients,
+    count(*) FILTER (WHERE r.id IS NOT NULL AND r.send_state <> :send_canceled) AS already,
+    count(*) FILTER (WHERE (r.id IS NULL OR r.send_state = :send_canceled)
+                     AND NOT {REACHABLE}) AS unreachable
+{AUDIENCE}
+"""
+)
+
+# Rows for the guests of the audience that have none of this kind (or one canceled by
+# another campaign), in one statement.
+FILL = states_text(
+    f"""
+INSERT INTO invitations (event_id, guest_id, kind, campaign_id, send_state, next_attempt_at,
+                         attempt_count)
+SELECT i.event_id, i.guest_id, :kind, :campaign_id, :send_pending, now(), 0
+{AUDIENCE} AND {REACHABLE} AND (r.id IS NULL OR r.send_state = :send_canceled)
+ORDER BY i.guest_id
+ON CONFLICT (guest_id, kind) DO UPDATE
+SET campaign_id = EXCLUDED.campaign_id, send_state = :send_pending, next_attempt_at = now(),
+    attempt_count = 0, error_code = NULL, error_reason = NULL, updated_at = now()
+WHERE invitations.send_state = :send_canceled
+  AND invitations.campaign_id IS DISTINCT FROM EXCLUDED.campaign_id
+"""  # noqa: S608 - constant SQL fragments, no input
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a campaign sends and to whom: its kind and the options of that kind."""
+
+    event_id: int
+    kind: str = MessageKind.INVITATION
+    include_maybe: bool = False
+    after_seconds: int = 0
+
+    def params(self) -> dict[str, object]:
+        """The parameters of the audience statements."""
+        return {
+            "event_id": self.event_id,
+            "kind": str(self.kind),
+            "include_maybe": self.include_maybe,
+            "after_seconds": self.after_seconds,
+        }
+
+
+@dataclass(frozen=True)
+class FollowOnAudience:
+    """A reminder's or follow-up's audience right now."""
+
+    recipients: int  # would get one now
+    already: int  # have one (queued, sent or failed)
+    unreachable: int  # would, but opted out or can never receive
+
+
+def count_follow_on(connection: Connection, target: Target) -> FollowOnAudience:
+    """Count a reminder's or follow-up's audience (an index scan of the event's invitations)."""
+    row = connection.execute(COUNT_AUDIENCE, target.params()).one()
+    return FollowOnAudience(row.recipients, row.already, row.unreachable)
+
+
+def fill(connection: Connection, target: Target, campaign_id: int) -> int:
+    """Queue the campaign's rows for its audience now; return how many were queued."""
+    if target.kind == MessageKind.INVITATION:
+        params = {"campaign_id": campaign_id, "event_id": target.event_id}
+        reopened = connection.execute(REOPEN_CANCELED, params).rowcount
+        return reopened + connection.execute(INSERT_INVITATIONS, params).rowcount
+    return connection.execute(FILL, {**target.params(), "campaign_id": campaign_id}).rowcount
