@@ -20,6 +20,7 @@ FUNNEL = (
 )
 # What the organiser may do in each state (the service checks again under a row lock).
 ACTIONS_BY_STATE = {
+    CampaignState.SCHEDULED: ("cancel",),
     CampaignState.RUNNING: ("pause", "cancel"),
     CampaignState.PAUSED: ("resume", "cancel"),
     CampaignState.COMPLETED: (),
@@ -61,6 +62,9 @@ def campaign_status(
         "id": campaign.id,
         "event_id": campaign.event_id,
         "state": campaign.state.value,
+        "kind": campaign.kind.value,
+        "send_at": isoformat(campaign.send_at),
+        "note": campaign.note,
         "total": total,
         "counts": counts,
         "settled": settled,

@@ -1,0 +1,361 @@
+"""Scheduled campaigns, reminders and follow-ups, in-process: audiences, starts, claims, sends.
+
+The sweep's start (`start_due_campaigns`, `feed_followups`) and a drain run here against
+PostgreSQL and the emulator; tests/sending/test_schedule_processes.py does it with gunicorn
+and the worker.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, text
+
+from app import create_app
+from app.emulator.config import DEFAULT_AUTH_TOKEN
+from app.extensions import db
+from app.models.base import utcnow
+from app.sending import claims
+from app.sending.message import MessageDefaults
+from app.services import campaigns, events
+from app.services.campaigns import CampaignError, ConflictError
+from app.tasks.sending import run_sweep, send_due_invitations
+from tests.conftest import dispose_engines, reset_state
+from tests.sending.support import SENDER, EmulatorHandle, insert_guests, phone, scalar
+from tests.webhooks.support import INBOUND, button_form, signed_post
+
+REMINDER_SID = "HX" + "abcdef0123456789" * 2
+FOLLOWUP_SID = "HX" + "fedcba9876543210" * 2
+SPANISH_REMINDER_SID = "HX" + "5" * 32
+
+
+@pytest.fixture
+def templates_env(send_env: dict[str, str]) -> dict[str, str]:
+    """The engine's environment with reminder and follow-up templates."""
+    return {
+        **send_env,
+        "TWILIO_REMINDER_CONTENT_SID": REMINDER_SID,
+        "TWILIO_REMINDER_CONTENT_SIDS": f"es={SPANISH_REMINDER_SID}",
+        "TWILIO_FOLLOWUP_CONTENT_SID": FOLLOWUP_SID,
+    }
+
+
+@pytest.fixture
+def app(templates_env: dict[str, str], sending_knobs: dict[str, str]) -> Iterator[Flask]:
+    """An app with every template, in an app context; tables and Redis emptied afterwards."""
+    app = create_app(templates_env)
+    app.config["TESTING"] = True
+    with app.app_context():
+        yield app
+        db.session.remove()
+        reset_state(app)
+        dispose_engines()
+
+
+@pytest.fixture
+def engine(app: Flask) -> Engine:
+    """The engine of `app` (whose context is the current one)."""
+    return db.engine
+
+
+def execute(engine: Engine, sql: str, **params: object) -> None:
+    """Run one statement in its own transaction."""
+    with engine.begin() as connection:
+        connection.execute(text(sql), params)
+
+
+def invited_and_answered(engine: Engine, database_url: str, answers: list[str | None]) -> int:
+    """An event whose guests were invited (accepted, delivered 4 days ago) and answered."""
+    event_id = insert_guests(database_url, len(answers))
+    execute(
+        engine,
+        """
+        INSERT INTO invitations (event_id, guest_id, send_state, delivery_status, message_sid,
+                                 accepted_at, delivered_at, rsvp, attempt_count)
+        SELECT g.event_id, g.id, 'accepted', 'delivered', 'SM' || md5(g.id::text),
+               now() - interval '4 days', now() - interval '4 days',
+               (CAST(:answers AS text[]))[row_number() OVER (ORDER BY g.id)], 1
+        FROM guests AS g WHERE g.event_id = :e
+        """,
+        answers=answers,
+        e=event_id,
+    )
+    return event_id
+
+
+def rows_of(engine: Engine, event_id: int, kind: str) -> dict[str, str]:
+    """The event's rows of one kind: phone -> send state."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT g.phone, i.send_state FROM invitations AS i JOIN guests AS g"
+                " ON g.id = i.guest_id WHERE i.event_id = :e AND i.kind = :k"
+            ),
+            {"e": event_id, "k": kind},
+        ).all()
+    return {row.phone: row.send_state for row in found}
+
+
+def sent_to(emulator: EmulatorHandle, content_sid: str) -> list[str]:
+    """The numbers the emulator accepted a message of this template for."""
+    return sorted(
+        m["to"].removeprefix("whatsapp:")
+        for m in emulator.messages()
+        if m["content_sid"] == content_sid
+    )
+
+
+def test_a_scheduled_campaign_waits_then_starts_with_the_guests_added_since(
+    app: Flask, engine: Engine, templates_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(templates_env["DATABASE_URL"], 5)
+    campaign, plan = campaigns.create_campaign(event_id, utcnow() + timedelta(hours=2))
+
+    assert campaign.state == "scheduled" and campaign.total == plan.recipients == 5
+    assert rows_of(engine, event_id, "invitation") == {}
+    assert run_sweep(app).started == 0  # not due yet
+    execute(
+        engine,
+        "INSERT INTO guests (event_id, name, phone) VALUES (:e, 'Late', :p)",
+        e=event_id,
+        p=phone(99),
+    )
+    execute(engine, "UPDATE campaigns SET send_at = now() WHERE id = :c", c=campaign.id)
+
+    report = run_sweep(app)
+
+    assert report.started == 1 and report.drain_requested
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT state, total FROM campaigns WHERE id = :c"), {"c": campaign.id}
+        ).one()
+    assert (row.state, row.total) == ("running", 6)
+    assert set(rows_of(engine, event_id, "invitation")) == {phone(i) for i in range(5)} | {
+        phone(99)
+    }
+    assert run_sweep(app).started == 0  # started once
+
+
+def test_a_scheduled_campaign_can_be_moved_canceled_and_moved_into_the_past_to_start_now(
+    app: Flask, engine: Engine, templates_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(templates_env["DATABASE_URL"], 3)
+    later = utcnow() + timedelta(days=2)
+    first, _ = campaigns.create_campaign(event_id, utcnow() + timedelta(hours=1))
+    moved = campaigns.reschedule(first.id, later)
+    assert moved.send_at == later and moved.state == "scheduled"
+
+    canceled, withdrawn = campaigns.cancel(first.id)
+    assert canceled.state == "canceled" and withdrawn == 0
+    with pytest.raises(ConflictError):
+        campaigns.reschedule(first.id, later)
+    with pytest.raises(CampaignError):
+        campaigns.create_campaign(event_id, utcnow() + timedelta(days=400))
+
+    second, _ = campaigns.create_campaign(event_id, later)
+    started = campaigns.reschedule(second.id, utcnow() - timedelta(seconds=1))
+
+    assert started.state == "running" and started.total == 3
+    assert len(rows_of(engine, event_id, "invitation")) == 3
+
+
+def test_a_reminder_goes_to_confirmed_guests_once_with_its_template_and_language(
+    app: Flask, engine: Engine, emulator: EmulatorHandle, templates_env: dict[str, str]
+) -> None:
+    answers: list[str | None] = ["confirmed", "confirmed", "declined", "maybe", None, "confirmed"]
+    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], answers)
+    execute(engine, "UPDATE guests SET language = 'es' WHERE phone = :p", p=phone(1))
+    execute(engine, "INSERT INTO opt_outs (phone, source) VALUES (:p, 'keyword')", p=phone(5))
+    execute(engine, "UPDATE events SET starts_at = now() + interval '10 hours' WHERE id = :e",
+            e=event_id)  # fmt: skip
+
+    reminder, plan = campaigns.schedule_reminder(event_id, hours_before=24)
+
+    # 24 hours before a start 10 hours away has passed: it goes now, to the two confirmed
+    # guests who can receive (the third opted out).
+    assert reminder.state == "running" and reminder.kind == "reminder"
+    assert plan.recipients == 2 and plan.unreachable == 1
+    assert send_due_invitations()["accepted"] == 2
+    assert sent_to(emulator, REMINDER_SID) == [phone(0)]
+    assert sent_to(emulator, SPANISH_REMINDER_SID) == [phone(1)]
+    variables = json.loads(emulator.messages()[0]["content_variables"])
+    assert variables["2"] == "Gala"
+
+    # Exactly once per guest and reminder: a second reminder finds no one left.
+    with pytest.raises(ConflictError, match="left to remind"):
+        campaigns.schedule_reminder(event_id, hours_before=24)
+    # The reminders are not invitations: the event's stats still count 6 invitations.
+    assert campaigns.preflight(event_id).already_invited == 6
+
+
+def test_a_guest_who_declines_after_the_reminder_was_queued_is_not_reminded(
+    app: Flask, engine: Engine, emulator: EmulatorHandle, templates_env: dict[str, str]
+) -> None:
+    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed"] * 3)
+    execute(engine, "UPDATE events SET starts_at = now() + interval '2 hours' WHERE id = :e",
+            e=event_id)  # fmt: skip
+    reminder, _ = campaigns.schedule_reminder(event_id, hours_before=3, include_maybe=True)
+    execute(
+        engine,
+        "UPDATE invitations SET rsvp = 'declined' FROM guests g"
+        " WHERE g.id = invitations.guest_id AND g.phone = :p AND invitations.kind = 'invitation'",
+        p=phone(2),
+    )
+
+    report = send_due_invitations()
+
+    assert report["accepted"] == 2 and report["refused"] == 1
+    assert sent_to(emulator, REMINDER_SID) == [phone(0), phone(1)]
+    assert rows_of(engine, event_id, "reminder")[phone(2)] == "canceled"
+    reason = scalar(engine, "SELECT error_reason FROM invitations WHERE send_state = 'canceled'")
+    assert "declined" in reason
+    assert scalar(engine, "SELECT state FROM campaigns WHERE id = :c", c=reminder.id) == "completed"
+
+
+def test_a_reply_to_a_reminder_answers_the_invitation(
+    app: Flask, engine: Engine, templates_env: dict[str, str]
+) -> None:
+    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed"])
+    execute(engine, "UPDATE events SET starts_at = now() + interval '2 hours' WHERE id = :e",
+            e=event_id)  # fmt: skip
+    campaigns.schedule_reminder(event_id, hours_before=3)
+    send_due_invitations()
+    reminder_sid = scalar(engine, "SELECT message_sid FROM invitations WHERE kind = 'reminder'")
+
+    response = signed_post(
+        app.test_client(),
+        INBOUND,
+        button_form(phone(0), "no", "No", replied_sid=reminder_sid),
+        token=DEFAULT_AUTH_TOKEN,
+        url="https://invites.example.org" + INBOUND,
+    )
+
+    assert response.status_code == 200
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT kind, rsvp FROM invitations WHERE event_id = :e ORDER BY kind"),
+            {"e": event_id},
+        ).all()
+    assert [tuple(row) for row in rows] == [("invitation", "declined"), ("reminder", None)]
+
+
+def test_reminders_and_follow_ups_without_a_template_are_refused_never_sent_as_text(
+    send_app: Flask, emulator: EmulatorHandle, send_env: dict[str, str]
+) -> None:
+    with send_app.app_context():
+        check_refusals_without_templates(send_app, db.engine, emulator, send_env)
+
+
+def check_refusals_without_templates(
+    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+) -> None:
+    """The body of the test above, in the context of an app without follow-on templates."""
+    event_id = invited_and_answered(engine, send_env["DATABASE_URL"], ["confirmed", None])
+
+    plan = campaigns.preflight(event_id, campaigns.Target(event_id, "reminder"))
+    assert plan.missing_template and "TWILIO_REMINDER_CONTENT_SID" in plan.warnings[0]
+    assert "63016" in plan.warnings[0]
+    with pytest.raises(ConflictError, match="TWILIO_REMINDER_CONTENT_SID"):
+        campaigns.schedule_reminder(event_id)
+    with pytest.raises(ConflictError, match="TWILIO_FOLLOWUP_CONTENT_SID"):
+        campaigns.create_followup(event_id)
+
+    # A reminder queued while a template was configured, claimed once it is gone: failed
+    # with 63016's reason at the claim, no request made.
+    execute(
+        engine,
+        "INSERT INTO invitations (event_id, guest_id, kind, send_state, next_attempt_at,"
+        " attempt_count) SELECT event_id, guest_id, 'reminder', 'pending', now(), 0"
+        " FROM invitations"
+        " WHERE event_id = :e AND rsvp = 'confirmed'",
+        e=event_id,
+    )
+    defaults = MessageDefaults.from_settings(send_app.config["SETTINGS"], None, 14400)
+    with engine.begin() as connection:
+        batch = claims.claim_due(connection, "worker", SENDER, 10, 30, defaults=defaults)
+    assert batch.claims == [] and [r.code for r in batch.refused] == [63016]
+    assert emulator.messages() == []
+
+
+def test_a_scheduled_reminder_whose_template_is_gone_at_start_does_not_start(
+    app: Flask, engine: Engine, templates_env: dict[str, str], send_env: dict[str, str]
+) -> None:
+    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed"])
+    reminder, _ = campaigns.schedule_reminder(event_id, hours_before=24)
+    assert reminder.state == "scheduled"
+    execute(engine, "UPDATE campaigns SET send_at = now() WHERE id = :c", c=reminder.id)
+
+    without_templates = create_app(send_env)
+    with without_templates.app_context():
+        report = run_sweep(without_templates)
+    dispose_engines()
+
+    assert report.started == 0
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT state, note FROM campaigns WHERE id = :c"), {"c": reminder.id}
+        ).one()
+    assert row.state == "canceled" and "TWILIO_REMINDER_CONTENT_SID" in row.note
+    assert rows_of(engine, event_id, "reminder") == {}
+
+
+def test_follow_ups_go_to_guests_who_did_not_answer_after_delivery_once_each(
+    app: Flask, engine: Engine, emulator: EmulatorHandle, templates_env: dict[str, str]
+) -> None:
+    answers: list[str | None] = [None, None, "confirmed", None, None]
+    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], answers)
+    # Guest 1's invitation failed; guest 3's was delivered yesterday only.
+    execute(
+        engine,
+        "UPDATE invitations SET send_state = 'failed', delivery_status = 'failed',"
+        " delivered_at = NULL FROM guests g WHERE g.id = invitations.guest_id AND g.phone = :p",
+        p=phone(1),
+    )
+    execute(
+        engine,
+        "UPDATE invitations SET delivered_at = now() - interval '1 day'"
+        " FROM guests g WHERE g.id = invitations.guest_id AND g.phone = :p",
+        p=phone(3),
+    )
+
+    followup, plan = campaigns.create_followup(event_id, after_days=3)
+
+    assert followup.state == "running" and plan.recipients == 2
+    assert send_due_invitations()["accepted"] == 2
+    assert sent_to(emulator, FOLLOWUP_SID) == [phone(0), phone(4)]
+    # It keeps watching until the event starts: guest 3 comes due later, once.
+    execute(
+        engine,
+        "UPDATE invitations SET delivered_at = now() - interval '5 days'"
+        " FROM guests g WHERE g.id = invitations.guest_id AND g.phone = :p",
+        p=phone(3),
+    )
+    run_sweep(app)
+    assert run_sweep(app).followups == 0
+    send_due_invitations()
+    assert sent_to(emulator, FOLLOWUP_SID) == [phone(0), phone(3), phone(4)]
+    assert scalar(engine, "SELECT state FROM campaigns WHERE id = :c", c=followup.id) == "running"
+
+    execute(engine, "UPDATE events SET starts_at = now() WHERE id = :e", e=event_id)
+    run_sweep(app)
+    assert scalar(engine, "SELECT state FROM campaigns WHERE id = :c", c=followup.id) == "completed"
+    assert len(emulator.messages()) == 3
+
+
+def test_the_event_stats_count_invitations_only(
+    app: Flask, engine: Engine, templates_env: dict[str, str]
+) -> None:
+    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed"] * 4)
+    execute(engine, "UPDATE events SET starts_at = now() + interval '2 hours' WHERE id = :e",
+            e=event_id)  # fmt: skip
+    campaigns.schedule_reminder(event_id, hours_before=3)
+    send_due_invitations()
+
+    stats = events.event_stats(event_id)
+
+    assert stats["guests"] == 4
+    assert sum(stats["rsvp"].values()) == 4
