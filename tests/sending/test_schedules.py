@@ -24,7 +24,7 @@ from app.sending.message import MessageDefaults
 from app.services import campaigns, events
 from app.services.campaigns import CampaignError, ConflictError
 from app.tasks.sending import run_sweep, send_due_invitations
-from tests.conftest import dispose_engines, reset_state
+from tests.conftest import API_TOKEN, dispose_engines, reset_state
 from tests.sending.support import SENDER, EmulatorHandle, insert_guests, phone, scalar
 from tests.webhooks.support import INBOUND, button_form, signed_post
 
@@ -359,3 +359,101 @@ def test_the_event_stats_count_invitations_only(
 
     assert stats["guests"] == 4
     assert sum(stats["rsvp"].values()) == 4
+
+
+def api(app: Flask, method: str, path: str, body: object = None) -> tuple[int, dict]:
+    """Call the API in-process; return the status and the JSON."""
+    response = app.test_client().open(
+        f"/api/v1{path}",
+        method=method,
+        json=body,
+        headers={"Authorization": f"Bearer {API_TOKEN}"},
+    )
+    return response.status_code, response.get_json()
+
+
+def test_the_api_schedules_moves_and_cancels_with_times_in_the_event_zone(
+    app: Flask, engine: Engine, templates_env: dict[str, str]
+) -> None:
+    status, event = api(
+        app,
+        "POST",
+        "/events",
+        {"name": "Gala", "starts_at": "2027-06-23T19:30", "time_zone": "Europe/Lisbon"},
+    )
+    assert status == 201
+    api(app, "POST", f"/events/{event['id']}/guests", {"guests": [
+        {"name": "Ana", "phone": phone(0)}, {"name": "Rui", "phone": phone(1)}]})  # fmt: skip
+
+    status, campaign = api(
+        app, "POST", f"/events/{event['id']}/campaigns", {"send_at": "2027-06-01T09:00"}
+    )
+
+    assert status == 201, campaign
+    assert campaign["state"] == "scheduled" and campaign["kind"] == "invitation"
+    assert campaign["send_at"] == "2027-06-01T08:00:00+00:00"  # 09:00 in Lisbon's summer
+    assert campaign["total"] == 2 and campaign["pending"] == 0
+    status, moved = api(
+        app, "POST", f"/campaigns/{campaign['id']}/reschedule", {"send_at": "2027-06-02T10:00Z"}
+    )
+    assert status == 200 and moved["send_at"] == "2027-06-02T10:00:00+00:00"
+    assert api(app, "POST", f"/campaigns/{campaign['id']}/pause")[0] == 409
+    status, canceled = api(app, "POST", f"/campaigns/{campaign['id']}/cancel")
+    assert status == 200 and canceled["state"] == "canceled"
+
+    status, reminder = api(
+        app, "POST", f"/events/{event['id']}/reminders", {"hours_before": 48, "include_maybe": True}
+    )
+    assert status == 201 and reminder["kind"] == "reminder"
+    assert reminder["send_at"] == "2027-06-21T18:30:00+00:00" and reminder["include_maybe"]
+    assert reminder["hours_before"] == 48
+    status, plan = api(app, "GET", f"/events/{event['id']}/campaigns/preflight?kind=followup")
+    assert status == 200 and plan["kind"] == "followup" and not plan["missing_template"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "message"),
+    [
+        ("/campaigns", {"send_at": "tomorrow"}, 400, "ISO 8601"),
+        ("/campaigns", {"send_at": 5}, 400, "ISO 8601"),
+        ("/campaigns", {"send_at": "2099-01-01T00:00Z"}, 400, "within a year"),
+        ("/campaigns", {"when": "2027-01-01"}, 400, "unknown field"),
+        ("/reminders", {"hours_before": 0}, 400, "more than 0"),
+        ("/reminders", {"hours_before": "24"}, 400, "must be a number"),
+        ("/reminders", {"hours_before": True}, 400, "must be a number"),
+        ("/reminders", {"hours_before": 1e300}, 400, "finite number"),
+        ("/reminders", {"include_maybe": "yes"}, 400, "true or false"),
+        ("/followups", {"after_days": -1}, 400, "more than 0"),
+        ("/followups", {"after_days": 61}, 400, "at most 60"),
+    ],
+)
+def test_bad_schedules_get_a_clear_error_and_change_nothing(
+    app: Flask,
+    engine: Engine,
+    templates_env: dict[str, str],
+    path: str,
+    body: dict,
+    status: int,
+    message: str,
+) -> None:
+    event_id = insert_guests(templates_env["DATABASE_URL"], 2)
+
+    got, answer = api(app, "POST", f"/events/{event_id}{path}", body)
+
+    assert got == status and message in answer["message"], answer
+    assert scalar(engine, "SELECT count(*) FROM campaigns") == 0
+
+
+def test_a_reminder_needs_an_event_that_has_a_start_still_ahead(
+    app: Flask, engine: Engine, templates_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(templates_env["DATABASE_URL"], 2)
+    execute(engine, "UPDATE events SET starts_at = NULL WHERE id = :e", e=event_id)
+    status, answer = api(app, "POST", f"/events/{event_id}/reminders")
+    assert status == 409 and "no start time" in answer["message"]
+
+    execute(engine, "UPDATE events SET starts_at = now() - interval '1 hour' WHERE id = :e",
+            e=event_id)  # fmt: skip
+    status, answer = api(app, "POST", f"/events/{event_id}/reminders")
+    assert status == 409 and "already started" in answer["message"]
+    assert scalar(engine, "SELECT count(*) FROM campaigns") == 0

@@ -1,0 +1,154 @@
+"""Schedules through real processes: gunicorn, `python -m worker`, PostgreSQL, Redis, emulator.
+
+A campaign scheduled a few seconds ahead starts on time from PostgreSQL alone (Redis is
+flushed in between), and a reminder set a few seconds before an event's start goes to the
+confirmed guests only, once each, through a worker's kill -9.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import Engine, text
+
+from app.embedded import free_port
+from tests.sending.stack import WORKER_KNOBS, Stack
+from tests.sending.support import (
+    EmulatorHandle,
+    assert_exactly_once,
+    eventually,
+    insert_guests,
+    kill_hard,
+    phone,
+    scalar,
+    service_env,
+    start_web,
+)
+
+pytestmark = pytest.mark.slow
+
+REMINDER_SID = "HX" + "abcdef0123456789" * 2
+SWEEP_INTERVAL = float(WORKER_KNOBS["SEND_SWEEP_INTERVAL"])
+
+
+@pytest.fixture(scope="module")
+def web(
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated: dict[str, str],
+    emulator_server: EmulatorHandle,
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """gunicorn for the module, in an environment with a reminder template."""
+    log_dir = tmp_path_factory.mktemp("schedule-processes")
+    port = free_port()
+    web_url = f"http://127.0.0.1:{port}"
+    env = service_env(
+        migrated,
+        emulator_server.url,
+        web_url,
+        **WORKER_KNOBS,
+        TWILIO_REMINDER_CONTENT_SID=REMINDER_SID,
+    )
+    process = start_web(log_dir, env, port)
+    yield web_url, {**env, "_LOG_DIR": str(log_dir)}
+    process.stop(timeout=30)
+
+
+@pytest.fixture
+def stack(
+    web: tuple[str, dict[str, str]], emulator: EmulatorHandle, engine: Engine
+) -> Iterator[Stack]:
+    """A fresh emulator, database and Redis, gunicorn, and no worker yet."""
+    web_url, env = web
+    emulator.configure(latency="0.1-0.3", callback_statuses="sent", callback_delay="0.05-0.2")
+    stack = Stack(Path(env["_LOG_DIR"]), env, web_url, emulator)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def campaign_state(stack: Stack, campaign_id: int) -> str:
+    """The campaign's state, through the API."""
+    return str(stack.api("GET", f"/campaigns/{campaign_id}")["state"])
+
+
+def test_a_campaign_scheduled_ahead_starts_on_time_after_a_redis_flush(
+    stack: Stack, engine: Engine
+) -> None:
+    guests = 300
+    event_id = insert_guests(stack.env["DATABASE_URL"], guests)
+    stack.start_worker()
+    send_at = datetime.now(UTC) + timedelta(seconds=5)
+    body = stack.api_json(
+        "POST", f"/events/{event_id}/campaigns", {"send_at": send_at.isoformat()}, expect=201
+    )
+    campaign_id = body["id"]
+    assert body["state"] == "scheduled" and body["pending"] == 0
+
+    time.sleep(2)
+    redis.Redis.from_url(stack.env["REDIS_URL"]).flushdb()
+    assert campaign_state(stack, campaign_id) == "scheduled" and stack.sent() == 0
+
+    assert eventually(lambda: campaign_state(stack, campaign_id) != "scheduled", 30, 0.2)
+    late = (datetime.now(UTC) - send_at).total_seconds()
+    # Found by the sweep from PostgreSQL: within one sweep interval (and a poll's slack).
+    assert late <= SWEEP_INTERVAL + 1.5, f"started {late:.1f} s after its time"
+    stack.wait_state(campaign_id, "completed")
+    assert_exactly_once(engine, stack.emulator, event_id, guests)
+
+
+def test_a_reminder_goes_to_confirmed_guests_once_each_through_a_worker_kill_9(
+    stack: Stack, engine: Engine
+) -> None:
+    guests = 1200
+    event_id = insert_guests(stack.env["DATABASE_URL"], guests)
+    answers = ("confirmed", "confirmed", "declined", "maybe", None)  # by guest index % 5
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE events SET starts_at = now() + interval '90 seconds' WHERE id = :e;"
+                " INSERT INTO invitations (event_id, guest_id, send_state, delivery_status,"
+                "   accepted_at, delivered_at, rsvp, attempt_count)"
+                " SELECT g.event_id, g.id, 'accepted', 'delivered', now(), now(),"
+                "   (CAST(:answers AS text[]))[1 + (row_number() OVER (ORDER BY g.id) - 1) % 5], 1"
+                " FROM guests AS g WHERE g.event_id = :e"
+            ),
+            {"e": event_id, "answers": list(answers)},
+        )
+    confirmed = {phone(i) for i in range(guests) if answers[i % 5] == "confirmed"}
+    worker = stack.start_worker()
+
+    # 85 s before a start 90 s away: due in about 5 s.
+    body = stack.api_json(
+        "POST", f"/events/{event_id}/reminders", {"hours_before": 85 / 3600}, expect=201
+    )
+    assert body["kind"] == "reminder" and body["state"] == "scheduled"
+    assert body["total"] == len(confirmed)
+    stack.wait_sent(len(confirmed) // 3, timeout=30)
+    kill_hard(worker)
+    assert stack.sent() < len(confirmed), "the worker was killed after the reminder was sent"
+    stack.start_worker()
+
+    done = stack.wait_state(body["id"], "completed")
+
+    assert done["accepted"] == len(confirmed) and done["failed"] == done["canceled"] == 0
+    counts = stack.emulator.counts()
+    assert {to.removeprefix("whatsapp:") for to in counts} == confirmed
+    assert set(counts.values()) == {1}, "a guest was reminded twice"
+    assert {m["content_sid"] for m in stack.emulator.messages()} == {REMINDER_SID}
+    # The sends the dead worker left in flight were reconciled, not resent.
+    assert scalar(engine, "SELECT count(*) FROM message_attempts WHERE status = 'in_flight'") == 0
+    with engine.connect() as connection:
+        recorded = connection.execute(
+            text(
+                "SELECT count(*) FROM invitations WHERE event_id = :e AND kind = 'reminder'"
+                " AND send_state = 'accepted' AND message_sid IS NOT NULL"
+            ),
+            {"e": event_id},
+        ).scalar_one()
+    assert recorded == len(confirmed)
