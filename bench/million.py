@@ -49,7 +49,9 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.dashboard.guests import GuestFilters, export_chunks, export_rows
 from app.extensions import db
+from app.models import MessageKind
 from app.sending import claims, reconcile
+from app.sending.audiences import Target
 from app.sending.message import MessageDefaults
 from app.sending.preflight import plan_audience
 from app.sending.progress import campaign_progress, campaigns_progress
@@ -78,7 +80,7 @@ def first_chunk(event_id: int, filters: GuestFilters) -> Callable[[], Any]:
     """Produce the first chunk of the dashboard's CSV export (header and first page)."""
 
     def action() -> Any:
-        chunks = export_chunks(export_rows(event_id, filters))
+        chunks = export_chunks(export_rows(event_id, filters), events.variable_names(event_id))
         chunk = next(chunks)
         chunks.close()
         return chunk
@@ -96,6 +98,8 @@ def checks(app: Flask, seeded: Seeded) -> list[Check]:
     sending = app.config["SENDING"]
     defaults = MessageDefaults.from_settings(app.config["SETTINGS"], None, 600)
     every = GuestFilters()
+    reminder = Target(big, MessageKind.REMINDER, include_maybe=True)
+    followup = Target(big, MessageKind.FOLLOWUP, after_seconds=3 * 86400)
     return [
         Check(
             f"claim a batch of {CLAIM_BATCH} (claim_due)",
@@ -123,6 +127,14 @@ def checks(app: Flask, seeded: Seeded) -> list[Check]:
         Check(
             "pre-flight (plan_audience)",
             rolled_back(lambda c: plan_audience(c, big, sending, True, True)),
+        ),
+        Check(
+            "reminder pre-flight (plan_audience, kind=reminder)",
+            rolled_back(lambda c: plan_audience(c, reminder, sending, True, True)),
+        ),
+        Check(
+            "follow-up pre-flight (plan_audience, kind=followup)",
+            rolled_back(lambda c: plan_audience(c, followup, sending, True, True)),
         ),
         *guest_checks(big, deep, phone),
         Check("event stats (events_stats)", in_session(lambda: events.events_stats([big]))),
@@ -173,7 +185,9 @@ def whole_export(event_id: int) -> dict[str, Any]:
             tracemalloc.start()
         started = time.perf_counter()
         size = lines = 0
-        for chunk in export_chunks(export_rows(event_id, GuestFilters())):
+        for chunk in export_chunks(
+            export_rows(event_id, GuestFilters()), events.variable_names(event_id)
+        ):
             size += len(chunk.encode())
             lines += chunk.count("\n")
         if traced:

@@ -83,6 +83,22 @@ class Invitation(Base):
             "claimed_until",
             postgresql_where=text("send_state = 'sending'"),
         ),
+        # An event's reminders and follow-ups (counting their audiences).
+        Index(
+            "ix_invitations_follow_ons",
+            "event_id",
+            "kind",
+            postgresql_where=text("kind <> 'invitation'"),
+        ),
+        # An event's delivered invitations with no answer (follow-ups).
+        Index(
+            "ix_invitations_unanswered",
+            "event_id",
+            "delivered_at",
+            postgresql_where=text(
+                "kind = 'invitation' AND rsvp IS NULL AND send_state = 'accepted'"
+            ),
+        ),
         # The pre-flight counts messages accepted in the last 24 hours (the daily tier).
         Index(
             "ix_invitations_accepted",

@@ -13,6 +13,9 @@ Revises: 0007
   did not start, or what its pre-flight found at the start).
 - `invitations.kind`: a row is one message the engine owes a guest; a guest has at most
   one of each kind (`uq_invitations_guest_id_kind` replaces `uq_invitations_guest_id`).
+- `ix_invitations_follow_ons`: an event's reminders and follow-ups, and
+  `ix_invitations_unanswered`: its delivered invitations with no answer, so that counting a
+  reminder's or follow-up's audience never scans the event's guests.
 """
 
 import sqlalchemy as sa
@@ -26,6 +29,7 @@ depends_on = None
 KINDS = ("invitation", "reminder", "followup")
 CAMPAIGN_STATES_BEFORE = ("running", "paused", "canceled", "completed")
 CAMPAIGN_STATES = (*CAMPAIGN_STATES_BEFORE, "scheduled")
+UNANSWERED = "kind = 'invitation' AND rsvp IS NULL AND send_state = 'accepted'"
 
 
 def upgrade() -> None:
@@ -55,9 +59,23 @@ def upgrade() -> None:
     op.create_unique_constraint(
         op.f("uq_invitations_guest_id_kind"), "invitations", ["guest_id", "kind"]
     )
+    op.create_index(
+        "ix_invitations_follow_ons",
+        "invitations",
+        ["event_id", "kind"],
+        postgresql_where=sa.text("kind <> 'invitation'"),
+    )
+    op.create_index(
+        "ix_invitations_unanswered",
+        "invitations",
+        ["event_id", "delivered_at"],
+        postgresql_where=sa.text(UNANSWERED),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_invitations_unanswered", table_name="invitations")
+    op.drop_index("ix_invitations_follow_ons", table_name="invitations")
     op.execute("DELETE FROM invitations WHERE kind <> 'invitation'")
     op.execute("DELETE FROM campaigns WHERE kind <> 'invitation' OR state = 'scheduled'")
     op.drop_constraint(op.f("uq_invitations_guest_id_kind"), "invitations", type_="unique")
