@@ -36,6 +36,7 @@ HELP = {
     "invalid_numbers": "comma-separated numbers/prefixes answered with 21211",
     "opted_out": "comma-separated numbers answered with 21610",
     "not_on_whatsapp": "comma-separated numbers/prefixes that fail with 63024",
+    "session_window": "true: free text (Body) fails with 63016 unless the guest wrote in 24 h",
     "callback_statuses": "status callbacks to send, in order (subset of sent,delivered,read)",
     "callback_delay": "delay range in seconds before each status callback",
     "callback_shuffle": "send each message's callbacks in random order",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from app.emulator.webhooks import WebhookResult, WebhookSender
 log = logging.getLogger(__name__)
 
 NOT_ON_WHATSAPP = (63024, "Invalid message recipient")
+OUTSIDE_WINDOW = (63016, "Outside messaging window. For WhatsApp, use a Message Template instead")
+SESSION_WINDOW_SECONDS = 24 * 3600
 REPLY_CHOICES = ("yes", "no", "maybe")
 
 
@@ -80,7 +83,7 @@ class Dispatcher:
 
     def plan(self, message: StoredMessage, config: EmulatorConfig) -> list[Step]:
         """Return the status changes of a message: delays, order and duplicates drawn now."""
-        if matches_prefix(strip_channel(message.to), config.not_on_whatsapp):
+        if self.failure(message, config) is not None:
             statuses = ["failed"]
         else:
             # A message leaves the queue whether or not anyone asked for its callbacks.
@@ -99,13 +102,26 @@ class Dispatcher:
             steps[0] = Step(steps[0].delay + queued, steps[0].status)
         return steps
 
+    def failure(self, message: StoredMessage, config: EmulatorConfig) -> tuple[int, str] | None:
+        """Why WhatsApp fails this message after accepting it, if it does: the number is not
+        on WhatsApp (63024), or free text outside the guest's 24-hour window (63016)."""
+        number = strip_channel(message.to)
+        if matches_prefix(number, config.not_on_whatsapp):
+            return NOT_ON_WHATSAPP
+        free_text = not message.params.get("ContentSid")
+        if config.session_window and free_text and message.direction == "outbound-api":
+            wrote = self.store.last_inbound.get(number)
+            if wrote is None or time.time() - wrote > SESSION_WINDOW_SECONDS:
+                return OUTSIDE_WINDOW
+        return None
+
     async def run_lifecycle(self, message: StoredMessage, steps: list[Step]) -> None:
         """Apply each step to the stored message and post its status callback."""
         for step in steps:
             await asyncio.sleep(step.delay)
             config = self.config()
             if step.status == "failed":
-                message.fail(*NOT_ON_WHATSAPP)
+                message.fail(*(self.failure(message, config) or NOT_ON_WHATSAPP))
             message.advance(step.status, config.sender)
             callback_url = message.params.get("StatusCallback")
             wanted = step.status == "failed" or step.status in config.callback_statuses
@@ -157,6 +173,7 @@ class Dispatcher:
             raise NoInboundUrl("no inbound webhook URL: start with --inbound-url or pass 'url'")
         original = self.find_original(reply)
         params = reply_params(reply, original, config)
+        self.store.last_inbound[strip_channel(params["From"])] = time.time()
         result = await self.sender.post(
             target,
             params,

@@ -48,6 +48,9 @@ class EmulatorConfig:
     invalid_numbers: frozenset[str] = frozenset()
     opted_out: frozenset[str] = frozenset()
     not_on_whatsapp: frozenset[str] = frozenset()
+    # As on WhatsApp: free text (a Body, no ContentSid) fails with 63016 unless the guest
+    # wrote within the last 24 hours. Off by default, for demos without templates.
+    session_window: bool = False
     callback_statuses: tuple[str, ...] = CALLBACK_STATUSES
     callback_delay: Range = (0.05, 0.2)
     callback_shuffle: bool = False
@@ -223,6 +226,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "callback_statuses": parse_statuses,
     "callback_delay": parse_range,
     "callback_shuffle": parse_bool,
+    "session_window": parse_bool,
     "callback_duplicate_rate": parse_probability,
     "callback_concurrency": at_least(int, 1),
     "callback_timeout": at_least(float),

@@ -177,12 +177,15 @@ class MessageStore:
         self.counts: Counter[str] = Counter()
         self.optouts: set[str] = set(opted_out)
         self.stats = Stats()
+        # When each number last wrote to the sender (a guest's reply): its 24-hour window.
+        self.last_inbound: dict[str, float] = {}
 
     def reset(self, opted_out: Iterable[str]) -> None:
         """Forget every message and counter; restore the opt-out list to `opted_out`."""
         in_flight = self.stats.in_flight
         self.messages.clear()
         self.counts.clear()
+        self.last_inbound.clear()
         self.optouts = set(opted_out)
         self.stats = Stats(in_flight=in_flight, peak_in_flight=in_flight)
 

@@ -223,3 +223,27 @@ def test_auto_reply_mode_taps_yes_after_delivery(
     assert inbound.form["ButtonPayload"] == "yes"
     assert inbound.form["OriginalRepliedMessageSid"] == sid
     assert is_signed(inbound, emulator.auth_token)
+
+
+def test_free_text_outside_the_24_hour_window_fails_with_63016_templates_go(
+    twilio_client: Client, emulator: Emulator, receiver: Receiver
+) -> None:
+    emulator.configure(session_window=True, callback_statuses=["delivered"])
+    callback_url = receiver.base_url + STATUS_PATH
+    text = twilio_client.messages.create(
+        to=GUEST, from_=SENDER, body="Reminder: the party is tomorrow", status_callback=callback_url
+    )
+    template = send(twilio_client, receiver)
+
+    callbacks = {c.form["MessageSid"]: c.form for c in receiver.wait_for(2, STATUS_PATH)}
+
+    assert callbacks[text.sid]["MessageStatus"] == "failed"
+    assert callbacks[text.sid]["ErrorCode"] == "63016"
+    assert callbacks[template]["MessageStatus"] == "delivered"
+    # Once the guest writes, free text goes for 24 hours.
+    emulator.post("/reply", {"from": GUEST, "text": "hi", "url": receiver.base_url + INBOUND_PATH})
+    inside = twilio_client.messages.create(
+        to=GUEST, from_=SENDER, body="See you there", status_callback=callback_url
+    )
+    assert eventually(lambda: twilio_client.messages(inside.sid).fetch().status == "delivered")
+    assert twilio_client.messages(text.sid).fetch().error_code == 63016
