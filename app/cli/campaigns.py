@@ -15,7 +15,7 @@ from app.services import campaigns
 from app.services.campaign_status import campaign_status
 from app.services.campaigns import CampaignError
 
-ACTIVE = (CampaignState.RUNNING, CampaignState.PAUSED)
+ACTIVE = (CampaignState.SCHEDULED, CampaignState.RUNNING, CampaignState.PAUSED)
 
 
 @click.group("campaigns", invoke_without_command=True)
@@ -24,7 +24,7 @@ ACTIVE = (CampaignState.RUNNING, CampaignState.PAUSED)
 @json_option
 @with_appcontext
 def campaigns_group(show_all: bool, limit: int, as_json: bool) -> None:
-    """List running and paused campaigns: state, counts, rate and time left."""
+    """List scheduled, running and paused campaigns: kind, state, counts, rate, time left."""
     if click.get_current_context().invoked_subcommand is not None:
         return
     query = db.select(Campaign).order_by(Campaign.id.desc()).limit(limit)
@@ -37,7 +37,10 @@ def campaigns_group(show_all: bool, limit: int, as_json: bool) -> None:
         (
             s["id"],
             s["event_id"],
-            s["state"],
+            s["kind"],
+            f"{s['state']} {s['send_at'][:16]}"
+            if s["send_at"] and s["state"] == "scheduled"
+            else s["state"],
             s["total"],
             *(s["counts"][state] for state in ("pending", "sending", "accepted", "failed")),
             f"{s['percent']}%",
@@ -46,10 +49,10 @@ def campaigns_group(show_all: bool, limit: int, as_json: bool) -> None:
         )
         for s in statuses
     ]
-    headers = ("id", "event", "state", "total", "pending", "sending", "accepted", "failed")
+    headers = ("id", "event", "kind", "state", "total", "pending", "sending", "accepted", "failed")
     text = table((*headers, "done", "rate", "left"), rows)
     if not statuses:
-        text = "no campaign" if show_all else "no running or paused campaign (--all for the rest)"
+        text = "no campaign" if show_all else "no active campaign (--all for the rest)"
     emit(as_json, {"campaigns": statuses}, text)
 
 

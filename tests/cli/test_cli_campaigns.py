@@ -31,21 +31,23 @@ def test_campaigns_lists_running_and_paused_with_counts_rate_and_time_left(
     just_now = {**ACCEPTED, "accepted_at": datetime.now(UTC) - timedelta(seconds=5)}
     running = make_campaign(app, event_id, [PENDING] * 160 + [just_now] * 40)
     done = make_campaign(app, event_id, [ACCEPTED], state=CampaignState.COMPLETED)
+    later = make_campaign(app, event_id, [], state=CampaignState.SCHEDULED)
 
     result = runner.invoke(args=["campaigns"])
     assert result.exit_code == 0, result.output
-    header, row = result.output.splitlines()
+    header, scheduled, row = result.output.splitlines()
     assert header.split() == [
-        "id", "event", "state", "total", "pending", "sending", "accepted", "failed",
+        "id", "event", "kind", "state", "total", "pending", "sending", "accepted", "failed",
         "done", "rate", "left",
     ]  # fmt: skip
+    assert scheduled.split()[:4] == [str(later), str(event_id), "invitation", "scheduled"]
     # 160 pending at the pace observed (40 accepted in the last minute): 240 s, 4 min left.
-    assert row.split() == [str(running), str(event_id), "running", "200", "160", "0", "40", "0",
-                           "20.0%", "80/s", "4", "min"]  # fmt: skip
+    assert row.split() == [str(running), str(event_id), "invitation", "running", "200", "160",
+                           "0", "40", "0", "20.0%", "80/s", "4", "min"]  # fmt: skip
 
     data = json.loads(runner.invoke(args=["campaigns", "--all", "--json"]).output)
-    assert [c["id"] for c in data["campaigns"]] == [done, running]
-    assert data["campaigns"][1]["seconds_left"] == 240
+    assert [c["id"] for c in data["campaigns"]] == [later, done, running]
+    assert data["campaigns"][2]["seconds_left"] == 240
 
 
 def test_pause_resume_and_cancel_go_through_the_campaign_service(
