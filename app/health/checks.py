@@ -79,9 +79,15 @@ def check_sending() -> Check:
         )
     if not stuck:
         return Check(True, "ok")
-    ids = ", ".join(str(campaign.id) for campaign in stuck)
-    quiet = round(max(campaign.quiet_for for campaign in stuck))
-    detail = f"campaigns {ids}: invitations due, none settled for {quiet} s (>{quiet_limit:g} s)"
+    parts = []
+    for scheduled, what in ((False, "invitations due, none settled for"), (True, "not started")):
+        group = [campaign for campaign in stuck if campaign.scheduled is scheduled]
+        if group:
+            ids = ", ".join(str(campaign.id) for campaign in group)
+            quiet = round(max(campaign.quiet_for for campaign in group))
+            late = f"{what} {quiet} s" if not scheduled else f"{what}, due {quiet} s ago"
+            parts.append(f"campaigns {ids}: {late} (>{quiet_limit:g} s)")
+    detail = "; ".join(parts)
     last = last_error(redis_store.connection)
     if last is not None:
         detail += f"; last error ({last['where']}, {last['age']:g} s ago): {last['error']}"

@@ -1,9 +1,10 @@
 """Campaigns that should be sending and are not, and the last error the engine met.
 
 A running campaign is stuck when it has invitations due now and has settled none for
-`SEND_STUCK_AFTER` seconds (`campaigns.progressed_at`, stamped by the result writer). The cause is
-usually in the worker's logs; the last error any drain or sweep met is also kept in Redis
-so that /ready, /metrics and /system can say it without a shell.
+`SEND_STUCK_AFTER` seconds (`campaigns.progressed_at`, stamped by the result writer); a
+scheduled one, when its `send_at` passed that long ago and no worker's sweep started it.
+The cause is usually in the worker's logs; the last error any drain or sweep met is also
+kept in Redis so that /ready, /metrics and /system can say it without a shell.
 """
 
 from __future__ import annotations
@@ -27,13 +28,18 @@ LAST_ERROR_KEY = "sending:last_error"
 LAST_ERROR_TTL = 24 * 3600
 
 STUCK = states_text("""
-SELECT c.id, c.progressed_at, EXTRACT(EPOCH FROM now() - c.progressed_at) AS quiet_for
+SELECT c.id, c.progressed_at, EXTRACT(EPOCH FROM now() - c.progressed_at) AS quiet_for,
+    false AS scheduled
 FROM campaigns AS c
 WHERE c.state = :campaign_running AND c.progressed_at < now() - make_interval(secs => :quiet)
   AND EXISTS (
       SELECT 1 FROM invitations AS i
       WHERE i.campaign_id = c.id AND i.send_state = :send_pending AND i.next_attempt_at <= now())
-ORDER BY c.id
+UNION ALL
+SELECT c.id, c.send_at, EXTRACT(EPOCH FROM now() - c.send_at), true
+FROM campaigns AS c
+WHERE c.state = :campaign_scheduled AND c.send_at < now() - make_interval(secs => :quiet)
+ORDER BY 1
 """)
 
 # Settling an invitation is progress: stamped for the campaigns of the given invitations.
@@ -46,17 +52,22 @@ WHERE state = :campaign_running AND id IN (
 
 @dataclass(frozen=True)
 class StuckCampaign:
-    """A running campaign with due work and no progress for a while."""
+    """A running campaign with due work and no progress for a while, or a scheduled one
+    overdue."""
 
     id: int
-    progressed_at: datetime | None
-    quiet_for: float  # seconds since it last settled an invitation
+    progressed_at: datetime | None  # a scheduled campaign's: its `send_at`
+    quiet_for: float  # seconds since it last settled an invitation, or was due to start
+    scheduled: bool = False
 
 
 def stuck_campaigns(connection: Connection, quiet: float) -> list[StuckCampaign]:
     """Running campaigns with invitations due and none settled for `quiet` seconds."""
     rows = connection.execute(STUCK, {"quiet": quiet})
-    return [StuckCampaign(row.id, row.progressed_at, float(row.quiet_for)) for row in rows]
+    return [
+        StuckCampaign(row.id, row.progressed_at, float(row.quiet_for), row.scheduled)
+        for row in rows
+    ]
 
 
 def mark_progress(connection: Connection, invitation_ids: list[int]) -> None:

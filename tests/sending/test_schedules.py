@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from app import create_app
 from app.emulator.config import DEFAULT_AUTH_TOKEN
 from app.extensions import db
+from app.health.checks import check_sending
 from app.models.base import utcnow
 from app.sending import claims
 from app.sending.message import MessageDefaults
@@ -457,3 +458,22 @@ def test_a_reminder_needs_an_event_that_has_a_start_still_ahead(
     status, answer = api(app, "POST", f"/events/{event_id}/reminders")
     assert status == 409 and "already started" in answer["message"]
     assert scalar(engine, "SELECT count(*) FROM campaigns") == 0
+
+
+def test_a_scheduled_campaign_no_sweep_started_shows_as_stuck(
+    app: Flask, engine: Engine, templates_env: dict[str, str]
+) -> None:
+    event_id = insert_guests(templates_env["DATABASE_URL"], 2)
+    campaign, _ = campaigns.create_campaign(event_id, utcnow() + timedelta(hours=1))
+    assert check_sending().ok
+    execute(
+        engine, "UPDATE campaigns SET send_at = now() - interval '5 minutes' WHERE id = :c",
+        c=campaign.id,
+    )  # fmt: skip
+
+    check = check_sending()
+
+    assert not check.ok
+    assert f"campaigns {campaign.id}: not started, due 300 s ago" in check.detail
+    run_sweep(app)
+    assert check_sending().ok
