@@ -227,6 +227,8 @@ def _create(
         raise CampaignError("send_at must be within a year")
     scheduled = send_at is not None and send_at > now
     _event(target.event_id, lock=True)
+    if target.kind != MessageKind.INVITATION:
+        _refuse_a_second(target)
     plan = _preflight(target, sending)
     if plan.missing_template:
         db.session.rollback()
@@ -262,6 +264,24 @@ def _create(
     if not scheduled:
         wake_sender(sending)
     return campaign, plan
+
+
+def _refuse_a_second(target: Target) -> None:
+    """One reminder and one follow-up at a time per event (the event's row is locked)."""
+    active = (SCHEDULED, RUNNING, PAUSED)
+    other = db.session.scalar(
+        db.select(Campaign.id).where(
+            Campaign.event_id == target.event_id,
+            Campaign.kind == target.kind,
+            Campaign.state.in_(active),
+        )
+    )
+    if other is not None:
+        db.session.rollback()
+        what = "a reminder" if target.kind == MessageKind.REMINDER else "a follow-up"
+        raise ConflictError(
+            f"the event already has {what} (campaign {other}): move or cancel it instead"
+        )
 
 
 VERBS: dict[str, str] = {

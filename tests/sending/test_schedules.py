@@ -477,3 +477,19 @@ def test_a_scheduled_campaign_no_sweep_started_shows_as_stuck(
     assert f"campaigns {campaign.id}: not started, due 300 s ago" in check.detail
     run_sweep(app)
     assert check_sending().ok
+
+
+def test_an_event_has_one_reminder_and_one_follow_up_at_a_time(
+    app: Flask, engine: Engine, templates_env: dict[str, str]
+) -> None:
+    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed", None])
+    reminder, _ = campaigns.schedule_reminder(event_id, hours_before=24)
+    campaigns.create_followup(event_id, after_days=3)
+
+    with pytest.raises(ConflictError, match=f"already has a reminder \\(campaign {reminder.id}\\)"):
+        campaigns.schedule_reminder(event_id, hours_before=2)
+    with pytest.raises(ConflictError, match="already has a follow-up"):
+        campaigns.create_followup(event_id, after_days=1)
+
+    campaigns.cancel(reminder.id)
+    assert campaigns.schedule_reminder(event_id, hours_before=2)[0].state == "scheduled"
