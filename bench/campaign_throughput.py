@@ -34,7 +34,14 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from app.devstack import REPO_ROOT, ManagedProcess, run_release, wait_for_http, web_command
+from app.devstack import (
+    REPO_ROOT,
+    ManagedProcess,
+    local_bind,
+    run_release,
+    wait_for_http,
+    web_command,
+)
 from app.embedded import free_port
 from bench import timeline
 from bench.sql import rows
@@ -158,7 +165,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
             {"PATH": env["PATH"]},
             work / "emulator.log",
         )
-        web = ManagedProcess("web", web_command(), env, work / "web.log")
+        web = ManagedProcess("web", web_command(local_bind(env)), env, work / "web.log")
         processes = [emulator.start(), web.start()]
         worker = Worker(env, work / "worker.log", processes)
         with running(processes):

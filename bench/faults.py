@@ -37,7 +37,14 @@ import redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.devstack import ManagedProcess, run_release, wait_for_http, web_command, worker_command
+from app.devstack import (
+    ManagedProcess,
+    local_bind,
+    run_release,
+    wait_for_http,
+    web_command,
+    worker_command,
+)
 from app.embedded import EmbeddedServices, free_port, start_redis
 from app.webhooks.spool import DEAD_KEY, spool_length
 from bench.campaign_throughput import insert_guests
@@ -135,7 +142,9 @@ class Stack:
         self.emulator = ManagedProcess(
             "emulator", emulator_command, {"PATH": self.env["PATH"]}, work / "emulator.log"
         ).start()
-        self.web = ManagedProcess("web", web_command(), self.env, work / "web.log").start()
+        self.web = ManagedProcess(
+            "web", web_command(local_bind(self.env)), self.env, work / "web.log"
+        ).start()
         wait_for_http(f"{self.emulator_url}/_emulator/health", 30, self.emulator)
         wait_for_http(f"{self.base}/health", 60, self.web)
         self.workers = [self.start_worker()]

@@ -19,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from app.devstack import ManagedProcess, run_release, wait_for_http, web_command
+from app.devstack import ManagedProcess, local_bind, run_release, wait_for_http, web_command
 from app.embedded import free_port
 from tests.support.services import provide_services
 
@@ -75,7 +75,7 @@ def run(rows: int, work: Path) -> None:
             "GUNICORN_ACCESS_LOG": "/dev/null",
         }
         run_release(env)
-        web = ManagedProcess("web", web_command(), env, work / "web.log").start()
+        web = ManagedProcess("web", web_command(local_bind(env)), env, work / "web.log").start()
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for_http(f"{base}/health", 30, web)

@@ -48,7 +48,14 @@ from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, make_url, text
 
-from app.devstack import ManagedProcess, python_command, run_release, wait_for_http, web_command
+from app.devstack import (
+    ManagedProcess,
+    local_bind,
+    python_command,
+    run_release,
+    wait_for_http,
+    web_command,
+)
 from app.embedded import free_port
 from bench.campaign_throughput import (
     ACCOUNT,
@@ -464,7 +471,7 @@ def run(args: argparse.Namespace, work: Path) -> Observed:
         )
         run_release(env)
         emulator = emulator_process(args, emulator_port, work)
-        web = ManagedProcess("web", web_command(), env, work / "web.log")
+        web = ManagedProcess("web", web_command(local_bind(env)), env, work / "web.log")
         processes = [emulator.start(), web.start()]
         worker = Worker(env, work / "worker.log", processes)
         cpu = CpuSampler(make_url(services.database_url).database or "")
