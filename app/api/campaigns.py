@@ -5,22 +5,25 @@
 - `POST /api/v1/events/<id>/campaigns` (optional body `{"send_at": ISO 8601}`; a time
   without an offset is in the event's zone) → 201 `{"id", "kind", "state", "send_at",
   "total", <a count per invitation state>, "delivery", "errors", "preflight": {...}}`; 409
-  when no guest is left to invite. With a future `send_at` the campaign is `scheduled`:
+  when no guest is left to invite; 400 for a `send_at` more than a minute past or more
+  than a year ahead. With a future `send_at` the campaign is `scheduled`:
   the worker's sweep starts it then, checking its pre-flight again (its `total` is the
   audience at scheduling until it starts). The invitations go out on the workers; the
   request never waits on Twilio.
 - `POST /api/v1/events/<id>/reminders` `{"hours_before"?: 24, "include_maybe"?: false}` →
   201, a `reminder` campaign scheduled `hours_before` the event's start (now, when that
   has passed) for the guests who confirmed (and "maybe"); 409 when the event has no start
-  or has started, or when no reminder template is configured (`TWILIO_REMINDER_CONTENT_SID`:
-  WhatsApp rejects free text outside the 24-hour window).
+  or has started, when it already has a reminder (scheduled, running or paused), or when no
+  reminder template is configured (`TWILIO_REMINDER_CONTENT_SID`: WhatsApp rejects free
+  text outside the 24-hour window).
 - `POST /api/v1/events/<id>/followups` `{"after_days"?: 3}` → 201, a `followup` campaign
   that, until the event starts, sends one follow-up to each guest who has not answered
-  `after_days` after their invitation was delivered (`TWILIO_FOLLOWUP_CONTENT_SID`, else 409).
-- `GET /api/v1/events/<id>/campaigns/preflight?kind=reminder&hours_before=&include_maybe=`
+  `after_days` after their invitation was delivered (`TWILIO_FOLLOWUP_CONTENT_SID`, else
+  409; one follow-up campaign at a time).
+- `GET /api/v1/events/<id>/campaigns/preflight?kind=reminder&include_maybe=1`
   (or `kind=followup&after_days=`) plans a reminder or follow-up the same way.
-- `POST /api/v1/campaigns/<id>/reschedule` `{"send_at"}` → a scheduled campaign moved (a
-  time already past starts it now).
+- `POST /api/v1/campaigns/<id>/reschedule` `{"send_at"}` → a scheduled campaign moved (to
+  now: it starts now); 409 unless it is scheduled.
 - `GET /api/v1/events/<id>/campaigns` → `{"campaigns": [...]}`, newest first.
 - `GET /api/v1/campaigns/<id>` → the campaign with its counts (`pending`, `sending`,
   `accepted`, `failed`, `canceled`), `delivery` counts by provider status, the top

@@ -59,6 +59,7 @@ RUNNING, PAUSED, CANCELED = CampaignState.RUNNING, CampaignState.PAUSED, Campaig
 SCHEDULED = CampaignState.SCHEDULED
 # How far ahead a campaign may be scheduled, and how long before the start a reminder goes.
 MAX_AHEAD = timedelta(days=366)
+PAST_GRACE = timedelta(minutes=1)
 MAX_REMINDER_LEAD = timedelta(days=30)
 MAX_FOLLOWUP_DELAY = timedelta(days=60)
 DEFAULT_REMINDER_HOURS = 24.0
@@ -175,7 +176,18 @@ def estimate_for_preflight() -> SendEstimate:
 def create_campaign(event_id: int, send_at: datetime | None = None) -> tuple[Campaign, Preflight]:
     """Create a running invitation campaign over the event's eligible guests, in one
     transaction; with a future `send_at`, a scheduled one that starts then."""
+    if send_at is not None:
+        _check_send_at(send_at)
     return _create(Target(event_id), send_at)
+
+
+def _check_send_at(send_at: datetime) -> None:
+    """A time to start at: not past (a minute's grace: "now"), within a year."""
+    now = utcnow()
+    if send_at < now - PAST_GRACE:
+        raise CampaignError("send_at is in the past")
+    if send_at > now + MAX_AHEAD:
+        raise CampaignError("send_at must be within a year")
 
 
 def schedule_reminder(
@@ -185,16 +197,18 @@ def schedule_reminder(
 
     When that moment has passed but the event has not started, the reminder goes now.
     """
-    event = _event(event_id)
+    found = _event(event_id)
     lead = timedelta(hours=hours_before)
     if not timedelta(0) < lead <= MAX_REMINDER_LEAD:
         raise CampaignError("hours_before must be more than 0 and at most 720")
-    if event.starts_at is None:
+    if found.starts_at is None:
         raise ConflictError("the event has no start time to remind guests of")
-    if event.starts_at <= utcnow():
+    if found.starts_at <= utcnow():
         raise ConflictError("the event has already started")
+    if found.starts_at - lead > utcnow() + MAX_AHEAD:
+        raise CampaignError("the reminder would be more than a year ahead")
     target = Target(event_id, MessageKind.REMINDER, include_maybe=include_maybe)
-    return _create(target, event.starts_at - lead, lead_seconds=round(lead.total_seconds()))
+    return _create(target, found.starts_at - lead, lead_seconds=round(lead.total_seconds()))
 
 
 def create_followup(
@@ -204,11 +218,11 @@ def create_followup(
 
     The campaign runs until the event starts; each sweep queues the guests who came due.
     """
-    event = _event(event_id)
+    found = _event(event_id)
     after = timedelta(days=after_days)
     if not timedelta(0) < after <= MAX_FOLLOWUP_DELAY:
         raise CampaignError("after_days must be more than 0 and at most 60")
-    if event.starts_at is not None and event.starts_at <= utcnow():
+    if found.starts_at is not None and found.starts_at <= utcnow():
         raise ConflictError("the event has already started")
     target = Target(event_id, MessageKind.FOLLOWUP, after_seconds=round(after.total_seconds()))
     return _create(target, None, after_seconds=target.after_seconds)
@@ -222,10 +236,7 @@ def _create(
 ) -> tuple[Campaign, Preflight]:
     """Create a campaign of `target`: running now, or scheduled for a future `send_at`."""
     sending = _sending()
-    now = utcnow()
-    if send_at is not None and send_at > now + MAX_AHEAD:
-        raise CampaignError("send_at must be within a year")
-    scheduled = send_at is not None and send_at > now
+    scheduled = send_at is not None and send_at > utcnow()
     _event(target.event_id, lock=True)
     if target.kind != MessageKind.INVITATION:
         _refuse_a_second(target)
@@ -292,9 +303,8 @@ VERBS: dict[str, str] = {
 
 
 def reschedule(campaign_id: int, send_at: datetime) -> Campaign:
-    """Move a scheduled campaign to another time (a time already past starts it now)."""
-    if send_at > utcnow() + MAX_AHEAD:
-        raise CampaignError("send_at must be within a year")
+    """Move a scheduled campaign to another time (now, within a minute, starts it now)."""
+    _check_send_at(send_at)
     campaign = _transition(campaign_id, "move", {SCHEDULED: SCHEDULED})
     campaign.send_at = send_at
     db.session.commit()

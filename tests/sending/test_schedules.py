@@ -418,6 +418,7 @@ def test_the_api_schedules_moves_and_cancels_with_times_in_the_event_zone(
         ("/campaigns", {"send_at": "tomorrow"}, 400, "ISO 8601"),
         ("/campaigns", {"send_at": 5}, 400, "ISO 8601"),
         ("/campaigns", {"send_at": "2099-01-01T00:00Z"}, 400, "within a year"),
+        ("/campaigns", {"send_at": "2026-01-01T00:00Z"}, 400, "in the past"),
         ("/campaigns", {"when": "2027-01-01"}, 400, "unknown field"),
         ("/reminders", {"hours_before": 0}, 400, "more than 0"),
         ("/reminders", {"hours_before": "24"}, 400, "must be a number"),
