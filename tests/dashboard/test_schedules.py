@@ -16,6 +16,7 @@ from app.models import Campaign, CampaignState, Event, MessageKind, Rsvp
 from tests.dashboard.conftest import _app
 from tests.dashboard.support import (
     add_admin,
+    csrf_token,
     invite,
     make_event,
     make_guests,
@@ -257,3 +258,29 @@ def test_the_followup_needs_a_template(app: Flask, user: FlaskClient) -> None:
     user.post(f"/events/{event_id}/followups", data={"after_days": "3"})
     assert "No follow-up set up:" in page(user, f"/events/{event_id}")
     assert campaigns_of(app, event_id) == []
+
+
+def test_the_schedule_forms_carry_their_tokens(csrf_app: Flask) -> None:
+    app = csrf_app
+    client = app.test_client()
+    sign_in_session(client, add_admin(app))
+    event_id = lisbon_event(app)
+    token = csrf_token(client, f"/events/{event_id}/send")
+    when = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=3)
+    data = {"csrf_token": token, "send_at": local(when)}
+    assert client.post(f"/events/{event_id}/send", data=data).status_code == 302
+    [campaign] = campaigns_of(app, event_id)
+    html = client.get(f"/events/{event_id}").get_data(as_text=True)
+    row = re.search(rf'<tr data-campaign="{campaign.id}">.*?</tr>', html, re.S)
+    assert row is not None
+    prefix = f"move-{campaign.id}-"
+    move_token = re.search(rf'name="{prefix}csrf_token" type="hidden" value="([^"]+)"', row[0])
+    assert move_token is not None
+    later = local(when + timedelta(hours=5))
+    moved = {f"{prefix}csrf_token": move_token[1], f"{prefix}send_at": later}
+    client.post(f"/campaigns/{campaign.id}/reschedule", data=moved)
+    assert campaigns_of(app, event_id)[0].send_at == when + timedelta(hours=5)
+    cancel_token = re.search(r'name="csrf_token" value="([^"]+)"', row[0])
+    assert cancel_token is not None
+    client.post(f"/campaigns/{campaign.id}/cancel", data={"csrf_token": cancel_token[1]})
+    assert campaigns_of(app, event_id)[0].state is CampaignState.CANCELED
