@@ -90,9 +90,9 @@ class ScheduledItem:
     move_form: MoveForm | None  # scheduled ones can be moved
 
 
-def scheduled_items(event: Event) -> list[ScheduledItem]:
-    """The event's scheduled campaigns, soonest first, then its running follow-ups."""
-    listed = campaigns.list_campaigns(event.id)
+def scheduled_items(event: Event, listed: list[Campaign]) -> list[ScheduledItem]:
+    """The scheduled campaigns of the event (`listed`: its campaigns), soonest first, then
+    its running follow-ups."""
     waiting = sorted(
         (c for c in listed if c.state is CampaignState.SCHEDULED),
         key=lambda c: (c.send_at is None, c.send_at, c.id),
@@ -250,7 +250,6 @@ def campaign_page(campaign_id: int) -> ResponseReturnValue:
         campaign=campaign,
         status=status,
         event=campaign.event,
-        kind_label=KIND_LABELS.get(campaign.kind, str(campaign.kind)),
         starts_at=in_zone(campaign.send_at, campaign.event.time_zone) if scheduled else None,
         move_form=move_form(campaign) if scheduled else None,
         audience=campaigns.preflight(campaign.event_id, target_of(campaign)).recipients

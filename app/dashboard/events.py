@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from app.dashboard import bp
 from app.dashboard.auth import safe_next
-from app.dashboard.campaigns import KIND_LABELS, scheduled_items
+from app.dashboard.campaigns import scheduled_items
 from app.dashboard.charts import delivery_aside, delivery_funnel, rsvp_split, stage_count
 from app.dashboard.forms import EventForm, FollowupForm, ImportForm, ReminderForm
 from app.dashboard.guests import (
@@ -113,6 +113,7 @@ def event_page(event_id: int) -> ResponseReturnValue:
     filters = GuestFilters.from_args(request.args)
     stats = events.event_stats(event.id)
     rows, next_after = guest_page(event.id, filters, query_id("after"))
+    listed = campaigns.list_campaigns(event.id)
     return render_template(
         "dashboard/event.html",
         event=event,
@@ -127,13 +128,12 @@ def event_page(event_id: int) -> ResponseReturnValue:
         rsvp_filters=RSVP_FILTERS,
         bucket_labels=BUCKET_LABELS,
         import_form=ImportForm(),
-        campaigns=campaigns.list_campaigns(event.id),
+        campaigns=listed,
         here=request.full_path.rstrip("?"),
         languages=LANGUAGE_LABELS,
         guest_language=guest_language,
         invitation_texts=invitation_texts(event),
-        kind_labels=KIND_LABELS,
-        scheduled=scheduled_items(event),
+        scheduled=scheduled_items(event, listed),
         reminder_form=ReminderForm(formdata=None),
         followup_form=FollowupForm(formdata=None),
         **follow_on_plans(event),

@@ -243,6 +243,10 @@ def test_a_followup_watches_until_the_event(templated: Flask, templated_user: Fl
     assert "move-" not in row.group(0)  # only scheduled campaigns move
     assert 'action="/campaigns/' + str(followup.id) + '/cancel"' in row.group(0)
 
+    campaign_page = page(user, f"/campaigns/{followup.id}")
+    assert "Follow-up" in campaign_page
+    assert "Watching: each guest who has not answered" in campaign_page
+
     user.post(f"/events/{event_id}/followups", data={"after_days": "nope"})
     assert "Days after delivery:" in page(user, f"/events/{event_id}")
     assert len(campaigns_of(app, event_id)) == 1
@@ -284,3 +288,22 @@ def test_the_schedule_forms_carry_their_tokens(csrf_app: Flask) -> None:
     assert cancel_token is not None
     client.post(f"/campaigns/{campaign.id}/cancel", data={"csrf_token": cancel_token[1]})
     assert campaigns_of(app, event_id)[0].state is CampaignState.CANCELED
+
+
+def test_the_campaign_lists_show_kind_time_and_note(app: Flask, user: FlaskClient) -> None:
+    event_id = lisbon_event(app)
+    when = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=4)
+    user.post(f"/events/{event_id}/send", data={"send_at": local(when)})
+    [campaign] = campaigns_of(app, event_id)
+    with app.app_context():
+        stored = db.session.get(Campaign, campaign.id)
+        assert stored is not None
+        stored.note = "the daily tier is exceeded: 1200 messages in 24 hours"
+        db.session.commit()
+    html = user.get(f"/events/{event_id}").get_data(as_text=True)
+    listed = re.search(r'<ul class="campaign-list">.*?</ul>', html, re.S)
+    assert listed is not None
+    text = text_of(listed.group(0))
+    assert f"Campaign #{campaign.id} Invitation Scheduled for" in text
+    assert "Portugal" in text and "the daily tier is exceeded" in text
+    assert "the daily tier is exceeded" in page(user, f"/campaigns/{campaign.id}")
