@@ -1,18 +1,32 @@
-"""Campaigns: the pre-flight and confirm step, live progress, and pause/resume/cancel/retry."""
+"""Campaigns: the pre-flight and confirm step (now or at a time), live progress,
+pause/resume/cancel/retry, and the event's schedule (reminders, follow-ups, moves)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
-from flask import flash, jsonify, redirect, render_template, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
 from app.dashboard import bp
+from app.dashboard.auth import safe_next
+from app.dashboard.forms import FollowupForm, MoveForm, ReminderForm, SendAtForm
 from app.dashboard.guests import require_event
+from app.models import Campaign, CampaignState, Event, MessageKind
+from app.sending.audiences import Target
+from app.sending.message import format_start
 from app.services import campaigns
 from app.services.campaign_status import campaign_status
-from app.services.campaigns import ConflictError
+from app.services.campaigns import CampaignError, ConflictError
+
+KIND_LABELS = {
+    MessageKind.INVITATION: "Invitation",
+    MessageKind.REMINDER: "Reminder",
+    MessageKind.FOLLOWUP: "Follow-up",
+}
 
 
 def _pause(campaign_id: int) -> str:
@@ -28,8 +42,12 @@ def _resume(campaign_id: int) -> str:
 
 
 def _cancel(campaign_id: int) -> str:
-    """Cancel; say how many invitations were withdrawn."""
+    """Cancel; say how many invitations were withdrawn (none yet, for a scheduled one)."""
+    campaign = campaigns.get_campaign(campaign_id)
+    was_scheduled = campaign.state is CampaignState.SCHEDULED
     _, canceled = campaigns.cancel(campaign_id)
+    if was_scheduled:
+        return "Scheduled campaign canceled: nothing will be sent."
     return f"Campaign canceled: {canceled} invitations will not be sent."
 
 
@@ -48,37 +66,195 @@ CONTROLS: dict[str, Callable[[int], str]] = {
 }
 
 
+def target_of(campaign: Campaign) -> Target:
+    """The audience a campaign sends to, for a pre-flight of it now."""
+    return Target(
+        campaign.event_id,
+        campaign.kind,
+        include_maybe=campaign.include_maybe,
+        after_seconds=campaign.after_seconds or 0,
+    )
+
+
+def in_zone(value: datetime | None, time_zone: str) -> str:
+    """A time in the event's zone, with the zone's name."""
+    return format_start(value, time_zone) or "—"
+
+
+@dataclass(frozen=True)
+class ScheduledItem:
+    """A campaign still to come (scheduled) or watching (a running follow-up), with its form."""
+
+    campaign: Campaign
+    recipients: int  # its audience if it started now
+    move_form: MoveForm | None  # scheduled ones can be moved
+
+
+def scheduled_items(event: Event, listed: list[Campaign]) -> list[ScheduledItem]:
+    """The scheduled campaigns of the event (`listed`: its campaigns), soonest first, then
+    its running follow-ups."""
+    waiting = sorted(
+        (c for c in listed if c.state is CampaignState.SCHEDULED),
+        key=lambda c: (c.send_at is None, c.send_at, c.id),
+    )
+    watching = [
+        c for c in listed if c.kind == MessageKind.FOLLOWUP and c.state is CampaignState.RUNNING
+    ]
+    items = []
+    for campaign in [*waiting, *watching]:
+        plan = campaigns.preflight(event.id, target_of(campaign))
+        move = move_form(campaign) if campaign.state is CampaignState.SCHEDULED else None
+        items.append(ScheduledItem(campaign, plan.recipients, move))
+    return items
+
+
+def move_form(campaign: Campaign) -> MoveForm:
+    """The form that moves a scheduled campaign, showing its time in the event's zone."""
+    form = MoveForm(formdata=None, prefix=f"move-{campaign.id}", time_zone=campaign.event.time_zone)
+    if campaign.send_at is not None:
+        form.send_at.data = campaign.send_at.astimezone(form.zone).replace(tzinfo=None)
+    return form
+
+
+def render_new_campaign(event: Event, form: SendAtForm, status: int = 200) -> ResponseReturnValue:
+    """The pre-flight page with its form."""
+    plan = campaigns.preflight(event.id)
+    estimate = campaigns.estimate_for_preflight()
+    body = render_template(
+        "dashboard/campaign_new.html", event=event, plan=plan, estimate=estimate, form=form
+    )
+    return body, status
+
+
 @bp.get("/events/<int:event_id>/send")
 def new_campaign(event_id: int) -> ResponseReturnValue:
     """Show the pre-flight of sending every guest not yet invited, with a confirm button."""
     event = require_event(event_id)
-    plan = campaigns.preflight(event.id)
-    estimate = campaigns.estimate_for_preflight()
-    return render_template("dashboard/campaign_new.html", event=event, plan=plan, estimate=estimate)
+    return render_new_campaign(event, SendAtForm(time_zone=event.time_zone))
 
 
 @bp.post("/events/<int:event_id>/send")
 def create_campaign(event_id: int) -> ResponseReturnValue:
-    """Create the campaign (the workers send it) and open its progress page."""
+    """Create the campaign (the workers send it, now or at the time given) and open its page."""
     event = require_event(event_id)
+    form = SendAtForm(time_zone=event.time_zone)
+    if not form.validate_on_submit():
+        return render_new_campaign(event, form, status=400)
     try:
-        campaign, _ = campaigns.create_campaign(event.id)
+        campaign, _ = campaigns.create_campaign(event.id, form.send_at_utc())
     except ConflictError as error:
         flash(f"Nothing to send: {error}.", "error")
         return redirect(url_for("dashboard.event_page", event_id=event.id))
-    flash(f"Sending {campaign.total} invitations.", "success")
+    except CampaignError as error:
+        form.send_at.errors = [f"{str(error).capitalize()}."]
+        return render_new_campaign(event, form, status=400)
+    if campaign.state is CampaignState.SCHEDULED:
+        flash(f"Scheduled for {in_zone(campaign.send_at, event.time_zone)}.", "success")
+    else:
+        flash(f"Sending {campaign.total} invitations.", "success")
     return redirect(url_for("dashboard.campaign_page", campaign_id=campaign.id))
+
+
+def back_to_schedule(event_id: int) -> ResponseReturnValue:
+    """The event page, at its schedule."""
+    return redirect(url_for("dashboard.event_page", event_id=event_id, _anchor="schedule"))
+
+
+def flash_form_errors(form: ReminderForm | FollowupForm | MoveForm) -> None:
+    """Say what was wrong with a form submitted from the event page."""
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}: {error}", "error")
+
+
+@bp.post("/events/<int:event_id>/reminders")
+def create_reminder(event_id: int) -> ResponseReturnValue:
+    """Schedule a reminder to the guests who confirmed, hours before the event starts."""
+    event = require_event(event_id)
+    form = ReminderForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return back_to_schedule(event.id)
+    hours = form.hours_before.data or campaigns.DEFAULT_REMINDER_HOURS
+    try:
+        campaign, plan = campaigns.schedule_reminder(event.id, hours, form.include_maybe.data)
+    except CampaignError as error:
+        flash(f"No reminder scheduled: {error}.", "error")
+        return back_to_schedule(event.id)
+    if campaign.state is CampaignState.SCHEDULED:
+        when = in_zone(campaign.send_at, event.time_zone)
+        flash(f"Reminder scheduled for {when} ({plan.recipients} guests now).", "success")
+    else:
+        flash(f"Reminder sending now to {campaign.total} guests.", "success")
+    return back_to_schedule(event.id)
+
+
+@bp.post("/events/<int:event_id>/followups")
+def create_followup(event_id: int) -> ResponseReturnValue:
+    """Follow up the guests who have not answered, days after their invitation was delivered."""
+    event = require_event(event_id)
+    form = FollowupForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return back_to_schedule(event.id)
+    days = form.after_days.data or campaigns.DEFAULT_FOLLOWUP_DAYS
+    try:
+        campaign, _ = campaigns.create_followup(event.id, days)
+    except CampaignError as error:
+        flash(f"No follow-up set up: {error}.", "error")
+        return back_to_schedule(event.id)
+    flash(
+        f"Follow-up set up: guests who have not answered {days:g} days after delivery get one"
+        f" message (campaign #{campaign.id}).",
+        "success",
+    )
+    return back_to_schedule(event.id)
+
+
+@bp.post("/campaigns/<int:campaign_id>/reschedule")
+def reschedule_campaign(campaign_id: int) -> ResponseReturnValue:
+    """Move a scheduled campaign to another time in the event's zone."""
+    campaign = campaigns.get_campaign(campaign_id)
+    event = campaign.event
+    form = MoveForm(prefix=f"move-{campaign.id}", time_zone=event.time_zone)
+    back = safe_next(
+        request.form.get("next") or url_for("dashboard.campaign_page", campaign_id=campaign.id)
+    )
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(back)
+    send_at = form.send_at_utc()
+    assert send_at is not None
+    try:
+        moved = campaigns.reschedule(campaign.id, send_at)
+    except CampaignError as error:
+        flash(f"Not moved: {error}.", "error")
+        return redirect(back)
+    if moved.state is CampaignState.SCHEDULED:
+        flash(f"Moved to {in_zone(moved.send_at, event.time_zone)}.", "success")
+    else:
+        flash("Moved to now: the campaign has started.", "success")
+    return redirect(back)
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign_page(campaign_id: int) -> ResponseReturnValue:
     """The campaign's progress (updated live by the page's script) and its controls."""
     campaign = campaigns.get_campaign(campaign_id)
+    status = campaign_status(campaign)
+    scheduled = campaign.state is CampaignState.SCHEDULED
+    if scheduled and "cancel" not in status["actions"]:
+        status["actions"] = ["cancel", *status["actions"]]
     return render_template(
         "dashboard/campaign.html",
         campaign=campaign,
-        status=campaign_status(campaign),
+        status=status,
         event=campaign.event,
+        starts_at=in_zone(campaign.send_at, campaign.event.time_zone) if scheduled else None,
+        move_form=move_form(campaign) if scheduled else None,
+        audience=campaigns.preflight(campaign.event_id, target_of(campaign)).recipients
+        if scheduled
+        else None,
     )
 
 
@@ -90,7 +266,8 @@ def campaign_progress(campaign_id: int) -> ResponseReturnValue:
 
 @bp.post("/campaigns/<int:campaign_id>/<action>")
 def control_campaign(campaign_id: int, action: str) -> ResponseReturnValue:
-    """Pause, resume, cancel, or retry the failed invitations; then show the campaign."""
+    """Pause, resume, cancel, or retry the failed invitations; then show the campaign (or
+    the page named by the form's `next`, e.g. the event's schedule)."""
     control = CONTROLS.get(action)
     if control is None:
         raise NotFound(f"Campaigns can't be told to {action[:40]}.")
@@ -98,4 +275,5 @@ def control_campaign(campaign_id: int, action: str) -> ResponseReturnValue:
         flash(control(campaign_id), "success")
     except ConflictError as error:
         flash(f"Not done: {error}.", "error")
-    return redirect(url_for("dashboard.campaign_page", campaign_id=campaign_id))
+    page = url_for("dashboard.campaign_page", campaign_id=campaign_id)
+    return redirect(safe_next(request.form.get("next") or page))

@@ -11,8 +11,9 @@ from flask.typing import ResponseReturnValue
 
 from app.dashboard import bp
 from app.dashboard.auth import safe_next
+from app.dashboard.campaigns import scheduled_items
 from app.dashboard.charts import delivery_aside, delivery_funnel, rsvp_split, stage_count
-from app.dashboard.forms import EventForm, ImportForm
+from app.dashboard.forms import EventForm, FollowupForm, ImportForm, ReminderForm
 from app.dashboard.guests import (
     BUCKET_LABELS,
     RSVP_FILTERS,
@@ -20,9 +21,11 @@ from app.dashboard.guests import (
     guest_page,
     require_event,
 )
-from app.models import Event
+from app.models import Event, MessageKind
+from app.sending.audiences import Target
 from app.sending.languages import guest_language
 from app.sending.message import Invitee, format_start, invitation_body
+from app.sending.preflight import Preflight
 from app.services import campaigns, events, guests
 from app.services.parsing import parse_id
 
@@ -110,6 +113,7 @@ def event_page(event_id: int) -> ResponseReturnValue:
     filters = GuestFilters.from_args(request.args)
     stats = events.event_stats(event.id)
     rows, next_after = guest_page(event.id, filters, query_id("after"))
+    listed = campaigns.list_campaigns(event.id)
     return render_template(
         "dashboard/event.html",
         event=event,
@@ -124,12 +128,41 @@ def event_page(event_id: int) -> ResponseReturnValue:
         rsvp_filters=RSVP_FILTERS,
         bucket_labels=BUCKET_LABELS,
         import_form=ImportForm(),
-        campaigns=campaigns.list_campaigns(event.id),
+        campaigns=listed,
         here=request.full_path.rstrip("?"),
         languages=LANGUAGE_LABELS,
         guest_language=guest_language,
         invitation_texts=invitation_texts(event),
+        scheduled=scheduled_items(event, listed),
+        reminder_form=ReminderForm(formdata=None),
+        followup_form=FollowupForm(formdata=None),
+        **follow_on_plans(event),
     )
+
+
+def follow_on_plans(event: Event) -> dict[str, Any]:
+    """Pre-flights of a reminder and a follow-up now (defaults), and why they can't be sent."""
+    days = campaigns.DEFAULT_FOLLOWUP_DAYS
+    targets = {
+        "reminder": Target(event.id, MessageKind.REMINDER),
+        "followup": Target(event.id, MessageKind.FOLLOWUP, after_seconds=round(days * 86400)),
+    }
+    found: dict[str, Any] = {}
+    for name, target in targets.items():
+        plan = campaigns.preflight(event.id, target)
+        found[f"{name}_plan"] = plan
+        found[f"{name}_warning"] = template_warning(plan)
+    return found
+
+
+def template_warning(plan: Preflight) -> str | None:
+    """The pre-flight's warning that no approved template is configured (as a sentence), if
+    it says so."""
+    if not plan.missing_template:
+        return None
+    variable = f"TWILIO_{plan.kind.upper()}_CONTENT_SID"
+    warning = next((w for w in plan.warnings if variable in w), "; ".join(plan.warnings))
+    return f"{warning[:1].upper()}{warning[1:]}."
 
 
 def invitation_texts(event: Event) -> dict[str, str]:

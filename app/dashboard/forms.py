@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import DateTimeLocalField, EmailField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.config import is_time_zone
+from app.models.base import utcnow
+from app.services.campaigns import (
+    DEFAULT_FOLLOWUP_DAYS,
+    DEFAULT_REMINDER_HOURS,
+    MAX_AHEAD,
+    MAX_FOLLOWUP_DELAY,
+    MAX_REMINDER_LEAD,
+)
 from app.services.guest_upload import text_problem
 from app.services.guests import NAME_MAX_LENGTH, clean_name
 
@@ -20,6 +37,9 @@ VENUE_MAX_LENGTH = 300
 # Years PostgreSQL and Python both represent once converted to UTC (as the API allows).
 MIN_YEAR, MAX_YEAR = 1900, 9998
 TIME_ZONE_MAX_LENGTH = 64
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+# A send time this far in the past still means "now" (the minute it took to submit).
+PAST_GRACE = timedelta(minutes=1)
 
 
 class LoginForm(FlaskForm):
@@ -46,7 +66,7 @@ class EventForm(FlaskForm):
     starts_at = DateTimeLocalField(
         "Date and time",
         validators=[Optional()],
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        format=DATETIME_FORMATS,
     )
     venue = StringField("Venue", validators=[Optional(), Length(max=VENUE_MAX_LENGTH)])
     # Proposed by the page's script (the browser's IANA zone), editable; the event keeps it.
@@ -100,6 +120,82 @@ def browser_zone(name: str | None) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return UTC
+
+
+class SendAtForm(FlaskForm):
+    """When a campaign starts: empty for now, else a time in the event's zone."""
+
+    send_at = DateTimeLocalField(
+        "Send at (optional, in the event's zone)",
+        validators=[Optional()],
+        format=DATETIME_FORMATS,
+    )
+
+    def __init__(self, *args: Any, time_zone: str = "UTC", **kwargs: Any) -> None:
+        """Read the entered time in `time_zone` (the event's)."""
+        super().__init__(*args, **kwargs)
+        self.zone = browser_zone(time_zone)
+
+    def send_at_utc(self) -> datetime | None:
+        """The entered time in UTC, or None for "now"."""
+        if self.send_at.data is None:
+            return None
+        return self.send_at.data.replace(tzinfo=self.zone).astimezone(UTC)
+
+    def validate_send_at(self, field: Any) -> None:
+        """Refuse times more than a minute past, or more than a year ahead."""
+        if field.data is None:
+            return
+        if not MIN_YEAR <= field.data.year <= MAX_YEAR:
+            raise ValidationError(f"Pick a year between {MIN_YEAR} and {MAX_YEAR}.")
+        send_at, now = self.send_at_utc(), utcnow()
+        assert send_at is not None
+        if send_at < now - PAST_GRACE:
+            raise ValidationError("This time has passed. Pick a time to come, or leave it empty.")
+        if send_at > now + MAX_AHEAD:
+            raise ValidationError("Pick a time within a year.")
+
+
+class MoveForm(SendAtForm):
+    """A scheduled campaign's new time, in the event's zone."""
+
+    send_at = DateTimeLocalField(
+        "New time (in the event's zone)", validators=[InputRequired()], format=DATETIME_FORMATS
+    )
+
+
+def positive_up_to(maximum: float, unit: str) -> Callable[[Any, Any], None]:
+    """A validator of a number more than 0 and at most `maximum` (`unit` names it)."""
+
+    def check(form: Any, field: Any) -> None:
+        value = field.data
+        if value is None or not math.isfinite(value) or not 0 < value <= maximum:
+            raise ValidationError(f"Enter a number of {unit} more than 0 and at most {maximum:g}.")
+
+    return check
+
+
+class ReminderForm(FlaskForm):
+    """A reminder to confirmed guests, some hours before the event starts."""
+
+    hours_before = FloatField(
+        "Hours before the start",
+        default=DEFAULT_REMINDER_HOURS,
+        validators=[positive_up_to(MAX_REMINDER_LEAD.total_seconds() / 3600, "hours")],
+        render_kw={"step": "any", "min": "0", "inputmode": "decimal", "size": 4},
+    )
+    include_maybe = BooleanField("Include guests who answered maybe")
+
+
+class FollowupForm(FlaskForm):
+    """A follow-up to guests who have not answered, some days after delivery."""
+
+    after_days = FloatField(
+        "Days after delivery",
+        default=DEFAULT_FOLLOWUP_DAYS,
+        validators=[positive_up_to(MAX_FOLLOWUP_DELAY.days, "days")],
+        render_kw={"step": "any", "min": "0", "inputmode": "decimal", "size": 4},
+    )
 
 
 class ImportForm(FlaskForm):

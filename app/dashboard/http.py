@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from app.dashboard import bp
 from app.dashboard.auth import unauthorized, wants_json
+from app.dashboard.campaigns import KIND_LABELS
 from app.errors import json_error
 from app.services.campaigns import NotFoundError
 from app.services.estimates import percent_text
@@ -123,4 +124,4 @@ def percent(part: float, whole: float) -> str:
 def page_globals() -> dict[str, Any]:
     """Values every dashboard template can use."""
     settings = current_app.config["SETTINGS"]
-    return {"environment": settings.env.value}
+    return {"environment": settings.env.value, "kind_labels": KIND_LABELS}
