@@ -16,8 +16,8 @@ from app.dashboard.auth import safe_next
 from app.dashboard.forms import FollowupForm, MoveForm, ReminderForm, SendAtForm
 from app.dashboard.guests import require_event
 from app.models import Campaign, CampaignState, Event, MessageKind
-from app.sending.audiences import Target
 from app.sending.message import format_start
+from app.sending.schedule import target_of
 from app.services import campaigns
 from app.services.campaign_status import campaign_status
 from app.services.campaigns import CampaignError, ConflictError
@@ -66,16 +66,6 @@ CONTROLS: dict[str, Callable[[int], str]] = {
 }
 
 
-def target_of(campaign: Campaign) -> Target:
-    """The audience a campaign sends to, for a pre-flight of it now."""
-    return Target(
-        campaign.event_id,
-        campaign.kind,
-        include_maybe=campaign.include_maybe,
-        after_seconds=campaign.after_seconds or 0,
-    )
-
-
 def in_zone(value: datetime | None, time_zone: str) -> str:
     """A time in the event's zone, with the zone's name."""
     return format_start(value, time_zone) or "—"
@@ -86,7 +76,7 @@ class ScheduledItem:
     """A campaign still to come (scheduled) or watching (a running follow-up), with its form."""
 
     campaign: Campaign
-    recipients: int  # its audience if it started now
+    recipients: int | None  # a scheduled one's audience if it started now
     move_form: MoveForm | None  # scheduled ones can be moved
 
 
@@ -100,12 +90,12 @@ def scheduled_items(event: Event, listed: list[Campaign]) -> list[ScheduledItem]
     watching = [
         c for c in listed if c.kind == MessageKind.FOLLOWUP and c.state is CampaignState.RUNNING
     ]
-    items = []
-    for campaign in [*waiting, *watching]:
-        plan = campaigns.preflight(event.id, target_of(campaign))
-        move = move_form(campaign) if campaign.state is CampaignState.SCHEDULED else None
-        items.append(ScheduledItem(campaign, plan.recipients, move))
-    return items
+    coming = [
+        ScheduledItem(c, campaigns.preflight(event.id, target_of(c)).recipients, move_form(c))
+        for c in waiting
+    ]
+    # A watching follow-up queues its guests as they come due: the table says what it sent.
+    return [*coming, *(ScheduledItem(c, None, None) for c in watching)]
 
 
 def move_form(campaign: Campaign) -> MoveForm:
@@ -243,8 +233,6 @@ def campaign_page(campaign_id: int) -> ResponseReturnValue:
     campaign = campaigns.get_campaign(campaign_id)
     status = campaign_status(campaign)
     scheduled = campaign.state is CampaignState.SCHEDULED
-    if scheduled and "cancel" not in status["actions"]:
-        status["actions"] = ["cancel", *status["actions"]]
     return render_template(
         "dashboard/campaign.html",
         campaign=campaign,

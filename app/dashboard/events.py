@@ -21,7 +21,7 @@ from app.dashboard.guests import (
     guest_page,
     require_event,
 )
-from app.models import Event, MessageKind
+from app.models import Campaign, CampaignState, Event, MessageKind
 from app.sending.audiences import Target
 from app.sending.languages import guest_language
 from app.sending.message import Invitee, format_start, invitation_body
@@ -136,12 +136,16 @@ def event_page(event_id: int) -> ResponseReturnValue:
         scheduled=scheduled_items(event, listed),
         reminder_form=ReminderForm(formdata=None),
         followup_form=FollowupForm(formdata=None),
-        **follow_on_plans(event),
+        **follow_on_plans(event, listed),
     )
 
 
-def follow_on_plans(event: Event) -> dict[str, Any]:
-    """Pre-flights of a reminder and a follow-up now (defaults), and why they can't be sent."""
+ACTIVE = (CampaignState.SCHEDULED, CampaignState.RUNNING, CampaignState.PAUSED)
+
+
+def follow_on_plans(event: Event, listed: list[Campaign]) -> dict[str, Any]:
+    """Pre-flights of a reminder and a follow-up now (defaults), and why they can't be sent;
+    none for a kind the event already has active (`<kind>_active`: one at a time)."""
     days = campaigns.DEFAULT_FOLLOWUP_DAYS
     targets = {
         "reminder": Target(event.id, MessageKind.REMINDER),
@@ -149,9 +153,11 @@ def follow_on_plans(event: Event) -> dict[str, Any]:
     }
     found: dict[str, Any] = {}
     for name, target in targets.items():
-        plan = campaigns.preflight(event.id, target)
+        active = next((c for c in listed if c.kind == target.kind and c.state in ACTIVE), None)
+        plan = None if active else campaigns.preflight(event.id, target)
+        found[f"{name}_active"] = active
         found[f"{name}_plan"] = plan
-        found[f"{name}_warning"] = template_warning(plan)
+        found[f"{name}_warning"] = template_warning(plan) if plan else None
     return found
 
 

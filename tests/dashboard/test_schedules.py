@@ -224,6 +224,13 @@ def test_a_reminder_is_scheduled_before_the_start(
     row = re.search(rf'<tr data-campaign="{reminder.id}">.*?</tr>', html, re.S)
     assert row is not None
     assert "Reminder" in text_of(row.group(0)) and "6 h before the start" in text_of(row.group(0))
+    # One reminder at a time: the form says which one there is, and a second is refused.
+    form = re.search(r'<form [^>]*id="reminder-form".*?</form>', html, re.S)
+    assert form is not None and "Schedule the reminder" not in form.group(0)
+    assert f"This event's reminder is campaign #{reminder.id} (scheduled)" in text_of(form.group(0))
+    user.post(f"/events/{event_id}/reminders", data={"hours_before": "2"})
+    assert f"already has a reminder (campaign {reminder.id})" in page(user, f"/events/{event_id}")
+    assert len(campaigns_of(app, event_id)) == 1
 
 
 def test_a_followup_watches_until_the_event(templated: Flask, templated_user: FlaskClient) -> None:
