@@ -24,7 +24,6 @@ LIMIT = 4096
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 # API routes whose answer does not depend on a body: they never read one.
 BODILESS = {
-    "api.create_campaign",
     "api.pause_campaign",
     "api.resume_campaign",
     "api.cancel_campaign",

@@ -196,8 +196,8 @@ def event_zone(event_id: int) -> Any:
 @bp.post("/campaigns/<int:campaign_id>/reschedule")
 def reschedule_campaign(campaign_id: int) -> Response:
     """Move a scheduled campaign to another time."""
-    campaign = campaigns.get_campaign(campaign_id)
     body = json_object(("send_at",))
+    campaign = campaigns.get_campaign(campaign_id)
     if not isinstance(body.get("send_at"), str):
         raise BadRequest("'send_at' is required: an ISO 8601 date-time")
     send_at = parse_datetime(body["send_at"], "send_at", zone_of(campaign.event.time_zone))

@@ -158,8 +158,8 @@ def load_session_user(session_id: str) -> User | None:
 
 
 def attempted_email() -> str:
-    """The rate-limit key of the email a sign-in is for."""
-    return "email:" + users.normalize_email(request.form.get("email", ""))[:254]
+    """The rate-limit key of the email a sign-in is for (hashed: no email in Redis keys)."""
+    return "email:" + email_digest(request.form.get("email", "")[:254])
 
 
 def attempted_email_and_address() -> str:
@@ -167,10 +167,14 @@ def attempted_email_and_address() -> str:
     return f"email-ip:{get_remote_address()}:{attempted_email()}"
 
 
+def email_digest(email: str) -> str:
+    """A normalised email's SHA-256, for Redis keys (which must not hold the address)."""
+    return hashlib.sha256(users.normalize_email(email).encode()).hexdigest()
+
+
 def known_addresses_key(email: str) -> str:
     """The Redis set of client IPs that signed in to this email (hashed: no email in keys)."""
-    digest = hashlib.sha256(users.normalize_email(email).encode()).hexdigest()
-    return f"dashboard:known-addresses:{digest}"
+    return f"dashboard:known-addresses:{email_digest(email)}"
 
 
 def remember_address(email: str) -> None:

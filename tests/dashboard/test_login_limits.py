@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app.extensions import redis_store
 from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD
 
 USUAL = "198.51.100.10"
@@ -61,3 +62,13 @@ def test_backoff_longer_windows_take_over_after_the_short_one(app: Flask, admin_
     refused = attempt(app, "203.0.113.7", "guess")
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 60  # now it waits for the hourly window
+
+
+def test_the_limiter_keys_hold_no_email_address(app: Flask) -> None:
+    attempt(app, "203.0.113.9", "wrong password", email="Someone.Private@Example.org")
+
+    with app.app_context():
+        keys = [key.decode() for key in redis_store.connection.scan_iter("*")]
+
+    assert keys, "the failed attempt was counted somewhere"
+    assert not [key for key in keys if "example.org" in key.lower()], keys
