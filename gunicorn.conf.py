@@ -67,8 +67,9 @@ keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
 # the app). Measured (bench/memory_soak.py): a worker's RSS stays at 90.5 MB, flat to
 # +0.01 MB per 10,000 requests, over 114,000 webhooks. So recycling is only a safety net:
 # after 100,000-150,000 requests (every 6 to 9 minutes per worker at 540 webhooks/s, not
-# every few seconds as 1,000 would be under a campaign's callbacks), and never two workers
-# within RECYCLE_SPACING seconds of each other (see pre_request).
+# every few seconds as 1,000 would be under a campaign's callbacks), one worker at a time:
+# never while another's replacement boots, nor within RECYCLE_SPACING seconds after it is
+# ready (see pre_request).
 max_requests = _env_int("GUNICORN_MAX_REQUESTS", 100_000)
 max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 50_000)
 RECYCLE_SPACING = float(os.environ.get("GUNICORN_RECYCLE_SPACING", "15"))
@@ -146,33 +147,61 @@ def when_ready(server):  # type: ignore[no-untyped-def]
             server.log.error("create-admin failed with status %s", result.returncode)
 
 
-def pre_request(worker, req):  # type: ignore[no-untyped-def]
-    """Postpone this worker's recycling if another one recycled moments ago.
+# A replacement that has not booted after this long is taken as failed: recycling goes on.
+BOOT_LIMIT = 60.0
 
-    gunicorn counts this request next and, at `max_requests`, lets the worker finish and
-    exit; while its replacement boots the others carry the load. Two workers doing that at
-    once would leave no one to serve: the time of the last recycle is kept in a file shared
-    by the master's workers (under a lock), and a worker that would recycle within
-    RECYCLE_SPACING of it serves a tenth of `max_requests` more first.
-    """
-    if not worker.max_requests or worker.nr + 1 < worker.max_requests:
-        return
+
+def _recycle_stamp(master_pid: int) -> str:
+    """The file, shared by one master's workers, saying whether a recycle is under way
+    ("recycling <time>") or when the last worker became ready ("ready <time>")."""
+    return os.path.join(tempfile.gettempdir(), f"gunicorn-{master_pid}-recycled")
+
+
+def _update_stamp(master_pid: int, decide):  # type: ignore[no-untyped-def]
+    """Under the stamp's lock, call `decide(state, seconds since)`; write the state it
+    returns (with now) unless None; return what it returned."""
     import fcntl
     import time
 
-    stamp = os.path.join(tempfile.gettempdir(), f"gunicorn-{worker.ppid}-recycled")
-    with open(stamp, "a+") as shared:
+    with open(_recycle_stamp(master_pid), "a+") as shared:
         fcntl.flock(shared, fcntl.LOCK_EX)
         shared.seek(0)
-        last = float(shared.read() or 0)
+        state, _, at = (shared.read() or "ready 0").partition(" ")
         now = time.time()
-        if now - last < RECYCLE_SPACING:
-            worker.max_requests += max(100, max_requests // 10)
-            worker.log.info("Recycling postponed: another worker recycled %.1f s ago", now - last)
-            return
-        shared.seek(0)
-        shared.truncate()
-        shared.write(str(now))
+        new_state = decide(state, now - float(at or 0))
+        if new_state is not None:
+            shared.seek(0)
+            shared.truncate()
+            shared.write(f"{new_state} {now}")
+        return new_state
+
+
+def pre_request(worker, req):  # type: ignore[no-untyped-def]
+    """Postpone this worker's recycling while another worker's replacement boots, and until
+    RECYCLE_SPACING after it is ready.
+
+    gunicorn counts this request next and, at `max_requests`, lets the worker finish and
+    exit; while its replacement boots the others carry the load. Two workers doing that at
+    once would leave no one to serve. A fixed delay between recycles is not enough (on a
+    slow machine a boot outlasts it), so the recycle marks the shared stamp "recycling"
+    and the replacement marks it "ready" (post_worker_init); a worker due to recycle in
+    between serves a tenth of `max_requests` more first.
+    """
+    if not worker.alive or not worker.max_requests or worker.nr + 1 < worker.max_requests:
+        return
+
+    def decide(state: str, since: float) -> str | None:
+        booting = state == "recycling" and since < BOOT_LIMIT
+        return None if booting or since < RECYCLE_SPACING else "recycling"
+
+    if _update_stamp(worker.ppid, decide) is None:
+        worker.max_requests += max(100, max_requests // 10)
+        worker.log.info("Recycling postponed: another worker is recycling or just did")
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """A worker is ready: recycling may go on, RECYCLE_SPACING from now (see pre_request)."""
+    _update_stamp(worker.ppid, lambda state, since: "ready")
 
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
@@ -185,7 +214,7 @@ def post_fork(server, worker):  # type: ignore[no-untyped-def]
 def on_exit(server):  # type: ignore[no-untyped-def]
     """Remove the workers' shared recycling stamp (see pre_request) and the default metrics
     directory."""
-    stamp = os.path.join(tempfile.gettempdir(), f"gunicorn-{os.getpid()}-recycled")
+    stamp = _recycle_stamp(os.getpid())
     if os.path.exists(stamp):
         os.remove(stamp)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == DEFAULT_METRICS_DIR:
