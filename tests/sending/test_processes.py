@@ -28,7 +28,7 @@ from tests.sending.support import (
 
 pytestmark = pytest.mark.slow
 
-GUESTS = 2000
+GUESTS = 1200
 
 
 def test_a_campaign_completes_with_one_message_per_guest(stack: Stack, engine: Engine) -> None:
