@@ -106,9 +106,13 @@ RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.ph
     g.variables, g.language, g.unreachable_code, g.unreachable_reason, e.name AS event_name,
     e.starts_at, e.venue, e.time_zone,
     EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone) AS opted_out,
-    (SELECT v.rsvp FROM invitations AS v
-     WHERE v.guest_id = i.guest_id AND v.kind = :kind_invitation) AS rsvp,
-    (SELECT c.include_maybe FROM campaigns AS c WHERE c.id = i.campaign_id) AS include_maybe,
+    -- What a reminder or follow-up is checked against again (CASE: never for an invitation).
+    CASE WHEN i.kind <> :kind_invitation THEN (
+        SELECT v.rsvp FROM invitations AS v
+        WHERE v.guest_id = i.guest_id AND v.kind = :kind_invitation) END AS rsvp,
+    CASE WHEN i.kind <> :kind_invitation THEN (
+        SELECT c.include_maybe FROM campaigns AS c WHERE c.id = i.campaign_id) END
+        AS include_maybe,
     e.starts_at IS NOT NULL AND e.starts_at <= now() AS event_started
 """)
 
