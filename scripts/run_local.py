@@ -6,6 +6,7 @@ Started by `scripts/run-local.sh`; stops everything on Ctrl-C.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -41,6 +42,14 @@ def remembered_secret(name: str, length: int = 24) -> str:
     return path.read_text().strip()
 
 
+DEMO_REMINDER_SID = "HX" + "0" * 31 + "1"
+DEMO_FOLLOWUP_SID = "HX" + "0" * 31 + "2"
+DEMO_TEMPLATES = {
+    DEMO_REMINDER_SID: "Hi {{1}}, a reminder: {{2}} is on {{3}} at {{4}}. See you there!",
+    DEMO_FOLLOWUP_SID: "Hi {{1}}, will you come to {{2}} on {{3}}? Reply YES, NO or MAYBE.",
+}
+
+
 def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     """The environment of every process, with embedded services where none is configured."""
     env = dict(os.environ)
@@ -67,6 +76,10 @@ def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     env.setdefault("EMULATOR_LATENCY", "0.3-1.5")
     env.setdefault("EMULATOR_AUTO_REPLY", "random")
     env.setdefault("EMULATOR_HOST", "127.0.0.1")
+    # Reminders and follow-ups are templates only: the demo has two, which the emulator renders.
+    env.setdefault("TWILIO_REMINDER_CONTENT_SID", DEMO_REMINDER_SID)
+    env.setdefault("TWILIO_FOLLOWUP_CONTENT_SID", DEMO_FOLLOWUP_SID)
+    env.setdefault("EMULATOR_CONTENT_TEMPLATES", json.dumps(DEMO_TEMPLATES))
     return env
 
 
