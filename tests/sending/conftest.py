@@ -102,16 +102,23 @@ def engine(send_app: Flask) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="module")
+def web_extra_env() -> dict[str, str]:
+    """Settings a test module adds to its processes' environment (none here)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def web(
     tmp_path_factory: pytest.TempPathFactory,
     migrated: dict[str, str],
     emulator_server: EmulatorHandle,
+    web_extra_env: dict[str, str],
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """gunicorn for the whole module; the environment every process of the module shares."""
     log_dir = tmp_path_factory.mktemp("sending-processes")
     port = free_port()
     web_url = f"http://127.0.0.1:{port}"
-    env = service_env(migrated, emulator_server.url, web_url, **WORKER_KNOBS)
+    env = service_env(migrated, emulator_server.url, web_url, **WORKER_KNOBS, **web_extra_env)
     process = start_web(log_dir, env, port)
     yield web_url, {**env, "_LOG_DIR": str(log_dir)}
     process.stop(timeout=30)

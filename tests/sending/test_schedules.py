@@ -360,6 +360,9 @@ def test_the_event_stats_count_invitations_only(
 
     assert stats["guests"] == 4
     assert sum(stats["rsvp"].values()) == 4
+    # The 4 reminders accepted are not counted as 4 more messages of the event's guests.
+    assert stats["delivery"]["delivered"] == 4, stats["delivery"]
+    assert min(stats["delivery"].values()) == 0, stats["delivery"]
 
 
 def api(app: Flask, method: str, path: str, body: object = None) -> tuple[int, dict]:
