@@ -137,25 +137,31 @@ def spreadsheet_safe(value: Any) -> str:
 
 
 def export_header(names: list[str]) -> list[str]:
-    """The export's columns: name, phone, every imported column, then the statuses."""
+    """The export's columns as stored: name, phone, every imported column, then the statuses."""
     return [*EXPORT_HEADER[:2], *names, *EXPORT_HEADER[2:]]
 
 
-def export_line(row: Any, names: list[str]) -> list[str]:
-    """One guest (a row of `events.guest_records`) as a CSV record."""
+def export_record(row: Any, names: list[str]) -> list[str]:
+    """One guest (a row of `events.guest_records`) as stored, one text per column."""
     variables = row.variables or {}
     return [
-        spreadsheet_safe(row.name),
-        row.phone,  # E.164: a leading + is a number to spreadsheets, never a formula
-        *(spreadsheet_safe(variables.get(name)) for name in names),
+        row.name,
+        row.phone,
+        *(str(variables.get(name) or "") for name in names),
         row.rsvp.value if row.rsvp else "",
         row.rsvp_at.isoformat() if row.rsvp_at else "",
         row.bucket,
         row.send_state.value if row.send_state else "",
         str(row.error_code) if row.error_code else "",
-        spreadsheet_safe(row.error_reason),
+        row.error_reason or "",
         "yes" if row.opted_out else "no",
     ]
+
+
+def csv_safe(line: list[str]) -> list[str]:
+    """A CSV record with every cell formula-escaped but the phone (column 2)."""
+    # E.164: a leading + is a number to spreadsheets, never a formula.
+    return [cell if index == 1 else spreadsheet_safe(cell) for index, cell in enumerate(line)]
 
 
 def export_chunks(
@@ -163,15 +169,16 @@ def export_chunks(
 ) -> Iterator[str]:
     """The CSV text in chunks: a byte-order mark (for Excel) and the header, then the rows.
 
-    The first chunk goes out with the first `chunk_rows` rows (one page of the listing),
-    each later chunk with the next ones: the file is never built in memory.
+    Every cell, titles included, is formula-escaped. The first chunk goes out with the first
+    `chunk_rows` rows (one page of the listing), each later chunk with the next ones: the
+    file is never built in memory.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(export_header(names))
+    writer.writerow(csv_safe(export_header(names)))
     for count, row in enumerate(rows, start=1):
-        writer.writerow(export_line(row, names))
+        writer.writerow(csv_safe(export_record(row, names)))
         if count % chunk_rows == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -179,19 +186,25 @@ def export_chunks(
     yield buffer.getvalue()
 
 
+def text_cells(sheet: Any, line: list[str]) -> list[WriteOnlyCell]:
+    """A sheet row of text cells holding the stored text: "=1+1" stays text, phones "+..."."""
+    cells = []
+    for value in line:
+        cell = WriteOnlyCell(sheet, value=value or None)
+        cell.data_type = "s"  # an inline string: never a formula, whatever it starts with
+        if value.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True  # Excel's own mark for such text: editing keeps it text
+        cells.append(cell)
+    return cells
+
+
 def export_workbook(rows: Iterable[Any], names: list[str]) -> bytes:
-    """The same table as an Excel workbook; every cell is text, never a formula."""
+    """The same table as an Excel workbook; every cell, titles included, is text."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Guests")
-    sheet.append(export_header(names))
+    sheet.append(text_cells(sheet, export_header(names)))
     for row in rows:
-        line = export_line(row, names)
-        cells = []
-        for value in line:
-            cell = WriteOnlyCell(sheet, value=value.removeprefix("'") if value else None)
-            cell.data_type = "s"  # "=1+1" stays text; phones stay "+..." strings
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append(text_cells(sheet, export_record(row, names)))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
