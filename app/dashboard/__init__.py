@@ -27,6 +27,18 @@ from app.dashboard import (  # noqa: E402
     imports,
     inbox,
     system,
+    text,
 )
 
-__all__ = ["auth", "bp", "campaigns", "events", "guests", "http", "imports", "inbox", "system"]
+__all__ = [
+    "auth",
+    "bp",
+    "campaigns",
+    "events",
+    "guests",
+    "http",
+    "imports",
+    "inbox",
+    "system",
+    "text",
+]

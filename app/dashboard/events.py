@@ -28,6 +28,7 @@ from app.sending.message import Invitee, format_start, invitation_body
 from app.sending.preflight import Preflight
 from app.services import campaigns, events, guests
 from app.services.parsing import parse_id
+from app.services.user_text import plain_text
 
 EVENTS_PAGE_SIZE = 20
 
@@ -102,7 +103,7 @@ def create_event() -> ResponseReturnValue:
         venue=form.venue.data,
         time_zone=form.zone_name(default_zone),
     )
-    flash(f"Event “{event.name}” created. Add its guests below.", "success")
+    flash(f"Event “{plain_text(event.name)}” created. Add its guests below.", "success")
     return redirect(url_for("dashboard.event_page", event_id=event.id))
 
 
@@ -191,7 +192,10 @@ def set_guest_language(guest_id: int) -> ResponseReturnValue:
     guest = guests.set_language(guest_id, language)
     if guest is None:
         abort(404, description=f"Guest {guest_id} does not exist.")
-    flash(f"{guest.name} will get their messages in {LANGUAGE_LABELS[language]}.", "success")
+    flash(
+        f"{plain_text(guest.name)} will get their messages in {LANGUAGE_LABELS[language]}.",
+        "success",
+    )
     back = request.form.get("next") or url_for("dashboard.event_page", event_id=guest.event_id)
     return redirect(safe_next(back))
 

@@ -29,6 +29,7 @@ from app.models import Event
 from app.services import campaigns, events
 from app.services.campaigns import ConflictError
 from app.services.guest_search import clean_search
+from app.services.user_text import plain_text
 
 PAGE_SIZE = 50
 RSVP_FILTERS = {
@@ -250,7 +251,7 @@ def invite_guest(guest_id: int) -> ResponseReturnValue:
     except ConflictError as error:
         flash(f"Not sent: {error}.", "error")
         return redirect(safe_next(back))
-    flash(f"Invitation to {invitation.guest.name} queued.", "success")
+    flash(f"Invitation to {plain_text(invitation.guest.name)} queued.", "success")
     return redirect(
         safe_next(back or url_for("dashboard.event_page", event_id=invitation.event_id))
     )

@@ -19,6 +19,7 @@ from app.models import Event, Guest, InboundKind, InboundMessage, Invitation, Me
 from app.services.campaigns import ConflictError
 from app.services.parsing import parse_id, parse_utc
 from app.services.rsvps import answer_message
+from app.services.user_text import plain_text
 
 PAGE_SIZE = 50
 KIND_LABELS = {
@@ -126,5 +127,5 @@ def answer_from_inbox(message_id: int) -> ResponseReturnValue:
     except ConflictError as error:
         flash(f"Not set: {error}.", "error")
         return redirect(back)
-    flash(f"{invitation.guest.name}: RSVP set to {RSVP_BUTTONS[raw]}.", "success")
+    flash(f"{plain_text(invitation.guest.name)}: RSVP set to {RSVP_BUTTONS[raw]}.", "success")
     return redirect(back)

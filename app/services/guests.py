@@ -31,6 +31,7 @@ from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event, Guest
 from app.sending.languages import guest_language
+from app.services import user_text
 from app.services.guest_upload import (
     VARIABLE_MAX_COUNT,
     RawRow,
@@ -122,6 +123,8 @@ def clean_name(value: str) -> str:
         raise ValueError(f"is longer than {NAME_MAX_LENGTH} characters")
     if text_problem(name) or _CONTROL.search(name):
         raise ValueError("contains control characters")
+    if not user_text.has_visible_text(name):
+        raise ValueError("has no visible characters (only spaces, zero-width or bidi controls)")
     return name
 
 

@@ -115,6 +115,25 @@ def test_phone_given_as_a_json_number(app: Flask, client: FlaskClient, event_id:
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        "Admin\u202egnp.exe",  # shown with its control marked, stored as written
+        "Z\u0351\u0351\u0351\u0351\u0351\u0351\u0351algo",
+        "\u0645\u064f\u062d\u064e\u0645\u0651\u064e\u062f",  # Arabic with its harakat
+        "Nguy\u1ec5n Th\u1ecb",
+        "\u200bAna\u200b",
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    ],
+)
+def test_names_are_stored_as_written(
+    app: Flask, client: FlaskClient, event_id: int, name: str
+) -> None:
+    response = post_guests(client, event_id, {"guests": [{"name": name, "phone": "+14155550100"}]})
+    assert response.get_json()["imported"] == 1
+    assert stored_guests(app, event_id)["+14155550100"].name == name
+
+
+@pytest.mark.parametrize(
     ("row", "reason"),
     [
         ({"name": 5, "phone": "+14155550100"}, "name must be text"),
@@ -124,6 +143,10 @@ def test_phone_given_as_a_json_number(app: Flask, client: FlaskClient, event_id:
         ({"name": "a\tb", "phone": "+14155550100"}, "name contains control characters"),
         ({"name": "a\x00", "phone": "+14155550100"}, "name contains control characters"),
         ({"name": "\ud800", "phone": "+14155550100"}, "name contains control characters"),
+        ({"name": "\u200b\u200b", "phone": "+14155550100"}, "name has no visible characters"),
+        ({"name": "\u202e\u2066\ufeff\u2060", "phone": "+14155550100"}, "no visible characters"),
+        ({"name": "\u200d \u3164\u2800", "phone": "+14155550100"}, "no visible characters"),
+        ({"name": "\u0301\u0301\u034f", "phone": "+14155550100"}, "no visible characters"),
         ({"name": "A", "phone": True}, "phone must be text"),
         ({"name": "A", "phone": 1.5}, "phone must be text"),
         ({"name": "A", "phone": ["+14155550100"]}, "phone must be text"),

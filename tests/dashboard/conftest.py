@@ -1,16 +1,20 @@
-"""Fixtures for the dashboard: an app with the dashboard, a user, signed-in clients."""
+"""Fixtures for the dashboard: an app with the dashboard, a user, signed-in clients; for the
+browser tests, the running service and Chromium."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from app import create_app
 from app.extensions import db
 from tests.conftest import dispose_engines, reset_state
+from tests.dashboard.stack import CHROMIUM, CHROMIUM_ARGS, Stack, running_stack
 from tests.dashboard.support import add_admin, sign_in_session
 
 
@@ -50,3 +54,46 @@ def user(app: Flask, admin_id: int) -> FlaskClient:
     client = app.test_client()
     sign_in_session(client, admin_id)
     return client
+
+
+@pytest.fixture(scope="module")
+def stack(migrated: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """gunicorn, a worker and the emulator for this module; the data is wiped afterwards."""
+    with running_stack(tmp_path_factory.mktemp("dashboard-browser"), migrated) as running:
+        yield running
+    app = create_app(migrated)
+    with app.app_context():
+        reset_state(app)
+        dispose_engines()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium from the system (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context and page; fails the test on any console error."""
+    # A time zone other than the server's UTC: the forms and pages must convert.
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="Asia/Dubai"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"browser console errors: {errors}"

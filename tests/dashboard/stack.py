@@ -1,4 +1,5 @@
-"""Real processes for the browser tests: the emulator, gunicorn (with the dashboard), a worker."""
+"""Real processes for the browser tests (the emulator, gunicorn with the dashboard, a worker),
+and what every browser test does on a page: sign in, take a screenshot."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from playwright.sync_api import Page
+
 from app.devstack import ManagedProcess, local_bind, wait_for_http, web_command, worker_command
 from app.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path("/tmp")  # where the brief asks for them
 
 SENDER = "whatsapp:+14155238886"
 TEMPLATE_SID = "HX" + "0123456789abcdef" * 2
@@ -100,3 +107,16 @@ def running_stack(log_dir: Path, base_env: Mapping[str, str]) -> Iterator[Stack]
         wait_for_http(f"{emulator_url}/_emulator/health", timeout=30, process=emulator)
         wait_for_http(f"{web_url}/health", timeout=60, process=web)
         yield Stack(web_url, emulator_url, web, worker, emulator)
+
+
+def sign_in(page: Page, stack: Stack, password: str = ADMIN_PASSWORD) -> None:
+    """Fill and submit the sign-in form."""
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def shoot(page: Page, name: str) -> None:
+    """Save a full-page screenshot to /tmp/dashboard-<name>.png (after animations settle)."""
+    page.wait_for_timeout(700)
+    page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=True)

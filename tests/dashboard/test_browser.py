@@ -8,28 +8,23 @@ and the workers. Screenshots go to /tmp/dashboard-*.png.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import (
     Browser,
-    ConsoleMessage,
     Locator,
     Page,
     expect,
-    sync_playwright,
 )
 
 from app import create_app
 from app.extensions import db
 from app.models import InboundKind, InboundMessage, Invitation, Rsvp
 from tests.api.test_api_import_files import xlsx
-from tests.conftest import dispose_engines, reset_state
-from tests.dashboard.stack import Stack, running_stack
+from tests.conftest import dispose_engines
+from tests.dashboard.stack import SCREENSHOTS, Stack, shoot, sign_in
 from tests.dashboard.support import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
     invite,
     make_event,
     make_guests,
@@ -37,9 +32,6 @@ from tests.dashboard.support import (
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path("/tmp")  # where the brief asks for them
 GUESTS = [
     ("Ada Lovelace", "+1 202 555 0101"),
     ("ليلى أحمد", "+971 50 123 4567"),
@@ -54,65 +46,9 @@ GUESTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def stack(migrated: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """gunicorn, a worker and the emulator for this module; the data is wiped afterwards."""
-    with running_stack(tmp_path_factory.mktemp("dashboard-browser"), migrated) as running:
-        yield running
-    app = create_app(migrated)
-    with app.app_context():
-        reset_state(app)
-        dispose_engines()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium from the system (never a downloaded browser)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context and page; fails the test on any console error."""
-    # A time zone other than the server's UTC: the forms and pages must convert.
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="Asia/Dubai"
-    )
-    page = context.new_page()
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == [], f"browser console errors: {errors}"
-
-
-def shoot(page: Page, name: str) -> None:
-    """Save a full-page screenshot to /tmp/dashboard-<name>.png (after animations settle)."""
-    page.wait_for_timeout(700)
-    page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=True)
-
-
 def nav(page: Page, name: str) -> Locator:
     """A link of the main navigation."""
     return page.get_by_role("navigation", name="Main").get_by_role("link", name=name)
-
-
-def sign_in(page: Page, stack: Stack, password: str = ADMIN_PASSWORD) -> None:
-    """Fill and submit the sign-in form."""
-    page.get_by_label("Email").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def watch_progress(page: Page, total: int, timeout: float = 90.0) -> list[int]:

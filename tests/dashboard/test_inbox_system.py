@@ -65,7 +65,7 @@ def add_messages(
 
 def bodies(html: str) -> list[str]:
     """The message texts of an inbox page, in page order."""
-    return re.findall(r'<p class="message-body" dir="auto">(message \d+)', html)
+    return re.findall(r'<p class="message-body" dir="auto"><bdi[^>]*>(message \d+)', html)
 
 
 def test_inbox_lists_messages_newest_first_with_guest_and_event(
