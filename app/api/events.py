@@ -55,6 +55,7 @@ from app.models import Event, Invitation
 from app.sending.languages import guest_language
 from app.sending.message import format_start
 from app.services import events, guest_upload, guests
+from app.services.sheets.limits import Budget, OverBudget, Unreadable
 
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
@@ -153,9 +154,9 @@ def import_guests(event_id: int) -> Response:
             region=settings.default_phone_region,
             max_rows=settings.guest_import_max_rows,
         )
-    except guest_upload.MalformedUpload as error:
+    except Unreadable as error:
         raise BadRequest(str(error)) from None
-    except guest_upload.TooManyRows as error:
+    except OverBudget as error:
         raise RequestEntityTooLarge(str(error)) from None
     except LookupError:
         raise NotFound(f"event {event_id} does not exist") from None
@@ -174,16 +175,24 @@ def uploaded_rows() -> Iterable[guest_upload.RawRow | guest_upload.RowError]:
     data = request.get_data(cache=False)
     if not data.strip():
         raise BadRequest("the body is empty: expected a header row with name and phone")
+    budget = Budget(max_rows=current_app.config["SETTINGS"].guest_import_max_rows)
+    table = guest_upload.read_upload(data, budget, encoding=declared_encoding(data))
+    return guest_upload.table_rows(table)
+
+
+def declared_encoding(data: bytes) -> str | None:
+    """The charset a text body declares (None for UTF-8 or none); 415 if it can't be read so."""
     charset = request.mimetype_params.get("charset", "").lower()
     if request.mimetype == XLSX or not charset or charset in UTF8_CHARSETS:
-        return guest_upload.sheet_rows(guest_upload.read_upload(data))
+        return None
     try:
-        text = data.decode(codecs.lookup(charset).name)
+        encoding = codecs.lookup(charset).name
+        data.decode(encoding)
     except (LookupError, UnicodeDecodeError):
         raise UnsupportedMediaType(
             f"the body can't be read as {charset[:40]!r}: declare its real charset, or none"
         ) from None
-    return guest_upload.sheet_rows(guest_upload.csv_sheet(text, charset))
+    return encoding
 
 
 def require_event(event_id: int) -> Event:

@@ -20,6 +20,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from werkzeug.exceptions import NotFound
 
 from app.dashboard import bp
@@ -188,10 +189,13 @@ def export_chunks(
 
 
 def text_cells(sheet: Any, line: list[str]) -> list[WriteOnlyCell]:
-    """A sheet row of text cells holding the stored text: "=1+1" stays text, phones "+..."."""
+    """A sheet row of text cells holding the stored text: "=1+1" stays text, phones "+...".
+
+    Control characters a cell can't hold (XML 1.0 has no place for them) become U+FFFD.
+    """
     cells = []
     for value in line:
-        cell = WriteOnlyCell(sheet, value=value or None)
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) or None)
         cell.data_type = "s"  # an inline string: never a formula, whatever it starts with
         if value.startswith(FORMULA_PREFIXES):
             cell.quotePrefix = True  # Excel's own mark for such text: editing keeps it text

@@ -1,40 +1,32 @@
 """Guest import: a preview of what a file or paste would do, then the import itself.
 
 The preview runs the whole import and rolls it back, so its numbers are the import's; the
-upload waits in Redis (`pending_uploads`) until the organiser imports it, with the column
-mapping they chose.
+upload waits in Redis (`pending_uploads`, a few per user, for 15 minutes) until the
+organiser imports it, with the column mapping they chose. Files are read in a child process
+within a budget (`app.services.sheets`): a file over it is refused (413) with what was over.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from markupsafe import Markup, escape
+from flask_login import current_user
 
 from app.dashboard import bp
 from app.dashboard.forms import ImportForm
 from app.dashboard.guests import require_event
 from app.models import Event
 from app.services import guest_upload, guests
-from app.services.guest_upload import GuestImportError, Sheet
 from app.services.pending_uploads import PendingUpload, drop_upload, find_upload, keep_upload
+from app.services.sheets.limits import Budget, OverBudget, SheetError
+from app.services.sheets.reader import Table
 
-SEPARATORS = re.compile(r"([,;\t]\s*)")
-EXPIRED = "this preview has expired (an hour after it was made); choose the file again"
-
-
-@bp.app_template_filter("isolate_fields")
-def isolate_fields(text: str) -> Markup:
-    """A line as written, each field in its own <bdi>: a phone after an Arabic name keeps
-    its digits in order (the bidi algorithm otherwise reads them as Arabic numbers)."""
-    parts = SEPARATORS.split(text)
-    return Markup("").join(
-        escape(part) if index % 2 else Markup("<bdi>%s</bdi>") % part
-        for index, part in enumerate(parts)
-    )
+EXPIRED = (
+    "this preview has expired (15 minutes after it was made, or after three newer ones);"
+    " choose the file again"
+)
 
 
 def form_upload(form: ImportForm) -> PendingUpload:
@@ -44,11 +36,12 @@ def form_upload(form: ImportForm) -> PendingUpload:
     return PendingUpload((form.pasted.data or "").encode(), "", pasted=True)
 
 
-def upload_sheet(upload: PendingUpload) -> Sheet:
+def upload_table(upload: PendingUpload) -> Table:
     """Read an upload: pasted lines, a text file in any encoding, or an .xlsx workbook."""
-    if upload.pasted:
-        return guest_upload.pasted_sheet(upload.data.decode())
-    return guest_upload.read_upload(upload.data, upload.filename)
+    budget = Budget(max_rows=current_app.config["SETTINGS"].guest_import_max_rows)
+    return guest_upload.read_upload(
+        upload.data, budget, filename=upload.filename, pasted=upload.pasted
+    )
 
 
 def chosen_mapping() -> dict[str, str]:
@@ -58,31 +51,32 @@ def chosen_mapping() -> dict[str, str]:
 
 
 def run_import(
-    event: Event, sheet: Sheet, mapping: dict[str, str], dry_run: bool
+    event: Event, table: Table, mapping: dict[str, str], dry_run: bool
 ) -> guests.ImportReport:
-    """Import (or try) a sheet into the event with the configured region and row limit."""
+    """Import (or try) a table into the event with the configured region and row limit."""
     settings = current_app.config["SETTINGS"]
     return guests.import_guests(
         event.id,
-        guest_upload.sheet_rows(sheet, mapping),
+        guest_upload.table_rows(table, mapping),
         region=settings.default_phone_region,
         max_rows=settings.guest_import_max_rows,
         dry_run=dry_run,
     )
 
 
-def refused_lines(sheet: Sheet, errors: Iterable[guest_upload.RowError]) -> str:
+def refused_lines(table: Table, errors: Iterable[guest_upload.RowError]) -> str:
     """The refused lines of a paste, under its header if it had one, to fix and send again."""
     lines = [error.text for error in errors]
-    if lines and sheet.header != ["name", "phone"]:
-        lines.insert(0, ", ".join(sheet.header))
+    if lines and table.header != ["name", "phone"]:
+        lines.insert(0, ", ".join(table.header))
     return "\n".join(lines)
 
 
-def refused(event: Event, form: ImportForm, error: str | GuestImportError) -> ResponseReturnValue:
-    """The import page again, saying why nothing was imported."""
+def refused(event: Event, form: ImportForm, error: str | SheetError) -> ResponseReturnValue:
+    """The import page again, saying why nothing was imported (413 for a file over budget)."""
     form.pasted.errors = [f"Nothing was imported: {error}."]
-    return render_template("dashboard/import.html", event=event, form=form), 400
+    status = 413 if isinstance(error, OverBudget) else 400
+    return render_template("dashboard/import.html", event=event, form=form), status
 
 
 def submitted_upload(
@@ -90,7 +84,7 @@ def submitted_upload(
 ) -> tuple[PendingUpload | None, ResponseReturnValue]:
     """The upload a previewed `token` names, else the form's file or paste; else the page."""
     if token:
-        upload = find_upload(event.id, token)
+        upload = find_upload(current_user.id, event.id, token)
         if upload is None:
             return None, refused(event, ImportForm(formdata=None), EXPIRED)
         return upload, ""
@@ -109,21 +103,21 @@ def preview_import(event_id: int) -> ResponseReturnValue:
     if upload is None:
         return answer
     try:
-        sheet = upload_sheet(upload)
-    except GuestImportError as error:
+        table = upload_table(upload)
+    except SheetError as error:
         return refused(event, form, error)
-    token = token or keep_upload(event.id, upload)
-    mapping = {**guest_upload.guess_mapping(sheet.header), **chosen_mapping()}
+    token = token or keep_upload(current_user.id, event.id, upload)
+    mapping = {**guest_upload.guess_mapping(table.header), **chosen_mapping()}
     report, problem = None, None
     try:
-        report = run_import(event, sheet, mapping, dry_run=True)
-    except GuestImportError as error:
+        report = run_import(event, table, mapping, dry_run=True)
+    except SheetError as error:
         problem = str(error)
     return render_template(
         "dashboard/import_preview.html",
         event=event,
         token=token,
-        sheet=sheet,
+        sheet=table,
         mapping=mapping,
         report=report,
         problem=problem,
@@ -140,15 +134,15 @@ def import_guests(event_id: int) -> ResponseReturnValue:
     if upload is None:
         return answer
     try:
-        sheet = upload_sheet(upload)
-        report = run_import(event, sheet, chosen_mapping(), dry_run=False)
-    except GuestImportError as error:
+        table = upload_table(upload)
+        report = run_import(event, table, chosen_mapping(), dry_run=False)
+    except SheetError as error:
         return refused(event, form, error)
     if token:
-        drop_upload(event.id, token)
+        drop_upload(current_user.id, event.id, token)
     again = ImportForm(formdata=None)
     if upload.pasted:
-        again.pasted.data = refused_lines(sheet, report.errors)
+        again.pasted.data = refused_lines(table, report.errors)
     return render_template(
-        "dashboard/import.html", event=event, form=again, report=report, source=sheet.source
+        "dashboard/import.html", event=event, form=again, report=report, source=table.source
     )

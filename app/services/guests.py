@@ -36,12 +36,12 @@ from app.services.guest_upload import (
     VARIABLE_MAX_COUNT,
     RawRow,
     RowError,
-    TooManyRows,
     fold_title,
     key_problem,
     text_problem,
 )
 from app.services.phones import InvalidPhoneNumber, to_e164
+from app.services.sheets.limits import TooManyRows
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,6 @@ def import_guests(
 
     Raises:
         LookupError: the event does not exist.
-        MalformedUpload: the CSV stream turned out unreadable part-way; nothing is kept.
         TooManyRows: more than `max_rows` rows; nothing is kept.
     """
     try:

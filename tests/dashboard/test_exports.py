@@ -85,3 +85,19 @@ def test_xlsx_export_writes_formula_titles_as_text(app: Flask, user: FlaskClient
     }
     marked = {cell.value for cell in rows[0] if cell.quotePrefix}
     assert marked == set(TITLES)
+
+
+def test_xlsx_export_of_control_characters_a_cell_cant_hold(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    body = 'name,phone,note\nAna,+34612345678,"bell\x07 and\x01 escape\x1b\nnext line"\n'
+    imported = user.post(
+        f"/events/{event_id}/guests",
+        data={"file": (io.BytesIO(body.encode()), "guests.csv")},
+        content_type="multipart/form-data",
+    )
+    assert 'data-stat="imported">1<' in imported.get_data(as_text=True)
+    response = user.get(f"/events/{event_id}/guests.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet is not None
+    assert sheet["C2"].value == "bell\ufffd and\ufffd escape\ufffd\nnext line"

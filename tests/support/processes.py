@@ -16,6 +16,8 @@ import pytest
 
 # Fixtures that start gunicorn, workers, the emulator or a browser.
 PROCESS_FIXTURES = frozenset({"emulator_server", "emulator_url", "web", "stack", "browser"})
+# The service's own short-lived children, part of the code under test: the guest-file reader.
+SERVICE_CHILDREN = ("app.services.sheets",)
 
 _forbidden_in: list[str] = []  # the test being set up or run, when it is not marked slow
 _execute_child = subprocess.Popen._execute_child  # type: ignore[attr-defined]
@@ -23,8 +25,8 @@ _execute_child = subprocess.Popen._execute_child  # type: ignore[attr-defined]
 
 def _guarded_execute_child(self: subprocess.Popen[Any], args: Any, *rest: Any) -> Any:
     """Start the process, unless a test not marked slow is running."""
-    if _forbidden_in:
-        command = args if isinstance(args, str) else " ".join(map(str, args))
+    command = args if isinstance(args, str) else " ".join(map(str, args))
+    if _forbidden_in and not any(f" -m {child} " in command for child in SERVICE_CHILDREN):
         pytest.fail(
             f"{_forbidden_in[-1]} starts a process ({command[:120]}) but is not marked"
             " @pytest.mark.slow (or use a fixture of tests/support/processes.PROCESS_FIXTURES)",

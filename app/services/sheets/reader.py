@@ -1,0 +1,132 @@
+"""Read a guest file into a table in a child process, within a budget.
+
+The child (`python -m app.services.sheets`) limits its own memory and CPU time, writes the
+records to a temporary file and its outcome to stderr. The caller waits for it without
+blocking other requests (under gevent, `subprocess` is cooperative), then reads the records
+lazily from the file: a crash, a runaway or a file over budget costs the web process
+nothing but the wait, and answers with what was over.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from app.services.sheets.limits import MB, Budget, OverBudget, TooManyRows, Unreadable
+
+log = logging.getLogger(__name__)
+
+Record = tuple[int, list[str]]
+# The directory that holds the `app` package, for the child's imports.
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
+
+
+@dataclass(frozen=True)
+class Table:
+    """A file read as a table: its first record, the others lazily, and how it was read."""
+
+    header: list[str]
+    records: Iterator[Record]
+    source: str  # "UTF-8 text, comma separated", "Excel .xlsx (first sheet)", ...
+    separator: str  # joins a record's cells back into a line as the file had it
+    header_line: int = 1
+
+
+def read_table(
+    data: bytes,
+    budget: Budget,
+    *,
+    pasted: bool = False,
+    filename: str = "",
+    encoding: str | None = None,
+) -> Table:
+    """Read `data` (a file, or pasted text as UTF-8) in a child process.
+
+    Raises:
+        Unreadable: not a readable table.
+        OverBudget: over the budget (TooManyRows for rows); the message says what was over.
+    """
+    request = {
+        "kind": "pasted" if pasted else "file",
+        "filename": filename,
+        "encoding": encoding,
+        "budget": budget.as_json(),
+    }
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - the records' reader closes it
+    try:
+        outcome = _run_child(data, request, budget, output)
+        output.seek(0)
+        records = _records(output)
+        line, header = next(records)
+    except BaseException:
+        output.close()
+        raise
+    return Table(header, records, outcome["source"], outcome["separator"], line)
+
+
+def _run_child(
+    data: bytes, request: dict[str, Any], budget: Budget, output: IO[bytes]
+) -> dict[str, Any]:
+    """Run the child on `data` with its records going to `output`; return its outcome."""
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "app.services.sheets", json.dumps(request)],
+        stdin=subprocess.PIPE,
+        stdout=output,
+        stderr=subprocess.PIPE,
+        env=_child_environment(),
+        cwd=PACKAGE_ROOT,
+    )
+    try:
+        _, errors = process.communicate(data, timeout=budget.cpu_seconds * 2 + 5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise OverBudget(f"the file takes more than {budget.cpu_seconds} s to read") from None
+    return _outcome(process.returncode, errors, budget)
+
+
+def _child_environment() -> dict[str, str]:
+    """The child's environment: enough to run Python, none of the service's secrets."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": PACKAGE_ROOT,
+        "LANG": "C.UTF-8",
+    }
+
+
+def _outcome(status: int, errors: bytes, budget: Budget) -> dict[str, Any]:
+    """The child's outcome from its exit status and last line of stderr, or the error."""
+    lines = errors.strip().splitlines()
+    try:
+        outcome: dict[str, Any] = json.loads(lines[-1]) if status == 0 and lines else {}
+    except ValueError:
+        outcome = {}
+    if "error" in outcome:
+        kind = TooManyRows if outcome["rows"] else OverBudget if outcome["over"] else Unreadable
+        raise kind(outcome["error"])
+    if "source" in outcome:
+        return outcome
+    if status in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise OverBudget(f"the file takes more than {budget.cpu_seconds} s of CPU to read")
+    log.warning("the guest file reader stopped with status %s: %s", status, errors[-500:])
+    raise OverBudget(
+        f"the file could not be read within {budget.memory_bytes // MB} MB of memory"
+        f" and {budget.cpu_seconds} s"
+    )
+
+
+def _records(output: IO[bytes]) -> Iterator[Record]:
+    """The records the child wrote, one JSON line each; the file is closed at the end."""
+    with output:
+        for line in output:
+            number, cells = json.loads(line)
+            yield number, cells
