@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -90,6 +91,29 @@ def open_private_log(path: Path) -> IO[bytes]:
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     os.fchmod(descriptor, 0o600)  # a file left by an older run may be world-readable
     return os.fdopen(descriptor, "ab")
+
+
+def make_private(root: Path) -> None:
+    """Make `root` and everything under it its owner's only: directories 0700, files 0600.
+
+    Sockets and symbolic links are left as they are (a link's mode is its target's).
+    """
+    root.chmod(0o700)
+    for directory, subdirectories, files in os.walk(root):
+        for name in [*subdirectories, *files]:
+            make_entry_private(Path(directory, name))
+
+
+def make_entry_private(path: Path) -> None:
+    """Make one directory 0700 or one regular file 0600; skip anything else or gone."""
+    try:
+        mode = path.lstat().st_mode
+        if stat.S_ISDIR(mode):
+            path.chmod(0o700)
+        elif stat.S_ISREG(mode):
+            path.chmod(0o600)
+    except FileNotFoundError:  # a server removed it meanwhile
+        return
 
 
 def python_command(*args: str) -> list[str]:

@@ -14,8 +14,11 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import redis
+
+from app.devstack import open_private_log
 
 
 @dataclass
@@ -62,22 +65,45 @@ def redis_server_executable() -> str:
     return executable
 
 
-def start_redis(services: EmbeddedServices, data_dir: Path, port: int | None = None) -> str:
-    """Start a throwaway redis-server on 127.0.0.1; return its URL once it answers."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+def start_redis(
+    services: EmbeddedServices, data_dir: Path, port: int | None = None, password: str = ""
+) -> str:
+    """Start a throwaway redis-server on 127.0.0.1; return its URL once it answers.
+
+    With a `password` every client must authenticate: the URL carries it, and redis-server
+    reads it from its stdin, never from its command line (which `ps` shows to every user).
+    Its directory is 0700 and its log 0600.
+    """
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    log_path = data_dir / "redis.log"
+    open_private_log(log_path).close()  # redis-server appends to it and keeps the mode
     port = port or free_port()
-    services.redis_process = subprocess.Popen(  # noqa: S603 - fixed command line
-        [
-            redis_server_executable(),
-            *("--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir)),
-            *("--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"),
-            *("--logfile", str(data_dir / "redis.log")),
-        ],
+    process = subprocess.Popen(  # noqa: S603 - fixed command line
+        redis_command(data_dir, port, log_path),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,  # "Reading config from stdin"; errors go to stderr
     )
-    url = f"redis://127.0.0.1:{port}/0"
+    services.redis_process = process
+    assert process.stdin is not None
+    process.stdin.write(f"requirepass {password}\n".encode() if password else b"")
+    process.stdin.close()
+    credentials = f":{quote(password, safe='')}@" if password else ""
+    url = f"redis://{credentials}127.0.0.1:{port}/0"
     wait_for_redis(url, timeout=15)
     services.urls["redis"] = url
     return url
+
+
+def redis_command(data_dir: Path, port: int, log_path: Path) -> list[str]:
+    """The redis-server command line: no persistence, no eviction, the rest read from stdin."""
+    return [
+        redis_server_executable(),
+        "-",  # read the configuration from stdin, then these options
+        *("--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir)),
+        *("--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"),
+        *("--logfile", str(log_path)),
+    ]
 
 
 def wait_for_redis(url: str, timeout: float) -> None:

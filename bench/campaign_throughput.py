@@ -44,12 +44,12 @@ from app.devstack import (
 )
 from app.embedded import free_port
 from bench import timeline
+from bench.emulator import emulator_env, get_json
 from bench.sql import rows
 from bench.worker_watch import (
     MB,
     Samples,
     Worker,
-    get_json,
     kill_when_due,
     memory_summary,
     memory_timeline,
@@ -162,7 +162,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
                 "--page-size",
                 "50",
             ],
-            {"PATH": env["PATH"]},
+            emulator_env(env["PATH"]),
             work / "emulator.log",
         )
         web = ManagedProcess("web", web_command(local_bind(env)), env, work / "web.log")

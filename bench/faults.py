@@ -48,9 +48,9 @@ from app.devstack import (
 from app.embedded import EmbeddedServices, free_port, start_redis
 from app.webhooks.spool import DEAD_KEY, spool_length
 from bench.campaign_throughput import insert_guests
+from bench.emulator import emulator_env, get_json
 from bench.procfs import kill_hard
 from bench.sql import rows
-from bench.worker_watch import get_json
 from tests.support.services import provide_services
 from tests.webhooks.support import TcpProxy
 
@@ -140,7 +140,7 @@ class Stack:
             *emulator_args,
         ]
         self.emulator = ManagedProcess(
-            "emulator", emulator_command, {"PATH": self.env["PATH"]}, work / "emulator.log"
+            "emulator", emulator_command, emulator_env(self.env["PATH"]), work / "emulator.log"
         ).start()
         self.web = ManagedProcess(
             "web", web_command(local_bind(self.env)), self.env, work / "web.log"

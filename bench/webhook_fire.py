@@ -69,9 +69,10 @@ from bench.campaign_throughput import (
     insert_guests,
     running,
 )
+from bench.emulator import emulator_env, get_json
 from bench.procfs import family
 from bench.sql import rows
-from bench.worker_watch import Worker, get_json
+from bench.worker_watch import Worker
 from tests.support.services import provide_services
 from tests.webhooks.support import button_form, inbound_form, sign
 
@@ -154,7 +155,7 @@ def emulator_process(args: argparse.Namespace, port: int, work: Path) -> Managed
         *("--callback-statuses", "sent,delivered,read", "--page-size", "50"),
     ]
     return ManagedProcess(
-        "emulator", argv, {"PATH": os.environ.get("PATH", "")}, work / "emulator.log"
+        "emulator", argv, emulator_env(os.environ.get("PATH", "")), work / "emulator.log"
     )
 
 

@@ -7,24 +7,17 @@ accepted count at that moment.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.devstack import ManagedProcess, worker_command
+from bench.emulator import get_json
 from bench.procfs import TreeMemory, cpu_seconds, kill_hard, tree_memory
 
 MB = 2**20
-
-
-def get_json(url: str) -> dict:
-    """GET a URL; the decoded JSON answer."""
-    with urllib.request.urlopen(url, timeout=60) as response:
-        return json.loads(response.read())
 
 
 @dataclass

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -21,6 +22,7 @@ from app.devstack import (
     REPO_ROOT,
     ManagedProcess,
     local_bind,
+    make_private,
     python_command,
     run_release,
     wait_for_http,
@@ -29,7 +31,8 @@ from app.devstack import (
 )
 from app.embedded import EmbeddedServices, free_port, start_postgres, start_redis
 
-STATE_DIR = REPO_ROOT / ".local"
+# Secrets, data and logs of the local run, its owner's only (LOCAL_STATE_DIR moves it).
+STATE_DIR = Path(os.environ.get("LOCAL_STATE_DIR") or REPO_ROOT / ".local")
 
 
 def remembered_secret(name: str, length: int = 24) -> str:
@@ -40,6 +43,19 @@ def remembered_secret(name: str, length: int = 24) -> str:
         with os.fdopen(descriptor, "w") as file:
             file.write(secrets.token_urlsafe(length))
     return path.read_text().strip()
+
+
+def postgres_dir() -> Path:
+    """The embedded PostgreSQL's data: .local/postgres, or .local-postgres/ when run as root.
+
+    As root, pgserver runs PostgreSQL as a user of its own, which must pass through every
+    parent of the data directory: PostgreSQL opens its files by absolute path, and under a
+    0700 .local/ its checkpointer stops with PANIC. Beside .local/, that directory is 0700
+    and that user's (pgserver sees to it).
+    """
+    if os.geteuid() == 0:
+        return STATE_DIR.with_name(f"{STATE_DIR.name}-postgres")
+    return STATE_DIR / "postgres"
 
 
 DEMO_REMINDER_SID = "HX" + "0" * 31 + "1"
@@ -54,11 +70,10 @@ def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     """The environment of every process, with embedded services where none is configured."""
     env = dict(os.environ)
     if not env.get("DATABASE_URL"):
-        print("starting embedded PostgreSQL in .local/postgres ...", flush=True)
-        env["DATABASE_URL"] = start_postgres(embedded, STATE_DIR / "postgres")
+        print(f"starting embedded PostgreSQL in {postgres_dir()} ...", flush=True)
+        env["DATABASE_URL"] = start_postgres(embedded, postgres_dir())
     if not env.get("REDIS_URL"):
-        env["REDIS_URL"] = start_redis(embedded, STATE_DIR / "redis")
-        print(f"started embedded Redis at {env['REDIS_URL']}", flush=True)
+        env["REDIS_URL"] = start_local_redis(embedded)
     port = env.setdefault("PORT", "8000")
     emulator_port = env.setdefault("EMULATOR_PORT", str(free_port()))
     env.setdefault("APP_ENV", "development")
@@ -76,11 +91,26 @@ def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     env.setdefault("EMULATOR_LATENCY", "0.3-1.5")
     env.setdefault("EMULATOR_AUTO_REPLY", "random")
     env.setdefault("EMULATOR_HOST", "127.0.0.1")
+    # The emulator's control endpoints (messages, replies, config) need this token.
+    remembered_secret("emulator_token", 32)  # kept: a restart keeps the same one
+    env.setdefault("EMULATOR_CONTROL_TOKEN_FILE", str(STATE_DIR / "emulator_token"))
     # Reminders and follow-ups are templates only: the demo has two, which the emulator renders.
     env.setdefault("TWILIO_REMINDER_CONTENT_SID", DEMO_REMINDER_SID)
     env.setdefault("TWILIO_FOLLOWUP_CONTENT_SID", DEMO_FOLLOWUP_SID)
     env.setdefault("EMULATOR_CONTENT_TEMPLATES", json.dumps(DEMO_TEMPLATES))
     return env
+
+
+def start_local_redis(embedded: EmbeddedServices) -> str:
+    """Start the embedded Redis with the password kept in .local/; return its URL."""
+    password = remembered_secret("redis_password", 32)
+    url = start_redis(embedded, STATE_DIR / "redis", password=password)
+    print(
+        f"started embedded Redis on 127.0.0.1:{urlsplit(url).port} (its password in REDIS_URL"
+        f" and {STATE_DIR / 'redis_password'})",
+        flush=True,
+    )
+    return url
 
 
 def start_processes(env: dict[str, str]) -> list[ManagedProcess]:
@@ -101,6 +131,7 @@ def start_processes(env: dict[str, str]) -> list[ManagedProcess]:
 
 def banner(env: dict[str, str]) -> str:
     """What a person needs to start using the local service."""
+    authorization = f'"Authorization: Bearer $(cat {env["EMULATOR_CONTROL_TOKEN_FILE"]})"'
     return "\n".join(
         [
             "",
@@ -111,6 +142,8 @@ def banner(env: dict[str, str]) -> str:
             " TWILIO_AUTH_TOKEN)",
             f"  Listening on     {local_bind(env) or env['GUNICORN_BIND']}",
             f"  Twilio emulator  {env['TWILIO_API_BASE_URL']}  (guests reply automatically)",
+            f"  Emulator control curl -H {authorization} \\",
+            f"                     {env['TWILIO_API_BASE_URL']}/_emulator/messages",
             f"  Health           {env['PUBLIC_BASE_URL']}/ready",
             f"  Logs             {STATE_DIR / 'logs'}/",
             "",
@@ -141,15 +174,17 @@ def supervise(processes: list[ManagedProcess]) -> int:
 
 def main() -> int:
     """Set everything up, run until interrupted, and stop everything cleanly."""
-    STATE_DIR.mkdir(mode=0o700, exist_ok=True)
+    STATE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     STATE_DIR.chmod(0o700)  # generated secrets, data and logs: the owner's only
     embedded = EmbeddedServices()
     processes: list[ManagedProcess] = []
     try:
         env = service_env(embedded)
+        make_private(STATE_DIR)  # whatever the embedded servers did to it
         print("applying migrations ...", flush=True)
         run_release(env)
         processes = start_processes(env)
+        make_private(STATE_DIR)
         print(banner(env), flush=True)
         return supervise(processes)
     finally:

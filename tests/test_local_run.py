@@ -1,19 +1,29 @@
 """Safe defaults off production: the local run listens on 127.0.0.1, signs webhooks with a
-token of its own, and keeps its secrets and logs private."""
+token of its own, keeps its secrets and logs private, and its emulator and Redis refuse a
+local caller without the secrets it generated."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import re
 import stat
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+import redis
+import requests
 
 from app import create_app
 from app.config import EMULATOR_AUTH_TOKEN
 from app.devstack import REPO_ROOT, ManagedProcess, local_bind, python_command
-from tests.conftest import dispose_engines
+from app.embedded import free_port
+from tests.conftest import dispose_engines, reset_state
 from tests.support.web import running_web
 from tests.webhooks.support import INBOUND, inbound_form, signed_post
 
@@ -52,6 +62,11 @@ def test_the_local_run_generates_its_webhook_token_and_shows_it(
     banner = run_local.banner(env)
     assert token in banner
     assert "127.0.0.1:8000" in banner
+    control_token = Path(env["EMULATOR_CONTROL_TOKEN_FILE"])
+    assert control_token == run_local.STATE_DIR / "emulator_token"
+    assert len(control_token.read_text()) >= 32
+    assert stat.S_IMODE(control_token.stat().st_mode) == 0o600
+    assert f"Authorization: Bearer $(cat {control_token})" in banner
 
 
 def test_a_webhook_forged_with_the_public_emulator_token_is_refused(
@@ -69,6 +84,7 @@ def test_a_webhook_forged_with_the_public_emulator_token_is_refused(
         assert genuine.status_code == 200
     finally:
         with app.app_context():
+            reset_state(app)  # the genuine webhook stored an inbound message
             dispose_engines()
 
 
@@ -109,3 +125,124 @@ def test_local_log_files_are_private(tmp_path: Path) -> None:
         process.stop()
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
         assert path.read_text().endswith("hi\n")
+
+
+# What the local run generates in its state directory (and keeps there, 0600).
+SECRETS = (
+    "secret_key",
+    "api_token",
+    "twilio_auth_token",
+    "admin_password",
+    "emulator_token",
+    "redis_password",
+)
+LOGS = ("redis/redis.log", "logs/emulator.log", "logs/worker.log", "logs/web.log")
+# Inherited settings that would keep the local run from starting its own services and secrets.
+INHERITED = ("DATABASE_URL", "REDIS_URL", "PORT", "GUNICORN_BIND", "SECRET_KEY", "API_TOKEN")
+
+
+@pytest.fixture
+def run_root() -> Iterator[Path]:
+    """A directory for a whole local run, outside pytest's temporary root.
+
+    As root the embedded PostgreSQL runs as pgserver's user, which must pass through every
+    parent of its data; a pytest session starting meanwhile makes /tmp/pytest-of-root 0700
+    again, which stops that PostgreSQL at its next checkpoint.
+    """
+    with tempfile.TemporaryDirectory(prefix="local-run-") as directory:
+        yield Path(directory)
+
+
+@contextmanager
+def local_run(state_dir: Path, log_path: Path) -> Iterator[str]:
+    """Run `scripts/run_local.py` with its embedded PostgreSQL and Redis, keeping its state in
+    `state_dir`; yield its output once it is ready, and stop it (SIGTERM) afterwards."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in INHERITED and not key.startswith(("EMULATOR_", "TWILIO_", "ADMIN_"))
+    }
+    env.update(LOCAL_STATE_DIR=str(state_dir), PORT=str(free_port()), WEB_CONCURRENCY="1")
+    command = python_command(str(REPO_ROOT / "scripts" / "run_local.py"))
+    process = ManagedProcess("local run", command, env, log_path).start()
+    try:
+        deadline = time.monotonic() + 180
+        while "Press Ctrl-C to stop." not in log_path.read_text():
+            assert process.running(), process.tail()
+            assert time.monotonic() < deadline, process.tail()
+            time.sleep(0.5)
+        yield log_path.read_text()
+    finally:
+        assert process.stop(timeout=60) == 0, process.tail()
+
+
+def found(pattern: str, output: str) -> str:
+    """The first group of `pattern` in the local run's output."""
+    match = re.search(pattern, output)
+    assert match, output
+    return match.group(1)
+
+
+def assert_emulator_control_closed(control: str, token: str, signing_token: str) -> None:
+    """Without the control token or through a foreign Host (DNS rebinding), nothing; with
+    them, everything but the webhook-signing token."""
+    bearer = {"Authorization": f"Bearer {token}"}
+    for path in ("/config", "/messages", "/stats"):
+        assert requests.get(control + path, timeout=10).status_code == 401, path
+    stop = requests.post(
+        f"{control}/reply", data="STOP", headers={"Content-Type": "text/plain"}, timeout=10
+    )
+    assert stop.status_code == 401
+    rebound = {**bearer, "Host": "rebound.evil.example"}
+    assert requests.get(f"{control}/messages", headers=rebound, timeout=10).status_code == 421
+    assert requests.get(f"{control}/messages", headers=bearer, timeout=10).status_code == 200
+    shown = requests.get(f"{control}/config", headers=bearer, timeout=10)
+    assert shown.status_code == 200
+    assert shown.json()["auth_token"] == "(hidden)"
+    assert signing_token not in shown.text and token not in shown.text
+
+
+def assert_redis_closed(port: int, password: str) -> None:
+    """Redis listens on 127.0.0.1 only and answers nothing before AUTH."""
+    assert listening_addresses(port) == {"0100007F"}
+    anonymous = redis.Redis("127.0.0.1", port, socket_connect_timeout=2)
+    with pytest.raises(redis.AuthenticationError):
+        anonymous.ping()
+    anonymous.close()
+    client = redis.Redis("127.0.0.1", port, password=password, socket_connect_timeout=2)
+    assert client.ping()
+    client.close()
+
+
+def loose_modes(root: Path) -> list[str]:
+    """Every directory under `root` (itself included) not 0700 and regular file not 0600."""
+    loose = []
+    for path in [root, *root.rglob("*")]:
+        mode = path.lstat().st_mode
+        expected = 0o700 if stat.S_ISDIR(mode) else 0o600 if stat.S_ISREG(mode) else None
+        if expected is not None and stat.S_IMODE(mode) != expected:
+            loose.append(f"{path} {stat.S_IMODE(mode):o}")
+    return loose
+
+
+@pytest.mark.slow
+def test_the_local_run_is_closed_to_other_local_users(run_root: Path) -> None:
+    state = run_root / "local"
+    with local_run(state, run_root / "run_local.log") as output:
+        postgres = Path(found(r"embedded PostgreSQL in (\S+) \.\.\.", output))
+        token = (state / "emulator_token").read_text().strip()
+        password = (state / "redis_password").read_text().strip()
+        emulator = found(r"Twilio emulator +(http://127\.0\.0\.1:\d+)", output)
+        signing_token = (state / "twilio_auth_token").read_text().strip()
+        assert_emulator_control_closed(f"{emulator}/_emulator", token, signing_token)
+        assert_redis_closed(int(found(r"embedded Redis on 127\.0\.0\.1:(\d+)", output)), password)
+        assert f"Bearer $(cat {state / 'emulator_token'})" in output  # how to use the token
+        for name in (*SECRETS, *LOGS):
+            assert (state / name).is_file(), name
+        assert loose_modes(state) == []
+        assert password not in output
+        assert token not in (state / "logs" / "emulator.log").read_text()
+
+    assert loose_modes(state) == []
+    assert stat.S_IMODE(postgres.stat().st_mode) == 0o700
+    assert "PANIC" not in (postgres / "log").read_text()  # it reached its files to the end

@@ -19,6 +19,12 @@ BOOLEAN_FLAGS = ("callback_shuffle", "access_log")
 HELP = {
     "host": "interface to listen on",
     "port": "port to listen on (0 picks a free one)",
+    "control_token": "bearer token the /_emulator/ control endpoints require; prefer the"
+    " environment or a file, as a flag shows in ps (none: one is generated)",
+    "control_token_file": "file holding the control token; a generated one is written"
+    " there (0600) when it is missing or empty",
+    "allowed_hosts": "comma-separated Host names the control endpoints accept besides"
+    " loopback names and --host",
     "account_sid": "account SID clients must authenticate with",
     "auth_token": "auth token clients authenticate with; also signs webhooks",
     "latency": "response latency range in seconds, e.g. 5-10 or 0.1-0.3",

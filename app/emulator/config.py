@@ -16,7 +16,15 @@ DEFAULT_CHANNEL_INSTALL_SID = "XE" + "0" * 32
 CALLBACK_STATUSES = ("sent", "delivered", "read")
 AUTO_REPLY_MODES = ("off", "yes", "no", "maybe", "random")
 NUMBER_CHECKS = ("strict", "possible", "off")
-STARTUP_ONLY = frozenset({"host", "port", "log_level", "access_log", "callback_concurrency"})
+STARTUP_ONLY = frozenset(
+    {
+        *("host", "port", "log_level", "access_log", "callback_concurrency"),
+        *("control_token", "control_token_file", "allowed_hosts"),
+    }
+)
+# Never shown by an endpoint: the token signs webhooks, the control token opens /_emulator/.
+SECRETS = frozenset({"auth_token", "control_token"})
+HIDDEN = "(hidden)"
 
 Range = tuple[float, float]
 
@@ -31,6 +39,10 @@ class EmulatorConfig:
 
     host: str = "127.0.0.1"
     port: int = 8099
+    # The bearer token of the control endpoints; empty keeps them closed (serve() makes one).
+    control_token: str = ""
+    control_token_file: str | None = None
+    allowed_hosts: frozenset[str] = frozenset()
     account_sid: str = DEFAULT_ACCOUNT_SID
     auth_token: str = DEFAULT_AUTH_TOKEN
     latency: Range = (0.0, 0.0)
@@ -82,11 +94,17 @@ class EmulatorConfig:
         return dataclasses.replace(self, **parsed)
 
     def to_json(self) -> dict[str, Any]:
-        """Return the knobs as JSON-ready values (sets as sorted lists, ranges as pairs)."""
+        """Return the knobs as JSON-ready values (sets as sorted lists, ranges as pairs).
+
+        Secrets are replaced by `(hidden)`: whoever reads the configuration must not be able
+        to sign webhooks or open the control endpoints with what it shows.
+        """
         out: dict[str, Any] = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if isinstance(value, frozenset):
+            if field.name in SECRETS:
+                value = HIDDEN
+            elif isinstance(value, frozenset):
                 value = sorted(value)
             elif isinstance(value, Mapping):
                 value = dict(value)
@@ -198,6 +216,12 @@ def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
+def parse_hosts(value: Any) -> frozenset[str]:
+    """Parse a list or comma-separated string of host names (no ports), lowercased."""
+    items = value if isinstance(value, list | tuple | set | frozenset) else str(value).split(",")
+    return frozenset(str(item).strip().lower() for item in items if str(item).strip())
+
+
 def strip_channel(address: str) -> str:
     """Return an address without its `whatsapp:` channel prefix."""
     return address.removeprefix("whatsapp:")
@@ -206,6 +230,9 @@ def strip_channel(address: str) -> str:
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "host": str,
     "port": at_least(int),
+    "control_token": str,
+    "control_token_file": lambda value: str(value).strip() or None,
+    "allowed_hosts": parse_hosts,
     "account_sid": str,
     "auth_token": str,
     "latency": parse_range,

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from app.emulator import api, control
+from app.emulator import access, api, control
 from app.emulator.config import EmulatorConfig
 from app.emulator.state import EMULATOR, Emulator
 
@@ -21,7 +21,8 @@ SHUTDOWN_TIMEOUT = 0.5  # in-flight requests are simulated: do not hold a stop f
 
 def create_emulator_app(config: EmulatorConfig | None = None) -> web.Application:
     """Build the emulator's aiohttp application for `config` (defaults when None)."""
-    app = web.Application(middlewares=[api.twilio_api_middleware])
+    middlewares = [api.twilio_api_middleware, access.control_access_middleware]
+    app = web.Application(middlewares=middlewares)
     app[EMULATOR] = Emulator(config or EmulatorConfig())
     app.cleanup_ctx.append(webhook_session)
     api.add_routes(app)
@@ -51,7 +52,13 @@ async def start(config: EmulatorConfig) -> tuple[web.AppRunner, str]:
 
 
 async def serve(config: EmulatorConfig, ready: Callable[[str], None] | None = None) -> None:
-    """Serve until SIGTERM or SIGINT, then stop cleanly."""
+    """Serve until SIGTERM or SIGINT, then stop cleanly; make a control token if none is set."""
+    with access.control_token(config) as config_with_token:
+        await serve_until_signal(config_with_token, ready)
+
+
+async def serve_until_signal(config: EmulatorConfig, ready: Callable[[str], None] | None) -> None:
+    """Start serving `config`, call `ready` with the URL, and stop on SIGTERM or SIGINT."""
     runner, url = await start(config)
     log.info("Twilio emulator listening on %s", url)
     if ready is not None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from app.devstack import REPO_ROOT, ManagedProcess, wait_for_http
 from app.embedded import free_port
 from bench.campaign_throughput import running
+from bench.emulator import emulator_env
 from bench.naive.cases import FIRST_NUMBER, SERVERS, Case, run_case, start_server
 from bench.naive.service import run_campaign, service_stack
 
@@ -38,7 +39,7 @@ def start_emulator(latency: str, work: Path, processes: list[ManagedProcess]) ->
     emulator = ManagedProcess(
         f"emulator-{latency}",
         [sys.executable, "-m", "app.emulator", "--port", str(port), "--latency", latency],
-        {"PATH": "/usr/bin:/bin"},
+        emulator_env("/usr/bin:/bin"),
         work / f"emulator-{latency}.log",
     ).start()
     processes.append(emulator)

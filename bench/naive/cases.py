@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.devstack import ManagedProcess, python_command, wait_for_http
 from app.embedded import free_port
+from bench.emulator import get_json
 from bench.naive.probe import Probe, post_form
 
 ACCOUNT = "AC" + "a" * 32
@@ -50,8 +49,7 @@ class Case:
 
 def emulator_counts(emulator_url: str) -> dict[str, int]:
     """Accepted messages per number (without the `whatsapp:` prefix)."""
-    with urllib.request.urlopen(f"{emulator_url}/_emulator/counts", timeout=30) as response:
-        counts = json.loads(response.read())["counts"]
+    counts = get_json(f"{emulator_url}/_emulator/counts")["counts"]
     return {to.removeprefix("whatsapp:"): n for to, n in counts.items()}
 
 

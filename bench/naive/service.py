@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from pathlib import Path
 from app.devstack import ManagedProcess, run_release, wait_for_http, web_command, worker_command
 from app.embedded import free_port
 from bench.campaign_throughput import call, environment, running
+from bench.emulator import emulator_env, post_json
 from bench.naive.cases import emulator_counts
 from bench.naive.probe import Probe
 from bench.sql import rows
@@ -53,7 +52,7 @@ def service_stack(work: Path, latency: str) -> Iterator[Stack]:
         emulator = ManagedProcess(
             "emulator",
             [sys.executable, "-m", "app.emulator", "--port", str(emulator_port)],
-            {"PATH": env["PATH"], "EMULATOR_LATENCY": latency},
+            emulator_env(env["PATH"], EMULATOR_LATENCY=latency),
             work / "service-emulator.log",
         )
         web = ManagedProcess("web", web_command(), env, work / "service-web.log")
@@ -74,14 +73,7 @@ def service_stack(work: Path, latency: str) -> Iterator[Stack]:
 
 def set_latency(stack: Stack, latency: str) -> None:
     """Change the emulator's latency at run time."""
-    request = urllib.request.Request(
-        f"{stack.emulator_url}/_emulator/config",
-        data=json.dumps({"latency": latency}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30):
-        pass
+    post_json(f"{stack.emulator_url}/_emulator/config", {"latency": latency})
 
 
 def completion_seconds(stack: Stack, campaign_id: int) -> float | None:

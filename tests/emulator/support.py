@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 import requests
 
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from tests.support.emulator import authorized, control_env
 
 ROOT = Path(__file__).resolve().parents[2]
 LISTENING = re.compile(r"listening on (http://\S+)")
@@ -39,8 +40,10 @@ def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
 def start_emulator(
     log_path: Path, *args: str, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `python -m app.emulator --port 0 ...`; return the process and its URL."""
+    """Start `python -m app.emulator --port 0 ...` with the tests' control token (unless
+    `extra_env` says otherwise); return the process and its URL."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("EMULATOR_")}
+    env.update(control_env())
     env.update(extra_env or {})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["PYTHONWARNINGS"] = "error"  # a warning inside the emulator fails the request loudly
@@ -97,13 +100,17 @@ class Emulator:
 
     def get(self, path: str, **params: str) -> Any:
         """GET a control endpoint, e.g. `/stats`; return its JSON."""
-        response = self.session.get(f"{self.url}/_emulator{path}", params=params, timeout=10)
+        response = self.session.get(
+            f"{self.url}/_emulator{path}", params=params, headers=authorized(), timeout=10
+        )
         response.raise_for_status()
         return response.json()
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> requests.Response:
         """POST JSON to a control endpoint."""
-        return self.session.post(f"{self.url}/_emulator{path}", json=body or {}, timeout=30)
+        return self.session.post(
+            f"{self.url}/_emulator{path}", json=body or {}, headers=authorized(), timeout=30
+        )
 
     def configure(self, **knobs: Any) -> dict[str, Any]:
         """Patch knobs at runtime; return the whole configuration."""

@@ -40,6 +40,9 @@ def test_parse_range(raw: object, expected: tuple[float, float]) -> None:
         {"inbound_url": "ftp://example.org"},
         {"max_in_flight": -1},
         {"page_size": 0},
+        {"control_token": "chosen-by-a-caller"},  # whoever holds the token cannot swap it
+        {"control_token_file": "/tmp/elsewhere"},
+        {"allowed_hosts": "evil.example"},  # nor open the door to DNS rebinding
     ],
 )
 def test_bad_runtime_patches_are_refused(changes: dict[str, object]) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -130,13 +132,55 @@ def test_sigint_stops_cleanly(tmp_path: Path) -> None:
 def test_environment_variables_configure_the_emulator(tmp_path: Path) -> None:
     env = {"EMULATOR_LATENCY": "0.1-0.3", "EMULATOR_AUTH_TOKEN": "token-from-env"}
     process, url = start_emulator(tmp_path / "emulator.log", extra_env=env)
+    emulator = Emulator(url, auth_token="token-from-env")
     try:
-        config = requests.get(f"{url}/_emulator/config", timeout=10).json()
+        config = emulator.get("/config")
+        created = emulator.create(To=GUEST, From=SENDER, Body="x")
     finally:
         stop_emulator(process)
 
     assert config["latency"] == [0.1, 0.3]
-    assert config["auth_token"] == "token-from-env"
+    assert config["auth_token"] == "(hidden)"  # shown nowhere, but in force
+    assert created.status_code == 201
+
+
+def test_without_a_control_token_the_emulator_makes_one_and_says_where(tmp_path: Path) -> None:
+    log_path = tmp_path / "emulator.log"
+    process, url = start_emulator(log_path, extra_env={"EMULATOR_CONTROL_TOKEN": ""})
+    try:
+        found = re.search(r"control token written to (\S+)", log_path.read_text())
+        assert found, log_path.read_text()
+        token_file = Path(found.group(1))
+        token = token_file.read_text().strip()
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        refused = requests.get(f"{url}/_emulator/messages", timeout=10)
+        opened = requests.get(
+            f"{url}/_emulator/messages", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+    finally:
+        assert stop_emulator(process) == 0
+
+    assert refused.status_code == 401
+    assert opened.status_code == 200
+    assert token not in log_path.read_text()
+    assert not token_file.exists()  # a temporary file, removed at stop
+
+
+def test_a_control_token_file_is_kept_across_restarts(tmp_path: Path) -> None:
+    token_file = tmp_path / "emulator_token"
+    env = {"EMULATOR_CONTROL_TOKEN": "", "EMULATOR_CONTROL_TOKEN_FILE": str(token_file)}
+    tokens = []
+    for run in range(2):
+        process, url = start_emulator(tmp_path / f"emulator{run}.log", extra_env=env)
+        try:
+            tokens.append(token_file.read_text().strip())
+            headers = {"Authorization": f"Bearer {tokens[-1]}"}
+            assert requests.get(f"{url}/_emulator/stats", headers=headers, timeout=10).ok
+        finally:
+            assert stop_emulator(process) == 0
+
+    assert tokens[0] == tokens[1] and len(tokens[0]) >= 32
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
 
 
 def test_bad_flags_exit_with_status_2() -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from app.devstack import ManagedProcess, local_bind, wait_for_http, web_command, worker_command
 from app.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from tests.support.emulator import authorized, control_env
 
 SENDER = "whatsapp:+14155238886"
 TEMPLATE_SID = "HX" + "0123456789abcdef" * 2
@@ -50,14 +51,16 @@ class EmulatorHandle:
 
     def get(self, path: str, **params: str) -> Any:
         """GET a control endpoint under /_emulator."""
-        response = self.session.get(f"{self.url}/_emulator{path}", params=params, timeout=30)
+        response = self.session.get(
+            f"{self.url}/_emulator{path}", params=params, headers=authorized(), timeout=30
+        )
         response.raise_for_status()
         return response.json()
 
     def post(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
         """POST JSON to a control endpoint under /_emulator."""
         response = self.session.post(
-            f"{self.url}/_emulator{path}", json=dict(body or {}), timeout=30
+            f"{self.url}/_emulator{path}", json=dict(body or {}), headers=authorized(), timeout=30
         )
         assert response.status_code == 200, response.text
         return response.json()
@@ -89,9 +92,10 @@ class EmulatorHandle:
 
 
 def start_emulator(log_dir: Path, env: Mapping[str, str], *args: str) -> EmulatorHandle:
-    """Start `python -m app.emulator` on a free port and wait until it answers."""
+    """Start `python -m app.emulator` on a free port, with the tests' control token, and wait
+    until it answers."""
     port = free_port()
-    clean = {k: v for k, v in env.items() if not k.startswith("EMULATOR_")}
+    clean = {k: v for k, v in env.items() if not k.startswith("EMULATOR_")} | control_env()
     argv = [sys.executable, "-m", "app.emulator", "--host", "127.0.0.1", "--port", str(port), *args]
     process = ManagedProcess("emulator", argv, clean, log_dir / "emulator.log").start()
     url = f"http://127.0.0.1:{port}"

@@ -18,6 +18,7 @@ from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from app.extensions import db
 from app.sending.statuses import link_early_callbacks
 from tests.emulator.support import SENDER, TEMPLATE_SID, eventually, start_emulator, stop_emulator
+from tests.support.emulator import authorized
 from tests.support.web import running_web
 from tests.webhooks.support import INBOUND, STATUS, query, scalar, seed
 
@@ -101,6 +102,7 @@ def guest_reply(emulator_url: str, web: str, **reply: str) -> dict:
     response = requests.post(
         f"{emulator_url}/_emulator/reply",
         json={"from": GUEST, "url": web + INBOUND, **reply},
+        headers=authorized(),
         timeout=30,
     )
     assert response.status_code == 200, response.text
