@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     configure_app(app, settings, environ)
     configure_logging(settings)
     register_extensions(app, settings)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -93,6 +94,13 @@ def register_extensions(app: Flask, settings: Settings) -> None:
         app.extensions["webhook_writes"] = GroupCommit(
             db.engines[WEBHOOKS], settings.database.prepare_statements
         )
+
+
+def register_url_converters(app: Flask) -> None:
+    """Read ids in paths as ASCII digits only (before any route is added)."""
+    from app.urls import register_converters
+
+    register_converters(app)
 
 
 def register_blueprints(app: Flask) -> None:

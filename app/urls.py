@@ -1,11 +1,28 @@
-"""The service's public URLs, as Twilio sees them."""
+"""The service's URLs: ids in paths (ASCII digits only), and the public URLs Twilio sees."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Flask, current_app, request
+from werkzeug.routing import IntegerConverter
 
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 INBOUND_PATH = "/webhooks/twilio/inbound"
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    """Werkzeug's `int`, ASCII digits only.
+
+    Its `\\d+` also matches other scripts' digits (full-width U+FF11, Arabic-Indic U+0661),
+    which `int()` reads as 1: `/events/` followed by U+FF11 would be another address of
+    `/events/1`.
+    """
+
+    regex = r"[0-9]+"
+
+
+def register_converters(app: Flask) -> None:
+    """Make `<int:...>` in every route (registered after this) take ASCII digits only."""
+    app.url_map.converters["int"] = AsciiIntegerConverter
 
 
 def public_base_url() -> str | None:
