@@ -1,4 +1,5 @@
-"""Metrics with bounded labels, behind an optional token; /ready says nothing secret."""
+"""Metrics with bounded labels, behind an optional token (without it, no sign-in counts);
+/ready says nothing secret."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from tests.conftest import API_TOKEN, dispose_engines
+from app.services import users
+from tests.conftest import API_TOKEN, dispose_engines, reset_state
 
 SAMPLE = re.compile(r'^http_requests_total\{endpoint="([^"]*)",method="([^"]*)",status="(\d+)"\}')
 
@@ -54,6 +56,47 @@ def test_metrics_token_is_optional_and_enforced_when_set(migrated: dict[str, str
 
 def test_metrics_are_open_without_a_token(app: Flask) -> None:
     assert app.test_client().get("/metrics").status_code == 200
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def sign_in_and_look_around(app: Flask) -> None:
+    """A failed and a successful sign-in, a signed-in page, a sign-out; a health check."""
+    with app.app_context():
+        users.ensure_admin("organiser@example.org", PASSWORD)
+    client = app.test_client()
+    form = {"email": "organiser@example.org", "password": PASSWORD}
+    assert client.post("/login", data={**form, "password": "guess"}).status_code == 200
+    assert client.post("/login", data=form).status_code == 302
+    assert client.get("/").status_code == 200
+    assert client.post("/logout").status_code == 302
+    assert client.get("/health").status_code == 200
+
+
+def test_metrics_without_a_token_count_no_sign_ins(app: Flask) -> None:
+    sign_in_and_look_around(app)
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'endpoint="health.health"' in text  # the rest is still there
+    assert "rq_queue_jobs" in text
+    assert 'endpoint="dashboard.' not in text
+
+
+def test_metrics_with_the_token_count_sign_ins(migrated: dict[str, str]) -> None:
+    token = secrets.token_urlsafe(32)
+    app = create_app({**migrated, "METRICS_TOKEN": token})
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        sign_in_and_look_around(app)
+        text = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert (
+            'http_requests_total{endpoint="dashboard.login",method="POST",status="302"}'
+            in text.get_data(as_text=True)
+        )
+    finally:
+        with app.app_context():
+            reset_state(app)
+            dispose_engines()
 
 
 @pytest.mark.parametrize("down", ["database", "redis"])

@@ -3,6 +3,11 @@
 Every label value comes from a fixed set, whatever clients send: the endpoint (`unmatched`
 for unknown paths), the method (`other` for any not listed below), the status code. Each
 new value would be a new series kept for the life of the process.
+
+Without `METRICS_TOKEN`, anyone can read `/metrics`, so the dashboard's series are left out:
+their status codes count sign-ins (a 302 from `dashboard.login`), sign-outs and signed-in
+page views (a 200 rather than the redirect to sign in), that is when someone signs in and
+is active. With the token, the scraper sees them all.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,11 +44,18 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Endpoints whose series only a scraper with the token sees (see the module docstring).
+PRIVATE_ENDPOINT_PREFIX = "dashboard."
 
 
 def method_label(method: str) -> str:
     """The method as a label: one of the standard ones, else `other`."""
     return method if method in METHODS else "other"
+
+
+def metrics_token_set() -> bool:
+    """Whether `METRICS_TOKEN` is set (then `/metrics` needs it, and shows every series)."""
+    return bool(current_app.config["SETTINGS"].metrics_token)
 
 
 def metrics_allowed() -> bool:
@@ -75,6 +87,23 @@ def instrument(app: Flask) -> None:
         if started is not None:
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)
         return response
+
+
+class WithoutPrivateEndpoints(Collector):
+    """Another collector's metrics without the samples of the dashboard's endpoints."""
+
+    def __init__(self, source: Collector) -> None:
+        self.source = source
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the source's metrics, each without the dashboard's samples."""
+        for metric in self.source.collect():
+            metric.samples = [
+                sample
+                for sample in metric.samples
+                if not sample.labels.get("endpoint", "").startswith(PRIVATE_ENDPOINT_PREFIX)
+            ]
+            yield metric
 
 
 class JobSystemCollector(Collector):
@@ -157,16 +186,21 @@ class SendingCollector(Collector):
             yield when
 
 
-def render_metrics() -> tuple[bytes, str]:
-    """Collect every process's counters (when multi-process) and the job-system gauges."""
+def render_metrics(private: bool) -> tuple[bytes, str]:
+    """Collect every process's counters (when multi-process) and the job-system gauges.
+
+    Args:
+        private: whether the dashboard's request series are included (only for a scraper
+            that sent `METRICS_TOKEN`).
+    """
     from flask import current_app
 
     registry = CollectorRegistry()
+    request_metrics: list[Collector] = [REQUESTS, LATENCY]
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry.register(REQUESTS)
-        registry.register(LATENCY)
+        request_metrics = [multiprocess.MultiProcessCollector(None)]
+    for collector in request_metrics:
+        registry.register(collector if private else WithoutPrivateEndpoints(collector))
     settings = current_app.config["SETTINGS"]
     registry.register(JobSystemCollector(redis_store.connection, settings.queues))
     registry.register(SendingCollector(redis_store.connection))

@@ -7,7 +7,7 @@ from werkzeug.exceptions import Unauthorized
 
 from app.health.checks import ready_checks
 from app.health.jobs import WORKER_MAX_SILENCE
-from app.health.metrics import metrics_allowed, render_metrics
+from app.health.metrics import metrics_allowed, metrics_token_set, render_metrics
 
 bp = Blueprint("health", __name__)
 
@@ -38,8 +38,9 @@ def ready() -> tuple[Response, int]:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    """Prometheus text exposition (behind `METRICS_TOKEN` when it is set)."""
+    """Prometheus text exposition: all of it behind `METRICS_TOKEN` when it is set, else all
+    but the dashboard's series (which would tell when someone signs in)."""
     if not metrics_allowed():
         raise Unauthorized("send 'Authorization: Bearer <METRICS_TOKEN>' to read the metrics")
-    payload, content_type = render_metrics()
+    payload, content_type = render_metrics(private=metrics_token_set())
     return Response(payload, content_type=content_type)
