@@ -1,15 +1,32 @@
-"""Sign-in limits that protect without locking the owner out."""
+"""Sign-in limits that protect without locking the owner out, and hold under a burst."""
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
+import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from limits import parse
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import text
 from werkzeug.test import TestResponse
 
-from app.extensions import redis_store
-from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD
+from app import create_app
+from app.dashboard.login_limits import remove_newest_entry
+from app.extensions import db, redis_store
+from tests.conftest import dispose_engines
+from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD, add_admin
+from tests.support.web import running_web
+from tests.webhooks.support import AUTH_TOKEN, INBOUND, inbound_form, seed, sign
 
 USUAL = "198.51.100.10"
 
@@ -72,3 +89,166 @@ def test_the_limiter_keys_hold_no_email_address(app: Flask) -> None:
 
     assert keys, "the failed attempt was counted somewhere"
     assert not [key for key in keys if "example.org" in key.lower()], keys
+
+
+def test_a_successful_sign_in_gives_its_reservation_back(app: Flask, admin_id: int) -> None:
+    for _ in range(4):
+        assert attempt(app, USUAL, "guess").status_code == 200
+    for _ in range(12):  # more than every per-minute limit: none of them is used up
+        assert attempt(app, USUAL, ADMIN_PASSWORD).status_code == 302
+    # The failures, not the successes (the ceiling counted those before the first success).
+    assert window_counts(app) == {"email-ip": 4, "email": 4, "ip": 4}
+    assert attempt(app, USUAL, "guess").status_code == 200  # the fifth failure
+    assert attempt(app, USUAL, "guess").status_code == 429
+
+
+def window_counts(app: Flask) -> dict[str, int]:
+    """The attempts counted in each per-minute window in Redis, by kind of limit."""
+    counts: dict[str, int] = {}
+    with app.app_context():
+        connection = redis_store.connection
+        for key in connection.scan_iter("LIMITS:*/1/minute"):
+            limited = key.decode().split("/")[2]  # after LIMITS:LIMITER/dashboard/
+            kind = limited.split(":")[0] if limited.startswith("email") else "ip"
+            counts[kind] = counts.get(kind, 0) + int(connection.llen(key))
+    return counts
+
+
+def test_a_successful_sign_in_gives_it_back_in_memory_while_redis_is_down(
+    migrated: dict[str, str],
+) -> None:
+    app = create_app({**migrated, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    app.config["WTF_CSRF_ENABLED"] = False
+    add_admin(app)
+    try:
+        for _ in range(4):
+            assert attempt(app, USUAL, "guess").status_code == 200
+        for _ in range(12):
+            assert attempt(app, USUAL, ADMIN_PASSWORD).status_code == 302
+        assert attempt(app, USUAL, "guess").status_code == 200
+        assert attempt(app, USUAL, "guess").status_code == 429
+    finally:
+        with app.app_context():
+            db.session.execute(text("TRUNCATE users RESTART IDENTITY CASCADE"))
+            db.session.commit()
+            dispose_engines()
+
+
+@pytest.fixture(params=["redis", "memory"])
+def storage(request: pytest.FixtureRequest, migrated: dict[str, str]) -> Iterator[Storage]:
+    """A `limits` storage of each kind the sign-in limiter uses."""
+    if request.param == "memory":
+        yield MemoryStorage()
+        return
+    found = RedisStorage(migrated["REDIS_URL"], key_prefix="test-refund")
+    yield found
+    found.reset()
+
+
+def test_removing_the_newest_entry_refunds_one_attempt(storage: Storage) -> None:
+    # Pins the layout of `limits`' moving windows that `remove_newest_entry` relies on.
+    limiter = MovingWindowRateLimiter(storage)
+    item = parse("3 per minute")
+    for _ in range(3):
+        assert limiter.hit(item, "refund")
+    assert not limiter.hit(item, "refund")
+    remove_newest_entry(storage, item.key_for("refund"))
+    assert limiter.get_window_stats(item, "refund").remaining == 1
+    assert limiter.hit(item, "refund")
+    assert not limiter.hit(item, "refund")
+    for _ in range(5):  # nothing below empty
+        remove_newest_entry(storage, item.key_for("refund"))
+    assert limiter.get_window_stats(item, "refund").remaining == 3
+
+
+BURST = 100
+GUEST_PHONE = "+12025550142"
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def sign_in_form(web: str, password: str) -> bytes:
+    """A sign-in POST with a session and CSRF token of its own, as raw HTTP/1.1 bytes."""
+    page = requests.get(f"{web}/login", timeout=10)
+    match = CSRF_FIELD.search(page.text)
+    assert match, page.text[:300]
+    body = urlencode({"csrf_token": match.group(1), "email": ADMIN_EMAIL, "password": password})
+    cookie = "; ".join(f"{name}={value}" for name, value in page.cookies.items())
+    head = (
+        f"POST /login HTTP/1.1\r\nHost: {urlsplit(web).netloc}\r\nCookie: {cookie}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body.encode()
+
+
+def fire_at_once(web: str, raw_requests: list[bytes]) -> list[tuple[int, str]]:
+    """Open a connection per request, send them all, then read every (status, body)."""
+    address = urlsplit(web)
+    connections = [
+        socket.create_connection((address.hostname, address.port), timeout=30) for _ in raw_requests
+    ]
+    for connection, raw in zip(connections, raw_requests, strict=True):
+        connection.sendall(raw)
+    answers = []
+    for connection in connections:
+        with connection, connection.makefile("rb") as stream:
+            head, _, body = stream.read().partition(b"\r\n\r\n")
+        answers.append((int(head.split()[1]), body.decode(errors="replace")))
+    return answers
+
+
+def time_webhooks(web: str, stop: threading.Event, timings: list[tuple[int, float]]) -> None:
+    """POST signed inbound webhooks one after another until `stop`: (status, seconds) each."""
+    with requests.Session() as http:
+        while not stop.is_set():
+            form = inbound_form(GUEST_PHONE, "See you there")
+            signature = sign(web + INBOUND, form)
+            started = time.perf_counter()
+            answer = http.post(
+                web + INBOUND, data=form, headers={"X-Twilio-Signature": signature}, timeout=10
+            )
+            timings.append((answer.status_code, time.perf_counter() - started))
+            stop.wait(0.01)
+
+
+@pytest.mark.slow
+def test_a_burst_of_wrong_passwords_checks_at_most_the_limit_and_webhooks_flow(
+    app: Flask, admin_id: int, migrated: dict[str, str], tmp_path: Path
+) -> None:
+    seed(app, GUEST_PHONE)
+    with running_web(migrated, tmp_path, TWILIO_AUTH_TOKEN=AUTH_TOKEN) as (web, process):
+        # The owner signs in first: hashed in the worker's thread, and refunded.
+        assert fire_at_once(web, [sign_in_form(web, ADMIN_PASSWORD)])[0][0] == 302
+        raw_requests = [sign_in_form(web, f"wrong password {n}") for n in range(BURST)]
+        timings: list[tuple[int, float]] = []
+        stop = threading.Event()
+        sender = threading.Thread(target=time_webhooks, args=(web, stop, timings))
+        sender.start()
+        try:
+            time.sleep(0.3)  # the webhooks' connections are warm before the burst
+            warm = len(timings)
+            started = time.perf_counter()
+            answers = fire_at_once(web, raw_requests)
+            elapsed = time.perf_counter() - started
+        finally:
+            stop.set()
+            sender.join(timeout=30)
+        # Without METRICS_TOKEN, the workers' metrics count no sign-in (multi-process here).
+        metrics = requests.get(f"{web}/metrics", timeout=10).text
+        log = process.tail(200)
+
+    checked = [body for status, body in answers if status == 200 and "Invalid email" in body]
+    refused = [status for status, _ in answers if status == 429]
+    during = [seconds for _, seconds in timings[warm:]]
+    print(
+        f"burst of {BURST} in {elapsed:.2f} s: {len(checked)} checked, {len(refused)} refused;"
+        f" {len(during)} webhooks meanwhile, slowest {max(during) * 1000:.1f} ms"
+    )
+    assert 'endpoint="dashboard.' not in metrics
+    assert 'endpoint="webhooks.' in metrics
+    assert len(checked) == 5, [status for status, _ in answers]  # the limit, all of it
+    assert len(checked) + len(refused) == BURST, [status for status, _ in answers]
+    assert "falling back to in-memory storage" not in log, log
+    assert {status for status, _ in timings} == {200}, timings
+    assert len(during) >= 5, timings  # webhooks were sent while the burst was served
+    assert max(during) < 0.1, sorted(during)[-5:]
