@@ -87,14 +87,14 @@ def test_formatting_far_away_is_not_a_value() -> None:
         (
             corner_workbook(),
             OverBudget,
-            "the sheet (a value in cell XFD1048576) has 16,384 columns;"
-            " a guest list has at most 200 columns",
+            "cell XFD1048576 holds a value, in column 16,384; a guest list has at most 200"
+            " columns: clear the cells beyond the guests' columns and save the file again",
         ),
         (
             wide_workbook(),
             OverBudget,
-            "the sheet (a value in cell XFD1) has 16,384 columns;"
-            " a guest list has at most 200 columns",
+            "cell XFD1 holds a value, in column 16,384; a guest list has at most 200"
+            " columns: clear the cells beyond the guests' columns and save the file again",
         ),
         (
             shared_text_bomb(200),

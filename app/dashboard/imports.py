@@ -72,9 +72,13 @@ def refused_lines(table: Table, errors: Iterable[guest_upload.RowError]) -> str:
     return "\n".join(lines)
 
 
-def refused(event: Event, form: ImportForm, error: str | SheetError) -> ResponseReturnValue:
-    """The import page again, saying why nothing was imported (413 for a file over budget)."""
-    form.pasted.errors = [f"Nothing was imported: {error}."]
+def refused(
+    event: Event, form: ImportForm, error: str | SheetError, upload: PendingUpload | None = None
+) -> ResponseReturnValue:
+    """The import page again, saying why nothing was imported, under the field the organiser
+    used (413 for a file over budget)."""
+    field = form.file if upload is not None and not upload.pasted else form.pasted
+    field.errors = [f"Nothing was imported: {error}."]
     status = 413 if isinstance(error, OverBudget) else 400
     return render_template("dashboard/import.html", event=event, form=form), status
 
@@ -105,7 +109,7 @@ def preview_import(event_id: int) -> ResponseReturnValue:
     try:
         table = upload_table(upload)
     except SheetError as error:
-        return refused(event, form, error)
+        return refused(event, form, error, upload)
     token = token or keep_upload(current_user.id, event.id, upload)
     mapping = {**guest_upload.guess_mapping(table.header), **chosen_mapping()}
     report, problem = None, None
@@ -137,7 +141,7 @@ def import_guests(event_id: int) -> ResponseReturnValue:
         table = upload_table(upload)
         report = run_import(event, table, chosen_mapping(), dry_run=False)
     except SheetError as error:
-        return refused(event, form, error)
+        return refused(event, form, error, upload)
     if token:
         drop_upload(current_user.id, event.id, token)
     again = ImportForm(formdata=None)

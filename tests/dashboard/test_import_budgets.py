@@ -30,8 +30,9 @@ def test_a_corner_workbook_is_refused_at_the_preview_with_what_was_over(
     status, html = preview(user, event_id, corner_workbook(), "guests.xlsx")
     assert status == 413
     assert (
-        "Nothing was imported: the sheet (a value in cell XFD1048576) has 16,384 columns;"
-        " a guest list has at most 200 columns." in text_of(html)
+        "Nothing was imported: cell XFD1048576 holds a value, in column 16,384; a guest list"
+        " has at most 200 columns: clear the cells beyond the guests' columns and save the"
+        " file again." in text_of(html)
     )
     with app.app_context():
         assert list(redis_store.connection.scan_iter("guest-upload:*")) == []  # nothing held

@@ -249,9 +249,19 @@ def _sheet_records(archive: Archive, book: Book, budget: Budget) -> Iterator[Rec
         text = cell_text(element, book)
         if text.strip():
             where = f"cell {reference or column}"
-            budget.check_width(column, f"the sheet (a value in {where})")
+            _check_column(column, where, budget)
             budget.check_cell(text, where)
             cells[column] = text
+
+
+def _check_column(column: int, where: str, budget: Budget) -> None:
+    """Refuse a value beyond the budget's last column, saying where it is."""
+    if column > budget.max_columns:
+        raise OverBudget(
+            f"{where} holds a value, in column {column:,}; a guest list has at most"
+            f" {budget.max_columns} columns: clear the cells beyond the guests' columns"
+            " and save the file again"
+        )
 
 
 def column_number(reference: str) -> int:
