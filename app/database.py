@@ -124,7 +124,7 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
     (DisconnectionError makes the pool retry with another). A connection used a moment ago
     is as alive as a ping would find it; if the server died meanwhile, the statement fails,
     SQLAlchemy invalidates the pool's older connections, and the webhook is retried once on
-    a fresh one (app.webhooks.spool.run_with_retry).
+    a fresh one (app.services.webhook_spool.run_with_retry).
     """
 
     @event.listens_for(engine, "connect")

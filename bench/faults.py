@@ -46,7 +46,7 @@ from app.devstack import (
     worker_command,
 )
 from app.embedded import EmbeddedServices, free_port, start_redis
-from app.webhooks.spool import DEAD_KEY, spool_length
+from app.services.webhook_spool import DEAD_KEY, spool_length
 from bench.campaign_throughput import insert_guests
 from bench.emulator import emulator_env, get_json
 from bench.procfs import kill_hard

@@ -148,7 +148,7 @@ def test_a_webhook_survives_a_killed_connection_that_was_busy_a_moment_ago(
     migrated: dict[str, str],
 ) -> None:
     from app import create_app
-    from app.webhooks.spool import run_with_retry
+    from app.services.webhook_spool import run_with_retry
 
     app = create_app(migrated)
     with app.app_context():

@@ -52,10 +52,9 @@ from app.api.validation import (
 )
 from app.config import LANGUAGES
 from app.models import Event, Invitation
-from app.sending.languages import guest_language
-from app.sending.message import format_start
 from app.services import events, guest_upload, guests
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
+from app.services.wording import format_start, guest_language
 
 CSV = "text/csv"
 TSV = "text/tab-separated-values"

@@ -6,7 +6,6 @@ oldest is, and whether any worker is draining them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,43 +16,16 @@ from sqlalchemy.orm import joinedload
 
 from app.dashboard import bp
 from app.extensions import db, redis_store
+from app.health.backlog import SendingState, sending_state
 from app.health.checks import Check, check_database, check_redis
 from app.health.jobs import WORKER_MAX_SILENCE, JobSystem, job_system
 from app.models import Campaign, CampaignState
-from app.sending import claims
-from app.sending.stuck import StuckCampaign, last_error, stuck_campaigns
 from app.services import campaigns
 from app.services.campaign_status import campaign_status
 
 ACTIVE_CAMPAIGNS_SHOWN = 20
 # Work overdue by more than this with no worker sending it is reported as a problem.
 OVERDUE_ALERT_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class SendingState:
-    """What PostgreSQL says about sending work."""
-
-    next_due_in: float | None  # seconds; <= 0 means work is due now; None: nothing left
-    stale_claims: int
-    stuck: list[StuckCampaign] = field(default_factory=list)
-    last_error: dict[str, Any] | None = None
-
-    @property
-    def overdue(self) -> float:
-        """How long the oldest due work has waited (0 when none is due)."""
-        return max(0.0, -self.next_due_in) if self.next_due_in is not None else 0.0
-
-
-def sending_state() -> SendingState:
-    """Read the sender's backlog from PostgreSQL."""
-    connection = db.session.connection()
-    return SendingState(
-        claims.next_due_in(connection),
-        claims.stale_claims(connection),
-        stuck_campaigns(connection, current_app.config["SENDING"].stuck_after),
-        last_error(redis_store.connection),
-    )
 
 
 def active_campaigns() -> list[dict[str, Any]]:

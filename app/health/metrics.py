@@ -32,7 +32,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import redis_store
-from app.webhooks.spool import DEAD_KEY, spool_length
+from app.services.webhook_spool import DEAD_KEY, spool_length
 
 REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered", ["endpoint", "method", "status"]

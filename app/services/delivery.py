@@ -6,16 +6,13 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from app.database import prepare_statements
 from app.extensions import db, webhook_writes
 from app.models import DeliveryStatus
 from app.sending.statuses import ADVANCE_SET, FAILURES, advance_params, mark_guest
+from app.services.webhook_forms import StatusForm
 from app.statements import Prepared, run_one
-
-if TYPE_CHECKING:  # the web layer parses forms; importing it here would be circular
-    from app.webhooks.forms import StatusForm
 
 log = logging.getLogger(__name__)
 

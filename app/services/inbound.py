@@ -7,16 +7,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from app.extensions import webhook_writes
 from app.logs import mask_phone
 from app.models import InboundKind
 from app.services.replies import Reading, classify, confirmation
+from app.services.webhook_forms import InboundForm
 from app.statements import Prepared
-
-if TYPE_CHECKING:  # the web layer parses forms; importing it here would be circular
-    from app.webhooks.forms import InboundForm
 
 log = logging.getLogger(__name__)
 

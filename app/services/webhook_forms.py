@@ -1,4 +1,8 @@
-"""Parse Twilio's webhook forms into typed values, refusing what Twilio would never send."""
+"""Parse Twilio's webhook forms into typed values, refusing what Twilio would never send.
+
+The inbound domain's values, below the services that apply them (`delivery`, `inbound`)
+and the spool's replay (`app.tasks.spool`); the webhook views parse requests with them.
+"""
 
 from __future__ import annotations
 

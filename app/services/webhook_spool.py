@@ -20,7 +20,7 @@ from sqlalchemy import exc as sa_exc
 
 from app.database import is_database_unavailable
 from app.extensions import redis_store
-from app.webhooks.forms import Pairs
+from app.services.webhook_forms import Pairs
 
 log = logging.getLogger(__name__)
 

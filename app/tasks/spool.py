@@ -17,8 +17,8 @@ from app.database import is_database_unavailable
 from app.extensions import redis_store
 from app.services.delivery import apply_status
 from app.services.inbound import record_inbound
-from app.webhooks.forms import parse_inbound, parse_status
-from app.webhooks.spool import (
+from app.services.webhook_forms import parse_inbound, parse_status
+from app.services.webhook_spool import (
     DEAD_KEY,
     LOCK_KEY,
     PROCESSING_KEY,

@@ -14,8 +14,7 @@ from app.models.base import utcnow
 from app.services.delivery import apply_status
 from app.services.inbound import record_inbound
 from app.services.replies import classify, confirmation
-from app.webhooks import bp, signature
-from app.webhooks.forms import (
+from app.services.webhook_forms import (
     FormError,
     InboundForm,
     Pairs,
@@ -24,7 +23,8 @@ from app.webhooks.forms import (
     parse_inbound,
     parse_status,
 )
-from app.webhooks.spool import Endpoint, SpoolUnavailable, store_or_spool
+from app.services.webhook_spool import Endpoint, SpoolUnavailable, store_or_spool
+from app.webhooks import bp, signature
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from app.extensions import redis_store
-from app.webhooks.spool import DEAD_KEY, Endpoint, spool
+from app.services.webhook_spool import DEAD_KEY, Endpoint, spool
 from tests.webhooks.support import inbound_form, scalar, seed
 
 PHONE = "+12025550142"

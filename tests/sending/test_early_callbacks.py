@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import DeliveryStatus, Event, Guest, Invitation, MessageAttempt, SendState
 from app.sending.results import Accepted, write_accepted
 from app.services.delivery import apply_status
-from app.webhooks.forms import form_pairs, parse_status
+from app.services.webhook_forms import form_pairs, parse_status
 
 SID = "SM" + "e" * 32
 

@@ -20,9 +20,9 @@ import requests
 from flask import Flask
 from sqlalchemy import create_engine, text
 
+from app.services.webhook_spool import SPOOL_KEY, SpooledWebhook
 from app.statements import WAIT_SECONDS
 from app.tasks.spool import replay_spool
-from app.webhooks.spool import SPOOL_KEY, SpooledWebhook
 from tests.sending.support import eventually
 from tests.support.web import running_web
 from tests.webhooks.support import (

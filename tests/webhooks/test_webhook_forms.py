@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
-from app.webhooks.forms import FormError, form_pairs, params_of, parse_inbound, parse_status
+from app.services.webhook_forms import FormError, form_pairs, params_of, parse_inbound, parse_status
 from tests.webhooks.conftest import AppFactory
 from tests.webhooks.support import (
     INBOUND,

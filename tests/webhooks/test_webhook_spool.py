@@ -13,8 +13,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from app.extensions import db, webhook_engine
-from app.tasks.spool import replay_spool
-from app.webhooks.spool import (
+from app.services.webhook_spool import (
     DEAD_KEY,
     PROCESSING_KEY,
     SPOOL_KEY,
@@ -22,6 +21,7 @@ from app.webhooks.spool import (
     SpooledWebhook,
     spool_length,
 )
+from app.tasks.spool import replay_spool
 from tests.webhooks.conftest import AppFactory
 from tests.webhooks.support import (
     INBOUND,

@@ -201,7 +201,7 @@ def test_callbacks_before_the_sid_is_recorded_are_applied_when_it_is(
 
 def test_a_replayed_callback_is_not_stored_twice(app: Flask) -> None:
     from app.services.delivery import apply_status
-    from app.webhooks.forms import form_pairs, parse_status
+    from app.services.webhook_forms import form_pairs, parse_status
 
     seeded = seed(app, PHONE)
     form = parse_status(form_pairs(status_form(seeded.message_sid or "", "sent").items()))
