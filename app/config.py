@@ -92,6 +92,21 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
+class ContentTemplates:
+    """The approved templates of one kind of message: one per language, and a default."""
+
+    default: str | None = None
+    by_language: Mapping[str, str] = field(default_factory=dict)
+
+    def for_language(self, language: str) -> str | None:
+        """The template of the guest's language, else the default one."""
+        return self.by_language.get(language, self.default)
+
+    def __bool__(self) -> bool:
+        return bool(self.default or self.by_language)
+
+
+@dataclass(frozen=True)
 class TwilioSettings:
     """Credentials, sender and endpoint of the Twilio account."""
 
@@ -99,15 +114,10 @@ class TwilioSettings:
     auth_token: str | None
     whatsapp_from: str | None
     messaging_service_sid: str | None
-    invite_content_sid: str | None
     api_base_url: str = "https://api.twilio.com"
-    # One approved template per guest language ("es" → HX...); others use invite_content_sid.
-    invite_content_sids: Mapping[str, str] = field(default_factory=dict)
-    # Reminders and follow-ups go outside the 24-hour window: templates only, never free text.
-    reminder_content_sid: str | None = None
-    reminder_content_sids: Mapping[str, str] = field(default_factory=dict)
-    followup_content_sid: str | None = None
-    followup_content_sids: Mapping[str, str] = field(default_factory=dict)
+    # Every `TWILIO_<KIND>_CONTENT_SID(S)` set, by its name without the S: the approved
+    # templates of each kind of message (`app.sending.kinds` says which kind reads which).
+    content_templates: Mapping[str, ContentTemplates] = field(default_factory=dict)
     validate_signatures: bool = True
     request_timeout: float = 15.0
     # Shared-key (HMAC-SHA256) webhook signing: key id -> secret; several allow rotation.
@@ -215,13 +225,8 @@ def _twilio_settings(source: _Source, dev: bool) -> TwilioSettings:
         whatsapp_from=source.text("TWILIO_WHATSAPP_FROM")
         or ("whatsapp:+14155238886" if dev else None),
         messaging_service_sid=source.text("TWILIO_MESSAGING_SERVICE_SID"),
-        invite_content_sid=source.text("TWILIO_INVITE_CONTENT_SID"),
         api_base_url=(source.text("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/"),
-        invite_content_sids=_content_sids(source, "TWILIO_INVITE_CONTENT_SIDS"),
-        reminder_content_sid=source.text("TWILIO_REMINDER_CONTENT_SID"),
-        reminder_content_sids=_content_sids(source, "TWILIO_REMINDER_CONTENT_SIDS"),
-        followup_content_sid=source.text("TWILIO_FOLLOWUP_CONTENT_SID"),
-        followup_content_sids=_content_sids(source, "TWILIO_FOLLOWUP_CONTENT_SIDS"),
+        content_templates=_content_templates(source),
         validate_signatures=source.flag("TWILIO_VALIDATE_SIGNATURES", True),
         request_timeout=source.number("TWILIO_REQUEST_TIMEOUT", 15.0),
         webhook_shared_keys=parse_shared_keys(source.text("TWILIO_WEBHOOK_SHARED_KEYS") or ""),
@@ -319,6 +324,25 @@ LANGUAGES = ("en", "es", "pt", "ar")
 _CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 
 
+CONTENT_TEMPLATE_SETTING = re.compile(r"^(TWILIO_[A-Z0-9]+_CONTENT_SID)S?$")
+
+
+def _content_templates(source: _Source) -> dict[str, ContentTemplates]:
+    """Every `TWILIO_<KIND>_CONTENT_SID` (the default) and `..._SIDS` (one per language)."""
+    names = sorted(
+        {
+            match.group(1)
+            for name in source.names()
+            if (match := CONTENT_TEMPLATE_SETTING.match(name))
+        }
+    )
+    templates = {
+        name: ContentTemplates(source.text(name), _content_sids(source, f"{name}S"))
+        for name in names
+    }
+    return {name: found for name, found in templates.items() if found}
+
+
 def _content_sids(source: _Source, name: str) -> dict[str, str]:
     """`TWILIO_*_CONTENT_SIDS`, `en=HX…,es=HX…`: one template per guest language."""
     raw = source.text(name) or ""
@@ -352,6 +376,10 @@ class _Source:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self._environ = environ
         self._errors: list[str] = []
+
+    def names(self) -> list[str]:
+        """The names of every variable set."""
+        return list(self._environ)
 
     def text(self, name: str) -> str | None:
         """Return the stripped value, or None when unset or blank."""

@@ -128,7 +128,8 @@ def test_one_template_per_language_and_the_event_time_zone() -> None:
             "DEFAULT_TIME_ZONE": "Europe/Lisbon",
         }
     )
-    assert dict(settings.twilio.invite_content_sids) == {"es": spanish, "ar": arabic}
+    invitation = settings.twilio.content_templates["TWILIO_INVITE_CONTENT_SID"]
+    assert dict(invitation.by_language) == {"es": spanish, "ar": arabic}
     assert settings.default_time_zone == "Europe/Lisbon"
     for bad in (
         {"TWILIO_INVITE_CONTENT_SIDS": "xx=HX" + "1" * 32},

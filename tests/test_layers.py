@@ -13,26 +13,6 @@ from app.layers import broken_rule, member_of
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("app", "worker")
 
-# Imports that break a rule today, as (file, imported module); each goes when the change
-# that fixes it lands, and the test fails on an entry no longer imported, so the list only
-# shrinks. The campaign lifecycle's rewrite (issue 18, item 1) is moving these views and
-# commands onto the services: `app.services.wording` already gives them `format_start` and
-# `guest_language`.
-ALLOWED = frozenset(
-    {
-        ("app/api/campaigns.py", "app.sending.audiences"),  # Target
-        ("app/dashboard/campaigns.py", "app.sending.message"),  # format_start
-        ("app/dashboard/campaigns.py", "app.sending.schedule"),  # target_of
-        ("app/dashboard/events.py", "app.sending.audiences"),  # Target
-        ("app/dashboard/events.py", "app.sending.languages"),  # guest_language
-        (
-            "app/dashboard/events.py",
-            "app.sending.message",
-        ),  # Invitee, format_start, invitation_body
-        ("app/dashboard/events.py", "app.sending.preflight"),  # Preflight
-    }
-)
-
 
 @dataclass(frozen=True)
 class Import:
@@ -128,18 +108,8 @@ def test_imports_look_down_the_layers() -> None:
     broken = [
         f"{imported.file}:{imported.line} imports {imported.module}: {rule}"
         for imported, rule in breaches()
-        if (imported.file, imported.module) not in ALLOWED
     ]
     assert not broken, "imports against app/layers.py:\n" + "\n".join(broken)
-
-
-def test_every_allowed_exception_still_exists() -> None:
-    """An exception that was fixed leaves ALLOWED, so the list only shrinks."""
-    current = {(imported.file, imported.module) for imported, _ in breaches()}
-    gone = sorted(ALLOWED - current)
-    assert not gone, "fixed, remove from ALLOWED: " + ", ".join(
-        f"{file} → {module}" for file, module in gone
-    )
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app import create_app
 from app.extensions import db
@@ -59,6 +61,26 @@ def test_upgrade_matches_models_and_downgrade_empties(
             upgrade()  # and back up again: downgrade left nothing behind
             assert set(inspect(db.engine).get_table_names()) == EXPECTED_TABLES
             dispose_engines()
+
+
+def test_every_state_column_checks_exactly_its_enum(app: Flask) -> None:
+    """The CHECK constraints the migrations wrote match the enums (a new kind or state needs
+    a migration; without one, this fails rather than the first insert in production)."""
+    checked = {}
+    with app.app_context(), db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                enum = getattr(column.type, "enum_class", None)
+                if enum is None:
+                    continue
+                name = f"ck_{table.name}_{column.type.name}"  # type: ignore[attr-defined]
+                definition = connection.execute(
+                    text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = :n"),
+                    {"n": name},
+                ).scalar_one()
+                checked[name] = set(re.findall(r"'([^']*)'", definition))
+                assert checked[name] == {member.value for member in enum}, name
+    assert "ck_campaigns_campaignstate" in checked and "ck_invitations_messagekind" in checked
 
 
 @pytest.mark.slow

@@ -48,7 +48,6 @@ from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from app.api import bp
 from app.api.validation import (
-    isoformat,
     json_object,
     optional_bool,
     optional_datetime,
@@ -59,7 +58,6 @@ from app.api.validation import (
 )
 from app.errors import json_error
 from app.models import Campaign, Invitation, MessageKind, SendState
-from app.sending.audiences import Target
 from app.services import campaigns
 from app.services.campaign_status import campaign_status
 from app.services.campaigns import CampaignError, ConflictError, NotFoundError
@@ -69,23 +67,23 @@ def campaign_json(campaign: Campaign, progress: dict[str, Any] | None = None) ->
     """A campaign with its progress counts (read now unless given), from `campaign_status`."""
     status = campaign_status(campaign, progress, time_left=False)
     return {
-        "id": status["id"],
-        "event_id": status["event_id"],
-        "kind": campaign.kind.value,
-        "state": status["state"],
-        "send_at": isoformat(campaign.send_at),
+        "id": status.id,
+        "event_id": status.event_id,
+        "kind": status.kind,
+        "state": status.state,
+        "send_at": status.send_at,
         "include_maybe": campaign.include_maybe,
         "hours_before": campaign.lead_seconds / 3600 if campaign.lead_seconds else None,
         "after_days": campaign.after_seconds / 86400 if campaign.after_seconds else None,
-        "note": campaign.note,
+        "note": status.note,
         "total": campaign.total,
-        **{state.value: status["states"].get(state.value, 0) for state in SendState},
-        "progress": round(status["settled"] / campaign.total, 4) if campaign.total else 1.0,
-        "delivery": status["delivery"],
-        "errors": status["errors"],
-        "rate_per_second": status["rate_per_second"],
-        "created_at": status["created_at"],
-        "finished_at": status["finished_at"],
+        **{state.value: status.states.get(state.value, 0) for state in SendState},
+        "progress": round(status.settled / campaign.total, 4) if campaign.total else 1.0,
+        "delivery": status.delivery,
+        "errors": status.errors,
+        "rate_per_second": status.rate_per_second,
+        "created_at": status.created_at,
+        "finished_at": status.finished_at,
     }
 
 
@@ -125,10 +123,12 @@ def invalid(error: CampaignError) -> tuple[Response, int]:
 @bp.get("/events/<int:event_id>/campaigns/preflight")
 def preflight_campaign(event_id: int) -> Response:
     """Plan a campaign (`?kind=invitation|reminder|followup`) of the event without creating it."""
-    options: dict[str, Any] = {"include_maybe": request.args.get("include_maybe") in TRUE}
-    if request.args.get("after_days"):
-        options["after_days"] = query_number("after_days")
-    target = target_of(event_id, request.args.get("kind", MessageKind.INVITATION), options)
+    target = campaigns.target(
+        event_id,
+        request.args.get("kind", MessageKind.INVITATION),
+        include_maybe=request.args.get("include_maybe") in TRUE,
+        after_days=query_number("after_days") if request.args.get("after_days") else None,
+    )
     plan = campaigns.preflight(event_id, target)
     return jsonify({**plan.to_json(), "estimate": campaigns.estimate_for_preflight().to_json()})
 
@@ -142,18 +142,6 @@ def query_number(name: str) -> float:
         return optional_number({name: float(request.args[name])}, name, 0.0)
     except ValueError:
         raise BadRequest(f"{name!r} must be a number") from None
-
-
-def target_of(event_id: int, kind: str, options: dict[str, Any]) -> Target:
-    """The audience a pre-flight plans, from `kind` and its options."""
-    if kind == MessageKind.INVITATION:
-        return Target(event_id)
-    if kind == MessageKind.REMINDER:
-        return Target(event_id, kind, include_maybe=optional_bool(options, "include_maybe"))
-    if kind == MessageKind.FOLLOWUP:
-        days = optional_number(options, "after_days", campaigns.DEFAULT_FOLLOWUP_DAYS)
-        return Target(event_id, kind, after_seconds=round(days * 86400))
-    raise BadRequest("'kind' must be one of invitation, reminder, followup")
 
 
 @bp.post("/events/<int:event_id>/campaigns")

@@ -10,12 +10,10 @@ from flask.cli import with_appcontext
 
 from app.cli.output import duration, emit, json_option, table
 from app.extensions import db
-from app.models import Campaign, CampaignState
+from app.models import Campaign
 from app.services import campaigns
 from app.services.campaign_status import campaign_status
-from app.services.campaigns import CampaignError
-
-ACTIVE = (CampaignState.SCHEDULED, CampaignState.RUNNING, CampaignState.PAUSED)
+from app.services.campaigns import ACTIVE, CampaignError
 
 
 @click.group("campaigns", invoke_without_command=True)
@@ -35,17 +33,15 @@ def campaigns_group(show_all: bool, limit: int, as_json: bool) -> None:
     statuses = [campaign_status(campaign, progress[campaign.id]) for campaign in found]
     rows = [
         (
-            s["id"],
-            s["event_id"],
-            s["kind"],
-            f"{s['state']} {s['send_at'][:16]}"
-            if s["send_at"] and s["state"] == "scheduled"
-            else s["state"],
-            s["total"],
-            *(s["counts"][state] for state in ("pending", "sending", "accepted", "failed")),
-            f"{s['percent']}%",
-            f"{s['rate_per_second']:g}/s",
-            duration(s["seconds_left"]),
+            s.id,
+            s.event_id,
+            s.kind,
+            f"{s.state} {s.send_at[:16]}" if s.send_at and s.state == "scheduled" else s.state,
+            s.total,
+            *(s.counts[state] for state in ("pending", "sending", "accepted", "failed")),
+            f"{s.percent}%",
+            f"{s.rate_per_second:g}/s",
+            duration(s.seconds_left),
         )
         for s in statuses
     ]
@@ -53,7 +49,7 @@ def campaigns_group(show_all: bool, limit: int, as_json: bool) -> None:
     text = table((*headers, "done", "rate", "left"), rows)
     if not statuses:
         text = "no campaign" if show_all else "no active campaign (--all for the rest)"
-    emit(as_json, {"campaigns": statuses}, text)
+    emit(as_json, {"campaigns": [status.as_json() for status in statuses]}, text)
 
 
 def control(action: str, apply: Callable[[int], Any]) -> click.Command:

@@ -15,18 +15,11 @@ from app.dashboard import bp
 from app.dashboard.auth import safe_next
 from app.dashboard.forms import FollowupForm, MoveForm, ReminderForm, SendAtForm
 from app.dashboard.guests import require_event
-from app.models import Campaign, CampaignState, Event, MessageKind
-from app.sending.message import format_start
-from app.sending.schedule import target_of
+from app.models import Campaign, CampaignState, Event
 from app.services import campaigns
 from app.services.campaign_status import campaign_status
-from app.services.campaigns import CampaignError, ConflictError
-
-KIND_LABELS = {
-    MessageKind.INVITATION: "Invitation",
-    MessageKind.REMINDER: "Reminder",
-    MessageKind.FOLLOWUP: "Follow-up",
-}
+from app.services.campaigns import CampaignError, ConflictError, target_of
+from app.services.wording import format_start
 
 
 def _pause(campaign_id: int) -> str:
@@ -82,14 +75,12 @@ class ScheduledItem:
 
 def scheduled_items(event: Event, listed: list[Campaign]) -> list[ScheduledItem]:
     """The scheduled campaigns of the event (`listed`: its campaigns), soonest first, then
-    its running follow-ups."""
+    its running watching ones (follow-ups)."""
     waiting = sorted(
         (c for c in listed if c.state is CampaignState.SCHEDULED),
         key=lambda c: (c.send_at is None, c.send_at, c.id),
     )
-    watching = [
-        c for c in listed if c.kind == MessageKind.FOLLOWUP and c.state is CampaignState.RUNNING
-    ]
+    watching = [c for c in listed if campaigns.watches(c) and c.state is CampaignState.RUNNING]
     coming = [
         ScheduledItem(c, campaigns.preflight(event.id, target_of(c)).recipients, move_form(c))
         for c in waiting
@@ -249,7 +240,7 @@ def campaign_page(campaign_id: int) -> ResponseReturnValue:
 @bp.get("/campaigns/<int:campaign_id>/progress.json")
 def campaign_progress(campaign_id: int) -> ResponseReturnValue:
     """The campaign's state and counts as JSON, for the progress bar."""
-    return jsonify(campaign_status(campaigns.get_campaign(campaign_id)))
+    return jsonify(campaign_status(campaigns.get_campaign(campaign_id)).as_json())
 
 
 @bp.post("/campaigns/<int:campaign_id>/<action>")

@@ -21,14 +21,12 @@ from app.dashboard.guests import (
     guest_page,
     require_event,
 )
-from app.models import Campaign, CampaignState, Event, MessageKind
-from app.sending.audiences import Target
-from app.sending.languages import guest_language
-from app.sending.message import Invitee, format_start, invitation_body
-from app.sending.preflight import Preflight
+from app.models import Campaign, Event, MessageKind
 from app.services import campaigns, events, guests
+from app.services.campaigns import Preflight
 from app.services.parsing import parse_id
 from app.services.user_text import plain_text
+from app.services.wording import format_start, guest_language, invitation_text
 
 EVENTS_PAGE_SIZE = 20
 
@@ -141,20 +139,18 @@ def event_page(event_id: int) -> ResponseReturnValue:
     )
 
 
-ACTIVE = (CampaignState.SCHEDULED, CampaignState.RUNNING, CampaignState.PAUSED)
-
-
 def follow_on_plans(event: Event, listed: list[Campaign]) -> dict[str, Any]:
     """Pre-flights of a reminder and a follow-up now (defaults), and why they can't be sent;
     none for a kind the event already has active (`<kind>_active`: one at a time)."""
-    days = campaigns.DEFAULT_FOLLOWUP_DAYS
     targets = {
-        "reminder": Target(event.id, MessageKind.REMINDER),
-        "followup": Target(event.id, MessageKind.FOLLOWUP, after_seconds=round(days * 86400)),
+        "reminder": campaigns.target(event.id, MessageKind.REMINDER),
+        "followup": campaigns.target(event.id, MessageKind.FOLLOWUP),
     }
     found: dict[str, Any] = {}
     for name, target in targets.items():
-        active = next((c for c in listed if c.kind == target.kind and c.state in ACTIVE), None)
+        active = next(
+            (c for c in listed if c.kind == target.kind and c.state in campaigns.ACTIVE), None
+        )
         plan = None if active else campaigns.preflight(event.id, target)
         found[f"{name}_active"] = active
         found[f"{name}_plan"] = plan
@@ -167,20 +163,14 @@ def template_warning(plan: Preflight) -> str | None:
     it says so."""
     if not plan.missing_template:
         return None
-    variable = f"TWILIO_{plan.kind.upper()}_CONTENT_SID"
+    variable = campaigns.template_setting(plan.kind)
     warning = next((w for w in plan.warnings if variable in w), "; ".join(plan.warnings))
     return f"{warning[:1].upper()}{warning[1:]}."
 
 
 def invitation_texts(event: Event) -> dict[str, str]:
     """The plain-text invitation of the event in each language, for a guest named Ana."""
-    return {
-        language: invitation_body(
-            Invitee("Ana", "", event.name, event.starts_at, event.venue, None,
-                    event.time_zone, language)
-        )
-        for language in LANGUAGE_LABELS
-    }  # fmt: skip
+    return {language: invitation_text(event, language) for language in LANGUAGE_LABELS}
 
 
 @bp.post("/guests/<int:guest_id>/language")

@@ -14,9 +14,8 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from app.dashboard import bp
 from app.dashboard.auth import unauthorized, wants_json
-from app.dashboard.campaigns import KIND_LABELS
 from app.errors import json_error
-from app.services.campaigns import NotFoundError
+from app.services.campaigns import KIND_LABELS, NotFoundError
 from app.services.estimates import percent_text
 
 log = logging.getLogger(__name__)

@@ -2,10 +2,9 @@
 
 - **invitation**: every guest of the event not invited yet (no invitation, or one that was
   canceled before it was sent);
-- **reminder**: guests whose invitation says they confirmed (and "maybe", when the reminder
-  includes it), with no reminder yet;
-- **follow-up**: guests who did not answer an invitation delivered at least `after_seconds`
-  ago (never one that failed), with no follow-up yet.
+- **the follow-on kinds** (reminder, follow-up, ...): the guests whose invitation is in the
+  kind's audience (`app.sending.kinds`: who confirmed; who did not answer an invitation
+  delivered `after_seconds` ago, never one that failed), with no row of the kind yet.
 
 In every case the guest must be reachable (not opted out, not known to be unreachable), and
 a row of the kind that was canceled unsent counts as none: a new campaign takes it back.
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from app.models.enums import MessageKind, Rsvp, states_text
+from app.sending.kinds import FOLLOW_ONS, kind_of
 from app.sending.reachability import REACHABLE
 from app.sending.tallies import event_tallies
 
@@ -52,14 +52,9 @@ ON CONFLICT (guest_id, kind) DO NOTHING
 """  # noqa: S608 - constant SQL fragments, no input
 )
 
-# A guest's invitation `i` that a reminder or a follow-up goes with.
-ANSWERED = f"""(
-    (:kind = '{MessageKind.REMINDER}'
-     AND (i.rsvp = '{Rsvp.CONFIRMED}' OR (:include_maybe AND i.rsvp = '{Rsvp.MAYBE}')))
-    OR (:kind = '{MessageKind.FOLLOWUP}'
-        AND i.rsvp IS NULL AND i.send_state = :send_accepted
-        AND i.delivered_at <= now() - make_interval(secs => :after_seconds))
-)"""
+# A guest's invitation `i` that a follow-on kind (reminder, follow-up...) goes with: each
+# kind's audience (`app.sending.kinds`), chosen by `:kind`.
+ANSWERED = "(" + " OR ".join(f"(:kind = '{k.kind}' AND {k.audience})" for k in FOLLOW_ONS) + ")"
 
 # The guests of one event a reminder or follow-up goes to, with their row of that kind (`r`).
 AUDIENCE = f"""
@@ -69,16 +64,15 @@ LEFT JOIN invitations AS r ON r.guest_id = i.guest_id AND r.kind = :kind
 WHERE i.event_id = :event_id AND i.kind = :kind_invitation AND {ANSWERED}
 """
 
-# A reminder's or follow-up's audience is counted as `meant - already - blocked`, each part
-# driven by an index or a small set, never by a scan of the event's guests (at 100,000
-# guests a plain count with its anti-joins takes half a second):
-# - meant: guests it is meant for (`ANSWERED`): the event's tallies for a reminder (RSVP
-#   counts), `ix_invitations_unanswered` for a follow-up;
-ANSWERED_COUNT = states_text(
+# A follow-on audience is counted as `meant - already - blocked`, each part driven by an
+# index or a small set, never by a scan of the event's guests (at 100,000 guests a plain
+# count with its anti-joins takes half a second):
+# - meant: guests it is meant for: the event's tallies for a kind chosen by answer alone
+#   (`Kind.answers`), else its audience (a follow-up's through `ix_invitations_unanswered`);
+MEANT_COUNT = states_text(
     f"""
 SELECT count(*) FROM invitations AS i
-WHERE i.event_id = :event_id AND i.kind = :kind_invitation AND i.rsvp IS NULL
-  AND i.send_state = :send_accepted AND i.delivered_at IS NOT NULL AND {ANSWERED}
+WHERE i.event_id = :event_id AND i.kind = :kind_invitation AND {ANSWERED}
 """  # noqa: S608 - constant SQL fragments, no input
 )
 # - already: those who have a live row of the kind (`ix_invitations_follow_ons`);
@@ -154,14 +148,15 @@ class FollowOnAudience:
 
 
 def count_follow_on(connection: Connection, target: Target) -> FollowOnAudience:
-    """Count a reminder's or follow-up's audience now (see ANSWERED_COUNT)."""
+    """Count a follow-on kind's audience now (see MEANT_COUNT)."""
     params = target.params()
-    if target.kind == MessageKind.REMINDER:
-        wanted = {Rsvp.CONFIRMED.value} | ({Rsvp.MAYBE.value} if target.include_maybe else set())
+    answers = kind_of(target.kind).answers
+    if answers is not None:
+        wanted = answers | ({Rsvp.MAYBE.value} if target.include_maybe else set())
         tallies = event_tallies(connection, [target.event_id])[target.event_id]
         meant = sum(t.n for t in tallies if t.rsvp in wanted)
     else:
-        meant = int(connection.execute(ANSWERED_COUNT, params).scalar_one())
+        meant = int(connection.execute(MEANT_COUNT, params).scalar_one())
     already = int(connection.execute(ALREADY_COUNT, params).scalar_one())
     blocked = int(connection.execute(BLOCKED_COUNT, params).scalar_one())
     return FollowOnAudience(max(meant - already - blocked, 0), already, blocked)

@@ -5,8 +5,8 @@ number of invitations in the database and whatever the planner knows about them:
 
 1. PICK takes the `limit` earliest due pending invitations with `FOR UPDATE SKIP LOCKED`
    on a LIMITed scan of `ix_invitations_due`: the rows locked are the rows returned.
-2. Invitations whose campaign is no longer running are parked (`paused`, or `canceled`):
-   a campaign paused or canceled since they were queued leaves the due path for good.
+2. Invitations whose campaign does not send (paused, canceled: `lifecycle.PARKED`) are
+   parked: a campaign paused or canceled since they were queued leaves the due path.
 3. A phone number never has two invitations in `sending` at once (a guest of two events
    gets them one after the other): reconciliation matches by number, and two unanswered
    attempts to one number could not be told apart. A transaction-scoped advisory lock per
@@ -29,9 +29,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.models.enums import CampaignState, MessageKind, Rsvp, SendState, states_text
-from app.sending import reachability
+from app.models.enums import SendState, states_text
+from app.sending import lifecycle, reachability
+from app.sending.kinds import ClaimFacts, kind_of
 from app.sending.languages import guest_language
+from app.sending.lifecycle import PARKED
 from app.sending.message import Invitee, MessageDefaults
 
 # Twilio's code for free text outside the 24-hour window: what a reminder without a
@@ -41,11 +43,6 @@ OUTSIDE_WINDOW = 63016
 # A number with another invitation in flight is tried again this much later.
 BUSY_NUMBER_DELAY = 5.0
 
-# What a picked invitation becomes when its campaign no longer runs.
-PARKED = {
-    CampaignState.PAUSED.value: SendState.PAUSED.value,
-    CampaignState.CANCELED.value: SendState.CANCELED.value,
-}
 
 PICK = states_text("""
 WITH due AS (
@@ -159,25 +156,6 @@ WHERE send_state = :send_sending AND (claimed_until IS NULL OR claimed_until < n
 """)
 
 CAMPAIGN_STATES = text("SELECT id, state FROM campaigns WHERE id = ANY(CAST(:ids AS integer[]))")
-
-# A follow-up campaign keeps watching for guests coming due until its event starts.
-COMPLETE = states_text("""
-UPDATE campaigns AS c SET state = :campaign_completed, finished_at = now()
-WHERE c.state = :campaign_running AND NOT EXISTS (
-    SELECT 1 FROM invitations AS i
-    WHERE i.campaign_id = c.id AND i.send_state IN (:send_pending, :send_paused, :send_sending))
-  AND (c.kind <> :kind_followup OR EXISTS (
-    SELECT 1 FROM events AS e WHERE e.id = c.event_id AND e.starts_at <= now()))
-RETURNING c.id
-""")
-
-# Invitations parked as `paused` while their campaign was resumed (a claim that read the
-# campaign's state just before the resume committed): back to the due path.
-UNPARK = states_text("""
-UPDATE invitations AS i SET send_state = :send_pending, updated_at = now()
-FROM campaigns AS c
-WHERE c.state = :campaign_running AND i.campaign_id = c.id AND i.send_state = :send_paused
-""")
 
 
 @dataclass
@@ -301,41 +279,26 @@ def take(connection: Connection, rows: Sequence[Any], owner: str, lease: float) 
 def refusal_of(row: Any, defaults: MessageDefaults | None = None) -> Refusal | None:
     """Why a claimed row must not be sent now, if it must not.
 
-    The guest must be reachable (`reachability`); a reminder or follow-up must still be
-    meant for them (see `audiences`: a guest who declined is not reminded, one who answered
-    is not followed up, and neither goes once the event has started), and must have an
-    approved template for the guest's language.
+    The guest must be reachable (`reachability`); a follow-on kind must still be meant for
+    them (`Kind.withdrawal`: a guest who declined is not reminded, one who answered is not
+    followed up, and neither goes once the event has started); a kind without free text
+    must have an approved template for the guest's language.
     """
     blocked = reachability.refusal(row.opted_out, row.unreachable_code, row.unreachable_reason)
     if blocked:
         return Refusal(row.id, blocked.code, blocked.reason)
-    if row.kind == MessageKind.INVITATION:
-        return None
-    withdrawn = withdrawal(row)
+    spec = kind_of(row.kind)
+    withdrawn = spec.withdrawal(ClaimFacts(row.rsvp, bool(row.include_maybe), row.event_started))
     if withdrawn:
         return Refusal(row.id, None, withdrawn, SendState.CANCELED.value)
     language = guest_language(row.language, row.phone)
-    if defaults is not None and defaults.template_for(language, row.kind) is None:
-        variable = f"TWILIO_{str(row.kind).upper()}_CONTENT_SID"
-        reason = (
-            f"No approved {row.kind} template for language {language!r} ({variable}):"
-            " free text outside the 24-hour window is rejected"
-        )
-        return Refusal(row.id, OUTSIDE_WINDOW, reason)
-    return None
-
-
-def withdrawal(row: Any) -> str | None:
-    """Why a reminder or follow-up is no longer meant for its guest, if it is not."""
-    if row.event_started:
-        return "the event has started"
-    if row.kind == MessageKind.REMINDER:
-        expected = {Rsvp.CONFIRMED.value} | ({Rsvp.MAYBE.value} if row.include_maybe else set())
-        if row.rsvp not in expected:
-            return f"the guest's answer is now {row.rsvp or 'none'}"
-    elif row.rsvp is not None:
-        return f"the guest answered {row.rsvp}"
-    return None
+    if spec.free_text or defaults is None or defaults.template_for(language, row.kind):
+        return None
+    reason = (
+        f"No approved {row.kind} template for language {language!r}"
+        f" ({spec.template_setting}): free text outside the 24-hour window is rejected"
+    )
+    return Refusal(row.id, OUTSIDE_WINDOW, reason)
 
 
 def invitee_of(row: Any) -> Invitee:
@@ -394,11 +357,5 @@ def stale_claims(connection: Connection) -> int:
     return int(connection.execute(STALE_COUNT).scalar_one())
 
 
-def complete_finished_campaigns(connection: Connection) -> list[int]:
-    """Mark running campaigns with nothing left to send as completed; return their ids."""
-    return [row.id for row in connection.execute(COMPLETE)]
-
-
-def unpark_resumed(connection: Connection) -> int:
-    """Return to the due path invitations parked while their campaign was being resumed."""
-    return connection.execute(UNPARK).rowcount
+# Until the sender's upkeep calls the lifecycle itself (being reworked in parallel).
+complete_finished_campaigns = lifecycle.complete_finished

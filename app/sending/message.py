@@ -33,8 +33,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_timezone_location
 
-from app.config import Settings
+from app.config import ContentTemplates, Settings
 from app.models.enums import MessageKind
+from app.sending.kinds import kind_of
 
 WHATSAPP = "whatsapp:"
 # The template variables every invitation fills from its guest and event (see above).
@@ -59,22 +60,8 @@ DATE_SKELETON = "yMMMEd"
 
 
 class MissingTemplate(ValueError):
-    """A reminder or follow-up without an approved template: it must not be sent."""
-
-
-@dataclass(frozen=True)
-class Templates:
-    """The approved templates of one kind of message: one per language, and a default."""
-
-    default: str | None = None
-    by_language: Mapping[str, str] = field(default_factory=dict)
-
-    def for_language(self, language: str) -> str | None:
-        """The template of the guest's language, else the default one."""
-        return self.by_language.get(language, self.default)
-
-    def __bool__(self) -> bool:
-        return bool(self.default or self.by_language)
+    """A message without free text (a reminder, a follow-up) and without an approved
+    template: it must not be sent."""
 
 
 @dataclass(frozen=True)
@@ -83,19 +70,16 @@ class MessageDefaults:
 
     whatsapp_from: str | None
     messaging_service_sid: str | None
-    content_sid: str | None
     status_callback: str | None
     validity_period: int
-    # The approved invitation template of each guest language; others use `content_sid`.
-    content_sids: Mapping[str, str] = field(default_factory=dict)
-    reminder: Templates = Templates()
-    followup: Templates = Templates()
+    # The approved templates of each kind, by its setting (`Kind.template_setting`).
+    content_templates: Mapping[str, ContentTemplates] = field(default_factory=dict)
 
     @classmethod
     def from_settings(
         cls, settings: Settings, status_callback: str | None, validity_period: int
     ) -> MessageDefaults:
-        """Take the sender and template from the app's Twilio settings."""
+        """Take the sender and templates from the app's Twilio settings."""
         twilio = settings.twilio
         sender = twilio.whatsapp_from
         if sender and not sender.startswith(WHATSAPP):
@@ -103,21 +87,14 @@ class MessageDefaults:
         return cls(
             whatsapp_from=sender,
             messaging_service_sid=twilio.messaging_service_sid,
-            content_sid=twilio.invite_content_sid,
             status_callback=status_callback,
             validity_period=validity_period,
-            content_sids=dict(twilio.invite_content_sids),
-            reminder=Templates(twilio.reminder_content_sid, dict(twilio.reminder_content_sids)),
-            followup=Templates(twilio.followup_content_sid, dict(twilio.followup_content_sids)),
+            content_templates=dict(twilio.content_templates),
         )
 
-    def templates(self, kind: str = MessageKind.INVITATION) -> Templates:
+    def templates(self, kind: str = MessageKind.INVITATION) -> ContentTemplates:
         """The templates of one kind of message."""
-        if kind == MessageKind.REMINDER:
-            return self.reminder
-        if kind == MessageKind.FOLLOWUP:
-            return self.followup
-        return Templates(self.content_sid, self.content_sids)
+        return self.content_templates.get(kind_of(kind).template_setting, ContentTemplates())
 
     def template_for(self, language: str, kind: str = MessageKind.INVITATION) -> str | None:
         """The template of the guest's language for this kind, else the kind's default."""
@@ -210,7 +187,7 @@ def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
     if template:
         params["ContentSid"] = template
         params["ContentVariables"] = json.dumps(content_variables(invitee), ensure_ascii=False)
-    elif invitee.kind == MessageKind.INVITATION:
+    elif kind_of(invitee.kind).free_text:
         params["Body"] = invitation_body(invitee)
     else:
         raise MissingTemplate(f"no approved {invitee.kind} template for {invitee.language!r}")

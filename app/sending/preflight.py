@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 from app.models import MessageKind, SendState
 from app.models.enums import states_text
 from app.sending.audiences import Target, count_follow_on
+from app.sending.kinds import kind_of
 from app.sending.settings import PROVIDER_QUEUE_SECONDS, SendingSettings
 from app.sending.tallies import event_tallies, guest_counts
 
@@ -135,7 +136,7 @@ def plan_audience(
         sent_last_24h=sent,
         fits_daily_tier=tier is None or (sent or 0) + recipients <= tier,
         kind=target.kind,
-        missing_template=target.kind != MessageKind.INVITATION and not has_template,
+        missing_template=not kind_of(target.kind).free_text and not has_template,
     )
     plan.warnings.extend(warnings(plan, has_template, has_callback_url))
     return plan
@@ -150,7 +151,7 @@ def warnings(plan: Preflight, has_template: bool, has_callback_url: bool) -> lis
         total = (plan.sent_last_24h or 0) + plan.recipients
         found.append(f"{total} messages in 24 hours exceed the daily tier of {plan.daily_tier}")
     if plan.missing_template:
-        variable = f"TWILIO_{plan.kind.upper()}_CONTENT_SID"
+        variable = kind_of(plan.kind).template_setting
         found.append(
             f"no approved {plan.kind} template ({variable}): outside the 24-hour window"
             " WhatsApp rejects free text (63016), so nothing can be sent"

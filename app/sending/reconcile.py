@@ -37,6 +37,7 @@ from sqlalchemy import Connection, Engine, text
 from app.models.enums import states_text
 from app.sending.claims import invitee_of
 from app.sending.client import ProviderClient, ProviderMessage, ProviderUnavailable
+from app.sending.lifecycle import REQUEUED_STATE
 from app.sending.message import (
     NUMBERED_VARIABLES,
     Invitee,
@@ -46,7 +47,7 @@ from app.sending.message import (
     content_variables,
     whatsapp_address,
 )
-from app.sending.results import REQUEUED_STATE, Accepted, write_accepted
+from app.sending.results import Accepted, write_accepted
 from app.sending.stuck import mark_progress
 
 log = logging.getLogger(__name__)

@@ -16,18 +16,13 @@ from sqlalchemy import Connection
 
 from app.models import DeliveryStatus
 from app.models.enums import states_text
+from app.sending.lifecycle import REQUEUED_STATE
 from app.sending.reachability import record_failures
 from app.sending.statuses import link_awaiting_replies, link_early_callbacks
 from app.sending.stuck import mark_progress
 
 log = logging.getLogger(__name__)
 
-# Where an invitation goes back to: the due path, unless its campaign was paused or canceled
-# meanwhile (a resume unparks what it finds `paused`; see app.sending.claims).
-REQUEUED_STATE = """coalesce((
-        SELECT CASE c.state WHEN :campaign_canceled THEN :send_canceled
-                            WHEN :campaign_paused THEN :send_paused END
-        FROM campaigns AS c WHERE c.id = i.campaign_id), :send_pending)"""
 
 ACCEPT_INVITATIONS = states_text("""
 UPDATE invitations AS i

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.config import ConfigError, Settings
+from app.sending.kinds import KINDS
 
 # WhatsApp's business-initiated conversation tiers; `unlimited` (the default) skips the check.
 UNLIMITED = ("", "unlimited", "none", "0")
@@ -61,6 +62,7 @@ def load_sending_settings(
 ) -> SendingSettings:
     """Read the `SEND_*` variables; the app's settings give the rate, cap and timeout."""
     env = os.environ if environ is None else environ
+    _check_template_settings(settings)
     timeout = settings.twilio.request_timeout
     grace = _number(env, "SEND_RECONCILE_GRACE", 5.0)
     minimum_lease = math.ceil((timeout + grace) * 4 / 3) + 1
@@ -85,6 +87,17 @@ def load_sending_settings(
         queue=queue,
         stuck_after=_number(env, "SEND_STUCK_AFTER", 60.0),
     )
+
+
+def _check_template_settings(settings: Settings) -> None:
+    """Refuse a `TWILIO_*_CONTENT_SID(S)` that no kind of message reads (a typo)."""
+    known = {spec.template_setting for spec in KINDS.values()}
+    unknown = sorted(set(settings.twilio.content_templates) - known)
+    if unknown:
+        raise ConfigError(
+            f"{unknown[0]}(S) is not a template setting; the kinds of message read"
+            f" {', '.join(sorted(known))} (and each with an S, one per language)"
+        )
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -1,11 +1,13 @@
-"""One serializer of a campaign's progress, for the dashboard, the API and the CLI."""
+"""One reading of a campaign's progress, for the dashboard, the API and the CLI."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.models import Campaign, CampaignState, SendState
+from app.models import Campaign, SendState
+from app.sending import lifecycle
 from app.services import campaigns
 from app.services.estimates import percent_text
 
@@ -18,14 +20,6 @@ FUNNEL = (
     ("read", "Read"),
     ("not-delivered", "Not delivered"),
 )
-# What the organiser may do in each state (the service checks again under a row lock).
-ACTIONS_BY_STATE = {
-    CampaignState.SCHEDULED: ("cancel",),
-    CampaignState.RUNNING: ("pause", "cancel"),
-    CampaignState.PAUSED: ("resume", "cancel"),
-    CampaignState.COMPLETED: (),
-    CampaignState.CANCELED: (),
-}
 
 
 def isoformat(value: datetime | None) -> str | None:
@@ -33,11 +27,53 @@ def isoformat(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
+@dataclass(frozen=True)
+class FunnelStage:
+    """One stage of the delivery funnel: how many of the campaign's messages reached it."""
+
+    key: str
+    label: str
+    count: int
+    share: float  # percent of the campaign's total
+
+
+@dataclass(frozen=True)
+class CampaignStatus:
+    """A campaign's state and counts: what its page shows and its script polls, what the CLI
+    prints and what the API's JSON is made of."""
+
+    id: int
+    event_id: int
+    state: str
+    kind: str
+    send_at: str | None
+    note: str | None
+    total: int
+    counts: dict[str, int]  # per send state, the paused counted as pending
+    settled: int
+    percent: float
+    percent_text: str
+    shares: dict[str, float]  # percent of the total per send state
+    funnel: list[FunnelStage]
+    states: dict[str, int]  # per send state as stored (paused apart), for the API
+    delivery: dict[str, int]  # per delivery status
+    errors: list[dict[str, Any]]  # the most frequent errors: code, reason, count
+    actions: list[str]  # what the organiser may do now (`lifecycle.controls`)
+    rate_per_second: float
+    seconds_left: int | None
+    observed_rate_per_second: float | None
+    created_at: str | None
+    finished_at: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The status as JSON."""
+        return asdict(self)
+
+
 def campaign_status(
     campaign: Campaign, progress: dict[str, Any] | None = None, time_left: bool = True
-) -> dict[str, Any]:
-    """The campaign's state and counts: what the page shows, its script polls, the CLI prints
-    and the API's JSON is made of.
+) -> CampaignStatus:
+    """Read the campaign's status.
 
     `progress` is the campaign's entry of `campaigns.progresses` when the caller read many
     at once; else it is read here. `time_left` reads the campaign's recent rate (a query);
@@ -50,44 +86,38 @@ def campaign_status(
     counts["pending"] += progress["counts"].get(SendState.PAUSED.value, 0)
     total = campaign.total or sum(counts.values())
     settled = sum(counts[state] for state in SETTLED)
-    actions = list(ACTIONS_BY_STATE.get(campaign.state, ()))
-    if counts["failed"] and campaign.state is not CampaignState.CANCELED:
-        actions.append("retry-failed")
     remaining = counts["pending"] + counts["sending"]
-    running = campaign.state is CampaignState.RUNNING
+    running = campaign.state is lifecycle.RUNNING
     # Time left at the rate the provider has been accepting this campaign's messages (none
     # yet: no estimate, rather than the configured rate's wishful one).
     rate = campaigns.observed_rate(campaign.id) if time_left and running and remaining else None
-    return {
-        "id": campaign.id,
-        "event_id": campaign.event_id,
-        "state": campaign.state.value,
-        "kind": campaign.kind.value,
-        "send_at": isoformat(campaign.send_at),
-        "note": campaign.note,
-        "total": total,
-        "counts": counts,
-        "settled": settled,
-        "percent": round(100 * settled / total, 1) if total else 100.0,
-        "percent_text": percent_text(settled, total) if total else "100%",
-        "shares": {
-            state: round(100 * counts[state] / total, 3) if total else 0 for state in counts
-        },
-        "funnel": funnel(counts["accepted"], progress["delivery"], total),
-        # Per send state as stored (paused apart) and per delivery status, for the API.
-        "states": dict(progress["counts"]),
-        "delivery": progress["delivery"],
-        "errors": progress["errors"],
-        "actions": actions,
-        "rate_per_second": campaign.rate_per_second,
-        "seconds_left": round(remaining / rate) if rate else None,
-        "observed_rate_per_second": rate,
-        "created_at": isoformat(campaign.created_at),
-        "finished_at": isoformat(campaign.finished_at),
-    }
+    return CampaignStatus(
+        id=campaign.id,
+        event_id=campaign.event_id,
+        state=campaign.state.value,
+        kind=campaign.kind.value,
+        send_at=isoformat(campaign.send_at),
+        note=campaign.note,
+        total=total,
+        counts=counts,
+        settled=settled,
+        percent=round(100 * settled / total, 1) if total else 100.0,
+        percent_text=percent_text(settled, total) if total else "100%",
+        shares={state: round(100 * counts[state] / total, 3) if total else 0 for state in counts},
+        funnel=funnel(counts["accepted"], progress["delivery"], total),
+        states=dict(progress["counts"]),
+        delivery=progress["delivery"],
+        errors=progress["errors"],
+        actions=lifecycle.controls(campaign.state, bool(counts["failed"])),
+        rate_per_second=campaign.rate_per_second,
+        seconds_left=round(remaining / rate) if rate else None,
+        observed_rate_per_second=rate,
+        created_at=isoformat(campaign.created_at),
+        finished_at=isoformat(campaign.finished_at),
+    )
 
 
-def funnel(accepted: int, delivery: dict[str, int], total: int) -> list[dict[str, Any]]:
+def funnel(accepted: int, delivery: dict[str, int], total: int) -> list[FunnelStage]:
     """Accepted, then delivered, then read; and those the provider could not deliver."""
     read = delivery.get("read", 0)
     counts = {
@@ -97,11 +127,6 @@ def funnel(accepted: int, delivery: dict[str, int], total: int) -> list[dict[str
         "not-delivered": delivery.get("undelivered", 0) + delivery.get("failed", 0),
     }
     return [
-        {
-            "key": key,
-            "label": label,
-            "count": counts[key],
-            "share": round(100 * counts[key] / total, 3) if total else 0.0,
-        }
+        FunnelStage(key, label, counts[key], round(100 * counts[key] / total, 3) if total else 0.0)
         for key, label in FUNNEL
     ]

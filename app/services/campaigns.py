@@ -2,15 +2,12 @@
 
 An invitation campaign covers every guest of its event not yet invited (no invitation, or
 one that was canceled before it was sent), not opted out and not known to be unreachable;
-a reminder, the guests who confirmed; a follow-up, the guests who did not answer
-(`app.sending.audiences`). Starting one writes its rows in one transaction
-(`INSERT ... SELECT`) and wakes the sender; the web process never calls Twilio.
-
-State machine: scheduled -> running (by the worker's sweep at `send_at`, or at once when
-that time has come), scheduled -> canceled, running -> paused -> running,
-running|paused -> canceled, running -> completed (by the sender, when nothing is left), and
-retry-failed puts failed invitations back (reopening a completed campaign). A scheduled
-campaign can be moved to another time.
+the follow-on kinds (a reminder, a follow-up) the guests their audience names
+(`app.sending.kinds`). Every change of state is the lifecycle's (`app.sending.lifecycle`,
+which has the state machine, its locks and its SQL); this module checks the organiser's
+input, runs the lifecycle in the request's transaction, and wakes the sender. Starting a
+campaign writes its rows in one transaction (`INSERT ... SELECT`); the web process never
+calls Twilio.
 """
 
 from __future__ import annotations
@@ -22,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, redis_store
@@ -37,12 +35,13 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.enums import states_text
-from app.sending.audiences import Target, fill
+from app.sending import lifecycle
+from app.sending.audiences import Target
+from app.sending.kinds import KINDS, kind_of
 from app.sending.message import MessageDefaults
 from app.sending.preflight import Preflight, plan_audience, warnings
 from app.sending.progress import campaign_progress, campaigns_progress
-from app.sending.reachability import OPTED_OUT, REACHABLE, refusal
-from app.sending.schedule import StartChecks, start_one
+from app.sending.reachability import OPTED_OUT, refusal
 from app.sending.settings import SendingSettings
 from app.sending.wakeup import request_drain_quietly
 from app.services import estimates
@@ -51,12 +50,14 @@ from app.services.events import MAX_ID
 
 log = logging.getLogger(__name__)
 
-# Row locks, always taken in this order: event, campaign, guest, invitations. Rows are locked
-# FOR NO KEY UPDATE (not FOR UPDATE), so the foreign-key checks of inserts elsewhere
-# (FOR KEY SHARE) never wait on them: a creation and a single send cannot deadlock.
+# Row locks, always taken in this order: event, campaign, guest, invitations (see
+# `lifecycle.lock`). FOR NO KEY UPDATE (not FOR UPDATE), so the foreign-key checks of inserts
+# elsewhere (FOR KEY SHARE) never wait on them: a creation and a single send cannot deadlock.
 NO_KEY_UPDATE = {"key_share": True}
-RUNNING, PAUSED, CANCELED = CampaignState.RUNNING, CampaignState.PAUSED, CampaignState.CANCELED
-SCHEDULED = CampaignState.SCHEDULED
+# A campaign in one of these states is its event's current one of its kind.
+ACTIVE = lifecycle.ACTIVE
+# How people read each kind of message ("Follow-up").
+KIND_LABELS = {spec.kind: spec.label for spec in KINDS.values()}
 # How far ahead a campaign may be scheduled, and how long before the start a reminder goes.
 MAX_AHEAD = timedelta(days=366)
 PAST_GRACE = timedelta(minutes=1)
@@ -64,34 +65,6 @@ MAX_REMINDER_LEAD = timedelta(days=30)
 MAX_FOLLOWUP_DELAY = timedelta(days=60)
 DEFAULT_REMINDER_HOURS = 24.0
 DEFAULT_FOLLOWUP_DAYS = 3.0
-
-CANCEL_PENDING = states_text("""
-UPDATE invitations SET send_state = :send_canceled, next_attempt_at = NULL, updated_at = now()
-WHERE campaign_id = :campaign_id AND send_state IN (:send_pending, :send_paused)
-""")
-
-# Pausing takes the campaign's pending invitations off the senders' due path; resuming puts
-# them back, due when they were.
-PARK_PENDING = states_text("""
-UPDATE invitations SET send_state = :send_paused, updated_at = now()
-WHERE campaign_id = :campaign_id AND send_state = :send_pending
-""")
-
-UNPARK_PAUSED = states_text("""
-UPDATE invitations SET send_state = :send_pending, updated_at = now()
-WHERE campaign_id = :campaign_id AND send_state = :send_paused
-""")
-
-RETRY_FAILED = states_text(
-    f"""
-UPDATE invitations AS i
-SET send_state = :state, next_attempt_at = now(), attempt_count = 0,
-    error_code = NULL, error_reason = NULL, updated_at = now()
-FROM guests AS g
-WHERE g.id = i.guest_id AND i.campaign_id = :campaign_id AND i.send_state = :send_failed
-  AND {REACHABLE}
-"""  # noqa: S608 - constant SQL fragments, no input
-)
 
 COUNT_FAILED = states_text(
     "SELECT count(*) FROM invitations"
@@ -173,6 +146,47 @@ def estimate_for_preflight() -> SendEstimate:
     return send_estimate(db.session.connection(), _sending())
 
 
+def target(
+    event_id: int,
+    kind: str = MessageKind.INVITATION,
+    *,
+    include_maybe: bool = False,
+    after_days: float | None = None,
+) -> Target:
+    """The audience of a campaign of `kind` with the options that kind takes ("maybe" for a
+    kind chosen by answer, a delay for a watching one); CampaignError for an unknown kind."""
+    try:
+        spec = kind_of(kind)
+    except ValueError:
+        raise CampaignError(f"'kind' must be one of {', '.join(KINDS)}") from None
+    days = DEFAULT_FOLLOWUP_DAYS if after_days is None else after_days
+    after_seconds = round(days * 86400) if spec.watches else 0
+    return Target(event_id, spec.kind, include_maybe and spec.answers is not None, after_seconds)
+
+
+def template_setting(kind: str) -> str:
+    """The environment variable of a kind's approved template."""
+    return kind_of(kind).template_setting
+
+
+def watches(campaign: Campaign) -> bool:
+    """Whether the campaign is of a watching kind, queueing guests as they come due."""
+    return kind_of(campaign.kind).watches
+
+
+def target_of(campaign: Campaign) -> Target:
+    """The audience of an existing campaign."""
+    return lifecycle.CampaignRow(
+        campaign.id,
+        campaign.event_id,
+        campaign.kind,
+        campaign.state,
+        campaign.send_at,
+        campaign.include_maybe,
+        campaign.after_seconds,
+    ).target
+
+
 def create_campaign(event_id: int, send_at: datetime | None = None) -> tuple[Campaign, Preflight]:
     """Create a running invitation campaign over the event's eligible guests, in one
     transaction; with a future `send_at`, a scheduled one that starts then."""
@@ -234,36 +248,37 @@ def _create(
     lead_seconds: int | None = None,
     after_seconds: int | None = None,
 ) -> tuple[Campaign, Preflight]:
-    """Create a campaign of `target`: running now, or scheduled for a future `send_at`."""
+    """Create a campaign of `target`, scheduled for `send_at`; one due now starts at once,
+    through the lifecycle's one start, in the same transaction."""
     sending = _sending()
-    scheduled = send_at is not None and send_at > utcnow()
+    spec = kind_of(target.kind)
     _event(target.event_id, lock=True)
-    if target.kind != MessageKind.INVITATION:
+    if spec.one_per_event:
         _refuse_a_second(target)
     plan = _preflight(target, sending)
     if plan.missing_template:
         db.session.rollback()
         raise ConflictError(plan.warnings[0])
-    following = target.kind == MessageKind.FOLLOWUP
-    if plan.recipients == 0 and not (scheduled or following):
+    scheduled = send_at is not None and send_at > utcnow()
+    if plan.recipients == 0 and not (scheduled or spec.watches):
         db.session.rollback()
-        raise ConflictError(f"no guest of this event is left to {VERBS[target.kind]}")
+        raise ConflictError(f"no guest of this event is left to {spec.verb}")
     campaign = Campaign(
         event_id=target.event_id,
         kind=target.kind,
-        state=SCHEDULED if scheduled else RUNNING,
-        send_at=send_at if scheduled else None,
+        state=CampaignState.SCHEDULED,
+        send_at=send_at,
         include_maybe=target.include_maybe,
         lead_seconds=lead_seconds,
         after_seconds=after_seconds,
-        total=plan.recipients if scheduled else 0,
+        total=plan.recipients,
         rate_per_second=sending.rate_per_second,
     )
     db.session.add(campaign)
     db.session.flush()
-    if not scheduled:
-        campaign.total = fill(db.session.connection(), target, campaign.id)
+    started = None if scheduled else lifecycle.start(_connection(), campaign.id, _checks())
     db.session.commit()
+    db.session.refresh(campaign)
     log.info(
         "%s campaign %s %s for event %s: %s guests",
         target.kind,
@@ -272,42 +287,43 @@ def _create(
         target.event_id,
         campaign.total,
     )
-    if not scheduled:
+    if started is not None:
         wake_sender(sending)
     return campaign, plan
 
 
 def _refuse_a_second(target: Target) -> None:
-    """One reminder and one follow-up at a time per event (the event's row is locked)."""
-    active = (SCHEDULED, RUNNING, PAUSED)
+    """One active campaign of a kind that allows one per event (the event's row is locked)."""
     other = db.session.scalar(
         db.select(Campaign.id).where(
             Campaign.event_id == target.event_id,
             Campaign.kind == target.kind,
-            Campaign.state.in_(active),
+            Campaign.state.in_(ACTIVE),
         )
     )
     if other is not None:
         db.session.rollback()
-        what = "a reminder" if target.kind == MessageKind.REMINDER else "a follow-up"
+        label = kind_of(target.kind).label.lower()
         raise ConflictError(
-            f"the event already has {what} (campaign {other}): move or cancel it instead"
+            f"the event already has a {label} (campaign {other}): move or cancel it instead"
         )
 
 
-VERBS: dict[str, str] = {
-    MessageKind.INVITATION: "invite",
-    MessageKind.REMINDER: "remind",
-    MessageKind.FOLLOWUP: "follow up",
-}
+def _connection() -> Connection:
+    """The request's transaction, for the engine's statements."""
+    return db.session.connection()
+
+
+def _checks() -> lifecycle.StartChecks:
+    """What a start checks again: this process's rate, tier and templates."""
+    settings = current_app.config["SETTINGS"]
+    return lifecycle.StartChecks(_sending(), _defaults(), bool(settings.public_base_url))
 
 
 def reschedule(campaign_id: int, send_at: datetime) -> Campaign:
     """Move a scheduled campaign to another time (now, within a minute, starts it now)."""
     _check_send_at(send_at)
-    campaign = _transition(campaign_id, "move", {SCHEDULED: SCHEDULED})
-    campaign.send_at = send_at
-    db.session.commit()
+    _apply(campaign_id, "move", send_at=send_at)
     log.info("campaign %s moved to %s", campaign_id, f"{send_at:%Y-%m-%dT%H:%M:%SZ}")
     if send_at <= utcnow():
         start_due(campaign_id)
@@ -315,15 +331,19 @@ def reschedule(campaign_id: int, send_at: datetime) -> Campaign:
 
 
 def start_due(campaign_id: int) -> bool | None:
-    """Start a scheduled campaign whose time has come now, as the sweep would."""
-    settings = current_app.config["SETTINGS"]
-    checks = StartChecks(_sending(), _defaults(), bool(settings.public_base_url))
-    started = start_one(db.session.connection(), campaign_id, checks)
+    """Start a scheduled campaign whose time has come now, as the sweep would.
+
+    True when it started, False when its pre-flight refused it, None when it was not due.
+    """
+    moved = lifecycle.start(_connection(), campaign_id, _checks())
     db.session.commit()
     db.session.expire_all()
-    if started:
+    if moved is None:
+        return None
+    if moved.after is CampaignState.RUNNING:
         wake_sender()
-    return started
+        return True
+    return False
 
 
 def wake_sender(sending: SendingSettings | None = None) -> None:
@@ -361,37 +381,37 @@ def progresses(campaign_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     return campaigns_progress(db.session.connection(), campaign_ids)
 
 
-def _transition(
-    campaign_id: int, action: str, moves: dict[CampaignState, CampaignState]
-) -> Campaign:
-    """Move the campaign from a state of `moves` to the state it maps to, under a row lock."""
-    campaign = get_campaign(campaign_id)
-    db.session.refresh(campaign, with_for_update=NO_KEY_UPDATE)
-    if campaign.state not in moves:
+def _apply(campaign_id: int, action: str, **values: Any) -> lifecycle.Moved:
+    """Do an organiser's action through the lifecycle and commit; NotFoundError or
+    ConflictError when it can't be done."""
+    if not 0 < campaign_id <= MAX_ID:
+        raise NotFoundError(f"campaign {campaign_id} not found")
+    try:
+        _, moved = lifecycle.apply(_connection(), campaign_id, action, **values)
+    except lifecycle.CampaignMissing:
         db.session.rollback()
-        raise ConflictError(f"cannot {action} a {campaign.state.value} campaign")
-    campaign.state = moves[campaign.state]
-    return campaign
+        raise NotFoundError(f"campaign {campaign_id} not found") from None
+    except lifecycle.NotAllowed as refused:
+        db.session.rollback()
+        raise ConflictError(str(refused)) from None
+    db.session.commit()
+    db.session.expire_all()
+    return moved
 
 
 def pause(campaign_id: int) -> Campaign:
     """Stop sending new invitations of a running campaign (within a second or two)."""
-    campaign = _transition(campaign_id, "pause", {RUNNING: PAUSED})
-    db.session.connection().execute(PARK_PENDING, {"campaign_id": campaign_id})
-    db.session.commit()
+    _apply(campaign_id, "pause")
     log.info("campaign %s paused", campaign_id)
-    return campaign
+    return get_campaign(campaign_id)
 
 
 def resume(campaign_id: int) -> Campaign:
     """Send a paused campaign's remaining invitations again."""
-    campaign = _transition(campaign_id, "resume", {PAUSED: RUNNING})
-    db.session.connection().execute(UNPARK_PAUSED, {"campaign_id": campaign_id})
-    campaign.progressed_at = db.func.now()  # the time without progress starts again now
-    db.session.commit()
+    _apply(campaign_id, "resume")
     log.info("campaign %s resumed", campaign_id)
     wake_sender()
-    return campaign
+    return get_campaign(campaign_id)
 
 
 def cancel(campaign_id: int) -> tuple[Campaign, int]:
@@ -399,15 +419,9 @@ def cancel(campaign_id: int) -> tuple[Campaign, int]:
 
     Requests already in flight finish; what they leave unsent is canceled too.
     """
-    moves = {RUNNING: CANCELED, PAUSED: CANCELED, SCHEDULED: CANCELED}
-    campaign = _transition(campaign_id, "cancel", moves)
-    canceled = (
-        db.session.connection().execute(CANCEL_PENDING, {"campaign_id": campaign_id}).rowcount
-    )
-    campaign.finished_at = db.func.now()
-    db.session.commit()
+    canceled = _apply(campaign_id, "cancel").rows
     log.info("campaign %s canceled: %s invitations", campaign_id, canceled)
-    return campaign, canceled
+    return get_campaign(campaign_id), canceled
 
 
 def retry_failed(campaign_id: int) -> tuple[Campaign, int, int]:
@@ -415,21 +429,12 @@ def retry_failed(campaign_id: int) -> tuple[Campaign, int, int]:
 
     Guests who opted out or can never receive stay failed (skipped).
     """
-    # A paused campaign stays paused; a completed one runs again.
-    moves = {RUNNING: RUNNING, PAUSED: PAUSED, CampaignState.COMPLETED: RUNNING}
-    campaign = _transition(campaign_id, "retry the failed invitations of", moves)
     failed = int(db.session.execute(COUNT_FAILED, {"campaign_id": campaign_id}).scalar_one())
-    state = SendState.PAUSED if campaign.state is PAUSED else SendState.PENDING
-    params = {"campaign_id": campaign_id, "state": state.value}
-    requeued = db.session.connection().execute(RETRY_FAILED, params).rowcount
-    if campaign.state is RUNNING:
-        campaign.finished_at = None
-        campaign.progressed_at = db.func.now()
-    db.session.commit()
+    requeued = _apply(campaign_id, "retry-failed").rows
     log.info("campaign %s: %s failed invitations requeued", campaign_id, requeued)
     if requeued:
         wake_sender()
-    return campaign, requeued, failed - requeued
+    return get_campaign(campaign_id), requeued, failed - requeued
 
 
 def guest(guest_id: int) -> Guest:

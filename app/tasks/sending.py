@@ -23,13 +23,14 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, redis_store
-from app.sending import claims
+from app.sending import claims, lifecycle
 from app.sending.client import ProviderClient, close_quietly
 from app.sending.drain import DrainReport, SenderSetup, StopReason
+from app.sending.lifecycle import StartChecks
 from app.sending.message import MessageDefaults
 from app.sending.owners import expire_dead_owners, new_owner
 from app.sending.reconcile import reconcile_stale
-from app.sending.schedule import StartChecks, feed_followups, start_due_campaigns
+from app.sending.schedule import feed_watching, start_due_campaigns
 from app.sending.sender import IDLE_WAIT, Sender
 from app.sending.settings import SendingSettings
 from app.sending.statuses import link_awaiting_replies, link_orphan_callbacks
@@ -199,10 +200,10 @@ def run_sweep(app: Flask) -> SweepReport:
     if stale:
         report.reconciled = asyncio.run(_reconcile_once(app, sending))
     report.started = start_due_campaigns(db.engine, start_checks(app, sending))
-    report.followups = feed_followups(db.engine)
+    report.followups = feed_watching(db.engine)
     with db.engine.begin() as connection:
-        report.unparked = claims.unpark_resumed(connection)
-        report.completed = len(claims.complete_finished_campaigns(connection))
+        report.unparked = lifecycle.unpark_resumed(connection)
+        report.completed = len(lifecycle.complete_finished(connection))
         due = claims.next_due_in(connection)
     with db.engine.begin() as connection:
         report.compacted = compact_tallies(connection)

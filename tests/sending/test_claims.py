@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import Engine, text
 
-from app.sending import claims
+from app.sending import claims, lifecycle
 from app.sending.results import Accepted, Failed, HandBack, Retry, Unknown, write_results
 from app.services import campaigns
 from tests.sending.support import SENDER, insert_guests, scalar
@@ -256,8 +256,8 @@ def test_the_sweep_unparks_what_a_resume_raced_past(
     with engine.begin() as connection:
         # A claim parked these just as the resume committed: paused in a running campaign.
         connection.execute(text("UPDATE invitations SET send_state = 'paused' WHERE id <= 2"))
-        assert claims.complete_finished_campaigns(connection) == []  # parked is not finished
-        assert claims.unpark_resumed(connection) == 2
+        assert lifecycle.complete_finished(connection) == []  # parked is not finished
+        assert lifecycle.unpark_resumed(connection) == 2
     assert states(engine, campaign_id) == {"pending": 4}
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
+from app.config import ContentTemplates
 from app.sending.message import (
     Invitee,
     MessageDefaults,
@@ -27,17 +29,22 @@ INVITEE = Invitee(
 )
 
 
-def defaults(**overrides: object) -> MessageDefaults:
-    """Defaults with a template, a From address and a callback URL."""
-    values: dict[str, object] = {
+def defaults(
+    content_sid: str | None = TEMPLATE,
+    content_sids: dict[str, str] | None = None,
+    **overrides: Any,
+) -> MessageDefaults:
+    """Defaults with an invitation template (a default one, and per language), a From
+    address and a callback URL."""
+    invitation = ContentTemplates(content_sid, content_sids or {})
+    values: dict[str, Any] = {
         "whatsapp_from": "whatsapp:+14155238886",
         "messaging_service_sid": None,
-        "content_sid": TEMPLATE,
         "status_callback": "https://invites.example.org/webhooks/twilio/status",
         "validity_period": 14400,
+        "content_templates": {"TWILIO_INVITE_CONTENT_SID": invitation},
     }
-    values.update(overrides)
-    return MessageDefaults(**values)  # type: ignore[arg-type]
+    return MessageDefaults(**{**values, **overrides})
 
 
 def test_a_template_invitation_carries_numbered_variables_and_guest_columns() -> None:

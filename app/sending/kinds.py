@@ -1,0 +1,125 @@
+"""Each kind of message the engine sends, declared once.
+
+The engine sends every kind the same way: claims, pacing, reconciliation, opt-outs, and one
+row per guest and kind in `invitations`, so each guest gets each kind exactly once. A
+`Kind` says what differs:
+
+- `audience`: who it goes to, as SQL over the guest's invitation `i` (None for the
+  invitation itself, whose audience is every guest not invited yet);
+- `template_setting`: the environment variable of its approved template (with an S, one
+  per language), and `free_text`: whether a plain body may stand in when there is none
+  (only inside WhatsApp's 24-hour window: an invitation, which opens the conversation);
+- `watches`: whether its campaign keeps running until the event starts, queueing guests as
+  they come due, and `one_per_event`: whether an event has one such campaign at a time;
+- `still_meant`: the check made again when each message is claimed (a guest who declined
+  since is not reminded);
+- `label` and `verb`: how the dashboard and the errors name it.
+
+Adding a kind is a `MessageKind` member, a migration for the CHECK constraints (a test
+compares them with the enums), a `Kind` in `KINDS`, and its tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.models.enums import MessageKind, Rsvp
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What a claimed message is checked against again: the guest's answer, the options of
+    its campaign, and whether the event has started."""
+
+    rsvp: str | None
+    include_maybe: bool
+    event_started: bool
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What one kind of message is, who it goes to and how it is named (see the module)."""
+
+    kind: MessageKind
+    label: str
+    verb: str
+    template_setting: str
+    audience: str | None = None
+    # A kind chosen by answer alone: the answers it goes to ("maybe" too when the campaign
+    # includes it), so its audience is counted from the event's tallies.
+    answers: frozenset[str] | None = None
+    free_text: bool = False
+    watches: bool = False
+    one_per_event: bool = False
+    still_meant: Callable[[ClaimFacts], str | None] | None = None
+
+    def withdrawal(self, facts: ClaimFacts) -> str | None:
+        """Why a claimed message of this kind is no longer meant for its guest, if it is not.
+
+        Nothing but an invitation goes once the event has started.
+        """
+        if self.kind == MessageKind.INVITATION:
+            return None
+        if facts.event_started:
+            return "the event has started"
+        return self.still_meant(facts) if self.still_meant else None
+
+
+def _confirmed_still(facts: ClaimFacts) -> str | None:
+    """A reminder: the guest still confirmed (or said maybe, when the reminder includes it)."""
+    expected = {Rsvp.CONFIRMED.value} | ({Rsvp.MAYBE.value} if facts.include_maybe else set())
+    return None if facts.rsvp in expected else f"the guest's answer is now {facts.rsvp or 'none'}"
+
+
+def _unanswered_still(facts: ClaimFacts) -> str | None:
+    """A follow-up: the guest still has not answered."""
+    return None if facts.rsvp is None else f"the guest answered {facts.rsvp}"
+
+
+INVITATION = Kind(
+    MessageKind.INVITATION,
+    label="Invitation",
+    verb="invite",
+    template_setting="TWILIO_INVITE_CONTENT_SID",
+    free_text=True,
+)
+REMINDER = Kind(
+    MessageKind.REMINDER,
+    label="Reminder",
+    verb="remind",
+    template_setting="TWILIO_REMINDER_CONTENT_SID",
+    audience=f"(i.rsvp = '{Rsvp.CONFIRMED}' OR (:include_maybe AND i.rsvp = '{Rsvp.MAYBE}'))",
+    answers=frozenset({Rsvp.CONFIRMED.value}),
+    one_per_event=True,
+    still_meant=_confirmed_still,
+)
+FOLLOWUP = Kind(
+    MessageKind.FOLLOWUP,
+    label="Follow-up",
+    verb="follow up",
+    template_setting="TWILIO_FOLLOWUP_CONTENT_SID",
+    audience=(
+        "(i.rsvp IS NULL AND i.send_state = :send_accepted"
+        " AND i.delivered_at <= now() - make_interval(secs => :after_seconds))"
+    ),
+    watches=True,
+    one_per_event=True,
+    still_meant=_unanswered_still,
+)
+
+KINDS: dict[MessageKind, Kind] = {spec.kind: spec for spec in (INVITATION, REMINDER, FOLLOWUP)}
+# The kinds that go with an invitation, to guests chosen by their answer to it.
+FOLLOW_ONS = tuple(spec for spec in KINDS.values() if spec.audience is not None)
+# The kinds whose campaigns keep running until their event starts.
+WATCHING = tuple(spec.kind for spec in KINDS.values() if spec.watches)
+
+
+def kind_of(value: str) -> Kind:
+    """The declaration of a kind by its name; ValueError for an unknown one."""
+    return KINDS[MessageKind(value)]
+
+
+def sql_list(kinds: tuple[MessageKind, ...]) -> str:
+    """Kinds as a SQL list of literals, for constant statements (never empty)."""
+    return ", ".join(f"'{kind}'" for kind in kinds) or "NULL"
