@@ -23,9 +23,10 @@ caller owns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
@@ -158,6 +159,64 @@ WHERE send_state = :send_sending AND (claimed_until IS NULL OR claimed_until < n
 CAMPAIGN_STATES = text("SELECT id, state FROM campaigns WHERE id = ANY(CAST(:ids AS integer[]))")
 
 
+@dataclass(frozen=True)
+class Picked:
+    """A due invitation PICK locked: its guest's number and its campaign's state."""
+
+    id: int
+    phone: str
+    campaign_state: str | None
+
+
+class MessageFields(Protocol):
+    """The guest and event fields a message is built from (a claim's, a reconciled one's)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def variables(self) -> Mapping[str, Any] | None: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def event_name(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime | None: ...
+    @property
+    def venue(self) -> str | None: ...
+    @property
+    def time_zone(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Taken:
+    """An invitation TAKE moved to `sending`: what its message is built from, and what it is
+    checked against again before any request (reachability, the kind's withdrawal)."""
+
+    id: int
+    kind: str
+    campaign_id: int | None
+    guest_id: int
+    attempt_count: int
+    name: str
+    phone: str
+    variables: dict[str, Any] | None
+    language: str | None
+    unreachable_code: int | None
+    unreachable_reason: str | None
+    event_name: str
+    starts_at: datetime | None
+    venue: str | None
+    time_zone: str
+    opted_out: bool
+    rsvp: str | None  # the guest's answer (follow-on kinds only)
+    include_maybe: bool | None  # the campaign's option (follow-on kinds only)
+    event_started: bool
+
+
 @dataclass
 class Claim:
     """An invitation this sender holds, with the attempt recorded for it."""
@@ -209,7 +268,10 @@ def claim_due(
     if limit <= 0:
         return ClaimBatch([], [])
     connection.execute(INDEX_ONLY_PLANS)
-    picked = sorted(connection.execute(PICK, {"limit": limit}).all(), key=lambda row: row.id)
+    picked = sorted(
+        (Picked(**row._mapping) for row in connection.execute(PICK, {"limit": limit})),
+        key=lambda row: row.id,
+    )
     sendable = one_per_number(connection, park_stopped(connection, picked))
     rows = take(connection, sendable, owner, lease)
     refused = [refusal for row in rows if (refusal := refusal_of(row, defaults)) is not None]
@@ -235,7 +297,7 @@ def claim_due(
     return ClaimBatch([claim_of(row, attempt_of[row.id]) for row in rows], refused)
 
 
-def park_stopped(connection: Connection, picked: Sequence[Any]) -> list[Any]:
+def park_stopped(connection: Connection, picked: Sequence[Picked]) -> list[Picked]:
     """Park invitations of paused or canceled campaigns; return the others."""
     parked = {row.id: PARKED[row.campaign_state] for row in picked if row.campaign_state in PARKED}
     if parked:
@@ -243,13 +305,13 @@ def park_stopped(connection: Connection, picked: Sequence[Any]) -> list[Any]:
     return [row for row in picked if row.id not in parked]
 
 
-def one_per_number(connection: Connection, rows: Sequence[Any]) -> list[Any]:
+def one_per_number(connection: Connection, rows: Sequence[Picked]) -> list[Picked]:
     """Keep the rows whose number no other invitation is being sent to; defer the others.
 
     The advisory locks are taken before the `sending` check, in its own statement, so the
     check's snapshot sees every claim committed by a transaction that held a lock first.
     """
-    first: dict[str, Any] = {}
+    first: dict[str, Picked] = {}
     deferred: list[int] = []
     for row in rows:
         if row.phone in first:
@@ -268,15 +330,16 @@ def one_per_number(connection: Connection, rows: Sequence[Any]) -> list[Any]:
     return list(first.values())
 
 
-def take(connection: Connection, rows: Sequence[Any], owner: str, lease: float) -> list[Any]:
+def take(connection: Connection, rows: Sequence[Picked], owner: str, lease: float) -> list[Taken]:
     """Move the picked invitations to `sending` under the lease; their send details."""
     if not rows:
         return []
     params = {"ids": [row.id for row in rows], "owner": owner, "lease": lease}
-    return sorted(connection.execute(TAKE, params).all(), key=lambda row: row.id)
+    taken = (Taken(**row._mapping) for row in connection.execute(TAKE, params))
+    return sorted(taken, key=lambda row: row.id)
 
 
-def refusal_of(row: Any, defaults: MessageDefaults | None = None) -> Refusal | None:
+def refusal_of(row: Taken, defaults: MessageDefaults | None = None) -> Refusal | None:
     """Why a claimed row must not be sent now, if it must not.
 
     The guest must be reachable (`reachability`); a follow-on kind must still be meant for
@@ -301,7 +364,7 @@ def refusal_of(row: Any, defaults: MessageDefaults | None = None) -> Refusal | N
     return Refusal(row.id, OUTSIDE_WINDOW, reason)
 
 
-def invitee_of(row: Any) -> Invitee:
+def invitee_of(row: MessageFields) -> Invitee:
     """The guest and event fields of a row (claim or reconciliation) a message is built from."""
     return Invitee(
         name=row.name,
@@ -316,7 +379,7 @@ def invitee_of(row: Any) -> Invitee:
     )
 
 
-def claim_of(row: Any, attempt_id: int) -> Claim:
+def claim_of(row: Taken, attempt_id: int) -> Claim:
     """A `Claim` from a row of the claim statement."""
     invitee = invitee_of(row)
     return Claim(
