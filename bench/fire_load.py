@@ -1,6 +1,6 @@
 """An open-loop HTTP load generator: requests at fixed times, whatever the answers do.
 
-Run by bench/webhook_fire.py in a process of its own (it must not share a GIL with the
+Run by bench/webhook_fire/ (its load.py) in a process of its own (it must not share a GIL with the
 orchestrator's samplers):
 
     python -m bench.fire_load --base http://127.0.0.1:8000 --requests FILE \\

@@ -15,31 +15,21 @@ import psycopg2
 import redis
 
 from app.devstack import REPO_ROOT
+from bench import procfs
 from tests.support.services import provide_services
 
 PACKAGES = ("flask", "gunicorn", "gevent", "rq", "redis", "sqlalchemy", "twilio", "aiohttp")
 
 
 def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    """The CPU's model name (bench.procfs), else what the platform says."""
+    return procfs.cpu_model() or platform.processor() or "unknown"
 
 
 def memory_gb() -> float | None:
-    """Total RAM in GB from /proc/meminfo."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return round(int(line.split()[1]) / 2**20, 1)
-    except OSError:
-        pass
-    return None
+    """Total RAM in GB (bench.procfs)."""
+    total = procfs.memory_total()
+    return None if total is None else round(total / 2**30, 1)
 
 
 def git_commit() -> str | None:

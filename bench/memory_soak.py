@@ -25,14 +25,8 @@ from pathlib import Path
 
 from app.devstack import ManagedProcess, python_command, run_release, wait_for_http
 from app.embedded import free_port
-from bench.webhook_peak import (
-    WRK_SCRIPT,
-    kinds,
-    run_wrk,
-    seed,
-    webhook_server_env,
-    write_requests,
-)
+from bench import procfs
+from bench.wrk_load import WRK_SCRIPT, kinds, run_wrk, seed, webhook_server_env, write_requests
 from tests.support.services import provide_services
 
 RESULTS = Path("bench/results")
@@ -43,20 +37,6 @@ BOOT = (
     "import time; t = time.perf_counter(); from gevent import monkey; monkey.patch_all();"
     " from app import create_app; create_app(); print(time.perf_counter() - t)"
 )
-
-
-def rss_mb(pid: int) -> float:
-    """A process's resident set size, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def workers_of(master: int) -> list[int]:
-    """The gunicorn master's worker processes."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return sorted(int(pid) for pid in children)
 
 
 def boot_seconds(env: dict[str, str]) -> float:
@@ -130,14 +110,14 @@ def soak(master: int, base: str, sids: list[str], work: Path, args: argparse.Nam
     requests.write_text(
         "\n".join(line for trio in zip(*parts, strict=False) for line in trio) + "\n"
     )
-    pids = workers_of(master)
+    pids = sorted(procfs.children(master))  # the gunicorn master's workers
     sent = 0
     timeline: list[dict] = []
     started = time.monotonic()
     while sent < total:
         figures = run_wrk(base, script, requests, CHUNK_SECONDS, 2, args.connections)
         sent += int(figures["rps"] * CHUNK_SECONDS)
-        rss = {str(pid): round(rss_mb(pid), 1) for pid in pids}
+        rss = {str(pid): round(procfs.rss(pid) / 2**20, 1) for pid in pids}
         timeline.append(
             {
                 "requests": sent,

@@ -84,7 +84,9 @@ def sample(
         if reading.largest_rss:  # not between a kill and the restart
             samples.record_memory(moment, reading)
         for pid in pids:
-            samples.cpu_seconds[pid] = max(samples.cpu_seconds.get(pid, 0.0), cpu_seconds(pid))
+            samples.cpu_seconds[pid] = max(
+                samples.cpu_seconds.get(pid, 0.0), cpu_seconds(pid) or 0.0
+            )
         accepted = get_json(f"{emulator_url}/_emulator/stats")["accepted_total"]
         samples.timeline.append((time.monotonic() - started, accepted))
         stop.wait(0.25)

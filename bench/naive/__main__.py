@@ -24,10 +24,10 @@ from pathlib import Path
 
 from app.devstack import REPO_ROOT, ManagedProcess, wait_for_http
 from app.embedded import free_port
-from bench.campaign_throughput import running
 from bench.emulator import emulator_env
 from bench.naive.cases import FIRST_NUMBER, SERVERS, Case, run_case, start_server
 from bench.naive.service import run_campaign, service_stack
+from bench.stack import running
 
 RESULTS = REPO_ROOT / "bench" / "results"
 SERVICE_FIRST = FIRST_NUMBER + 500_000

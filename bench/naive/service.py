@@ -12,11 +12,12 @@ from pathlib import Path
 
 from app.devstack import ManagedProcess, run_release, wait_for_http, web_command, worker_command
 from app.embedded import free_port
-from bench.campaign_throughput import call, environment, running
+from bench.campaign_throughput import environment
 from bench.emulator import emulator_env, post_json
 from bench.naive.cases import emulator_counts
 from bench.naive.probe import Probe
 from bench.sql import rows
+from bench.stack import call, running
 from tests.sending.support import insert_guests
 from tests.support.services import provide_services
 
