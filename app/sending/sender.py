@@ -9,6 +9,8 @@ A request starts only while the claim's lease has `request_timeout + reconcile_g
 seconds left, the campaign still runs and no stop was asked for; otherwise the claim is
 handed back unsent. On stop (SIGTERM) the loop stops claiming, hands back what it has
 not sent, lets requests in flight finish within a bounded grace, and writes everything.
+Its background loops (result writing, lease renewal, campaign watch, recovery) are an
+`Upkeep` it owns.
 """
 
 from __future__ import annotations
@@ -48,11 +50,10 @@ IDLE_WAIT = 5.0  # keep draining while more work is due within this long
 SHUTDOWN_GRACE_MAX = 20.0
 
 
-class Sender(Upkeep):
+class Sender:
     """One drain of due invitations, until idle, the end of its slice, or a stop."""
 
     def __init__(self, engine: Engine, setup: SenderSetup, stop: asyncio.Event) -> None:
-        self.engine = engine
         self.setup = setup
         self.settings = setup.settings
         self.stop = stop
@@ -61,7 +62,6 @@ class Sender(Upkeep):
         self.held: dict[int, claims.Claim] = {}
         self.unstarted = 0  # held claims whose request has not started
         self.tasks: dict[asyncio.Task[None], claims.Claim] = {}
-        self.campaign_state: dict[int, str] = {}
         self.database = Database(engine)
         self.writer = ResultWriter(
             self.database, setup.owner, setup.settings.reconcile_grace, self._note_write_error
@@ -70,7 +70,7 @@ class Sender(Upkeep):
             setup.settings.max_attempts, setup.settings.backoff_base, setup.settings.backoff_max
         )
         self.changed = asyncio.Event()
-        self.closing = asyncio.Event()
+        self.upkeep = Upkeep(engine, self.database, setup, self.held, stop.set)
 
     async def run(
         self, slice_seconds: float, another_slice: Callable[[], bool] | None = None
@@ -99,43 +99,19 @@ class Sender(Upkeep):
         self.inflight = InFlightPool(
             self.redis, sender, settings.max_in_flight, settings.lease_seconds
         )
-        loops = {
-            "result writer": self.writer.run(self.closing),
-            "lease renewal": self._renew_loop(),
-            "campaign watch": self._watch_loop(),
-            "recovery": self._recover_loop(),
-        }
-        background = [asyncio.create_task(loop, name=name) for name, loop in loops.items()]
-        for task in background:
-            task.add_done_callback(self._background_ended)
+        self.upkeep.start(self.writer, self.inflight, self.provider)
         try:
             self.report.reason = await self._produce()
             await self._wind_down()
         finally:
-            await self._stop_background(background)
+            await self.upkeep.stop()
             await self.writer.flush_until_written()
-            await self._complete_campaigns()
+            await self.upkeep.complete_campaigns()
             await self.inflight.close()
             await close_quietly(self.provider)
             await self.redis.aclose()
             self.database.close()
         return self.report
-
-    def _background_ended(self, task: asyncio.Task[None]) -> None:
-        """A background loop that ends before the drain closes ends the slice, logged.
-
-        Without its lease renewal or result writer a drain must not go on claiming: it stops
-        as on SIGTERM (hands back what it has not sent), and the sweep asks for a new one.
-        """
-        if task.cancelled() or self.closing.is_set():
-            return
-        error = task.exception()
-        log.error(
-            "drain loop %r ended early; ending the slice",
-            task.get_name(),
-            exc_info=(type(error), error, error.__traceback__) if error else None,
-        )
-        self.stop.set()
 
     async def _note_write_error(self, error: BaseException) -> None:
         """Keep a failed result write as the engine's last error."""
@@ -231,12 +207,7 @@ class Sender(Upkeep):
 
     def _may_start(self, claim: claims.Claim) -> bool:
         """Whether a request for `claim` may start now."""
-        if self._stopping():
-            return False
-        if (
-            claim.campaign_id is not None
-            and self.campaign_state.get(claim.campaign_id, "running") != "running"
-        ):
+        if self._stopping() or not self.upkeep.campaign_running(claim.campaign_id):
             return False
         return time.monotonic() + self.settings.send_window < claim.lease_end
 
