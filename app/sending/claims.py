@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, text
 
 from app.models.enums import SendState, states_text
-from app.sending import lifecycle, reachability
+from app.sending import reachability
 from app.sending.kinds import ClaimFacts, kind_of
 from app.sending.languages import guest_language
 from app.sending.lifecycle import PARKED
@@ -418,7 +418,3 @@ def next_due_in(connection: Connection) -> float | None:
 def stale_claims(connection: Connection) -> int:
     """How many invitations sit in `sending` with an expired lease."""
     return int(connection.execute(STALE_COUNT).scalar_one())
-
-
-# Until the sender's upkeep calls the lifecycle itself (being reworked in parallel).
-complete_finished_campaigns = lifecycle.complete_finished

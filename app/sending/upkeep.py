@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.sending import claims
+from app.sending import claims, lifecycle
 from app.sending.client import ProviderClient
 from app.sending.drain import SenderSetup
 from app.sending.limiter import InFlightPool
@@ -84,7 +84,7 @@ class Upkeep:
     async def complete_campaigns(self) -> None:
         """Mark campaigns with nothing left as completed."""
         try:
-            done = await self.database.run(claims.complete_finished_campaigns)
+            done = await self.database.run(lifecycle.complete_finished)
         except SQLAlchemyError as error:
             log.warning("completing campaigns failed (%s)", type(error).__name__)
             return

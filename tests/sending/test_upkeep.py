@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from app.sending import claims, upkeep
+from app.sending import claims, lifecycle, upkeep
 from app.sending.drain import SenderSetup
 from app.sending.message import Invitee, MessageDefaults
 from app.sending.settings import SendingSettings
@@ -35,7 +35,7 @@ class Database:
         if function is claims.renew_leases:
             self.renewed.append(args[1])
             return args[1]
-        assert function is claims.complete_finished_campaigns
+        assert function is lifecycle.complete_finished
         return []
 
 
@@ -64,7 +64,7 @@ def run_upkeep(
 ) -> tuple[upkeep.Upkeep, list[str]]:
     """Run an upkeep beside nothing for `seconds`; return it and what ended the drain."""
     ended: list[str] = []
-    defaults = MessageDefaults("whatsapp:+15550000", None, "HX1", None, 14_400)
+    defaults = MessageDefaults("whatsapp:+15550000", None, None, 14_400)
     setup = SenderSetup(SETTINGS, defaults, "AC1", "token", "http://x", "redis://x", "test")
     engine = create_engine("sqlite://")
 
