@@ -266,8 +266,8 @@ def _create(
     campaign = Campaign(
         event_id=target.event_id,
         kind=target.kind,
-        state=CampaignState.SCHEDULED,
-        send_at=send_at,
+        state=CampaignState.SCHEDULED,  # until its start, below or by the sweep
+        send_at=send_at if scheduled else None,
         include_maybe=target.include_maybe,
         lead_seconds=lead_seconds,
         after_seconds=after_seconds,
