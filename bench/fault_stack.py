@@ -28,7 +28,7 @@ from app.embedded import EmbeddedServices, free_port, start_redis
 from bench.emulator import emulator_env, get_json
 from bench.procfs import kill_hard
 from bench.stack import ACCOUNT, AUTH_TOKEN, SENDER, TEMPLATE, insert_guests
-from tests.webhooks.support import TcpProxy
+from tests.support.proxy import TcpProxy
 
 TOKEN = "bench-token"
 FIRST_NUMBER = 3_000_000

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, text
 
 from tests.support.services import ServiceUrls
-from tests.webhooks.support import button_form, inbound_form, sign, status_form
+from tests.support.webhooks import button_form, inbound_form, sign, status_form
 
 INBOUND = "/webhooks/twilio/inbound"
 STATUS = "/webhooks/twilio/status"

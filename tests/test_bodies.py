@@ -17,11 +17,11 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from app import create_app
-from tests.conftest import API_TOKEN, dispose_engines, reset_state
-from tests.support.web import running_web
+from tests.support.constants import API_AUTH
+from tests.support.database import dispose_engines, reset_state
+from tests.support.stack import running_web
 
 LIMIT = 4096
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 # API routes whose answer does not depend on a body: they never read one.
 BODILESS = {
     "api.pause_campaign",
@@ -80,14 +80,14 @@ def chunked(
         path,
         input_stream=io.BytesIO(data),
         content_type=content_type(rule),
-        headers={**AUTH, "Transfer-Encoding": "chunked", **headers},
+        headers={**API_AUTH, "Transfer-Encoding": "chunked", **headers},
         environ_overrides={"wsgi.input_terminated": True},
     )
 
 
 def test_every_route_that_reads_a_body_refuses_a_chunked_one_over_the_limit(app: Flask) -> None:
     client = app.test_client()
-    event = client.post("/api/v1/events", json={"name": "Gala"}, headers=AUTH).get_json()
+    event = client.post("/api/v1/events", json={"name": "Gala"}, headers=API_AUTH).get_json()
     refused = set()
     for rule in post_rules(app):
         response = chunked(client, rule, body_for(rule, 2 * LIMIT), ids=event["id"])
@@ -101,7 +101,7 @@ def test_every_route_that_reads_a_body_refuses_a_chunked_one_over_the_limit(app:
 @pytest.mark.parametrize("size", [LIMIT - 100, LIMIT + 1, 40 * LIMIT])
 def test_a_chunked_csv_is_imported_whole_or_refused(app: Flask, size: int) -> None:
     client = app.test_client()
-    event = client.post("/api/v1/events", json={"name": "Gala"}, headers=AUTH).get_json()
+    event = client.post("/api/v1/events", json={"name": "Gala"}, headers=API_AUTH).get_json()
     rule = next(r for r in post_rules(app) if r.endpoint == "api.import_guests")
     data = body_for(rule, size)[:size]
     data = data[: data.rfind(b"\n") + 1]
@@ -110,12 +110,12 @@ def test_a_chunked_csv_is_imported_whole_or_refused(app: Flask, size: int) -> No
         path,
         input_stream=io.BytesIO(data),
         content_type="text/csv",
-        headers=AUTH,
+        headers=API_AUTH,
         environ_overrides={"wsgi.input_terminated": True},
     )
     if len(data) > LIMIT:
         assert response.status_code == 413
-        listed = client.get(path, headers=AUTH).get_json()
+        listed = client.get(path, headers=API_AUTH).get_json()
         assert listed["guests"] == []  # nothing of it was imported
     else:
         assert response.status_code == 200, response.get_json()
@@ -148,7 +148,7 @@ def send_chunked(port: int, method: str, path: str, body: bytes, kind: str) -> t
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         chunks = (body[i : i + 1024] for i in range(0, len(body), 1024))
-        headers = {**AUTH, "Content-Type": kind}
+        headers = {**API_AUTH, "Content-Type": kind}
         connection.request(method, path, body=chunks, headers=headers, encode_chunked=True)
         response = connection.getresponse()
         return response.status, response.read()

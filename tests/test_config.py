@@ -5,15 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.config import EMULATOR_ACCOUNT_SID, ConfigError, Environment, Role, load_settings
-
-PRODUCTION = {
-    "SECRET_KEY": "s3cret-Kq8vT2mZpX7wLr4nB9cYd6Fh3j",
-    "DATABASE_URL": "postgres://u:p@db.example.com:5432/invites",
-    "REDIS_URL": "redis://cache:6379/0",
-    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-    "TWILIO_AUTH_TOKEN": "token",
-    "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
-}
+from tests.support.constants import PRODUCTION
 
 
 def test_production_is_the_default_and_reads_every_variable() -> None:

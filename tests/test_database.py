@@ -11,7 +11,7 @@ from sqlalchemy import text
 from app.config import load_settings
 from app.database import WEBHOOKS, engine_options, normalize_database_url
 from app.extensions import db, webhook_engine
-from tests.conftest import dispose_engines
+from tests.support.database import dispose_engines
 
 
 @pytest.mark.parametrize(

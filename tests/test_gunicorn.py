@@ -16,8 +16,9 @@ import aiohttp
 import pytest
 from flask import Flask
 
-from tests.support.web import running_web
-from tests.webhooks.support import AUTH_TOKEN, INBOUND, inbound_form, seed, sign
+from tests.support.factories import seed
+from tests.support.stack import running_web
+from tests.support.webhooks import AUTH_TOKEN, INBOUND, inbound_form, sign
 
 pytestmark = pytest.mark.slow
 

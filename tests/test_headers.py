@@ -9,7 +9,8 @@ from flask import Flask
 
 from app import create_app
 from app.headers import HEADERS, STRICT_TRANSPORT_SECURITY
-from tests.conftest import API_TOKEN, dispose_engines
+from tests.support.constants import API_AUTH
+from tests.support.database import dispose_engines
 
 # One of each kind of answer: pages, redirects, JSON, errors, TwiML refusals, metrics, files.
 REQUESTS = [
@@ -19,7 +20,7 @@ REQUESTS = [
     ("GET", "/login", {}),
     ("GET", "/", {}),
     ("GET", "/dashboard-static/dashboard.css", {}),
-    ("GET", "/api/v1/events", {"Authorization": f"Bearer {API_TOKEN}"}),
+    ("GET", "/api/v1/events", API_AUTH),
     ("GET", "/api/v1/events", {}),
     ("POST", "/webhooks/twilio/inbound", {}),
     ("POST", "/webhooks/twilio/status", {}),

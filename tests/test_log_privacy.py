@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.logs import JsonFormatter, MaskPhones, configure
-from tests.support.web import running_web
+from tests.support.stack import running_web
 
 PHONE = "+14155550123"
 

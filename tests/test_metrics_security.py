@@ -11,7 +11,8 @@ from flask import Flask
 
 from app import create_app
 from app.services import users
-from tests.conftest import API_TOKEN, dispose_engines, reset_state
+from tests.support.constants import API_TOKEN
+from tests.support.database import dispose_engines, reset_state
 
 SAMPLE = re.compile(r'^http_requests_total\{endpoint="([^"]*)",method="([^"]*)",status="(\d+)"\}')
 

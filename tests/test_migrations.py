@@ -17,7 +17,7 @@ from sqlalchemy import inspect, text
 from app import create_app
 from app.extensions import db
 from app.models import DATABASE_ONLY_INDEXES
-from tests.conftest import dispose_engines
+from tests.support.database import dispose_engines
 from tests.support.services import ServiceUrls, scratch_database
 
 EXPECTED_TABLES = {

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from app.models import InboundKind, SendState
-from tests.conftest import API_TOKEN
-from tests.dashboard.support import add_admin, make_campaign, make_event, sign_in_session
+from tests.support.constants import API_AUTH
+from tests.support.dashboard import add_admin, sign_in_session
+from tests.support.factories import make_campaign, make_event
 
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 FUZZ = settings(
     max_examples=25,
     deadline=None,
@@ -90,7 +90,7 @@ def routes(app: Flask) -> Iterator[list[tuple[str, FlaskClient, set[str]]]]:
         if "GET" not in (rule.methods or ()) or rule.endpoint.endswith("static"):
             continue
         path = rule.build({name: ids[name] for name in rule.arguments})[1]
-        response = client.get(path, headers=AUTH)
+        response = client.get(path, headers=API_AUTH)
         # /ready is 503 here (no worker runs): that answer is about the service, not input.
         assert response.status_code < 400 or path == "/ready", (path, response.status_code)
         found.append((path, client, seen.get(path, set())))
@@ -158,7 +158,7 @@ KNOWN_BAD = [
 
 def assert_no_server_error(client: FlaskClient, path: str, query_string: str) -> None:
     """GET the route with the query string; anything but a 5xx is an answer to bad input."""
-    response = client.get(f"{path}?{query_string}", headers=AUTH)
+    response = client.get(f"{path}?{query_string}", headers=API_AUTH)
     status = response.status_code
     assert status < 500 or (path == "/ready" and status == 503), (
         path,

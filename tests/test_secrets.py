@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.config import DEV_SECRET_KEY, EMULATOR_AUTH_TOKEN, ConfigError, load_settings
-from tests.test_config import PRODUCTION
+from tests.support.constants import PRODUCTION
 
 REPO = Path(__file__).resolve().parent.parent
 STRONG = "hV3q9Zr1XbLk0pT7sWn2YcEe5uJm8gAd"

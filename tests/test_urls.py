@@ -11,8 +11,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from app.extensions import db
 from app.models import Event
 from app.urls import AsciiIntegerConverter
-from tests.conftest import API_TOKEN
-from tests.dashboard.support import add_admin, sign_in_session
+from tests.support.constants import API_TOKEN
+from tests.support.dashboard import add_admin, sign_in_session
 
 # Each reads as 1 to `int()`, and Werkzeug's own `int` converter (`\d+`) takes them all.
 ONES = ["\uff11", "\u0661", "\U0001d7cf"]  # full-width, Arabic-Indic, mathematical bold

@@ -18,7 +18,7 @@ from bench.naive.cases import emulator_counts
 from bench.naive.probe import Probe
 from bench.sql import rows
 from bench.stack import call, running
-from tests.sending.support import insert_guests
+from tests.support.factories import insert_guests
 from tests.support.services import provide_services
 
 RATE = 80  # WhatsApp's default per sender; 30 guests go out within half a second anyway

@@ -20,7 +20,7 @@ from app.devstack import ManagedProcess, python_command
 from bench.sql import rows
 from bench.stack import AUTH_TOKEN, FIRST_NUMBER
 from bench.webhook_fire.samplers import CpuSampler
-from tests.webhooks.support import button_form, inbound_form, sign
+from tests.support.webhooks import button_form, inbound_form, sign
 
 INBOUND = "/webhooks/twilio/inbound"
 TEXTS = (

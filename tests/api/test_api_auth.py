@@ -7,8 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from tests.api.conftest import AUTH
-from tests.conftest import API_TOKEN, dispose_engines
+from tests.support.constants import API_AUTH, API_TOKEN
+from tests.support.database import dispose_engines
 
 ROUTES = [
     ("GET", "/api/v1/events"),
@@ -44,7 +44,7 @@ def test_missing_or_wrong_token_is_401_json(
 
 
 def test_right_token_is_accepted(client: FlaskClient) -> None:
-    response = client.get("/api/v1/events", headers=AUTH)
+    response = client.get("/api/v1/events", headers=API_AUTH)
     assert response.status_code == 200
     assert response.get_json() == {"events": [], "next_cursor": None}
 
@@ -60,14 +60,14 @@ def test_api_refuses_everything_without_a_configured_token(
 ) -> None:
     app = create_app({**migrated, "API_TOKEN": ""})
     client = app.test_client()
-    for headers in ({}, AUTH, {"Authorization": "Bearer "}):
+    for headers in ({}, API_AUTH, {"Authorization": "Bearer "}):
         response = client.open(path, method=method, headers=headers, json={"name": "x"})
         assert response.status_code == 401
         assert response.is_json
 
 
 def test_unknown_api_path_is_404_json(client: FlaskClient) -> None:
-    response = client.get("/api/v1/nothing-here", headers=AUTH)
+    response = client.get("/api/v1/nothing-here", headers=API_AUTH)
     assert response.status_code == 404
     assert response.is_json
 

@@ -9,8 +9,9 @@ from flask.testing import FlaskClient
 
 from app.models import CampaignState, DeliveryStatus, SendState
 from app.sending.twilio_errors import reason_for
-from tests.api.conftest import AUTH
-from tests.dashboard.support import make_campaign, sql_statements
+from tests.support.constants import API_AUTH
+from tests.support.database import sql_statements
+from tests.support.factories import make_campaign
 
 ACCEPTED = {"send_state": SendState.ACCEPTED, "delivery_status": DeliveryStatus.DELIVERED}
 PENDING = {"send_state": SendState.PENDING}
@@ -36,7 +37,7 @@ def add_campaigns(app: Flask, event_id: int, count: int) -> None:
 def listed(app: Flask, client: FlaskClient, event_id: int) -> tuple[list[dict[str, Any]], int]:
     """The campaigns listed, and how many SQL statements the request ran."""
     with sql_statements(app) as statements:
-        response = client.get(f"/api/v1/events/{event_id}/campaigns", headers=AUTH)
+        response = client.get(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH)
     assert response.status_code == 200
     return response.get_json()["campaigns"], len(statements)
 
@@ -59,7 +60,7 @@ def test_listing_says_what_each_campaign_says(
     campaigns, _ = listed(app, client, event_id)
     assert [c["id"] for c in campaigns] == [4, 3, 2, 1]  # newest first
     for campaign in campaigns:
-        alone = client.get(f"/api/v1/campaigns/{campaign['id']}", headers=AUTH).get_json()
+        alone = client.get(f"/api/v1/campaigns/{campaign['id']}", headers=API_AUTH).get_json()
         assert campaign == alone
     newest = campaigns[0]
     assert (newest["accepted"], newest["pending"], newest["failed"]) == (1, 1, 3 + 3 % 3)
@@ -74,5 +75,5 @@ def test_listing_says_what_each_campaign_says(
 
 
 def test_an_event_without_campaigns_lists_none(client: FlaskClient, event_id: int) -> None:
-    response = client.get(f"/api/v1/events/{event_id}/campaigns", headers=AUTH)
+    response = client.get(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH)
     assert response.get_json() == {"campaigns": []}

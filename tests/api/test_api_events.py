@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.api.conftest import AUTH
+from tests.support.constants import API_AUTH
 
 
 def create(client: FlaskClient, body: Any) -> Any:
-    return client.post("/api/v1/events", json=body, headers=AUTH)
+    return client.post("/api/v1/events", json=body, headers=API_AUTH)
 
 
 def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> None:
@@ -36,7 +36,7 @@ def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> 
     assert datetime.fromisoformat(body["starts_at"]) == datetime(2030, 6, 1, 16, 30, tzinfo=UTC)
     assert datetime.fromisoformat(body["created_at"]).tzinfo is not None
     assert response.headers["Location"].endswith(f"/api/v1/events/{body['id']}")
-    again = client.get(response.headers["Location"], headers=AUTH).get_json()
+    again = client.get(response.headers["Location"], headers=API_AUTH).get_json()
     assert again["name"] == "Gala"
     assert again["starts_at"] == body["starts_at"]
 
@@ -63,7 +63,7 @@ def test_name_in_any_script_is_kept_exactly(client: FlaskClient) -> None:
     name = "حفل زفاف ليلى و José 🎉 Ünïcödé"
     body = create(client, {"name": name}).get_json()
     assert body["name"] == name
-    assert client.get(f"/api/v1/events/{body['id']}", headers=AUTH).get_json()["name"] == name
+    assert client.get(f"/api/v1/events/{body['id']}", headers=API_AUTH).get_json()["name"] == name
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_invalid_event_bodies_are_400_with_the_reason(
     response = create(client, body)
     assert response.status_code == 400, response.get_json()
     assert message in response.get_json()["message"]
-    assert client.get("/api/v1/events", headers=AUTH).get_json()["events"] == []
+    assert client.get("/api/v1/events", headers=API_AUTH).get_json()["events"] == []
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_invalid_event_bodies_are_400_with_the_reason(
 def test_malformed_or_wrongly_typed_bodies(
     client: FlaskClient, data: bytes, content_type: str | None, status: int, message: str
 ) -> None:
-    headers = dict(AUTH)
+    headers = dict(API_AUTH)
     if content_type:
         headers["Content-Type"] = content_type
     response = client.post("/api/v1/events", data=data, headers=headers)
@@ -130,13 +130,13 @@ def test_list_pages_newest_first_with_guest_counts(client: FlaskClient) -> None:
     client.post(
         f"/api/v1/events/{ids[0]}/guests",
         json={"guests": [{"name": "A", "phone": "+14155550100"}]},
-        headers=AUTH,
+        headers=API_AUTH,
     )
     seen: list[dict[str, Any]] = []
     cursor = None
     for _ in range(5):
         query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = client.get("/api/v1/events", query_string=query, headers=AUTH).get_json()
+        page = client.get("/api/v1/events", query_string=query, headers=API_AUTH).get_json()
         seen += page["events"]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -158,13 +158,13 @@ def test_list_pages_newest_first_with_guest_counts(client: FlaskClient) -> None:
     ],
 )
 def test_list_rejects_bad_paging(client: FlaskClient, query: dict[str, str], message: str) -> None:
-    response = client.get("/api/v1/events", query_string=query, headers=AUTH)
+    response = client.get("/api/v1/events", query_string=query, headers=API_AUTH)
     assert response.status_code == 400
     assert message in response.get_json()["message"]
 
 
 def test_get_event_includes_stats(client: FlaskClient, event_id: int) -> None:
-    body = client.get(f"/api/v1/events/{event_id}", headers=AUTH).get_json()
+    body = client.get(f"/api/v1/events/{event_id}", headers=API_AUTH).get_json()
     assert body["id"] == event_id
     assert body["name"] == "Launch party"
     assert body["stats"]["guests"] == 0
@@ -183,7 +183,7 @@ def test_get_event_includes_stats(client: FlaskClient, event_id: int) -> None:
     ],
 )
 def test_unknown_events_are_404_json(client: FlaskClient, path: str) -> None:
-    response = client.get(path, headers=AUTH)
+    response = client.get(path, headers=API_AUTH)
     assert response.status_code == 404
     assert response.is_json
 
@@ -192,7 +192,7 @@ def test_import_into_unknown_event_is_404(client: FlaskClient) -> None:
     response = client.post(
         "/api/v1/events/4242/guests",
         json={"guests": [{"name": "A", "phone": "+14155550100"}]},
-        headers=AUTH,
+        headers=API_AUTH,
     )
     assert response.status_code == 404
     assert "4242" in response.get_json()["message"]
@@ -205,24 +205,26 @@ def test_an_event_in_its_own_time_zone(client: FlaskClient) -> None:
         "starts_at": "2027-06-23T18:00:00+01:00",
         "time_zone": "Europe/Lisbon",
     }
-    event = client.post("/api/v1/events", json=body, headers=AUTH).get_json()
+    event = client.post("/api/v1/events", json=body, headers=API_AUTH).get_json()
     assert event["starts_at"] == "2027-06-23T17:00:00+00:00"
     assert event["time_zone"] == "Europe/Lisbon"
     assert event["starts_at_text"] == "Wed, Jun 23, 2027, 6:00\u202fPM · Portugal (Lisbon) Time"
     # Without an offset, the time is read in the event's zone.
     naive = {"name": "Cena", "starts_at": "2027-06-23T19:30", "time_zone": "Europe/Madrid"}
-    event = client.post("/api/v1/events", json=naive, headers=AUTH).get_json()
+    event = client.post("/api/v1/events", json=naive, headers=API_AUTH).get_json()
     assert event["starts_at"] == "2027-06-23T17:30:00+00:00"
 
 
 @pytest.mark.parametrize("zone", ["Not/A_Zone", "../../etc/passwd", 7, ""])
 def test_an_unknown_time_zone_is_400(client: FlaskClient, zone: object) -> None:
-    response = client.post("/api/v1/events", json={"name": "X", "time_zone": zone}, headers=AUTH)
+    response = client.post(
+        "/api/v1/events", json={"name": "X", "time_zone": zone}, headers=API_AUTH
+    )
     assert response.status_code == 400
     assert "IANA time zone" in response.get_json()["message"]
-    assert client.get("/api/v1/events", headers=AUTH).get_json()["events"] == []
+    assert client.get("/api/v1/events", headers=API_AUTH).get_json()["events"] == []
 
 
 def test_events_default_to_the_configured_zone(client: FlaskClient) -> None:
-    event = client.post("/api/v1/events", json={"name": "X"}, headers=AUTH).get_json()
+    event = client.post("/api/v1/events", json={"name": "X"}, headers=API_AUTH).get_json()
     assert event["time_zone"] == "UTC"

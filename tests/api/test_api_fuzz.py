@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.conftest import AUTH
+from tests.support.constants import API_AUTH
 
 FUZZ = settings(
     max_examples=150,
@@ -59,7 +59,7 @@ csv_bodies = (
 
 
 def event(client: FlaskClient) -> int:
-    response = client.post("/api/v1/events", json={"name": "Fuzz"}, headers=AUTH)
+    response = client.post("/api/v1/events", json={"name": "Fuzz"}, headers=API_AUTH)
     event_id: int = response.get_json()["id"]
     return event_id
 
@@ -88,7 +88,7 @@ def test_random_json_never_500(app: Flask, client: FlaskClient, body: Any) -> No
     response = client.post(
         f"/api/v1/events/{event_id}/guests",
         data=data,
-        headers={**AUTH, "Content-Type": "application/json"},
+        headers={**API_AUTH, "Content-Type": "application/json"},
     )
     check(response)
 
@@ -100,7 +100,7 @@ def test_random_csv_never_500(app: Flask, client: FlaskClient, data: bytes) -> N
     response = client.post(
         f"/api/v1/events/{event_id}/guests",
         data=data,
-        headers={**AUTH, "Content-Type": "text/csv"},
+        headers={**API_AUTH, "Content-Type": "text/csv"},
     )
     check(response)
 
@@ -117,7 +117,7 @@ def test_random_query_strings_never_500(
     app: Flask, client: FlaskClient, path: str, query: dict[str, str]
 ) -> None:
     event(client)
-    response = client.get(path, query_string=query, headers=AUTH)
+    response = client.get(path, query_string=query, headers=API_AUTH)
     assert response.status_code < 500, response.get_data(as_text=True)
     assert response.is_json
 
@@ -130,7 +130,7 @@ def test_random_event_bodies_never_500(app: Flask, client: FlaskClient, body: An
     response = client.post(
         "/api/v1/events",
         data=json.dumps(body),
-        headers={**AUTH, "Content-Type": "application/json"},
+        headers={**API_AUTH, "Content-Type": "application/json"},
     )
     assert response.status_code < 500, response.get_data(as_text=True)
     assert response.is_json

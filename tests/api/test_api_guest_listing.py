@@ -13,8 +13,8 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import DeliveryStatus, Guest, Invitation, OptOut, Rsvp, SendState
 from app.services.events import DELIVERY_BUCKETS
-from tests.api.conftest import AUTH
-from tests.dashboard.support import sql_statements
+from tests.support.constants import API_AUTH
+from tests.support.database import sql_statements
 
 ACCEPTED_AT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -61,7 +61,9 @@ def phone(n: int) -> str:
 def invited(app: Flask, client: FlaskClient, event_id: int) -> int:
     """An event whose guests are in every RSVP and delivery state; one opted out."""
     rows = [{"name": f"Guest {n}", "phone": phone(n), "n": n} for n in STATES]
-    response = client.post(f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=AUTH)
+    response = client.post(
+        f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=API_AUTH
+    )
     assert response.get_json()["imported"] == len(STATES)
     with app.app_context():
         guests = {g.phone: g for g in db.session.scalars(select(Guest))}
@@ -81,7 +83,7 @@ def invited(app: Flask, client: FlaskClient, event_id: int) -> int:
 
 
 def list_guests(client: FlaskClient, event_id: int, **query: Any) -> Any:
-    return client.get(f"/api/v1/events/{event_id}/guests", query_string=query, headers=AUTH)
+    return client.get(f"/api/v1/events/{event_id}/guests", query_string=query, headers=API_AUTH)
 
 
 def numbers(body: dict[str, Any]) -> list[int]:
@@ -89,7 +91,7 @@ def numbers(body: dict[str, Any]) -> list[int]:
 
 
 def test_stats_count_every_state_in_one_breakdown(client: FlaskClient, invited: int) -> None:
-    body = client.get(f"/api/v1/events/{invited}/stats", headers=AUTH).get_json()
+    body = client.get(f"/api/v1/events/{invited}/stats", headers=API_AUTH).get_json()
     assert body["event_id"] == invited
     assert body["guests"] == 13
     assert body["rsvp"] == {"confirmed": 1, "declined": 1, "maybe": 1, "no_answer": 10}
@@ -110,7 +112,7 @@ def test_stats_count_every_state_in_one_breakdown(client: FlaskClient, invited: 
     assert sum(body["delivery"].values()) == body["guests"]
     assert body["opted_out"] == 1
     assert body["unreachable"] == 0
-    event = client.get(f"/api/v1/events/{invited}", headers=AUTH).get_json()
+    event = client.get(f"/api/v1/events/{invited}", headers=API_AUTH).get_json()
     assert event["stats"] == {k: v for k, v in body.items() if k != "event_id"}
 
 
@@ -119,8 +121,8 @@ def test_delivery_buckets_cover_every_state() -> None:
 
 
 def test_stats_of_an_event_are_its_own(client: FlaskClient, invited: int) -> None:
-    other = client.post("/api/v1/events", json={"name": "Other"}, headers=AUTH).get_json()["id"]
-    body = client.get(f"/api/v1/events/{other}/stats", headers=AUTH).get_json()
+    other = client.post("/api/v1/events", json={"name": "Other"}, headers=API_AUTH).get_json()["id"]
+    body = client.get(f"/api/v1/events/{other}/stats", headers=API_AUTH).get_json()
     assert body["guests"] == 0
     assert set(body["delivery"].values()) == {0}
 
@@ -266,7 +268,9 @@ SEARCHABLE = [
 def searchable(app: Flask, client: FlaskClient, event_id: int) -> int:
     """An event whose guests have names in several scripts and LIKE's special characters."""
     rows = [{"name": name, "phone": number} for name, number in SEARCHABLE]
-    response = client.post(f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=AUTH)
+    response = client.post(
+        f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=API_AUTH
+    )
     assert response.get_json()["imported"] == len(SEARCHABLE)
     with app.app_context():
         ada = db.session.scalars(select(Guest).where(Guest.name == "Ada Lovelace")).one()
@@ -335,9 +339,9 @@ def test_search_folds_case_beyond_ascii(app: Flask, client: FlaskClient, searcha
 
 
 def test_search_is_within_the_event(client: FlaskClient, searchable: int) -> None:
-    other = client.post("/api/v1/events", json={"name": "Other"}, headers=AUTH).get_json()["id"]
+    other = client.post("/api/v1/events", json={"name": "Other"}, headers=API_AUTH).get_json()["id"]
     guest = {"name": "Ada Other", "phone": "+447911123999"}
-    client.post(f"/api/v1/events/{other}/guests", json={"guests": [guest]}, headers=AUTH)
+    client.post(f"/api/v1/events/{other}/guests", json={"guests": [guest]}, headers=API_AUTH)
     assert names(list_guests(client, searchable, q="ada").get_json()) == [
         "Ada Lovelace",
         "Adam Smith",
@@ -347,7 +351,7 @@ def test_search_is_within_the_event(client: FlaskClient, searchable: int) -> Non
 
 def test_search_pages_follow_the_cursor(client: FlaskClient, event_id: int) -> None:
     rows = [{"name": f"Guest {n:02d}", "phone": f"+1202555{n:04d}"} for n in range(30)]
-    client.post(f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=AUTH)
+    client.post(f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=API_AUTH)
     seen: list[str] = []
     cursor = None
     while True:

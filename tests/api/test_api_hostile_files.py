@@ -16,8 +16,8 @@ import pytest
 import requests
 from flask import Flask
 
-from tests.api.conftest import AUTH
-from tests.support.web import running_web
+from tests.support.constants import API_AUTH
+from tests.support.stack import running_web
 from tests.support.workbooks import (
     corner_workbook,
     million_rows,
@@ -91,7 +91,9 @@ def web(migrated: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def test_hostile_files_are_refused_fast_while_health_answers(app: Flask, web: str) -> None:
-    event = requests.post(f"{web}/api/v1/events", json={"name": "Party"}, headers=AUTH, timeout=10)
+    event = requests.post(
+        f"{web}/api/v1/events", json={"name": "Party"}, headers=API_AUTH, timeout=10
+    )
     assert event.status_code == 201, event.text
     guests_url = f"{web}/api/v1/events/{event.json()['id']}/guests"
     answers = {}
@@ -101,7 +103,7 @@ def test_hostile_files_are_refused_fast_while_health_answers(app: Flask, web: st
             response = requests.post(
                 guests_url,
                 data=data,
-                headers={**AUTH, "Content-Type": content_type},
+                headers={**API_AUTH, "Content-Type": content_type},
                 timeout=30,
             )
             answers[name] = (response.status_code, response.json()["message"])
@@ -112,5 +114,5 @@ def test_hostile_files_are_refused_fast_while_health_answers(app: Flask, web: st
     assert health.failures == []
     assert health.checks > 10
     assert health.slowest < 1.0, health.slowest
-    listed = requests.get(guests_url, headers=AUTH, timeout=10).json()
+    listed = requests.get(guests_url, headers=API_AUTH, timeout=10).json()
     assert listed["guests"] == []  # nothing imported

@@ -13,21 +13,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Guest
-from tests.api.conftest import AUTH
-
-CSV = {**AUTH, "Content-Type": "text/csv"}
-
-
-def post_csv(client: FlaskClient, event_id: int, data: bytes | str, **headers: str) -> Any:
-    if isinstance(data, str):
-        data = data.encode()
-    return client.post(f"/api/v1/events/{event_id}/guests", data=data, headers={**CSV, **headers})
-
-
-def stored(app: Flask, event_id: int) -> dict[str, Guest]:
-    with app.app_context():
-        rows = db.session.scalars(select(Guest).where(Guest.event_id == event_id)).all()
-        return {guest.phone: guest for guest in rows}
+from tests.support.constants import API_AUTH
+from tests.support.guest_lists import post_csv, stored_guests
 
 
 def test_bom_semicolons_and_names_in_any_script_survive_byte_exact(
@@ -53,12 +40,12 @@ def test_bom_semicolons_and_names_in_any_script_survive_byte_exact(
         "repaired": [],
         "repaired_count": 0,
     }
-    guests = stored(app, event_id)
+    guests = stored_guests(app, event_id)
     assert {phone: guest.name for phone, guest in guests.items()} == names
     for phone, name in names.items():
         assert guests[phone].name.encode("utf-8") == name.encode("utf-8")
     assert guests["+34612345678"].variables == {"Table": "1"}
-    listed = client.get(f"/api/v1/events/{event_id}/guests", headers=AUTH).get_json()["guests"]
+    listed = client.get(f"/api/v1/events/{event_id}/guests", headers=API_AUTH).get_json()["guests"]
     assert {g["phone"]: g["name"] for g in listed} == names
 
 
@@ -82,7 +69,7 @@ def test_separators_line_endings_and_headers(
 ) -> None:
     response = post_csv(client, event_id, text)
     assert response.get_json()["imported"] == 1, response.get_json()
-    guests = stored(app, event_id)
+    guests = stored_guests(app, event_id)
     assert guests["+14155550100"].name == "Ada"
     assert guests["+14155550100"].variables == {}
 
@@ -111,7 +98,7 @@ def test_quoted_fields_with_separators_and_newlines_keep_physical_line_numbers(
         (12, "5 fields, but the header has 4"),
     ]
     assert body["errors"][3]["text"] == "Eve,+14155550103,x,y,z"  # the line as written
-    guests = stored(app, event_id)
+    guests = stored_guests(app, event_id)
     assert guests["+14155550100"].name == "Smith, Ada"
     assert guests["+14155550100"].variables == {
         "address": "1 Main St,\nApt 2",
@@ -137,8 +124,8 @@ def test_duplicates_within_the_file_and_against_the_database(
         "repaired": [],
         "repaired_count": 0,
     }
-    assert stored(app, event_id)["+14155550100"].name == "Ada"
-    assert stored(app, event_id)["+14155550101"].name == "Bob"
+    assert stored_guests(app, event_id)["+14155550100"].name == "Ada"
+    assert stored_guests(app, event_id)["+14155550101"].name == "Bob"
 
 
 @pytest.mark.parametrize(
@@ -163,7 +150,7 @@ def test_unreadable_files_are_400_and_change_nothing(
     assert response.status_code == 400
     assert response.is_json
     assert message in response.get_json()["message"]
-    assert stored(app, event_id) == {}
+    assert stored_guests(app, event_id) == {}
 
 
 def test_a_field_over_a_cells_size_late_in_the_file_imports_nothing(
@@ -175,7 +162,7 @@ def test_a_field_over_a_cells_size_late_in_the_file_imports_nothing(
     assert response.status_code == 413
     message = response.get_json()["message"]
     assert message == "line 2502 has a field longer than 32,767 characters"
-    assert stored(app, event_id) == {}
+    assert stored_guests(app, event_id) == {}
 
 
 def test_too_many_rows_in_a_stream_is_413_and_changes_nothing(
@@ -186,7 +173,7 @@ def test_too_many_rows_in_a_stream_is_413_and_changes_nothing(
     response = post_csv(client, event_id, text)
     assert response.status_code == 413
     assert "at most 1500 rows" in response.get_json()["message"]
-    assert stored(app, event_id) == {}
+    assert stored_guests(app, event_id) == {}
 
 
 @pytest.mark.parametrize(
@@ -257,4 +244,4 @@ def test_concurrent_imports_of_the_same_numbers_never_fail(app: Flask, event_id:
     bodies = [r.get_json() for r in results]
     assert sum(b["imported"] for b in bodies) == 3000
     assert sum(b["duplicates"] for b in bodies) == 6000
-    assert len(stored(app, event_id)) == 3000
+    assert len(stored_guests(app, event_id)) == 3000

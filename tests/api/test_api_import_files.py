@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from openpyxl import Workbook
 
-from tests.api.conftest import AUTH
-from tests.api.test_api_import_csv import post_csv, stored
+from tests.support.constants import API_AUTH
+from tests.support.guest_lists import post_csv, stored_guests
+from tests.support.workbooks import xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NAMES = {"+34612345678": "José Álvarez", "+5511987654321": "João Simões"}
 ARABIC = {"+971501234569": "أحمد علي", "+966501234567": "ليلى حسن"}
-
-
-def xlsx(rows: list[list[object]]) -> bytes:
-    """An Excel workbook whose first sheet holds `rows`."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def lines(guests: dict[str, str], separator: str = ",", newline: str = "\n") -> str:
@@ -49,7 +35,7 @@ def test_files_in_common_encodings_keep_every_name(
 ) -> None:
     response = post_csv(client, event_id, data)
     assert response.status_code == 200, response.get_json()
-    assert {phone: guest.name for phone, guest in stored(app, event_id).items()} == guests
+    assert {phone: guest.name for phone, guest in stored_guests(app, event_id).items()} == guests
 
 
 def test_an_excel_workbook_with_localised_titles_and_numeric_phones(
@@ -65,13 +51,13 @@ def test_an_excel_workbook_with_localised_titles_and_numeric_phones(
         ]
     )
     response = client.post(
-        f"/api/v1/events/{event_id}/guests", data=data, headers={**AUTH, "Content-Type": XLSX}
+        f"/api/v1/events/{event_id}/guests", data=data, headers={**API_AUTH, "Content-Type": XLSX}
     )
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["imported"] == 2
     assert [(e["line"], e["reason"]) for e in body["errors"]] == [(5, "phone is missing")]
-    guests = stored(app, event_id)
+    guests = stored_guests(app, event_id)
     assert guests["+14155550100"].name == "María Núñez"
     assert guests["+14155550100"].variables == {"Mesa": "7"}
     assert guests["+971501234569"].name == "أحمد"
@@ -83,11 +69,11 @@ def test_a_broken_workbook_is_400_and_changes_nothing(
     response = client.post(
         f"/api/v1/events/{event_id}/guests",
         data=b"PK\x03\x04 not really a zip",
-        headers={**AUTH, "Content-Type": XLSX},
+        headers={**API_AUTH, "Content-Type": XLSX},
     )
     assert response.status_code == 400
     assert ".xlsx file can't be read" in response.get_json()["message"]
-    assert stored(app, event_id) == {}
+    assert stored_guests(app, event_id) == {}
 
 
 def test_mojibake_is_repaired_and_reported(app: Flask, client: FlaskClient, event_id: int) -> None:
@@ -102,7 +88,7 @@ def test_mojibake_is_repaired_and_reported(app: Flask, client: FlaskClient, even
     assert body["repaired_count"] == 3
     assert body["repaired"][0] == {"line": 2, "before": "Ø£Ø\xadÙ…Ø¯", "after": "أحمد"}
     assert {r["line"] for r in body["repaired"]} == {2, 3}
-    guests = stored(app, event_id)
+    guests = stored_guests(app, event_id)
     assert guests["+971501234569"].name == "أحمد"
     assert guests["+34612345678"].variables == {"note": "café"}
     assert guests["+14155550100"].name == "Ada"
@@ -124,7 +110,7 @@ def test_phones_as_people_write_them(
 ) -> None:
     body = post_csv(client, event_id, f"name,phone\nGuest,{raw}\n").get_json()
     assert body["errors"] == []
-    assert list(stored(app, event_id)) == [e164]
+    assert list(stored_guests(app, event_id)) == [e164]
 
 
 def test_guest_language_from_a_column_or_the_phone_and_editable(
@@ -143,7 +129,7 @@ def test_guest_language_from_a_column_or_the_phone_and_editable(
     assert [(e["line"], e["reason"]) for e in body["errors"]] == [
         (7, "language 'klingon' is not one of en, es, pt, ar")
     ]
-    languages = {phone: guest.language for phone, guest in stored(app, event_id).items()}
+    languages = {phone: guest.language for phone, guest in stored_guests(app, event_id).items()}
     assert languages == {
         "+34612345678": "es",
         "+5511987654321": "pt",
@@ -151,14 +137,14 @@ def test_guest_language_from_a_column_or_the_phone_and_editable(
         "+14155550100": "en",
         "+447911123456": "es",
     }
-    assert "Idioma" not in stored(app, event_id)["+447911123456"].variables
-    guest_id = stored(app, event_id)["+14155550100"].id
-    changed = client.patch(f"/api/v1/guests/{guest_id}", json={"language": "pt"}, headers=AUTH)
+    assert "Idioma" not in stored_guests(app, event_id)["+447911123456"].variables
+    guest_id = stored_guests(app, event_id)["+14155550100"].id
+    changed = client.patch(f"/api/v1/guests/{guest_id}", json={"language": "pt"}, headers=API_AUTH)
     assert changed.get_json()["language"] == "pt"
-    bad = client.patch(f"/api/v1/guests/{guest_id}", json={"language": "xx"}, headers=AUTH)
+    bad = client.patch(f"/api/v1/guests/{guest_id}", json={"language": "xx"}, headers=API_AUTH)
     assert bad.status_code == 400
     assert (
-        client.patch("/api/v1/guests/999999", json={"language": "es"}, headers=AUTH).status_code
+        client.patch("/api/v1/guests/999999", json={"language": "es"}, headers=API_AUTH).status_code
         == 404
     )
-    assert stored(app, event_id)["+14155550100"].language == "pt"
+    assert stored_guests(app, event_id)["+14155550100"].language == "pt"

@@ -8,22 +8,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from app import create_app
-from app.extensions import db
-from app.models import Guest
-from tests.api.conftest import AUTH
-
-
-def post_guests(client: FlaskClient, event_id: int, body: Any) -> Any:
-    return client.post(f"/api/v1/events/{event_id}/guests", json=body, headers=AUTH)
-
-
-def stored_guests(app: Flask, event_id: int) -> dict[str, Guest]:
-    with app.app_context():
-        rows = db.session.scalars(select(Guest).where(Guest.event_id == event_id)).all()
-        return {guest.phone: guest for guest in rows}
+from tests.support.constants import API_AUTH
+from tests.support.guest_lists import post_guests, stored_guests
 
 
 def test_good_bad_and_duplicate_rows(app: Flask, client: FlaskClient, event_id: int) -> None:
@@ -92,7 +80,7 @@ def test_same_phone_in_two_events_is_two_guests(app: Flask, client: FlaskClient)
     ids = []
     for name in ("One", "Two"):
         ids.append(
-            client.post("/api/v1/events", json={"name": name}, headers=AUTH).get_json()["id"]
+            client.post("/api/v1/events", json={"name": name}, headers=API_AUTH).get_json()["id"]
         )
     for event_id in ids:
         body = post_guests(client, event_id, {"guests": [{"name": "A", "phone": "+14155550100"}]})
@@ -102,7 +90,7 @@ def test_same_phone_in_two_events_is_two_guests(app: Flask, client: FlaskClient)
 def test_default_region_reads_national_numbers(migrated: dict[str, str]) -> None:
     app = create_app({**migrated, "DEFAULT_PHONE_REGION": "gb"})
     client = app.test_client()
-    event_id = client.post("/api/v1/events", json={"name": "E"}, headers=AUTH).get_json()["id"]
+    event_id = client.post("/api/v1/events", json={"name": "E"}, headers=API_AUTH).get_json()["id"]
     body = post_guests(client, event_id, {"guests": [{"name": "A", "phone": "07400 123456"}]})
     assert body.get_json()["imported"] == 1
     assert set(stored_guests(app, event_id)) == {"+447400123456"}
@@ -235,7 +223,7 @@ def test_malformed_bodies_and_wrong_content_types(
     status: int,
     message: str,
 ) -> None:
-    headers = dict(AUTH)
+    headers = dict(API_AUTH)
     if content_type:
         headers["Content-Type"] = content_type
     response = client.post(f"/api/v1/events/{event_id}/guests", data=data, headers=headers)
@@ -259,7 +247,7 @@ def test_more_rows_than_allowed_is_413_and_imports_nothing(
 def test_body_over_max_content_length_is_413_json(migrated: dict[str, str]) -> None:
     app = create_app({**migrated, "MAX_CONTENT_LENGTH": "2048"})
     client = app.test_client()
-    event_id = client.post("/api/v1/events", json={"name": "E"}, headers=AUTH).get_json()["id"]
+    event_id = client.post("/api/v1/events", json={"name": "E"}, headers=API_AUTH).get_json()["id"]
     rows = [{"name": "Guest " * 5, "phone": f"+1415555{n:04d}"} for n in range(100)]
     response = post_guests(client, event_id, {"guests": rows})
     assert response.status_code == 413
@@ -269,7 +257,7 @@ def test_body_over_max_content_length_is_413_json(migrated: dict[str, str]) -> N
     response = client.post(
         f"/api/v1/events/{event_id}/guests",
         data=csv_body,
-        headers={**AUTH, "Content-Type": "text/csv"},
+        headers={**API_AUTH, "Content-Type": "text/csv"},
     )
     assert response.status_code == 413
     assert response.is_json

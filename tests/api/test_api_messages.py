@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import InboundKind, InboundMessage
-from tests.api.conftest import AUTH
+from tests.support.constants import API_AUTH
 
 T0 = datetime(2030, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -41,7 +41,7 @@ def inbox(app: Flask, event_id: int) -> list[str]:
 
 
 def get(client: FlaskClient, **query: Any) -> Any:
-    return client.get("/api/v1/messages", query_string=query, headers=AUTH)
+    return client.get("/api/v1/messages", query_string=query, headers=API_AUTH)
 
 
 def test_messages_have_the_contract_fields(
@@ -148,11 +148,11 @@ def test_since_with_a_plus_left_unencoded(
 ) -> None:
     moment = (T0 + timedelta(seconds=5)).replace(tzinfo=None) + timedelta(hours=2)
     raw = f"{moment.isoformat()}{offset}"  # `+` unencoded: the server reads a space
-    response = client.get(f"/api/v1/messages?since={raw}", headers=AUTH)
+    response = client.get(f"/api/v1/messages?since={raw}", headers=API_AUTH)
     assert response.status_code == 200, response.get_json()
     assert [m["sid"] for m in response.get_json()["messages"]] == inbox[10:]
 
 
 def test_a_space_elsewhere_in_since_is_still_refused(client: FlaskClient) -> None:
-    response = client.get("/api/v1/messages?since=2026-12-01 garbage 00:00", headers=AUTH)
+    response = client.get("/api/v1/messages?since=2026-12-01 garbage 00:00", headers=API_AUTH)
     assert response.status_code == 400

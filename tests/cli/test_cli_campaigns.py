@@ -10,7 +10,7 @@ from flask.testing import FlaskCliRunner
 
 from app.extensions import db
 from app.models import Campaign, CampaignState, SendState
-from tests.dashboard.support import make_campaign, make_event
+from tests.support.factories import make_campaign, make_event
 
 PENDING = {"send_state": SendState.PENDING}
 ACCEPTED = {"send_state": SendState.ACCEPTED}

@@ -10,7 +10,9 @@ from flask.testing import FlaskCliRunner
 
 from app.extensions import redis_store
 from app.services.webhook_spool import DEAD_KEY, Endpoint, spool
-from tests.webhooks.support import inbound_form, scalar, seed
+from tests.support.database import scalar
+from tests.support.factories import seed
+from tests.support.webhooks import inbound_form
 
 PHONE = "+12025550142"
 

@@ -17,7 +17,8 @@ from rq.suspension import resume, suspend
 
 from app.devstack import ManagedProcess
 from app.extensions import redis_store
-from tests.sending.support import eventually, kill_hard, start_worker
+from tests.support.polling import eventually
+from tests.support.stack import kill_hard, start_worker
 
 pytestmark = pytest.mark.slow
 

@@ -12,39 +12,24 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from app import create_app
-from app.extensions import db
-from tests.conftest import dispose_engines, reset_state
-from tests.dashboard.stack import CHROMIUM, CHROMIUM_ARGS, Stack, running_stack
-from tests.dashboard.support import add_admin, sign_in_session
-
-
-def _app(env: dict[str, str], csrf: bool) -> Iterator[Flask]:
-    """An app with the dashboard; tables and Redis are emptied afterwards."""
-    app = create_app(env)
-    app.config["TESTING"] = True
-    app.config["WTF_CSRF_ENABLED"] = csrf
-    yield app
-    with app.app_context():
-        db.session.remove()
-        reset_state(app)
-        dispose_engines()
-
-
-@pytest.fixture
-def app(migrated: dict[str, str]) -> Iterator[Flask]:
-    """The dashboard app with CSRF off (form tests post plain fields)."""
-    yield from _app(migrated, csrf=False)
+from tests.support.apps import fresh_app
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.dashboard import add_admin, sign_in_session
+from tests.support.database import dispose_engines, reset_state
+from tests.support.stack import ServiceStack, running_stack
 
 
 @pytest.fixture
 def csrf_app(migrated: dict[str, str]) -> Iterator[Flask]:
-    """The dashboard app with CSRF on, as in production."""
-    yield from _app(migrated, csrf=True)
+    """The dashboard app with CSRF on, as in production (`app` has it off: form tests post
+    plain fields)."""
+    with fresh_app(migrated, WTF_CSRF_ENABLED=True) as app:
+        yield app
 
 
 @pytest.fixture
 def admin_id(app: Flask) -> int:
-    """The id of a dashboard user (see support.ADMIN_EMAIL / ADMIN_PASSWORD)."""
+    """The id of a dashboard user (tests.support.constants: ADMIN_EMAIL, ADMIN_PASSWORD)."""
     return add_admin(app)
 
 
@@ -57,7 +42,9 @@ def user(app: Flask, admin_id: int) -> FlaskClient:
 
 
 @pytest.fixture(scope="module")
-def stack(migrated: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    migrated: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceStack]:
     """gunicorn, a worker and the emulator for this module; the data is wiped afterwards."""
     with running_stack(tmp_path_factory.mktemp("dashboard-browser"), migrated) as running:
         yield running

@@ -14,14 +14,9 @@ from werkzeug.routing import Rule
 from app import create_app
 from app.extensions import db
 from app.models import Event, User
-from tests.conftest import dispose_engines, reset_state
-from tests.dashboard.support import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    add_admin,
-    csrf_token,
-    sign_in_session,
-)
+from tests.support.constants import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.dashboard import add_admin, csrf_token, sign_in_session
+from tests.support.database import dispose_engines, reset_state
 
 SAMPLE_ARGS = {
     "event_id": 1,

@@ -21,14 +21,11 @@ from playwright.sync_api import (
 from app import create_app
 from app.extensions import db
 from app.models import InboundKind, InboundMessage, Invitation, Rsvp
-from tests.api.test_api_import_files import xlsx
-from tests.conftest import dispose_engines
-from tests.dashboard.stack import SCREENSHOTS, Stack, shoot, sign_in
-from tests.dashboard.support import (
-    invite,
-    make_event,
-    make_guests,
-)
+from tests.support.browser import SCREENSHOTS, shoot, sign_in
+from tests.support.database import dispose_engines
+from tests.support.factories import invite, make_event, make_guests
+from tests.support.stack import ServiceStack
+from tests.support.workbooks import xlsx
 
 pytestmark = pytest.mark.slow
 
@@ -71,13 +68,13 @@ def watch_progress(page: Page, total: int, timeout: float = 90.0) -> list[int]:
     raise AssertionError(f"the progress bar stopped at {seen}")
 
 
-def test_organiser_journey(stack: Stack, page: Page) -> None:
+def test_organiser_journey(stack: ServiceStack, page: Page) -> None:
     page.goto(f"{stack.web_url}/inbox")
     expect(page).to_have_url(f"{stack.web_url}/login?next=/inbox")
-    sign_in(page, stack, password="not the password")
+    sign_in(page, password="not the password")
     expect(page.get_by_role("alert")).to_have_text("Invalid email or password.")
     shoot(page, "login")
-    sign_in(page, stack)
+    sign_in(page)
     expect(page).to_have_url(f"{stack.web_url}/inbox")
     expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
 
@@ -174,12 +171,12 @@ def test_organiser_journey(stack: Stack, page: Page) -> None:
     expect(page).to_have_url(f"{stack.web_url}/login?next=/system")
 
 
-def test_forms_work_without_javascript(stack: Stack, browser: Browser) -> None:
+def test_forms_work_without_javascript(stack: ServiceStack, browser: Browser) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
         page.goto(f"{stack.web_url}/")
-        sign_in(page, stack)
+        sign_in(page)
         page.get_by_label("Event name").fill("No-script dinner")
         page.get_by_role("button", name="Create event").click()
         guests = [f"Guest {n}, +1 202 555 {n:04d}" for n in range(110, 150)]
@@ -215,7 +212,7 @@ def preview_file(page: Page, path: Path) -> None:
     expect(page.get_by_role("heading", name="Preview the import")).to_be_visible()
 
 
-def test_import_previews_of_real_files(stack: Stack, page: Page, tmp_path: Path) -> None:
+def test_import_previews_of_real_files(stack: ServiceStack, page: Page, tmp_path: Path) -> None:
     workbook = tmp_path / "guests.xlsx"
     workbook.write_bytes(
         xlsx(
@@ -233,7 +230,7 @@ def test_import_previews_of_real_files(stack: Stack, page: Page, tmp_path: Path)
     garbled.write_text("name,phone\nØ£Ø\xadÙ…Ø¯ Ø¹Ù„ÙŠ,+971 50 765 4321\n", encoding="utf-8")
 
     page.goto(f"{stack.web_url}/")
-    sign_in(page, stack)
+    sign_in(page)
     page.get_by_label("Event name").fill("Gulf dinner")
     page.get_by_role("button", name="Create event").click()
 
@@ -294,7 +291,7 @@ def test_import_previews_of_real_files(stack: Stack, page: Page, tmp_path: Path)
     shoot(page, "invitation-languages")
 
 
-def test_inbox_one_click_rsvp(stack: Stack, page: Page, migrated: dict[str, str]) -> None:
+def test_inbox_one_click_rsvp(stack: ServiceStack, page: Page, migrated: dict[str, str]) -> None:
     app = create_app(migrated)
     event_id = make_event(app, "Cena de gala")
     (guest_id,) = make_guests(app, event_id, [("Lucía Gómez", "+34612345678")])
@@ -315,7 +312,7 @@ def test_inbox_one_click_rsvp(stack: Stack, page: Page, migrated: dict[str, str]
         db.session.commit()
 
     page.goto(f"{stack.web_url}/inbox?kind=needs")
-    sign_in(page, stack)
+    sign_in(page)
     message = page.locator("#messages li", has_text="¿Puedo ir con mi marido?")
     expect(message).to_contain_text("Needs an answer")
     shoot(page, "inbox-needs-answer")

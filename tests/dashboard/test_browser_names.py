@@ -16,9 +16,10 @@ from playwright.sync_api import Locator, Page, expect
 from app import create_app
 from app.extensions import db
 from app.models import InboundKind, InboundMessage
-from tests.conftest import dispose_engines
-from tests.dashboard.stack import Stack, shoot, sign_in
-from tests.dashboard.support import make_event, make_guests
+from tests.support.browser import shoot, sign_in
+from tests.support.database import dispose_engines
+from tests.support.factories import make_event, make_guests
+from tests.support.stack import ServiceStack
 
 pytestmark = pytest.mark.slow
 
@@ -111,11 +112,11 @@ def check_columns_in_view(page: Page, width: int) -> None:
 
 
 def test_hostile_names_are_shown_as_written_safely(
-    stack: Stack, page: Page, migrated: dict[str, str]
+    stack: ServiceStack, page: Page, migrated: dict[str, str]
 ) -> None:
     event_id, _ = seed(create_app(migrated))
     page.goto(f"{stack.web_url}/events/{event_id}")
-    sign_in(page, stack)
+    sign_in(page)
     expect(page.locator("#guest-table tbody tr")).to_have_count(len(GUESTS))
     check_guest_table(page)
     check_columns_in_view(page, 1280)

@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.models import Campaign, CampaignState, Invitation, OptOut, SendState
-from tests.dashboard.support import invite, make_event, make_guests, text_of
+from tests.support.dashboard import text_of
+from tests.support.factories import invite, make_event, make_guests
 
 
 def event_with_guests(app: Flask, count: int = 4) -> tuple[int, list[int]]:

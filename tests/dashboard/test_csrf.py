@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import Campaign, Event, Guest, Invitation
 from app.services import campaigns
-from tests.dashboard.support import add_admin, make_event, make_guests, sign_in_session
+from tests.support.dashboard import add_admin, sign_in_session
+from tests.support.factories import make_event, make_guests
 
 POST_ROUTES = [
     "/logout",

@@ -15,7 +15,7 @@ from app.models.base import utcnow
 from app.sending.settings import SendingSettings
 from app.services import campaigns
 from app.services.estimates import estimate, percent_text
-from tests.dashboard.support import invite, make_campaign, make_event, make_guests
+from tests.support.factories import invite, make_campaign, make_event, make_guests
 
 
 @pytest.mark.parametrize(

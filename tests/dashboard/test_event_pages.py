@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import DeliveryStatus, Event, Guest, OptOut, Rsvp, SendState
-from tests.dashboard.support import invite, link_param, make_event, make_guests, text_of
+from tests.support.dashboard import link_param, text_of
+from tests.support.factories import invite, make_event, make_guests
 
 
 def seed_event(app: Flask) -> tuple[int, list[int]]:

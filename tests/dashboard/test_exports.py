@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from tests.dashboard.support import make_event
+from tests.support.factories import make_event
 
 # Column titles a hostile CSV may carry; each is a live formula if written raw.
 TITLES = [

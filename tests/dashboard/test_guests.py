@@ -14,7 +14,9 @@ from app.extensions import db
 from app.models import DeliveryStatus, Guest, Invitation, OptOut, Rsvp, SendState
 from app.services.sheets.limits import Budget
 from app.services.sheets.xlsx import xlsx_records
-from tests.dashboard.support import invite, make_event, make_guests, sql_statements, text_of
+from tests.support.dashboard import text_of
+from tests.support.database import sql_statements
+from tests.support.factories import invite, make_event, make_guests
 
 
 def guest_rows(app: Flask, event_id: int) -> list[tuple[str, str]]:

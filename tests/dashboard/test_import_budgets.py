@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 
 from app.extensions import redis_store
 from app.services import pending_uploads
-from tests.dashboard.support import make_event, text_of
+from tests.support.dashboard import text_of
+from tests.support.factories import make_event
 from tests.support.workbooks import corner_workbook
 
 

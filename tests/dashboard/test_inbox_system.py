@@ -25,18 +25,9 @@ from app.models import (
     SendState,
 )
 from app.sending.stuck import note_error
-from tests.conftest import dispose_engines
-from tests.dashboard.support import (
-    add_admin,
-    invite,
-    link_param,
-    make_campaign,
-    make_event,
-    make_guests,
-    sign_in_session,
-    sql_statements,
-    text_of,
-)
+from tests.support.dashboard import add_admin, link_param, sign_in_session, text_of
+from tests.support.database import dispose_engines, sql_statements
+from tests.support.factories import invite, make_campaign, make_event, make_guests
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

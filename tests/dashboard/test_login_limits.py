@@ -23,10 +23,12 @@ from werkzeug.test import TestResponse
 from app import create_app
 from app.dashboard.login_limits import remove_newest_entry
 from app.extensions import db, redis_store
-from tests.conftest import dispose_engines
-from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD, add_admin
-from tests.support.web import running_web
-from tests.webhooks.support import AUTH_TOKEN, INBOUND, inbound_form, seed, sign
+from tests.support.constants import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.dashboard import add_admin
+from tests.support.database import dispose_engines
+from tests.support.factories import seed
+from tests.support.stack import running_web
+from tests.support.webhooks import AUTH_TOKEN, INBOUND, inbound_form, sign
 
 USUAL = "198.51.100.10"
 

@@ -13,16 +13,9 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Campaign, CampaignState, Event, MessageKind, Rsvp
-from tests.dashboard.conftest import _app
-from tests.dashboard.support import (
-    add_admin,
-    csrf_token,
-    invite,
-    make_event,
-    make_guests,
-    sign_in_session,
-    text_of,
-)
+from tests.support.apps import fresh_app
+from tests.support.dashboard import add_admin, csrf_token, sign_in_session, text_of
+from tests.support.factories import invite, make_event, make_guests
 
 LISBON = ZoneInfo("Europe/Lisbon")
 REMINDER_SID = "HX" + "0123456789abcdef" * 2
@@ -66,7 +59,8 @@ def templated(migrated: dict[str, str]) -> Iterator[Flask]:
         "TWILIO_REMINDER_CONTENT_SID": REMINDER_SID,
         "TWILIO_FOLLOWUP_CONTENT_SID": FOLLOWUP_SID,
     }
-    yield from _app(env, csrf=False)
+    with fresh_app(env, WTF_CSRF_ENABLED=False) as app:
+        yield app
 
 
 @pytest.fixture

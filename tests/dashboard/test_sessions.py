@@ -13,7 +13,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from app.extensions import db
 from app.models import User
 from app.services import users
-from tests.dashboard.support import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.constants import ADMIN_EMAIL, ADMIN_PASSWORD
 
 SESSION = "session"
 REMEMBER = "remember_token"

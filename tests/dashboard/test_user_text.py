@@ -14,7 +14,7 @@ from app.dashboard.text import user_line, user_text
 from app.extensions import db
 from app.models import InboundKind, InboundMessage
 from app.services.user_text import BIDI_CONTROLS, MAX_MARKS, cap_marks, plain_text
-from tests.dashboard.support import make_event, make_guests
+from tests.support.factories import make_event, make_guests
 
 SPOOF = "Admin\u202egnp.exe"  # reads "Adminexe.png" when the override is obeyed
 ZALGO = "Z" + "\u0351" * 190 + "algo"

@@ -8,7 +8,8 @@ import pytest
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from tests.emulator.support import Emulator, Receiver, start_emulator, stop_emulator
+from tests.support.emulator import Emulator, start_emulator, stop_emulator
+from tests.support.receiver import Receiver
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,9 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from tests.emulator.support import SENDER, TEMPLATE_SID, Emulator, eventually
+from tests.support.constants import SENDER, TEMPLATE_SID
+from tests.support.emulator import Emulator
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -6,14 +6,10 @@ import pytest
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from tests.emulator.support import (
-    SENDER,
-    TEMPLATE_SID,
-    Emulator,
-    Received,
-    Receiver,
-    eventually,
-)
+from tests.support.constants import SENDER, TEMPLATE_SID
+from tests.support.emulator import Emulator
+from tests.support.polling import eventually
+from tests.support.receiver import Received, Receiver
 
 pytestmark = pytest.mark.slow
 

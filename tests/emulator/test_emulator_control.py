@@ -14,14 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.emulator.support import (
-    ROOT,
-    SENDER,
-    Emulator,
-    eventually,
-    start_emulator,
-    stop_emulator,
-)
+from tests.support.constants import SENDER
+from tests.support.emulator import ROOT, Emulator, start_emulator, stop_emulator
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.slow
 

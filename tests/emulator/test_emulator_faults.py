@@ -13,7 +13,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from tests.emulator.support import SENDER, Emulator
+from tests.support.constants import SENDER
+from tests.support.emulator import Emulator
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,10 @@ import pytest
 import requests
 from twilio.rest import Client
 
-from tests.emulator.support import SENDER, TEMPLATE_SID, Emulator, Receiver, eventually
+from tests.support.constants import SENDER, TEMPLATE_SID
+from tests.support.emulator import Emulator
+from tests.support.polling import eventually
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.slow
 

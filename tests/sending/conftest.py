@@ -9,20 +9,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
-from app import create_app
 from app.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from app.extensions import db
-from tests.conftest import dispose_engines, reset_state
-from tests.sending.stack import WORKER_KNOBS, Stack
-from tests.sending.support import (
-    SENDER,
-    TEMPLATE_SID,
-    EmulatorHandle,
-    service_env,
-    start_emulator,
-    start_web,
-)
+from tests.support.apps import fresh_app
+from tests.support.constants import SENDER, TEMPLATE_SID
+from tests.support.emulator import Emulator, launch_emulator
+from tests.support.sending import WORKER_KNOBS, CampaignStack
+from tests.support.stack import service_env, start_web
 
 # Fast enough for the suite, slow enough that requests overlap.
 TEST_LATENCY = "0.01-0.05"
@@ -31,26 +25,29 @@ TEST_LATENCY = "0.01-0.05"
 @pytest.fixture(scope="session")
 def emulator_server(
     tmp_path_factory: pytest.TempPathFactory, test_env: dict[str, str]
-) -> Iterator[EmulatorHandle]:
+) -> Iterator[Emulator]:
     """One emulator process for the whole run (no status callbacks unless a test asks)."""
     log_dir = tmp_path_factory.mktemp("sending-emulator")
-    handle = start_emulator(log_dir, test_env, "--latency", TEST_LATENCY, "--callback-statuses", "")
+    handle = launch_emulator(
+        log_dir, test_env, "--latency", TEST_LATENCY, "--callback-statuses", ""
+    )
     yield handle
     handle.session.close()
+    assert handle.process is not None
     handle.process.stop(timeout=10)
     log = handle.process.log_path.read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]
 
 
 @pytest.fixture
-def emulator(emulator_server: EmulatorHandle) -> EmulatorHandle:
+def emulator(emulator_server: Emulator) -> Emulator:
     """The emulator, reset to its start configuration with no messages."""
     emulator_server.reset()
     return emulator_server
 
 
 @pytest.fixture
-def send_env(migrated: dict[str, str], emulator: EmulatorHandle) -> dict[str, str]:
+def send_env(migrated: dict[str, str], emulator: Emulator) -> dict[str, str]:
     """The app's environment: Twilio is the emulator; no web server receives callbacks."""
     return {
         **migrated,
@@ -85,13 +82,8 @@ def sending_knobs(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 @pytest.fixture
 def send_app(send_env: dict[str, str], sending_knobs: dict[str, str]) -> Iterator[Flask]:
     """An app pointed at the emulator; every table and Redis are emptied afterwards."""
-    app = create_app(send_env)
-    app.config["TESTING"] = True
-    yield app
-    with app.app_context():
-        db.session.remove()
-        reset_state(app)
-        dispose_engines()
+    with fresh_app(send_env) as app:
+        yield app
 
 
 @pytest.fixture
@@ -111,7 +103,7 @@ def web_extra_env() -> dict[str, str]:
 def web(
     tmp_path_factory: pytest.TempPathFactory,
     migrated: dict[str, str],
-    emulator_server: EmulatorHandle,
+    emulator_server: Emulator,
     web_extra_env: dict[str, str],
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """gunicorn for the whole module; the environment every process of the module shares."""
@@ -126,12 +118,12 @@ def web(
 
 @pytest.fixture
 def stack(
-    web: tuple[str, dict[str, str]], emulator: EmulatorHandle, send_app: Flask
-) -> Iterator[Stack]:
+    web: tuple[str, dict[str, str]], emulator: Emulator, send_app: Flask
+) -> Iterator[CampaignStack]:
     """A fresh emulator, database and Redis, gunicorn, and no worker yet."""
     web_url, env = web
     emulator.configure(latency="0.05-0.2", callback_statuses="sent", callback_delay="0.05-0.2")
-    stack = Stack(Path(env["_LOG_DIR"]), env, web_url, emulator)
+    stack = CampaignStack(Path(env["_LOG_DIR"]), env, web_url, emulator)
     try:
         yield stack
     finally:

@@ -13,10 +13,8 @@ from sqlalchemy import Engine, text
 
 from app.models import CampaignState
 from app.sending import lifecycle
-from tests.conftest import API_TOKEN
-from tests.sending.support import insert_guests, phone
-
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+from tests.support.constants import API_AUTH
+from tests.support.factories import insert_guests, phone
 
 
 @pytest.fixture
@@ -67,7 +65,7 @@ def test_preflight_counts_the_audience_and_checks_the_limits(
     )
     event_id = mixed_event(engine, send_env)
 
-    response = client.get(f"/api/v1/events/{event_id}/campaigns/preflight", headers=AUTH)
+    response = client.get(f"/api/v1/events/{event_id}/campaigns/preflight", headers=API_AUTH)
 
     assert response.status_code == 200
     plan = response.get_json()
@@ -93,7 +91,7 @@ def test_a_long_campaign_does_not_fit_the_provider_queue(
         send_app.config, "SENDING", replace(send_app.config["SENDING"], rate_per_second=0.002)
     )
 
-    plan = client.get(f"/api/v1/events/{event_id}/campaigns/preflight", headers=AUTH).get_json()
+    plan = client.get(f"/api/v1/events/{event_id}/campaigns/preflight", headers=API_AUTH).get_json()
 
     assert plan["estimated_seconds"] == 15000.0 and plan["fits_provider_queue"] is False
 
@@ -103,7 +101,7 @@ def test_creating_a_campaign_queues_its_invitations_and_wakes_a_worker(
 ) -> None:
     event_id = mixed_event(engine, send_env)
 
-    response = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH)
+    response = client.post(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH)
 
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -113,7 +111,7 @@ def test_creating_a_campaign_queues_its_invitations_and_wakes_a_worker(
     queue = redis.Redis.from_url(send_env["REDIS_URL"])
     assert queue.llen("rq:queue:send") == 1 and queue.exists("sending:wakeup")
     # Nothing is left to invite now.
-    again = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH)
+    again = client.post(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH)
     assert again.status_code == 409 and "no guest" in again.get_json()["message"]
 
 
@@ -121,7 +119,9 @@ def test_progress_counts_every_state_and_delivery_status(
     client: FlaskClient, engine: Engine, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 6)
-    campaign_id = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).get_json()["id"]
+    campaign_id = client.post(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH).get_json()[
+        "id"
+    ]
     sql(
         engine,
         "UPDATE invitations SET send_state = "
@@ -131,7 +131,7 @@ def test_progress_counts_every_state_and_delivery_status(
         "error_reason = CASE WHEN id IN (3, 4) THEN 'The phone number is not valid' END",
     )
 
-    body = client.get(f"/api/v1/campaigns/{campaign_id}", headers=AUTH).get_json()
+    body = client.get(f"/api/v1/campaigns/{campaign_id}", headers=API_AUTH).get_json()
 
     counts = {key: body[key] for key in ("pending", "sending", "accepted", "failed", "canceled")}
     assert counts == {"pending": 1, "sending": 1, "accepted": 2, "failed": 2, "canceled": 0}
@@ -140,7 +140,7 @@ def test_progress_counts_every_state_and_delivery_status(
         {"code": 21211, "reason": "The phone number is not valid", "count": 2}
     ]
     assert body["progress"] == pytest.approx(4 / 6, abs=1e-3)
-    listed = client.get(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).get_json()
+    listed = client.get(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH).get_json()
     assert [c["id"] for c in listed["campaigns"]] == [campaign_id]
 
 
@@ -156,10 +156,12 @@ def test_transitions(
     client: FlaskClient, engine: Engine, send_env: dict[str, str], state: CampaignState, action: str
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 3)
-    campaign_id = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).get_json()["id"]
+    campaign_id = client.post(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH).get_json()[
+        "id"
+    ]
     sql(engine, "UPDATE campaigns SET state = :s", s=state.value)
 
-    response = client.post(f"/api/v1/campaigns/{campaign_id}/{action}", headers=AUTH)
+    response = client.post(f"/api/v1/campaigns/{campaign_id}/{action}", headers=API_AUTH)
 
     transition = lifecycle.TRANSITIONS[action]
     if state in transition.moves:
@@ -206,9 +208,11 @@ def test_cancel_withdraws_pending_invitations(
     client: FlaskClient, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 4)
-    campaign_id = client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).get_json()["id"]
+    campaign_id = client.post(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH).get_json()[
+        "id"
+    ]
 
-    body = client.post(f"/api/v1/campaigns/{campaign_id}/cancel", headers=AUTH).get_json()
+    body = client.post(f"/api/v1/campaigns/{campaign_id}/cancel", headers=API_AUTH).get_json()
 
     assert (body["canceled_now"], body["canceled"], body["pending"]) == (4, 4, 0)
     assert body["finished_at"] is not None
@@ -230,7 +234,7 @@ def test_cancel_withdraws_pending_invitations(
     ],
 )
 def test_unknown_ids_are_404_json(client: FlaskClient, method: str, path: str) -> None:
-    response = client.open(path, method=method, headers=AUTH)
+    response = client.open(path, method=method, headers=API_AUTH)
 
     assert response.status_code == 404
     assert response.get_json()["error"] == "Not Found"
@@ -245,7 +249,7 @@ def test_one_invitation_can_be_sent_alone(
 ) -> None:
     insert_guests(send_env["DATABASE_URL"], 3)
 
-    sent = client.post("/api/v1/guests/1/invitation", headers=AUTH)
+    sent = client.post("/api/v1/guests/1/invitation", headers=API_AUTH)
 
     assert sent.status_code == 202
     assert sent.get_json() | {"id": 0} == {
@@ -259,10 +263,10 @@ def test_one_invitation_can_be_sent_alone(
         "error_code": None,
         "error_reason": None,
     }
-    again = client.post("/api/v1/guests/1/invitation", headers=AUTH)
+    again = client.post("/api/v1/guests/1/invitation", headers=API_AUTH)
     assert again.status_code == 409 and "already pending" in again.get_json()["message"]
     sql(engine, "UPDATE invitations SET send_state = 'failed', error_code = 30008")
-    assert client.post("/api/v1/guests/1/invitation", headers=AUTH).status_code == 202
+    assert client.post("/api/v1/guests/1/invitation", headers=API_AUTH).status_code == 202
     sql(engine, "INSERT INTO opt_outs (phone, source) VALUES (:p, 'keyword')", p=phone(2))
-    refused = client.post("/api/v1/guests/3/invitation", headers=AUTH)
+    refused = client.post("/api/v1/guests/3/invitation", headers=API_AUTH)
     assert refused.status_code == 409 and "opted out" in refused.get_json()["message"]

@@ -18,8 +18,10 @@ from app.models.enums import states_text
 from app.sending import claims
 from app.sending.sender import claim_ahead
 from app.services import campaigns
-from tests.sending.stack import Stack
-from tests.sending.support import SENDER, assert_exactly_once, eventually, insert_guests, phone
+from tests.support.constants import SENDER
+from tests.support.factories import insert_guests, phone
+from tests.support.polling import eventually
+from tests.support.sending import CampaignStack, assert_exactly_once
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +65,7 @@ def test_a_claim_locks_only_the_rows_it_returns_right_after_a_bulk_import(
 
 
 def test_100000_guests_start_sending_right_after_a_bulk_import(
-    stack: Stack, engine: Engine
+    stack: CampaignStack, engine: Engine
 ) -> None:
     event_id = insert_guests(stack.env["DATABASE_URL"], BULK)
     body = stack.api("POST", f"/events/{event_id}/campaigns", expect=201)
@@ -79,7 +81,7 @@ def test_100000_guests_start_sending_right_after_a_bulk_import(
 
 
 def test_16000_guests_imported_through_the_api_each_get_one_invitation(
-    stack: Stack, engine: Engine
+    stack: CampaignStack, engine: Engine
 ) -> None:
     guests = 16_000
     event = stack.api_json("POST", "/events", {"name": "Big night"}, expect=201)
@@ -102,7 +104,7 @@ def test_16000_guests_imported_through_the_api_each_get_one_invitation(
 
 
 def test_a_stuck_campaign_shows_on_ready_and_metrics_until_it_moves(
-    stack: Stack, engine: Engine
+    stack: CampaignStack, engine: Engine
 ) -> None:
     event_id = insert_guests(stack.env["DATABASE_URL"], 200)
     campaign_id = stack.api("POST", f"/events/{event_id}/campaigns", expect=201)["id"]

@@ -8,20 +8,13 @@ from sqlalchemy import Engine, text
 from app.sending import claims, lifecycle
 from app.sending.results import Accepted, Failed, HandBack, Retry, Unknown, write_results
 from app.services import campaigns
-from tests.sending.support import SENDER, insert_guests, scalar
+from tests.support.constants import SENDER
+from tests.support.database import scalar
+from tests.support.factories import new_campaign
 
 
-def new_campaign(send_env: dict[str, str], guests: int) -> int:
-    """An event of `guests` guests and its running campaign; return the campaign id."""
-    event_id = insert_guests(send_env["DATABASE_URL"], guests)
-    campaign, _ = campaigns.create_campaign(event_id)
-    return campaign.id
-
-
-def test_two_connections_claim_disjoint_rows(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
-) -> None:
-    new_campaign(send_env, 100)
+def test_two_connections_claim_disjoint_rows(send_app: Flask, engine: Engine) -> None:
+    new_campaign(send_app, 100)
     with engine.connect() as first, engine.connect() as second:
         a = claims.claim_due(first, "worker-a", SENDER, 60, 30)
         # `first` has not committed: its rows stay locked, and SKIP LOCKED passes them over.
@@ -39,9 +32,9 @@ def test_two_connections_claim_disjoint_rows(
 
 
 def test_a_claim_records_an_in_flight_attempt_before_any_request(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
+    send_app: Flask, engine: Engine
 ) -> None:
-    new_campaign(send_env, 3)
+    new_campaign(send_app, 3)
     with engine.begin() as connection:
         batch = claims.claim_due(connection, "worker-a", SENDER, 10, 30)
     assert len(batch.claims) == 3
@@ -62,11 +55,11 @@ def test_a_claim_records_an_in_flight_attempt_before_any_request(
 
 
 def test_paused_campaigns_and_future_retries_are_not_claimed(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
+    send_app: Flask, engine: Engine
 ) -> None:
-    paused = new_campaign(send_env, 5)
+    paused = new_campaign(send_app, 5)
     campaigns.pause(paused)
-    running = new_campaign_from(send_env, 5, start=100)
+    running = new_campaign(send_app, 5, start=100, event_name="Other")
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -83,17 +76,10 @@ def test_paused_campaigns_and_future_retries_are_not_claimed(
     assert due_in is not None and 25 < due_in <= 30
 
 
-def new_campaign_from(send_env: dict[str, str], guests: int, start: int) -> int:
-    """A second event, with guests numbered from `start`, and its campaign."""
-    event_id = insert_guests(send_env["DATABASE_URL"], guests, event_name="Other", start=start)
-    campaign, _ = campaigns.create_campaign(event_id)
-    return campaign.id
-
-
 def test_results_apply_only_while_the_lease_is_held_except_acceptance(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
+    send_app: Flask, engine: Engine
 ) -> None:
-    new_campaign(send_env, 4)
+    new_campaign(send_app, 4)
     with engine.begin() as connection:
         taken = claims.claim_due(connection, "worker-a", SENDER, 10, 30).claims
     one, two, three, four = taken
@@ -126,9 +112,9 @@ def test_results_apply_only_while_the_lease_is_held_except_acceptance(
 
 
 def test_hand_back_restores_the_invitation_and_forgets_the_attempt(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
+    send_app: Flask, engine: Engine
 ) -> None:
-    campaign_id = new_campaign(send_env, 2)
+    campaign_id = new_campaign(send_app, 2)
     with engine.begin() as connection:
         first, second = claims.claim_due(connection, "worker-a", SENDER, 10, 30).claims
     campaigns.cancel(campaign_id)  # only pending ones are canceled here; these are sending
@@ -161,10 +147,8 @@ def test_hand_back_restores_the_invitation_and_forgets_the_attempt(
     ]
 
 
-def test_renewal_extends_only_the_owners_leases(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
-) -> None:
-    new_campaign(send_env, 2)
+def test_renewal_extends_only_the_owners_leases(send_app: Flask, engine: Engine) -> None:
+    new_campaign(send_app, 2)
     with engine.begin() as connection:
         mine = claims.claim_due(connection, "worker-a", SENDER, 1, 5).claims
         theirs = claims.claim_due(connection, "worker-b", SENDER, 1, 5).claims
@@ -175,10 +159,12 @@ def test_renewal_extends_only_the_owners_leases(
 
 
 def test_a_number_invited_to_two_events_has_one_invitation_in_flight_at_a_time(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
+    send_app: Flask, engine: Engine
 ) -> None:
-    first = new_campaign(send_env, 3)
-    second = new_campaign_from(send_env, 3, start=0)  # the same three numbers, another event
+    first = new_campaign(send_app, 3)
+    second = new_campaign(
+        send_app, 3, start=0, event_name="Other"
+    )  # the same three numbers, another event
     with engine.begin() as connection:
         batch = claims.claim_due(connection, "worker-a", SENDER, 10, 30)
     assert len(batch.claims) == 3
@@ -215,9 +201,9 @@ def states(engine: Engine, campaign_id: int) -> dict[str, int]:
 
 
 def test_pausing_takes_a_campaign_off_the_due_path_and_resuming_puts_it_back(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
+    send_app: Flask, engine: Engine
 ) -> None:
-    campaign_id = new_campaign(send_env, 6)
+    campaign_id = new_campaign(send_app, 6)
     campaigns.pause(campaign_id)
     assert states(engine, campaign_id) == {"paused": 6}
     with engine.begin() as connection:
@@ -231,10 +217,10 @@ def test_pausing_takes_a_campaign_off_the_due_path_and_resuming_puts_it_back(
 
 
 def test_a_claim_parks_what_a_pause_or_cancel_left_on_the_due_path(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
+    send_app: Flask, engine: Engine
 ) -> None:
-    paused = new_campaign(send_env, 3)
-    canceled = new_campaign_from(send_env, 3, start=100)
+    paused = new_campaign(send_app, 3)
+    canceled = new_campaign(send_app, 3, start=100, event_name="Other")
     with engine.begin() as connection:
         # As a hand-back racing the pause would leave them: pending in a stopped campaign.
         connection.execute(
@@ -249,10 +235,8 @@ def test_a_claim_parks_what_a_pause_or_cancel_left_on_the_due_path(
     assert scalar(engine, "SELECT count(*) FROM message_attempts") == 0
 
 
-def test_the_sweep_unparks_what_a_resume_raced_past(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
-) -> None:
-    campaign_id = new_campaign(send_env, 4)
+def test_the_sweep_unparks_what_a_resume_raced_past(send_app: Flask, engine: Engine) -> None:
+    campaign_id = new_campaign(send_app, 4)
     with engine.begin() as connection:
         # A claim parked these just as the resume committed: paused in a running campaign.
         connection.execute(text("UPDATE invitations SET send_state = 'paused' WHERE id <= 2"))
@@ -262,9 +246,9 @@ def test_the_sweep_unparks_what_a_resume_raced_past(
 
 
 def test_retrying_the_failed_of_a_paused_campaign_keeps_them_parked(
-    send_app: Flask, engine: Engine, send_env: dict[str, str]
+    send_app: Flask, engine: Engine
 ) -> None:
-    campaign_id = new_campaign(send_env, 3)
+    campaign_id = new_campaign(send_app, 3)
     with engine.begin() as connection:
         connection.execute(text("UPDATE invitations SET send_state = 'failed', error_code = 500"))
     campaigns.pause(campaign_id)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from app.sending.client import OutcomeKind, ProviderClient, SendOutcome
-from tests.sending.support import SENDER, EmulatorHandle, phone
+from tests.support.constants import SENDER
+from tests.support.emulator import Emulator
+from tests.support.factories import phone
 
 ACCOUNT = "AC" + "a" * 32
 TOKEN = "emulator-auth-token"
@@ -27,7 +29,7 @@ def send(base_url: str, timeout: float = 5, params: dict[str, str] | None = None
     return asyncio.run(run())
 
 
-def test_an_accepted_message_has_a_sid(emulator: EmulatorHandle) -> None:
+def test_an_accepted_message_has_a_sid(emulator: Emulator) -> None:
     outcome = send(emulator.url)
 
     assert outcome.kind is OutcomeKind.ACCEPTED and outcome.status == "queued"
@@ -40,7 +42,7 @@ def test_no_connection_means_not_sent() -> None:
     assert outcome.kind is OutcomeKind.NOT_SENT
 
 
-def test_a_response_slower_than_the_timeout_is_unknown(emulator: EmulatorHandle) -> None:
+def test_a_response_slower_than_the_timeout_is_unknown(emulator: Emulator) -> None:
     emulator.configure(slow_rate=1.0, slow_delay=3)
 
     outcome = send(emulator.url, timeout=1)
@@ -49,7 +51,7 @@ def test_a_response_slower_than_the_timeout_is_unknown(emulator: EmulatorHandle)
     assert len(emulator.messages()) == 1  # it was sent: only reconciliation can tell
 
 
-def test_a_throttled_answer_carries_retry_after(emulator: EmulatorHandle) -> None:
+def test_a_throttled_answer_carries_retry_after(emulator: Emulator) -> None:
     emulator.configure(rate_limit_rate=1.0, retry_after=4)
 
     outcome = send(emulator.url)

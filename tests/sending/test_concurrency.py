@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from tests.conftest import API_TOKEN
-from tests.sending.support import insert_guests
+from tests.support.constants import API_AUTH
+from tests.support.factories import insert_guests
 
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 GUESTS = 4
 OK = {200, 201, 202, 409}
 
@@ -52,15 +51,15 @@ def fire(app: Flask, event_id: int, guest_ids: list[int], ops: list[tuple[str, i
         client = app.test_client()
         start.wait(timeout=10)
         if name == "create":
-            return client.post(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).status_code
+            return client.post(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH).status_code
         if name == "send":
             path = f"/api/v1/guests/{guest_ids[index]}/invitation"
-            return client.post(path, headers=AUTH).status_code
-        listed = client.get(f"/api/v1/events/{event_id}/campaigns", headers=AUTH).get_json()
+            return client.post(path, headers=API_AUTH).status_code
+        listed = client.get(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH).get_json()
         if not listed["campaigns"]:
             return 409
         path = f"/api/v1/campaigns/{listed['campaigns'][0]['id']}/{name}"
-        return client.post(path, headers=AUTH).status_code
+        return client.post(path, headers=API_AUTH).status_code
 
     with ThreadPoolExecutor(max_workers=len(ops)) as pool:
         return list(pool.map(run, ops))

@@ -14,15 +14,11 @@ from sqlalchemy import Engine, text
 from app.sending.limiter import rate_key
 from app.services import campaigns
 from app.tasks.sending import send_due_invitations
-from tests.sending.support import (
-    SENDER,
-    TEMPLATE_SID,
-    EmulatorHandle,
-    assert_exactly_once,
-    insert_guests,
-    phone,
-    scalar,
-)
+from tests.support.constants import SENDER, TEMPLATE_SID
+from tests.support.database import scalar
+from tests.support.emulator import Emulator
+from tests.support.factories import insert_guests, phone
+from tests.support.sending import assert_exactly_once
 
 
 def states(engine: Engine, event_id: int) -> dict[str, int]:
@@ -36,7 +32,7 @@ def states(engine: Engine, event_id: int) -> dict[str, int]:
 
 
 def test_a_campaign_is_sent_exactly_once_with_the_template(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 300)
     campaign, plan = campaigns.create_campaign(event_id)
@@ -59,7 +55,7 @@ def test_a_campaign_is_sent_exactly_once_with_the_template(
 
 
 def test_permanent_errors_fail_at_once_with_code_and_reason(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 40)
     emulator.configure(invalid_numbers=[phone(1), phone(2)], opted_out=[phone(3)])
@@ -90,7 +86,7 @@ def test_permanent_errors_fail_at_once_with_code_and_reason(
 
 
 def test_server_errors_and_throttling_are_retried_until_every_guest_has_one_message(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 200)
     emulator.configure(server_error_rate=0.3, rate_limit_rate=0.1, retry_after=1, seed=7)
@@ -120,7 +116,7 @@ def test_server_errors_and_throttling_are_retried_until_every_guest_has_one_mess
 
 
 def test_unanswered_requests_are_reconciled_not_resent(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 60)
     # The emulator stores these messages, then answers after the client's 2 s timeout.
@@ -140,7 +136,7 @@ def test_unanswered_requests_are_reconciled_not_resent(
 
 
 def test_opt_outs_are_checked_at_send_time(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 10)
     campaigns.create_campaign(event_id)
@@ -159,7 +155,7 @@ def test_opt_outs_are_checked_at_send_time(
 
 
 def test_a_paused_campaign_sends_nothing_until_resumed(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 20)
     campaign, _ = campaigns.create_campaign(event_id)
@@ -176,7 +172,7 @@ def test_a_paused_campaign_sends_nothing_until_resumed(
 def test_transient_errors_give_up_after_the_attempt_limit(
     send_app: Flask,
     engine: Engine,
-    emulator: EmulatorHandle,
+    emulator: Emulator,
     send_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -200,7 +196,7 @@ def test_transient_errors_give_up_after_the_attempt_limit(
 def test_a_drain_keeps_going_past_its_slice_while_no_other_job_waits(
     send_app: Flask,
     engine: Engine,
-    emulator: EmulatorHandle,
+    emulator: Emulator,
     send_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -216,7 +212,7 @@ def test_a_drain_keeps_going_past_its_slice_while_no_other_job_waits(
 def test_a_drain_yields_to_other_jobs_at_the_end_of_its_slice(
     send_app: Flask,
     engine: Engine,
-    emulator: EmulatorHandle,
+    emulator: Emulator,
     send_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -241,7 +237,7 @@ def test_a_drain_yields_to_other_jobs_at_the_end_of_its_slice(
 def test_a_background_loop_that_dies_ends_the_slice_logged_and_hands_claims_back(
     send_app: Flask,
     engine: Engine,
-    emulator: EmulatorHandle,
+    emulator: Emulator,
     send_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -266,7 +262,7 @@ def test_a_background_loop_that_dies_ends_the_slice_logged_and_hands_claims_back
 
 
 def test_the_invitation_is_written_in_the_guests_language_and_the_events_time_zone(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 2)
     with engine.begin() as connection:

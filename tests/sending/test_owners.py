@@ -13,7 +13,8 @@ from sqlalchemy import Engine, text
 from app.sending import claims
 from app.sending.owners import expire_dead_owners, local_pid, new_owner, pid_namespace
 from app.services import campaigns
-from tests.sending.support import SENDER, insert_guests
+from tests.support.constants import SENDER
+from tests.support.factories import insert_guests
 
 HOST = socket.gethostname()
 

@@ -17,21 +17,20 @@ from rq import Worker
 from sqlalchemy import Engine, text
 
 from app.embedded import EmbeddedServices, free_port, start_redis
-from tests.sending.stack import Stack, create_campaign
-from tests.sending.support import (
-    assert_exactly_once,
-    eventually,
-    kill_hard,
-    phone,
-    scalar,
-)
+from tests.support.database import scalar
+from tests.support.factories import phone
+from tests.support.polling import eventually
+from tests.support.sending import CampaignStack, assert_exactly_once, create_campaign
+from tests.support.stack import kill_hard
 
 pytestmark = pytest.mark.slow
 
 GUESTS = 1200
 
 
-def test_a_campaign_completes_with_one_message_per_guest(stack: Stack, engine: Engine) -> None:
+def test_a_campaign_completes_with_one_message_per_guest(
+    stack: CampaignStack, engine: Engine
+) -> None:
     event_id, campaign_id = create_campaign(stack, GUESTS)
     stack.start_worker()
 
@@ -41,7 +40,9 @@ def test_a_campaign_completes_with_one_message_per_guest(stack: Stack, engine: E
     assert_exactly_once(engine, stack.emulator, event_id, GUESTS)
 
 
-def test_kill_9_at_random_moments_loses_and_repeats_nothing(stack: Stack, engine: Engine) -> None:
+def test_kill_9_at_random_moments_loses_and_repeats_nothing(
+    stack: CampaignStack, engine: Engine
+) -> None:
     event_id, campaign_id = create_campaign(stack, GUESTS)
     worker = stack.start_worker()
     rng = random.Random()
@@ -59,7 +60,9 @@ def test_kill_9_at_random_moments_loses_and_repeats_nothing(stack: Stack, engine
     assert scalar(engine, "SELECT count(*) FROM message_attempts WHERE status = 'in_flight'") == 0
 
 
-def test_redis_flushed_mid_campaign_loses_and_repeats_nothing(stack: Stack, engine: Engine) -> None:
+def test_redis_flushed_mid_campaign_loses_and_repeats_nothing(
+    stack: CampaignStack, engine: Engine
+) -> None:
     event_id, campaign_id = create_campaign(stack, GUESTS)
     stack.start_worker()
     stack.wait_sent(GUESTS // 3)
@@ -71,7 +74,7 @@ def test_redis_flushed_mid_campaign_loses_and_repeats_nothing(stack: Stack, engi
 
 
 def test_redis_restarted_twice_mid_campaign_the_worker_rides_it_out(
-    stack: Stack, engine: Engine, tmp_path: Path
+    stack: CampaignStack, engine: Engine, tmp_path: Path
 ) -> None:
     # A Redis of this test's own, so that it can go away: stopped, gone for a few seconds,
     # then back empty (a restart of a Redis that keeps nothing on disk).
@@ -101,7 +104,7 @@ def test_redis_restarted_twice_mid_campaign_the_worker_rides_it_out(
 
 
 def test_provider_faults_slow_the_campaign_but_every_guest_gets_one_message(
-    stack: Stack, engine: Engine
+    stack: CampaignStack, engine: Engine
 ) -> None:
     stack.emulator.configure(
         server_error_rate=0.1,
@@ -131,7 +134,9 @@ def test_provider_faults_slow_the_campaign_but_every_guest_gets_one_message(
     assert rejected.get(429, 0) > 0 and rejected.get(500, 0) > 0
 
 
-def test_sigterm_hands_claims_back_and_a_new_worker_finishes(stack: Stack, engine: Engine) -> None:
+def test_sigterm_hands_claims_back_and_a_new_worker_finishes(
+    stack: CampaignStack, engine: Engine
+) -> None:
     event_id, campaign_id = create_campaign(stack, GUESTS)
     worker = stack.start_worker()
     stack.wait_sent(GUESTS // 4)
@@ -156,7 +161,7 @@ def test_sigterm_hands_claims_back_and_a_new_worker_finishes(stack: Stack, engin
     assert_exactly_once(engine, stack.emulator, event_id, GUESTS)
 
 
-def test_pause_stops_sending_and_resume_completes(stack: Stack, engine: Engine) -> None:
+def test_pause_stops_sending_and_resume_completes(stack: CampaignStack, engine: Engine) -> None:
     event_id, campaign_id = create_campaign(stack, GUESTS)
     stack.start_worker()
     stack.wait_sent(GUESTS // 5)
@@ -175,7 +180,7 @@ def test_pause_stops_sending_and_resume_completes(stack: Stack, engine: Engine) 
     assert_exactly_once(engine, stack.emulator, event_id, GUESTS)
 
 
-def test_cancel_withdraws_what_is_not_sent(stack: Stack, engine: Engine) -> None:
+def test_cancel_withdraws_what_is_not_sent(stack: CampaignStack, engine: Engine) -> None:
     _, campaign_id = create_campaign(stack, GUESTS)
     stack.start_worker()
     stack.wait_sent(GUESTS // 5)
@@ -199,7 +204,9 @@ def test_cancel_withdraws_what_is_not_sent(stack: Stack, engine: Engine) -> None
     stack.api("POST", f"/campaigns/{campaign_id}/retry-failed", expect=409)
 
 
-def test_retry_failed_requeues_only_guests_who_can_receive(stack: Stack, engine: Engine) -> None:
+def test_retry_failed_requeues_only_guests_who_can_receive(
+    stack: CampaignStack, engine: Engine
+) -> None:
     opted_out = [phone(i) for i in (3, 30, 300)]
     stack.emulator.configure(opted_out=opted_out)
     event_id, campaign_id = create_campaign(stack, 400)
@@ -215,7 +222,7 @@ def test_retry_failed_requeues_only_guests_who_can_receive(stack: Stack, engine:
     assert retried["requeued"] == 0 and retried["skipped"] == 3
 
     # The guests opted back in (START): retry-failed sends them their invitation, once.
-    stack.emulator.post("/optouts", {"remove": opted_out})
+    stack.emulator.control("/optouts", {"remove": opted_out})
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM opt_outs"))
     retried = stack.api("POST", f"/campaigns/{campaign_id}/retry-failed")

@@ -8,7 +8,8 @@ from sqlalchemy import Engine, text
 from app.sending import claims
 from app.sending.reachability import record_failures
 from app.services import campaigns
-from tests.sending.support import SENDER, insert_guests, phone
+from tests.support.constants import SENDER
+from tests.support.factories import insert_guests, phone
 
 
 def test_a_dead_number_is_marked_in_every_event_and_an_opt_out_is_only_an_opt_out(

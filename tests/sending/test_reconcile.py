@@ -13,9 +13,11 @@ from app.sending.client import ProviderClient
 from app.sending.message import MessageDefaults, build_params
 from app.sending.reconcile import Report, reconcile_stale
 from app.services import campaigns
-from tests.emulator.support import Receiver
-from tests.sending.support import SENDER, EmulatorHandle, eventually, insert_guests, phone
-from tests.sending.test_claims import new_campaign
+from tests.support.constants import SENDER
+from tests.support.emulator import Emulator
+from tests.support.factories import insert_guests, new_campaign, phone
+from tests.support.polling import eventually
+from tests.support.receiver import Receiver
 
 ACCOUNT = "AC" + "a" * 32
 TOKEN = "emulator-auth-token"
@@ -52,9 +54,9 @@ def reconcile(app: Flask, engine: Engine, base_url: str) -> Report:
     return asyncio.run(run())
 
 
-def stale_claims(engine: Engine, send_env: dict[str, str], guests: int) -> list[claims.Claim]:
+def stale_claims(app: Flask, engine: Engine, guests: int) -> list[claims.Claim]:
     """Claims of a worker that died: in flight, lease expired."""
-    new_campaign(send_env, guests)
+    new_campaign(app, guests)
     with engine.begin() as connection:
         taken = claims.claim_due(connection, "dead-worker", SENDER, guests, 30).claims
         connection.execute(
@@ -77,9 +79,9 @@ def invitation(engine: Engine, invitation_id: int) -> tuple[str, str | None, str
 
 
 def test_a_message_the_provider_has_is_accepted_not_resent(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
-    (claim,) = stale_claims(engine, send_env, 1)
+    (claim,) = stale_claims(send_app, engine, 1)
     # The dead worker's request reached Twilio before the worker died.
     sid = emulator.create(**sent_as(send_app, claim)).json()["sid"]
 
@@ -91,9 +93,9 @@ def test_a_message_the_provider_has_is_accepted_not_resent(
 
 
 def test_an_attempt_the_provider_never_saw_is_lost_and_requeued(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
-    (claim,) = stale_claims(engine, send_env, 1)
+    (claim,) = stale_claims(send_app, engine, 1)
     # Someone else's message to another number, and one from another sender, do not count.
     emulator.create(To=f"whatsapp:{phone(1)}", From=SENDER, Body="Hi")
     emulator.create(To=f"whatsapp:{phone(0)}", From="whatsapp:+14155550100", Body="Hi")
@@ -105,9 +107,9 @@ def test_an_attempt_the_provider_never_saw_is_lost_and_requeued(
 
 
 def test_a_message_owned_by_another_invitation_is_not_taken(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
-    (claim,) = stale_claims(engine, send_env, 1)
+    (claim,) = stale_claims(send_app, engine, 1)
     # The same number is a guest of another event, already invited with this message.
     other_event = insert_guests(send_env["DATABASE_URL"], 1, event_name="Other")
     sid = emulator.create(**sent_as(send_app, claim)).json()["sid"]
@@ -128,9 +130,9 @@ def test_a_message_owned_by_another_invitation_is_not_taken(
 
 
 def test_live_leases_are_left_alone(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
-    new_campaign(send_env, 2)
+    new_campaign(send_app, 2)
     with engine.begin() as connection:
         claims.claim_due(connection, "live-worker", SENDER, 2, 30)
 
@@ -138,9 +140,9 @@ def test_live_leases_are_left_alone(
 
 
 def test_an_unreachable_provider_defers_the_decision(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
-    (claim,) = stale_claims(engine, send_env, 1)
+    (claim,) = stale_claims(send_app, engine, 1)
 
     report = reconcile(send_app, engine, "http://127.0.0.1:9")  # nothing listens there
 
@@ -154,9 +156,9 @@ def test_an_unreachable_provider_defers_the_decision(
 
 
 def test_claims_of_a_canceled_campaign_go_to_canceled(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
-    (claim,) = stale_claims(engine, send_env, 1)
+    (claim,) = stale_claims(send_app, engine, 1)
     assert claim.campaign_id is not None
     campaigns.cancel(claim.campaign_id)
 
@@ -166,9 +168,9 @@ def test_claims_of_a_canceled_campaign_go_to_canceled(
 
 
 def test_a_message_still_queued_at_the_provider_is_found(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
-    (claim,) = stale_claims(engine, send_env, 1)
+    (claim,) = stale_claims(send_app, engine, 1)
     # Another message to the same number went out in the window (so a DateSent filter finds
     # something), while ours still waits in Twilio's queue with no date_sent.
     emulator.create(To=f"whatsapp:{phone(0)}", From=SENDER, Body="Parking opens at 6")
@@ -183,9 +185,9 @@ def test_a_message_still_queued_at_the_provider_is_found(
 
 
 def test_a_twiml_answer_or_another_tools_message_is_not_taken_for_the_invitation(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
-    (claim,) = stale_claims(engine, send_env, 1)
+    (claim,) = stale_claims(send_app, engine, 1)
     guest = f"whatsapp:{phone(0)}"
     # The guest wrote about another event; the service's TwiML answer went to the guest
     # from the same sender (an `outbound-reply`).
@@ -193,7 +195,7 @@ def test_a_twiml_answer_or_another_tools_message_is_not_taken_for_the_invitation
     receiver.answers["/inbound"] = b"<Response><Message>Thanks, Guest 0!</Message></Response>"
     receiver.thread.start()
     try:
-        answer = emulator.post(
+        answer = emulator.control(
             "/reply", {"from": guest, "text": "yes", "url": receiver.base_url + "/inbound"}
         )
         assert answer["status"] == 200
@@ -211,9 +213,9 @@ def test_a_twiml_answer_or_another_tools_message_is_not_taken_for_the_invitation
 
 
 def test_the_message_with_this_invitations_content_is_taken(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
-    (claim,) = stale_claims(engine, send_env, 1)
+    (claim,) = stale_claims(send_app, engine, 1)
     # First, an invitation to another event for the same guest that nothing recorded yet;
     # then this invitation's own message.
     other = replace(claim.invitee, event_name="Other", venue="Garden")

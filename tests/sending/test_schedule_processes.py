@@ -14,15 +14,11 @@ import pytest
 import redis
 from sqlalchemy import Engine, text
 
-from tests.sending.stack import WORKER_KNOBS, Stack
-from tests.sending.support import (
-    assert_exactly_once,
-    eventually,
-    insert_guests,
-    kill_hard,
-    phone,
-    scalar,
-)
+from tests.support.database import scalar
+from tests.support.factories import insert_guests, phone
+from tests.support.polling import eventually
+from tests.support.sending import WORKER_KNOBS, CampaignStack, assert_exactly_once
+from tests.support.stack import kill_hard
 
 pytestmark = pytest.mark.slow
 
@@ -36,13 +32,13 @@ def web_extra_env() -> dict[str, str]:
     return {"TWILIO_REMINDER_CONTENT_SID": REMINDER_SID}
 
 
-def campaign_state(stack: Stack, campaign_id: int) -> str:
+def campaign_state(stack: CampaignStack, campaign_id: int) -> str:
     """The campaign's state, through the API."""
     return str(stack.api("GET", f"/campaigns/{campaign_id}")["state"])
 
 
 def test_a_campaign_scheduled_ahead_starts_on_time_after_a_redis_flush(
-    stack: Stack, engine: Engine
+    stack: CampaignStack, engine: Engine
 ) -> None:
     guests = 300
     event_id = insert_guests(stack.env["DATABASE_URL"], guests)
@@ -67,7 +63,7 @@ def test_a_campaign_scheduled_ahead_starts_on_time_after_a_redis_flush(
 
 
 def test_a_reminder_goes_to_confirmed_guests_once_each_through_a_worker_kill_9(
-    stack: Stack, engine: Engine
+    stack: CampaignStack, engine: Engine
 ) -> None:
     guests = 1200
     # Slower answers than the stack's default, so that the kill catches sends in flight.

@@ -25,9 +25,12 @@ from app.sending.message import MessageDefaults
 from app.services import campaigns, events
 from app.services.campaigns import CampaignError, ConflictError
 from app.tasks.sending import run_sweep, send_due_invitations
-from tests.conftest import API_TOKEN, dispose_engines, reset_state
-from tests.sending.support import SENDER, EmulatorHandle, insert_guests, phone, scalar
-from tests.webhooks.support import INBOUND, button_form, signed_post
+from tests.support.apps import fresh_app
+from tests.support.constants import API_AUTH, SENDER
+from tests.support.database import dispose_engines, scalar
+from tests.support.emulator import Emulator
+from tests.support.factories import insert_guests, phone
+from tests.support.webhooks import INBOUND, button_form, signed_post
 
 REMINDER_SID = "HX" + "abcdef0123456789" * 2
 FOLLOWUP_SID = "HX" + "fedcba9876543210" * 2
@@ -48,13 +51,8 @@ def templates_env(send_env: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def app(templates_env: dict[str, str], sending_knobs: dict[str, str]) -> Iterator[Flask]:
     """An app with every template, in an app context; tables and Redis emptied afterwards."""
-    app = create_app(templates_env)
-    app.config["TESTING"] = True
-    with app.app_context():
+    with fresh_app(templates_env) as app, app.app_context():
         yield app
-        db.session.remove()
-        reset_state(app)
-        dispose_engines()
 
 
 @pytest.fixture
@@ -101,7 +99,7 @@ def rows_of(engine: Engine, event_id: int, kind: str) -> dict[str, str]:
     return {row.phone: row.send_state for row in found}
 
 
-def sent_to(emulator: EmulatorHandle, content_sid: str) -> list[str]:
+def sent_to(emulator: Emulator, content_sid: str) -> list[str]:
     """The numbers the emulator accepted a message of this template for."""
     return sorted(
         m["to"].removeprefix("whatsapp:")
@@ -165,7 +163,7 @@ def test_a_scheduled_campaign_can_be_moved_canceled_and_moved_into_the_past_to_s
 
 
 def test_a_reminder_goes_to_confirmed_guests_once_with_its_template_and_language(
-    app: Flask, engine: Engine, emulator: EmulatorHandle, templates_env: dict[str, str]
+    app: Flask, engine: Engine, emulator: Emulator, templates_env: dict[str, str]
 ) -> None:
     answers: list[str | None] = ["confirmed", "confirmed", "declined", "maybe", None, "confirmed"]
     event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], answers)
@@ -194,7 +192,7 @@ def test_a_reminder_goes_to_confirmed_guests_once_with_its_template_and_language
 
 
 def test_a_guest_who_declines_after_the_reminder_was_queued_is_not_reminded(
-    app: Flask, engine: Engine, emulator: EmulatorHandle, templates_env: dict[str, str]
+    app: Flask, engine: Engine, emulator: Emulator, templates_env: dict[str, str]
 ) -> None:
     event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed"] * 3)
     execute(engine, "UPDATE events SET starts_at = now() + interval '2 hours' WHERE id = :e",
@@ -245,14 +243,14 @@ def test_a_reply_to_a_reminder_answers_the_invitation(
 
 
 def test_reminders_and_follow_ups_without_a_template_are_refused_never_sent_as_text(
-    send_app: Flask, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     with send_app.app_context():
         check_refusals_without_templates(send_app, db.engine, emulator, send_env)
 
 
 def check_refusals_without_templates(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     """The body of the test above, in the context of an app without follow-on templates."""
     event_id = invited_and_answered(engine, send_env["DATABASE_URL"], ["confirmed", None])
@@ -305,7 +303,7 @@ def test_a_scheduled_reminder_whose_template_is_gone_at_start_does_not_start(
 
 
 def test_follow_ups_go_to_guests_who_did_not_answer_after_delivery_once_each(
-    app: Flask, engine: Engine, emulator: EmulatorHandle, templates_env: dict[str, str]
+    app: Flask, engine: Engine, emulator: Emulator, templates_env: dict[str, str]
 ) -> None:
     answers: list[str | None] = [None, None, "confirmed", None, None]
     event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], answers)
@@ -371,7 +369,7 @@ def api(app: Flask, method: str, path: str, body: object = None) -> tuple[int, d
         f"/api/v1{path}",
         method=method,
         json=body,
-        headers={"Authorization": f"Bearer {API_TOKEN}"},
+        headers=API_AUTH,
     )
     return response.status_code, response.get_json()
 

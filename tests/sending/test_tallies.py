@@ -11,7 +11,8 @@ from sqlalchemy import Connection, Engine, text
 from app.sending import claims, tallies
 from app.sending.results import Accepted, Failed, HandBack, Retry, write_results
 from app.services import campaigns
-from tests.sending.support import SENDER, insert_guests
+from tests.support.constants import SENDER
+from tests.support.factories import insert_guests
 
 ROWS = text("""
 SELECT event_id, campaign_id, send_state, delivery_status, rsvp, error_code, count(*) AS n

@@ -13,7 +13,10 @@ from app.sending.message import MessageDefaults, build_params
 from app.sending.wakeup import register_drainer
 from app.services import campaigns
 from app.tasks.sending import run_sweep, send_due_invitations
-from tests.sending.support import SENDER, EmulatorHandle, insert_guests, phone, scalar
+from tests.support.constants import SENDER
+from tests.support.database import scalar
+from tests.support.emulator import Emulator
+from tests.support.factories import insert_guests, phone
 
 
 def test_the_sweeper_wakes_a_drain_for_due_work_after_redis_lost_everything(
@@ -45,7 +48,7 @@ def test_the_sweeper_leaves_due_work_to_a_live_drainer(
 
 
 def test_the_sweeper_reconciles_dead_claims_and_completes_the_campaign(
-    send_app: Flask, engine: Engine, emulator: EmulatorHandle, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 2)
     campaign, _ = campaigns.create_campaign(event_id)

@@ -1,4 +1,5 @@
-"""Excel .xlsx workbooks written part by part: ordinary, odd, huge-looking and hostile ones.
+"""Excel .xlsx workbooks: ordinary ones as Excel saves them, and odd, huge-looking and hostile
+ones written part by part.
 
 openpyxl writes only well-formed workbooks; the reader must also face what it would never
 write (a dimension that lies, a shared text of 200 MB, a million rows in 5 MB), so these
@@ -12,6 +13,8 @@ import zipfile
 from collections.abc import Iterable
 from itertools import chain
 from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -43,6 +46,18 @@ STYLES = (
     '<cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>'
     '<xf numFmtId="165"/></cellXfs></styleSheet>'
 )
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    """An Excel workbook, as openpyxl saves it, whose first sheet holds `rows`."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def workbook(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -10,10 +10,9 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import dispose_engines
-from tests.webhooks.support import TcpProxy
-
-AppFactory = Callable[..., Flask]
+from tests.support.apps import AppFactory
+from tests.support.database import dispose_engines
+from tests.support.proxy import TcpProxy
 
 
 @pytest.fixture

@@ -23,17 +23,17 @@ from sqlalchemy import create_engine, text
 from app.services.webhook_spool import SPOOL_KEY, SpooledWebhook
 from app.statements import WAIT_SECONDS
 from app.tasks.spool import replay_spool
-from tests.sending.support import eventually
-from tests.support.web import running_web
-from tests.webhooks.support import (
+from tests.support.database import scalar
+from tests.support.factories import seed
+from tests.support.polling import eventually
+from tests.support.stack import running_web
+from tests.support.webhooks import (
     AUTH_TOKEN,
     INBOUND,
     STATUS,
     button_form,
     inbound_form,
     new_sid,
-    scalar,
-    seed,
     sign,
     status_form,
 )

@@ -17,10 +17,13 @@ from twilio.rest import Client
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from app.extensions import db
 from app.sending.statuses import link_early_callbacks
-from tests.emulator.support import SENDER, TEMPLATE_SID, eventually, start_emulator, stop_emulator
-from tests.support.emulator import authorized
-from tests.support.web import running_web
-from tests.webhooks.support import INBOUND, STATUS, query, scalar, seed
+from tests.support.constants import SENDER, TEMPLATE_SID
+from tests.support.database import query, scalar
+from tests.support.emulator import authorized, start_emulator, stop_emulator
+from tests.support.factories import seed
+from tests.support.polling import eventually
+from tests.support.stack import running_web
+from tests.support.webhooks import INBOUND, STATUS
 
 pytestmark = pytest.mark.slow
 

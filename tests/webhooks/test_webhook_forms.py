@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from app.services.webhook_forms import FormError, form_pairs, params_of, parse_inbound, parse_status
-from tests.webhooks.conftest import AppFactory
-from tests.webhooks.support import (
+from tests.support.apps import AppFactory
+from tests.support.database import scalar
+from tests.support.webhooks import (
     INBOUND,
     NOTHING,
     STATUS,
@@ -149,10 +150,7 @@ def test_repeated_parameters_are_all_signed_and_kept(app: Flask, client: FlaskCl
     form.add("MediaUrl0", "https://example.com/a.jpg")
     form.add("MediaUrl0", "https://example.com/b.jpg")
     assert signed_post(client, INBOUND, form).status_code == 200
-    with app.app_context():
-        from tests.webhooks.support import scalar
-
-        params = scalar(app, "SELECT params FROM inbound_messages")
+    params = scalar(app, "SELECT params FROM inbound_messages")
     assert params["MediaUrl0"] == ["https://example.com/a.jpg", "https://example.com/b.jpg"]
 
 

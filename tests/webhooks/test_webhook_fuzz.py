@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.webhooks.support import INBOUND, NOTHING, STATUS, seed, signed_post, table_counts
+from tests.support.factories import seed
+from tests.support.webhooks import INBOUND, NOTHING, STATUS, signed_post, table_counts
 
 FUZZ = settings(
     max_examples=300,

@@ -8,16 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webhooks.support import (
-    INBOUND,
-    button_form,
-    inbound_form,
-    new_sid,
-    query,
-    scalar,
-    seed,
-    signed_post,
-)
+from tests.support.database import query, scalar
+from tests.support.factories import seed
+from tests.support.webhooks import INBOUND, button_form, inbound_form, new_sid, signed_post
 
 PHONE = "+14155550100"
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'

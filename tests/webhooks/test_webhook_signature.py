@@ -14,8 +14,8 @@ from app.webhooks.signature import (
     is_signed,
     parse_settings_header,
 )
-from tests.webhooks.conftest import AppFactory
-from tests.webhooks.support import (
+from tests.support.apps import AppFactory
+from tests.support.webhooks import (
     AUTH_TOKEN,
     INBOUND,
     NOTHING,

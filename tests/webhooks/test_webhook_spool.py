@@ -22,17 +22,16 @@ from app.services.webhook_spool import (
     spool_length,
 )
 from app.tasks.spool import replay_spool
-from tests.webhooks.conftest import AppFactory
-from tests.webhooks.support import (
+from tests.support.apps import AppFactory
+from tests.support.database import query, scalar
+from tests.support.factories import seed
+from tests.support.proxy import TcpProxy
+from tests.support.webhooks import (
     INBOUND,
     STATUS,
-    TcpProxy,
     button_form,
     inbound_form,
     new_sid,
-    query,
-    scalar,
-    seed,
     signed_post,
     status_form,
     table_counts,

@@ -12,15 +12,9 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.sending.statuses import link_early_callbacks
-from tests.webhooks.support import (
-    STATUS,
-    new_sid,
-    query,
-    scalar,
-    seed,
-    signed_post,
-    status_form,
-)
+from tests.support.database import query, scalar
+from tests.support.factories import seed
+from tests.support.webhooks import STATUS, new_sid, signed_post, status_form
 
 PHONE = "+14155550100"
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'

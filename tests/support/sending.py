@@ -1,4 +1,4 @@
-"""A campaign's processes for one test: gunicorn, workers and the emulator, driven over HTTP."""
+"""A campaign's processes for one test, driven over HTTP, and the exactly-once check."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import Engine, text
 
 from app.devstack import ManagedProcess
-from tests.conftest import API_TOKEN
-from tests.sending.support import EmulatorHandle, eventually, insert_guests, start_worker
+from tests.support.constants import API_AUTH
+from tests.support.emulator import Emulator
+from tests.support.factories import insert_guests, phone
+from tests.support.polling import eventually
+from tests.support.stack import start_worker
 
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+# Short leases and sweeps, so that a crash is recovered within a test.
 WORKER_KNOBS = {
     "SEND_RATE_PER_SECOND": "200",
     "SEND_MAX_IN_FLIGHT": "100",
@@ -26,17 +30,17 @@ WORKER_KNOBS = {
 COMPLETION_TIMEOUT = 120.0
 
 
-class Stack:
+class CampaignStack:
     """gunicorn and the worker(s) of one test, and how to talk to them."""
 
-    def __init__(self, log_dir: Path, env: dict[str, str], web_url: str, emulator: EmulatorHandle):
+    def __init__(self, log_dir: Path, env: dict[str, str], web_url: str, emulator: Emulator):
         self.log_dir = log_dir
         self.env = env
         self.web_url = web_url
         self.emulator = emulator
         self.workers: list[ManagedProcess] = []
         self.http = requests.Session()
-        self.http.headers.update(AUTH)
+        self.http.headers.update(API_AUTH)
 
     def api(self, method: str, path: str, expect: int = 200) -> dict[str, Any]:
         """Call the API through gunicorn; check the status."""
@@ -92,10 +96,39 @@ class Stack:
             worker.stop(timeout=40)
 
 
-def create_campaign(stack: Stack, guests: int, start: int = 0) -> tuple[int, int]:
+def create_campaign(stack: CampaignStack, guests: int, start: int = 0) -> tuple[int, int]:
     """Import guests in SQL and create their campaign through the API; return both ids."""
     event_id = insert_guests(stack.env["DATABASE_URL"], guests, start=start)
     body = stack.api("POST", f"/events/{event_id}/campaigns", expect=201)
     assert body["total"] == body["pending"] == guests
     assert body["preflight"]["recipients"] == guests
     return event_id, int(body["id"])
+
+
+def assert_exactly_once(engine: Engine, emulator: Emulator, event_id: int, guests: int) -> None:
+    """Every guest has exactly one accepted message at the provider, recorded with its SID."""
+    counts = emulator.counts()
+    expected = {f"whatsapp:{phone(i)}" for i in range(guests)}
+    duplicates = {to: n for to, n in counts.items() if n != 1}
+    assert not duplicates, (
+        f"{len(duplicates)} guests got more than one message: {list(duplicates.items())[:5]}"
+    )
+    missing = expected - set(counts)
+    assert not missing, f"{len(missing)} guests got no message, e.g. {sorted(missing)[:5]}"
+    assert set(counts) == expected
+    sids = {m["sid"]: m["to"] for m in emulator.messages()}
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT g.phone, i.send_state, i.message_sid FROM invitations i "
+                "JOIN guests g ON g.id = i.guest_id WHERE i.event_id = :e"
+            ),
+            {"e": event_id},
+        ).all()
+    assert len(rows) == guests
+    not_accepted = [row for row in rows if row.send_state != "accepted"]
+    assert not not_accepted, (
+        f"{len(not_accepted)} invitations not accepted, e.g. {not_accepted[:3]}"
+    )
+    wrong = [row for row in rows if sids.get(row.message_sid) != f"whatsapp:{row.phone}"]
+    assert not wrong, f"{len(wrong)} invitations recorded a SID that is not theirs: {wrong[:3]}"
