@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from app.layers import broken_rule, member_of
+from tests.support.imports import REPO, Import, imports_in, imports_of, module_name
 
-REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("app", "worker")
-
-
-@dataclass(frozen=True)
-class Import:
-    """One module imported by one file, at a line."""
-
-    file: str  # relative to the repository, e.g. app/services/inbound.py
-    line: int
-    module: str
 
 
 def module_files() -> list[Path]:
@@ -28,59 +18,9 @@ def module_files() -> list[Path]:
     return sorted(path for package in PACKAGES for path in (REPO / package).rglob("*.py"))
 
 
-def module_name(path: Path) -> str:
-    """`app/services/inbound.py` → `app.services.inbound`; a package's `__init__` → the package."""
-    parts = path.relative_to(REPO).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def is_module(name: str) -> bool:
-    """Whether `name` is a module or package of the repository (not a name inside one)."""
-    path = REPO.joinpath(*name.split("."))
-    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
-
-
-def package_of(path: Path) -> str:
-    """The package a file's relative imports start from."""
-    name = module_name(path)
-    return name if path.name == "__init__.py" else name.rpartition(".")[0]
-
-
-def imported_modules(node: ast.Import | ast.ImportFrom, package: str) -> list[str]:
-    """The modules an import statement loads: `from app import headers` is `app.headers`."""
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
-    base = node.module or ""
-    if node.level:  # relative: `.` is the importer's package, each further dot one up
-        start = package.split(".")[: len(package.split(".")) - node.level + 1]
-        base = ".".join([*start, *([base] if base else [])])
-    modules = [
-        f"{base}.{alias.name}" if is_module(f"{base}.{alias.name}") else base
-        for alias in node.names
-    ]
-    return list(dict.fromkeys(modules))  # `from m import a, b` imports m once
-
-
-def imports_in(tree: ast.Module, file: str, package: str) -> list[Import]:
-    """Every import of the app's own modules in a file, under TYPE_CHECKING and in functions."""
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            found += [
-                Import(file, node.lineno, module)
-                for module in imported_modules(node, package)
-                if module.split(".")[0] in PACKAGES
-            ]
-    return found
-
-
 def all_imports() -> list[Import]:
-    """The imports of every file checked."""
-    found = []
-    for path in module_files():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        found += imports_in(tree, path.relative_to(REPO).as_posix(), package_of(path))
-    return found
+    """The imports of the app's own modules in every file checked."""
+    return [imported for path in module_files() for imported in imports_of(path, PACKAGES)]
 
 
 def breaches() -> list[tuple[Import, str]]:
@@ -169,7 +109,7 @@ if TYPE_CHECKING:
 def job():
     from worker import run
 """
-    found = imports_in(ast.parse(source), "app/services/x.py", "app.services")
+    found = imports_in(ast.parse(source), "app/services/x.py", "app.services", PACKAGES)
     assert [(i.line, i.module) for i in found] == [
         (3, "app.sending.claims"),
         (4, "app"),

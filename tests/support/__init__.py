@@ -8,6 +8,7 @@
 - emulator: the Twilio emulator's control token, process and endpoints
 - factories: events, guests, invitations, campaigns and messages, as the product holds them
 - guest_lists: guest lists posted to the API, and the guests they stored
+- imports: which modules a file imports (the layer and layout tests read it)
 - polling: waiting for another process or thread
 - processes: keeping real processes out of the tests not marked slow
 - proxy: a TCP link to PostgreSQL a test can cut
