@@ -24,7 +24,8 @@ from werkzeug.datastructures import MultiDict
 from app.models import InboundKind, SendState
 from tests.support.constants import API_AUTH
 from tests.support.dashboard import add_admin, sign_in_session
-from tests.support.factories import make_campaign, make_event
+from tests.support.database import scalar
+from tests.support.factories import make_campaign, make_event, make_inbound
 
 FUZZ = settings(
     max_examples=25,
@@ -60,21 +61,8 @@ def routes(app: Flask) -> Iterator[list[tuple[str, FlaskClient, set[str]]]]:
     admin = add_admin(app)
     event = make_event(app)
     campaign = make_campaign(app, event, [{"send_state": SendState.ACCEPTED}] * 3)
-    with app.app_context():
-        from app.extensions import db
-        from app.models import Guest, InboundMessage
-
-        guest = db.session.query(Guest.id).filter_by(event_id=event).first()[0]
-        message = InboundMessage(
-            message_sid="SM" + "1" * 32,
-            from_phone="whatsapp:+12025550100",
-            to_phone="whatsapp:+14155238886",
-            body="yes",
-            kind=InboundKind.RSVP,
-            params={},
-        )
-        db.session.add(message)
-        db.session.commit()
+    guest = scalar(app, "SELECT min(id) FROM guests WHERE event_id = :e", e=event)
+    make_inbound(app, from_phone="whatsapp:+12025550100", body="yes", kind=InboundKind.RSVP)
     ids = {"event_id": event, "campaign_id": campaign, "guest_id": guest}
     client = app.test_client()
     sign_in_session(client, admin)

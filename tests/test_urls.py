@@ -8,11 +8,10 @@ import pytest
 from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from app.extensions import db
-from app.models import Event
 from app.urls import AsciiIntegerConverter
 from tests.support.constants import API_TOKEN
 from tests.support.dashboard import add_admin, sign_in_session
+from tests.support.factories import make_event
 
 # Each reads as 1 to `int()`, and Werkzeug's own `int` converter (`\d+`) takes them all.
 ONES = ["\uff11", "\u0661", "\U0001d7cf"]  # full-width, Arabic-Indic, mathematical bold
@@ -43,9 +42,7 @@ def test_no_route_takes_other_digits_for_an_id(app: Flask, one: str) -> None:
 
 @pytest.mark.parametrize("one", ONES)
 def test_an_event_is_not_found_at_other_digits(app: Flask, one: str) -> None:
-    with app.app_context():
-        db.session.add(Event(name="Launch party"))
-        db.session.commit()
+    make_event(app, "Launch party")
     dashboard = app.test_client()
     sign_in_session(dashboard, add_admin(app))
     api = app.test_client()

@@ -8,13 +8,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from app.extensions import db
-from app.models import DeliveryStatus, Guest, Invitation, OptOut, Rsvp, SendState
+from app.models import DeliveryStatus, Rsvp, SendState
 from app.services.events import DELIVERY_BUCKETS
 from tests.support.constants import API_AUTH
 from tests.support.database import sql_statements
+from tests.support.factories import invite, make_opt_out
+from tests.support.guest_lists import stored_guests
 
 ACCEPTED_AT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -65,20 +67,12 @@ def invited(app: Flask, client: FlaskClient, event_id: int) -> int:
         f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=API_AUTH
     )
     assert response.get_json()["imported"] == len(STATES)
-    with app.app_context():
-        guests = {g.phone: g for g in db.session.scalars(select(Guest))}
-        for n, columns in STATES.items():
-            if columns is not None:
-                db.session.add(
-                    Invitation(
-                        event_id=event_id,
-                        guest_id=guests[phone(n)].id,
-                        accepted_at=ACCEPTED_AT if "delivery_status" in columns else None,
-                        **columns,
-                    )
-                )
-        db.session.add(OptOut(phone=phone(8), source="keyword", keyword="STOP"))
-        db.session.commit()
+    guests = stored_guests(app, event_id)
+    for n, columns in STATES.items():
+        if columns is not None:
+            accepted_at = ACCEPTED_AT if "delivery_status" in columns else None
+            invite(app, guests[phone(n)].id, accepted_at=accepted_at, **columns)
+    make_opt_out(app, phone(8))
     return event_id
 
 
@@ -272,18 +266,8 @@ def searchable(app: Flask, client: FlaskClient, event_id: int) -> int:
         f"/api/v1/events/{event_id}/guests", json={"guests": rows}, headers=API_AUTH
     )
     assert response.get_json()["imported"] == len(SEARCHABLE)
-    with app.app_context():
-        ada = db.session.scalars(select(Guest).where(Guest.name == "Ada Lovelace")).one()
-        db.session.add(
-            Invitation(
-                event_id=event_id,
-                guest_id=ada.id,
-                send_state=SendState.ACCEPTED,
-                delivery_status=DeliveryStatus.READ,
-                rsvp=Rsvp.CONFIRMED,
-            )
-        )
-        db.session.commit()
+    (ada,) = (g for g in stored_guests(app, event_id).values() if g.name == "Ada Lovelace")
+    invite(app, ada.id, delivery_status=DeliveryStatus.READ, rsvp=Rsvp.CONFIRMED)
     return event_id
 
 

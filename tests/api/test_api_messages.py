@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.extensions import db
-from app.models import InboundKind, InboundMessage
+from app.models import InboundKind
 from tests.support.constants import API_AUTH
+from tests.support.factories import make_inbound_messages
 
 T0 = datetime(2030, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -19,24 +19,22 @@ T0 = datetime(2030, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 @pytest.fixture
 def inbox(app: Flask, event_id: int) -> list[str]:
     """Twelve messages: pairs share a timestamp, so pages must break ties on id."""
-    sids = []
-    with app.app_context():
-        for n in range(12):
-            sid = f"SM{n:032x}"
-            sids.append(sid)
-            db.session.add(
-                InboundMessage(
-                    message_sid=sid,
-                    from_phone=f"whatsapp:+1415555{n:04d}",
-                    to_phone="whatsapp:+14155238886",
-                    body=f"message {n} ✓ مرحبا",
-                    kind=(InboundKind.RSVP, InboundKind.TEXT, InboundKind.OPTOUT)[n % 3],
-                    event_id=event_id if n % 2 else None,
-                    params={"MessageSid": sid},
-                    received_at=T0 + timedelta(seconds=n // 2),
-                )
-            )
-        db.session.commit()
+    sids = [f"SM{n:032x}" for n in range(12)]
+    make_inbound_messages(
+        app,
+        [
+            {
+                "message_sid": sid,
+                "from_phone": f"whatsapp:+1415555{n:04d}",
+                "body": f"message {n} ✓ مرحبا",
+                "kind": (InboundKind.RSVP, InboundKind.TEXT, InboundKind.OPTOUT)[n % 3],
+                "event_id": event_id if n % 2 else None,
+                "params": {"MessageSid": sid},
+                "received_at": T0 + timedelta(seconds=n // 2),
+            }
+            for n, sid in enumerate(sids)
+        ],
+    )
     return sids
 
 

@@ -20,10 +20,10 @@ from playwright.sync_api import (
 
 from app import create_app
 from app.extensions import db
-from app.models import InboundKind, InboundMessage, Invitation, Rsvp
+from app.models import Invitation, Rsvp
 from tests.support.browser import SCREENSHOTS, shoot, sign_in
 from tests.support.database import dispose_engines
-from tests.support.factories import invite, make_event, make_guests
+from tests.support.factories import invite, make_event, make_guests, make_inbound
 from tests.support.stack import ServiceStack
 from tests.support.workbooks import xlsx
 
@@ -296,20 +296,13 @@ def test_inbox_one_click_rsvp(stack: ServiceStack, page: Page, migrated: dict[st
     event_id = make_event(app, "Cena de gala")
     (guest_id,) = make_guests(app, event_id, [("Lucía Gómez", "+34612345678")])
     invitation_id = invite(app, guest_id)
-    with app.app_context():
-        db.session.add(
-            InboundMessage(
-                message_sid="SM" + "ab" * 16,
-                from_phone="whatsapp:+34612345678",
-                to_phone="whatsapp:+14155238886",
-                body="¿Puedo ir con mi marido?",
-                kind=InboundKind.TEXT,
-                guest_id=guest_id,
-                event_id=event_id,
-                params={},
-            )
-        )
-        db.session.commit()
+    make_inbound(
+        app,
+        from_phone="whatsapp:+34612345678",
+        body="¿Puedo ir con mi marido?",
+        guest_id=guest_id,
+        event_id=event_id,
+    )
 
     page.goto(f"{stack.web_url}/inbox?kind=needs")
     sign_in(page)

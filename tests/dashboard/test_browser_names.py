@@ -14,11 +14,9 @@ from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from app import create_app
-from app.extensions import db
-from app.models import InboundKind, InboundMessage
 from tests.support.browser import shoot, sign_in
 from tests.support.database import dispose_engines
-from tests.support.factories import make_event, make_guests
+from tests.support.factories import make_event, make_guests, make_inbound
 from tests.support.stack import ServiceStack
 
 pytestmark = pytest.mark.slow
@@ -50,20 +48,14 @@ def seed(app: Flask) -> tuple[int, int]:
     """An Arabic-named event with the hostile guests and a message; return its and a guest's id."""
     event_id = make_event(app, "حفل العشاء", venue="Dubai\u2067 Marina")
     ids = make_guests(app, event_id, GUESTS)
+    make_inbound(
+        app,
+        from_phone="whatsapp:+12025550102",
+        body="I will come\u202e with 3 friends " + ZALGO,
+        guest_id=ids[1],
+        event_id=event_id,
+    )
     with app.app_context():
-        db.session.add(
-            InboundMessage(
-                message_sid="SM" + "ef" * 16,
-                from_phone="whatsapp:+12025550102",
-                to_phone="whatsapp:+14155238886",
-                body="I will come\u202e with 3 friends " + ZALGO,
-                kind=InboundKind.TEXT,
-                guest_id=ids[1],
-                event_id=event_id,
-                params={},
-            )
-        )
-        db.session.commit()
         dispose_engines()
     return event_id, ids[1]
 

@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app.extensions import db
-from app.models import Campaign, CampaignState, Invitation, OptOut, SendState
+from app.models import Campaign, CampaignState, Invitation, SendState
 from tests.support.dashboard import text_of
-from tests.support.factories import invite, make_event, make_guests
+from tests.support.factories import invite, make_event, make_guests, make_opt_out
 
 
 def event_with_guests(app: Flask, count: int = 4) -> tuple[int, list[int]]:
@@ -53,9 +53,7 @@ def campaign_state(app: Flask, campaign_id: int) -> CampaignState:
 def test_preflight_shows_the_numbers_before_anything_is_sent(app: Flask, user: FlaskClient) -> None:
     event_id, guests = event_with_guests(app, 5)
     invite(app, guests[0])
-    with app.app_context():
-        db.session.add(OptOut(phone="+12025550001", source="keyword", keyword="STOP"))
-        db.session.commit()
+    make_opt_out(app, "+12025550001")
     response = user.get(f"/events/{event_id}/send")
     assert response.status_code == 200
     html = response.get_data(as_text=True)

@@ -10,12 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Invitation, MessageAttempt, SendState
+from app.models import Invitation, SendState
 from app.models.base import utcnow
 from app.sending.settings import SendingSettings
 from app.services import campaigns
 from app.services.estimates import estimate, percent_text
-from tests.support.factories import invite, make_campaign, make_event, make_guests
+from tests.support.factories import invite, make_attempts, make_campaign, make_event, make_guests
 
 
 @pytest.mark.parametrize(
@@ -51,19 +51,10 @@ def test_preflight_duration_counts_the_provider_latency(app: Flask, user: FlaskC
     make_guests(app, event_id, [(f"G{n}", f"+1202555{n:04d}") for n in range(100)])
     (old,) = make_guests(app, make_event(app, "Old"), [("Old", "+12025559999")])
     invitation_id = invite(app, old)
+    now = utcnow()
+    # The provider took 4 s per request lately.
+    make_attempts(app, invitation_id, 3, started_at=now - timedelta(seconds=4), finished_at=now)
     sending = app.config["SENDING"]
-    with app.app_context():
-        now = utcnow()
-        for _ in range(3):  # the provider took 4 s per request lately
-            db.session.add(
-                MessageAttempt(
-                    invitation_id=invitation_id,
-                    to_phone="+12025559999",
-                    started_at=now - timedelta(seconds=4),
-                    finished_at=now,
-                )
-            )
-        db.session.commit()
     throughput = min(sending.rate_per_second, sending.max_in_flight / 4)
     expected = round(100 / throughput + 4, 1)
     html = user.get(f"/events/{event_id}/send").get_data(as_text=True)

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import DeliveryStatus, Event, Guest, OptOut, Rsvp, SendState
+from app.models import DeliveryStatus, Event, Guest, Rsvp, SendState
 from tests.support.dashboard import link_param, text_of
-from tests.support.factories import invite, make_event, make_guests
+from tests.support.factories import invite, make_event, make_guests, make_opt_out
 
 
 def seed_event(app: Flask) -> tuple[int, list[int]]:
@@ -194,9 +194,7 @@ def test_search_reaches_guests_far_down_the_list_and_pages(app: Flask, user: Fla
 def test_opted_out_guests_are_marked_and_not_offered_a_send(app: Flask, user: FlaskClient) -> None:
     event_id = make_event(app)
     make_guests(app, event_id, [("Stopped", "+12025550111")])
-    with app.app_context():
-        db.session.add(OptOut(phone="+12025550111", source="keyword", keyword="STOP"))
-        db.session.commit()
+    make_opt_out(app, "+12025550111")
     html = user.get(f"/events/{event_id}").get_data(as_text=True)
     assert "Opted out" in html
     assert "Send invitation<span" not in html

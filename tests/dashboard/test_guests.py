@@ -11,12 +11,12 @@ from flask.testing import FlaskClient
 
 from app.dashboard.guests import EXPORT_CHUNK, EXPORT_HEADER
 from app.extensions import db
-from app.models import DeliveryStatus, Guest, Invitation, OptOut, Rsvp, SendState
+from app.models import DeliveryStatus, Guest, Invitation, Rsvp, SendState
 from app.services.sheets.limits import Budget
 from app.services.sheets.xlsx import xlsx_records
 from tests.support.dashboard import text_of
 from tests.support.database import sql_statements
-from tests.support.factories import invite, make_event, make_guests
+from tests.support.factories import invite, make_event, make_guests, make_opt_out
 
 
 def guest_rows(app: Flask, event_id: int) -> list[tuple[str, str]]:
@@ -264,9 +264,7 @@ def test_send_one_invitation(app: Flask, user: FlaskClient) -> None:
 def test_send_one_invitation_refuses_opted_out_guests(app: Flask, user: FlaskClient) -> None:
     event_id = make_event(app)
     (guest_id,) = make_guests(app, event_id, [("Stopped", "+12025550111")])
-    with app.app_context():
-        db.session.add(OptOut(phone="+12025550111", source="keyword", keyword="STOP"))
-        db.session.commit()
+    make_opt_out(app, "+12025550111")
     response = user.post(f"/guests/{guest_id}/invite", data={"next": "https://evil.example/"})
     assert response.headers["Location"] == "/"  # not the foreign URL
     assert "Not sent: the guest opted out of messages." in user.get("/").get_data(as_text=True)

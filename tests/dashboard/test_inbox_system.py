@@ -27,7 +27,14 @@ from app.models import (
 from app.sending.stuck import note_error
 from tests.support.dashboard import add_admin, link_param, sign_in_session, text_of
 from tests.support.database import dispose_engines, sql_statements
-from tests.support.factories import invite, make_campaign, make_event, make_guests
+from tests.support.factories import (
+    ago,
+    invite,
+    make_campaign,
+    make_event,
+    make_guests,
+    make_inbound_messages,
+)
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -38,20 +45,19 @@ def add_messages(
     """Store `count` inbound messages, one minute apart, after those already stored."""
     with app.app_context():
         offset = db.session.query(InboundMessage).count()
-        for n in range(offset, offset + count):
-            db.session.add(
-                InboundMessage(
-                    message_sid=f"SM{n:032x}",
-                    from_phone="whatsapp:+971501234567",
-                    to_phone="whatsapp:+14155238886",
-                    body=f"message {n}",
-                    kind=kind,
-                    params={},
-                    received_at=START + timedelta(minutes=n),
-                    **fields,
-                )
-            )
-        db.session.commit()
+    make_inbound_messages(
+        app,
+        [
+            {
+                "from_phone": "whatsapp:+971501234567",
+                "body": f"message {n}",
+                "kind": kind,
+                "received_at": START + timedelta(minutes=n),
+                **fields,
+            }
+            for n in range(offset, offset + count)
+        ],
+    )
 
 
 def bodies(html: str) -> list[str]:
@@ -132,16 +138,7 @@ def test_system_page_reports_workers_up_but_idle(app: Flask, user: FlaskClient) 
     register_worker(connection, "idle-worker")
     event_id = make_event(app)
     (guest_id,) = make_guests(app, event_id, [("Ada", "+12025550101")])
-    with app.app_context():
-        db.session.execute(
-            text(
-                "INSERT INTO invitations"
-                " (event_id, guest_id, send_state, next_attempt_at, attempt_count)"
-                " VALUES (:e, :g, 'pending', now() - interval '5 minutes', 0)"
-            ),
-            {"e": event_id, "g": guest_id},
-        )
-        db.session.commit()
+    invite(app, guest_id, send_state=SendState.PENDING, next_attempt_at=ago(minutes=5))
     page = text_of(user.get("/system").get_data(as_text=True))
     assert "Needs attention" in page
     assert "workers are up but idle" in page
@@ -202,26 +199,8 @@ def test_system_page_survives_an_unreachable_redis(migrated: dict[str, str]) -> 
 
 def stall_a_campaign(app: Flask) -> int:
     """A running campaign with an invitation due and nothing settled for two minutes."""
-    event_id = make_event(app)
-    (guest_id,) = make_guests(app, event_id, [("Ada", "+12025550101")])
-    with app.app_context():
-        campaign_id = db.session.execute(
-            text(
-                "INSERT INTO campaigns (event_id, state, total, rate_per_second, progressed_at)"
-                " VALUES (:e, 'running', 1, 80, now() - interval '2 minutes') RETURNING id"
-            ),
-            {"e": event_id},
-        ).scalar_one()
-        db.session.execute(
-            text(
-                "INSERT INTO invitations (event_id, guest_id, campaign_id, send_state,"
-                " next_attempt_at, attempt_count)"
-                " VALUES (:e, :g, :c, 'pending', now() - interval '2 minutes', 0)"
-            ),
-            {"e": event_id, "g": guest_id, "c": campaign_id},
-        )
-        db.session.commit()
-    return int(campaign_id)
+    due = {"send_state": SendState.PENDING, "next_attempt_at": ago(minutes=2)}
+    return make_campaign(app, make_event(app), [due], progressed_at=ago(minutes=2))
 
 
 def test_a_stuck_campaign_shows_everywhere_with_the_last_error(

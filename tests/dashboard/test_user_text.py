@@ -11,10 +11,8 @@ from flask.testing import FlaskClient
 from markupsafe import Markup
 
 from app.dashboard.text import user_line, user_text
-from app.extensions import db
-from app.models import InboundKind, InboundMessage
 from app.services.user_text import BIDI_CONTROLS, MAX_MARKS, cap_marks, plain_text
-from tests.support.factories import make_event, make_guests
+from tests.support.factories import make_event, make_guests, make_inbound
 
 SPOOF = "Admin\u202egnp.exe"  # reads "Adminexe.png" when the override is obeyed
 ZALGO = "Z" + "\u0351" * 190 + "algo"
@@ -93,21 +91,14 @@ def test_a_line_as_written_isolates_each_field() -> None:
 def test_pages_never_send_a_bidi_control(app: Flask, user: FlaskClient) -> None:
     event_id = make_event(app, "Gala\u2067 night", venue="Hall\u202d 1")
     guest_id, _ = make_guests(app, event_id, [(SPOOF, "+971501234567"), (ZALGO, "+34612345678")])
-    with app.app_context():
-        db.session.add(
-            InboundMessage(
-                message_sid="SM" + "cd" * 16,
-                from_phone="whatsapp:+971501234567",
-                to_phone="whatsapp:+14155238886",
-                body="yes\u202e please",
-                profile_name="\u2066x",
-                kind=InboundKind.TEXT,
-                guest_id=guest_id,
-                event_id=event_id,
-                params={},
-            )
-        )
-        db.session.commit()
+    make_inbound(
+        app,
+        from_phone="whatsapp:+971501234567",
+        body="yes\u202e please",
+        profile_name="\u2066x",
+        guest_id=guest_id,
+        event_id=event_id,
+    )
     for path in ("/", f"/events/{event_id}", "/inbox", f"/events/{event_id}/send"):
         html = user.get(path).get_data(as_text=True)
         assert not BIDI.search(html), (path, BIDI.findall(html))

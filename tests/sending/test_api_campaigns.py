@@ -11,10 +11,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 
-from app.models import CampaignState
+from app.models import CampaignState, SendState
+from app.models.base import utcnow
 from app.sending import lifecycle
 from tests.support.constants import API_AUTH
-from tests.support.factories import insert_guests, phone
+from tests.support.factories import (
+    insert_guests,
+    invite,
+    make_event,
+    make_guests,
+    make_opt_out,
+    phone,
+)
 
 
 @pytest.fixture
@@ -30,40 +38,30 @@ def sql(engine: Engine, statement: str, **params: object) -> None:
         connection.execute(text(statement), params)
 
 
-def mixed_event(engine: Engine, send_env: dict[str, str]) -> int:
+def mixed_event(app: Flask) -> int:
     """10 guests: 2 opted out, 1 unreachable, 2 invited, 1 canceled before sending."""
-    event_id = insert_guests(send_env["DATABASE_URL"], 10)
-    sql(
-        engine,
-        "INSERT INTO opt_outs (phone, source) VALUES (:a, 'keyword'), (:b, 'provider')",
-        a=phone(0),
-        b=phone(1),
+    event_id = make_event(app, "Gala")
+    make_guests(app, event_id, [("Guest 0", phone(0)), ("Guest 1", phone(1))])
+    make_opt_out(app, phone(0))
+    make_opt_out(app, phone(1), source="provider", keyword=None)
+    make_guests(
+        app, event_id, [("Guest 2", phone(2))], unreachable_code=63024, unreachable_reason="x"
     )
-    sql(
-        engine,
-        "UPDATE guests SET unreachable_code = 63024, unreachable_reason = 'x' WHERE phone = :p",
-        p=phone(2),
-    )
-    sql(
-        engine,
-        "INSERT INTO invitations (event_id, guest_id, send_state, attempt_count, accepted_at) "
-        "SELECT event_id, id, CASE WHEN phone = :c THEN 'canceled' ELSE 'accepted' END, 1, "
-        "CASE WHEN phone = :c THEN NULL ELSE now() END FROM guests WHERE phone IN (:a, :b, :c)",
-        a=phone(3),
-        b=phone(4),
-        c=phone(5),
-    )
+    invited = make_guests(app, event_id, [(f"Guest {n}", phone(n)) for n in range(3, 10)])
+    for guest_id in invited[:2]:
+        invite(app, guest_id, attempt_count=1, accepted_at=utcnow())
+    invite(app, invited[2], send_state=SendState.CANCELED, attempt_count=1)
     return event_id
 
 
 def test_preflight_counts_the_audience_and_checks_the_limits(
-    client: FlaskClient, engine: Engine, send_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     send_app = client.application
     monkeypatch.setitem(
         send_app.config, "SENDING", replace(send_app.config["SENDING"], daily_tier=6)
     )
-    event_id = mixed_event(engine, send_env)
+    event_id = mixed_event(client.application)
 
     response = client.get(f"/api/v1/events/{event_id}/campaigns/preflight", headers=API_AUTH)
 
@@ -99,7 +97,7 @@ def test_a_long_campaign_does_not_fit_the_provider_queue(
 def test_creating_a_campaign_queues_its_invitations_and_wakes_a_worker(
     client: FlaskClient, engine: Engine, send_env: dict[str, str]
 ) -> None:
-    event_id = mixed_event(engine, send_env)
+    event_id = mixed_event(client.application)
 
     response = client.post(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH)
 
@@ -267,6 +265,6 @@ def test_one_invitation_can_be_sent_alone(
     assert again.status_code == 409 and "already pending" in again.get_json()["message"]
     sql(engine, "UPDATE invitations SET send_state = 'failed', error_code = 30008")
     assert client.post("/api/v1/guests/1/invitation", headers=API_AUTH).status_code == 202
-    sql(engine, "INSERT INTO opt_outs (phone, source) VALUES (:p, 'keyword')", p=phone(2))
+    make_opt_out(client.application, phone(2))
     refused = client.post("/api/v1/guests/3/invitation", headers=API_AUTH)
     assert refused.status_code == 409 and "opted out" in refused.get_json()["message"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 import redis
@@ -17,7 +18,7 @@ from app.tasks.sending import send_due_invitations
 from tests.support.constants import SENDER, TEMPLATE_SID
 from tests.support.database import scalar
 from tests.support.emulator import Emulator
-from tests.support.factories import insert_guests, phone
+from tests.support.factories import insert_guests, make_opt_out, phone
 from tests.support.sending import assert_exactly_once
 
 
@@ -140,11 +141,7 @@ def test_opt_outs_are_checked_at_send_time(
 ) -> None:
     event_id = insert_guests(send_env["DATABASE_URL"], 10)
     campaigns.create_campaign(event_id)
-    with engine.begin() as connection:
-        connection.execute(
-            text("INSERT INTO opt_outs (phone, source, keyword) VALUES (:p, 'keyword', 'STOP')"),
-            {"p": phone(4)},
-        )
+    make_opt_out(send_app, phone(4))
 
     report = send_due_invitations()
 
@@ -262,20 +259,15 @@ def test_a_background_loop_that_dies_ends_the_slice_logged_and_hands_claims_back
 
 
 def test_the_invitation_is_written_in_the_guests_language_and_the_events_time_zone(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
-    event_id = insert_guests(send_env["DATABASE_URL"], 2)
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "UPDATE events SET time_zone = 'Europe/Lisbon', "
-                "starts_at = '2027-06-23 18:30+00' WHERE id = :e"
-            ),
-            {"e": event_id},
-        )
-        connection.execute(
-            text("UPDATE guests SET language = 'es' WHERE phone = :p"), {"p": phone(0)}
-        )
+    event_id = insert_guests(
+        engine,
+        2,
+        starts_at=datetime(2027, 6, 23, 18, 30, tzinfo=UTC),
+        time_zone="Europe/Lisbon",
+        languages={0: "es"},
+    )
     campaigns.create_campaign(event_id)
 
     assert send_due_invitations()["accepted"] == 2

@@ -15,7 +15,13 @@ from app.sending.reconcile import Report, reconcile_stale
 from app.services import campaigns
 from tests.support.constants import SENDER
 from tests.support.emulator import Emulator
-from tests.support.factories import insert_guests, new_campaign, phone
+from tests.support.factories import (
+    invite,
+    make_event,
+    make_guests,
+    new_campaign,
+    phone,
+)
 from tests.support.polling import eventually
 from tests.support.receiver import Receiver
 
@@ -79,7 +85,7 @@ def invitation(engine: Engine, invitation_id: int) -> tuple[str, str | None, str
 
 
 def test_a_message_the_provider_has_is_accepted_not_resent(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     (claim,) = stale_claims(send_app, engine, 1)
     # The dead worker's request reached Twilio before the worker died.
@@ -93,7 +99,7 @@ def test_a_message_the_provider_has_is_accepted_not_resent(
 
 
 def test_an_attempt_the_provider_never_saw_is_lost_and_requeued(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     (claim,) = stale_claims(send_app, engine, 1)
     # Someone else's message to another number, and one from another sender, do not count.
@@ -107,21 +113,13 @@ def test_an_attempt_the_provider_never_saw_is_lost_and_requeued(
 
 
 def test_a_message_owned_by_another_invitation_is_not_taken(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     (claim,) = stale_claims(send_app, engine, 1)
     # The same number is a guest of another event, already invited with this message.
-    other_event = insert_guests(send_env["DATABASE_URL"], 1, event_name="Other")
+    (other,) = make_guests(send_app, make_event(send_app, "Other"), [("Guest 0", phone(0))])
     sid = emulator.create(**sent_as(send_app, claim)).json()["sid"]
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO invitations "
-                "(event_id, guest_id, send_state, attempt_count, message_sid) "
-                "SELECT event_id, id, 'accepted', 1, :sid FROM guests WHERE event_id = :e"
-            ),
-            {"sid": sid, "e": other_event},
-        )
+    invite(send_app, other, attempt_count=1, message_sid=sid)
 
     report = reconcile(send_app, engine, emulator.url)
 
@@ -129,9 +127,7 @@ def test_a_message_owned_by_another_invitation_is_not_taken(
     assert invitation(engine, claim.invitation_id) == ("pending", None, "lost")
 
 
-def test_live_leases_are_left_alone(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
-) -> None:
+def test_live_leases_are_left_alone(send_app: Flask, engine: Engine, emulator: Emulator) -> None:
     new_campaign(send_app, 2)
     with engine.begin() as connection:
         claims.claim_due(connection, "live-worker", SENDER, 2, 30)
@@ -140,7 +136,7 @@ def test_live_leases_are_left_alone(
 
 
 def test_an_unreachable_provider_defers_the_decision(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     (claim,) = stale_claims(send_app, engine, 1)
 
@@ -156,7 +152,7 @@ def test_an_unreachable_provider_defers_the_decision(
 
 
 def test_claims_of_a_canceled_campaign_go_to_canceled(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     (claim,) = stale_claims(send_app, engine, 1)
     assert claim.campaign_id is not None
@@ -168,7 +164,7 @@ def test_claims_of_a_canceled_campaign_go_to_canceled(
 
 
 def test_a_message_still_queued_at_the_provider_is_found(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     (claim,) = stale_claims(send_app, engine, 1)
     # Another message to the same number went out in the window (so a DateSent filter finds
@@ -185,7 +181,7 @@ def test_a_message_still_queued_at_the_provider_is_found(
 
 
 def test_a_twiml_answer_or_another_tools_message_is_not_taken_for_the_invitation(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     (claim,) = stale_claims(send_app, engine, 1)
     guest = f"whatsapp:{phone(0)}"
@@ -213,7 +209,7 @@ def test_a_twiml_answer_or_another_tools_message_is_not_taken_for_the_invitation
 
 
 def test_the_message_with_this_invitations_content_is_taken(
-    send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
+    send_app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     (claim,) = stale_claims(send_app, engine, 1)
     # First, an invitation to another event for the same guest that nothing recorded yet;

@@ -15,7 +15,7 @@ import redis
 from sqlalchemy import Engine, text
 
 from tests.support.database import scalar
-from tests.support.factories import insert_guests, phone
+from tests.support.factories import insert_guests, invite_all, phone
 from tests.support.polling import eventually
 from tests.support.sending import WORKER_KNOBS, CampaignStack, assert_exactly_once
 from tests.support.stack import kill_hard
@@ -68,20 +68,9 @@ def test_a_reminder_goes_to_confirmed_guests_once_each_through_a_worker_kill_9(
     guests = 1200
     # Slower answers than the stack's default, so that the kill catches sends in flight.
     stack.emulator.configure(latency="0.1-0.3")
-    event_id = insert_guests(stack.env["DATABASE_URL"], guests)
+    event_id = insert_guests(engine, guests, starts_at=timedelta(seconds=90))
     answers = ("confirmed", "confirmed", "declined", "maybe", None)  # by guest index % 5
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "UPDATE events SET starts_at = now() + interval '90 seconds' WHERE id = :e;"
-                " INSERT INTO invitations (event_id, guest_id, send_state, delivery_status,"
-                "   accepted_at, delivered_at, rsvp, attempt_count)"
-                " SELECT g.event_id, g.id, 'accepted', 'delivered', now(), now(),"
-                "   (CAST(:answers AS text[]))[1 + (row_number() OVER (ORDER BY g.id) - 1) % 5], 1"
-                " FROM guests AS g WHERE g.event_id = :e"
-            ),
-            {"e": event_id, "answers": list(answers)},
-        )
+    invite_all(engine, event_id, answers)
     confirmed = {phone(i) for i in range(guests) if answers[i % 5] == "confirmed"}
     worker = stack.start_worker()
 

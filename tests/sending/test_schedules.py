@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -29,7 +30,7 @@ from tests.support.apps import fresh_app
 from tests.support.constants import API_AUTH, SENDER
 from tests.support.database import dispose_engines, scalar
 from tests.support.emulator import Emulator
-from tests.support.factories import insert_guests, phone
+from tests.support.factories import insert_guests, invite_all, make_guests, make_opt_out, phone
 from tests.support.webhooks import INBOUND, button_form, signed_post
 
 REMINDER_SID = "HX" + "abcdef0123456789" * 2
@@ -67,22 +68,11 @@ def execute(engine: Engine, sql: str, **params: object) -> None:
         connection.execute(text(sql), params)
 
 
-def invited_and_answered(engine: Engine, database_url: str, answers: list[str | None]) -> int:
-    """An event whose guests were invited (accepted, delivered 4 days ago) and answered."""
-    event_id = insert_guests(database_url, len(answers))
-    execute(
-        engine,
-        """
-        INSERT INTO invitations (event_id, guest_id, send_state, delivery_status, message_sid,
-                                 accepted_at, delivered_at, rsvp, attempt_count)
-        SELECT g.event_id, g.id, 'accepted', 'delivered', 'SM' || md5(g.id::text),
-               now() - interval '4 days', now() - interval '4 days',
-               (CAST(:answers AS text[]))[row_number() OVER (ORDER BY g.id)], 1
-        FROM guests AS g WHERE g.event_id = :e
-        """,
-        answers=answers,
-        e=event_id,
-    )
+def invited_and_answered(engine: Engine, answers: list[str | None], **event: Any) -> int:
+    """An event (`event`: insert_guests' options) whose guests were invited (accepted,
+    delivered 4 days ago) and answered."""
+    event_id = insert_guests(engine, len(answers), **event)
+    invite_all(engine, event_id, answers, delivered_ago=timedelta(days=4))
     return event_id
 
 
@@ -109,20 +99,15 @@ def sent_to(emulator: Emulator, content_sid: str) -> list[str]:
 
 
 def test_a_scheduled_campaign_waits_then_starts_with_the_guests_added_since(
-    app: Flask, engine: Engine, templates_env: dict[str, str]
+    app: Flask, engine: Engine
 ) -> None:
-    event_id = insert_guests(templates_env["DATABASE_URL"], 5)
+    event_id = insert_guests(engine, 5)
     campaign, plan = campaigns.create_campaign(event_id, utcnow() + timedelta(hours=2))
 
     assert campaign.state == "scheduled" and campaign.total == plan.recipients == 5
     assert rows_of(engine, event_id, "invitation") == {}
     assert run_sweep(app).started == 0  # not due yet
-    execute(
-        engine,
-        "INSERT INTO guests (event_id, name, phone) VALUES (:e, 'Late', :p)",
-        e=event_id,
-        p=phone(99),
-    )
+    make_guests(app, event_id, [("Late", phone(99))])
     execute(engine, "UPDATE campaigns SET send_at = now() WHERE id = :c", c=campaign.id)
 
     report = run_sweep(app)
@@ -140,9 +125,9 @@ def test_a_scheduled_campaign_waits_then_starts_with_the_guests_added_since(
 
 
 def test_a_scheduled_campaign_can_be_moved_canceled_and_moved_into_the_past_to_start_now(
-    app: Flask, engine: Engine, templates_env: dict[str, str]
+    app: Flask, engine: Engine
 ) -> None:
-    event_id = insert_guests(templates_env["DATABASE_URL"], 3)
+    event_id = insert_guests(engine, 3)
     later = utcnow() + timedelta(days=2)
     first, _ = campaigns.create_campaign(event_id, utcnow() + timedelta(hours=1))
     moved = campaigns.reschedule(first.id, later)
@@ -163,14 +148,13 @@ def test_a_scheduled_campaign_can_be_moved_canceled_and_moved_into_the_past_to_s
 
 
 def test_a_reminder_goes_to_confirmed_guests_once_with_its_template_and_language(
-    app: Flask, engine: Engine, emulator: Emulator, templates_env: dict[str, str]
+    app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     answers: list[str | None] = ["confirmed", "confirmed", "declined", "maybe", None, "confirmed"]
-    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], answers)
-    execute(engine, "UPDATE guests SET language = 'es' WHERE phone = :p", p=phone(1))
-    execute(engine, "INSERT INTO opt_outs (phone, source) VALUES (:p, 'keyword')", p=phone(5))
-    execute(engine, "UPDATE events SET starts_at = now() + interval '10 hours' WHERE id = :e",
-            e=event_id)  # fmt: skip
+    event_id = invited_and_answered(
+        engine, answers, starts_at=timedelta(hours=10), languages={1: "es"}
+    )
+    make_opt_out(app, phone(5))
 
     reminder, plan = campaigns.schedule_reminder(event_id, hours_before=24)
 
@@ -192,11 +176,9 @@ def test_a_reminder_goes_to_confirmed_guests_once_with_its_template_and_language
 
 
 def test_a_guest_who_declines_after_the_reminder_was_queued_is_not_reminded(
-    app: Flask, engine: Engine, emulator: Emulator, templates_env: dict[str, str]
+    app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
-    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed"] * 3)
-    execute(engine, "UPDATE events SET starts_at = now() + interval '2 hours' WHERE id = :e",
-            e=event_id)  # fmt: skip
+    event_id = invited_and_answered(engine, ["confirmed"] * 3, starts_at=timedelta(hours=2))
     reminder, _ = campaigns.schedule_reminder(event_id, hours_before=3, include_maybe=True)
     execute(
         engine,
@@ -215,12 +197,8 @@ def test_a_guest_who_declines_after_the_reminder_was_queued_is_not_reminded(
     assert scalar(engine, "SELECT state FROM campaigns WHERE id = :c", c=reminder.id) == "completed"
 
 
-def test_a_reply_to_a_reminder_answers_the_invitation(
-    app: Flask, engine: Engine, templates_env: dict[str, str]
-) -> None:
-    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed"])
-    execute(engine, "UPDATE events SET starts_at = now() + interval '2 hours' WHERE id = :e",
-            e=event_id)  # fmt: skip
+def test_a_reply_to_a_reminder_answers_the_invitation(app: Flask, engine: Engine) -> None:
+    event_id = invited_and_answered(engine, ["confirmed"], starts_at=timedelta(hours=2))
     campaigns.schedule_reminder(event_id, hours_before=3)
     send_due_invitations()
     reminder_sid = scalar(engine, "SELECT message_sid FROM invitations WHERE kind = 'reminder'")
@@ -253,7 +231,7 @@ def check_refusals_without_templates(
     send_app: Flask, engine: Engine, emulator: Emulator, send_env: dict[str, str]
 ) -> None:
     """The body of the test above, in the context of an app without follow-on templates."""
-    event_id = invited_and_answered(engine, send_env["DATABASE_URL"], ["confirmed", None])
+    event_id = invited_and_answered(engine, ["confirmed", None])
 
     plan = campaigns.preflight(event_id, campaigns.Target(event_id, "reminder"))
     assert plan.missing_template and "TWILIO_REMINDER_CONTENT_SID" in plan.warnings[0]
@@ -281,9 +259,9 @@ def check_refusals_without_templates(
 
 
 def test_a_scheduled_reminder_whose_template_is_gone_at_start_does_not_start(
-    app: Flask, engine: Engine, templates_env: dict[str, str], send_env: dict[str, str]
+    app: Flask, engine: Engine, send_env: dict[str, str]
 ) -> None:
-    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed"])
+    event_id = invited_and_answered(engine, ["confirmed"])
     reminder, _ = campaigns.schedule_reminder(event_id, hours_before=24)
     assert reminder.state == "scheduled"
     execute(engine, "UPDATE campaigns SET send_at = now() WHERE id = :c", c=reminder.id)
@@ -303,10 +281,10 @@ def test_a_scheduled_reminder_whose_template_is_gone_at_start_does_not_start(
 
 
 def test_follow_ups_go_to_guests_who_did_not_answer_after_delivery_once_each(
-    app: Flask, engine: Engine, emulator: Emulator, templates_env: dict[str, str]
+    app: Flask, engine: Engine, emulator: Emulator
 ) -> None:
     answers: list[str | None] = [None, None, "confirmed", None, None]
-    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], answers)
+    event_id = invited_and_answered(engine, answers)
     # Guest 1's invitation failed; guest 3's was delivered yesterday only.
     execute(
         engine,
@@ -345,12 +323,8 @@ def test_follow_ups_go_to_guests_who_did_not_answer_after_delivery_once_each(
     assert len(emulator.messages()) == 3
 
 
-def test_the_event_stats_count_invitations_only(
-    app: Flask, engine: Engine, templates_env: dict[str, str]
-) -> None:
-    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed"] * 4)
-    execute(engine, "UPDATE events SET starts_at = now() + interval '2 hours' WHERE id = :e",
-            e=event_id)  # fmt: skip
+def test_the_event_stats_count_invitations_only(app: Flask, engine: Engine) -> None:
+    event_id = invited_and_answered(engine, ["confirmed"] * 4, starts_at=timedelta(hours=2))
     campaigns.schedule_reminder(event_id, hours_before=3)
     send_due_invitations()
 
@@ -375,7 +349,7 @@ def api(app: Flask, method: str, path: str, body: object = None) -> tuple[int, d
 
 
 def test_the_api_schedules_moves_and_cancels_with_times_in_the_event_zone(
-    app: Flask, engine: Engine, templates_env: dict[str, str]
+    app: Flask, engine: Engine
 ) -> None:
     status, event = api(
         app,
@@ -433,13 +407,12 @@ def test_the_api_schedules_moves_and_cancels_with_times_in_the_event_zone(
 def test_bad_schedules_get_a_clear_error_and_change_nothing(
     app: Flask,
     engine: Engine,
-    templates_env: dict[str, str],
     path: str,
     body: dict,
     status: int,
     message: str,
 ) -> None:
-    event_id = insert_guests(templates_env["DATABASE_URL"], 2)
+    event_id = insert_guests(engine, 2)
 
     got, answer = api(app, "POST", f"/events/{event_id}{path}", body)
 
@@ -447,11 +420,8 @@ def test_bad_schedules_get_a_clear_error_and_change_nothing(
     assert scalar(engine, "SELECT count(*) FROM campaigns") == 0
 
 
-def test_a_reminder_needs_an_event_that_has_a_start_still_ahead(
-    app: Flask, engine: Engine, templates_env: dict[str, str]
-) -> None:
-    event_id = insert_guests(templates_env["DATABASE_URL"], 2)
-    execute(engine, "UPDATE events SET starts_at = NULL WHERE id = :e", e=event_id)
+def test_a_reminder_needs_an_event_that_has_a_start_still_ahead(app: Flask, engine: Engine) -> None:
+    event_id = insert_guests(engine, 2, starts_at=None)
     status, answer = api(app, "POST", f"/events/{event_id}/reminders")
     assert status == 409 and "no start time" in answer["message"]
 
@@ -462,10 +432,8 @@ def test_a_reminder_needs_an_event_that_has_a_start_still_ahead(
     assert scalar(engine, "SELECT count(*) FROM campaigns") == 0
 
 
-def test_a_scheduled_campaign_no_sweep_started_shows_as_stuck(
-    app: Flask, engine: Engine, templates_env: dict[str, str]
-) -> None:
-    event_id = insert_guests(templates_env["DATABASE_URL"], 2)
+def test_a_scheduled_campaign_no_sweep_started_shows_as_stuck(app: Flask, engine: Engine) -> None:
+    event_id = insert_guests(engine, 2)
     campaign, _ = campaigns.create_campaign(event_id, utcnow() + timedelta(hours=1))
     assert check_sending().ok
     execute(
@@ -481,10 +449,8 @@ def test_a_scheduled_campaign_no_sweep_started_shows_as_stuck(
     assert check_sending().ok
 
 
-def test_an_event_has_one_reminder_and_one_follow_up_at_a_time(
-    app: Flask, engine: Engine, templates_env: dict[str, str]
-) -> None:
-    event_id = invited_and_answered(engine, templates_env["DATABASE_URL"], ["confirmed", None])
+def test_an_event_has_one_reminder_and_one_follow_up_at_a_time(app: Flask, engine: Engine) -> None:
+    event_id = invited_and_answered(engine, ["confirmed", None])
     reminder, _ = campaigns.schedule_reminder(event_id, hours_before=24)
     campaigns.create_followup(event_id, after_days=3)
 

@@ -44,6 +44,11 @@ def phone(index: int) -> str:
     return f"+1202{FIRST_NUMBER + index:07d}"
 
 
+def ago(**delta: float) -> datetime:
+    """The time `timedelta(**delta)` before now, e.g. `ago(minutes=5)`."""
+    return utcnow() - timedelta(**delta)
+
+
 def make_event(app: Flask, name: str = "Summer gala", **fields: Any) -> int:
     """Insert an event; return its id."""
     with app.app_context():
