@@ -98,7 +98,7 @@ def make_campaign(
         )
         db.session.add(campaign)
         db.session.flush()
-        for n, fields in enumerate(invitations):
+        for n, columns in enumerate(invitations):
             guest = Guest(
                 event_id=event_id,
                 name=f"Guest {campaign.id}-{n}",
@@ -107,7 +107,7 @@ def make_campaign(
             db.session.add(guest)
             db.session.flush()
             db.session.add(
-                Invitation(event_id=event_id, guest_id=guest.id, campaign_id=campaign.id, **fields)
+                Invitation(event_id=event_id, guest_id=guest.id, campaign_id=campaign.id, **columns)
             )
         db.session.commit()
         return campaign.id
