@@ -77,7 +77,7 @@ BUILDS_ITS_APP = ("app.tasks",)
 # nothing of the app, and the app nothing of it. Development tooling (the local run's and
 # the tests' embedded services, this table) may import the app; the app never imports it.
 EMULATOR = "app.emulator"
-TOOLING = ("app.devstack", "app.embedded", "app.layers")
+TOOLING = ("app.devstack", "app.layers")
 
 
 def is_in(module: str, member: str) -> bool:

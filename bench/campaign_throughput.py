@@ -38,7 +38,7 @@ from app.devstack import (
     wait_for_http,
     web_command,
 )
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from bench.campaign_report import print_summary, report
 from bench.emulator import emulator_env, get_json
 from bench.sql import rows

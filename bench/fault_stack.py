@@ -24,7 +24,7 @@ from app.devstack import (
     web_command,
     worker_command,
 )
-from app.embedded import EmbeddedServices, free_port, start_redis
+from app.devstack.embedded import EmbeddedServices, free_port, start_redis
 from bench.emulator import emulator_env, get_json
 from bench.procfs import kill_hard
 from bench.stack import ACCOUNT, AUTH_TOKEN, SENDER, TEMPLATE, insert_guests

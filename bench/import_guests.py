@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from app.devstack import ManagedProcess, local_bind, run_release, wait_for_http, web_command
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from tests.support.services import provide_services
 
 TOKEN = "bench-token"

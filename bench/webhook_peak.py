@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 from app.devstack import ManagedProcess, python_command, run_release, wait_for_http
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from bench.wrk_load import WRK_SCRIPT, kinds, run_wrk, seed, webhook_server_env, write_requests
 from tests.support.services import provide_services
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 import redis  # noqa: E402
 
-from app.embedded import (  # noqa: E402
+from app.devstack.embedded import (  # noqa: E402
     EmbeddedServices,
     free_port,
     redis_server_executable,

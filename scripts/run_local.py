@@ -29,7 +29,7 @@ from app.devstack import (
     web_command,
     worker_command,
 )
-from app.embedded import EmbeddedServices, free_port, start_postgres, start_redis
+from app.devstack.embedded import EmbeddedServices, free_port, start_postgres, start_redis
 
 # Secrets, data and logs of the local run, its owner's only (LOCAL_STATE_DIR moves it).
 STATE_DIR = Path(os.environ.get("LOCAL_STATE_DIR") or REPO_ROOT / ".local")

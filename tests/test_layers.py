@@ -86,7 +86,7 @@ def test_rules_refuse(importer: str, imported: str, rule: str) -> None:
         ("worker", "app"),
         ("app", "app.factory"),
         ("app.factory", "app.webhooks"),
-        ("app.embedded", "app.devstack"),
+        ("app.devstack.embedded", "app.devstack"),
         ("app.devstack", "app.config"),
         ("app.emulator.state", "app.emulator.config"),
     ],

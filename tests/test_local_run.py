@@ -22,7 +22,7 @@ import requests
 from app import create_app
 from app.config import EMULATOR_AUTH_TOKEN
 from app.devstack import REPO_ROOT, ManagedProcess, local_bind, python_command
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from tests.support.database import dispose_engines, reset_state
 from tests.support.stack import running_web
 from tests.support.webhooks import INBOUND, inbound_form, signed_post

@@ -13,7 +13,7 @@ import pytest
 import redis
 from rq import Worker
 
-from app.embedded import EmbeddedServices, free_port, start_redis
+from app.devstack.embedded import EmbeddedServices, free_port, start_redis
 
 pytestmark = pytest.mark.slow
 

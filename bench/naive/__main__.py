@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.devstack import REPO_ROOT, ManagedProcess, wait_for_http
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from bench.emulator import emulator_env
 from bench.naive.cases import FIRST_NUMBER, SERVERS, Case, run_case, start_server
 from bench.naive.service import run_campaign, service_stack

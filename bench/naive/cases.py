@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.devstack import ManagedProcess, python_command, wait_for_http
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from bench.emulator import get_json
 from bench.naive.probe import Probe, post_form
 

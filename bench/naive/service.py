@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.devstack import ManagedProcess, run_release, wait_for_http, web_command, worker_command
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from bench.campaign_throughput import environment
 from bench.emulator import emulator_env, post_json
 from bench.naive.cases import emulator_counts

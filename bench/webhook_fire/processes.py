@@ -22,7 +22,7 @@ from app.devstack import (
     wait_for_http,
     web_command,
 )
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from bench.emulator import emulator_env
 from bench.sql import rows
 from bench.stack import ACCOUNT, AUTH_TOKEN, SENDER, TEMPLATE, TOKEN, running

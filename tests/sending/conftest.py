@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from app.extensions import db
 from tests.support.apps import fresh_app

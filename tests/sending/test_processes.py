@@ -16,7 +16,7 @@ import redis
 from rq import Worker
 from sqlalchemy import Engine, text
 
-from app.embedded import EmbeddedServices, free_port, start_redis
+from app.devstack.embedded import EmbeddedServices, free_port, start_redis
 from tests.support.database import scalar
 from tests.support.factories import phone
 from tests.support.polling import eventually

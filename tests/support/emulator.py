@@ -21,7 +21,7 @@ from typing import Any
 import requests
 
 from app.devstack import ManagedProcess, wait_for_http
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from app.emulator.access import control_headers
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 

@@ -22,7 +22,7 @@ from psycopg2 import sql
 from sqlalchemy.engine import make_url
 
 from app.database import normalize_database_url
-from app.embedded import EmbeddedServices, start_postgres, start_redis
+from app.devstack.embedded import EmbeddedServices, start_postgres, start_redis
 
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 # Set in a TEST_REDIS_URL database the suite has taken over (and flushes between tests).

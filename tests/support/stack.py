@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.devstack import ManagedProcess, local_bind, wait_for_http, web_command, worker_command
-from app.embedded import free_port
+from app.devstack.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from tests.support.constants import ADMIN_EMAIL, ADMIN_PASSWORD, SENDER, TEMPLATE_SID
 

@@ -1,7 +1,8 @@
-"""Run the whole service on one machine: embedded services, the emulator, web and worker.
+"""Run the whole service on one machine: the emulator, web and worker as managed processes.
 
 Used by `scripts/run-local.sh` (the one-command local run) and by the integration tests,
-which start the same real processes. Never used in production.
+which start the same real processes; `embedded` starts PostgreSQL and Redis where none is
+configured. Development only: the application never imports this package.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
