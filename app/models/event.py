@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, created_at_column
@@ -25,6 +25,11 @@ class Event(Base):
     # The IANA zone guests and organiser read the event's dates in ("Europe/Lisbon").
     time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     venue: Mapped[str | None] = mapped_column(String(300))
+    # The ISO 3166 alpha-2 country its guests' national numbers are read in ("ES"); NULL
+    # for events from before it was kept (the country of its zone, else the default region).
+    country: Mapped[str | None] = mapped_column(String(2))
+    # Whether a guest's reply in another language changes the language they are written in.
+    language_from_replies: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = created_at_column()
 
     guests: Mapped[list[Guest]] = relationship(
