@@ -280,6 +280,19 @@ def _check_language(raw: Any, phone: str) -> str:
     return language
 
 
+def check_fields(values: dict[str, Any], region: str) -> dict[str, Any]:
+    """Check a guest's corrected `name`, `phone` and `variables` (those given) as an import
+    checks a row's, and return them as it stores them; ValueError says what is wrong."""
+    checked: dict[str, Any] = {}
+    if "name" in values:
+        checked["name"] = _check_name(values["name"])
+    if "phone" in values:
+        checked["phone"] = _check_phone(values["phone"], region)
+    if "variables" in values:
+        checked["variables"] = _check_variables(values["variables"])
+    return checked
+
+
 def set_language(guest_id: int, language: str) -> Guest | None:
     """Set a guest's language (one of LANGUAGES); None when there is no such guest."""
     if language not in LANGUAGES:
