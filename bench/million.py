@@ -47,7 +47,8 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.dashboard.guests import GuestFilters, export_chunks, export_rows
+from app.dashboard.exports import export_chunks, export_rows
+from app.dashboard.guests import GuestFilters
 from app.extensions import db
 from app.models import MessageKind
 from app.sending import claims, reconcile
@@ -80,7 +81,9 @@ def first_chunk(event_id: int, filters: GuestFilters) -> Callable[[], Any]:
     """Produce the first chunk of the dashboard's CSV export (header and first page)."""
 
     def action() -> Any:
-        chunks = export_chunks(export_rows(event_id, filters), events.variable_names(event_id))
+        chunks = export_chunks(
+            export_rows(event_id, filters), events.variable_names(event_id), "UTC"
+        )
         chunk = next(chunks)
         chunks.close()
         return chunk
@@ -186,7 +189,7 @@ def whole_export(event_id: int) -> dict[str, Any]:
         started = time.perf_counter()
         size = lines = 0
         for chunk in export_chunks(
-            export_rows(event_id, GuestFilters()), events.variable_names(event_id)
+            export_rows(event_id, GuestFilters()), events.variable_names(event_id), "UTC"
         ):
             size += len(chunk.encode())
             lines += chunk.count("\n")

@@ -221,6 +221,7 @@ def record_columns(invitation: Any) -> tuple[Any, ...]:
         Guest.id,
         Guest.name,
         Guest.phone,
+        Guest.language,
         Guest.variables,
         invitation.rsvp,
         invitation.rsvp_at,

@@ -1,22 +1,17 @@
-"""Importing guests through the form, exporting them as CSV, and single invitations."""
+"""Importing guests through the form, and single invitations (exports: test_exports)."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.dashboard.guests import EXPORT_CHUNK, EXPORT_HEADER
 from app.extensions import db
-from app.models import DeliveryStatus, Guest, Invitation, Rsvp, SendState
-from app.services.sheets.limits import Budget
-from app.services.sheets.xlsx import xlsx_records
+from app.models import Guest, Invitation, SendState
 from tests.support.dashboard import text_of
-from tests.support.database import sql_statements
-from tests.support.factories import invite, make_event, make_guests, make_opt_out
+from tests.support.factories import make_event, make_guests, make_opt_out
 
 
 def guest_rows(app: Flask, event_id: int) -> list[tuple[str, str]]:
@@ -142,105 +137,6 @@ def test_an_oversized_upload_gets_a_clear_page(app: Flask, user: FlaskClient) ->
     assert "The upload is too large" in response.get_data(as_text=True)
 
 
-def read_export(client: FlaskClient, url: str) -> tuple[bytes, list[list[str]]]:
-    """Download an export; return the raw bytes and the parsed rows."""
-    response = client.get(url)
-    assert response.status_code == 200
-    assert response.content_type == "text/csv; charset=utf-8"
-    assert response.is_streamed
-    data = response.get_data()
-    return data, list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-
-
-def test_csv_export_round_trips_names_and_statuses(app: Flask, user: FlaskClient) -> None:
-    event_id = make_event(app)
-    ada, laila, _ = make_guests(
-        app,
-        event_id,
-        [
-            ("Ada Lovelace", "+12025550101"),
-            ("ليلى أحمد", "+971501234567"),
-            ("=HYPERLINK(1)", "+12025550103"),
-        ],
-    )
-    invite(app, ada, delivery_status=DeliveryStatus.READ, rsvp=Rsvp.CONFIRMED)
-    invite(
-        app, laila, send_state=SendState.FAILED, error_code=63024, error_reason="not on WhatsApp"
-    )
-    data, rows = read_export(user, f"/events/{event_id}/guests.csv")
-    assert data.startswith(b"\xef\xbb\xbfname,phone,rsvp,")  # UTF-8 with BOM, for Excel
-    header, *body = rows
-    assert header == [
-        "name",
-        "phone",
-        "rsvp",
-        "rsvp_at",
-        "delivery_status",
-        "send_state",
-        "error_code",
-        "error_reason",
-        "opted_out",
-    ]
-    assert [row[:2] for row in body] == [
-        ["Ada Lovelace", "+12025550101"],
-        ["ليلى أحمد", "+971501234567"],
-        ["'=HYPERLINK(1)", "+12025550103"],  # quoted, so a spreadsheet shows it as text
-    ]
-    assert body[0][2] == "confirmed" and body[0][4] == "read" and body[0][5] == "accepted"
-    assert body[1][4:8] == ["failed", "failed", "63024", "not on WhatsApp"]
-    assert body[2][4:6] == ["not_sent", ""]
-    response = user.get(f"/events/{event_id}/guests.csv")
-    assert (
-        response.headers["Content-Disposition"]
-        == f'attachment; filename="event-{event_id}-guests.csv"'
-    )
-    response.close()
-
-
-def test_csv_export_applies_the_filters_and_streams_many_rows(
-    app: Flask, user: FlaskClient
-) -> None:
-    event_id = make_event(app)
-    ids = make_guests(app, event_id, [(f"Guest {n:04d}", f"+1202555{n:04d}") for n in range(1100)])
-    invite(app, ids[1050], rsvp=Rsvp.MAYBE)
-    _, rows = read_export(user, f"/events/{event_id}/guests.csv")
-    assert len(rows) == 1101
-    _, maybe = read_export(user, f"/events/{event_id}/guests.csv?rsvp=maybe")
-    assert [row[0] for row in maybe[1:]] == ["Guest 1050"]
-    _, found = read_export(user, f"/events/{event_id}/guests.csv?q=guest+105")
-    assert [row[0] for row in found[1:]] == [f"Guest 105{n}" for n in range(10)]
-    _, phones = read_export(user, f"/events/{event_id}/guests.csv?q=%2B1+202+555+108")
-    assert [row[0] for row in phones[1:]] == [f"Guest 108{n}" for n in range(10)]
-    _, both = read_export(user, f"/events/{event_id}/guests.csv?q=guest+105&delivery=not_sent")
-    assert len(both) == 1 + 9  # Guest 1050 was invited
-    _, none = read_export(user, f"/events/{event_id}/guests.csv?q=nobody&rsvp=maybe")
-    assert none == [list(EXPORT_HEADER)]
-
-
-def test_csv_export_streams_one_page_per_query(app: Flask, user: FlaskClient) -> None:
-    event_id = make_event(app)
-    count = 2 * EXPORT_CHUNK + 10
-    make_guests(app, event_id, [(f"Guest {n:04d}", f"+1202555{n:04d}") for n in range(count)])
-    with sql_statements(app) as statements:
-        response = user.get(f"/events/{event_id}/guests.csv")
-        chunks = iter(response.response)
-        first = next(chunks)
-        pages = [s for s in statements if "FROM guests" in s and "jsonb_object_keys" not in s]
-        pages_read_first = len(pages)
-        rest = list(chunks)
-        response.close()
-    pages_read = sum(
-        "FROM guests" in statement and "jsonb_object_keys" not in statement
-        for statement in statements
-    )
-    # The first chunk goes out after one page is read, with the header and that page.
-    assert pages_read_first == 1
-    assert len(list(csv.reader(io.StringIO(first.decode("utf-8-sig"))))) == 1 + EXPORT_CHUNK
-    assert pages_read == 3
-    rows = list(csv.reader(io.StringIO(b"".join([first, *rest]).decode("utf-8-sig"))))
-    assert [row[0] for row in rows[1:]] == [f"Guest {n:04d}" for n in range(count)]
-
-
 def test_send_one_invitation(app: Flask, user: FlaskClient) -> None:
     event_id = make_event(app)
     (guest_id,) = make_guests(app, event_id, [("Ada", "+12025550101")])
@@ -332,24 +228,3 @@ def test_preview_refuses_a_mapping_that_cannot_work(app: Flask, user: FlaskClien
     assert response.status_code == 400
     assert "two different columns" in text_of(response.get_data(as_text=True))
     assert guest_rows(app, event_id) == []
-
-
-def test_exports_keep_every_imported_column_in_csv_and_xlsx(app: Flask, user: FlaskClient) -> None:
-    event_id = make_event(app)
-    pasted = "name;phone;Mesa;Nota\nAna;+34612345678;7;=1+1\nليلى;+971501234567;;VIP\n"
-    user.post(f"/events/{event_id}/guests", data={"pasted": pasted})
-    user.post(f"/events/{event_id}/guests", data={"pasted": "name,phone,Extra\nBo,+12025550101,x"})
-    data, rows = read_export(user, f"/events/{event_id}/guests.csv")
-    assert data.startswith(b"\xef\xbb\xbfname,phone,Mesa,Nota,Extra,rsvp,")
-    assert [row[:5] for row in rows[1:]] == [
-        ["Ana", "+34612345678", "7", "'=1+1", ""],
-        ["ليلى", "+971501234567", "", "VIP", ""],
-        ["Bo", "+12025550101", "", "", "x"],
-    ]
-    response = user.get(f"/events/{event_id}/guests.xlsx")
-    assert response.status_code == 200
-    assert response.headers["Content-Disposition"].endswith('guests.xlsx"')
-    cells = [record for _, record in xlsx_records(response.data, Budget())]  # as imported
-    assert cells[0][:6] == ["name", "phone", "Mesa", "Nota", "Extra", "rsvp"]
-    assert cells[1][:5] == ["Ana", "+34612345678", "7", "=1+1", ""]  # text, not a formula
-    assert cells[2][:4] == ["ليلى", "+971501234567", "", "VIP"]

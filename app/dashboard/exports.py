@@ -1,0 +1,232 @@
+"""An event's guests as files for people: CSV and Excel.
+
+Each guest with their language, every imported column, their RSVP and delivery in words (the
+dashboard's language) and as codes, and times in the event's zone: ISO 8601 with the offset
+in CSV, date cells in Excel. Every text cell is formula-safe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Response, current_app, request, stream_with_context
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from app.dashboard import bp
+from app.dashboard.guests import BUCKET_LABELS, RSVP_FILTERS, GuestFilters, require_event
+from app.services import events
+from app.services.wording import guest_language
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Guests per query and per chunk of a CSV export (keyset pages of the listing).
+EXPORT_CHUNK = 1000
+# Spreadsheet apps run a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# How an Excel date cell shows its time (the event's local time; the title names the zone).
+DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+# Imported text an Excel cell holds as a number: digits, no sign, no leading zero (a zip code
+# "08001" or a phone "0612..." stays text), at most 15 significant digits (Excel's precision).
+NUMBER = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,6})?")
+# The guest's language as the dashboard says it (its code in the next column).
+LANGUAGE_WORDS = {
+    "en": "English",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "ar": "Arabic",
+    "fr": "French",
+}
+NO_ANSWER = "no_answer"
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A value of an imported column, as stored: Excel reads it as a number when it is one."""
+
+    text: str
+
+    def number(self) -> int | float | None:
+        """The value as a number, or None when it is text."""
+        if NUMBER.fullmatch(self.text) is None:
+            return None
+        return float(self.text) if "." in self.text else int(self.text)
+
+
+# One cell of an export, typed: each file writes it its own way.
+Cell = str | int | datetime | Imported | None
+
+
+def export_header(names: Sequence[str], time_zone: str) -> list[str]:
+    """The export's titles: the guest, every imported column (`names`), then the statuses."""
+    return [
+        "Name",
+        "Phone",
+        "Language",
+        "Language code",
+        *names,
+        "RSVP",
+        "RSVP code",
+        f"RSVP at ({time_zone})",
+        "Delivery",
+        "Delivery code",
+        "Error code",
+        "Error reason",
+        "Opted out",
+    ]
+
+
+def export_record(row: Any, names: Sequence[str]) -> list[Cell]:
+    """One guest (a row of `events.guest_records`), a cell per title of `export_header`."""
+    language = guest_language(row.language, row.phone)
+    variables = row.variables or {}
+    rsvp = row.rsvp.value if row.rsvp else ""
+    return [
+        row.name,
+        row.phone,
+        LANGUAGE_WORDS.get(language, language),
+        language,
+        *(Imported(str(variables.get(name) or "")) for name in names),
+        RSVP_FILTERS.get(rsvp or NO_ANSWER, rsvp),
+        rsvp,
+        row.rsvp_at,
+        BUCKET_LABELS.get(row.bucket, row.bucket),
+        row.bucket,
+        row.error_code,
+        row.error_reason or "",
+        "Yes" if row.opted_out else "No",
+    ]
+
+
+def spreadsheet_safe(value: str) -> str:
+    """The cell text, with formula-like text quoted so spreadsheets show it as text."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def csv_text(cell: Cell, zone: ZoneInfo) -> str:
+    """A cell as CSV text: a time in the event's zone with its offset, the rest as stored."""
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime):
+        return cell.astimezone(zone).isoformat(timespec="seconds")
+    if isinstance(cell, Imported):
+        return cell.text
+    return str(cell)
+
+
+def csv_line(record: Sequence[Cell], zone: ZoneInfo) -> list[str]:
+    """A CSV record with every cell formula-escaped but the phone (column 2)."""
+    # E.164: a leading + is a number to spreadsheets, never a formula.
+    texts = [csv_text(cell, zone) for cell in record]
+    return [text if index == 1 else spreadsheet_safe(text) for index, text in enumerate(texts)]
+
+
+def export_chunks(
+    rows: Iterable[Any], names: Sequence[str], time_zone: str, chunk_rows: int = EXPORT_CHUNK
+) -> Iterator[str]:
+    """The CSV text in chunks: a byte-order mark (for Excel) and the header, then the rows.
+
+    Every cell, titles included, is formula-escaped. The first chunk goes out with the first
+    `chunk_rows` rows (one page of the listing), each later chunk with the next ones: the
+    file is never built in memory.
+    """
+    zone = zone_of(time_zone)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(csv_line(export_header(names, time_zone), zone))
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(csv_line(export_record(row, names), zone))
+        if count % chunk_rows == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def text_cell(sheet: Any, value: str) -> WriteOnlyCell:
+    """A text cell holding the stored text: "=1+1" stays text, phones "+...".
+
+    Control characters a cell can't hold (XML 1.0 has no place for them) become U+FFFD.
+    """
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) or None)
+    cell.data_type = "s"  # an inline string: never a formula, whatever it starts with
+    if value.startswith(FORMULA_PREFIXES):
+        cell.quotePrefix = True  # Excel's own mark for such text: editing keeps it text
+    return cell
+
+
+def xlsx_cell(sheet: Any, cell: Cell, zone: ZoneInfo) -> WriteOnlyCell:
+    """A sheet cell: a date in the event's local time, a number, or text."""
+    if isinstance(cell, datetime):
+        local = cell.astimezone(zone).replace(tzinfo=None, microsecond=0)
+        written = WriteOnlyCell(sheet, value=local)
+        written.number_format = DATE_FORMAT
+        return written
+    if isinstance(cell, Imported):
+        number = cell.number()
+        return text_cell(sheet, cell.text) if number is None else WriteOnlyCell(sheet, number)
+    if isinstance(cell, int):
+        return WriteOnlyCell(sheet, value=cell)
+    return text_cell(sheet, cell or "")
+
+
+def export_workbook(rows: Iterable[Any], names: Sequence[str], time_zone: str) -> bytes:
+    """The same table as an Excel workbook: text cells (titles included), numbers, dates."""
+    zone = zone_of(time_zone)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Guests")
+    sheet.append([text_cell(sheet, title) for title in export_header(names, time_zone)])
+    for row in rows:
+        sheet.append([xlsx_cell(sheet, cell, zone) for cell in export_record(row, names)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def zone_of(time_zone: str) -> ZoneInfo:
+    """The event's zone (UTC when unknown)."""
+    try:
+        return ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo("UTC")
+
+
+def export_rows(event_id: int, filters: GuestFilters) -> Iterator[Any]:
+    """The guests an export holds: the table's filters apply, read page by page."""
+    return events.guest_records(event_id, page_size=EXPORT_CHUNK, **filters.listing())
+
+
+@bp.get("/events/<int:event_id>/guests.csv")
+def export_guests(event_id: int) -> Response:
+    """Stream the event's guests (the table's filters apply) with every imported column,
+    their RSVP and delivery status; UTF-8 with a byte-order mark, for Excel."""
+    event = require_event(event_id)
+    filters = GuestFilters.from_args(request.args)
+    names = events.variable_names(event.id)
+    chunks = export_chunks(export_rows(event.id, filters), names, event.time_zone)
+    # The generator runs after this returns: keep the app context (and the session) alive.
+    response = current_app.response_class(
+        stream_with_context(chunks), content_type="text/csv; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}-guests.csv"'
+    return response
+
+
+@bp.get("/events/<int:event_id>/guests.xlsx")
+def export_guests_xlsx(event_id: int) -> Response:
+    """The same export as an Excel workbook (built in memory: one event's guests)."""
+    event = require_event(event_id)
+    filters = GuestFilters.from_args(request.args)
+    names = events.variable_names(event.id)
+    data = export_workbook(export_rows(event.id, filters), names, event.time_zone)
+    response = current_app.response_class(data, content_type=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}-guests.xlsx"'
+    return response
