@@ -21,6 +21,7 @@ bp = Blueprint(
 from app.dashboard import (  # noqa: E402
     auth,
     campaigns,
+    conversations,
     events,
     exports,
     guests,
@@ -35,6 +36,7 @@ __all__ = [
     "auth",
     "bp",
     "campaigns",
+    "conversations",
     "events",
     "exports",
     "guests",

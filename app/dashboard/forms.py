@@ -30,6 +30,7 @@ from app.services.campaigns import (
     MAX_FOLLOWUP_DELAY,
     MAX_REMINDER_LEAD,
 )
+from app.services.conversations import REPLY_MAX_LENGTH
 from app.services.guest_upload import text_problem
 from app.services.guests import NAME_MAX_LENGTH, clean_name
 
@@ -218,3 +219,13 @@ class ImportForm(FlaskForm):
             self.pasted.errors = [message or "Choose a file or paste at least one guest."]
             return False
         return True
+
+
+class ReplyForm(FlaskForm):
+    """The organiser's reply to one guest, in their own words."""
+
+    body = TextAreaField(
+        "Your reply",
+        validators=[InputRequired(), Length(max=REPLY_MAX_LENGTH)],
+        render_kw={"rows": 3, "dir": "auto", "maxlength": REPLY_MAX_LENGTH},
+    )

@@ -1,22 +1,22 @@
 """The inbox: guests' messages, newest first, filtered by kind, a page at a time.
 
-A message from an invited guest that the service did not read as an answer "needs an
-answer" until an RSVP is recorded after it; the organiser sets it here in one click.
+A message that asks something, or that the service could not read as an answer, "needs an
+answer" (`app.services.conversations`) until the organiser replies after it (from the
+guest's conversation), records the RSVP it meant here, or sets it aside here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import ColumnElement, Row, and_, or_, select, tuple_
 
 from app.dashboard import bp
-from app.extensions import db
-from app.models import Event, Guest, InboundKind, InboundMessage, Invitation, MessageKind, Rsvp
-from app.services.campaigns import ConflictError
+from app.dashboard.auth import safe_next
+from app.models import InboundKind, InboundMessage, Rsvp
+from app.services import conversations
+from app.services.campaigns import ConflictError, NotFoundError
 from app.services.parsing import parse_id, parse_utc
 from app.services.rsvps import answer_message
 from app.services.user_text import plain_text
@@ -31,49 +31,6 @@ KIND_LABELS = {
 NEEDS_ANSWER = "needs"
 FILTERS = {**KIND_LABELS, NEEDS_ANSWER: "Needs an answer"}
 RSVP_BUTTONS = {Rsvp.CONFIRMED.value: "Yes", Rsvp.DECLINED.value: "No", Rsvp.MAYBE.value: "Maybe"}
-
-# Text from an invited guest with no RSVP recorded since it arrived.
-NEEDS_ANSWER_WHERE: ColumnElement[bool] = and_(
-    InboundMessage.kind == InboundKind.TEXT,
-    Invitation.id.is_not(None),
-    or_(Invitation.rsvp_at.is_(None), Invitation.rsvp_at < InboundMessage.received_at),
-)
-
-
-def inbox_page(
-    limit: int, kind: str | None, before: tuple[datetime, int] | None
-) -> Sequence[Row[InboundMessage, str, str, Rsvp | None, bool]]:
-    """Up to `limit` messages older than the keyset position `before`, newest first.
-
-    Each row has the `InboundMessage`, its event's name, its guest's name (or None), the
-    guest's current RSVP and whether the message needs an answer. `kind` is an
-    `InboundKind` value or NEEDS_ANSWER.
-    """
-    query = (
-        select(
-            InboundMessage,
-            Event.name.label("event_name"),
-            Guest.name.label("guest_name"),
-            Invitation.rsvp,
-            NEEDS_ANSWER_WHERE.label("needs_answer"),
-        )
-        .outerjoin(Event, Event.id == InboundMessage.event_id)
-        .outerjoin(Guest, Guest.id == InboundMessage.guest_id)
-        .outerjoin(
-            Invitation,
-            (Invitation.guest_id == InboundMessage.guest_id)
-            & (Invitation.kind == MessageKind.INVITATION),
-        )
-        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
-        .limit(limit)
-    )
-    if kind == NEEDS_ANSWER:
-        query = query.where(NEEDS_ANSWER_WHERE)
-    elif kind is not None:
-        query = query.where(InboundMessage.kind == InboundKind(kind))
-    if before is not None:
-        query = query.where(tuple_(InboundMessage.received_at, InboundMessage.id) < before)
-    return db.session.execute(query).all()
 
 
 def encode_position(message: InboundMessage) -> str:
@@ -99,7 +56,8 @@ def inbox() -> ResponseReturnValue:
     if kind not in FILTERS:
         kind = None
     before = decode_position(request.args.get("before"))
-    rows = inbox_page(PAGE_SIZE + 1, kind, before)
+    needs = kind == NEEDS_ANSWER
+    rows = conversations.inbox_page(PAGE_SIZE + 1, None if needs else kind, before, needs)
     page = rows[:PAGE_SIZE]
     next_before = encode_position(page[-1].InboundMessage) if len(rows) > PAGE_SIZE else None
     return render_template(
@@ -129,3 +87,18 @@ def answer_from_inbox(message_id: int) -> ResponseReturnValue:
         return redirect(back)
     flash(f"{plain_text(invitation.guest.name)}: RSVP set to {RSVP_BUTTONS[raw]}.", "success")
     return redirect(back)
+
+
+@bp.post("/inbox/<int:message_id>/dismiss")
+def dismiss_message(message_id: int) -> ResponseReturnValue:
+    """Set a guest's message aside (it no longer needs an answer), then go back."""
+    try:
+        conversations.dismiss(message_id)
+    except NotFoundError:
+        abort(404, description=f"Message {message_id} does not exist.")
+    kind = request.form.get("kind")
+    back = request.form.get("next") or url_for(
+        "dashboard.inbox", kind=kind if kind in FILTERS else None
+    )
+    flash("Set aside: it no longer needs an answer.", "success")
+    return redirect(safe_next(back))

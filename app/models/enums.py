@@ -69,11 +69,12 @@ class CampaignState(StrEnum):
 
 
 class MessageKind(StrEnum):
-    """What a campaign sends, and what an invitations row is: each guest gets one of each."""
+    """What a campaign sends, and what an invitations row is (`app.sending.kinds`)."""
 
     INVITATION = "invitation"  # the invitation itself, which the guest answers
     REMINDER = "reminder"  # before the event, to guests who confirmed (and maybe "maybe")
     FOLLOWUP = "followup"  # days after delivery, to guests who have not answered
+    REPLY = "reply"  # the organiser's own words to one guest, inside their 24-hour window
 
 
 class InboundKind(StrEnum):

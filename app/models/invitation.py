@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, func, text
+from sqlalchemy import ForeignKey, Index, String, Text, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, created_at_column
@@ -58,14 +58,28 @@ class Campaign(Base):
 class Invitation(Base):
     """One message the engine owes a guest: its sending state, delivery status and RSVP.
 
-    A guest has at most one row of each kind: the invitation (which holds the guest's RSVP),
-    a reminder, and a follow-up. Everything the engine does (claims, pacing, reconciliation,
-    status callbacks) is the same for the three.
+    A guest has at most one row of each kind of message (`app.sending.kinds`): the
+    invitation (which holds the guest's RSVP), a reminder, a follow-up; and any number of
+    the organiser's replies (`body`). Everything the engine does (claims, pacing,
+    reconciliation, status callbacks) is the same for all of them.
     """
 
     __tablename__ = "invitations"
     __table_args__ = (
-        UniqueConstraint("guest_id", "kind"),
+        Index(
+            "uq_invitations_guest_id_kind",
+            "guest_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("kind <> 'reply'"),
+        ),
+        # A guest's replies, in order (their conversation).
+        Index(
+            "ix_invitations_replies",
+            "guest_id",
+            "created_at",
+            postgresql_where=text("kind = 'reply'"),
+        ),
         Index("ix_invitations_event_id", "event_id"),
         # A campaign's invitations in one state: pause, resume, cancel, retry, completion.
         Index("ix_invitations_campaign_state", "campaign_id", "send_state"),
@@ -108,8 +122,10 @@ class Invitation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    guest_id: Mapped[int] = mapped_column(ForeignKey("guests.id", ondelete="CASCADE"))
+    # Both NULL once the guest is deleted: a row a campaign counted stays with the campaign
+    # (`app.services.guest_edits`), out of the event's figures.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("guests.id", ondelete="CASCADE"))
     kind: Mapped[MessageKind] = mapped_column(
         enum_column(MessageKind), default=MessageKind.INVITATION, server_default="invitation"
     )
@@ -129,6 +145,8 @@ class Invitation(Base):
     accepted_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
+    # A reply's text (the other kinds are written from templates or the plain invitation).
+    body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -20,6 +20,8 @@ class InboundMessage(Base):
         # The inbox and the messages API page by (received_at, id).
         Index("ix_inbound_messages_received", "received_at", "id"),
         Index("ix_inbound_messages_from_phone", "from_phone"),
+        # A guest's messages, in order (their conversation).
+        Index("ix_inbound_messages_guest", "guest_id", "received_at"),
         # Replies waiting for the SID they answer to be recorded (see app.services.inbound).
         Index(
             "ix_inbound_messages_awaiting",
@@ -44,6 +46,8 @@ class InboundMessage(Base):
     # Every parameter Twilio sent, since it adds new ones without notice.
     params: Mapped[dict[str, Any]]
     received_at: Mapped[datetime] = created_at_column()
+    # Set aside by the organiser without a reply: it no longer needs an answer.
+    dismissed_at: Mapped[datetime | None]
 
 
 class StatusCallback(Base):

@@ -111,7 +111,13 @@ RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.ph
     CASE WHEN i.kind <> :kind_invitation THEN (
         SELECT c.include_maybe FROM campaigns AS c WHERE c.id = i.campaign_id) END
         AS include_maybe,
-    e.starts_at IS NOT NULL AND e.starts_at <= now() AS event_started
+    e.starts_at IS NOT NULL AND e.starts_at <= now() AS event_started,
+    i.body,
+    -- Free text reaches a guest only within 24 hours of their last message (a reply's check).
+    CASE WHEN i.kind = :kind_reply THEN EXISTS (
+        SELECT 1 FROM inbound_messages AS m
+        WHERE m.from_phone = 'whatsapp:' || g.phone
+          AND m.received_at > now() - make_interval(hours => 24)) END AS window_open
 """)
 
 # Refused at send time, without a request: failed (opted out, unreachable, no template), or
@@ -189,6 +195,8 @@ class MessageFields(Protocol):
     def venue(self) -> str | None: ...
     @property
     def time_zone(self) -> str: ...
+    @property
+    def body(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,8 @@ class Taken:
     rsvp: str | None  # the guest's answer (follow-on kinds only)
     include_maybe: bool | None  # the campaign's option (follow-on kinds only)
     event_started: bool
+    body: str | None  # a reply's text
+    window_open: bool | None  # whether the guest wrote in the last 24 hours (replies only)
 
 
 @dataclass
@@ -351,7 +361,9 @@ def refusal_of(row: Taken, defaults: MessageDefaults | None = None) -> Refusal |
     if blocked:
         return Refusal(row.id, blocked.code, blocked.reason)
     spec = kind_of(row.kind)
-    withdrawn = spec.withdrawal(ClaimFacts(row.rsvp, bool(row.include_maybe), row.event_started))
+    open_window = row.window_open is not False
+    facts = ClaimFacts(row.rsvp, bool(row.include_maybe), row.event_started, open_window)
+    withdrawn = spec.withdrawal(facts)
     if withdrawn:
         return Refusal(row.id, None, withdrawn, SendState.CANCELED.value)
     language = guest_language(row.language, row.phone)
@@ -376,6 +388,7 @@ def invitee_of(row: MessageFields) -> Invitee:
         time_zone=row.time_zone,
         language=guest_language(row.language, row.phone),
         kind=row.kind,
+        body=row.body,
     )
 
 

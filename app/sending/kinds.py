@@ -8,7 +8,8 @@ row per guest and kind in `invitations`, so each guest gets each kind exactly on
   invitation itself, whose audience is every guest not invited yet);
 - `template_setting`: the environment variable of its approved template (with an S, one
   per language), and `free_text`: whether a plain body may stand in when there is none
-  (only inside WhatsApp's 24-hour window: an invitation, which opens the conversation);
+  (only inside WhatsApp's 24-hour window: an invitation, which opens the conversation, or
+  the organiser's reply to a guest who wrote);
 - `watches`: whether its campaign keeps running until the event starts, queueing guests as
   they come due, and `one_per_event`: whether an event has one such campaign at a time;
 - `still_meant`: the check made again when each message is claimed (a guest who declined
@@ -30,11 +31,13 @@ from app.models.enums import MessageKind, Rsvp
 @dataclass(frozen=True)
 class ClaimFacts:
     """What a claimed message is checked against again: the guest's answer, the options of
-    its campaign, and whether the event has started."""
+    its campaign, whether the event has started, and whether the guest wrote in the last
+    24 hours (WhatsApp's window for free text)."""
 
     rsvp: str | None
     include_maybe: bool
     event_started: bool
+    window_open: bool = True
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class Kind:
     kind: MessageKind
     label: str
     verb: str
-    template_setting: str
+    template_setting: str | None  # None: never a template (the organiser's own words)
     audience: str | None = None
     # A kind chosen by answer alone: the answers it goes to ("maybe" too when the campaign
     # includes it), so its audience is counted from the event's tallies.
@@ -57,11 +60,9 @@ class Kind:
     def withdrawal(self, facts: ClaimFacts) -> str | None:
         """Why a claimed message of this kind is no longer meant for its guest, if it is not.
 
-        Nothing but an invitation goes once the event has started.
+        Nothing but an invitation or a reply goes once the event has started.
         """
-        if self.kind == MessageKind.INVITATION:
-            return None
-        if facts.event_started:
+        if facts.event_started and self.kind not in (MessageKind.INVITATION, MessageKind.REPLY):
             return "the event has started"
         return self.still_meant(facts) if self.still_meant else None
 
@@ -108,7 +109,25 @@ FOLLOWUP = Kind(
     still_meant=_unanswered_still,
 )
 
-KINDS: dict[MessageKind, Kind] = {spec.kind: spec for spec in (INVITATION, REMINDER, FOLLOWUP)}
+def _window_still_open(facts: ClaimFacts) -> str | None:
+    """A reply: free text reaches a guest only within 24 hours of their last message."""
+    return None if facts.window_open else "the guest's 24-hour window closed before it was sent"
+
+
+# The organiser's own words to one guest (any number per guest), sent one at a time, never
+# by a campaign.
+REPLY = Kind(
+    MessageKind.REPLY,
+    label="Reply",
+    verb="reply to",
+    template_setting=None,
+    free_text=True,
+    still_meant=_window_still_open,
+)
+
+KINDS: dict[MessageKind, Kind] = {
+    spec.kind: spec for spec in (INVITATION, REMINDER, FOLLOWUP, REPLY)
+}
 # The kinds that go with an invitation, to guests chosen by their answer to it.
 FOLLOW_ONS = tuple(spec for spec in KINDS.values() if spec.audience is not None)
 # The kinds whose campaigns keep running until their event starts.

@@ -94,7 +94,8 @@ class MessageDefaults:
 
     def templates(self, kind: str = MessageKind.INVITATION) -> ContentTemplates:
         """The templates of one kind of message."""
-        return self.content_templates.get(kind_of(kind).template_setting, ContentTemplates())
+        setting = kind_of(kind).template_setting
+        return self.content_templates.get(setting or "", ContentTemplates())
 
     def template_for(self, language: str, kind: str = MessageKind.INVITATION) -> str | None:
         """The template of the guest's language for this kind, else the kind's default."""
@@ -119,6 +120,7 @@ class Invitee:
     time_zone: str = "UTC"
     language: str = "en"
     kind: str = MessageKind.INVITATION
+    body: str | None = None  # the organiser's own words (a reply): sent as they are
 
 
 def whatsapp_address(phone: str) -> str:
@@ -187,6 +189,8 @@ def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
     if template:
         params["ContentSid"] = template
         params["ContentVariables"] = json.dumps(content_variables(invitee), ensure_ascii=False)
+    elif invitee.body is not None:
+        params["Body"] = invitee.body
     elif kind_of(invitee.kind).free_text:
         params["Body"] = invitation_body(invitee)
     else:

@@ -91,7 +91,7 @@ def load_sending_settings(
 
 def _check_template_settings(settings: Settings) -> None:
     """Refuse a `TWILIO_*_CONTENT_SID(S)` that no kind of message reads (a typo)."""
-    known = {spec.template_setting for spec in KINDS.values()}
+    known = {spec.template_setting for spec in KINDS.values() if spec.template_setting}
     unknown = sorted(set(settings.twilio.content_templates) - known)
     if unknown:
         raise ConfigError(

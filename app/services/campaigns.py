@@ -165,8 +165,8 @@ def target(
 
 
 def template_setting(kind: str) -> str:
-    """The environment variable of a kind's approved template."""
-    return kind_of(kind).template_setting
+    """The environment variable of a kind's approved template ("" for a kind with none)."""
+    return kind_of(kind).template_setting or ""
 
 
 def watches(campaign: Campaign) -> bool:

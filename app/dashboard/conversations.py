@@ -1,0 +1,68 @@
+"""A guest's conversation: every message both ways, and the organiser's reply to it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from app.dashboard import bp
+from app.dashboard.forms import ReplyForm
+from app.services import conversations
+from app.services.campaigns import ConflictError, NotFoundError
+from app.services.conversations import Thread
+from app.services.user_text import plain_text
+
+# How the thread names what the service sent (a template's text is not stored).
+SENT_LABELS = {
+    "invitation": "Invitation",
+    "reminder": "Reminder",
+    "followup": "Follow-up",
+    "reply": "Your reply",
+}
+RECEIVED_LABELS = {"rsvp": "Answer", "optout": "Opted out", "optin": "Opted in", "text": "Message"}
+
+
+def load_thread(guest_id: int) -> Thread:
+    """The guest's conversation, or a 404 page."""
+    try:
+        return conversations.thread(guest_id)
+    except NotFoundError:
+        abort(404, description=f"Guest {guest_id} does not exist.")
+
+
+def render_thread(thread: Thread, form: ReplyForm, status: int = 200) -> ResponseReturnValue:
+    """The conversation page with its reply form."""
+    return render_template(
+        "dashboard/conversation.html",
+        thread=thread,
+        guest=thread.guest,
+        event=thread.guest.event,
+        form=form,
+        sent_labels=SENT_LABELS,
+        received_labels=RECEIVED_LABELS,
+    ), status
+
+
+@bp.get("/guests/<int:guest_id>/conversation")
+def conversation(guest_id: int) -> ResponseReturnValue:
+    """Every message to and from the guest, oldest first, and the reply box."""
+    return render_thread(load_thread(guest_id), ReplyForm(formdata=None))
+
+
+@bp.post("/guests/<int:guest_id>/replies")
+def reply(guest_id: int) -> ResponseReturnValue:
+    """Send the organiser's reply (queued: the engine sends it), then show the conversation."""
+    thread = load_thread(guest_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return render_thread(thread, form, 400)
+    try:
+        conversations.send_reply(guest_id, form.body.data or "")
+    except ValueError as error:
+        form.body.errors = [str(error)[:1].upper() + str(error)[1:] + "."]
+        return render_thread(thread, form, 400)
+    except ConflictError as error:
+        flash(f"Not sent: {error}.", "error")
+        return redirect(url_for("dashboard.conversation", guest_id=guest_id))
+    flash(f"Reply to {plain_text(thread.guest.name)} queued: it goes out in seconds.", "success")
+    return redirect(url_for("dashboard.conversation", guest_id=guest_id))

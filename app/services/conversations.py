@@ -1,0 +1,297 @@
+"""A guest's conversation: every message both ways, and the organiser's replies.
+
+A reply is the organiser's own words. WhatsApp delivers free text only within 24 hours of
+the guest's last message, so a reply is refused outside that window (only an approved
+template reaches the guest then), and the engine checks again when it claims it. It is a
+row of kind `reply` in `invitations`, sent by the engine like every other message: paced,
+reconciled, exactly once. The same text sent to the same guest twice within a few seconds
+(a double click, a retried request) is one reply.
+
+A guest's message "needs an answer" when it asks something (a question mark in any of the
+scripts guests write), or when it is text the service could not read as an answer and no
+RSVP was recorded after it; until the organiser replies after it or sets it aside.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, or_, select, tuple_
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.models import (
+    Event,
+    Guest,
+    InboundKind,
+    InboundMessage,
+    Invitation,
+    MessageKind,
+    Rsvp,
+    SendState,
+)
+from app.models.base import utcnow
+from app.services.campaigns import (
+    ConflictError,
+    NotFoundError,
+    guest,
+    wake_sender,
+)
+from app.services.user_text import has_visible_text
+
+log = logging.getLogger(__name__)
+
+# WhatsApp delivers free text within this long after the guest's last message.
+WINDOW = timedelta(hours=24)
+# Twilio's limit for a WhatsApp message body.
+REPLY_MAX_LENGTH = 1600
+# The same text to the same guest within this long is the same reply.
+SAME_REPLY_WITHIN = timedelta(seconds=30)
+QUESTION_MARKS = "[?¿؟]"  # the Latin, Spanish and Arabic question marks
+
+REPLY = MessageKind.REPLY
+_invitation = aliased(Invitation, name="invitation")
+_reply = aliased(Invitation, name="reply")
+
+# The sender's invitation (to join), and what makes their message need an answer.
+INVITED = and_(_invitation.guest_id == InboundMessage.guest_id, _invitation.kind == "invitation")
+ASKS: ColumnElement[bool] = InboundMessage.body.regexp_match(QUESTION_MARKS)
+UNREAD_TEXT: ColumnElement[bool] = and_(
+    InboundMessage.kind == InboundKind.TEXT,
+    or_(_invitation.rsvp_at.is_(None), _invitation.rsvp_at < InboundMessage.received_at),
+)
+REPLIED_AFTER = exists().where(
+    _reply.guest_id == InboundMessage.guest_id,
+    _reply.kind == REPLY,
+    _reply.created_at > InboundMessage.received_at,
+)
+NEEDS_ANSWER: ColumnElement[bool] = and_(
+    _invitation.id.is_not(None),
+    InboundMessage.dismissed_at.is_(None),
+    or_(ASKS, UNREAD_TEXT),
+    ~REPLIED_AFTER,
+)
+
+
+Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
+
+
+def with_invitation(query: Query) -> Query:
+    """`query` over inbound messages joined to their sender's invitation (for NEEDS_ANSWER)."""
+    return query.outerjoin(_invitation, INVITED)
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    """One message of a conversation, either way."""
+
+    id: int
+    incoming: bool
+    at: datetime
+    kind: str  # incoming: rsvp, optout, optin, text; outgoing: invitation, reminder, ...
+    body: str | None  # incoming: as written; outgoing: a reply's text (templates: None)
+    status: str | None  # outgoing: its delivery status, else its send state
+    error: str | None  # outgoing: why it failed
+    needs_answer: bool = False
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A guest's conversation, oldest first, and until when free text reaches them."""
+
+    guest: Guest
+    messages: list[ThreadMessage]
+    window_closes_at: datetime | None  # None: the guest never wrote
+
+    @property
+    def window_open(self) -> bool:
+        """Whether a reply can be sent now."""
+        return self.window_closes_at is not None and self.window_closes_at > utcnow()
+
+
+def thread(guest_id: int, limit: int = 200) -> Thread:
+    """The guest's last `limit` messages both ways, oldest first; NotFoundError."""
+    found = guest(guest_id)
+    incoming = db.session.execute(
+        with_invitation(
+            select(InboundMessage, NEEDS_ANSWER.label("needs_answer"))
+            .where(InboundMessage.guest_id == guest_id)
+            .order_by(InboundMessage.received_at.desc())
+            .limit(limit)
+        )
+    ).all()
+    outgoing = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.guest_id == guest_id)
+        .order_by(Invitation.created_at.desc())
+        .limit(limit)
+    ).all()
+    messages = [_incoming(row.InboundMessage, row.needs_answer) for row in incoming]
+    messages += [_outgoing(row) for row in outgoing]
+    messages.sort(key=lambda message: (message.at, message.incoming))
+    return Thread(found, messages[-limit:], window_closes_at(found))
+
+
+def _incoming(message: InboundMessage, needs_answer: bool) -> ThreadMessage:
+    """A guest's message in the thread."""
+    return ThreadMessage(
+        message.id,
+        True,
+        message.received_at,
+        message.kind.value,
+        message.body,
+        None,
+        None,
+        bool(needs_answer),
+    )
+
+
+def _outgoing(row: Invitation) -> ThreadMessage:
+    """A message to the guest in the thread, at the time it was accepted (else queued)."""
+    status = row.delivery_status.value if row.delivery_status else row.send_state.value
+    return ThreadMessage(
+        row.id,
+        False,
+        row.accepted_at or row.created_at,
+        row.kind.value,
+        row.body,
+        status,
+        row.error_reason,
+    )
+
+
+def window_closes_at(found: Guest) -> datetime | None:
+    """When free text stops reaching the guest: 24 hours after their last message."""
+    last = db.session.scalar(
+        select(InboundMessage.received_at)
+        .where(InboundMessage.from_phone == f"whatsapp:{found.phone}")
+        .order_by(InboundMessage.received_at.desc())
+        .limit(1)
+    )
+    return last + WINDOW if last is not None else None
+
+
+def send_reply(guest_id: int, body: str) -> Invitation:
+    """Queue the organiser's reply to a guest (202 semantics); the same one again within a
+    few seconds is the first.
+
+    Raises:
+        ValueError: the text is empty or too long.
+        NotFoundError: no such guest.
+        ConflictError: outside the guest's 24-hour window, or the guest opted out.
+    """
+    text = body.strip()
+    if not has_visible_text(text) or len(text) > REPLY_MAX_LENGTH:
+        raise ValueError(f"a reply is 1 to {REPLY_MAX_LENGTH} characters of visible text")
+    found = guest(guest_id)
+    db.session.refresh(found, with_for_update={"key_share": True})
+    _check_window(found)
+    same = _same_reply(guest_id, text)
+    if same is not None:
+        db.session.rollback()
+        return same
+    reply = Invitation(
+        event_id=found.event_id,
+        guest_id=found.id,
+        kind=REPLY,
+        body=text,
+        send_state=SendState.PENDING,
+        next_attempt_at=db.func.now(),
+        attempt_count=0,
+        # On the clock guests' messages are stamped with (the web's), which says what it
+        # answers: the messages received before it.
+        created_at=utcnow(),
+    )
+    db.session.add(reply)
+    db.session.commit()
+    log.info("reply %s to guest %s queued", reply.id, guest_id)
+    wake_sender()
+    return reply
+
+
+def _check_window(found: Guest) -> None:
+    """Refuse a reply the guest's window would not let through (ConflictError)."""
+    closes = window_closes_at(found)
+    if closes is None:
+        db.session.rollback()
+        raise ConflictError(
+            "the guest has never written: WhatsApp delivers free text only within 24 hours"
+            " of the guest's last message, so only an approved template can reach them"
+        )
+    if closes <= utcnow():
+        db.session.rollback()
+        raise ConflictError(
+            f"the guest last wrote {_ago(closes - WINDOW)}: WhatsApp delivers free text only"
+            " within 24 hours of the guest's last message, so only an approved template can"
+            " reach them now"
+        )
+
+
+def _ago(moment: datetime) -> str:
+    """How long ago `moment` was, in words ("3 days ago", "25 hours ago")."""
+    hours = int((utcnow() - moment).total_seconds() // 3600)
+    if hours >= 48:
+        return f"{hours // 24} days ago"
+    return f"{hours} hours ago"
+
+
+def _same_reply(guest_id: int, text: str) -> Invitation | None:
+    """The same reply to the guest queued a moment ago, if any."""
+    return db.session.scalar(
+        select(Invitation)
+        .where(
+            Invitation.guest_id == guest_id,
+            Invitation.kind == REPLY,
+            Invitation.body == text,
+            Invitation.created_at > utcnow() - SAME_REPLY_WITHIN,
+        )
+        .limit(1)
+    )
+
+
+def dismiss(message_id: int) -> InboundMessage:
+    """Set a guest's message aside: it no longer needs an answer. NotFoundError."""
+    message = db.session.get(InboundMessage, message_id) if message_id > 0 else None
+    if message is None:
+        raise NotFoundError(f"message {message_id} not found")
+    message.dismissed_at = message.dismissed_at or utcnow()
+    db.session.commit()
+    return message
+
+
+INBOX_KINDS = frozenset(kind.value for kind in InboundKind)
+
+
+def inbox_page(
+    limit: int, kind: str | None, before: tuple[datetime, int] | None, needs_answer: bool = False
+) -> Sequence[Row[InboundMessage, str, str, Rsvp | None, bool]]:
+    """Up to `limit` guests' messages older than the keyset position `before`, newest first.
+
+    Each row has the `InboundMessage`, its event's name, its guest's name (or None), the
+    guest's current RSVP and whether the message needs an answer; `kind` (an `InboundKind`
+    value) or `needs_answer` filters them.
+    """
+    query = with_invitation(
+        select(
+            InboundMessage,
+            Event.name.label("event_name"),
+            Guest.name.label("guest_name"),
+            _invitation.rsvp,
+            NEEDS_ANSWER.label("needs_answer"),
+        )
+        .outerjoin(Event, Event.id == InboundMessage.event_id)
+        .outerjoin(Guest, Guest.id == InboundMessage.guest_id)
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+        .limit(limit)
+    )
+    if needs_answer:
+        query = query.where(NEEDS_ANSWER)
+    if kind in INBOX_KINDS:
+        query = query.where(InboundMessage.kind == InboundKind(kind))
+    if before is not None:
+        query = query.where(tuple_(InboundMessage.received_at, InboundMessage.id) < before)
+    return db.session.execute(query).all()
