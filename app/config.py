@@ -320,7 +320,7 @@ def _check_secrets(secrets: Mapping[str, str | None]) -> None:
         )
 
 
-LANGUAGES = ("en", "es", "pt", "ar")
+LANGUAGES = ("en", "es", "pt", "ar", "fr")
 _CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 
 

@@ -112,16 +112,16 @@ def test_unknown_phone_region_is_refused() -> None:
 
 
 def test_one_template_per_language_and_the_event_time_zone() -> None:
-    spanish, arabic = "HX" + "1" * 32, "HX" + "a" * 32
+    spanish, arabic, french = "HX" + "1" * 32, "HX" + "a" * 32, "HX" + "f" * 32
     settings = load_settings(
         {
             **PRODUCTION,
-            "TWILIO_INVITE_CONTENT_SIDS": f"es={spanish}, ar={arabic}",
+            "TWILIO_INVITE_CONTENT_SIDS": f"es={spanish}, ar={arabic}, fr={french}",
             "DEFAULT_TIME_ZONE": "Europe/Lisbon",
         }
     )
     invitation = settings.twilio.content_templates["TWILIO_INVITE_CONTENT_SID"]
-    assert dict(invitation.by_language) == {"es": spanish, "ar": arabic}
+    assert dict(invitation.by_language) == {"es": spanish, "ar": arabic, "fr": french}
     assert settings.default_time_zone == "Europe/Lisbon"
     for bad in (
         {"TWILIO_INVITE_CONTENT_SIDS": "xx=HX" + "1" * 32},

@@ -61,7 +61,7 @@ class Guest(Base):
     phone: Mapped[str] = mapped_column(String(20))  # E.164, e.g. +14155550100
     # Extra import columns, available to the invitation template.
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
-    # The guest's language (en, es, pt, ar): imported, else inferred from the phone's
+    # The guest's language (en, es, pt, ar, fr): imported, else inferred from the phone's
     # country; NULL for guests from before it was kept (inferred when read).
     language: Mapped[str | None] = mapped_column(String(8))
     # Set when the provider says this number can never receive (e.g. 63024 not on WhatsApp).

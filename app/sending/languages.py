@@ -8,18 +8,29 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-# Country calling codes whose people are written to in Spanish, Portuguese or Arabic.
+# Country calling codes whose people are written to in Spanish, Portuguese, Arabic or
+# French: where that language is the one most people there read and would expect. French:
+# France with its overseas departments and territories, Monaco, and the West and Central
+# African states where French is the shared written language (Senegal, Mali, Guinea, Côte
+# d'Ivoire, Burkina Faso, Niger, Togo, Benin, the Central African Republic, Cameroon, Gabon,
+# both Congos). Not Belgium or Switzerland (most people there speak Dutch or German), nor
+# Luxembourg, Canada (+1 is shared with the US), Haiti (Creole first) or the Maghreb, whose
+# guests keep Arabic: there the organiser's language column says French (an import reads
+# "Francés", "français", ...).
 COUNTRY_LANGUAGES = MappingProxyType({
     **dict.fromkeys(("34", "51", "52", "53", "54", "56", "57", "58", "240", "502", "503", "504",
                      "505", "506", "507", "591", "593", "595", "598"), "es"),
     **dict.fromkeys(("55", "238", "239", "244", "245", "258", "351", "670"), "pt"),
     **dict.fromkeys(("20", "212", "213", "216", "218", "222", "249", "253", "961", "962", "963",
                      "964", "965", "966", "967", "968", "970", "971", "973", "974"), "ar"),
+    **dict.fromkeys(("33", "377", "262", "508", "590", "594", "596", "681", "687", "689",
+                     "221", "223", "224", "225", "226", "227", "228", "229", "236", "237",
+                     "241", "242", "243"), "fr"),
 })  # fmt: skip
 
 
 def phone_language(phone: str | None) -> str | None:
-    """The language a number's country suggests (es, pt, ar), if any."""
+    """The language a number's country suggests (es, pt, ar, fr), if any."""
     digits = (phone or "").rpartition(":")[2].lstrip("+")
     for length in (3, 2):
         language = COUNTRY_LANGUAGES.get(digits[:length])

@@ -12,7 +12,7 @@ template such as "Hi {{1}}, you are invited to {{2}} on {{3}} at {{4}}":
 
 then every extra column imported with the guest (`Guest.variables`), under its own name.
 Each guest language may have its own template (`TWILIO_INVITE_CONTENT_SIDS`); the
-plain-text fallback is written in the guest's language (en, es, pt, ar). Reminders and
+plain-text fallback is written in the guest's language (en, es, pt, ar, fr). Reminders and
 follow-ups, which reach guests outside WhatsApp's 24-hour window, are templates only
 (`TWILIO_REMINDER_CONTENT_SID(S)`, `TWILIO_FOLLOWUP_CONTENT_SID(S)`, with the same
 variables): free text there fails with 63016, so there is no plain-text fallback.
@@ -54,6 +54,9 @@ BODIES: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "ar": {"body": "مرحبًا {name}، يسعدنا دعوتك إلى {event}{details}. "
                    "هل ستحضر؟ أجب بـ نعم أو لا أو ربما.",
            "when": " يوم {when}", "where": " في {venue}"},
+    "fr": {"body": "Bonjour {name}, vous êtes invité(e) à {event}{details}. "
+                   "Viendrez-vous ? Répondez OUI, NON ou PEUT-ÊTRE.",
+           "when": " le {when}", "where": " à {venue}"},
 })  # fmt: skip
 # CLDR skeleton of the date: weekday, day, abbreviated month, year, in the locale's order.
 DATE_SKELETON = "yMMMEd"

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from app.extensions import webhook_writes
 from app.logs import mask_phone
 from app.models import InboundKind
-from app.services.replies import Reading, classify, confirmation
+from app.services.replies import Reading, answer_language, classify, confirmation
 from app.services.webhook_forms import InboundForm
 from app.statements import Prepared
 
@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 # the sender's latest (sent invitations first), else just the guest. Indexed lookups.
 BY_REPLIED_SID = """
         SELECT 0 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
-               g.name AS guest_name, e.name AS event_name, i.accepted_at, i.created_at
+               g.name AS guest_name, e.name AS event_name, i.accepted_at, i.created_at,
+               g.language, e.language_from_replies
         FROM invitations r
         JOIN invitations i ON i.guest_id = r.guest_id AND i.kind = 'invitation'
         JOIN guests g ON g.id = i.guest_id
@@ -34,7 +35,8 @@ BY_REPLIED_SID = """
 BY_PHONE = """
         SELECT 1 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
                g.name AS guest_name, e.name AS event_name, i.accepted_at,
-               COALESCE(i.created_at, g.created_at) AS created_at
+               COALESCE(i.created_at, g.created_at) AS created_at,
+               g.language, e.language_from_replies
         FROM guests g
         JOIN events e ON e.id = g.event_id
         LEFT JOIN invitations i ON i.guest_id = g.id AND i.kind = 'invitation'
@@ -51,7 +53,9 @@ AWAITED = """
         LIMIT 1
 """
 FIND_TARGET = """
-    SELECT invitation_id, guest_id, event_id, guest_name, event_name FROM ({candidates}) AS c
+    SELECT invitation_id, guest_id, event_id, guest_name, event_name, language,
+           language_from_replies
+    FROM ({candidates}) AS c
     ORDER BY priority, invitation_id IS NULL, accepted_at IS NULL,
              COALESCE(accepted_at, created_at) DESC, guest_id DESC
     LIMIT 1
@@ -76,6 +80,16 @@ STORE_MESSAGE = """
         RETURNING id, kind
     )
 """
+
+# A guest who typed in another language is written to in it from now on, when their event
+# lets replies change a guest's language (`Reading.written_in`).
+ADOPT_LANGUAGE = """,
+    adopted AS (
+        UPDATE guests SET language = :written_in
+        FROM message, target
+        WHERE guests.id = target.guest_id AND target.language_from_replies
+          AND :written_in IS NOT NULL AND guests.language IS DISTINCT FROM :written_in
+    )"""
 
 # A newer STOP or START from the same sender wins over one replayed late from the spool.
 NO_NEWER_CHOICE = """
@@ -136,6 +150,7 @@ PARAMETER_TYPES = MappingProxyType(
                 "rsvp",
                 "e164",
                 "keyword",
+                "written_in",
             ),
             "text",
         ),
@@ -158,7 +173,7 @@ def _record_and_apply(kind: InboundKind, by_replied_sid: bool) -> Prepared:
         target AS (
             SELECT * FROM ({FIND_TARGET.format(candidates=candidates)}) AS found
             WHERE NOT EXISTS (SELECT 1 FROM awaited)),
-        {STORE_MESSAGE}{APPLY[kind]}
+        {STORE_MESSAGE}{APPLY[kind]}{ADOPT_LANGUAGE}
     """  # noqa: S608 - constant fragments
     select = """
         SELECT message.id AS message_id, message.kind, target.*
@@ -186,6 +201,8 @@ class Target:
     event_id: int
     guest_name: str
     event_name: str
+    language: str | None = None  # the guest's stored language
+    follow_replies: bool = False  # whether their replies may change it
 
 
 @dataclass(frozen=True)
@@ -219,6 +236,7 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
             "rsvp": reading.rsvp.value if reading.rsvp else None,
             "e164": form.e164,
             "keyword": reading.keyword,
+            "written_in": reading.written_in,
         },
     )
     if row is None:  # the statement always returns its one row
@@ -230,6 +248,8 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
             row["event_id"],
             row["guest_name"],
             row["event_name"],
+            row["language"],
+            row["language_from_replies"],
         )
         if row["guest_id"] is not None
         else None
@@ -247,7 +267,8 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
         reading.kind.value,
         f" {reading.rsvp.value}" if reading.rsvp else "",
     )
-    reply = confirmation(
-        reading, target.guest_name if target else None, target.event_name if target else None
-    )
+    if target is None:
+        return InboundOutcome(False, reading, row["message_id"], None, confirmation(reading))
+    language = answer_language(reading, target.language, form.phone, target.follow_replies)
+    reply = confirmation(reading, target.guest_name, target.event_name, language)
     return InboundOutcome(False, reading, row["message_id"], target, reply)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from app.config import LANGUAGES
 from app.models.enums import InboundKind, Rsvp
-from app.sending.languages import phone_language
+from app.sending.languages import guest_language, phone_language
 from app.services.sentences import Role, read_sentence
 
 
@@ -35,6 +36,10 @@ VOCABULARY: dict[Intent, dict[str, tuple[str, ...]]] = {
         "pt": ("sim", "claro", "com certeza", "confirmo", "confirmado", "vou", "sim vou",
                "estarei la", "ok", "confirmar presenca", "presenca confirmada"),
         "ar": ("نعم", "اجل", "ايوه", "ايوا", "اكيد", "موافق", "تمام", "ساحضر", "نعم ساحضر", "ok"),
+        "fr": ("oui", "ouais", "ok", "d accord", "bien sur", "oui bien sur", "avec plaisir",
+               "je confirme", "confirme", "present", "presente", "je viens", "je viendrai",
+               "j y serai", "volontiers", "absolument", "evidemment", "oui je viens",
+               "ca marche", "carrement"),
     },
     Intent.NO: {
         "en": ("no", "n", "nope", "nah", "no thanks", "no thank you", "decline", "declined",
@@ -42,12 +47,17 @@ VOCABULARY: dict[Intent, dict[str, tuple[str, ...]]] = {
         "es": ("no", "no puedo", "no asistire", "no voy", "no gracias", "no podre"),
         "pt": ("nao", "nao posso", "nao vou", "nao poderei", "infelizmente nao", "nao obrigado"),
         "ar": ("لا", "لا استطيع", "لن احضر", "اعتذر", "لا شكرا"),
+        "fr": ("non", "non merci", "je ne peux pas", "je ne pourrai pas", "je ne viendrai pas",
+               "pas possible", "impossible", "malheureusement non", "non desole",
+               "non desolee"),
     },
     Intent.MAYBE: {
         "en": ("maybe", "perhaps", "not sure", "possibly", "i m not sure", "tentative", "might"),
         "es": ("quizas", "quiza", "tal vez", "talvez", "a lo mejor", "puede ser", "no se"),
         "pt": ("talvez", "pode ser", "quem sabe", "nao sei", "nao tenho certeza"),
         "ar": ("ربما", "يمكن", "ممكن", "لست متاكد", "مش متاكد"),
+        "fr": ("peut etre", "peutetre", "je ne sais pas", "je sais pas", "pas sur", "pas sure",
+               "on verra", "probablement"),
     },
     Intent.STOP: {
         "en": ("stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "optout",
@@ -55,12 +65,15 @@ VOCABULARY: dict[Intent, dict[str, tuple[str, ...]]] = {
         "es": ("baja", "dar de baja", "darme de baja", "parar", "cancelar", "detener"),
         "pt": ("parar", "sair", "cancelar", "descadastrar", "pare"),
         "ar": ("الغاء", "الغاء الاشتراك", "توقف", "ايقاف"),
+        "fr": ("arret", "arreter", "desabonner", "me desabonner", "se desabonner",
+               "desinscrire", "me desinscrire", "desinscription", "desabonnement"),
     },
     Intent.START: {
         "en": ("start", "unstop", "subscribe", "resume", "optin", "opt in"),
         "es": ("alta", "dar de alta", "darme de alta", "reanudar", "comenzar"),
         "pt": ("voltar", "iniciar", "comecar", "reativar"),
         "ar": ("ابدا", "اشتراك", "تفعيل"),
+        "fr": ("reprendre", "reactiver", "m abonner", "reabonner", "me reabonner"),
     },
 }  # fmt: skip
 
@@ -91,9 +104,15 @@ CONFIRMATIONS = MappingProxyType({
            Rsvp.MAYBE: "شكرًا {name}. سجّلنا ردّك «ربما» على {event}.",
            InboundKind.OPTOUT: "لن تصلك رسائل أخرى منا. أرسل «ابدأ» للتراجع.",
            InboundKind.OPTIN: "تمت إعادة اشتراكك. أرسل «إلغاء» لإيقاف الرسائل."},
+    "fr": {Rsvp.CONFIRMED: "Merci, {name} ! Votre présence à {event} est confirmée.",
+           Rsvp.DECLINED: "Merci, {name}. Nous regrettons que vous ne puissiez pas venir"
+                          " à {event}.",
+           Rsvp.MAYBE: "Merci, {name}. Nous avons noté un « peut-être » pour {event}.",
+           InboundKind.OPTOUT: "Vous ne recevrez plus de messages de notre part."
+                               " Répondez REPRENDRE pour vous réabonner.",
+           InboundKind.OPTIN: "Vous êtes de nouveau abonné(e)."
+                              " Répondez STOP pour ne plus recevoir de messages."},
 })  # fmt: skip
-
-# Calling codes of countries whose guests most likely write Spanish, Portuguese or Arabic.
 
 # Keywords are short: a longer message is text without looking at every character.
 MAX_KEYWORD_CHARS = 64
@@ -112,6 +131,9 @@ class Reading:
     keyword: str | None = None
     # Plain text that reads like an answer the service could not decide.
     undecided: bool = False
+    # The language the guest typed it in, when its words are one language's more than any
+    # other's; None for a button (its title is our words, not the guest's) or shared words.
+    written_in: str | None = None
 
 
 TEXT = Reading(InboundKind.TEXT)
@@ -172,14 +194,14 @@ def match_keyword(text: str | None) -> tuple[Intent, tuple[str, ...], str] | Non
     symbols = "".join(c for c in text if not c.isspace() and c not in "\ufe0f\u200d")
     symbols = "".join(c for c in symbols if unicodedata.category(c) != "Sk")
     emoji_intent = EMOJI.get(symbols)
-    return (emoji_intent, ("en", "es", "pt", "ar"), symbols) if emoji_intent else None
+    return (emoji_intent, LANGUAGES, symbols) if emoji_intent else None
 
 
-def _reading(intent: Intent, language: str, keyword: str) -> Reading:
+def _reading(intent: Intent, language: str, keyword: str, written_in: str | None = None) -> Reading:
     """Build the reading of a matched intent."""
     rsvp = RSVP_OF.get(intent)
     kind = InboundKind.RSVP if rsvp else KIND_OF[intent]
-    return Reading(kind, rsvp, language, keyword[:50])
+    return Reading(kind, rsvp, language, keyword[:50], written_in=written_in)
 
 
 def classify(
@@ -198,7 +220,8 @@ def classify(
     if matched is None:
         return _read_sentence(body, phone)
     intent, languages, keyword = matched
-    return _reading(intent, _pick_language(languages, phone), keyword)
+    written_in = languages[0] if len(languages) == 1 else None
+    return _reading(intent, _pick_language(languages, phone), keyword, written_in)
 
 
 def _read_sentence(body: str | None, phone: str | None) -> Reading:
@@ -206,19 +229,35 @@ def _read_sentence(body: str | None, phone: str | None) -> Reading:
     sentence = read_sentence(body or "", normalize)
     if sentence is None:
         return TEXT
-    role, languages = sentence
-    language = _pick_language(languages, phone)
-    if role is Role.UNCLEAR:
-        return Reading(InboundKind.TEXT, language=language, undecided=True)
-    intent = Intent(role.value)
-    return Reading(InboundKind.RSVP, RSVP_OF[intent], language, intent.value)
+    language = _pick_language(sentence.languages, phone)
+    if sentence.role is Role.UNCLEAR:
+        return Reading(
+            InboundKind.TEXT, language=language, undecided=True, written_in=sentence.written_in
+        )
+    intent = Intent(sentence.role.value)
+    rsvp = RSVP_OF[intent]
+    return Reading(InboundKind.RSVP, rsvp, language, intent.value, written_in=sentence.written_in)
+
+
+def answer_language(
+    reading: Reading, stored: str | None, phone: str | None, follow_replies: bool = False
+) -> str:
+    """The language to answer a known guest in: theirs (stored, else their phone's
+    country's), or the one they typed in when their event lets replies change it."""
+    if follow_replies and reading.written_in:
+        return reading.written_in
+    return guest_language(stored, phone)
 
 
 def confirmation(
-    reading: Reading, guest_name: str | None = None, event_name: str | None = None
+    reading: Reading,
+    guest_name: str | None = None,
+    event_name: str | None = None,
+    language: str | None = None,
 ) -> str | None:
-    """The short answer to send back in the guest's language, or None to say nothing."""
-    texts = CONFIRMATIONS.get(reading.language, CONFIRMATIONS["en"])
+    """The short answer to send back, in `language` (the guest's), else the reading's, or
+    None to say nothing."""
+    texts = CONFIRMATIONS.get(language or reading.language, CONFIRMATIONS["en"])
     key: Rsvp | InboundKind = reading.rsvp or reading.kind
     template = texts.get(key)
     if template is None or (reading.rsvp is not None and event_name is None):

@@ -1,4 +1,4 @@
-"""Find the answer inside a free sentence, in en/es/pt/ar: "Sí, claro, allí estaré".
+"""Find the answer inside a free sentence, in en/es/pt/ar/fr: "Sí, claro, allí estaré".
 
 Whole-message keywords live in `replies.VOCABULARY`; longer messages are read clause by
 clause: explicit answers, attendance verbs (a "yes", or a "no" after a negation in the same
@@ -49,6 +49,12 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
         "ar": ("نعم", "اجل", "ايوه", "ايوا", "اكيد", "بالتاكيد", "طبعا", "اكيد ان شاء الله",
                "موافق", "موكد", "تم", "ما عندي مانع", "بكل سرور", "اكون موجود", "بكون موجود",
                "نشوفكم", "اشوفكم", "سنكون هناك", "ساكون هناك", "لبيك"),
+        "fr": ("oui", "ouais", "ouai", "bien sur", "bien sur que oui", "avec plaisir",
+               "avec grand plaisir", "avec joie", "volontiers", "absolument", "certainement",
+               "evidemment", "carrement", "je confirme", "nous confirmons", "on confirme",
+               "confirme", "confirmee", "confirmes", "compte sur moi", "comptez sur moi",
+               "comptez sur nous", "compte sur nous", "a bientot", "au plaisir", "sans faute",
+               "ravi", "ravie", "ravis"),
     },
     Role.NO: {
         "en": ("no", "nope", "nah", "no thanks", "no thank you", "decline", "i decline",
@@ -76,6 +82,16 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
                "ماراح", "اعتذر", "اعتذر عن الحضور", "اسف", "اسفه", "للاسف", "مع الاسف",
                "لا شكرا", "مستحيل", "مو قادر", "مش قادر", "مب قادر", "لا اقدر", "مسافر",
                "مسافره", "خارج البلد", "عندي ارتباط", "مرتبط", "اكيد لا"),
+        "fr": ("non", "non merci", "pas possible", "impossible", "malheureusement", "helas",
+               "je regrette", "nous regrettons", "je ne peux pas", "je ne pourrai pas",
+               "on ne pourra pas", "nous ne pourrons pas", "pas dispo", "pas disponible",
+               "indisponible", "indisponibles", "empeche", "empechee", "empechement",
+               "je decline", "decliner", "autre engagement", "deja pris", "deja prise",
+               "en deplacement", "en voyage", "a l etranger", "absent", "absente", "absents",
+               "sans moi", "sans nous", "certainement pas", "surement pas", "pas cette fois",
+               "viens pas", "vient pas", "venons pas", "viendrai pas", "viendra pas",
+               "viendrons pas", "peux pas", "peut pas", "pourrai pas", "pourra pas",
+               "pourrons pas", "serai pas", "sera pas", "serons pas", "vais pas", "allons pas"),
     },
     Role.MAYBE: {
         "en": ("maybe", "perhaps", "possibly", "probably", "might", "may", "not sure",
@@ -97,6 +113,15 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
                "ما ادري", "مدري", "ما اعرف", "لا اعرف", "لا ادري", "ساحاول", "بحاول",
                "احاول", "اخبرك لاحقا", "ابلغك لاحقا", "اكد لاحقا", "غالبا", "علي الاغلب",
                "اذا قدرت", "ان قدرت"),
+        "fr": ("peut etre", "peutetre", "je ne sais pas", "je sais pas", "sais pas",
+               "pas encore sur", "pas encore sure", "pas sur", "pas sure", "pas certain",
+               "pas certaine", "je ne suis pas sur", "je ne suis pas sure", "probablement",
+               "possible", "c est possible", "si possible", "si je peux", "si on peut",
+               "si tout va bien", "ca depend", "depend", "j essaierai", "je vais essayer",
+               "on va essayer", "nous allons essayer", "je vais voir", "on verra",
+               "je te dirai", "je vous dirai", "je te redis", "je vous redis",
+               "confirme plus tard", "confirmerai", "je confirmerai", "je vous confirmerai",
+               "je te tiens au courant", "je vous tiens au courant", "j espere"),
     },
     Role.VERB: {
         "en": ("come", "coming", "attend", "attending", "be there", "make it", "join",
@@ -111,12 +136,20 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
         "ar": ("احضر", "ساحضر", "بحضر", "حاضر", "حاضرين", "سنحضر", "نحضر", "الحضور",
                "جاي", "جايين", "اجي", "باجي", "بجي", "راح اجي", "راح احضر", "موجود",
                "موجودين", "سنكون", "ساكون", "بكون"),
+        "fr": ("venir", "viens", "vient", "venons", "viendrai", "viendra", "viendrons",
+               "viendront", "y serai", "y sera", "y serons", "serai la", "sera la",
+               "serons la", "etre la", "etre present", "etre presente", "participer",
+               "participerai", "participerons", "participe", "assister", "assisterai",
+               "assisterons", "y aller", "vais venir", "allons venir", "present", "presente",
+               "presents", "presentes"),
     },
     Role.CONTRAST: {
         "en": ("but", "actually", "however", "i mean", "on second thought"),
         "es": ("pero", "aunque", "en realidad", "mejor dicho", "pensandolo bien"),
         "pt": ("mas", "porem", "contudo", "na verdade", "pensando bem"),
         "ar": ("لكن", "ولكن", "بس", "في الحقيقه", "بالحقيقه"),
+        "fr": ("mais", "en fait", "finalement", "cependant", "pourtant", "toutefois",
+               "par contre", "a la reflexion", "enfin"),
     },
     Role.NEUTRAL: {
         "en": ("no problem", "no worries", "no doubt", "no idea", "thanks", "thank you",
@@ -131,13 +164,19 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
                "الله يعطيك العافيه", "ما في مشكله", "مافي مشكله", "لا مشكله", "لا يوجد مشكله",
                "مرحبا",
                "السلام عليكم", "الحمد لله", "يعطيك العافيه", "من فضلك", "لو سمحت"),
+        "fr": ("merci", "merci beaucoup", "mille mercis", "merci bien", "bonjour", "bonsoir",
+               "salut", "coucou", "pas de souci", "pas de soucis", "pas de probleme",
+               "aucun probleme", "sans probleme", "super", "genial", "parfait", "top",
+               "s il vous plait", "s il te plait", "svp", "stp", "desole", "desolee",
+               "excusez moi", "pardon", "d accord", "c est note", "bien recu",
+               "felicitations", "bravo"),
     },
 }  # fmt: skip
 
 # Words that turn the attendance verbs after them, in the same clause, into a "no".
 NEGATIONS = frozenset(
     ("not", "never", "t", "no", "nao", "nunca", "jamais", "nem", "ni", "لن", "لا", "ما",
-     "مش", "مو", "مب", "unable", "cannot", "cant", "dont", "wont")
+     "مش", "مو", "مب", "unable", "cannot", "cant", "dont", "wont", "ne", "n", "pas")
 )  # fmt: skip
 
 
@@ -160,7 +199,8 @@ EMOJI_ROLES = MappingProxyType(
 
 # Longer messages are not read: they go to the inbox as text.
 MAX_SENTENCE_CHARS = 400
-CLAUSE_BREAKS = re.compile("[.,;:!?\u00a1\u00bf\n\u2026\u060c\u061b\u061f()\\-]+")
+# A hyphen inside a word ("peut-être", "week-end") joins; one beside a space breaks.
+CLAUSE_BREAKS = re.compile("[.,;:!?\u00a1\u00bf\n\u2026\u060c\u061b\u061f()]+|-+(?!\\w)|(?<!\\w)-+")
 QUESTION_MARKS = ("?", "\u061f")
 EMOJI_WORDS = MappingProxyType({"\U0001f44d": "yes", "\u2705": "yes", "\U0001f44c": "yes",
                                 "\U0001f64c": "yes", "\U0001f973": "yes", "\U0001f44e": "no",
@@ -277,9 +317,17 @@ def _conclude(decisions: list[Role]) -> Role:
     return final
 
 
-def read_sentence(
-    text: str, normalize: Callable[[str, int], str]
-) -> tuple[Role, tuple[str, ...]] | None:
+@dataclass(frozen=True)
+class Sentence:
+    """What a free-text message answers, and the languages of its words."""
+
+    role: Role
+    languages: tuple[str, ...]  # most frequent first
+    # The one language its words are most often in, or None when several tie.
+    written_in: str | None
+
+
+def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
     """The answer of a free-text message and the languages of its words, or None.
 
     `normalize` folds case, accents and punctuation (`replies.normalize`).
@@ -290,17 +338,20 @@ def read_sentence(
     if not segments:
         return None
     hits = [hit for segment in segments for hit in segment]
-    languages = _languages(hits)
+    languages, written_in = _languages(hits)
     asks = any(mark in text for mark in QUESTION_MARKS)
     if asks and not any(hit.explicit and hit.role is not Role.MAYBE for hit in hits):
-        return Role.UNCLEAR, languages
-    return _conclude([_decide(segment) for segment in segments]), languages
+        return Sentence(Role.UNCLEAR, languages, written_in)
+    return Sentence(_conclude([_decide(s) for s in segments]), languages, written_in)
 
 
-def _languages(hits: list[Hit]) -> tuple[str, ...]:
-    """The languages of the words found, most frequent first."""
+def _languages(hits: list[Hit]) -> tuple[tuple[str, ...], str | None]:
+    """The languages of the words found, most frequent first, and the most frequent one
+    when no other is as frequent."""
     counts: dict[str, int] = {}
     for hit in hits:
         for language in hit.languages:
             counts[language] = counts.get(language, 0) + 1
-    return tuple(sorted(counts, key=lambda language: -counts[language]))
+    ranked = tuple(sorted(counts, key=lambda language: -counts[language]))
+    sole = len(ranked) == 1 or counts[ranked[0]] > counts[ranked[1]]
+    return ranked, ranked[0] if sole else None

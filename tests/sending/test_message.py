@@ -101,6 +101,7 @@ def test_no_public_url_means_no_status_callback() -> None:
         ("Europe/Lisbon", "pt", "qua., 23 de jun. de 2027 19:30 · Horário Portugal (Lisboa)"),
         ("Europe/Madrid", "es", "mié, 23 jun 2027, 20:30 · hora de España (Madrid)"),
         ("Asia/Dubai", "ar", "الأربعاء، 23 يونيو 2027، 10:30 م · توقيت الإمارات العربية المتحدة"),
+        ("Europe/Paris", "fr", "mer. 23 juin 2027, 20:30 · heure : France"),
         ("UTC", "en", "Wed, Jun 23, 2027, 6:30\u202fPM · UTC"),
         ("Not/AZone", "xx", "Wed, Jun 23, 2027, 6:30\u202fPM · UTC"),  # unknowns fall back
     ],
@@ -121,6 +122,7 @@ def test_dates_read_in_the_event_zone_and_the_reader_language(
         ("es", "Hola Ana, estás invitado/a a Gala el ", "Responde SÍ, NO o QUIZÁS."),
         ("pt", "Olá Ana, você está convidado/a para Gala em ", "Responda SIM, NÃO ou TALVEZ."),
         ("ar", "مرحبًا Ana، يسعدنا دعوتك إلى Gala يوم ", "أجب بـ نعم أو لا أو ربما."),
+        ("fr", "Bonjour Ana, vous êtes invité(e) à Gala le ", "Répondez OUI, NON ou PEUT-ÊTRE."),
     ],
 )
 def test_the_plain_invitation_speaks_the_guest_language(

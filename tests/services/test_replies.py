@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.config import LANGUAGES
 from app.models import InboundKind, Rsvp
 from app.services.replies import (
     CONFIRMATIONS,
@@ -12,6 +13,7 @@ from app.services.replies import (
     Intent,
     Reading,
     _squeeze,
+    answer_language,
     classify,
     confirmation,
     normalize,
@@ -35,7 +37,8 @@ def test_squeezed_forms_do_not_collide_across_intents() -> None:
 
 def test_every_language_has_every_intent_and_text() -> None:
     for languages in VOCABULARY.values():
-        assert set(languages) == {"en", "es", "pt", "ar"}
+        assert set(languages) == set(LANGUAGES)
+    assert set(CONFIRMATIONS) == set(LANGUAGES)
     for texts in CONFIRMATIONS.values():
         assert set(texts) == {*Rsvp, InboundKind.OPTOUT, InboundKind.OPTIN}
 
@@ -72,6 +75,10 @@ def test_normalize(raw: str, normal: str) -> None:
         ("no sé", Rsvp.MAYBE, "es"),
         ("ممكن", Rsvp.MAYBE, "ar"),
         ("لا شكرًا", Rsvp.DECLINED, "ar"),
+        ("Ouiii", Rsvp.CONFIRMED, "fr"),
+        ("Non merci !", Rsvp.DECLINED, "fr"),
+        ("Peut-être", Rsvp.MAYBE, "fr"),
+        ("Je ne sais pas", Rsvp.MAYBE, "fr"),
     ],
 )
 def test_typed_answers(body: str, rsvp: Rsvp, language: str) -> None:
@@ -107,6 +114,12 @@ def test_sentences_stay_text(body: str | None) -> None:
         ("Sim... na verdade não vou", Rsvp.DECLINED),
         ("ما راح أحضر", Rsvp.DECLINED),
         ("I'll try to come", Rsvp.MAYBE),
+        ("Oui, je serai là avec mon mari", Rsvp.CONFIRMED),
+        ("Je ne serai pas présente, désolée", Rsvp.DECLINED),
+        ("je viens pas, on est en vacances", Rsvp.DECLINED),
+        ("Oui mais finalement non", Rsvp.DECLINED),
+        ("Je viendrai si je peux", Rsvp.MAYBE),
+        ("Pas de problème, on vient !", Rsvp.CONFIRMED),  # "pas" here negates nothing
     ],
 )
 def test_answers_inside_sentences(body: str, rsvp: Rsvp) -> None:
@@ -120,6 +133,8 @@ def test_answers_inside_sentences(body: str, rsvp: Rsvp) -> None:
         "yes no",
         "Can I come with my wife?",  # asks, answers nothing
         "لا، بس بحضر المرة الجاية",
+        "Non, mais je viendrai la prochaine fois",
+        "Je peux venir avec ma sœur ?",
     ],
 )
 def test_undecided_answers_are_left_to_the_organiser(body: str) -> None:
@@ -136,7 +151,13 @@ def test_undecided_answers_are_left_to_the_organiser(body: str) -> None:
         ("+351912345678", "pt"),
         ("+966501234567", "ar"),
         ("+201001234567", "ar"),
-        ("+212612345678", "ar"),
+        ("+212612345678", "ar"),  # Morocco writes Arabic first, French second: ar
+        ("+33612345678", "fr"),
+        ("+221771234567", "fr"),  # Senegal
+        ("+2250712345678", "fr"),  # Côte d'Ivoire
+        ("+262692123456", "fr"),  # Réunion
+        ("+32470123456", None),  # Belgium: Dutch or French, no one language
+        ("+41781234567", None),  # Switzerland: German, French or Italian
         ("+14155550100", None),
         ("+447700900123", None),
         ("", None),
@@ -152,6 +173,43 @@ def test_shared_words_follow_the_sender_country() -> None:
     assert classify("cancelar", phone="+5511987654321").language == "pt"
     assert classify("cancelar", phone="+14155550100").language == "es"
     assert classify("ok", phone="+966501234567").language == "ar"
+    assert classify("ok", phone="+33612345678").language == "fr"
+
+
+@pytest.mark.parametrize(
+    ("body", "written_in"),
+    [
+        ("yes", "en"),
+        ("Sí", "es"),
+        ("Oui !", "fr"),
+        ("Sí, claro, allí estaré", "es"),  # "claro" is Portuguese too, the rest Spanish
+        ("Je ne serai pas là", "fr"),
+        ("ok", None),  # shared by every language
+        ("no", None),  # English or Spanish
+        ("claro", None),
+        ("👍", None),
+        ("Is there parking?", None),  # no word the reader knows
+    ],
+)
+def test_the_language_a_reply_is_written_in(body: str, written_in: str | None) -> None:
+    assert classify(body).written_in == written_in
+
+
+def test_a_button_title_says_nothing_of_the_guests_language() -> None:
+    reading = classify(None, button_payload="yes", button_text="Sí, asistiré")
+    assert reading.written_in is None
+    assert answer_language(reading, "pt", "+34612345678", follow_replies=True) == "pt"
+
+
+def test_a_guest_is_answered_in_their_language() -> None:
+    typed = classify("yes")
+    assert answer_language(typed, "es", "+14155550100") == "es"
+    assert answer_language(typed, None, "+33612345678") == "fr"  # none stored: the phone's
+    assert answer_language(typed, None, "+14155550100") == "en"
+    assert answer_language(typed, "es", "+14155550100", follow_replies=True) == "en"
+    assert answer_language(classify("ok"), "es", "+1415", follow_replies=True) == "es"
+    french = confirmation(typed, "Ana", "Gala", "fr")
+    assert french == "Merci, Ana ! Votre présence à Gala est confirmée."
 
 
 def test_button_payloads_win_over_the_body() -> None:

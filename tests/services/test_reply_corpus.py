@@ -1,4 +1,4 @@
-"""The classifier against a corpus of labelled replies in en/es/pt/ar (reply_corpus.tsv)."""
+"""The classifier against a corpus of labelled replies in en/es/pt/ar/fr (reply_corpus.tsv)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_the_corpus_is_large_and_covers_every_language_and_label() -> None:
     rows = load_corpus()
     assert len(rows) >= 300
     assert {label for label, _ in rows} == {"yes", "no", "maybe", "unclear", "text"}
-    scripts = {"ar": "\u0627", "es": "ñíéóá¿¡", "pt": "ãõç"}
+    scripts = {"ar": "\u0627", "es": "ñíéóá¿¡", "pt": "ãõç", "fr": "èêçà"}
     for language, letters in scripts.items():
         assert any(set(reply) & set(letters) for _, reply in rows), language
 

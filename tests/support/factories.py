@@ -180,11 +180,14 @@ def seed(
     invited: bool = True,
     message_sid: str | None = None,
     accepted_minutes_ago: float = 60,
+    language: str | None = None,
+    language_from_replies: bool = False,
 ) -> Seeded:
-    """Create an event with one guest and (by default) a sent invitation."""
+    """Create an event with one guest (in `language`, else none stored) and (by default) a
+    sent invitation."""
     with app.app_context():
-        event = Event(name=event_name)
-        guest = Guest(event=event, name=guest_name, phone=phone)
+        event = Event(name=event_name, language_from_replies=language_from_replies)
+        guest = Guest(event=event, name=guest_name, phone=phone, language=language)
         db.session.add_all([event, guest])
         db.session.flush()
         invitation = None

@@ -176,6 +176,13 @@ PT_MAYBE = "Obrigado, Ana. Anotamos um «talvez» para Launch party."
 AR_YES = "شكرًا Ana! تم تأكيد حضورك إلى Launch party."
 AR_NO = "شكرًا Ana. يؤسفنا أنك لن تتمكن من حضور Launch party."
 AR_MAYBE = "شكرًا Ana. سجّلنا ردّك «ربما» على Launch party."
+FR_YES = "Merci, Ana ! Votre présence à Launch party est confirmée."
+FR_NO = "Merci, Ana. Nous regrettons que vous ne puissiez pas venir à Launch party."
+FR_MAYBE = "Merci, Ana. Nous avons noté un « peut-être » pour Launch party."
+EN_STOP = "You won't receive more messages from us. Reply START to undo."
+ES_STOP = "No recibirás más mensajes nuestros. Responde ALTA para deshacerlo."
+PT_STOP = "Você não receberá mais mensagens. Responda VOLTAR para desfazer."
+AR_STOP = "لن تصلك رسائل أخرى منا. أرسل «ابدأ» للتراجع."
 
 # (typed answer, sender, rsvp, expected confirmation)
 TYPED_ANSWERS = [
@@ -216,22 +223,68 @@ def test_typed_answers_in_four_languages(
 
 
 @pytest.mark.parametrize(
-    ("title", "phone", "expected"),
+    ("title", "phone", "stored", "expected"),
     [
-        ("Yes", US, EN_YES),
-        ("Sí, asistiré", ES, ES_YES),
-        ("Confirmar presença", BR, PT_YES),
-        ("نعم", SA, AR_YES),
-        ("Count on me!!", ES, EN_YES),  # a title in no known vocabulary: English
+        ("Yes", ES, "es", ES_YES),  # a Spanish guest taps a button titled in English
+        ("Sí, asistiré", US, "en", EN_YES),
+        ("Confirmar presença", SA, "ar", AR_YES),
+        ("نعم", BR, "pt", PT_YES),
+        ("Yes", US, "fr", FR_YES),
+        ("Count on me!!", ES, None, ES_YES),  # none stored: the phone's country's
+        ("Sí", US, None, EN_YES),
     ],
 )
-def test_button_reply_language_follows_the_button_title(
-    app: Flask, client: FlaskClient, title: str, phone: str, expected: str
+def test_a_button_is_confirmed_in_the_guests_language_never_the_titles(
+    app: Flask, client: FlaskClient, title: str, phone: str, stored: str | None, expected: str
 ) -> None:
-    seeded = seed(app, phone)
+    seeded = seed(app, phone, language=stored, language_from_replies=True)
     response = signed_post(client, INBOUND, button_form(phone, "yes", title, seeded.message_sid))
     assert reply_text(response.data) == expected
     assert invitation_rsvp(app, seeded.invitation_id) == "confirmed"
+    # A title is our words, not the guest's: it never changes their language.
+    assert scalar(app, "SELECT language FROM guests") == stored
+
+
+@pytest.mark.parametrize(
+    ("body", "stored", "expected"),
+    [
+        ("yes", "es", ES_YES),
+        ("Sí, allí estaré", "en", EN_YES),
+        ("Talvez", "ar", AR_MAYBE),
+        ("Non merci", "pt", PT_NO),
+        ("STOP", "es", ES_STOP),
+    ],
+)
+def test_a_typed_reply_is_answered_in_the_guests_language(
+    app: Flask, client: FlaskClient, body: str, stored: str, expected: str
+) -> None:
+    seed(app, US, language=stored)
+    response = signed_post(client, INBOUND, inbound_form(US, body))
+    assert reply_text(response.data) == expected
+    assert scalar(app, "SELECT language FROM guests") == stored
+
+
+@pytest.mark.parametrize(
+    ("body", "adopted", "expected"),
+    [
+        ("yes", "en", EN_YES),
+        ("Sí, allí estaré", "es", ES_YES),
+        ("Oui, avec plaisir", "fr", FR_YES),
+        ("Non merci", "fr", FR_NO),
+        ("baja", "es", ES_STOP),
+        # Words several languages share say nothing of the guest's: theirs holds.
+        ("ok", "pt", PT_YES),
+        ("no", "pt", PT_NO),
+        ("👍", "pt", PT_YES),
+    ],
+)
+def test_the_event_may_let_a_reply_change_the_guests_language(
+    app: Flask, client: FlaskClient, body: str, adopted: str, expected: str
+) -> None:
+    seed(app, US, language="pt", language_from_replies=True)
+    response = signed_post(client, INBOUND, inbound_form(US, body))
+    assert reply_text(response.data) == expected
+    assert scalar(app, "SELECT language FROM guests") == adopted
 
 
 def test_changing_an_answer_keeps_every_change(app: Flask, client: FlaskClient) -> None:
@@ -248,10 +301,6 @@ def test_changing_an_answer_keeps_every_change(app: Flask, client: FlaskClient) 
     assert rsvp_at == last_received
 
 
-EN_STOP = "You won't receive more messages from us. Reply START to undo."
-ES_STOP = "No recibirás más mensajes nuestros. Responde ALTA para deshacerlo."
-PT_STOP = "Você não receberá mais mensagens. Responda VOLTAR para desfazer."
-AR_STOP = "لن تصلك رسائل أخرى منا. أرسل «ابدأ» للتراجع."
 OPT_OUTS = [
     ("STOP", US, "stop", EN_STOP),
     ("unsubscribe", US, "unsubscribe", EN_STOP),
