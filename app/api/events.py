@@ -13,7 +13,7 @@
   `{"imported", "duplicates", "errors": [{"line", "reason", "text"}], "error_count",
   "repaired": [{"line", "before", "after"}], "repaired_count"}` (rules in
   `app.services.guests` and `app.services.guest_upload`).
-- `PATCH /api/v1/guests/<id>` `{"language": "es"}` → the guest with its new language.
+- `PATCH` and `DELETE` of an event or a guest: `app.api.edits`.
 - `GET /api/v1/events/<id>/guests?limit=&cursor=&rsvp=&delivery_status=&q=` → `{"guests",
   "next_cursor"}`, by guest id. Filters take comma-separated values: `rsvp` one of
   confirmed, declined, maybe, no_answer; `delivery_status` one of the `/stats` delivery
@@ -50,7 +50,6 @@ from app.api.validation import (
     query_search,
     zone_of,
 )
-from app.config import LANGUAGES
 from app.models import Event, Invitation
 from app.services import events, guest_upload, guests
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
@@ -245,16 +244,3 @@ def invitation_json(invitation: Invitation | None) -> dict[str, Any]:
         "error_code": invitation.error_code,
         "error_reason": invitation.error_reason,
     }
-
-
-@bp.patch("/guests/<int:guest_id>")
-def update_guest(guest_id: int) -> Response:
-    """Change a guest's language: `{"language": "es"}` (en, es, pt or ar)."""
-    body = json_object(("language",))
-    language = body.get("language")
-    if language not in LANGUAGES:
-        raise BadRequest(f"'language' must be one of {', '.join(LANGUAGES)}")
-    guest = guests.set_language(guest_id, language)
-    if guest is None:
-        raise NotFound(f"guest {guest_id} does not exist")
-    return jsonify(id=guest.id, name=guest.name, phone=guest.phone, language=guest.language)

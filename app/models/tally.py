@@ -26,7 +26,8 @@ class InvitationTally(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     # No foreign keys: deleting an event or campaign appends its last negative deltas.
-    event_id: Mapped[int]
+    # NULL for the rows of deleted guests a campaign still counts (not the event's).
+    event_id: Mapped[int | None]
     campaign_id: Mapped[int | None]
     send_state: Mapped[str] = mapped_column(String(20))
     delivery_status: Mapped[str | None] = mapped_column(String(20))

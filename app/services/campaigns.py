@@ -330,6 +330,67 @@ def reschedule(campaign_id: int, send_at: datetime) -> Campaign:
     return get_campaign(campaign_id)
 
 
+def follow_start(event_id: int, starts_at: datetime | None) -> list[tuple[int, datetime]]:
+    """Move the event's scheduled reminders with its new start, their lead kept, in the
+    caller's transaction (the event locked); return each one moved and its new time.
+
+    One whose time has passed while the event has not started goes now, as at its
+    scheduling: its time is now, and `start_due` starts it once the caller commits.
+
+    Raises:
+        ConflictError: a reminder is scheduled and the event has no start, or has started.
+        CampaignError: a reminder would be more than a year ahead.
+    """
+    reminders = db.session.scalars(
+        db.select(Campaign)
+        .where(
+            Campaign.event_id == event_id,
+            Campaign.kind == MessageKind.REMINDER,
+            Campaign.state == CampaignState.SCHEDULED,
+            Campaign.lead_seconds.is_not(None),
+        )
+        .order_by(Campaign.id)
+    ).all()
+    now, moved = utcnow(), []
+    for reminder in reminders:
+        lead = timedelta(seconds=reminder.lead_seconds or 0)
+        if starts_at is None or starts_at <= now:
+            problem = "has no start time" if starts_at is None else "would have started already"
+            raise ConflictError(
+                f"the event {problem}, and its reminder (campaign {reminder.id}) is scheduled"
+                " before its start: cancel the reminder first"
+            )
+        send_at = max(starts_at - lead, now)
+        if send_at > now + MAX_AHEAD:
+            raise CampaignError("the event's reminder would be more than a year ahead")
+        try:
+            lifecycle.apply(_connection(), reminder.id, "move", send_at=send_at)
+        except lifecycle.NotAllowed:
+            continue  # canceled meanwhile: nothing left to move
+        moved.append((reminder.id, send_at))
+    return moved
+
+
+def cancel_scheduled(event_id: int) -> list[int]:
+    """Cancel the event's scheduled campaigns before it is deleted, in the caller's
+    transaction (the event locked); return their ids.
+
+    Raises:
+        ConflictError: one of its campaigns is running or paused.
+    """
+    listed = db.session.scalars(
+        db.select(Campaign).where(Campaign.event_id == event_id).order_by(Campaign.id)
+    ).all()
+    busy = [c for c in listed if c.state in (CampaignState.RUNNING, CampaignState.PAUSED)]
+    if busy:
+        named = ", ".join(f"campaign {c.id} is {c.state.value}" for c in busy)
+        raise ConflictError(f"{named}: cancel it first, or let it finish")
+    scheduled = [c.id for c in listed if c.state is CampaignState.SCHEDULED]
+    for campaign_id in scheduled:
+        lifecycle.apply(_connection(), campaign_id, "cancel")
+    return scheduled
+
+
 def start_due(campaign_id: int) -> bool | None:
     """Start a scheduled campaign whose time has come now, as the sweep would.
 

@@ -1,0 +1,151 @@
+"""Correct or delete a guest or an event (rules in `app.services.guest_edits` and
+`app.services.event_edits`). A refused change changes nothing.
+
+- `PATCH /api/v1/guests/<id>` `{"name"?, "phone"?, "language"?, "variables"?}` → 200 with
+  the guest: each field checked as the import checks it (`variables`, an object, replaces
+  the guest's set); `opted_out` and `unreachable_*` say whether the number may be sent to.
+  409 when the new phone is another guest's of the event (naming them), or a message to the
+  guest is in flight while the phone changes.
+- `DELETE /api/v1/guests/<id>` → 204. 409 while a message to them is in flight. What their
+  campaigns sent them stays counted in those campaigns; the event no longer counts them.
+- `PATCH /api/v1/events/<id>` `{"name"?, "venue"?, "starts_at"?, "time_zone"?, "country"?}`
+  → 200 with the event and `moved_reminders` (`[{"campaign_id", "send_at", "started"}]`).
+  A `starts_at` without an offset is read in the event's zone (the new one, if given); null
+  clears `venue`, `starts_at` and `country` (the zone's country is used then). A scheduled
+  reminder moves with the start; 409 when the start is removed or past while one is.
+- `DELETE /api/v1/events/<id>` → 204: its guests, messages and campaigns go; a scheduled
+  campaign is canceled. 409 while one of its campaigns runs or is paused, or a message of
+  it is in flight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from flask import Response, current_app, jsonify
+from werkzeug.exceptions import BadRequest, Conflict, NotFound
+
+from app.api import bp
+from app.api.events import event_json, require_event
+from app.api.validation import (
+    isoformat,
+    json_object,
+    json_type,
+    name_field,
+    optional_datetime,
+    optional_text,
+    optional_time_zone,
+    zone_of,
+)
+from app.errors import json_error
+from app.services import event_edits, guest_edits
+from app.services.edits import EditConflict, EditError, EditMissing
+from app.services.wording import guest_language
+
+VENUE_MAX_LENGTH = 300
+# Fields a PATCH may not set to null: each must keep a value.
+REQUIRED = ("name", "phone", "language", "variables", "time_zone")
+
+
+@bp.errorhandler(EditMissing)
+def edit_missing(error: EditMissing) -> tuple[Response, int]:
+    """No such guest or event: 404 JSON."""
+    return json_error(NotFound(str(error)))
+
+
+@bp.errorhandler(EditConflict)
+def edit_conflict(error: EditConflict) -> tuple[Response, int]:
+    """A change that does not fit what is going on: 409 JSON."""
+    return json_error(Conflict(str(error)))
+
+
+@bp.errorhandler(EditError)
+def edit_invalid(error: EditError) -> tuple[Response, int]:
+    """A value that can't be stored: 400 JSON."""
+    return json_error(BadRequest(str(error)))
+
+
+def patch_body(allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The PATCH body: a JSON object of `allowed` fields, at least one, none null that must
+    keep a value."""
+    body = json_object(allowed)
+    if not body:
+        raise BadRequest(f"nothing to change: send one or more of {', '.join(allowed)}")
+    for key in REQUIRED:
+        if key in body and body[key] is None:
+            raise BadRequest(f"{key!r} can't be null: leave it out to keep it")
+    return body
+
+
+@bp.patch("/guests/<int:guest_id>")
+def update_guest(guest_id: int) -> Response:
+    """Correct a guest's name, phone, language or template variables."""
+    body = patch_body(guest_edits.FIELDS)
+    region = current_app.config["SETTINGS"].default_phone_region
+    edit = guest_edits.update_guest(guest_id, body, region)
+    guest = edit.guest
+    return jsonify(
+        id=guest.id,
+        event_id=guest.event_id,
+        name=guest.name,
+        phone=guest.phone,
+        language=guest_language(guest.language, guest.phone),
+        variables=guest.variables,
+        opted_out=edit.opted_out,
+        unreachable_code=guest.unreachable_code,
+        unreachable_reason=guest.unreachable_reason,
+    )
+
+
+@bp.delete("/guests/<int:guest_id>")
+def delete_guest(guest_id: int) -> tuple[str, int]:
+    """Delete a guest; what campaigns sent them stays counted in those campaigns."""
+    guest_edits.delete_guest(guest_id)
+    return "", 204
+
+
+@bp.patch("/events/<int:event_id>")
+def update_event(event_id: int) -> Response:
+    """Correct an event's name, venue, start, time zone or country."""
+    body = patch_body(event_edits.FIELDS)
+    event = require_event(event_id)
+    values: dict[str, Any] = {}
+    if "name" in body:
+        values["name"] = name_field(body, "name")
+    if "venue" in body:
+        values["venue"] = optional_text(body, "venue", max_length=VENUE_MAX_LENGTH)
+    zone = optional_time_zone(body, "time_zone", event.time_zone)
+    if "time_zone" in body:
+        values["time_zone"] = zone
+    if "starts_at" in body:
+        values["starts_at"] = optional_datetime(body, "starts_at", zone_of(zone))
+    if "country" in body:
+        values["country"] = country_field(body.get("country"))
+    edit = event_edits.update_event(event.id, values)
+    found = event_json(edit.event)
+    found.setdefault("country", edit.event.country)
+    moved = [
+        {"campaign_id": r.campaign_id, "send_at": isoformat(r.send_at), "started": r.started}
+        for r in edit.reminders
+    ]
+    return jsonify({**found, "moved_reminders": moved})
+
+
+def country_field(value: Any) -> str | None:
+    """An ISO 3166 alpha-2 country whose numbers can be read ("ES"), or None (null)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"'country' must be a string or null, not {json_type(value)}")
+    code = value.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise BadRequest("'country' must be an ISO 3166 alpha-2 country code such as ES or BR")
+    return code
+
+
+@bp.delete("/events/<int:event_id>")
+def delete_event(event_id: int) -> tuple[str, int]:
+    """Delete an event with its guests and campaigns (a scheduled campaign is canceled)."""
+    event_edits.delete_event(event_id)
+    return "", 204
