@@ -9,7 +9,12 @@ from __future__ import annotations
 
 
 class EditError(Exception):
-    """A value that can't be stored as asked (the message says which and why)."""
+    """A value that can't be stored as asked (the message says which and why); `field`
+    names it when one field is the cause (a form shows the message beside it)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class EditMissing(EditError):

@@ -87,10 +87,10 @@ def update_event(event_id: int, values: dict[str, Any]) -> EventEdit:
         moved = campaigns.follow_start(event.id, event.starts_at) if moves else []
     except ConflictError as error:
         db.session.rollback()
-        raise EditConflict(str(error)) from None
+        raise EditConflict(str(error), "starts_at") from None
     except CampaignError as error:
         db.session.rollback()
-        raise EditError(str(error)) from None
+        raise EditError(str(error), "starts_at") from None
     db.session.commit()
     log.info("event %s corrected: %s", event.id, ", ".join(sorted(values)) or "nothing")
     reminders = [

@@ -105,7 +105,9 @@ def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> 
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise EditConflict("another guest of the event was given this number meanwhile") from None
+        raise EditConflict(
+            "another guest of the event was given this number meanwhile", "phone"
+        ) from None
     except EditError:
         db.session.rollback()
         raise
@@ -116,17 +118,22 @@ def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> 
 
 
 def _checked(values: dict[str, Any], region: str) -> dict[str, Any]:
-    """The fields as stored, checked as an import's; EditError when one is wrong."""
+    """The fields as stored, checked as an import's; EditError (naming the field) when one
+    is wrong."""
     if "variables" in values and not isinstance(values["variables"], dict):
-        raise EditError("variables must be an object of names and values")
-    language = values.get("language")
-    if "language" in values and language not in LANGUAGES:
-        raise EditError(f"language must be one of {', '.join(LANGUAGES)}")
-    try:
-        checked = guests.check_fields(values, region)
-    except ValueError as error:
-        raise EditError(str(error)) from None
-    return {**checked, **({"language": language} if "language" in values else {})}
+        raise EditError("variables must be an object of names and values", "variables")
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "language":
+            if value not in LANGUAGES:
+                raise EditError(f"language must be one of {', '.join(LANGUAGES)}", name)
+            checked[name] = value
+            continue
+        try:
+            checked.update(guests.check_fields({name: value}, region))
+        except ValueError as error:
+            raise EditError(str(error), name) from None
+    return checked
 
 
 def _move_number(guest: Guest, phone: str) -> None:
@@ -136,14 +143,18 @@ def _move_number(guest: Guest, phone: str) -> None:
     (for a guest of any event) comes with it.
     """
     if db.session.execute(LOCK_MESSAGES, {"guest_id": guest.id}).scalar_one():
-        raise EditConflict("a message to this guest is being sent: change the number once it is")
+        raise EditConflict(
+            "a message to this guest is being sent: change the number once it is", "phone"
+        )
     other = db.session.execute(
         select(Guest.id, Guest.name).where(
             Guest.event_id == guest.event_id, Guest.phone == phone, Guest.id != guest.id
         )
     ).first()
     if other is not None:
-        raise EditConflict(f"{phone} is already the number of guest {other.id} ({other.name})")
+        raise EditConflict(
+            f"{phone} is already the number of guest {other.id} ({other.name})", "phone"
+        )
     known = db.session.execute(KNOWN_UNREACHABLE, {"phone": phone}).first()
     guest.unreachable_code = known.unreachable_code if known else None
     guest.unreachable_reason = known.unreachable_reason if known else None

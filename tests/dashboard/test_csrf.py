@@ -25,12 +25,18 @@ POST_ROUTES = [
     "/events/{event}/followups",
     "/guests/{guest}/invite",
     "/guests/{guest}/language",
+    "/guests/{guest}/edit",
+    "/guests/{guest}/delete",
+    "/events/{event}/edit",
+    "/events/{event}/delete",
     "/campaigns/{campaign}/pause",
     "/campaigns/{campaign}/resume",
     "/campaigns/{campaign}/cancel",
     "/campaigns/{campaign}/reschedule",
     "/campaigns/{campaign}/retry-failed",
     "/inbox/1/rsvp",
+    "/inbox/1/dismiss",
+    "/guests/{guest}/replies",
 ]
 
 
@@ -57,8 +63,8 @@ def snapshot(app: Flask) -> tuple[object, ...]:
     """What a successful POST would change."""
     with app.app_context():
         return (
-            db.session.query(Event).count(),
-            db.session.query(Guest).count(),
+            [(e.id, e.name) for e in db.session.scalars(db.select(Event))],
+            [(g.id, g.name, g.phone) for g in db.session.scalars(db.select(Guest))],
             db.session.query(Invitation).count(),
             [(c.id, c.state) for c in db.session.scalars(db.select(Campaign))],
         )
@@ -82,9 +88,15 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/events/<int:event_id>/followups",
         "/guests/<int:guest_id>/invite",
         "/guests/<int:guest_id>/language",
+        "/guests/<int:guest_id>/edit",
+        "/guests/<int:guest_id>/delete",
+        "/events/<int:event_id>/edit",
+        "/events/<int:event_id>/delete",
         "/campaigns/<int:campaign_id>/<action>",
         "/campaigns/<int:campaign_id>/reschedule",
         "/inbox/<int:message_id>/rsvp",
+        "/inbox/<int:message_id>/dismiss",
+        "/guests/<int:guest_id>/replies",
     }
 
 
@@ -119,6 +131,10 @@ def test_every_form_on_every_page_carries_a_token(csrf_app: Flask, signed_in: Fl
         "/events/{event}/send",
         "/events/{event}/reminders",
         "/events/{event}/followups",
+        "/events/{event}/edit",
+        "/events/{event}/delete",
+        "/guests/{guest}/edit",
+        "/guests/{guest}/delete",
         "/campaigns/{campaign}",
         "/inbox",
         "/system",

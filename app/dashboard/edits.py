@@ -1,0 +1,287 @@
+"""Correct a guest or an event, and delete one after a confirmation page (rules in
+`app.services.guest_edits` and `app.services.event_edits`)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, SelectField, StringField
+from wtforms.validators import Length
+
+from app.config import LANGUAGES
+from app.dashboard import bp
+from app.dashboard.auth import safe_next
+from app.dashboard.events import LANGUAGE_LABELS
+from app.dashboard.forms import EventForm
+from app.dashboard.guests import require_event
+from app.models import CampaignState, Event, Guest
+from app.services import campaigns, event_edits, events, guest_edits
+from app.services.edits import EditConflict, EditError, EditMissing
+from app.services.guest_upload import VARIABLE_MAX_COUNT
+from app.services.user_text import plain_text
+from app.services.wording import format_start, guest_language
+
+# Long enough for any value the import keeps; the service says what is wrong with one.
+TEXT_MAX_LENGTH = 1000
+
+
+class ColumnForm(Form):
+    """One imported column of a guest: its name and the guest's value (empty: none)."""
+
+    key = StringField("Column", validators=[Length(max=TEXT_MAX_LENGTH)])
+    value = StringField("Value", validators=[Length(max=TEXT_MAX_LENGTH)])
+
+
+class GuestForm(FlaskForm):
+    """A guest's name, phone, language and imported columns."""
+
+    name = StringField("Name", validators=[Length(max=TEXT_MAX_LENGTH)], render_kw={"dir": "auto"})
+    phone = StringField(
+        "Phone",
+        validators=[Length(max=TEXT_MAX_LENGTH)],
+        render_kw={"inputmode": "tel", "autocomplete": "off", "dir": "ltr", "spellcheck": "false"},
+    )
+    language = SelectField("Language of their messages")
+    # The event's columns, then one more for a new column.
+    columns = FieldList(FormField(ColumnForm), max_entries=VARIABLE_MAX_COUNT + 1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Offer every language messages are written in."""
+        super().__init__(*args, **kwargs)
+        self.language.choices = [(code, LANGUAGE_LABELS.get(code, code)) for code in LANGUAGES]
+
+    def variables(self) -> dict[str, str]:
+        """The columns with a value, by name (an empty value removes the column)."""
+        return {
+            (entry.key.data or "").strip(): (entry.value.data or "").strip()
+            for entry in self.columns
+            if (entry.key.data or "").strip() and (entry.value.data or "").strip()
+        }
+
+
+def guest_form(guest: Guest) -> GuestForm:
+    """The form as posted, or filled from the guest (each of the event's columns, then a
+    blank one for a new column)."""
+    if request.method == "POST":
+        form = GuestForm()
+    else:
+        names = [*events.variable_names(guest.event_id), *guest.variables]
+        columns = [
+            {"key": key, "value": guest.variables.get(key, "")} for key in dict.fromkeys(names)
+        ]
+        form = GuestForm(
+            data={
+                "name": guest.name,
+                "phone": guest.phone,
+                "language": guest_language(guest.language, guest.phone),
+                "columns": columns,
+            }
+        )
+    if len(form.columns) <= VARIABLE_MAX_COUNT and (
+        not form.columns.entries or form.columns.entries[-1].key.data
+    ):
+        form.columns.append_entry()
+    return form
+
+
+def guest_changes(form: GuestForm, guest: Guest) -> dict[str, Any]:
+    """What the form changes of the guest (a phone as stored is not checked again)."""
+    entered = {
+        "name": form.name.data or "",
+        "phone": (form.phone.data or "").strip(),
+        "language": form.language.data,
+        "variables": form.variables(),
+    }
+    current = {
+        "name": guest.name,
+        "phone": guest.phone,
+        "language": guest_language(guest.language, guest.phone),
+        "variables": guest.variables,
+    }
+    return {key: value for key, value in entered.items() if value != current[key]}
+
+
+def show_error(form: FlaskForm, error: EditError) -> tuple[int, str | None]:
+    """Put the refusal beside its field; its status code, and the message when it names
+    no field of the form (the page shows it elsewhere)."""
+    message = f"{str(error)[:1].upper()}{str(error)[1:]}."
+    status = 409 if isinstance(error, EditConflict) else 400
+    if error.field is None or error.field not in form or error.field == "columns":
+        return status, message
+    form[error.field].errors = [*form[error.field].errors, message]
+    return status, None
+
+
+def region_of(event: Event) -> str:
+    """The country national numbers of the event are read in."""
+    return guest_edits.phone_region(event, current_app.config["SETTINGS"].default_phone_region)
+
+
+@bp.route("/guests/<int:guest_id>/edit", methods=["GET", "POST"])
+def edit_guest(guest_id: int) -> ResponseReturnValue:
+    """Correct a guest's name, phone, language and columns, then go back to the guest list."""
+    guest = find_guest(guest_id)
+    back = safe_next(
+        request.values.get("next") or url_for("dashboard.event_page", event_id=guest.event_id)
+    )
+    form, status, problem = guest_form(guest), 200, None
+    if form.validate_on_submit():
+        try:
+            edit = guest_edits.update_guest(
+                guest_id, guest_changes(form, guest), region_of(guest.event)
+            )
+        except EditMissing:
+            abort(404, description=f"Guest {guest_id} does not exist.")
+        except EditError as error:
+            status, problem = show_error(form, error)
+        else:
+            saved = f"{plain_text(edit.guest.name)} saved."
+            if edit.opted_out:
+                saved += " This number asked not to be messaged (opted out)."
+            flash(saved, "success")
+            return redirect(back)
+    elif request.method == "POST":
+        status = 400
+    guest = find_guest(guest_id)  # as stored (a refused change was rolled back)
+    body = render_template(
+        "dashboard/guest_edit.html",
+        form=form,
+        guest=guest,
+        event=guest.event,
+        back=back,
+        region=region_of(guest.event),
+        problem=problem,
+    )
+    return body, status
+
+
+def find_guest(guest_id: int) -> Guest:
+    """The guest, or a 404 page."""
+    try:
+        return guest_edits.find_guest(guest_id)
+    except EditMissing:
+        abort(404, description=f"Guest {guest_id} does not exist.")
+
+
+@bp.get("/guests/<int:guest_id>/delete")
+def confirm_guest_deletion(guest_id: int) -> ResponseReturnValue:
+    """Ask before deleting a guest, saying what stays and what goes."""
+    guest = find_guest(guest_id)
+    back = safe_next(
+        request.args.get("next") or url_for("dashboard.event_page", event_id=guest.event_id)
+    )
+    return render_template("dashboard/guest_delete.html", guest=guest, event=guest.event, back=back)
+
+
+@bp.post("/guests/<int:guest_id>/delete")
+def delete_guest(guest_id: int) -> ResponseReturnValue:
+    """Delete a guest, then go back to the guest list."""
+    guest = find_guest(guest_id)
+    name, event_id = plain_text(guest.name), guest.event_id
+    back = safe_next(request.form.get("next") or url_for("dashboard.event_page", event_id=event_id))
+    try:
+        guest_edits.delete_guest(guest_id)
+    except EditMissing:
+        abort(404, description=f"Guest {guest_id} does not exist.")
+    except EditConflict as error:
+        flash(f"{name} was not deleted: {error}.", "error")
+        return redirect(url_for("dashboard.confirm_guest_deletion", guest_id=guest_id, next=back))
+    flash(f"{name} deleted.", "success")
+    return redirect(back)
+
+
+class EventEditForm(EventForm):
+    """An event's name, start (in its zone), zone and venue, as stored."""
+
+
+def event_form(event: Event) -> EventEditForm:
+    """The form as posted, or filled from the event (its start in its own zone)."""
+    if request.method == "POST":
+        return EventEditForm()
+    local = event.starts_at.astimezone(ZoneInfo(event.time_zone)) if event.starts_at else None
+    return EventEditForm(
+        data={
+            "name": event.name,
+            "starts_at": local.replace(tzinfo=None) if local else None,
+            "venue": event.venue,
+            "time_zone": event.time_zone,
+        }
+    )
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int) -> ResponseReturnValue:
+    """Correct an event's name, start, zone and venue, then go back to its page."""
+    event = require_event(event_id)
+    form, status, problem = event_form(event), 200, None
+    if form.validate_on_submit():
+        values = {
+            "name": form.name.data or "",
+            "venue": (form.venue.data or "").strip() or None,
+            "time_zone": form.zone_name(event.time_zone),
+            "starts_at": form.starts_at_utc(event.time_zone),
+        }
+        try:
+            edit = event_edits.update_event(event.id, values)
+        except EditMissing:
+            abort(404, description=f"Event {event_id} does not exist.")
+        except EditError as error:
+            status, problem = show_error(form, error)
+        else:
+            flash(f"Event “{plain_text(edit.event.name)}” saved.", "success")
+            for reminder in edit.reminders:
+                flash(reminder_note(reminder, edit.event), "info")
+            return redirect(url_for("dashboard.event_page", event_id=event.id))
+    elif request.method == "POST":
+        status = 400
+    event = require_event(event_id)
+    body = render_template("dashboard/event_edit.html", form=form, event=event, problem=problem)
+    return body, status
+
+
+def reminder_note(reminder: event_edits.MovedReminder, event: Event) -> str:
+    """What happened to a reminder that moved with the start."""
+    if reminder.started:
+        return (
+            f"The reminder (campaign #{reminder.campaign_id}) is being sent now: its time had come."
+        )
+    when = format_start(reminder.send_at, event.time_zone)
+    return f"The reminder (campaign #{reminder.campaign_id}) moved with the start: {when}."
+
+
+@bp.get("/events/<int:event_id>/delete")
+def confirm_event_deletion(event_id: int) -> ResponseReturnValue:
+    """Ask before deleting an event, saying what goes, and what stops it."""
+    event = require_event(event_id)
+    listed = campaigns.list_campaigns(event.id)
+    busy = [c for c in listed if c.state in (CampaignState.RUNNING, CampaignState.PAUSED)]
+    scheduled = [c for c in listed if c.state is CampaignState.SCHEDULED]
+    return render_template(
+        "dashboard/event_delete.html",
+        event=event,
+        stats=events.event_stats(event.id),
+        campaigns=listed,
+        busy=busy,
+        scheduled=scheduled,
+    )
+
+
+@bp.post("/events/<int:event_id>/delete")
+def delete_event(event_id: int) -> ResponseReturnValue:
+    """Delete an event with everything of it, then go to the events list."""
+    event = require_event(event_id)
+    name = plain_text(event.name)
+    try:
+        canceled = event_edits.delete_event(event_id)
+    except EditMissing:
+        abort(404, description=f"Event {event_id} does not exist.")
+    except EditConflict as error:
+        flash(f"“{name}” was not deleted: {error}.", "error")
+        return redirect(url_for("dashboard.confirm_event_deletion", event_id=event_id))
+    note = f" Scheduled campaigns canceled: {len(canceled)}." if canceled else ""
+    flash(f"Event “{name}” deleted.{note}", "success")
+    return redirect(url_for("dashboard.events_page"))
