@@ -15,9 +15,10 @@ from app.dashboard import bp
 from app.dashboard.auth import safe_next
 from app.dashboard.forms import FollowupForm, MoveForm, ReminderForm, SendAtForm
 from app.dashboard.guests import require_event
+from app.dashboard.http import counted
 from app.models import Campaign, CampaignState, Event
 from app.services import campaigns
-from app.services.campaign_status import campaign_status
+from app.services.campaign_status import campaign_status, first_claimed_at
 from app.services.campaigns import CampaignError, ConflictError, target_of
 from app.services.wording import format_start
 
@@ -41,14 +42,15 @@ def _cancel(campaign_id: int) -> str:
     _, canceled = campaigns.cancel(campaign_id)
     if was_scheduled:
         return "Scheduled campaign canceled: nothing will be sent."
-    return f"Campaign canceled: {canceled} invitations will not be sent."
+    return f"Campaign canceled: {counted(canceled, 'invitation')} will not be sent."
 
 
 def _retry_failed(campaign_id: int) -> str:
     """Retry the failed; say how many were requeued and how many stay failed."""
     _, requeued, skipped = campaigns.retry_failed(campaign_id)
-    kept = f" {skipped} stay failed (opted out or not reachable)." if skipped else ""
-    return f"{requeued} failed invitations queued again.{kept}"
+    stay = "stays" if skipped == 1 else "stay"
+    kept = f" {skipped} {stay} failed (opted out or not reachable)." if skipped else ""
+    return f"{counted(requeued, 'failed invitation')} queued again.{kept}"
 
 
 CONTROLS: dict[str, Callable[[int], str]] = {
@@ -132,7 +134,7 @@ def create_campaign(event_id: int) -> ResponseReturnValue:
     if campaign.state is CampaignState.SCHEDULED:
         flash(f"Scheduled for {in_zone(campaign.send_at, event.time_zone)}.", "success")
     else:
-        flash(f"Sending {campaign.total} invitations.", "success")
+        flash(f"Sending {counted(campaign.total, 'invitation')}.", "success")
     return redirect(url_for("dashboard.campaign_page", campaign_id=campaign.id))
 
 
@@ -164,9 +166,10 @@ def create_reminder(event_id: int) -> ResponseReturnValue:
         return back_to_schedule(event.id)
     if campaign.state is CampaignState.SCHEDULED:
         when = in_zone(campaign.send_at, event.time_zone)
-        flash(f"Reminder scheduled for {when} ({plan.recipients} guests now).", "success")
+        now = counted(plan.recipients, "guest")
+        flash(f"Reminder scheduled for {when} ({now} now).", "success")
     else:
-        flash(f"Reminder sending now to {campaign.total} guests.", "success")
+        flash(f"Reminder sending now to {counted(campaign.total, 'guest')}.", "success")
     return back_to_schedule(event.id)
 
 
@@ -185,8 +188,8 @@ def create_followup(event_id: int) -> ResponseReturnValue:
         flash(f"No follow-up set up: {error}.", "error")
         return back_to_schedule(event.id)
     flash(
-        f"Follow-up set up: guests who have not answered {days:g} days after delivery get one"
-        f" message (campaign #{campaign.id}).",
+        f"Follow-up set up: guests who have not answered {counted(days, 'day')} after delivery"
+        f" get one message (campaign #{campaign.id}).",
         "success",
     )
     return back_to_schedule(event.id)
@@ -220,7 +223,8 @@ def reschedule_campaign(campaign_id: int) -> ResponseReturnValue:
 
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign_page(campaign_id: int) -> ResponseReturnValue:
-    """The campaign's progress (updated live by the page's script) and its controls."""
+    """The campaign's progress and its controls; the page's script keeps it up to date (and
+    shows it again as it starts, ends or changes state)."""
     campaign = campaigns.get_campaign(campaign_id)
     status = campaign_status(campaign)
     scheduled = campaign.state is CampaignState.SCHEDULED
@@ -229,6 +233,7 @@ def campaign_page(campaign_id: int) -> ResponseReturnValue:
         campaign=campaign,
         status=status,
         event=campaign.event,
+        started_at=None if scheduled else first_claimed_at(campaign.id),
         starts_at=in_zone(campaign.send_at, campaign.event.time_zone) if scheduled else None,
         move_form=move_form(campaign) if scheduled else None,
         audience=campaigns.preflight(campaign.event_id, target_of(campaign)).recipients

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.fields import DateTimeLocalField, EmailField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import NumberInput
 
 from app.config import is_time_zone
 from app.models.base import utcnow
@@ -165,6 +166,18 @@ class MoveForm(SendAtForm):
     )
 
 
+class NumberField(FloatField):
+    """A number in a number box, shown as people write it: `24`, not `24.0`."""
+
+    widget = NumberInput(step="any", min=0)
+
+    def _value(self) -> str:
+        """What the box shows: as typed, else the number without a needless `.0`."""
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else f"{self.data:g}"
+
+
 def positive_up_to(maximum: float, unit: str) -> Callable[[Any, Any], None]:
     """A validator of a number more than 0 and at most `maximum` (`unit` names it)."""
 
@@ -179,11 +192,11 @@ def positive_up_to(maximum: float, unit: str) -> Callable[[Any, Any], None]:
 class ReminderForm(FlaskForm):
     """A reminder to confirmed guests, some hours before the event starts."""
 
-    hours_before = FloatField(
+    hours_before = NumberField(
         "Hours before the start",
         default=DEFAULT_REMINDER_HOURS,
         validators=[positive_up_to(MAX_REMINDER_LEAD.total_seconds() / 3600, "hours")],
-        render_kw={"step": "any", "min": "0", "inputmode": "decimal", "size": 4},
+        render_kw={"inputmode": "decimal"},
     )
     include_maybe = BooleanField("Include guests who answered maybe")
 
@@ -191,11 +204,11 @@ class ReminderForm(FlaskForm):
 class FollowupForm(FlaskForm):
     """A follow-up to guests who have not answered, some days after delivery."""
 
-    after_days = FloatField(
+    after_days = NumberField(
         "Days after delivery",
         default=DEFAULT_FOLLOWUP_DAYS,
         validators=[positive_up_to(MAX_FOLLOWUP_DELAY.days, "days")],
-        render_kw={"step": "any", "min": "0", "inputmode": "decimal", "size": 4},
+        render_kw={"inputmode": "decimal"},
     )
 
 

@@ -27,6 +27,7 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "object-src 'none'"
 )
+DAY_SECONDS = 86400
 FRIENDLY_MESSAGES = {
     400: "The request could not be understood.",
     404: "There is nothing here. It may have been deleted, or the link is wrong.",
@@ -105,6 +106,21 @@ def duration(seconds: float | None) -> str:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+@bp.app_template_filter("counted")
+def counted(value: float, noun: str, plural: str | None = None) -> str:
+    """A number and its noun, singular for one: `1 guest`, `1,204 guests`, `1.5 days`."""
+    number = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
+    return f"{number} {noun if value == 1 else plural or noun + 's'}"
+
+
+@bp.app_template_filter("after_delivery")
+def after_delivery(seconds: float | None) -> str:
+    """A follow-up's delay as it was entered, in days (`1 day`, `2.5 days`), or `duration`."""
+    if seconds is None or seconds < DAY_SECONDS:
+        return duration(seconds)
+    return counted(round(seconds / DAY_SECONDS, 2), "day")
 
 
 @bp.app_template_filter("thousands")

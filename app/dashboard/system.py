@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.dashboard import bp
+from app.dashboard.http import counted
 from app.extensions import db, redis_store
 from app.health.backlog import SendingState, sending_state
 from app.health.checks import Check, check_database, check_redis
@@ -66,8 +67,9 @@ def problems(checks: dict[str, Check], jobs: JobSystem, sending: SendingState | 
         found.append(stuck_problem(sending))
     if sending is not None and sending.stale_claims:
         found.append(
-            f"{sending.stale_claims} invitations are held by a sender whose lease expired;"
-            " the sweeper will reconcile them."
+            f"{counted(sending.stale_claims, 'invitation')}"
+            f" {'is' if sending.stale_claims == 1 else 'are'} held by a sender whose lease"
+            " expired; the sweeper will reconcile them."
         )
     return found
 

@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import text
+
+from app.extensions import db
 from app.models import Campaign, SendState
 from app.sending import lifecycle
 from app.services import campaigns
@@ -20,6 +23,15 @@ FUNNEL = (
     ("read", "Read"),
     ("not-delivered", "Not delivered"),
 )
+
+# When a campaign's first message was claimed: its earliest attempt (a claim records one per
+# message it takes, before any request). It reads every attempt of the campaign: for a page,
+# not for the polls of its progress.
+FIRST_CLAIM = text("""
+SELECT min(a.started_at) FROM invitations AS i
+JOIN message_attempts AS a ON a.invitation_id = i.id
+WHERE i.campaign_id = :campaign_id
+""")
 
 
 def isoformat(value: datetime | None) -> str | None:
@@ -130,3 +142,11 @@ def funnel(accepted: int, delivery: dict[str, int], total: int) -> list[FunnelSt
         FunnelStage(key, label, counts[key], round(100 * counts[key] / total, 3) if total else 0.0)
         for key, label in FUNNEL
     ]
+
+
+def first_claimed_at(campaign_id: int) -> datetime | None:
+    """When the campaign's first message was claimed (its earliest attempt), or None."""
+    started: datetime | None = db.session.execute(
+        FIRST_CLAIM, {"campaign_id": campaign_id}
+    ).scalar_one()
+    return started

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,7 +12,7 @@ from sqlalchemy import text
 from app.extensions import db
 from app.models import Campaign, CampaignState, Invitation, SendState
 from tests.support.dashboard import text_of
-from tests.support.factories import invite, make_event, make_guests, make_opt_out
+from tests.support.factories import invite, make_attempts, make_event, make_guests, make_opt_out
 
 
 def event_with_guests(app: Flask, count: int = 4) -> tuple[int, list[int]]:
@@ -202,3 +203,70 @@ def test_unknown_campaigns_and_actions(user: FlaskClient) -> None:
     assert missing.get_json()["error"] == "Not Found"
     assert user.post("/campaigns/77/pause").status_code == 404
     assert user.post("/campaigns/77/explode").status_code == 404
+
+
+def test_started_is_when_the_first_message_was_claimed(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app, "Boda", time_zone="Europe/Madrid")
+    make_guests(app, event_id, [("Lucía", "+34631931491"), ("Pablo", "+34651850671")])
+    campaign_id = start_campaign(user, event_id)
+    page = f"/campaigns/{campaign_id}"
+    html = user.get(page).get_data(as_text=True)
+    assert "Starting: no message sent yet" in text_of(html)  # not its creation time
+    assert 'data-started="no"' in html
+    with app.app_context():
+        first, second = db.session.scalars(
+            db.select(Invitation.id).where(Invitation.campaign_id == campaign_id)
+        ).all()
+    # Claimed at 04:49 and 04:50 UTC: 05:49 and 05:50 in Madrid, said in the dashboard's words.
+    make_attempts(app, second, started_at=datetime(2026, 12, 6, 4, 50, tzinfo=UTC))
+    make_attempts(app, first, started_at=datetime(2026, 12, 6, 4, 49, 30, tzinfo=UTC))
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign is not None
+        campaign.finished_at = datetime(2026, 12, 6, 5, 2, tzinfo=UTC)
+        db.session.commit()
+    html = user.get(page).get_data(as_text=True)
+    times = text_of(re.search(r'<p [^>]*data-field="times".*?</p>', html, re.S)[0])
+    assert times.startswith("Started Sun, Dec 6, 2026, 5:49 AM · Spain (Madrid) Time · ")
+    assert times.endswith(" messages/s · finished Sun, Dec 6, 2026, 6:02 AM · Spain (Madrid) Time")
+    assert 'data-started="yes"' in html
+
+
+def test_a_campaign_canceled_before_it_started_says_so(app: Flask, user: FlaskClient) -> None:
+    event_id, _ = event_with_guests(app, 2)
+    campaign_id = start_campaign(user, event_id)
+    user.post(f"/campaigns/{campaign_id}/cancel")
+    text = text_of(user.get(f"/campaigns/{campaign_id}").get_data(as_text=True))
+    assert "Never started" in text
+    assert "Campaign canceled: 2 invitations will not be sent." in text
+
+
+def test_the_preflight_button_says_schedule_when_a_time_is_set(
+    app: Flask, user: FlaskClient
+) -> None:
+    event_id, _ = event_with_guests(app, 1)
+    html = user.get(f"/events/{event_id}/send").get_data(as_text=True)
+    button = re.search(r"<button [^>]*data-schedule-label[^>]*>[^<]*</button>", html)
+    assert button is not None
+    assert 'data-send-label="Send 1 invitation"' in button[0]
+    assert 'data-schedule-label="Schedule 1 invitation"' in button[0]
+    assert button[0].endswith(">Send 1 invitation</button>")
+    # Sent back with an error, the time still entered: the button still says "Schedule".
+    response = user.post(f"/events/{event_id}/send", data={"send_at": "2001-01-01T10:00"})
+    assert response.status_code == 400
+    assert ">Schedule 1 invitation</button>" in response.get_data(as_text=True)
+
+
+def test_messages_count_in_the_singular_too(app: Flask, user: FlaskClient) -> None:
+    event_id, _ = event_with_guests(app, 1)
+    campaign_id = start_campaign(user, event_id)
+    assert "Sending 1 invitation." in text_of(
+        user.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    )
+    set_states(app, campaign_id, failed=1)
+    user.post(f"/campaigns/{campaign_id}/retry-failed")
+    assert "1 failed invitation queued again." in text_of(
+        user.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    )
+    listed = text_of(user.get(f"/events/{event_id}").get_data(as_text=True))
+    assert f"Campaign #{campaign_id} Invitation Running 1 message ·" in listed

@@ -236,11 +236,11 @@ def test_a_followup_watches_until_the_event(templated: Flask, templated_user: Fl
     assert followup.kind == MessageKind.FOLLOWUP and followup.state is CampaignState.RUNNING
     assert followup.after_seconds == 2 * 86400
     text = page(user, f"/events/{event_id}")
-    assert "Follow-up set up" in text
+    assert "Follow-up set up: guests who have not answered 2 days after delivery" in text
     html = user.get(f"/events/{event_id}").get_data(as_text=True)
     row = re.search(rf'<tr data-campaign="{followup.id}">.*?</tr>', html, re.S)
     assert row is not None
-    assert "Watching: 48 h after delivery" in text_of(row.group(0))
+    assert "Watching: 2 days after delivery" in text_of(row.group(0))
     assert "move-" not in row.group(0)  # only scheduled campaigns move
     assert 'action="/campaigns/' + str(followup.id) + '/cancel"' in row.group(0)
 
@@ -308,3 +308,20 @@ def test_the_campaign_lists_show_kind_time_and_note(app: Flask, user: FlaskClien
     assert f"Campaign #{campaign.id} Invitation Scheduled for" in text
     assert "Portugal" in text and "the daily tier is exceeded" in text
     assert "the daily tier is exceeded" in page(user, f"/campaigns/{campaign.id}")
+
+
+def test_the_schedule_forms_show_numbers_as_people_write_them(
+    templated: Flask, templated_user: FlaskClient
+) -> None:
+    app, user = templated, templated_user
+    event_id = lisbon_event(app)
+    html = user.get(f"/events/{event_id}").get_data(as_text=True)
+    hours = re.search(r'<input [^>]*name="hours_before"[^>]*>', html)
+    days = re.search(r'<input [^>]*name="after_days"[^>]*>', html)
+    assert hours is not None and days is not None
+    assert 'type="number"' in hours[0] and 'value="24"' in hours[0]  # not "24.0"
+    assert 'type="number"' in days[0] and 'value="3"' in days[0]
+    # The checkbox beside its label, not above it.
+    assert re.search(r'<div class="field field-check"><input [^>]*name="include_maybe"', html)
+    user.post(f"/events/{event_id}/followups", data={"after_days": "1"})
+    assert "have not answered 1 day after delivery" in page(user, f"/events/{event_id}")

@@ -1,21 +1,27 @@
 // The dashboard's small script: local times, the browser's time zone in forms, confirmations,
-// and live campaign progress. Every page works without it.
+// the pre-flight's button, and live campaign pages. Every page works without it.
 (function () {
   "use strict";
 
   var POLL_MS = 2000;
   var PAUSED_POLL_MS = 5000;
+  var SCHEDULED_POLL_MS = 30000;  // a scheduled campaign, until it is this close to its time:
+  var SCHEDULED_NEAR_MS = 300000;  // then as often as a running one, to show it start at once
   var MAX_BACKOFF_MS = 15000;
   var SEGMENTS = ["accepted", "failed", "canceled", "sending"];
 
   function localizeTimes(root) {
     var format;
     try {
-      format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+      // In the dashboard's language (the page's, not the browser's), the reader's zone named.
+      format = new Intl.DateTimeFormat(document.documentElement.lang || "en", {
+        year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
+        timeZoneName: "short"
+      });
     } catch (error) {
       return;
     }
-    // An event's start stays in the event's own zone (data-event-zone), as guests read it.
+    // A time of an event's page stays in the event's own zone (data-event-zone), named.
     root.querySelectorAll("time[datetime]:not([data-event-zone])").forEach(function (node) {
       var value = new Date(node.getAttribute("datetime"));
       if (isNaN(value.getTime())) {
@@ -48,13 +54,33 @@
     });
   }
 
-  function confirmDangerousForms() {
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+  function confirmDangerousForms(root) {
+    root.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (!window.confirm(form.getAttribute("data-confirm"))) {
           event.preventDefault();
         }
       });
+    });
+  }
+
+  // The pre-flight's button says what it will do: "Schedule" once a time is entered.
+  function followSendTime() {
+    document.querySelectorAll("button[data-schedule-label]").forEach(function (button) {
+      var input = button.form && button.form.querySelector("input[name='send_at']");
+      if (!input) {
+        return;
+      }
+      function update() {
+        // An incomplete date has no value: the form would send now, and the button says so.
+        var label = button.getAttribute(input.value ? "data-schedule-label" : "data-send-label");
+        if (button.textContent !== label) {
+          button.textContent = label;
+        }
+      }
+      input.addEventListener("input", update);
+      input.addEventListener("change", update);
+      update();
     });
   }
 
@@ -152,27 +178,63 @@
         setText(root, "[data-field='seconds-left']", formatDuration(status.seconds_left));
       }
     }
-    var finished = root.querySelector("[data-field='finished']");
-    if (finished && status.finished_at && finished.hidden) {
-      var stamp = finished.querySelector("time");
-      stamp.setAttribute("datetime", status.finished_at);
-      stamp.textContent = status.finished_at;
-      localizeTimes(finished);
-      finished.hidden = false;
-    }
     root.querySelectorAll("form[data-action]").forEach(function (form) {
       form.hidden = status.actions.indexOf(form.getAttribute("data-action")) === -1;
     });
     renderErrors(root, status.errors);
   }
 
-  function pollCampaign(root) {
+  function scheduledDelay(sendAt) {
+    var due = new Date(sendAt).getTime() - Date.now();
+    return isNaN(due) || due < SCHEDULED_NEAR_MS ? POLL_MS : SCHEDULED_POLL_MS;
+  }
+
+  // A campaign's page follows it without a reload: its counts in place while its state
+  // holds; the page as the server renders it (fetched, swapped in) when it starts, pauses,
+  // ends, is moved, or sends its first message ("Started" is that time, in the event's zone).
+  function pollCampaign(initial) {
+    var root = initial;
     var url = root.getAttribute("data-progress-url");
     var delay = POLL_MS;
     var settleChecks = 2;
+    var startShown = false;
 
     function schedule() {
       window.setTimeout(tick, delay);
+    }
+
+    function showPage() {
+      return fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("page " + response.status);
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("campaign");
+          if (!fresh) {
+            throw new Error("no campaign on the page");  // signed out: the next poll says so
+          }
+          var adopted = document.importNode(fresh, true);
+          root.replaceWith(adopted);
+          root = adopted;
+          localizeTimes(root);
+          confirmDangerousForms(root);
+        });
+    }
+
+    function show(status) {
+      var claimed = status.counts.sending + status.counts.accepted > 0;
+      var starting = root.getAttribute("data-started") === "no" && claimed && !startShown;
+      var moved = (status.send_at || "") !== root.getAttribute("data-send-at");
+      if (status.state === root.getAttribute("data-state") && !starting && !moved) {
+        renderStatus(root, status);
+        return Promise.resolve();
+      }
+      return showPage().then(function () {
+        startShown = startShown || starting;
+      });
     }
 
     function tick() {
@@ -191,16 +253,20 @@
           if (!status) {
             return;
           }
-          delay = POLL_MS;
-          renderStatus(root, status);
-          // Keep polling while it runs or is paused (sends in flight still land, deliveries
-          // still come back), and a little after it ends, for the last delivery reports.
-          if (status.state === "paused") {
-            delay = PAUSED_POLL_MS;
-          }
-          if (status.state === "running" || status.state === "paused" || settleChecks-- > 0) {
-            schedule();
-          }
+          return show(status).then(function () {
+            var state = status.state;
+            delay = POLL_MS;
+            // Keep polling while it waits, runs or is paused (sends in flight still land,
+            // deliveries still come back), and a little after it ends, for the last reports.
+            if (state === "paused") {
+              delay = PAUSED_POLL_MS;
+            } else if (state === "scheduled") {
+              delay = scheduledDelay(status.send_at);
+            }
+            if (state === "running" || state === "paused" || state === "scheduled" || settleChecks-- > 0) {
+              schedule();
+            }
+          });
         })
         .catch(function () {
           delay = Math.min(delay * 2, MAX_BACKOFF_MS);
@@ -208,7 +274,7 @@
         });
     }
 
-    if (root.getAttribute("data-state") === "running") {
+    if (["scheduled", "running", "paused"].indexOf(root.getAttribute("data-state")) !== -1) {
       schedule();
     }
   }
@@ -216,7 +282,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     localizeTimes(document);
     fillTimeZones();
-    confirmDangerousForms();
+    confirmDangerousForms(document);
+    followSendTime();
     var campaign = document.getElementById("campaign");
     if (campaign && window.fetch) {
       pollCampaign(campaign);
