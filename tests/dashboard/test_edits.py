@@ -79,7 +79,7 @@ def test_the_guest_form_shows_the_guest_and_every_column(app: Flask, user: Flask
     assert re.search(r'<option (selected )?value="es"( selected)?>', html)
     assert 'name="columns-0-key" type="hidden" value="Mesa"' in html
     assert f'name="next" value="/events/{event_id}?q=Ana"' in html
-    assert "read as one of ES" in text_of(html)
+    assert "read as a number of ES" in text_of(html)
     assert f"/guests/{ana}/delete" in html
 
 
@@ -270,3 +270,11 @@ def test_an_event_with_a_running_campaign_is_not_deleted(app: Flask, user: Flask
     assert scalar(app, "SELECT count(*) FROM events") == 1
     page = text_of(user.get(response.headers["Location"]).get_data(as_text=True))
     assert f"“Boda” was not deleted: campaign {running} is running" in page
+
+
+def test_the_event_page_links_to_every_correction(app: Flask, user: FlaskClient) -> None:
+    event_id, ana, bo = boda(app)
+    html = user.get(f"/events/{event_id}?q=Ana").get_data(as_text=True)
+    assert f'href="/events/{event_id}/edit"' in html
+    assert f'href="/guests/{ana}/edit?next=/events/{event_id}?q%3DAna"' in html
+    assert f"/guests/{bo}/edit" not in html  # filtered out
