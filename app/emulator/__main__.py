@@ -51,8 +51,16 @@ HELP = {
     "callback_timeout": "timeout in seconds of an outgoing webhook",
     "callback_retries": "retries of a webhook after a network error or 5xx",
     "inbound_url": "the service's inbound webhook URL, where guests' replies go",
-    "auto_reply": "off, or have each delivered message answered: yes, no, maybe, random",
+    "auto_reply": "off, or have guests answer delivered messages: yes, no, maybe, random",
     "auto_reply_delay": "delay range in seconds before an automatic reply",
+    "auto_reply_text_rate": "share of guests who type their answer in their language"
+    " rather than tap a button",
+    "auto_reply_count_rate": "share of guests whose typed yes gives a head count ('seremos tres')",
+    "auto_reply_question_rate": "share of guests who first ask a question ('Is there parking?')",
+    "auto_reply_stop_rate": "share of guests who write STOP (in their language)",
+    "auto_reply_silent_rate": "probability that a guest who has not answered misses a message",
+    "auto_reply_change_rate": "probability that a guest who answered changes their answer on"
+    " a later message (default 0: an answer stands)",
     "sender": "sender address used when a message gives only a MessagingServiceSid",
     "channel_install_sid": "ChannelInstallSid sent in WhatsApp status callbacks",
     "page_size": "default page size of the Message list",

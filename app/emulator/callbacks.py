@@ -12,6 +12,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from app.emulator.config import EmulatorConfig, strip_channel
+from app.emulator.guests import guest_of, next_move, told
 from app.emulator.replies import GuestReply, reply_params
 from app.emulator.store import API_VERSION, STATUS_RANK, MessageStore, StoredMessage, new_sid
 from app.emulator.validation import matches_prefix
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 NOT_ON_WHATSAPP = (63024, "Invalid message recipient")
 OUTSIDE_WINDOW = (63016, "Outside messaging window. For WhatsApp, use a Message Template instead")
 SESSION_WINDOW_SECONDS = 24 * 3600
-REPLY_CHOICES = ("yes", "no", "maybe")
 
 
 @dataclass(frozen=True)
@@ -148,20 +148,28 @@ class Dispatcher:
             log.warning("status callback %s %s failed: %s", message.sid, status, result.error)
 
     async def auto_reply(self, message: StoredMessage) -> None:
-        """In auto-reply mode, have the guest tap a button once the message is delivered."""
+        """In auto-reply mode, have the guest answer a delivered message, or not (guests.py)."""
         config = self.config()
         delivered = STATUS_RANK.get(message.status, 0) >= STATUS_RANK["delivered"]
         if config.auto_reply == "off" or not config.inbound_url or not delivered:
             return
         if message.error_code is not None:
             return
-        button = config.auto_reply
-        if button == "random":
-            button = self.rng.choice(REPLY_CHOICES)
+        number = strip_channel(message.to)
+        said = self.store.said.get(number)
+        move = next_move(guest_of(number, config), said, config, self.rng)
+        if move is None:
+            return
+        self.store.said[number] = move.said  # decided now: a message right behind finds it
         low, high = config.auto_reply_delay
         await asyncio.sleep(self.rng.uniform(low, high))
-        reply = GuestReply(guest=message.to, button=button, original_sid=message.sid)
-        await self.send_reply(reply, retries=config.callback_retries)
+        await self.send_reply(move.reply(message.to, message.sid), retries=config.callback_retries)
+
+    def remember(self, reply: GuestReply) -> None:
+        """Keep what a reply made through the control endpoint answered, if it did."""
+        said = told(reply)
+        if said is not None:
+            self.store.said[strip_channel(reply.guest)] = said
 
     async def send_reply(
         self, reply: GuestReply, url: str | None = None, retries: int = 0

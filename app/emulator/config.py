@@ -73,6 +73,15 @@ class EmulatorConfig:
     inbound_url: str | None = None
     auto_reply: str = "off"
     auto_reply_delay: Range = (1.0, 3.0)
+    # Shares of guests (see guests.py): who type rather than tap, give a head count with a
+    # typed yes, ask a question first, write STOP; of messages a guest who has not answered
+    # misses; and of later messages on which one who answered changes their answer.
+    auto_reply_text_rate: float = 0.0
+    auto_reply_count_rate: float = 0.0
+    auto_reply_question_rate: float = 0.0
+    auto_reply_stop_rate: float = 0.0
+    auto_reply_silent_rate: float = 0.0
+    auto_reply_change_rate: float = 0.0
     sender: str = DEFAULT_SENDER
     channel_install_sid: str = DEFAULT_CHANNEL_INSTALL_SID
     page_size: int = 50
@@ -261,6 +270,12 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "inbound_url": parse_optional_url,
     "auto_reply": choice(AUTO_REPLY_MODES),
     "auto_reply_delay": parse_range,
+    "auto_reply_text_rate": parse_probability,
+    "auto_reply_count_rate": parse_probability,
+    "auto_reply_question_rate": parse_probability,
+    "auto_reply_stop_rate": parse_probability,
+    "auto_reply_silent_rate": parse_probability,
+    "auto_reply_change_rate": parse_probability,
     "sender": str,
     "channel_install_sid": str,
     "page_size": at_least(int, 1),

@@ -143,6 +143,7 @@ async def reply(request: web.Request) -> web.Response:
         params, result = await dispatcher.send_reply(guest_reply, url=str(url) if url else None)
     except NoInboundUrl as exc:
         return error(str(exc))
+    dispatcher.remember(guest_reply)  # the guest stands by it on later messages
     answer = {
         "message_sid": params["MessageSid"],
         "params": params,

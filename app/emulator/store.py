@@ -179,6 +179,8 @@ class MessageStore:
         self.stats = Stats()
         # When each number last wrote to the sender (a guest's reply): its 24-hour window.
         self.last_inbound: dict[str, float] = {}
+        # What each guest has said so far: yes, no, maybe, stop, or asked (guests.py).
+        self.said: dict[str, str] = {}
 
     def reset(self, opted_out: Iterable[str]) -> None:
         """Forget every message and counter; restore the opt-out list to `opted_out`."""
@@ -186,6 +188,7 @@ class MessageStore:
         self.messages.clear()
         self.counts.clear()
         self.last_inbound.clear()
+        self.said.clear()
         self.optouts = set(opted_out)
         self.stats = Stats(in_flight=in_flight, peak_in_flight=in_flight)
 

@@ -6,6 +6,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from app.emulator.guests import PHRASES
 from tests.support.constants import SENDER, TEMPLATE_SID
 from tests.support.emulator import Emulator
 from tests.support.polling import eventually
@@ -219,6 +220,67 @@ def test_auto_reply_mode_taps_yes_after_delivery(
     assert inbound.form["ButtonPayload"] == "yes"
     assert inbound.form["OriginalRepliedMessageSid"] == sid
     assert is_signed(inbound, emulator.auth_token)
+
+
+# A guest of each language: Madrid, São Paulo, Riyadh, Paris, New York.
+GUESTS = {
+    "es": "whatsapp:+34612345678",
+    "pt": "whatsapp:+5511987654321",
+    "ar": "whatsapp:+966501234567",
+    "fr": "whatsapp:+33612345678",
+    "en": GUEST,
+}
+
+
+def test_auto_reply_guests_type_their_answer_in_their_language(
+    twilio_client: Client, emulator: Emulator, receiver: Receiver
+) -> None:
+    emulator.configure(
+        auto_reply="no", auto_reply_text_rate=1, inbound_url=receiver.base_url + INBOUND_PATH
+    )
+    for number in GUESTS.values():
+        send(twilio_client, receiver, to=number)
+
+    inbound = {r.form["From"]: r for r in receiver.wait_for(len(GUESTS), INBOUND_PATH)}
+
+    for language, number in GUESTS.items():
+        reply = inbound[number]
+        assert is_signed(reply, emulator.auth_token)
+        assert reply.form["MessageType"] == "text" and "ButtonPayload" not in reply.form
+        assert reply.form["Body"] in PHRASES[language]["no"], (language, reply.form["Body"])
+
+
+def test_an_auto_reply_guest_keeps_their_answer_on_a_reminder_unless_told(
+    twilio_client: Client, emulator: Emulator, receiver: Receiver
+) -> None:
+    emulator.configure(auto_reply="random", inbound_url=receiver.base_url + INBOUND_PATH)
+    invitation = send(twilio_client, receiver)
+    [answer] = receiver.wait_for(1, INBOUND_PATH)
+    assert answer.form["OriginalRepliedMessageSid"] == invitation
+
+    send(twilio_client, receiver)  # the reminder: delivered, read, and no answer
+    assert eventually(lambda: len(receiver.wait_for(6, STATUS_PATH)) == 6)
+    assert eventually(lambda: emulator.get("/stats")["callbacks"]["pending_tasks"] == 0)
+    assert len(receiver.wait_for(1, INBOUND_PATH)) == 1
+
+    emulator.configure(auto_reply_change_rate=1)  # told to change their mind
+    follow_up = send(twilio_client, receiver)
+    changed = receiver.wait_for(2, INBOUND_PATH)[1]
+    assert changed.form["OriginalRepliedMessageSid"] == follow_up
+    assert changed.form["ButtonPayload"] != answer.form["ButtonPayload"]
+
+
+def test_an_answer_given_through_the_control_endpoint_stands_too(
+    twilio_client: Client, emulator: Emulator, receiver: Receiver
+) -> None:
+    emulator.configure(auto_reply="yes", inbound_url=receiver.base_url + INBOUND_PATH)
+    assert emulator.post("/reply", {"from": GUEST, "text": "No, thank you"}).status_code == 200
+
+    send(twilio_client, receiver)  # delivered to a guest who already said no
+    receiver.wait_for(3, STATUS_PATH)
+    assert eventually(lambda: emulator.get("/stats")["callbacks"]["pending_tasks"] == 0)
+    [only] = receiver.wait_for(1, INBOUND_PATH)
+    assert only.form["Body"] == "No, thank you"
 
 
 def test_free_text_outside_the_24_hour_window_fails_with_63016_templates_go(

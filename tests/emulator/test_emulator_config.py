@@ -37,6 +37,8 @@ def test_parse_range(raw: object, expected: tuple[float, float]) -> None:
         {"latency": "10-5"},
         {"callback_statuses": "sent,bounced"},
         {"auto_reply": "sometimes"},
+        {"auto_reply_text_rate": 1.2},
+        {"auto_reply_change_rate": "often"},
         {"inbound_url": "ftp://example.org"},
         {"max_in_flight": -1},
         {"page_size": 0},
@@ -80,6 +82,20 @@ def test_flags_override_the_environment_which_overrides_defaults() -> None:
     assert config.auth_token == "from-env"
     assert config.seed == 3
     assert config.account_sid == DEFAULT_ACCOUNT_SID
+
+
+def test_the_guests_rates_are_set_on_the_command_line_or_the_environment() -> None:
+    environ = {"EMULATOR_AUTO_REPLY_TEXT_RATE": "0.4", "EMULATOR_AUTO_REPLY_SILENT_RATE": "0.1"}
+    argv = ["--auto-reply", "random", "--auto-reply-question-rate", "0.2"]
+    argv += ["--auto-reply-count-rate", "0.3", "--auto-reply-stop-rate", "0.02"]
+
+    config = load_config([*argv, "--auto-reply-change-rate", "0.5"], environ)
+
+    assert (config.auto_reply, config.auto_reply_text_rate) == ("random", 0.4)
+    assert (config.auto_reply_count_rate, config.auto_reply_question_rate) == (0.3, 0.2)
+    assert (config.auto_reply_stop_rate, config.auto_reply_silent_rate) == (0.02, 0.1)
+    assert config.auto_reply_change_rate == 0.5
+    assert EmulatorConfig().auto_reply_change_rate == 0  # an answer stands unless told
 
 
 def test_startup_only_knobs_are_accepted_at_start() -> None:
