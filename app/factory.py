@@ -15,7 +15,18 @@ from app.sessions import DashboardSessions
 
 
 def create_app(config: Mapping[str, str] | None = None) -> Flask:
-    """Build the app from the environment, with `config` overriding environment variables."""
+    """Build the app from the environment, with `config` overriding environment variables.
+
+    Under the `flask` CLI a configuration error ends the command, one line per problem.
+    """
+    from app.cli.errors import config_errors_end_the_command
+
+    with config_errors_end_the_command():
+        return build_app(config)
+
+
+def build_app(config: Mapping[str, str] | None = None) -> Flask:
+    """Read and check the settings, then build the app in named steps."""
     environ = {**os.environ, **(config or {})}
     settings = load_settings(environ)
     app = Flask(__name__)

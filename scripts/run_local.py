@@ -30,6 +30,7 @@ from app.devstack import (
     worker_command,
 )
 from app.devstack.embedded import EmbeddedServices, free_port, start_postgres, start_redis
+from app.devstack.local_env import env_file, remove_local_env, write_local_env
 
 # Secrets, data and logs of the local run, its owner's only (LOCAL_STATE_DIR moves it).
 STATE_DIR = Path(os.environ.get("LOCAL_STATE_DIR") or REPO_ROOT / ".local")
@@ -65,6 +66,12 @@ DEMO_TEMPLATES = {
     DEMO_FOLLOWUP_SID: "Hi {{1}}, will you come to {{2}} on {{3}}? Reply YES, NO or MAYBE.",
 }
 
+# The emulator's guests in the demo (app/emulator/guests.py): shares that type, give a head
+# count with a typed yes, ask a question first, opt out, and miss a given message.
+DEMO_GUESTS = {"TEXT": "0.4", "COUNT": "0.3", "QUESTION": "0.1", "STOP": "0.02", "SILENT": "0.15"}
+# The banner's example of a guest writing (one puts a guest's number there).
+DEMO_GUEST, DEMO_QUESTION = "+34612345678", "¿Hay aparcamiento?"
+
 
 def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     """The environment of every process, with embedded services where none is configured."""
@@ -90,6 +97,10 @@ def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     env.setdefault("EMULATOR_INBOUND_URL", f"{env['PUBLIC_BASE_URL']}/webhooks/twilio/inbound")
     env.setdefault("EMULATOR_LATENCY", "0.3-1.5")
     env.setdefault("EMULATOR_AUTO_REPLY", "random")
+    # Guests as organisers meet them: some type (in their language), give head counts, ask
+    # questions, write STOP or miss a message; an answer given stands on later messages.
+    for knob, rate in DEMO_GUESTS.items():
+        env.setdefault(f"EMULATOR_AUTO_REPLY_{knob}_RATE", rate)
     env.setdefault("EMULATOR_HOST", "127.0.0.1")
     # The emulator's control endpoints (messages, replies, config) need this token.
     remembered_secret("emulator_token", 32)  # kept: a restart keeps the same one
@@ -144,6 +155,10 @@ def banner(env: dict[str, str]) -> str:
             f"  Twilio emulator  {env['TWILIO_API_BASE_URL']}  (guests reply automatically)",
             f"  Emulator control curl -H {authorization} \\",
             f"                     {env['TWILIO_API_BASE_URL']}/_emulator/messages",
+            f"  A guest writes   curl -H {authorization} \\",
+            f'                     -d \'{{"from": "{DEMO_GUEST}", "text": "{DEMO_QUESTION}"}}\' \\',
+            f"                     {env['TWILIO_API_BASE_URL']}/_emulator/reply",
+            "  Commands         bash scripts/flask.sh doctor  (any flask command, on this run)",
             f"  Health           {env['PUBLIC_BASE_URL']}/ready",
             f"  Logs             {STATE_DIR / 'logs'}/",
             "",
@@ -184,15 +199,23 @@ def main() -> int:
         print("applying migrations ...", flush=True)
         run_release(env)
         processes = start_processes(env)
+        write_local_env(env_file(STATE_DIR), env)  # for scripts/flask.sh, while this runs
         make_private(STATE_DIR)
         print(banner(env), flush=True)
         return supervise(processes)
     finally:
         print("stopping ...", flush=True)
-        for process in reversed(processes):
-            process.stop()
-        embedded.stop()
+        remove_local_env(env_file(STATE_DIR))
+        stop_all(processes, embedded)
         print("stopped.", flush=True)
+
+
+def stop_all(processes: list[ManagedProcess], embedded: EmbeddedServices) -> None:
+    """Stop web, then the worker, then the emulator, and only then Redis and PostgreSQL,
+    which the others use until they have stopped."""
+    for process in reversed(processes):
+        process.stop()
+    embedded.stop()
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@ local caller without the secrets it generated."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
+import signal
 import stat
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,6 +26,7 @@ from app import create_app
 from app.config import EMULATOR_AUTH_TOKEN
 from app.devstack import REPO_ROOT, ManagedProcess, local_bind, python_command
 from app.devstack.embedded import free_port
+from app.devstack.local_env import read_local_env, service_settings
 from tests.support.database import dispose_engines, reset_state
 from tests.support.stack import running_web
 from tests.support.webhooks import INBOUND, inbound_form, signed_post
@@ -156,7 +160,8 @@ def run_root() -> Iterator[Path]:
 @contextmanager
 def local_run(state_dir: Path, log_path: Path) -> Iterator[str]:
     """Run `scripts/run_local.py` with its embedded PostgreSQL and Redis, keeping its state in
-    `state_dir`; yield its output once it is ready, and stop it (SIGTERM) afterwards."""
+    `state_dir`; yield its output once it is ready, and stop it afterwards as Ctrl-C in its
+    terminal does (SIGINT to its whole process group)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -173,7 +178,11 @@ def local_run(state_dir: Path, log_path: Path) -> Iterator[str]:
             time.sleep(0.5)
         yield log_path.read_text()
     finally:
-        assert process.stop(timeout=60) == 0, process.tail()
+        if process.running():
+            os.killpg(process.pid, signal.SIGINT)  # the terminal's Ctrl-C: every process
+        assert process.process is not None
+        process.process.wait(timeout=90)
+        assert process.stop() == 0, process.tail()
 
 
 def found(pattern: str, output: str) -> str:
@@ -246,3 +255,66 @@ def test_the_local_run_is_closed_to_other_local_users(run_root: Path) -> None:
     assert loose_modes(state) == []
     assert stat.S_IMODE(postgres.stat().st_mode) == 0o700
     assert "PANIC" not in (postgres / "log").read_text()  # it reached its files to the end
+
+
+# A line the logs must not hold after a clean stop: an error, in JSON or plain, or a traceback.
+ERROR_LINE = re.compile(r'"level": "(error|critical)"|\bERROR\b|\bCRITICAL\b|Traceback')
+
+
+def flask_sh(state: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run `bash scripts/flask.sh ...` from a shell whose own settings point elsewhere."""
+    env = {k: v for k, v in os.environ.items() if k not in service_settings(os.environ)}
+    env.update(LOCAL_STATE_DIR=str(state), DATABASE_URL="postgresql://nobody@127.0.0.1:1/no")
+    return subprocess.run(
+        ["bash", str(REPO_ROOT / "scripts" / "flask.sh"), *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_the_cli_reaches_the_local_run_and_ctrl_c_stops_it_cleanly(run_root: Path) -> None:
+    state = run_root / "local"
+    with local_run(state, run_root / "run_local.log") as output:
+        settings = state / "env"
+        assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+        written = read_local_env(settings)
+        password = (state / "redis_password").read_text().strip()
+        assert written["REDIS_URL"].startswith(f"redis://:{password}@127.0.0.1:")
+        assert written["APP_ENV"] == "development" and written["DATABASE_URL"]
+        assert written["TWILIO_API_BASE_URL"] == found(r"Twilio emulator +(\S+)", output)
+        assert not [name for name in written if name.startswith(("EMULATOR_", "PATH"))]
+        assert "bash scripts/flask.sh doctor" in output
+        assert "/_emulator/reply" in output
+
+        doctor = flask_sh(state, "doctor", "--json")
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+        checks = json.loads(doctor.stdout)["checks"]
+        assert all(check["ok"] for check in checks.values()), checks
+        assert checks["twilio"]["detail"].startswith("the local emulator at http://127.0.0.1:")
+        workers = flask_sh(state, "workers")
+        assert workers.returncode == 0, workers.stdout + workers.stderr
+        assert "Traceback" not in workers.stderr
+
+        # The banner's guest message reaches the service, signed as Twilio signs it.
+        token = (state / "emulator_token").read_text().strip()
+        question = requests.post(
+            f"{written['TWILIO_API_BASE_URL']}/_emulator/reply",
+            data='{"from": "+34612345678", "text": "¿Hay aparcamiento?"}'.encode(),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert question.status_code == 200 and question.json()["status"] == 200, question.text
+
+    assert not settings.exists()  # the settings of a run that stopped
+    run_output = (run_root / "run_local.log").read_text()
+    assert run_output.rstrip().endswith("stopped."), run_output
+    for log in ("worker.log", "web.log", "emulator.log"):
+        text = (state / "logs" / log).read_text()
+        errors = [line for line in text.splitlines() if ERROR_LINE.search(line)]
+        assert not errors, f"{log}:\n" + "\n".join(errors)
+    missing = flask_sh(state, "workers")
+    assert missing.returncode == 1 and "no local run is running" in missing.stderr

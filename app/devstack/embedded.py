@@ -83,6 +83,9 @@ def start_redis(
         redis_command(data_dir, port, log_path),
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,  # "Reading config from stdin"; errors go to stderr
+        # Ctrl-C in the terminal reaches only the supervisor, which stops Redis after the
+        # processes that use it (else Redis quits first and the worker logs its loss).
+        start_new_session=True,
     )
     services.redis_process = process
     assert process.stdin is not None

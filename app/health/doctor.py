@@ -1,11 +1,15 @@
 """`flask doctor`: every readiness check, plus the configuration mistakes that bite later.
 
-Each check says what to do when it fails. Nothing here calls Twilio or changes anything.
+Each check says what to do when it fails. Nothing here calls Twilio or changes anything;
+where `TWILIO_API_BASE_URL` names the local emulator, its health endpoint is asked.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
 
 import redis
@@ -13,7 +17,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.config import EMULATOR_ACCOUNT_SID, Role, Settings
+from app.config import EMULATOR_ACCOUNT_SID, Role, Settings, TwilioSettings
 from app.database import MAIN, WEBHOOKS, engine_options
 from app.extensions import db, redis_store
 from app.health.checks import Check, ready_checks
@@ -21,6 +25,11 @@ from app.health.jobs import worker_rows
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 - names, not a bind
 TWILIO_API = "https://api.twilio.com"
+EMULATOR_TIMEOUT = 3.0  # seconds: a local process answers at once or not at all
+EMULATOR_ACTION = (
+    "start it (`bash scripts/run-local.sh` runs one and `bash scripts/flask.sh` uses its"
+    " settings), or unset TWILIO_API_BASE_URL to send through Twilio"
+)
 # gunicorn.conf.py's default number of web workers.
 DEFAULT_WEB_CONCURRENCY = 2
 
@@ -42,8 +51,30 @@ def check_public_url(settings: Settings) -> Check:
 
 
 def check_twilio(settings: Settings) -> Check:
-    """Twilio credentials and a sender are configured (their shape, not their validity)."""
+    """Twilio credentials and a sender are configured (their shape, not their validity); a
+    `TWILIO_API_BASE_URL` other than Twilio's is the local emulator, which must answer."""
     twilio = settings.twilio
+    problems = credential_problems(twilio)
+    if problems:
+        action = "set them from the Twilio console"
+        if twilio.account_sid == EMULATOR_ACCOUNT_SID and twilio.api_base_url == TWILIO_API:
+            action += f"; or, for the local emulator, {EMULATOR_ACTION}"
+        return Check(False, "; ".join(problems), action)
+    sender = twilio.whatsapp_from or twilio.messaging_service_sid
+    account = f"account {twilio.account_sid}, sender {sender}"
+    if is_twilio(twilio.api_base_url):
+        return Check(True, account)
+    if settings.is_production:
+        return Check(
+            False,
+            f"messages go to {twilio.api_base_url}, not Twilio",
+            f"for real messages set TWILIO_API_BASE_URL={TWILIO_API} (or unset it)",
+        )
+    return check_emulator(twilio.api_base_url, twilio.account_sid or "", account)
+
+
+def credential_problems(twilio: TwilioSettings) -> list[str]:
+    """What is missing or malformed among the account, its token and the sender."""
     problems = []
     if not (twilio.account_sid or "").startswith("AC"):
         problems.append("TWILIO_ACCOUNT_SID missing or not AC…")
@@ -57,10 +88,48 @@ def check_twilio(settings: Settings) -> Check:
         )
     if twilio.account_sid == EMULATOR_ACCOUNT_SID and twilio.api_base_url == TWILIO_API:
         problems.append(f"the local emulator's TWILIO_ACCOUNT_SID against {TWILIO_API}")
-    if problems:
-        return Check(False, "; ".join(problems), "set them from the Twilio console")
-    sender = twilio.whatsapp_from or twilio.messaging_service_sid
-    return Check(True, f"account {twilio.account_sid}, sender {sender}")
+    return problems
+
+
+def is_twilio(url: str) -> bool:
+    """Whether `url` is Twilio's API (https, on twilio.com), not an emulator."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com"))
+
+
+def check_emulator(url: str, account_sid: str, account: str) -> Check:
+    """The emulator at `url` answers its health endpoint, for the configured account."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        return Check(False, f"TWILIO_API_BASE_URL {url!r} is not an http(s) URL", EMULATOR_ACTION)
+    try:
+        with urllib.request.urlopen(  # noqa: S310 - the configured API URL, checked http(s)
+            f"{url}/_emulator/health", timeout=EMULATOR_TIMEOUT
+        ) as response:
+            health = json.loads(response.read())
+    except (OSError, ValueError) as error:  # refused, timed out, an HTTP error, not JSON
+        return Check(
+            False,
+            f"the emulator at {url} does not answer ({describe(error)})",
+            EMULATOR_ACTION,
+        )
+    served = health.get("account_sid") if isinstance(health, dict) else None
+    if served != account_sid:
+        return Check(
+            False,
+            f"the emulator at {url} serves account {served}, not TWILIO_ACCOUNT_SID {account_sid}",
+            "give the emulator and the service the same account SID (or unset both)",
+        )
+    return Check(True, f"the local emulator at {url}: {account}")
+
+
+def describe(error: BaseException) -> str:
+    """A short reason: the HTTP status, the socket's reason, or the exception's name."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code}"
+    if isinstance(error, urllib.error.URLError):
+        return str(error.reason)
+    return type(error).__name__
 
 
 def pool_capacity(settings: Settings, role: Role) -> int:

@@ -9,8 +9,9 @@ import redis
 from flask import Flask
 
 from app import create_app
-from app.config import load_settings
-from app.health.doctor import check_public_url
+from app.config import EMULATOR_ACCOUNT_SID, Settings, load_settings
+from app.health.doctor import check_public_url, check_twilio
+from tests.support.receiver import Receiver
 
 TWILIO = {
     "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
@@ -84,3 +85,60 @@ PRODUCTION = {
 def test_public_url_must_be_reachable_https_in_production(url: str, ok: bool) -> None:
     settings = load_settings({**PRODUCTION, "PUBLIC_BASE_URL": url})
     assert check_public_url(settings).ok is ok
+
+
+EMULATOR_HEALTH = "/_emulator/health"
+
+
+def emulator_settings(url: str, **extra: str) -> Settings:
+    """Development settings sending through the emulator at `url`."""
+    return load_settings({"APP_ENV": "development", "TWILIO_API_BASE_URL": url, **extra})
+
+
+def test_twilio_passes_on_an_emulator_that_answers_for_the_account() -> None:
+    with Receiver() as emulator:
+        health = {"status": "ok", "account_sid": EMULATOR_ACCOUNT_SID, "messages": 0}
+        emulator.documents[EMULATOR_HEALTH] = json.dumps(health).encode()
+
+        check = check_twilio(emulator_settings(emulator.base_url))
+
+    assert check.ok, check
+    assert check.detail.startswith(f"the local emulator at {emulator.base_url}: account AC")
+
+
+def test_twilio_fails_on_an_emulator_that_does_not_answer() -> None:
+    with Receiver() as stopped:
+        url = stopped.base_url  # nothing listens there any more
+
+    check = check_twilio(emulator_settings(url))
+
+    assert not check.ok
+    assert check.detail.startswith(f"the emulator at {url} does not answer (")
+    assert "bash scripts/run-local.sh" in check.action
+
+
+def test_twilio_fails_on_a_server_that_is_not_the_emulator_or_serves_another_account() -> None:
+    with Receiver() as server:
+        not_emulator = check_twilio(emulator_settings(server.base_url))
+        server.documents[EMULATOR_HEALTH] = json.dumps({"account_sid": "AC" + "9" * 32}).encode()
+        other_account = check_twilio(emulator_settings(server.base_url))
+
+    assert not not_emulator.ok and "(HTTP 404)" in not_emulator.detail
+    assert not other_account.ok and "serves account AC999" in other_account.detail
+    assert "not an http(s) URL" in check_twilio(emulator_settings("file:///etc")).detail
+
+
+def test_production_never_sends_through_anything_but_twilio() -> None:
+    settings = load_settings({**PRODUCTION, "TWILIO_API_BASE_URL": "http://127.0.0.1:8099"})
+    check = check_twilio(settings)
+    assert not check.ok and "not Twilio" in check.detail
+    assert "TWILIO_API_BASE_URL=https://api.twilio.com" in check.action
+    edge = {**PRODUCTION, "TWILIO_API_BASE_URL": "https://api.dublin.ie1.twilio.com"}
+    assert check_twilio(load_settings(edge)).ok
+
+
+def test_the_emulators_account_against_twilio_says_how_to_reach_the_emulator() -> None:
+    check = check_twilio(load_settings({"APP_ENV": "development"}))
+    assert not check.ok
+    assert "the local emulator's TWILIO_ACCOUNT_SID" in check.detail
+    assert "bash scripts/flask.sh" in check.action

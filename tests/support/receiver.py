@@ -26,6 +26,8 @@ class Receiver:
         self.requests: list[Received] = []
         self.statuses: dict[str, int] = {}
         self.answers: dict[str, bytes] = {}
+        # What a GET of a path answers (JSON), e.g. an emulator's health; else a 404.
+        self.documents: dict[str, bytes] = {}
         self.condition = threading.Condition()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
         self.server.daemon_threads = True
@@ -52,10 +54,29 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            def do_GET(self) -> None:
+                document = receiver.documents.get(self.path.split("?")[0])
+                self.send_response(200 if document is not None else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(document or b"")))
+                self.end_headers()
+                self.wfile.write(document or b"")
+
             def log_message(self, format: str, *args: Any) -> None:
                 """Keep the test output quiet."""
 
         return Handler
+
+    def __enter__(self) -> Receiver:
+        """Start serving (the fixtures start and stop it themselves)."""
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop serving and close the socket."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
 
     def record(self, path: str, headers: dict[str, str], body: str) -> None:
         """Store one request and wake up waiters."""
