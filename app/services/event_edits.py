@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.models import Event
+from app.models.base import utcnow
 from app.models.enums import states_text
 from app.services import campaigns
 from app.services.campaigns import CampaignError, ConflictError
@@ -93,8 +94,11 @@ def update_event(event_id: int, values: dict[str, Any]) -> EventEdit:
         raise EditError(str(error), "starts_at") from None
     db.session.commit()
     log.info("event %s corrected: %s", event.id, ", ".join(sorted(values)) or "nothing")
+    # A reminder whose time has come starts now, as the sweep would start it.
     reminders = [
-        MovedReminder(campaign_id, send_at, campaigns.start_due(campaign_id) is True)
+        MovedReminder(
+            campaign_id, send_at, send_at <= utcnow() and campaigns.start_due(campaign_id) is True
+        )
         for campaign_id, send_at in moved
     ]
     return EventEdit(event, reminders)
