@@ -1,9 +1,13 @@
 """Events and their guests: create, read, list, import guests, list guests, stats.
 
-- `POST /api/v1/events` `{"name", "starts_at"?, "venue"?, "time_zone"?}` → 201 with the
-  event and a `Location` header. `time_zone` is an IANA zone (default `DEFAULT_TIME_ZONE`)
-  in which guests read the event's dates; `starts_at` is ISO 8601, and a time without an
-  offset is taken in that zone.
+- `POST /api/v1/events` `{"name", "starts_at"?, "venue"?, "time_zone"?, "country"?,
+  "language_from_replies"?}` → 201 with the event and a `Location` header. `time_zone` is an
+  IANA zone (default `DEFAULT_TIME_ZONE`) in which guests read the event's dates;
+  `starts_at` is ISO 8601, and a time without an offset is taken in that zone. `country`
+  (ISO 3166 alpha-2) is where the national numbers of its guest lists are read: without
+  one, its zone's country (Europe/Madrid: ES), else `DEFAULT_PHONE_REGION`; the event's
+  `country` says which applies. `language_from_replies` (default false): a guest's reply
+  in another language changes the language they are written to in.
 - `GET /api/v1/events?limit=&cursor=` → `{"events": [...], "next_cursor"}`, newest first.
 - `GET /api/v1/events/<id>` → the event with its `stats`.
 - `GET /api/v1/events/<id>/stats` → `{"guests", "rsvp": {...}, "delivery": {...}, ...}`.
@@ -11,8 +15,9 @@
   `text/csv` or `text/tab-separated-values` body in any common encoding (a declared
   `charset` is honoured, else it is detected), or an Excel `.xlsx` body →
   `{"imported", "duplicates", "errors": [{"line", "reason", "text"}], "error_count",
-  "repaired": [{"line", "before", "after"}], "repaired_count"}` (rules in
-  `app.services.guests` and `app.services.guest_upload`).
+  "repaired": [{"line", "before", "after"}], "repaired_count", "warnings": [{"line",
+  "reason", "text"}], "warning_count"}` (rules in `app.services.guests` and
+  `app.services.guest_upload`); national numbers are read in the event's country.
 - `PATCH` and `DELETE` of an event or a guest: `app.api.edits`.
 - `GET /api/v1/events/<id>/guests?limit=&cursor=&rsvp=&delivery_status=&q=` → `{"guests",
   "next_cursor"}`, by guest id. Filters take comma-separated values: `rsvp` one of
@@ -42,6 +47,7 @@ from app.api.validation import (
     json_body,
     json_object,
     name_field,
+    optional_bool,
     optional_datetime,
     optional_text,
     optional_time_zone,
@@ -51,7 +57,7 @@ from app.api.validation import (
     zone_of,
 )
 from app.models import Event, Invitation
-from app.services import events, guest_upload, guests
+from app.services import countries, events, guest_upload, guests
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
 from app.services.wording import format_start, guest_language
 
@@ -75,7 +81,9 @@ INVITATION_FIELDS = (
 @bp.post("/events")
 def create_event() -> tuple[Response, int, dict[str, str]]:
     """Create an event."""
-    body = json_object(("name", "starts_at", "venue", "time_zone"))
+    body = json_object(
+        ("name", "starts_at", "venue", "time_zone", "country", "language_from_replies")
+    )
     default_zone = current_app.config["SETTINGS"].default_time_zone
     time_zone = optional_time_zone(body, "time_zone", default_zone)
     event = events.create_event(
@@ -83,6 +91,8 @@ def create_event() -> tuple[Response, int, dict[str, str]]:
         starts_at=optional_datetime(body, "starts_at", zone_of(time_zone)),
         venue=optional_text(body, "venue", max_length=300),
         time_zone=time_zone,
+        country=optional_country(body, "country"),
+        language_from_replies=optional_bool(body, "language_from_replies"),
     )
     location = url_for("api.get_event", event_id=event.id)
     return jsonify(event_json(event)), 201, {"Location": location}
@@ -145,12 +155,14 @@ def import_guests(event_id: int) -> Response:
     """Import guests from a JSON list or a CSV file; bad rows are reported, not fatal."""
     event = require_event(event_id)
     settings = current_app.config["SETTINGS"]
+    region = countries.event_country(event, settings.default_phone_region)
     try:
         report = guests.import_guests(
             event.id,
-            uploaded_rows(),
-            region=settings.default_phone_region,
+            uploaded_rows(region),
+            region=region,
             max_rows=settings.guest_import_max_rows,
+            likely=countries.likely_countries(event, settings.default_phone_region),
         )
     except Unreadable as error:
         raise BadRequest(str(error)) from None
@@ -161,8 +173,9 @@ def import_guests(event_id: int) -> Response:
     return jsonify(report.as_json())
 
 
-def uploaded_rows() -> Iterable[guest_upload.RawRow | guest_upload.RowError]:
-    """Read the request body as guest rows, by its content type."""
+def uploaded_rows(country: str) -> Iterable[guest_upload.RawRow | guest_upload.RowError]:
+    """Read the request body as guest rows, by its content type (a text file's encoding
+    guessed with the event's `country` in mind)."""
     if request.mimetype == JSON:
         return guest_upload.json_rows(json_body())
     if request.mimetype not in (CSV, TSV, XLSX):
@@ -174,7 +187,9 @@ def uploaded_rows() -> Iterable[guest_upload.RawRow | guest_upload.RowError]:
     if not data.strip():
         raise BadRequest("the body is empty: expected a header row with name and phone")
     budget = Budget(max_rows=current_app.config["SETTINGS"].guest_import_max_rows)
-    table = guest_upload.read_upload(data, budget, encoding=declared_encoding(data))
+    table = guest_upload.read_upload(
+        data, budget, encoding=declared_encoding(data), countries=(country,)
+    )
     return guest_upload.table_rows(table)
 
 
@@ -203,6 +218,7 @@ def require_event(event_id: int) -> Event:
 
 def event_json(event: Event) -> dict[str, Any]:
     """An event as the API returns it."""
+    default_region = current_app.config["SETTINGS"].default_phone_region
     return {
         "id": event.id,
         "name": event.name,
@@ -211,8 +227,22 @@ def event_json(event: Event) -> dict[str, Any]:
         # The start as guests read it: in the event's zone, with its name (English).
         "starts_at_text": format_start(event.starts_at, event.time_zone),
         "venue": event.venue,
+        # Where its national numbers are read: its own, else its zone's, else the default.
+        "country": countries.event_country(event, default_region),
+        "language_from_replies": event.language_from_replies,
         "created_at": isoformat(event.created_at),
     }
+
+
+def optional_country(body: dict[str, Any], key: str) -> str | None:
+    """An optional ISO 3166 alpha-2 country ("ES", any case), or None when absent or null."""
+    value = body.get(key)
+    if value is None:
+        return None
+    try:
+        return countries.check_country(value)
+    except ValueError as error:
+        raise BadRequest(f"{key!r} {error}") from None
 
 
 def guest_json(row: Any) -> dict[str, Any]:

@@ -84,10 +84,24 @@ def delivery_bucket(invitation: Any = Invitation) -> ColumnElement[str]:
 
 
 def create_event(
-    name: str, starts_at: datetime | None, venue: str | None, time_zone: str = "UTC"
+    name: str,
+    starts_at: datetime | None,
+    venue: str | None,
+    time_zone: str = "UTC",
+    *,
+    country: str | None = None,
+    language_from_replies: bool = False,
 ) -> Event:
-    """Create and commit an event in its IANA time zone."""
-    event = Event(name=name, starts_at=starts_at, venue=venue, time_zone=time_zone)
+    """Create and commit an event in its IANA time zone (and country: None follows the
+    zone's, `app.services.countries`)."""
+    event = Event(
+        name=name,
+        starts_at=starts_at,
+        venue=venue,
+        time_zone=time_zone,
+        country=country,
+        language_from_replies=language_from_replies,
+    )
     db.session.add(event)
     db.session.commit()
     log.info("created event %s", event.id)

@@ -3,8 +3,8 @@ into guest rows.
 
 Files are read into tables by `app.services.sheets`, in a child process within a budget
 (rows, columns, cell sizes, memory, CPU): any common encoding, `,` `;` or tab separated,
-the first sheet of an .xlsx. A header row names the guest's name and phone (in en/es/pt/ar,
-e.g. "Nombre", "Telefone", "الجوال"; or an explicit mapping); other columns are template
+the first sheet of an .xlsx. A header row names the guest's name and phone (in en/es/pt/ar/fr,
+e.g. "Nombre", "Telefone", "الجوال", "Nom"; or an explicit mapping); other columns are template
 variables. Line numbers are physical lines in the file (header = 1; a spreadsheet's row
 numbers); JSON rows are numbered from 1 in list order.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
@@ -26,15 +26,17 @@ VARIABLE_MAX_COUNT = 50
 VARIABLE_KEY_MAX_LENGTH = 100
 # A refused row's text, as reported, is cut here (a line is a guest, not a novel).
 ROW_TEXT_MAX_LENGTH = 2000
-# Column titles that mean the guest's name or phone, compared without case or accents.
+# Column titles that mean the guest's name, phone or language (en/es/pt/ar/fr), compared
+# without case or accents.
 COLUMN_TITLES = {
     "name": ("name", "full name", "guest", "guest name", "nombre", "nombre completo",
-             "invitado", "nome", "nome completo", "convidado", "الاسم", "اسم", "اسم الضيف"),
+             "invitado", "nome", "nome completo", "convidado", "الاسم", "اسم", "اسم الضيف",
+             "nom", "nom complet", "invité"),
     "phone": ("phone", "phone number", "mobile", "mobile number", "cell", "cell phone",
               "whatsapp", "telephone", "tel", "telefono", "movil", "celular", "numero",
               "telefone", "telemovel", "الهاتف", "رقم الهاتف", "الجوال", "رقم الجوال",
-              "الموبايل", "واتساب", "رقم"),
-    "language": ("language", "lang", "idioma", "lingua", "língua", "اللغة"),
+              "الموبايل", "واتساب", "رقم", "téléphone", "portable", "numéro de téléphone"),
+    "language": ("language", "lang", "idioma", "lingua", "língua", "اللغة", "langue"),
 }  # fmt: skip
 
 # PostgreSQL refuses NUL in text and JSONB; lone surrogates can't be encoded as UTF-8.
@@ -97,8 +99,10 @@ def read_upload(
     filename: str = "",
     pasted: bool = False,
     encoding: str | None = None,
+    countries: Sequence[str] = (),
 ) -> Table:
-    """Read an uploaded file (an .xlsx by its content, else text) or pasted text as a table.
+    """Read an uploaded file (an .xlsx by its content, else text) or pasted text as a table;
+    a text file in `encoding`, else in the one it reads in best for the event's `countries`.
 
     Pasted lines start with a header naming the name and phone columns, or are bare
     `name, phone` lines.
@@ -109,7 +113,9 @@ def read_upload(
     """
     if not data.strip():
         raise Unreadable("nothing was pasted" if pasted else "the file is empty")
-    table = read_table(data, budget, pasted=pasted, filename=filename, encoding=encoding)
+    table = read_table(
+        data, budget, pasted=pasted, filename=filename, encoding=encoding, countries=countries
+    )
     if not pasted:
         return table
     if {"name", "phone"} <= guess_mapping(table.header).keys():

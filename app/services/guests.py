@@ -2,7 +2,10 @@
 
 Rules, as the API documents them:
 - Each row needs a `name` (trimmed, 1-200 characters, any script kept byte for byte) and a
-  `phone` (normalised to E.164; national numbers read in the default region).
+  `phone` (normalised to E.164; national numbers read in the event's country). A national
+  number refused there says what it probably is ("a Spanish number? +34 631 93 14 91").
+- A `language` the service does not write in imports the guest in their phone's country's
+  (else English), and the line is listed in `warnings`.
 - Any other field or CSV column becomes a template variable, stored as a string.
 - A phone already seen in the same upload, or already a guest of the event, is a duplicate:
   the existing guest is kept unchanged and the row is counted in `duplicates`.
@@ -30,16 +33,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event, Guest
-from app.sending.languages import guest_language
 from app.services import user_text
+from app.services.countries import NumberHints, number_of
 from app.services.guest_upload import (
     VARIABLE_MAX_COUNT,
     RawRow,
     RowError,
-    fold_title,
     key_problem,
     text_problem,
 )
+from app.services.language_names import read_language
 from app.services.phones import InvalidPhoneNumber, to_e164
 from app.services.sheets.limits import TooManyRows
 
@@ -58,13 +61,6 @@ CHUNK_SIZE = 1000
 YIELD_EVERY = 200
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-# Codes and names a language column may hold, folded (`fold_title`).
-LANGUAGE_NAMES = {
-    **dict.fromkeys(("en", "eng", "english", "ingles", "الانجليزية"), "en"),
-    **dict.fromkeys(("es", "spa", "spanish", "espanol", "castellano", "الاسبانية"), "es"),
-    **dict.fromkeys(("pt", "por", "portuguese", "portugues", "pt br", "pt pt", "البرتغالية"), "pt"),
-    **dict.fromkeys(("ar", "ara", "arabic", "arabe", "عربي", "العربية"), "ar"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +82,9 @@ class ImportReport:
     error_count: int = 0
     repaired: list[Repair] = field(default_factory=list)
     repaired_count: int = 0
+    # Rows imported with a detail changed (an unknown language): what was done instead.
+    warnings: list[RowError] = field(default_factory=list)
+    warning_count: int = 0
     # The first rows to be imported, for the preview.
     sample: list[dict[str, Any]] = field(default_factory=list)
 
@@ -100,6 +99,12 @@ class ImportReport:
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors.append(error)
 
+    def add_warning(self, warning: RowError) -> None:
+        """Count a row imported with a warning, listing it while the list is short enough."""
+        self.warning_count += 1
+        if len(self.warnings) < MAX_REPORTED_ERRORS:
+            self.warnings.append(warning)
+
     def as_json(self) -> dict[str, Any]:
         """The report as the API returns it."""
         return {
@@ -111,6 +116,10 @@ class ImportReport:
                 {"line": r.line, "before": r.before, "after": r.after} for r in self.repaired
             ],
             "repaired_count": self.repaired_count,
+            "warnings": [
+                {"line": w.line, "reason": w.reason, "text": w.text} for w in self.warnings
+            ],
+            "warning_count": self.warning_count,
         }
 
 
@@ -134,18 +143,22 @@ def import_guests(
     region: str,
     max_rows: int = DEFAULT_MAX_ROWS,
     dry_run: bool = False,
+    *,
+    likely: tuple[str, ...] = (),
 ) -> ImportReport:
     """Validate and insert `rows` as guests of the event, in one transaction.
 
-    A dry run does everything, then rolls back: the report says exactly what an import
-    would do, and nothing is written.
+    National numbers are read in `region`; one refused there is tried in the `likely`
+    countries first (`countries.NumberHints`) for the refusal's hint. A dry run does
+    everything, then rolls back: the report says exactly what an import would do, and
+    nothing is written.
 
     Raises:
         LookupError: the event does not exist.
         TooManyRows: more than `max_rows` rows; nothing is kept.
     """
     try:
-        report = _import(event_id, rows, region, max_rows)
+        report = _import(event_id, rows, NumberHints(region, likely), max_rows)
     except BaseException:
         db.session.rollback()
         raise
@@ -164,7 +177,7 @@ def import_guests(
 
 
 def _import(
-    event_id: int, rows: Iterable[RawRow | RowError], region: str, max_rows: int
+    event_id: int, rows: Iterable[RawRow | RowError], hints: NumberHints, max_rows: int
 ) -> ImportReport:
     """Run the import inside the caller's transaction."""
     # Hold the event for the transaction so it can't be deleted under the inserts.
@@ -181,12 +194,15 @@ def _import(
         if isinstance(row, RawRow):
             row, repairs = repair_row(row)
             report.add_repairs(repairs)
-        checked = row if isinstance(row, RowError) else _check_row(row, region)
+        # Hints cost a parse per likely country: only for the refusals the report lists.
+        listed = hints if len(report.errors) < MAX_REPORTED_ERRORS else None
+        checked = row if isinstance(row, RowError) else _check_row(row, hints.region, listed)
         if isinstance(checked, RowError):
             report.add_error(checked)
         elif checked["phone"] in seen:
             report.duplicates += 1
         else:
+            _accept(checked, row, hints, report)
             seen.add(checked["phone"])
             chunk.append({"event_id": event_id, **checked})
             if len(report.sample) < SAMPLE_ROWS:
@@ -199,15 +215,26 @@ def _import(
     return report
 
 
-def _check_row(row: RawRow, region: str) -> dict[str, Any] | RowError:
-    """Return the guest's columns, or why the row is rejected."""
+def _accept(
+    checked: dict[str, Any], row: RawRow | RowError, hints: NumberHints, report: ImportReport
+) -> None:
+    """Take a new guest's row: report its warning, if any, and count its phone's country."""
+    if warning := checked.pop("warning"):
+        report.add_warning(RowError(row.line, warning, row.text))
+    hints.note(checked["phone"])
+
+
+def _check_row(row: RawRow, region: str, hints: NumberHints | None) -> dict[str, Any] | RowError:
+    """Return the guest's columns and a `warning` (or None), or why the row is rejected."""
     try:
-        phone = _check_phone(row.phone, region)
+        phone = _check_phone(row.phone, region, hints)
+        language, warning = read_language(row.language, phone)
         return {
             "name": _check_name(row.name),
             "phone": phone,
             "variables": _check_variables(row.variables),
-            "language": _check_language(row.language, phone),
+            "language": language,
+            "warning": warning,
         }
     except ValueError as error:
         return RowError(row.line, str(error), row.text)
@@ -253,8 +280,9 @@ def _check_name(raw: Any) -> str:
         raise ValueError(f"name {error}") from None
 
 
-def _check_phone(raw: Any, region: str) -> str:
-    """Return the E.164 number; raise ValueError with the reason."""
+def _check_phone(raw: Any, region: str, hints: NumberHints | None = None) -> str:
+    """Return the E.164 number; raise ValueError with the reason (and, given `hints`, what
+    a national number refused in `region` probably is)."""
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)  # JSON exported from spreadsheets writes numbers as numbers
     if _is_blank(raw):
@@ -265,19 +293,10 @@ def _check_phone(raw: Any, region: str) -> str:
         return to_e164(raw, region)
     except InvalidPhoneNumber as error:
         shown = raw.strip() if len(raw.strip()) <= 40 else raw.strip()[:40] + "..."
-        raise ValueError(f"phone {shown!r} is invalid: {error.reason}") from None
-
-
-def _check_language(raw: Any, phone: str) -> str:
-    """The guest's language: the one given (a code or its name), else the phone's country's."""
-    if _is_blank(raw):
-        return guest_language(None, phone)
-    if not isinstance(raw, str):
-        raise ValueError("language must be text")
-    language = LANGUAGE_NAMES.get(fold_title(raw))
-    if language is None:
-        raise ValueError(f"language {raw.strip()[:40]!r} is not one of {', '.join(LANGUAGES)}")
-    return language
+        reason = f"phone {shown!r} is invalid: {error.reason}"
+        if hints is not None and (hint := hints.hint(raw)):
+            reason = f"{reason} (read as {number_of(region)}); {hint}"
+        raise ValueError(reason) from None
 
 
 def check_fields(values: dict[str, Any], region: str) -> dict[str, Any]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
 
 WHATSAPP_PREFIX = "whatsapp:"
 # Longer input is never a phone number; bounding it keeps the parser's work bounded too.
@@ -14,6 +15,8 @@ MAX_RAW_LENGTH = 64
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # International call prefixes: 00 (most of the world) and 011 (North America).
 _INTERNATIONAL_PREFIX = re.compile(r"^(00|011)(?=[1-9])")
+# What WhatsApp reaches: a number that may be a mobile one.
+MOBILE = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 _PARSE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "unknown country code (write it as +<country code>)",
@@ -90,6 +93,32 @@ def _parse_e164(text: str, region: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhoneNumber(text, "not a valid number for its country")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def other_reading(raw: str, region: str, countries: Iterable[str]) -> tuple[str, str] | None:
+    """The first of `countries` in which `raw`, a national number refused in `region`, is a
+    valid mobile number: (that country, the number written internationally), else None.
+
+    International numbers (`+`, `00`, `011`) are what they are: None.
+    """
+    text = raw.strip()
+    if text.lower().startswith(WHATSAPP_PREFIX):
+        text = text[len(WHATSAPP_PREFIX) :].strip()
+    digits = _digits_only(text)
+    if not 6 <= len(digits) <= 17 or digits.startswith("+"):
+        return None
+    if _INTERNATIONAL_PREFIX.match(digits):
+        return None
+    for country in countries:
+        if country == region:
+            continue
+        try:
+            number = phonenumbers.parse(digits, country)
+        except NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in MOBILE:
+            return country, phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    return None
 
 
 def is_e164(value: str) -> bool:

@@ -29,6 +29,8 @@ def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> 
         "time_zone",
         "starts_at_text",
         "venue",
+        "country",
+        "language_from_replies",
         "created_at",
     }
     assert body["name"] == "Gala"

@@ -76,6 +76,8 @@ def check(response: Any) -> None:
             "error_count",
             "repaired",
             "repaired_count",
+            "warnings",
+            "warning_count",
         }
         assert all(isinstance(e["line"], int) and e["reason"] for e in body["errors"])
 

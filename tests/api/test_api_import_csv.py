@@ -39,6 +39,8 @@ def test_bom_semicolons_and_names_in_any_script_survive_byte_exact(
         "error_count": 0,
         "repaired": [],
         "repaired_count": 0,
+        "warnings": [],
+        "warning_count": 0,
     }
     guests = stored_guests(app, event_id)
     assert {phone: guest.name for phone, guest in guests.items()} == names
@@ -123,6 +125,8 @@ def test_duplicates_within_the_file_and_against_the_database(
         "error_count": 0,
         "repaired": [],
         "repaired_count": 0,
+        "warnings": [],
+        "warning_count": 0,
     }
     assert stored_guests(app, event_id)["+14155550100"].name == "Ada"
     assert stored_guests(app, event_id)["+14155550101"].name == "Bob"

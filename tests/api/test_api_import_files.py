@@ -123,12 +123,24 @@ def test_guest_language_from_a_column_or_the_phone_and_editable(
         "Omar,+971501234569,\n"  # UAE: ar
         "Ada,+14155550100,\n"  # elsewhere: en
         "Sara,+447911123456,Español\n"  # the column wins
-        "Bad,+447911123457,klingon\n"
+        "Odd,+447911123457,klingon\n"  # unknown: imported all the same
+        "Yasmine,+212612345678,Francés\n"  # Morocco, French by the column
+        "Karim,+212612345679,Darija\n"  # unknown: the phone's country's
+        "Léa,+33612345678,\n"  # France: fr
+        "Awa,+221771234567,\n"  # Senegal: fr
     )
     body = post_csv(client, event_id, text).get_json()
-    assert [(e["line"], e["reason"]) for e in body["errors"]] == [
-        (7, "language 'klingon' is not one of en, es, pt, ar")
+    assert (body["imported"], body["errors"]) == (10, [])
+    assert [(w["line"], w["reason"]) for w in body["warnings"]] == [
+        (7, "language 'klingon' is not one of en, es, pt, ar, fr: imported in en (the default)"),
+        (
+            9,
+            "language 'Darija' is not one of en, es, pt, ar, fr: imported in ar"
+            " (from the phone's country)",
+        ),
     ]
+    assert body["warnings"][0]["text"] == "Odd,+447911123457,klingon"
+    assert body["warning_count"] == 2
     languages = {phone: guest.language for phone, guest in stored_guests(app, event_id).items()}
     assert languages == {
         "+34612345678": "es",
@@ -136,6 +148,11 @@ def test_guest_language_from_a_column_or_the_phone_and_editable(
         "+971501234569": "ar",
         "+14155550100": "en",
         "+447911123456": "es",
+        "+447911123457": "en",
+        "+212612345678": "fr",
+        "+212612345679": "ar",
+        "+33612345678": "fr",
+        "+221771234567": "fr",
     }
     assert "Idioma" not in stored_guests(app, event_id)["+447911123456"].variables
     guest_id = stored_guests(app, event_id)["+14155550100"].id

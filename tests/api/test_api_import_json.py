@@ -70,6 +70,8 @@ def test_duplicates_against_the_database_keep_the_existing_guest(
         "error_count": 0,
         "repaired": [],
         "repaired_count": 0,
+        "warnings": [],
+        "warning_count": 0,
     }
     guests = stored_guests(app, event_id)
     assert guests["+14155550100"].name == "Ada"
@@ -198,6 +200,8 @@ def test_empty_list_imports_nothing(client: FlaskClient, event_id: int) -> None:
         "error_count": 0,
         "repaired": [],
         "repaired_count": 0,
+        "warnings": [],
+        "warning_count": 0,
     }
 
 

@@ -1,10 +1,12 @@
 """The child process that reads one guest file: `python -m app.services.sheets REQUEST`.
 
 The file comes on stdin; REQUEST (JSON) says how to read it (`kind`: "file" or "pasted",
-`filename`, `encoding`) and within which `budget`. The records go to stdout as JSON lines,
+`filename`, `encoding`, and `countries`, the event's, whose scripts a text file's encoding
+is guessed with) and within which `budget`. The records go to stdout as JSON lines,
 `[line, [cells...]]`, the header first; the outcome goes to stderr as the last line:
-`{"source", "separator", "records"}`, or `{"error", "over", "rows"}` when the file was
-refused. The process limits its own memory and CPU time before it reads a byte.
+`{"source", "separator", "records", "encoding"}` (the encoding of a text file, else null),
+or `{"error", "over", "rows"}` when the file was refused. The process limits its own
+memory and CPU time before it reads a byte.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ def main() -> int:
     budget = Budget(**request["budget"])
     limit_resources(budget)
     try:
-        outcome = write_records(read(sys.stdin.buffer.read(), request, budget), budget, sys.stdout)
+        source, separator, records, encoding = read(sys.stdin.buffer.read(), request, budget)
+        written = write_records((source, separator, records), budget, sys.stdout)
+        outcome = {**written, "encoding": encoding}
     except SheetError as error:
         over, rows = isinstance(error, OverBudget), isinstance(error, TooManyRows)
         outcome = {"error": str(error), "over": over, "rows": rows}
@@ -56,19 +60,22 @@ def limit_resources(budget: Budget) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (budget.cpu_seconds, budget.cpu_seconds + 1))
 
 
-def read(data: bytes, request: dict[str, Any], budget: Budget) -> tuple[str, str, Iterator[Record]]:
-    """The file's (source, separator, records): an .xlsx by its content, else text."""
+def read(
+    data: bytes, request: dict[str, Any], budget: Budget
+) -> tuple[str, str, Iterator[Record], str | None]:
+    """The file's (source, separator, records, encoding): an .xlsx by its content, else
+    text (the only kind with an encoding)."""
     if request["kind"] == "pasted":
-        return "pasted lines", ",", pasted_records(data.decode("utf-8", "replace"), budget)
+        return "pasted lines", ",", pasted_records(data.decode("utf-8", "replace"), budget), None
     if data.startswith(XLSX_MAGIC) or request["filename"].lower().endswith(".xlsx"):
-        return "Excel .xlsx (first sheet)", ", ", xlsx_records(data, budget)
+        return "Excel .xlsx (first sheet)", ", ", xlsx_records(data, budget), None
     if request["encoding"]:
         text, encoding = data.decode(request["encoding"], "replace"), request["encoding"]
     else:
-        text, encoding = decode_text(data)
+        text, encoding = decode_text(data, request.get("countries", ()))
     delimiter, layout, records = delimited_records(text, budget)
     separator = "\t" if delimiter == "\t" else delimiter
-    return f"{encoding.upper()} text, {layout}", separator, records
+    return f"{encoding.upper()} text, {layout}", separator, records, encoding
 
 
 def write_records(

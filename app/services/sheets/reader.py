@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -39,6 +39,7 @@ class Table:
     source: str  # "UTF-8 text, comma separated", "Excel .xlsx (first sheet)", ...
     separator: str  # joins a record's cells back into a line as the file had it
     header_line: int = 1
+    encoding: str | None = None  # a text file's ("cp1256"); None for a workbook or a paste
 
 
 def read_table(
@@ -48,8 +49,10 @@ def read_table(
     pasted: bool = False,
     filename: str = "",
     encoding: str | None = None,
+    countries: Sequence[str] = (),
 ) -> Table:
-    """Read `data` (a file, or pasted text as UTF-8) in a child process.
+    """Read `data` (a file, or pasted text as UTF-8) in a child process; a text file in
+    `encoding`, else in the one guessed with the scripts of `countries` (the event's) in mind.
 
     Raises:
         Unreadable: not a readable table.
@@ -59,6 +62,7 @@ def read_table(
         "kind": "pasted" if pasted else "file",
         "filename": filename,
         "encoding": encoding,
+        "countries": list(countries),
         "budget": budget.as_json(),
     }
     output = tempfile.TemporaryFile()  # noqa: SIM115 - the records' reader closes it
@@ -70,7 +74,8 @@ def read_table(
     except BaseException:
         output.close()
         raise
-    return Table(header, records, outcome["source"], outcome["separator"], line)
+    source, separator = outcome["source"], outcome["separator"]
+    return Table(header, records, source, separator, line, outcome.get("encoding"))
 
 
 def _run_child(

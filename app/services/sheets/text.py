@@ -1,7 +1,8 @@
 """Delimited text (CSV, tab separated) in any common encoding, and pasted lines, as records.
 
 Encodings: a byte-order mark decides (UTF-8, UTF-16 from Excel's "Unicode Text"); else strict
-UTF-8; else charset-normalizer's guess (Windows code pages such as cp1252 and cp1256).
+UTF-8; else the code page the file reads in, weighed by the countries it comes from
+(`encodings.guess_encoding`: Windows code pages such as cp1252 and cp1256).
 Separators: `,` `;` or tab, guessed from the header line; a spreadsheet's `sep=;` first line
 is honoured. Line numbers are physical lines in the file (header = 1). Every check is
 linear in the size of the text.
@@ -12,10 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import chain
 
+from app.services.sheets.encodings import guess_encoding
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
 
 Record = tuple[int, list[str]]
@@ -29,8 +30,9 @@ BYTE_ORDER_MARKS = (
 )
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode a text file in whatever encoding it was saved; return (text, encoding)."""
+def decode_text(data: bytes, countries: Sequence[str] = ()) -> tuple[str, str]:
+    """Decode a text file in whatever encoding it was saved, expecting the scripts of
+    `countries` (the event's); return (text, encoding)."""
     for mark, encoding in BYTE_ORDER_MARKS:
         if data.startswith(mark):
             try:
@@ -41,36 +43,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    guessed = guess_encoding(data)
+    guessed = guess_encoding(data, countries)
     if guessed is None:
         raise Unreadable(
             "the file's text encoding can't be recognised; save it as 'CSV UTF-8' and upload again"
         )
     return data.decode(guessed, errors="replace"), guessed
-
-
-def guess_encoding(data: bytes) -> str | None:
-    """charset-normalizer's guess, except that a Latin-script text is read as cp1252.
-
-    Short lists of Spanish or Portuguese names read equally well in several Latin code
-    pages, and charset-normalizer often takes cp1250 ("João" becomes "Joăo"); Windows in
-    Western Europe and the Americas saves cp1252. Other scripts (cp1256 for Arabic, ...)
-    are taken as guessed.
-    """
-    import charset_normalizer  # only files that are not UTF-8 pay for it
-
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        return None
-    letters = [c for c in str(best) if not c.isascii() and c.isalpha()]
-    latin = all(unicodedata.name(c, "").startswith("LATIN") for c in letters)
-    if latin:
-        try:
-            data.decode("cp1252")
-        except UnicodeDecodeError:
-            return best.encoding
-        return "cp1252"
-    return best.encoding
 
 
 def delimited_records(text: str, budget: Budget) -> tuple[str, str, Iterator[Record]]:
