@@ -233,7 +233,7 @@ def campaign_page(campaign_id: int) -> ResponseReturnValue:
         campaign=campaign,
         status=status,
         event=campaign.event,
-        started_at=None if scheduled else first_claimed_at(campaign.id),
+        started_at=None if scheduled else first_claimed_at(campaign),
         starts_at=in_zone(campaign.send_at, campaign.event.time_zone) if scheduled else None,
         move_form=move_form(campaign) if scheduled else None,
         audience=campaigns.preflight(campaign.event_id, target_of(campaign)).recipients

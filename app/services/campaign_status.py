@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import text
 
 from app.extensions import db
 from app.models import Campaign, SendState
+from app.models.enums import states_text
 from app.sending import lifecycle
 from app.services import campaigns
 from app.services.estimates import percent_text
@@ -24,14 +23,42 @@ FUNNEL = (
     ("not-delivered", "Not delivered"),
 )
 
-# When a campaign's first message was claimed: its earliest attempt (a claim records one per
-# message it takes, before any request). It reads every attempt of the campaign: for a page,
-# not for the polls of its progress.
-FIRST_CLAIM = text("""
-SELECT min(a.started_at) FROM invitations AS i
-JOIN message_attempts AS a ON a.invitation_id = i.id
-WHERE i.campaign_id = :campaign_id
+# When a campaign's first message was claimed: its earliest attempt (each claim records one
+# per message it takes, before any request). Attempts are numbered in the order they are made,
+# so it lies between the last attempt made before the campaign could start (`:since`, its
+# send time or creation) and an early attempt of its own: the one of its first message the
+# provider accepted (found on ix_invitations_accepted from `:since`, and for an ended one no
+# later than an hour after its end), else of one in flight (ix_invitations_sending), else of
+# one that failed: each looked for only when the one before found nothing. Only the attempts
+# between the two bounds are read, however large the campaign.
+FIRST_CLAIM = states_text("""
+WITH bound AS (
+    SELECT coalesce(
+        (SELECT min(a.id) FROM message_attempts AS a WHERE a.invitation_id = (
+            SELECT i.id FROM invitations AS i
+            WHERE i.accepted_at >= :since AND i.accepted_at < :until
+              AND i.campaign_id = :campaign_id
+            ORDER BY i.accepted_at LIMIT 1)),
+        (SELECT min(a.id) FROM message_attempts AS a WHERE a.invitation_id = (
+            SELECT i.id FROM invitations AS i
+            WHERE i.send_state = :send_sending AND i.campaign_id = :campaign_id LIMIT 1)),
+        (SELECT min(a.id) FROM message_attempts AS a WHERE a.invitation_id IN (
+            SELECT i.id FROM invitations AS i
+            WHERE i.send_state = :send_failed AND i.campaign_id = :campaign_id LIMIT 10))
+    ) AS upper
+)
+SELECT min(a.started_at) FROM message_attempts AS a
+WHERE a.id <= (SELECT upper FROM bound)
+  AND a.id > coalesce((
+      SELECT b.id FROM message_attempts AS b
+      WHERE b.id <= (SELECT upper FROM bound) AND b.started_at < :since
+      ORDER BY b.id DESC LIMIT 1), 0)
+  -- Looked up row by row (a join would read every invitation of the campaign).
+  AND (SELECT i.campaign_id FROM invitations AS i WHERE i.id = a.invitation_id) = :campaign_id
 """)
+# Requests in flight when a campaign ends are still accepted after it (a cancel lets them).
+LATE_ACCEPTANCE = timedelta(hours=1)
+NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def isoformat(value: datetime | None) -> str | None:
@@ -144,9 +171,11 @@ def funnel(accepted: int, delivery: dict[str, int], total: int) -> list[FunnelSt
     ]
 
 
-def first_claimed_at(campaign_id: int) -> datetime | None:
+def first_claimed_at(campaign: Campaign) -> datetime | None:
     """When the campaign's first message was claimed (its earliest attempt), or None."""
+    since = campaign.send_at or campaign.created_at
+    until = campaign.finished_at + LATE_ACCEPTANCE if campaign.finished_at else NEVER
     started: datetime | None = db.session.execute(
-        FIRST_CLAIM, {"campaign_id": campaign_id}
+        FIRST_CLAIM, {"campaign_id": campaign.id, "since": since, "until": until}
     ).scalar_one()
     return started

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,7 +12,14 @@ from sqlalchemy import text
 from app.extensions import db
 from app.models import Campaign, CampaignState, Invitation, SendState
 from tests.support.dashboard import text_of
-from tests.support.factories import invite, make_attempts, make_event, make_guests, make_opt_out
+from tests.support.factories import (
+    invite,
+    make_attempts,
+    make_campaign,
+    make_event,
+    make_guests,
+    make_opt_out,
+)
 
 
 def event_with_guests(app: Flask, count: int = 4) -> tuple[int, list[int]]:
@@ -205,6 +212,12 @@ def test_unknown_campaigns_and_actions(user: FlaskClient) -> None:
     assert user.post("/campaigns/77/explode").status_code == 404
 
 
+def at(minute: int, second: int = 0) -> datetime:
+    """`minute` minutes and `second` seconds after 04:00 UTC on 6 December 2026 (an hour
+    later in Madrid)."""
+    return datetime(2026, 12, 6, 4, tzinfo=UTC) + timedelta(minutes=minute, seconds=second)
+
+
 def test_started_is_when_the_first_message_was_claimed(app: Flask, user: FlaskClient) -> None:
     event_id = make_event(app, "Boda", time_zone="Europe/Madrid")
     make_guests(app, event_id, [("Lucía", "+34631931491"), ("Pablo", "+34651850671")])
@@ -213,20 +226,47 @@ def test_started_is_when_the_first_message_was_claimed(app: Flask, user: FlaskCl
     html = user.get(page).get_data(as_text=True)
     assert "Starting: no message sent yet" in text_of(html)  # not its creation time
     assert 'data-started="no"' in html
+    other = make_campaign(app, event_id, [{"send_state": SendState.ACCEPTED}])
     with app.app_context():
+        # Created at 04:48 UTC: its first message was claimed at 04:49:30 (failed, then sent
+        # again at 04:51), its second at 04:50 (accepted first); another campaign's around.
+        db.session.execute(
+            text("UPDATE campaigns SET created_at = :at WHERE id = :id"),
+            {"at": at(48), "id": campaign_id},
+        )
         first, second = db.session.scalars(
-            db.select(Invitation.id).where(Invitation.campaign_id == campaign_id)
+            db.select(Invitation.id)
+            .where(Invitation.campaign_id == campaign_id)
+            .order_by(Invitation.id)
         ).all()
-    # Claimed at 04:49 and 04:50 UTC: 05:49 and 05:50 in Madrid, said in the dashboard's words.
-    make_attempts(app, second, started_at=datetime(2026, 12, 6, 4, 50, tzinfo=UTC))
-    make_attempts(app, first, started_at=datetime(2026, 12, 6, 4, 49, 30, tzinfo=UTC))
+        (theirs,) = db.session.scalars(
+            db.select(Invitation.id).where(Invitation.campaign_id == other)
+        ).all()
+        for invitation_id, accepted in ((first, at(51, 1)), (second, at(50, 1))):
+            db.session.execute(
+                text(
+                    "UPDATE invitations SET send_state = 'accepted', accepted_at = :at"
+                    " WHERE id = :id"
+                ),
+                {"at": accepted, "id": invitation_id},
+            )
+        db.session.commit()
+    for invitation_id, started in (
+        (theirs, at(40)),
+        (first, at(49, 30)),
+        (theirs, at(49, 45)),
+        (second, at(50)),
+        (first, at(51)),
+    ):
+        make_attempts(app, invitation_id, started_at=started)
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
         assert campaign is not None
-        campaign.finished_at = datetime(2026, 12, 6, 5, 2, tzinfo=UTC)
+        campaign.finished_at = at(62)
         db.session.commit()
     html = user.get(page).get_data(as_text=True)
     times = text_of(re.search(r'<p [^>]*data-field="times".*?</p>', html, re.S)[0])
+    # In Madrid, in the dashboard's English.
     assert times.startswith("Started Sun, Dec 6, 2026, 5:49 AM · Spain (Madrid) Time · ")
     assert times.endswith(" messages/s · finished Sun, Dec 6, 2026, 6:02 AM · Spain (Madrid) Time")
     assert 'data-started="yes"' in html
