@@ -22,7 +22,7 @@ from app.dashboard.guests import (
     require_event,
 )
 from app.models import Campaign, Event, MessageKind
-from app.services import campaigns, events, guests
+from app.services import campaigns, countries, events, guests
 from app.services.campaigns import Preflight
 from app.services.parsing import parse_id
 from app.services.user_text import plain_text
@@ -85,7 +85,13 @@ def events_page() -> ResponseReturnValue:
     return render_events(EventForm())
 
 
-LANGUAGE_LABELS = {"en": "English", "es": "Español", "pt": "Português", "ar": "العربية"}
+LANGUAGE_LABELS = {
+    "en": "English",
+    "es": "Español",
+    "pt": "Português",
+    "ar": "العربية",
+    "fr": "Français",
+}
 
 
 @bp.post("/events")
@@ -100,6 +106,8 @@ def create_event() -> ResponseReturnValue:
         starts_at=form.starts_at_utc(default_zone),
         venue=form.venue.data,
         time_zone=form.zone_name(default_zone),
+        country=form.country.data or None,
+        language_from_replies=form.language_from_replies.data,
     )
     flash(f"Event “{plain_text(event.name)}” created. Add its guests below.", "success")
     return redirect(url_for("dashboard.event_page", event_id=event.id))
@@ -178,7 +186,7 @@ def set_guest_language(guest_id: int) -> ResponseReturnValue:
     """Change a guest's language, then go back to the page it came from."""
     language = request.form.get("language", "")
     if language not in LANGUAGE_LABELS:
-        abort(400, description="language must be one of en, es, pt, ar")
+        abort(400, description=f"language must be one of {', '.join(LANGUAGE_LABELS)}")
     guest = guests.set_language(guest_id, language)
     if guest is None:
         abort(404, description=f"Guest {guest_id} does not exist.")
@@ -199,6 +207,16 @@ def can_invite(row: Any) -> bool:
 
 
 bp.add_app_template_global(can_invite, "can_invite")
+
+
+bp.add_app_template_global(countries.country_name, "country_name")
+
+
+@bp.app_template_global("numbers_country")
+def numbers_country(event: Event) -> str:
+    """The name of the country the event's national numbers are read in ("Spain")."""
+    default = current_app.config["SETTINGS"].default_phone_region
+    return countries.country_name(countries.event_country(event, default))
 
 
 @bp.app_template_filter("event_start")

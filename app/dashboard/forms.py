@@ -15,10 +15,12 @@ from wtforms import (
     FloatField,
     HiddenField,
     PasswordField,
+    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField, EmailField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
@@ -32,6 +34,7 @@ from app.services.campaigns import (
     MAX_REMINDER_LEAD,
 )
 from app.services.conversations import REPLY_MAX_LENGTH
+from app.services.countries import country_choices
 from app.services.guest_upload import text_problem
 from app.services.guests import NAME_MAX_LENGTH, clean_name
 
@@ -62,7 +65,9 @@ class LoginForm(FlaskForm):
 
 
 class EventForm(FlaskForm):
-    """A new event: name, optional start time (in the browser's time zone) and venue."""
+    """A new event: name, optional start time (in the browser's time zone), venue, country
+    (where its guests' national numbers are read) and whether replies may change a guest's
+    language."""
 
     name = StringField("Event name", validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
     starts_at = DateTimeLocalField(
@@ -77,6 +82,16 @@ class EventForm(FlaskForm):
         validators=[Optional(), Length(max=TIME_ZONE_MAX_LENGTH)],
         render_kw={"data-time-zone": "", "spellcheck": "false", "autocomplete": "off"},
     )
+    # Empty: the time zone's country, else DEFAULT_PHONE_REGION (`app.services.countries`).
+    country = SelectField(
+        "Country of the guests' numbers",
+        choices=[
+            SelectChoice("", "The time zone's country"),
+            *(SelectChoice(code, name) for code, name in country_choices()),
+        ],
+        default="",
+    )
+    language_from_replies = BooleanField("A reply in another language changes the guest's language")
 
     def validate_time_zone(self, field: Any) -> None:
         """Accept IANA zone names only ("Europe/Lisbon")."""

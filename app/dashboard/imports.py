@@ -2,8 +2,10 @@
 
 The preview runs the whole import and rolls it back, so its numbers are the import's; the
 upload waits in Redis (`pending_uploads`, a few per user, for 15 minutes) until the
-organiser imports it, with the column mapping they chose. Files are read in a child process
-within a budget (`app.services.sheets`): a file over it is refused (413) with what was over.
+organiser imports it, with the column mapping, the country of national numbers (the
+event's unless switched) and the text encoding (detected unless switched) they chose.
+Files are read in a child process within a budget (`app.services.sheets`): a file over it
+is refused (413) with what was over.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.dashboard import bp
+from app.dashboard.events import LANGUAGE_LABELS
 from app.dashboard.forms import ImportForm
 from app.dashboard.guests import require_event
 from app.models import Event
-from app.services import guest_upload, guests
+from app.services import countries, guest_upload, guests
 from app.services.pending_uploads import PendingUpload, drop_upload, find_upload, keep_upload
+from app.services.sheets.encodings import ENCODING_CHOICES
 from app.services.sheets.limits import Budget, OverBudget, SheetError
 from app.services.sheets.reader import Table
 
@@ -36,12 +40,38 @@ def form_upload(form: ImportForm) -> PendingUpload:
     return PendingUpload((form.pasted.data or "").encode(), "", pasted=True)
 
 
-def upload_table(upload: PendingUpload) -> Table:
-    """Read an upload: pasted lines, a text file in any encoding, or an .xlsx workbook."""
+def upload_table(upload: PendingUpload, country: str) -> Table:
+    """Read an upload: pasted lines, a text file (in the encoding the organiser chose, else
+    the one it reads in best for `country`), or an .xlsx workbook."""
     budget = Budget(max_rows=current_app.config["SETTINGS"].guest_import_max_rows)
     return guest_upload.read_upload(
-        upload.data, budget, filename=upload.filename, pasted=upload.pasted
+        upload.data,
+        budget,
+        filename=upload.filename,
+        pasted=upload.pasted,
+        encoding=chosen_encoding(),
+        countries=(country,),
     )
+
+
+def default_region() -> str:
+    """The service's DEFAULT_PHONE_REGION."""
+    region: str = current_app.config["SETTINGS"].default_phone_region
+    return region
+
+
+def chosen_country(event: Event) -> str:
+    """The country the preview reads national numbers in: the one chosen, else the event's."""
+    picked = request.form.get("country", "").strip().upper()
+    if countries.is_country(picked):
+        return picked
+    return countries.event_country(event, default_region())
+
+
+def chosen_encoding() -> str | None:
+    """The text encoding the organiser chose in the preview, or None to detect it."""
+    picked = request.form.get("encoding", "")
+    return picked if picked in ENCODING_CHOICES else None
 
 
 def chosen_mapping() -> dict[str, str]:
@@ -51,16 +81,18 @@ def chosen_mapping() -> dict[str, str]:
 
 
 def run_import(
-    event: Event, table: Table, mapping: dict[str, str], dry_run: bool
+    event: Event, table: Table, mapping: dict[str, str], country: str, dry_run: bool
 ) -> guests.ImportReport:
-    """Import (or try) a table into the event with the configured region and row limit."""
+    """Import (or try) a table into the event, reading national numbers in `country`, within
+    the row limit."""
     settings = current_app.config["SETTINGS"]
     return guests.import_guests(
         event.id,
         guest_upload.table_rows(table, mapping),
-        region=settings.default_phone_region,
+        region=country,
         max_rows=settings.guest_import_max_rows,
         dry_run=dry_run,
+        likely=countries.likely_countries(event, default_region()),
     )
 
 
@@ -106,15 +138,16 @@ def preview_import(event_id: int) -> ResponseReturnValue:
     upload, answer = submitted_upload(event, form, token)
     if upload is None:
         return answer
+    country = chosen_country(event)
     try:
-        table = upload_table(upload)
+        table = upload_table(upload, country)
     except SheetError as error:
         return refused(event, form, error, upload)
     token = token or keep_upload(current_user.id, event.id, upload)
     mapping = {**guest_upload.guess_mapping(table.header), **chosen_mapping()}
     report, problem = None, None
     try:
-        report = run_import(event, table, mapping, dry_run=True)
+        report = run_import(event, table, mapping, country, dry_run=True)
     except SheetError as error:
         problem = str(error)
     return render_template(
@@ -125,6 +158,12 @@ def preview_import(event_id: int) -> ResponseReturnValue:
         mapping=mapping,
         report=report,
         problem=problem,
+        country=country,
+        event_country=countries.event_country(event, default_region()),
+        countries=countries.country_choices(),
+        encoding=chosen_encoding(),
+        encodings=ENCODING_CHOICES,
+        languages=LANGUAGE_LABELS,
     ), (200 if report else 400)
 
 
@@ -137,9 +176,10 @@ def import_guests(event_id: int) -> ResponseReturnValue:
     upload, answer = submitted_upload(event, form, token)
     if upload is None:
         return answer
+    country = chosen_country(event)
     try:
-        table = upload_table(upload)
-        report = run_import(event, table, chosen_mapping(), dry_run=False)
+        table = upload_table(upload, country)
+        report = run_import(event, table, chosen_mapping(), country, dry_run=False)
     except SheetError as error:
         return refused(event, form, error, upload)
     if token:

@@ -60,6 +60,24 @@ SCRIPTS = MappingProxyType({
 # Tried last: the script of the service's languages beyond Latin (Arabic). Others are left
 # to charset-normalizer, since a short CJK file reads plausibly in some of their code pages.
 FALLBACK = ("cp1256",)
+# The encodings an organiser may choose for a text file (the guess can be switched).
+ENCODING_CHOICES = MappingProxyType({
+    "utf-8": "UTF-8",
+    "utf-16": "UTF-16 (Excel's “Unicode Text”)",
+    "cp1252": "Windows-1252 (Western Europe, the Americas)",
+    "cp1256": "Windows-1256 (Arabic)",
+    "cp1250": "Windows-1250 (Central Europe)",
+    "cp1251": "Windows-1251 (Cyrillic)",
+    "cp1253": "Windows-1253 (Greek)",
+    "cp1254": "Windows-1254 (Turkish)",
+    "cp1255": "Windows-1255 (Hebrew)",
+    "iso-8859-6": "ISO-8859-6 (Arabic)",
+    "mac_roman": "Mac OS Roman",
+    "cp932": "Shift JIS (Japanese)",
+    "gb18030": "GB18030 (Chinese)",
+    "big5": "Big5 (Traditional Chinese)",
+    "cp949": "Windows-949 (Korean)",
+})  # fmt: skip
 # charset-normalizer's names of the CJK code pages (and their aliases).
 CJK = frozenset(
     {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004",
