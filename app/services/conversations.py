@@ -268,17 +268,18 @@ INBOX_KINDS = frozenset(kind.value for kind in InboundKind)
 
 def inbox_page(
     limit: int, kind: str | None, before: tuple[datetime, int] | None, needs_answer: bool = False
-) -> Sequence[Row[InboundMessage, str, str, Rsvp | None, bool]]:
+) -> Sequence[Row[InboundMessage, str, str, str, Rsvp | None, bool]]:
     """Up to `limit` guests' messages older than the keyset position `before`, newest first.
 
-    Each row has the `InboundMessage`, its event's name, its guest's name (or None), the
-    guest's current RSVP and whether the message needs an answer; `kind` (an `InboundKind`
+    Each row has the `InboundMessage`, its event's name and time zone, its guest's name (or
+    None), the guest's current RSVP and whether the message needs an answer; `kind` (an `InboundKind`
     value) or `needs_answer` filters them.
     """
     query = with_invitation(
         select(
             InboundMessage,
             Event.name.label("event_name"),
+            Event.time_zone.label("time_zone"),
             Guest.name.label("guest_name"),
             _invitation.rsvp,
             NEEDS_ANSWER.label("needs_answer"),

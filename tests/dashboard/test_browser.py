@@ -311,6 +311,11 @@ def test_inbox_one_click_rsvp(stack: ServiceStack, page: Page, migrated: dict[st
     shoot(page, "inbox-needs-answer")
     message.get_by_role("button", name="Yes").click()
     expect(page.get_by_text("Lucía Gómez: RSVP set to Yes.")).to_be_visible()
+    # The RSVP is set, and the question still waits for the organiser's answer.
+    asked = page.locator("#messages li", has_text="¿Puedo ir con mi marido?")
+    expect(asked).to_contain_text("Needs an answer")
+    asked.get_by_role("button", name="Set aside").click()
+    expect(page.get_by_text("Set aside: it no longer needs an answer.")).to_be_visible()
     expect(page.locator("#messages li", has_text="¿Puedo ir con mi marido?")).to_have_count(0)
     with app.app_context():
         invitation = db.session.get(Invitation, invitation_id)
