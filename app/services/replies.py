@@ -11,7 +11,8 @@ from types import MappingProxyType
 from app.config import LANGUAGES
 from app.models.enums import InboundKind, Rsvp
 from app.sending.languages import guest_language, phone_language
-from app.services.sentences import Role, read_sentence
+from app.services.phrases import Role
+from app.services.sentences import read_sentence
 
 
 class Intent(StrEnum):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.models import InboundKind, Rsvp
+from app.services.phrases import PHRASES
 from app.services.replies import classify, normalize
-from app.services.sentences import PHRASES
 
 CORPUS = Path(__file__).with_name("reply_corpus.tsv")
 EXPECTED = {"yes": Rsvp.CONFIRMED, "no": Rsvp.DECLINED, "maybe": Rsvp.MAYBE}
