@@ -8,11 +8,12 @@
   guest is in flight while the phone changes.
 - `DELETE /api/v1/guests/<id>` → 204. 409 while a message to them is in flight. What their
   campaigns sent them stays counted in those campaigns; the event no longer counts them.
-- `PATCH /api/v1/events/<id>` `{"name"?, "venue"?, "starts_at"?, "time_zone"?, "country"?}`
-  → 200 with the event and `moved_reminders` (`[{"campaign_id", "send_at", "started"}]`).
-  A `starts_at` without an offset is read in the event's zone (the new one, if given); null
-  clears `venue`, `starts_at` and `country` (the zone's country is used then). A scheduled
-  reminder moves with the start; 409 when the start is removed or past while one is.
+- `PATCH /api/v1/events/<id>` `{"name"?, "venue"?, "starts_at"?, "time_zone"?, "country"?,
+  "language_from_replies"?}` → 200 with the event and `moved_reminders` (`[{"campaign_id",
+  "send_at", "started"}]`). A `starts_at` without an offset is read in the event's zone (the
+  new one, if given); null clears `venue`, `starts_at` and `country` (the zone's country is
+  used then). A scheduled reminder moves with the start; 409 when the start is removed or
+  past while one is.
 - `DELETE /api/v1/events/<id>` → 204: its guests, messages and campaigns go; a scheduled
   campaign is canceled. 409 while one of its campaigns runs or is paused, or a message of
   it is in flight.
@@ -22,17 +23,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from flask import Response, current_app, jsonify
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from app.api import bp
-from app.api.events import event_json, require_event
+from app.api.events import event_json, optional_country, require_event
 from app.api.validation import (
     isoformat,
     json_object,
-    json_type,
     name_field,
+    optional_bool,
     optional_datetime,
     optional_text,
     optional_time_zone,
@@ -45,7 +45,7 @@ from app.services.wording import guest_language
 
 VENUE_MAX_LENGTH = 300
 # Fields a PATCH may not set to null: each must keep a value.
-REQUIRED = ("name", "phone", "language", "variables", "time_zone")
+REQUIRED = ("name", "phone", "language", "variables", "time_zone", "language_from_replies")
 
 
 @bp.errorhandler(EditMissing)
@@ -121,27 +121,15 @@ def update_event(event_id: int) -> Response:
     if "starts_at" in body:
         values["starts_at"] = optional_datetime(body, "starts_at", zone_of(zone))
     if "country" in body:
-        values["country"] = country_field(body.get("country"))
+        values["country"] = optional_country(body, "country")
+    if "language_from_replies" in body:
+        values["language_from_replies"] = optional_bool(body, "language_from_replies")
     edit = event_edits.update_event(event.id, values)
-    found = event_json(edit.event)
-    found.setdefault("country", edit.event.country)
     moved = [
         {"campaign_id": r.campaign_id, "send_at": isoformat(r.send_at), "started": r.started}
         for r in edit.reminders
     ]
-    return jsonify({**found, "moved_reminders": moved})
-
-
-def country_field(value: Any) -> str | None:
-    """An ISO 3166 alpha-2 country whose numbers can be read ("ES"), or None (null)."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadRequest(f"'country' must be a string or null, not {json_type(value)}")
-    code = value.strip().upper()
-    if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise BadRequest("'country' must be an ISO 3166 alpha-2 country code such as ES or BR")
-    return code
+    return jsonify({**event_json(edit.event), "moved_reminders": moved})
 
 
 @bp.delete("/events/<int:event_id>")

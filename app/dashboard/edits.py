@@ -116,9 +116,9 @@ def show_error(form: FlaskForm, error: EditError) -> tuple[int, str | None]:
     return status, None
 
 
-def region_of(event: Event) -> str:
-    """The country national numbers of the event are read in."""
-    return guest_edits.phone_region(event, current_app.config["SETTINGS"].default_phone_region)
+def default_region() -> str:
+    """The service's default region (`DEFAULT_PHONE_REGION`), for an event without a country."""
+    return str(current_app.config["SETTINGS"].default_phone_region)
 
 
 @bp.route("/guests/<int:guest_id>/edit", methods=["GET", "POST"])
@@ -131,9 +131,7 @@ def edit_guest(guest_id: int) -> ResponseReturnValue:
     form, status, problem = guest_form(guest), 200, None
     if form.validate_on_submit():
         try:
-            edit = guest_edits.update_guest(
-                guest_id, guest_changes(form, guest), region_of(guest.event)
-            )
+            edit = guest_edits.update_guest(guest_id, guest_changes(form, guest), default_region())
         except EditMissing:
             abort(404, description=f"Guest {guest_id} does not exist.")
         except EditError as error:
@@ -153,7 +151,6 @@ def edit_guest(guest_id: int) -> ResponseReturnValue:
         guest=guest,
         event=guest.event,
         back=back,
-        region=region_of(guest.event),
         problem=problem,
     )
     return body, status
@@ -195,7 +192,8 @@ def delete_guest(guest_id: int) -> ResponseReturnValue:
 
 
 class EventEditForm(EventForm):
-    """An event's name, start (in its zone), zone and venue, as stored."""
+    """An event's name, start (in its zone), zone, venue, country of its guests' numbers and
+    whether replies may change a guest's language, as stored."""
 
 
 def event_form(event: Event) -> EventEditForm:
@@ -209,13 +207,16 @@ def event_form(event: Event) -> EventEditForm:
             "starts_at": local.replace(tzinfo=None) if local else None,
             "venue": event.venue,
             "time_zone": event.time_zone,
+            "country": event.country or "",
+            "language_from_replies": event.language_from_replies,
         }
     )
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int) -> ResponseReturnValue:
-    """Correct an event's name, start, zone and venue, then go back to its page."""
+    """Correct an event's name, start, zone, venue, country and replies' language setting,
+    then go back to its page."""
     event = require_event(event_id)
     form, status, problem = event_form(event), 200, None
     if form.validate_on_submit():
@@ -224,6 +225,8 @@ def edit_event(event_id: int) -> ResponseReturnValue:
             "venue": (form.venue.data or "").strip() or None,
             "time_zone": form.zone_name(event.time_zone),
             "starts_at": form.starts_at_utc(event.time_zone),
+            "country": form.country.data or None,
+            "language_from_replies": form.language_from_replies.data,
         }
         try:
             edit = event_edits.update_event(event.id, values)

@@ -1,4 +1,5 @@
-"""Correct an event (name, venue, start, time zone, country), or delete it.
+"""Correct an event (name, venue, start, time zone, country, whether replies may change a
+guest's language), or delete it.
 
 Moving the start moves a scheduled reminder with it, its lead kept, through the campaign
 service and the lifecycle's `move` (`campaigns.follow_start`), in the same transaction: the
@@ -32,7 +33,7 @@ from app.services.events import MAX_ID
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("name", "venue", "starts_at", "time_zone", "country")
+FIELDS = ("name", "venue", "starts_at", "time_zone", "country", "language_from_replies")
 
 # Single sends still queued (a campaign's were canceled with it): withdrawn. A claim that
 # took one first finishes, and the row is then seen in flight.

@@ -33,7 +33,8 @@ from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event, Guest, OptOut
 from app.models.enums import states_text
-from app.services import guests
+from app.services import countries, guests
+from app.services.countries import NumberHints
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.events import MAX_ID
 
@@ -79,8 +80,8 @@ def find_guest(guest_id: int) -> Guest:
 
 
 def phone_region(event: Event, default_region: str) -> str:
-    """The region the event's national numbers are read in: its country, else the default."""
-    return event.country or default_region
+    """The country the event's national numbers are read in (`countries.event_country`)."""
+    return countries.event_country(event, default_region)
 
 
 def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> GuestEdit:
@@ -96,8 +97,10 @@ def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> 
     if unknown:
         raise EditError(f"unknown field {unknown[0]!r}: expected {', '.join(FIELDS)}")
     guest = _lock_guest(guest_id, update=False)
+    region = phone_region(guest.event, default_region)
+    hints = NumberHints(region, countries.likely_countries(guest.event, default_region))
     try:
-        checked = _checked(values, phone_region(guest.event, default_region))
+        checked = _checked(values, hints)
         if checked.get("phone", guest.phone) != guest.phone:
             _move_number(guest, checked["phone"])
         for field, value in checked.items():
@@ -117,9 +120,9 @@ def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> 
     return GuestEdit(guest, opted_out)
 
 
-def _checked(values: dict[str, Any], region: str) -> dict[str, Any]:
-    """The fields as stored, checked as an import's; EditError (naming the field) when one
-    is wrong."""
+def _checked(values: dict[str, Any], hints: NumberHints) -> dict[str, Any]:
+    """The fields as stored, checked as an import's (a national number in `hints.region`);
+    EditError (naming the field) when one is wrong."""
     if "variables" in values and not isinstance(values["variables"], dict):
         raise EditError("variables must be an object of names and values", "variables")
     checked: dict[str, Any] = {}
@@ -130,7 +133,7 @@ def _checked(values: dict[str, Any], region: str) -> dict[str, Any]:
             checked[name] = value
             continue
         try:
-            checked.update(guests.check_fields({name: value}, region))
+            checked.update(guests.check_fields({name: value}, hints.region, hints))
         except ValueError as error:
             raise EditError(str(error), name) from None
     return checked

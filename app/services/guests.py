@@ -299,14 +299,17 @@ def _check_phone(raw: Any, region: str, hints: NumberHints | None = None) -> str
         raise ValueError(reason) from None
 
 
-def check_fields(values: dict[str, Any], region: str) -> dict[str, Any]:
+def check_fields(
+    values: dict[str, Any], region: str, hints: NumberHints | None = None
+) -> dict[str, Any]:
     """Check a guest's corrected `name`, `phone` and `variables` (those given) as an import
-    checks a row's, and return them as it stores them; ValueError says what is wrong."""
+    checks a row's (a refused national number hinted at with `hints`), and return them as
+    it stores them; ValueError says what is wrong."""
     checked: dict[str, Any] = {}
     if "name" in values:
         checked["name"] = _check_name(values["name"])
     if "phone" in values:
-        checked["phone"] = _check_phone(values["phone"], region)
+        checked["phone"] = _check_phone(values["phone"], region, hints)
     if "variables" in values:
         checked["variables"] = _check_variables(values["variables"])
     return checked

@@ -33,7 +33,7 @@ def soon(**delta: float) -> datetime:
 def snapshot(app: Flask) -> tuple[object, ...]:
     """Everything a correction or a deletion could change."""
     return (
-        query(app, "SELECT id, name, venue, starts_at, time_zone, country FROM events ORDER BY id"),
+        query(app, "SELECT * FROM events ORDER BY id"),
         query(app, "SELECT id, state, send_at FROM campaigns ORDER BY id"),
         query(app, "SELECT id, guest_id, event_id, send_state FROM invitations ORDER BY id"),
         scalar(app, "SELECT count(*) FROM guests"),
@@ -50,12 +50,17 @@ def test_an_event_is_corrected_field_by_field(app: Flask, client: FlaskClient) -
             "time_zone": MADRID,
             "starts_at": "2030-06-01T19:30:00",  # read in the new zone: 17:30 UTC
             "country": "es",
+            "language_from_replies": True,
         },
     )
     assert response.status_code == 200
     body = response.get_json()
     assert body["name"] == "Boda de Ana" and body["venue"] == "Hall"
-    assert (body["time_zone"], body["country"]) == (MADRID, "ES")
+    assert (body["time_zone"], body["country"], body["language_from_replies"]) == (
+        MADRID,
+        "ES",
+        True,
+    )
     assert datetime.fromisoformat(body["starts_at"]) == datetime(2030, 6, 1, 17, 30, tzinfo=UTC)
     assert body["moved_reminders"] == []
     again = patch(client, event_id, {"starts_at": "2030-06-02T20:00:00", "venue": None}).get_json()
@@ -91,7 +96,9 @@ def test_an_event_is_corrected_field_by_field(app: Flask, client: FlaskClient) -
         ({"time_zone": 1}, "IANA time zone"),
         ({"country": "XX"}, "ISO 3166"),
         ({"country": "Spain"}, "ISO 3166"),
-        ({"country": 34}, "'country' must be a string or null"),
+        ({"country": 34}, "'country' must be an ISO 3166 country code"),
+        ({"language_from_replies": "yes"}, "'language_from_replies' must be true or false"),
+        ({"language_from_replies": None}, "'language_from_replies' can't be null"),
         ({"name": "Fine", "starts_at": "soon"}, "ISO 8601"),  # nothing half-applied
     ],
 )

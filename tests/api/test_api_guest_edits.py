@@ -280,3 +280,16 @@ def test_a_guest_with_a_message_in_flight_is_not_deleted(app: Flask, client: Fla
     assert response.status_code == 409
     assert "being sent" in response.get_json()["message"]
     assert snapshot(app) == before
+
+
+def test_a_national_number_is_read_in_the_events_country_and_hinted_at_when_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    madrid = make_event(app, "Boda", time_zone="Europe/Madrid")  # no country: its zone's
+    (ana,) = make_guests(app, madrid, [ANA])
+    assert patch(client, ana, {"phone": "611 22 33 44"}).get_json()["phone"] == "+34611223344"
+    new_york = make_event(app, "Wedding", time_zone="America/New_York", country="US")
+    (bo,) = make_guests(app, new_york, [("Bo", "+12025550101")])
+    refused = patch(client, bo, {"phone": "631 93 14 91"})
+    assert refused.status_code == 400
+    assert "Spanish number? +34 631 93 14 91" in refused.get_json()["message"]

@@ -79,7 +79,7 @@ def test_the_guest_form_shows_the_guest_and_every_column(app: Flask, user: Flask
     assert re.search(r'<option (selected )?value="es"( selected)?>', html)
     assert 'name="columns-0-key" type="hidden" value="Mesa"' in html
     assert f'name="next" value="/events/{event_id}?q=Ana"' in html
-    assert "read as a number of ES" in text_of(html)
+    assert "read as a number of Spain" in text_of(html)
     assert f"/guests/{ana}/delete" in html
 
 
@@ -168,6 +168,7 @@ def event_form(**fields: str) -> dict[str, str]:
         "starts_at": typed(START),
         "time_zone": MADRID,
         "venue": "Finca",
+        "country": "ES",
         **fields,
     }
 
@@ -177,6 +178,7 @@ def test_the_event_form_shows_the_start_in_the_events_zone(app: Flask, user: Fla
     html = user.get(f"/events/{event_id}/edit").get_data(as_text=True)
     assert f'value="{typed(START)}"' in html
     assert f'value="{MADRID}"' in html and 'value="Finca"' in html
+    assert re.search(r'<option (selected )?value="ES"( selected)?>Spain', html)
     assert f"/events/{event_id}/delete" in html
 
 
@@ -196,12 +198,19 @@ def test_an_event_is_corrected_and_its_reminder_moves_with_it(
     later = in_madrid(37, 20)
     response = user.post(
         f"/events/{event_id}/edit",
-        data=event_form(name="Boda de Ana", starts_at=typed(later), venue=""),
+        data=event_form(
+            name="Boda de Ana",
+            starts_at=typed(later),
+            venue="",
+            country="PT",
+            language_from_replies="y",
+        ),
     )
     assert response.status_code == 302, text_of(response.get_data(as_text=True))
     assert response.headers["Location"] == f"/events/{event_id}"
-    event = query(app, "SELECT name, venue, starts_at FROM events WHERE id = :id", id=event_id)[0]
-    assert (event.name, event.venue) == ("Boda de Ana", None)
+    event = query(app, "SELECT * FROM events WHERE id = :id", id=event_id)[0]
+    assert (event.name, event.venue, event.country) == ("Boda de Ana", None, "PT")
+    assert event.language_from_replies is True
     assert event.starts_at == later  # 20:00 in Madrid
     send_at = scalar(app, "SELECT send_at FROM campaigns WHERE id = :id", id=reminder)
     assert send_at == later - timedelta(days=1)
