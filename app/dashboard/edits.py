@@ -108,7 +108,8 @@ def guest_changes(form: GuestForm, guest: Guest) -> dict[str, Any]:
 def show_error(form: FlaskForm, error: EditError) -> tuple[int, str | None]:
     """Put the refusal beside its field; its status code, and the message when it names
     no field of the form (the page shows it elsewhere)."""
-    message = f"{str(error)[:1].upper()}{str(error)[1:]}."
+    text = plain_text(str(error))  # it may quote a guest's name
+    message = f"{text[:1].upper()}{text[1:]}."
     status = 409 if isinstance(error, EditConflict) else 400
     if error.field is None or error.field not in form or error.field == "columns":
         return status, message
