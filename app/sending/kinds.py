@@ -109,6 +109,7 @@ FOLLOWUP = Kind(
     still_meant=_unanswered_still,
 )
 
+
 def _window_still_open(facts: ClaimFacts) -> str | None:
     """A reply: free text reaches a guest only within 24 hours of their last message."""
     return None if facts.window_open else "the guest's 24-hour window closed before it was sent"

@@ -272,8 +272,8 @@ def inbox_page(
     """Up to `limit` guests' messages older than the keyset position `before`, newest first.
 
     Each row has the `InboundMessage`, its event's name and time zone, its guest's name (or
-    None), the guest's current RSVP and whether the message needs an answer; `kind` (an `InboundKind`
-    value) or `needs_answer` filters them.
+    None), the guest's current RSVP and whether the message needs an answer; `kind` (an
+    `InboundKind` value) or `needs_answer` filters them.
     """
     query = with_invitation(
         select(

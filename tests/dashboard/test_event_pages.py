@@ -136,7 +136,7 @@ def test_event_page_shows_charts_and_guests(app: Flask, user: FlaskClient) -> No
     assert "Delivered 2 (33%)" in page
     assert "Read 1 (17%)" in page
     assert "Being sent 1 (17%)" in page and "Not sent 1 (17%)" in page and "Failed 1 (17%)" in page
-    assert 'dir="auto" class="user-text" title="ليلى أحمد">ليلى أحمد</bdi></th>' in html
+    assert 'dir="auto" class="user-text" title="ليلى أحمد">ليلى أحمد</bdi></a></th>' in html
     assert "63024 not a WhatsApp user" in page
     # Send buttons only where a single send is possible: not invited (Noah) or failed (Grace).
     assert html.count("Send invitation<span") == 1
@@ -148,7 +148,7 @@ def test_event_page_filters_guests(app: Flask, user: FlaskClient) -> None:
 
     def names(query: str) -> list[str]:
         html = user.get(f"/events/{event_id}?{query}").get_data(as_text=True)
-        return re.findall(r'<th scope="row"><bdi[^>]*>([^<]*)</bdi></th>', html)
+        return re.findall(r'<th scope="row"><a [^>]*><bdi[^>]*>([^<]*)</bdi></a></th>', html)
 
     assert names("rsvp=confirmed") == ["Ada Lovelace", "ليلى أحمد"]
     assert names("rsvp=no_answer") == ["Grace Hopper", "Mei Chen", "Noah Müller"]

@@ -115,7 +115,7 @@ def test_the_preview_switches_the_country_of_national_numbers(
     app: Flask, user: FlaskClient
 ) -> None:
     event_id = make_event(app)  # UTC: the default region, US
-    data = "name,phone\nAna,631931491\nJorge,651 850 671\n".encode()
+    data = b"name,phone\nAna,631931491\nJorge,651 850 671\n"
     html = preview_file(user, event_id, data, "guests.csv")
     assert (stat(html, "imported"), stat(html, "errors")) == ("0", "2")
     assert selected(html, "country") == "US"
