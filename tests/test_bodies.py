@@ -29,6 +29,7 @@ BODILESS = {
     "api.cancel_campaign",
     "api.retry_failed",
     "api.send_invitation",
+    "api.dismiss_message",
 }
 
 
