@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -80,6 +80,37 @@ def require(condition: object, message: str) -> None:
     """Fail the check with `message` unless `condition` holds."""
     if not condition:
         raise CheckFailed(message)
+
+
+@contextmanager
+def stacks_if_slow(pids: Iterable[int], after: float) -> Iterator[None]:
+    """Report the Python stacks (py-spy) of those `pids` still alive `after` seconds in.
+
+    A stop that overruns its limit ends in PM2's SIGKILL, which leaves no trace of where the
+    process waited: this takes the picture before that.
+    """
+    done = threading.Event()
+
+    def watch() -> None:
+        if done.wait(after):
+            return
+        for pid in pids:
+            if pid and Path(f"/proc/{pid}").exists():
+                dump = subprocess.run(
+                    [str(Path(sys.executable).with_name("py-spy")), "dump", "--pid", str(pid)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                report(f"still running after {after:g} s, pid {pid}:\n{dump.stdout}{dump.stderr}")
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 def wait_until(what: str, predicate: Callable[[], bool], timeout: float) -> float:
@@ -309,6 +340,10 @@ class Pm2:
         apps = json.loads(self("jlist"))
         return {a["name"]: (a["pm2_env"]["status"], a["pm2_env"]["restart_time"]) for a in apps}
 
+    def pids(self) -> dict[str, int]:
+        """Each app's process id (0 when stopped)."""
+        return {a["name"]: a["pid"] for a in json.loads(self("jlist"))}
+
 
 def check_variable_change(site: Site, apply: Callable[[], None], load_seconds: float) -> None:
     """Change RQ_QUEUES in .env, apply it, see it arrive, remove it, see it go; count refusals."""
@@ -410,7 +445,8 @@ def check_pm2(root: Path, outage: float) -> None:
         require(worker_json > 0, "no JSON log line from the worker")
 
         start = time.monotonic()
-        pm2("stop", "ecosystem.config.js")
+        with stacks_if_slow(pm2.pids().values(), after=PM2_STOP_LIMIT / 2):
+            pm2("stop", "ecosystem.config.js")
         took = time.monotonic() - start
         report(f"pm2 stop took {took:.1f} s (limit {PM2_STOP_LIMIT:g} s)")
         require(took < PM2_STOP_LIMIT, "pm2 stop overran the drains")
