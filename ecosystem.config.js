@@ -30,6 +30,11 @@
 //   outage of any length ends with everything back (deploy/check.py fails with max_restarts: 10).
 // - Logs: logs/<app>.out.log and .err.log, one file per stream across restarts (merge_logs), without PM2's
 //   timestamp prefix (time: false) so that every line stays one JSON object; pm2-logrotate rotates them.
+// - Log modes: logs/ is made 0750 and each log file 0640 here, and tightened if an earlier start left them
+//   wider. The PM2 daemon opens the files with its own umask (022 unless set: 0644, readable by every user
+//   on the machine) but keeps the mode of a file that exists. pm2-logrotate copies a full file to a new one
+//   (the daemon's umask again) and empties the original: the 0750 directory keeps those copies private,
+//   and `umask 027` for the user running pm2 makes them 0640 too (README, "VPS with PM2").
 
 const fs = require("fs");
 const path = require("path");
@@ -40,6 +45,17 @@ const envFile = process.env.ENV_FILE || path.join(__dirname, ".env");
 
 if (!fs.existsSync(envFile)) {
   throw new Error(`${envFile} is missing: cp .env.example .env and fill it in`);
+}
+
+// Create the directory and files PM2 writes to, private to this user and its group (see "Log modes").
+function privateLogs(directory, files) {
+  fs.mkdirSync(directory, { recursive: true, mode: 0o750 });
+  fs.chmodSync(directory, fs.statSync(directory).mode & 0o750);
+  for (const file of files) {
+    fs.closeSync(fs.openSync(file, "a", 0o640));
+    const stats = fs.statSync(file);
+    if (stats.isFile()) fs.chmodSync(file, stats.mode & 0o640);
+  }
 }
 
 const common = {
@@ -60,25 +76,27 @@ const common = {
   },
 };
 
-module.exports = {
-  apps: [
-    {
-      ...common,
-      name: "web",
-      script: path.join(venv, "gunicorn"),
-      args: ["-c", "gunicorn.conf.py", "app:create_app()"],
-      kill_timeout: 35000,
-      out_file: path.join(logs, "web.out.log"),
-      error_file: path.join(logs, "web.err.log"),
-    },
-    {
-      ...common,
-      name: "worker",
-      script: path.join(venv, "dotenv"),
-      args: ["--file", envFile, "run", "--override", "--", path.join(venv, "python"), "-m", "worker"],
-      kill_timeout: 40000,
-      out_file: path.join(logs, "worker.out.log"),
-      error_file: path.join(logs, "worker.err.log"),
-    },
-  ],
-};
+const apps = [
+  {
+    ...common,
+    name: "web",
+    script: path.join(venv, "gunicorn"),
+    args: ["-c", "gunicorn.conf.py", "app:create_app()"],
+    kill_timeout: 35000,
+    out_file: path.join(logs, "web.out.log"),
+    error_file: path.join(logs, "web.err.log"),
+  },
+  {
+    ...common,
+    name: "worker",
+    script: path.join(venv, "dotenv"),
+    args: ["--file", envFile, "run", "--override", "--", path.join(venv, "python"), "-m", "worker"],
+    kill_timeout: 40000,
+    out_file: path.join(logs, "worker.out.log"),
+    error_file: path.join(logs, "worker.err.log"),
+  },
+];
+
+privateLogs(logs, apps.flatMap((app) => [app.out_file, app.error_file]));
+
+module.exports = { apps };

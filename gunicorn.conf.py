@@ -83,13 +83,19 @@ SHM = "/dev/shm"  # noqa: S108 - gunicorn's documented heartbeat location
 if os.path.isdir(SHM):
     worker_tmp_dir = SHM
 
-# Access log to stdout, with the request time in microseconds (%(D)s); errors to stderr.
-# The path is logged without its query string (%(U)s, not the request line %(r)s): the
-# dashboard's guest search puts phone numbers there.
+# Access log to stdout (or the file GUNICORN_ACCESS_LOG names), errors to stderr. Each access
+# line is one JSON object like the app's own lines (app/access_log.py): the path without its
+# query string (the dashboard's guest search puts phone numbers there) and the client address
+# the app trusts (ProxyFix with TRUSTED_PROXIES), not the proxy's.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus "%(a)s"'
+logger_class = "app.access_log.JsonAccessLogger"
+
+# Files this server creates (a GUNICORN_ACCESS_LOG file, reopened after rotation on SIGUSR1)
+# are 0640: log lines are no business of the machine's other users. (gunicorn's own `umask`
+# setting covers only a Unix socket and the heartbeat file.)
+os.umask(0o027)
 
 # Trust X-Forwarded-* only as configured; the app applies ProxyFix with TRUSTED_PROXIES.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
@@ -134,7 +140,9 @@ def on_starting(server):  # type: ignore[no-untyped-def]
 def when_ready(server):  # type: ignore[no-untyped-def]
     """Create or update the dashboard user from ADMIN_EMAIL / ADMIN_PASSWORD, out of process.
 
-    Its sessions survive the restart unless ADMIN_PASSWORD changed.
+    Its sessions survive the restart unless ADMIN_PASSWORD changed. Its output goes to
+    stderr: the command's text confirmation would be the one line of stdout (web.out.log
+    under PM2) that is not JSON.
     """
     if os.environ.get("ADMIN_EMAIL") and os.environ.get("ADMIN_PASSWORD"):
         result = subprocess.run(
@@ -142,6 +150,7 @@ def when_ready(server):  # type: ignore[no-untyped-def]
             [sys.executable, "-m", "flask", "--app", "app", "create-admin", "--keep-sessions"],
             check=False,
             timeout=60,
+            stdout=sys.stderr,
         )
         if result.returncode:
             server.log.error("create-admin failed with status %s", result.returncode)

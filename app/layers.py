@@ -31,6 +31,7 @@ LAYERS = (
             "app.config",
             "app.database",
             "app.logs",
+            "app.access_log",
             "app.bodies",
             "app.errors",
             "app.urls",

@@ -1,11 +1,14 @@
 """Logs without phone numbers: every logger masks them from INFO up, the access log drops
-query strings."""
+query strings; and log files other users cannot read."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import shutil
+import stat
+import subprocess
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from app.logs import JsonFormatter, MaskPhones, configure
+from tests.support.imports import REPO
 from tests.support.stack import running_web
 
 PHONE = "+14155550123"
+PM2_LOGS = ("web.out.log", "web.err.log", "worker.out.log", "worker.err.log")
 
 
 @pytest.fixture
@@ -83,7 +88,53 @@ def test_the_access_log_has_paths_without_query_strings(
             with urllib.request.urlopen(base_url + path, timeout=10) as response:
                 assert response.status == 200
     text = access_log.read_text()
-    assert '"GET /health HTTP/1.1" 200' in text
-    assert '"GET /login HTTP/1.1" 200' in text
+    paths = {json.loads(line)["path"] for line in text.splitlines()}
+    assert {"/health", "/login"} <= paths
     assert PHONE[1:] not in text
     assert "?" not in text
+
+
+def load_ecosystem(directory: Path) -> None:
+    """Evaluate ecosystem.config.js from `directory` as `pm2 start` does, under umask 022."""
+    shutil.copy(REPO / "ecosystem.config.js", directory)
+    (directory / ".env").write_text("APP_ENV=production\n")
+    subprocess.run(
+        [
+            "sh",
+            "-c",
+            'umask 022 && exec node -e "require(process.argv[1])" "$0"',
+            str(directory / "ecosystem.config.js"),
+        ],
+        check=True,
+        timeout=30,
+    )
+
+
+def modes(directory: Path) -> dict[str, int]:
+    """The permission bits of `directory` ("") and of each file in it."""
+    found = {"": stat.S_IMODE(directory.stat().st_mode)}
+    found.update({path.name: stat.S_IMODE(path.stat().st_mode) for path in directory.iterdir()})
+    return found
+
+
+@pytest.mark.slow
+def test_pm2_log_files_are_created_private(tmp_path: Path) -> None:
+    load_ecosystem(tmp_path)
+
+    assert modes(tmp_path / "logs") == {"": 0o750} | dict.fromkeys(PM2_LOGS, 0o640)
+
+
+@pytest.mark.slow
+def test_pm2_log_files_left_readable_are_tightened_and_kept(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir(mode=0o777)
+    logs.chmod(0o777)
+    for name in PM2_LOGS:
+        (logs / name).write_text(f"{name}\n")
+        (logs / name).chmod(0o644)
+    (logs / "web.err.log").chmod(0o600)  # tighter already: stays so
+
+    load_ecosystem(tmp_path)
+
+    assert modes(logs) == {"": 0o750} | dict.fromkeys(PM2_LOGS, 0o640) | {"web.err.log": 0o600}
+    assert all((logs / name).read_text() == f"{name}\n" for name in PM2_LOGS)

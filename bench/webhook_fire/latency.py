@@ -7,12 +7,10 @@ at its timeout). A connection error is only an error.
 
 from __future__ import annotations
 
+import json
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
-
-ACCESS_LINE = re.compile(r'"(\w+) (\S+) [^"]*" (\d{3}) \S+ (\d+)us')
 
 
 def percentile(ordered: Sequence[float], share: float) -> float | None:
@@ -66,12 +64,16 @@ def load_figures(result: dict, prefix: str = "") -> dict:
 
 
 def server_times(access_log: str) -> dict:
-    """gunicorn's own request times (%(D)s) for the inbound and status webhooks."""
+    """gunicorn's own request times (JSON access lines' `duration_ms`) for the inbound and
+    status webhooks."""
     by_path: dict[str, list[float]] = {"inbound": [], "status": []}
-    for match in ACCESS_LINE.finditer(access_log):
-        kind = match[2].rstrip("/").rsplit("/", 1)[-1]
-        if match[1] == "POST" and kind in by_path:
-            by_path[kind].append(int(match[4]) / 1000)
+    for line in access_log.splitlines():
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        kind = str(entry.get("path", "")).rstrip("/").rsplit("/", 1)[-1]
+        if entry.get("method") == "POST" and kind in by_path:
+            by_path[kind].append(float(entry["duration_ms"]))
     figures: dict = {}
     for kind, times in by_path.items():
         times.sort()
