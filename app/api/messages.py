@@ -127,6 +127,7 @@ def thread_message_json(message: ThreadMessage) -> dict[str, object]:
         "at": isoformat(message.at),
         "kind": message.kind,
         "body": message.body,
+        "body_derived": message.derived,
         "status": message.status,
         "error": message.error,
         "needs_answer": message.needs_answer,

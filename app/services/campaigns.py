@@ -122,7 +122,7 @@ def _preflight(target: Target, sending: SendingSettings) -> Preflight:
     against the provider's recent latency.
     """
     settings = current_app.config["SETTINGS"]
-    has_template = bool(_defaults().templates(target.kind))
+    has_template = bool(message_defaults().templates(target.kind))
     has_callback_url = bool(settings.public_base_url)
     plan = plan_audience(db.session.connection(), target, sending, has_template, has_callback_url)
     seconds = send_estimate(db.session.connection(), sending).seconds_for(plan.recipients)
@@ -136,7 +136,7 @@ def _preflight(target: Target, sending: SendingSettings) -> Preflight:
     return honest
 
 
-def _defaults() -> MessageDefaults:
+def message_defaults() -> MessageDefaults:
     """The templates this process sends with (the worker's settings are the same)."""
     return MessageDefaults.from_settings(current_app.config["SETTINGS"], None, 0)
 
@@ -317,7 +317,7 @@ def _connection() -> Connection:
 def _checks() -> lifecycle.StartChecks:
     """What a start checks again: this process's rate, tier and templates."""
     settings = current_app.config["SETTINGS"]
-    return lifecycle.StartChecks(_sending(), _defaults(), bool(settings.public_base_url))
+    return lifecycle.StartChecks(_sending(), message_defaults(), bool(settings.public_base_url))
 
 
 def reschedule(campaign_id: int, send_at: datetime) -> Campaign:

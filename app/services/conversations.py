@@ -35,13 +35,16 @@ from app.models import (
     SendState,
 )
 from app.models.base import utcnow
+from app.sending.kinds import kind_of
 from app.services.campaigns import (
     ConflictError,
     NotFoundError,
     guest,
+    message_defaults,
     wake_sender,
 )
 from app.services.user_text import has_visible_text
+from app.services.wording import guest_language, invitation_text
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +96,13 @@ class ThreadMessage:
     incoming: bool
     at: datetime
     kind: str  # incoming: rsvp, optout, optin, text; outgoing: invitation, reminder, ...
-    body: str | None  # incoming: as written; outgoing: a reply's text (templates: None)
+    # Incoming: as written. Outgoing: a reply's text; an invitation sent without a template:
+    # its plain text as the event reads now (`derived`); sent with a template: None.
+    body: str | None
     status: str | None  # outgoing: its delivery status, else its send state
     error: str | None  # outgoing: why it failed
     needs_answer: bool = False
+    derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ def thread(guest_id: int, limit: int = 200) -> Thread:
         .limit(limit)
     ).all()
     messages = [_incoming(row.InboundMessage, row.needs_answer) for row in incoming]
-    messages += [_outgoing(row) for row in outgoing]
+    messages += [_outgoing(row, found) for row in outgoing]
     messages.sort(key=lambda message: (message.at, message.incoming))
     return Thread(found, messages[-limit:], window_closes_at(found))
 
@@ -150,17 +156,29 @@ def _incoming(message: InboundMessage, needs_answer: bool) -> ThreadMessage:
     )
 
 
-def _outgoing(row: Invitation) -> ThreadMessage:
+def _outgoing(row: Invitation, to: Guest) -> ThreadMessage:
     """A message to the guest in the thread, at the time it was accepted (else queued)."""
     status = row.delivery_status.value if row.delivery_status else row.send_state.value
+    plain = row.body is None and _sent_as_plain_text(row.kind, to)
     return ThreadMessage(
         row.id,
         False,
         row.accepted_at or row.created_at,
         row.kind.value,
-        row.body,
+        invitation_text(to.event, guest_language(to.language, to.phone), to.name)
+        if plain
+        else row.body,
         status,
         row.error_reason,
+        derived=plain,
+    )
+
+
+def _sent_as_plain_text(kind: MessageKind, to: Guest) -> bool:
+    """Whether the engine writes this kind to this guest as its own plain text (no template
+    applies), as `app.sending.message.build_params` decides."""
+    return kind_of(kind).free_text and not message_defaults().template_for(
+        guest_language(to.language, to.phone), kind
     )
 
 

@@ -91,7 +91,8 @@ def test_a_reply_inside_the_window_is_sent_once_and_shows_in_the_thread(
         ("in", "text"),
         ("out", "reply"),
     ]
-    question, reply = thread["messages"][1], thread["messages"][2]
+    invitation, question, reply = thread["messages"]
+    assert invitation["body"] is None  # sent with a template: its words are Twilio's
     assert reply["body"] == "Yes, behind the hall." and reply["status"] in (
         "accepted",
         "queued",
@@ -223,3 +224,18 @@ def test_the_same_reply_later_is_a_second_message(app: Flask, client: FlaskClien
     assert second.id != first.id
     with pytest.raises(NotFoundError):
         conversations.send_reply(999999, "hi")
+
+
+def test_an_invitation_sent_without_a_template_shows_its_text_in_the_guests_language(
+    send_env: dict[str, str], sending_knobs: dict[str, str]
+) -> None:
+    env = {**send_env, "TWILIO_INVITE_CONTENT_SID": ""}
+    with fresh_app(env) as app, app.app_context():
+        _, guest_id = invited_guest(db.engine)
+        db.session.execute(text("UPDATE guests SET language = 'fr'"))
+        db.session.commit()
+
+        (invitation,) = thread_of(app.test_client(), guest_id)["messages"]
+
+    assert invitation["body_derived"] is True
+    assert invitation["body"].startswith("Bonjour ")
