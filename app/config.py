@@ -42,6 +42,13 @@ KNOWN_PLACEHOLDERS = frozenset(
 )
 GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'  # noqa: S105
 
+# The X-Forwarded-* headers a trusted proxy may speak for (werkzeug's ProxyFix), by the name
+# `TRUSTED_PROXY_HEADERS` gives them. By default only the client's address and the scheme:
+# the host comes from `Host`, which every proxy sets (nginx with `$http_host`, port included),
+# so a client's own X-Forwarded-Host or -Port that a proxy passes through is never believed.
+PROXY_HEADERS = ("for", "proto", "host", "port", "prefix")
+DEFAULT_PROXY_HEADERS = frozenset({"for", "proto"})
+
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -140,6 +147,7 @@ class Settings:
     admin_password: str | None = None
     public_base_url: str | None = None
     trusted_proxies: int = 0
+    trusted_proxy_headers: frozenset[str] = DEFAULT_PROXY_HEADERS
     send_rate_per_second: float = 80.0
     send_max_in_flight: int = 200
     sending_enabled: bool = True
@@ -161,6 +169,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     source = _Source(os.environ if environ is None else environ)
     env = source.choice("APP_ENV", Environment, Environment.PRODUCTION)
     dev = env is not Environment.PRODUCTION
+    trusted_proxies = source.integer("TRUSTED_PROXIES", 0, minimum=0)
     settings = Settings(
         env=env,
         role=source.choice("APP_PROCESS", Role, Role.WEB),
@@ -173,7 +182,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         admin_email=source.text("ADMIN_EMAIL"),
         admin_password=source.text("ADMIN_PASSWORD"),
         public_base_url=_public_base_url(source),
-        trusted_proxies=source.integer("TRUSTED_PROXIES", 0, minimum=0),
+        trusted_proxies=trusted_proxies,
+        trusted_proxy_headers=_trusted_proxy_headers(source, trusted_proxies),
         send_rate_per_second=source.number("SEND_RATE_PER_SECOND", 80.0),
         send_max_in_flight=source.integer("SEND_MAX_IN_FLIGHT", 200, minimum=1),
         sending_enabled=source.flag("SENDING_ENABLED", True),
@@ -251,6 +261,31 @@ def _public_base_url(source: _Source) -> str | None:
     return url.rstrip("/") if url else None
 
 
+def _trusted_proxy_headers(source: _Source, trusted_proxies: int) -> frozenset[str]:
+    """`TRUSTED_PROXY_HEADERS`: the X-Forwarded-* headers believed from the trusted hops.
+
+    A comma list of `PROXY_HEADERS` (`x-forwarded-host` is read as `host`); a name the
+    proxy cannot set is refused rather than ignored, and naming headers while
+    `TRUSTED_PROXIES` is 0 is refused too: the operator believes something is trusted.
+    """
+    raw = source.text("TRUSTED_PROXY_HEADERS")
+    if raw is None:
+        return DEFAULT_PROXY_HEADERS
+    names = [name.strip().lower().removeprefix("x-forwarded-") for name in raw.split(",")]
+    if not all(name in PROXY_HEADERS for name in names):
+        source.error(
+            f"TRUSTED_PROXY_HEADERS must be a comma list of {', '.join(PROXY_HEADERS)}"
+            f" (the X-Forwarded-* headers your proxy overwrites), got {raw[:80]!r}"
+        )
+        return DEFAULT_PROXY_HEADERS
+    if trusted_proxies == 0:
+        source.error(
+            "TRUSTED_PROXY_HEADERS is set but TRUSTED_PROXIES is 0, so no header is trusted:"
+            " set TRUSTED_PROXIES to the number of proxies in front (1 behind nginx)"
+        )
+    return frozenset(names)
+
+
 def _check_required(settings: Settings) -> None:
     """Fail at start, with every missing variable named, when production lacks a secret."""
     missing = []
@@ -279,7 +314,13 @@ def _check_required(settings: Settings) -> None:
             + " (set APP_ENV=development for local defaults)"
         )
     if settings.is_production:
-        _check_secrets({"SECRET_KEY": settings.secret_key, "API_TOKEN": settings.api_token})
+        _check_secrets(
+            {
+                "SECRET_KEY": settings.secret_key,
+                "API_TOKEN": settings.api_token,
+                "METRICS_TOKEN": settings.metrics_token,
+            }
+        )
     _check_values(settings)
 
 
@@ -311,7 +352,8 @@ def weak_secret(value: str) -> bool:
 
 
 def _check_secrets(secrets: Mapping[str, str | None]) -> None:
-    """Refuse weak production secrets (an unset API_TOKEN only turns the API off)."""
+    """Refuse weak production secrets (an unset API_TOKEN only turns the API off, an unset
+    METRICS_TOKEN leaves /metrics open without the dashboard's series)."""
     weak = [name for name, value in secrets.items() if value and weak_secret(value)]
     if weak:
         raise ConfigError(

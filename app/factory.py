@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.bodies import BoundedRequest
-from app.config import Settings, load_settings
+from app.config import PROXY_HEADERS, Settings, load_settings
 from app.sessions import DashboardSessions
 
 
@@ -40,14 +40,7 @@ def build_app(config: Mapping[str, str] | None = None) -> Flask:
     register_errorhandlers(app)
     register_security_headers(app)
     register_commands(app)
-    if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=settings.trusted_proxies,
-            x_proto=settings.trusted_proxies,
-            x_host=settings.trusted_proxies,
-            x_port=settings.trusted_proxies,
-        )
+    trust_proxy_headers(app, settings)
     return app
 
 
@@ -78,6 +71,21 @@ def configure_app(app: Flask, settings: Settings, environ: Mapping[str, str]) ->
     )
     # Keep keys in the order the code builds them (e.g. the delivery funnel in stats).
     app.json.sort_keys = False  # type: ignore[attr-defined]
+
+
+def trust_proxy_headers(app: Flask, settings: Settings) -> None:
+    """Believe the X-Forwarded-* headers `TRUSTED_PROXY_HEADERS` names, from the trusted hops.
+
+    Each header is believed only if every proxy in front overwrites it: one passed through
+    lets a client choose it (an X-Forwarded-Host of its own would pass the CSRF Referer check).
+    """
+    if not settings.trusted_proxies:
+        return
+    hops = {
+        f"x_{name}": settings.trusted_proxies if name in settings.trusted_proxy_headers else 0
+        for name in PROXY_HEADERS
+    }
+    app.wsgi_app = ProxyFix(app.wsgi_app, **hops)  # type: ignore[method-assign]
 
 
 def configure_logging(settings: Settings) -> None:

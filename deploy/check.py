@@ -1,6 +1,6 @@
 """Deploy the service as the README says, with the real PM2 and honcho, and check that it holds.
 
-    .venv/bin/python deploy/check.py                 # package, pm2, honcho: about 4 minutes
+    .venv/bin/python deploy/check.py                 # package, pm2, honcho, nginx: about 4 minutes
     .venv/bin/python deploy/check.py pm2 --outage 20
 
 `package`: `pip install .` into a fresh virtualenv, and the release step from elsewhere.
@@ -9,8 +9,11 @@ written as an operator would) with a private PostgreSQL and Redis: the release s
 start, a variable changed in .env and applied the README's way (while a bounded load on
 127.0.0.1 counts refused requests), Redis stopped for the outage with a reboot halfway and
 everything back without a hand, then a stop timed against the documented drains. PM2 is
-installed from npm into deploy/.tools when missing. Exit status 1 names the first check that
-failed.
+installed from npm into deploy/.tools when missing. `nginx`: the README's block
+(deploy/nginx.conf) verbatim but for its ports, certificate and webroot, on 127.0.0.1 with a
+self-signed certificate, in front of a PM2 site: sign-in, signed and forged webhooks, forged
+forwarded headers, /metrics's token (Debian's nginx is installed with apt-get when missing and
+this is root; otherwise the check is skipped). Exit status 1 names the first check that failed.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import argparse
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -30,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -546,6 +552,324 @@ def check_variable_change_honcho(site: Site, restart: Callable[[], None]) -> Non
     report("honcho: changed and removed variable arrived at the next start")
 
 
+NGINX_CONF = REPO / "deploy" / "nginx.conf"
+NGINX_START_LIMIT = 15.0
+# The README's block as written, and what the check puts in its place: ports on 127.0.0.1 only,
+# its own certificate and webroot, the site's gunicorn. Each must occur exactly once.
+NGINX_PLACEHOLDERS = (
+    "listen 80;",
+    "listen 443 ssl;",
+    "/etc/letsencrypt/live/your.host/fullchain.pem",
+    "/etc/letsencrypt/live/your.host/privkey.pem",
+    "root /var/www/html;",
+    "proxy_pass http://127.0.0.1:8000;",
+)
+ADMIN = ("deploycheck@example.org", "deploy-check-admin-password")
+# The site's own Twilio token (webhooks are signed with it) and scraper token.
+AUTH_TOKEN = "deploy-check-auth-token-of-some-length"
+METRICS_TOKEN = "deploy-check-metrics-token-of-some-length"
+
+
+class CheckSkipped(Exception):
+    """A check that cannot run on this machine (a tool missing and no way to install it)."""
+
+
+def ensure_nginx() -> str:
+    """Debian's nginx, installed with apt-get when missing and this is root; else skip."""
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise CheckSkipped("nginx is not installed and this is not root (apt-get install nginx)")
+    report("installing nginx (Debian's package) with apt-get")
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "nginx"]
+    environ = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.run(install, env=environ, capture_output=True, check=False).returncode:
+        subprocess.run(["apt-get", "update", "-q"], env=environ, capture_output=True, check=True)
+        subprocess.run(install, env=environ, capture_output=True, check=True)
+    found = shutil.which("nginx", path="/usr/sbin:/sbin")
+    require(found, "apt-get installed nginx, but there is no nginx binary")
+    return str(found)
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (openssl), valid for two days."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        capture_output=True,
+        check=True,
+    )
+    return cert, key
+
+
+class Front:
+    """nginx with the README's block (deploy/nginx.conf) on 127.0.0.1, in front of a site.
+
+    Only the ports, the certificate, certbot's webroot and gunicorn's address change; the
+    rest of the block is the README's, byte for byte.
+    """
+
+    def __init__(self, root: Path, site: Site, nginx: str) -> None:
+        self.site = site
+        self.nginx = nginx
+        self.dir = root / "nginx"
+        self.webroot = self.dir / "webroot"
+        (self.webroot / ".well-known" / "acme-challenge").mkdir(parents=True)
+        (self.dir / "tmp").mkdir()
+        self.https_port, self.http_port = free_port(), free_port()
+        self.cert, key = self_signed_certificate(self.dir)
+        self.base_url = f"https://127.0.0.1:{self.https_port}"
+        values = (
+            f"listen 127.0.0.1:{self.http_port};",
+            f"listen 127.0.0.1:{self.https_port} ssl;",
+            str(self.cert),
+            str(key),
+            f"root {self.webroot};",
+            f"proxy_pass http://127.0.0.1:{site.port};",
+        )
+        block = NGINX_CONF.read_text()
+        for placeholder, value in zip(NGINX_PLACEHOLDERS, values, strict=True):
+            require(block.count(placeholder) == 1, f"deploy/nginx.conf: no single {placeholder!r}")
+            block = block.replace(placeholder, value)
+        (self.dir / "nginx.conf").write_text(
+            self.main_config(block.replace("your.host", "127.0.0.1"))
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def main_config(self, block: str) -> str:
+        """A private, foreground nginx around the site's block (Debian's nginx.conf's part)."""
+        temp = "\n".join(
+            f"    {kind}_temp_path {self.dir / 'tmp' / kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        # As root the workers would run as nobody, who cannot enter this private directory.
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        return (
+            f"{user}daemon off;\nworker_processes 1;\npid {self.dir / 'nginx.pid'};\n"
+            f"error_log {self.dir / 'error.log'} warn;\nevents {{ worker_connections 256; }}\n"
+            f"http {{\n    access_log {self.dir / 'access.log'};\n{temp}\n{block}}}\n"
+        )
+
+    def start(self) -> None:
+        """Test the configuration as an operator would (nginx -t), then run nginx."""
+        command = [self.nginx, "-p", str(self.dir), "-e", str(self.dir / "error.log")]
+        command += ["-c", str(self.dir / "nginx.conf")]
+        tested = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
+        require(tested.returncode == 0, f"nginx -t refused the README's block:\n{tested.stderr}")
+        self.process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+        wait_until("nginx answering /health", self.answers, NGINX_START_LIMIT)
+
+    def answers(self) -> bool:
+        """Whether /health answers 200 through nginx; fail at once if nginx exited."""
+        assert self.process is not None
+        require(self.process.poll() is None, f"nginx exited: {self.dir / 'error.log'}")
+        try:
+            return self.request("GET", "/health")[0] == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """Stop nginx (SIGQUIT: finish the requests in flight), killed if it lingers."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: str = ""
+    ) -> tuple[int, http.client.HTTPResponse, str]:
+        """One request over HTTPS through nginx, its certificate trusted: status, response, body."""
+        context = ssl.create_default_context(cafile=str(self.cert))
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", self.https_port, context=context, timeout=10
+        )
+        try:
+            connection.request(method, path, body=body.encode(), headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response, response.read().decode(errors="replace")
+        finally:
+            connection.close()
+
+    def plain_get(self, path: str) -> tuple[int, str, str]:
+        """GET over plain HTTP (port 80's server): status, Location, body."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=10)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.headers.get("Location", ""), response.read().decode()
+        finally:
+            connection.close()
+
+
+def sign_in_form(front: Front) -> tuple[str, str]:
+    """GET /login through nginx: the session cookie and the form's CSRF token."""
+    status, response, page = front.request("GET", "/login")
+    require(status == 200, f"GET /login through nginx answered {status}")
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    require(match, "no CSRF token on the sign-in page")
+    assert match is not None
+    return set_cookies(response), match.group(1)
+
+
+def post_sign_in(front: Front, cookie: str, token: str, **headers: str) -> tuple[int, str, str]:
+    """POST the sign-in form as a browser on this page would (its Referer), plus `headers`:
+    the status, the Location and the cookies set."""
+    body = urlencode({"csrf_token": token, "email": ADMIN[0], "password": ADMIN[1]})
+    sent = {
+        "Cookie": cookie,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": f"{front.base_url}/login",
+        **headers,
+    }
+    status, response, _ = front.request("POST", "/login", sent, body)
+    return status, response.headers.get("Location", ""), set_cookies(response)
+
+
+def set_cookies(response: http.client.HTTPResponse) -> str:
+    """The cookies a response sets, as a Cookie header sends them back."""
+    return "; ".join(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])
+
+
+def check_redirect_and_renewals(front: Front) -> None:
+    """Port 80: certbot's challenge files are served, everything else goes to HTTPS."""
+    (front.webroot / ".well-known/acme-challenge/probe").write_text("challenge")
+    status, _, body = front.plain_get("/.well-known/acme-challenge/probe")
+    require((status, body) == (200, "challenge"), f"certbot's webroot over HTTP: {status}")
+    status, location, _ = front.plain_get("/login?next=/events")
+    require(
+        status == 301 and location == "https://127.0.0.1/login?next=/events",
+        f"HTTP is not redirected to HTTPS: {status} {location!r}",
+    )
+    report("port 80: certbot's webroot served, everything else 301 to https")
+
+
+def check_sign_in(front: Front) -> None:
+    """Sign in through nginx on a port other than 443: CSRF's Referer check passes."""
+    cookie, token = sign_in_form(front)
+    status, location, session = post_sign_in(front, cookie, token)
+    require(status == 302 and "login" not in location, f"sign-in answered {status} {location}")
+    status, _, _ = front.request("GET", location, {"Cookie": session})
+    require(status == 200, f"the dashboard after sign-in answered {status}")
+    report(f"sign-in through nginx on port {front.https_port}: 302 to {location}, then 200")
+
+
+def check_forged_forwarded_headers(front: Front) -> None:
+    """A client's own X-Forwarded-Host (or -Port) cannot make a foreign Referer pass."""
+    cookie, token = sign_in_form(front)
+    for forged in (
+        {"X-Forwarded-Host": "evil.example", "Referer": "https://evil.example/login"},
+        {"X-Forwarded-Port": "9443", "Referer": "https://127.0.0.1:9443/login"},
+    ):
+        status, _, _ = post_sign_in(front, cookie, token, **forged)
+        require(status == 400, f"forged {sorted(forged)} through nginx answered {status}")
+    status, _, _ = post_sign_in(front, cookie, token)
+    require(status == 302, f"the same session's own sign-in then answered {status}")
+    report("forged X-Forwarded-Host / -Port with a foreign Referer: 400 (the genuine one 302)")
+
+
+def check_webhooks(front: Front) -> None:
+    """Twilio's signature over the public https URL holds through nginx; forged ones 403."""
+    from twilio.request_validator import RequestValidator
+
+    path = "/webhooks/twilio/inbound"
+    validator = RequestValidator(AUTH_TOKEN)
+
+    def post(form: dict[str, str], signed_url: str | None) -> int:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if signed_url is not None:
+            headers["X-Twilio-Signature"] = validator.compute_signature(signed_url, form)
+        return front.request("POST", path, headers, urlencode(form))[0]
+
+    public = front.base_url + path
+    answers = {
+        "signed": post(inbound_form(), public),
+        "unsigned": post(inbound_form(), None),
+        "signed for http://": post(inbound_form(), public.replace("https://", "http://")),
+        "signed for another host": post(inbound_form(), f"https://evil.example{path}"),
+    }
+    expected = {"signed": 200, "unsigned": 403, "signed for http://": 403}
+    expected["signed for another host"] = 403
+    require(answers == expected, f"webhooks through nginx: {answers}")
+    report(f"webhooks through nginx: {answers}")
+
+
+def inbound_form() -> dict[str, str]:
+    """A guest's WhatsApp message as Twilio posts it (a new MessageSid each time)."""
+    sid = "SM" + os.urandom(16).hex()
+    return {
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "whatsapp:+14155550100",
+        "To": "whatsapp:+14155238886",
+        "Body": "hello",
+        "NumMedia": "0",
+    }
+
+
+def check_metrics_token(front: Front) -> None:
+    """/metrics through nginx needs the README's METRICS_TOKEN."""
+    bare = front.request("GET", "/metrics")[0]
+    bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    with_token = front.request("GET", "/metrics", bearer)[0]
+    require(bare != 200 and with_token == 200, f"/metrics: {bare} bare, {with_token} with token")
+    report(f"/metrics through nginx: {bare} without the token, 200 with it")
+
+
+# What is proven through nginx, in order, against the PM2 site behind it. Checks of the access
+# log's client address and of /ready through `pm2 restart worker` belong here too.
+THROUGH_NGINX: tuple[Callable[[Front], None], ...] = (
+    check_redirect_and_renewals,
+    check_sign_in,
+    check_forged_forwarded_headers,
+    check_webhooks,
+    check_metrics_token,
+)
+
+
+def check_nginx(root: Path, outage: float) -> None:
+    """The README's nginx block, verbatim, on a port other than 443 in front of PM2's site."""
+    del outage  # no outage here
+    nginx = ensure_nginx()
+    services = EmbeddedServices()
+    site = Site(root, services)
+    pm2 = Pm2(site, root / "pm2-home")
+    front = Front(root, site, nginx)
+    site.settings |= {
+        "TRUSTED_PROXIES": "1",
+        "PUBLIC_BASE_URL": front.base_url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "ADMIN_EMAIL": ADMIN[0],
+        "ADMIN_PASSWORD": ADMIN[1],
+    }
+    site.write_env()
+    try:
+        site.release()
+        pm2("start", "ecosystem.config.js")
+        wait_until("/ready after pm2 start", site.ready, timeout=90)
+        front.start()
+        report(f"nginx {front.base_url} in front of gunicorn on 127.0.0.1:{site.port}")
+        for check in THROUGH_NGINX:
+            check(front)
+    except CheckFailed:
+        site.show_logs(site.root / "logs")
+        site.show_logs(front.dir)
+        raise
+    finally:
+        front.stop()
+        subprocess.run([pm2.binary, "kill"], env=pm2.env, capture_output=True, check=False)
+        services.stop()
+
+
 def check_package(root: Path, outage: float) -> None:
     """`pip install .` into a fresh virtualenv, then the release step outside the repository."""
     del outage  # no outage here
@@ -613,6 +937,9 @@ def main(argv: list[str] | None = None) -> int:
             report(f"{tool}: checking in {root}")
             try:
                 CHECKS[tool](Path(root), args.outage)
+            except CheckSkipped as reason:
+                report(f"{tool}: skipped: {reason}")
+                continue
             except CheckFailed as failure:
                 report(f"{tool}: FAILED: {failure}")
                 return 1
@@ -624,6 +951,7 @@ CHECKS: dict[str, Callable[[Path, float], None]] = {
     "package": check_package,
     "pm2": check_pm2,
     "honcho": check_honcho,
+    "nginx": check_nginx,
 }
 
 if __name__ == "__main__":

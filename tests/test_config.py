@@ -130,3 +130,41 @@ def test_one_template_per_language_and_the_event_time_zone() -> None:
     ):
         with pytest.raises(ConfigError):
             load_settings({**PRODUCTION, **bad})
+
+
+ONE_HOP = {"TRUSTED_PROXIES": "1"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, {"for", "proto"}),  # the default: Host gives the host, with its port
+        ("for,proto,host", {"for", "proto", "host"}),
+        (" X-Forwarded-For , PROTO ", {"for", "proto"}),
+        ("for,proto,host,port,prefix", {"for", "proto", "host", "port", "prefix"}),
+    ],
+)
+def test_trusted_proxy_headers_name_what_the_proxy_overwrites(
+    value: str | None, expected: set[str]
+) -> None:
+    extra = {} if value is None else {"TRUSTED_PROXY_HEADERS": value}
+    settings = load_settings({**PRODUCTION, **ONE_HOP, **extra})
+    assert settings.trusted_proxy_headers == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {**ONE_HOP, "TRUSTED_PROXY_HEADERS": "for,proto,server"},
+            "comma list of for, proto, host",
+        ),
+        ({**ONE_HOP, "TRUSTED_PROXY_HEADERS": "for,,proto"}, "got 'for,,proto'"),
+        ({**ONE_HOP, "TRUSTED_PROXY_HEADERS": "forwarded"}, "TRUSTED_PROXY_HEADERS must be"),
+        ({"TRUSTED_PROXY_HEADERS": "for,proto"}, "TRUSTED_PROXIES is 0"),
+        ({"TRUSTED_PROXY_HEADERS": "for", "TRUSTED_PROXIES": "0"}, "set TRUSTED_PROXIES to"),
+    ],
+)
+def test_malformed_trusted_proxy_headers_are_refused(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings({**PRODUCTION, **environ})

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 STRONG = "hV3q9Zr1XbLk0pT7sWn2YcEe5uJm8gAd"
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "API_TOKEN"])
+@pytest.mark.parametrize("name", ["SECRET_KEY", "API_TOKEN", "METRICS_TOKEN"])
 @pytest.mark.parametrize(
     "value",
     [

@@ -39,6 +39,7 @@ SERVICE_PREFIXES = (
     "GUEST_IMPORT_",
     "MAX_CONTENT_LENGTH",
     "TRUSTED_PROXIES",
+    "TRUSTED_PROXY_HEADERS",
 )
 HEADER = (
     "# The settings of the local run (scripts/run-local.sh) while it runs; removed at its stop.\n"

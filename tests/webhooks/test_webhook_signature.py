@@ -184,14 +184,25 @@ def test_public_base_url_is_what_gets_signed(make_app: AppFactory) -> None:
 
 
 def test_proxy_headers_are_trusted_only_when_configured(make_app: AppFactory) -> None:
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "rsvp.example.com"}
-    public = "https://rsvp.example.com" + STATUS
+    # nginx as the README sets it: the public Host (port included) and X-Forwarded-Proto.
+    forwarded = {"X-Forwarded-Proto": "https", "Host": "rsvp.example.com:8443"}
+    public = "https://rsvp.example.com:8443" + STATUS
     behind_proxy = make_app(TRUSTED_PROXIES="1").test_client()
     form = status_form(new_sid(), "sent")
     assert signed_post(behind_proxy, STATUS, form, url=public, headers=forwarded).status_code == 200
     assert signed_post(behind_proxy, STATUS, form, url=public).status_code == 403
     direct = make_app().test_client()
     assert signed_post(direct, STATUS, form, url=public, headers=forwarded).status_code == 403
+
+
+def test_a_forwarded_host_counts_only_when_trusted_by_name(make_app: AppFactory) -> None:
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "rsvp.example.com"}
+    public = "https://rsvp.example.com" + STATUS
+    form = status_form(new_sid(), "sent")
+    default = make_app(TRUSTED_PROXIES="1").test_client()  # for and proto only
+    assert signed_post(default, STATUS, form, url=public, headers=forwarded).status_code == 403
+    named = make_app(TRUSTED_PROXIES="1", TRUSTED_PROXY_HEADERS="for,proto,host").test_client()
+    assert signed_post(named, STATUS, form, url=public, headers=forwarded).status_code == 200
 
 
 def test_validation_can_be_disabled_for_local_development(
