@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import signal
+import threading
 import time
 import tomllib
 from collections.abc import Iterator
@@ -37,8 +38,18 @@ METHODS = {
     "run_maintenance_tasks": ["self"],
     "serialize": ["self"],  # with the three below: registering again (ensure_registered)
     "register_death": ["self"],
+    "subscribe": ["self"],  # work() calls it at start; unsubscribe() at teardown
+    "unsubscribe": ["self"],
+    "handle_payload": ["self", "message"],  # the command channel's handler
+    "_pubsub_exception_handler": ["self", "exc", "pubsub", "pubsub_thread"],
 }
-PROPERTIES = ("dequeue_timeout", "should_run_maintenance_tasks", "horse_pid", "key")
+PROPERTIES = (
+    "dequeue_timeout",
+    "should_run_maintenance_tasks",
+    "horse_pid",
+    "key",
+    "pubsub_channel_name",
+)
 
 
 def connection(app: Flask) -> redis.Redis:
@@ -166,3 +177,25 @@ def test_a_worker_that_redis_forgot_registers_again(app: Flask) -> None:
     [found] = Worker.all(connection=redis_client)
     assert found.name == worker.name and found.queue_names() == ["default"]
     assert redis_client.ttl(worker.key) > 0
+
+
+def test_a_stop_never_waits_on_the_command_channels_thread(app: Flask) -> None:
+    redis_client = connection(app)
+    worker = ServiceWorker([Queue("default", connection=redis_client)], connection=redis_client)
+    worker.subscribe()
+    # The race a stop can lose: the listening thread reads the reply to UNSUBSCRIBE before
+    # RQ tells it to stop, and goes back to waiting for a subscription.
+    worker.pubsub.unsubscribe()
+    deadline = time.monotonic() + 5
+    while worker.pubsub.subscribed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+
+    stopping = threading.Thread(target=worker.unsubscribe, daemon=True)
+    started = time.monotonic()
+    stopping.start()
+    stopping.join(timeout=10)
+
+    assert not stopping.is_alive(), "unsubscribe still waiting after 10 s"
+    assert time.monotonic() - started < 3
+    assert worker.pubsub_thread is not None and not worker.pubsub_thread.is_alive()

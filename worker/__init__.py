@@ -30,6 +30,8 @@ JOB_MONITORING_INTERVAL = 10
 MAINTENANCE_INTERVAL = 60
 # prctl(2): deliver a signal to this process when its parent dies.
 PR_SET_PDEATHSIG = 1
+# How long the thread listening on RQ's command channel waits for a message at a time.
+COMMAND_POLL = 1.0
 
 
 class ServiceWorker(Worker):
@@ -76,6 +78,21 @@ class ServiceWorker(Worker):
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             log.debug("work horse %s already gone", pid)
+
+    def subscribe(self) -> None:
+        """RQ's subscription to its command channel, its listening thread waking every second.
+
+        RQ lets that thread wait 60 s at a time, and redis-py 8's `PubSubWorkerThread.stop()`
+        joins it without a timeout: when the thread had already read the reply to RQ's
+        UNSUBSCRIBE at a stop, it sat in that wait and the stop took up to a minute, past
+        PM2's kill_timeout (deploy/check.py saw it).
+        """
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # RQ: None
+            sleep_time=COMMAND_POLL, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
     def setup_work_horse_signals(self) -> None:
         """In the horse: ignore SIGTERM unless the job installs its own handler."""
