@@ -157,6 +157,8 @@ class Settings:
     guest_import_max_rows: int = 100_000
     log_level: str = "INFO"
     queues: tuple[str, ...] = field(default=("send", "default"))
+    # Seconds `/ready` stays ready with no live worker after one was last seen: a restart.
+    worker_restart_grace: int = 60
 
     @property
     def is_production(self) -> bool:
@@ -193,6 +195,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         guest_import_max_rows=source.integer("GUEST_IMPORT_MAX_ROWS", 100_000, minimum=1),
         log_level=(source.text("LOG_LEVEL") or "INFO").upper(),
         queues=tuple(q.strip() for q in (source.text("RQ_QUEUES") or "send,default").split(",")),
+        worker_restart_grace=source.integer("WORKER_RESTART_GRACE", 60, minimum=0),
     )
     source.raise_errors()
     _check_required(settings)

@@ -11,6 +11,8 @@ import time
 import pytest
 from flask.testing import FlaskClient
 
+from tests.support.apps import fresh_app
+
 
 def test_health_answers_without_touching_dependencies(migrated: dict[str, str]) -> None:
     from app import create_app
@@ -72,3 +74,76 @@ def test_metrics_survive_redis_outage(migrated: dict[str, str]) -> None:
     response = app.test_client().get("/metrics")
     assert response.status_code == 200
     assert "redis_up 0.0" in response.get_data(as_text=True)
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`python -m worker` on the test services."""
+    return subprocess.Popen([sys.executable, "-m", "worker"], env={**os.environ, **env})
+
+
+def wait_until_live(client: FlaskClient, worker: subprocess.Popen[bytes]) -> None:
+    """Wait for `/ready` to count the worker, then let it settle (a deployed worker is up)."""
+    deadline = time.monotonic() + 20
+    try:
+        while ready_workers(client) != (200, "1 live"):
+            assert time.monotonic() < deadline, ready_workers(client)
+            time.sleep(0.2)
+    except BaseException:
+        worker.kill()
+        raise
+    time.sleep(2)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Stop a worker as PM2 and the platforms do, and see it exit cleanly."""
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+
+
+def ready_workers(client: FlaskClient) -> tuple[int, str]:
+    """The status of `/ready` and the detail of its workers check."""
+    response = client.get("/ready")
+    return response.status_code, response.get_json()["checks"]["workers"]["detail"]
+
+
+@pytest.mark.slow
+def test_ready_stays_green_through_a_worker_restart(
+    migrated: dict[str, str], client: FlaskClient
+) -> None:
+    # A deploy's `pm2 restart worker`: the old worker stops, then a new one boots.
+    old = start_worker(migrated)
+    wait_until_live(client, old)
+    stop_worker(old)
+    new = start_worker(migrated)
+    try:
+        seen: list[tuple[int, str]] = []
+        deadline = time.monotonic() + 20
+        while not seen or seen[-1] != (200, "1 live"):
+            assert time.monotonic() < deadline, seen[-3:]
+            seen.append(ready_workers(client))
+            time.sleep(0.1)
+        assert {status for status, _ in seen} == {200}, seen
+        assert any(detail.startswith("0 live, one seen ") for _, detail in seen), seen
+    finally:
+        stop_worker(new)
+
+
+@pytest.mark.slow
+def test_ready_fails_once_the_worker_is_gone_past_the_grace(migrated: dict[str, str]) -> None:
+    with fresh_app({**migrated, "WORKER_RESTART_GRACE": "4"}) as app:
+        client = app.test_client()
+        worker = start_worker(migrated)
+        wait_until_live(client, worker)
+        stop_worker(worker)
+        stopped = time.monotonic()
+
+        status, detail = ready_workers(client)
+        assert status == 200, detail
+        assert detail.startswith("0 live, one seen "), detail
+        assert detail.endswith(" s ago (restart grace 4 s)"), detail
+
+        time.sleep(max(0.0, stopped + 5 - time.monotonic()))
+        status, detail = ready_workers(client)
+        assert status == 503, detail
+        assert detail.startswith("no live worker for "), detail
+        assert detail.endswith(" s (restart grace 4 s)"), detail

@@ -13,10 +13,12 @@ from typing import Any
 
 import redis
 from flask import Flask
+from redis.client import Pipeline
 from rq import Queue, Worker, worker_registration
 from rq.executions import Execution
 from rq.job import Job
 
+from app.health.presence import mark_seen
 from app.sending.settings import SendingSettings
 from worker.sweeper import Sweeper, sweep_once
 
@@ -68,6 +70,20 @@ class ServiceWorker(Worker):
             # its `request_stop` would raise here, outside the loop, and skip that.
             self.stop_signalled = True
             self._stop_requested = True
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        """RQ's heartbeat, and the moment `/ready`'s restart grace counts from."""
+        super().heartbeat(timeout, pipeline)
+        mark_seen(pipeline if pipeline is not None else self.connection)
+
+    def register_death(self) -> None:
+        """Record that a worker was alive until now, then leave RQ's registry.
+
+        Without the record, a clean stop would make `/ready` fail at once: during a
+        restart no worker is registered until the next one starts.
+        """
+        mark_seen(self.connection)
+        super().register_death()
 
     def forward_stop_to_horse(self) -> None:
         """Send SIGTERM to the work horse, if one runs."""

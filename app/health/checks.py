@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, redis_store
 from app.health.jobs import worker_rows
+from app.health.presence import seconds_since_seen
 from app.sending.stuck import last_error, stuck_campaigns
 
 
@@ -53,16 +54,26 @@ def check_redis() -> Check:
 
 
 def check_workers() -> Check:
-    """At least one RQ worker has sent a heartbeat recently (and its process still runs)."""
+    """At least one RQ worker is live, or one was seen within `WORKER_RESTART_GRACE` seconds.
+
+    A live worker has sent a heartbeat recently and its process still runs. The grace keeps
+    a deploy's worker restart (no worker registered for a second or two) from failing
+    readiness; a worker gone for longer does.
+    """
     try:
         live = [worker for worker in worker_rows(redis_store.connection) if worker.alive]
+        absent_for = None if live else seconds_since_seen(redis_store.connection)
     except redis.RedisError as error:
         return Check(False, type(error).__name__, "Redis is unreachable: see the redis check")
-    if not live:
-        return Check(
-            False, "no live worker", "start `python -m worker`; see `flask --app app workers`"
-        )
-    return Check(True, f"{len(live)} live")
+    if live:
+        return Check(True, f"{len(live)} live")
+    grace = current_app.config["SETTINGS"].worker_restart_grace
+    if absent_for is not None and absent_for <= grace:
+        return Check(True, f"0 live, one seen {absent_for:.0f} s ago (restart grace {grace} s)")
+    detail = "no live worker"
+    if absent_for is not None:
+        detail += f" for {absent_for:.0f} s (restart grace {grace} s)"
+    return Check(False, detail, "start `python -m worker`; see `flask --app app workers`")
 
 
 def check_sending() -> Check:

@@ -85,9 +85,11 @@ def test_jobs_clean_fails_the_job_of_a_worker_killed_mid_job(
         assert status == 1
         assert report["workers"][0]["flag"] == "DEAD (process gone)"
         assert report["live"] == 0
-        # /ready and /metrics read the same workers: dead at once, not 45 s later.
+        # /ready and /metrics read the same workers: dead at once, not 45 s later (/ready
+        # stays ready for WORKER_RESTART_GRACE, the time a supervisor takes to restart it).
         ready = app.test_client().get("/ready").get_json()["checks"]["workers"]
-        assert ready == {"ok": False, "detail": "no live worker"}
+        assert ready["ok"] is True
+        assert ready["detail"].startswith("0 live, one seen "), ready
         assert "rq_workers_live 0.0" in app.test_client().get("/metrics").get_data(as_text=True)
 
         result = runner.invoke(args=["jobs", "clean"])
