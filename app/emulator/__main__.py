@@ -51,6 +51,8 @@ HELP = {
     "callback_timeout": "timeout in seconds of an outgoing webhook",
     "callback_retries": "retries of a webhook after a network error or 5xx",
     "inbound_url": "the service's inbound webhook URL, where guests' replies go",
+    "ca_file": "PEM bundle trusted, besides the system's CAs, by webhooks to https:// URLs"
+    " (a private CA or a self-signed certificate)",
     "auto_reply": "off, or have guests answer delivered messages: yes, no, maybe, random",
     "auto_reply_delay": "delay range in seconds before an automatic reply",
     "auto_reply_text_rate": "share of guests who type their answer in their language"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ NUMBER_CHECKS = ("strict", "possible", "off")
 STARTUP_ONLY = frozenset(
     {
         *("host", "port", "log_level", "access_log", "callback_concurrency"),
-        *("control_token", "control_token_file", "allowed_hosts"),
+        *("control_token", "control_token_file", "allowed_hosts", "ca_file"),
     }
 )
 # Never shown by an endpoint: the token signs webhooks, the control token opens /_emulator/.
@@ -71,6 +72,9 @@ class EmulatorConfig:
     callback_timeout: float = 10.0
     callback_retries: int = 2
     inbound_url: str | None = None
+    # A PEM bundle trusted, besides the system's CAs, by the webhooks sent to https:// URLs:
+    # a private CA or a self-signed certificate in front of the service (nginx).
+    ca_file: str | None = None
     auto_reply: str = "off"
     auto_reply_delay: Range = (1.0, 3.0)
     # Shares of guests (see guests.py): who type rather than tap, give a head count with a
@@ -201,6 +205,22 @@ def parse_optional_url(value: Any) -> str | None:
     return url
 
 
+def parse_ca_file(value: Any) -> str | None:
+    """Parse the path of a PEM bundle of certificates to trust; empty means none.
+
+    The bundle is loaded here, so that a wrong path or a file of something else stops the
+    emulator at start instead of failing every callback.
+    """
+    if value is None or not str(value).strip():
+        return None
+    path = str(value).strip()
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"{path!r} is not a readable PEM bundle of certificates: {exc}") from exc
+    return path
+
+
 def at_least(kind: Callable[[Any], Any], minimum: float = 0) -> Callable[[Any], Any]:
     """Return a parser of `kind` that rejects values below `minimum`."""
 
@@ -268,6 +288,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "callback_timeout": at_least(float),
     "callback_retries": at_least(int),
     "inbound_url": parse_optional_url,
+    "ca_file": parse_ca_file,
     "auto_reply": choice(AUTO_REPLY_MODES),
     "auto_reply_delay": parse_range,
     "auto_reply_text_rate": parse_probability,

@@ -25,7 +25,7 @@ class Emulator:
         self.config = config
         self.store = MessageStore(config.opted_out)
         self.faults = FaultInjector(config.seed)
-        self.webhooks = WebhookSender(config.callback_concurrency)
+        self.webhooks = WebhookSender(config.callback_concurrency, config.ca_file)
         self.dispatcher = Dispatcher(lambda: self.config, self.store, self.webhooks)
 
     def patch_config(self, changes: Mapping[str, Any]) -> EmulatorConfig:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,16 +44,25 @@ def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
 class WebhookSender:
     """POST signed forms with bounded concurrency, a timeout and a few retries."""
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(self, concurrency: int, ca_file: str | None = None) -> None:
         self.semaphore = asyncio.Semaphore(concurrency)
+        self.ca_file = ca_file
         self.session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         """Open the shared client session (needs the running loop)."""
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=self.tls_context())
         self.session = aiohttp.ClientSession(
             connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
         )
+
+    def tls_context(self) -> ssl.SSLContext | bool:
+        """Verify https:// receivers against the system's CAs, plus `ca_file` when given."""
+        if self.ca_file is None:
+            return True  # aiohttp's default verification
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=self.ca_file)
+        return context
 
     async def close(self) -> None:
         """Close the shared client session."""
@@ -111,5 +121,15 @@ class WebhookSender:
                     text = await response.text(errors="replace")
                     error = None if response.status < 500 else f"HTTP {response.status}"
                     return WebhookResult(response.status, text, attempt, error)
+            except aiohttp.ClientConnectorCertificateError as exc:
+                return WebhookResult(None, "", attempt, certificate_error(exc))
             except (aiohttp.ClientError, TimeoutError) as exc:
                 return WebhookResult(None, "", attempt, f"{type(exc).__name__}: {exc}")
+
+
+def certificate_error(exc: aiohttp.ClientConnectorCertificateError) -> str:
+    """The verification failure, and how to trust a private or self-signed certificate."""
+    return (
+        f"{type(exc).__name__}: {exc}; to trust the receiver's certificate, give its PEM"
+        " (or its CA's) with --ca-file or EMULATOR_CA_FILE"
+    )
