@@ -40,6 +40,7 @@ SERVICE_PREFIXES = (
     "MAX_CONTENT_LENGTH",
     "TRUSTED_PROXIES",
     "TRUSTED_PROXY_HEADERS",
+    "WORKER_RESTART_GRACE",
 )
 HEADER = (
     "# The settings of the local run (scripts/run-local.sh) while it runs; removed at its stop.\n"
