@@ -614,9 +614,10 @@ class Front:
     rest of the block is the README's, byte for byte.
     """
 
-    def __init__(self, root: Path, site: Site, nginx: str) -> None:
+    def __init__(self, root: Path, site: Site, nginx: str, pm2: Pm2) -> None:
         self.site = site
         self.nginx = nginx
+        self.pm2 = pm2
         self.dir = root / "nginx"
         self.webroot = self.dir / "webroot"
         (self.webroot / ".well-known" / "acme-challenge").mkdir(parents=True)
@@ -684,12 +685,20 @@ class Front:
                 self.process.wait(timeout=10)
 
     def request(
-        self, method: str, path: str, headers: dict[str, str] | None = None, body: str = ""
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        body: str = "",
+        source: str = "127.0.0.1",
     ) -> tuple[int, http.client.HTTPResponse, str]:
-        """One request over HTTPS through nginx, its certificate trusted: status, response, body."""
+        """One request over HTTPS through nginx, its certificate trusted: status, response, body.
+
+        `source` is the client's address (any 127.x.y.z on Linux's loopback).
+        """
         context = ssl.create_default_context(cafile=str(self.cert))
         connection = http.client.HTTPSConnection(
-            "127.0.0.1", self.https_port, context=context, timeout=10
+            "127.0.0.1", self.https_port, context=context, timeout=10, source_address=(source, 0)
         )
         try:
             connection.request(method, path, body=body.encode(), headers=headers or {})
@@ -824,14 +833,75 @@ def check_metrics_token(front: Front) -> None:
     report(f"/metrics through nginx: {bare} without the token, 200 with it")
 
 
-# What is proven through nginx, in order, against the PM2 site behind it. Checks of the access
-# log's client address and of /ready through `pm2 restart worker` belong here too.
+def check_access_log(front: Front) -> None:
+    """The web's access line is JSON with the client nginx saw, never the query string; the
+    log files are for the app's user only."""
+    client, agent = "127.0.0.2", f"deploy-check-{os.urandom(4).hex()}"
+    front.request("GET", "/health?guest=%2B34600000000", {"User-Agent": agent}, source=client)
+    logs = front.site.root / "logs"
+
+    def line() -> dict[str, object] | None:
+        for text in (logs / "web.out.log").read_text().splitlines():
+            if agent in text:
+                found: dict[str, object] = json.loads(text)
+                return found
+        return None
+
+    wait_until("the request's access line in logs/web.out.log", lambda: line() is not None, 10)
+    found = line()
+    assert found is not None
+    require(found.get("client") == client, f"access line's client is not {client}: {found}")
+    require(found.get("path") == "/health", f"access line's path: {found.get('path')!r}")
+    require("34600000000" not in json.dumps(found), f"the query string was logged: {found}")
+    modes = {path.name: oct(path.stat().st_mode & 0o777) for path in [logs, *logs.glob("*.log")]}
+    loose = {name: mode for name, mode in modes.items() if int(mode, 8) & 0o027}
+    require(not loose, f"log files readable or writable by others: {loose}")
+    report(f"access line through nginx: JSON, client {client}, no query string; modes {modes}")
+
+
+def check_ready_through_worker_restart(front: Front) -> None:
+    """`/ready` through nginx answers 200 at every poll while `pm2 restart worker` runs."""
+
+    def workers() -> tuple[int, str]:
+        status, _, body = front.request("GET", "/ready")
+        try:
+            detail = str(json.loads(body)["checks"]["workers"]["detail"])
+        except (ValueError, KeyError, TypeError):
+            detail = body[:200]
+        return status, detail
+
+    wait_until("a live worker on /ready", lambda: workers()[1].startswith("1 live"), 60)
+    answers: list[tuple[int, str]] = []
+    restarted = threading.Event()
+
+    def poll() -> None:
+        while not restarted.is_set() or not answers[-1][1].startswith("1 live"):
+            answers.append(workers())
+            time.sleep(0.1)
+            require(len(answers) < 600, "no live worker on /ready 60 s after pm2 restart worker")
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    time.sleep(0.5)
+    front.pm2("restart", "worker")
+    restarted.set()
+    poller.join(timeout=70)
+    require(not poller.is_alive(), "/ready polling did not end")
+    refused = [answer for answer in answers if answer[0] != 200]
+    gaps = sorted({detail for _, detail in answers if detail.startswith("0 live")})
+    require(not refused, f"/ready failed during pm2 restart worker: {refused[:5]}")
+    report(f"/ready through pm2 restart worker: {len(answers)} polls, all 200; gap seen: {gaps}")
+
+
+# What is proven through nginx, in order, against the PM2 site behind it.
 THROUGH_NGINX: tuple[Callable[[Front], None], ...] = (
     check_redirect_and_renewals,
     check_sign_in,
     check_forged_forwarded_headers,
     check_webhooks,
     check_metrics_token,
+    check_access_log,
+    check_ready_through_worker_restart,
 )
 
 
@@ -842,7 +912,7 @@ def check_nginx(root: Path, outage: float) -> None:
     services = EmbeddedServices()
     site = Site(root, services)
     pm2 = Pm2(site, root / "pm2-home")
-    front = Front(root, site, nginx)
+    front = Front(root, site, nginx, pm2)
     site.settings |= {
         "TRUSTED_PROXIES": "1",
         "PUBLIC_BASE_URL": front.base_url,
@@ -887,13 +957,16 @@ def check_package(root: Path, outage: float) -> None:
         )
         require(result.returncode == 0, f"pip install . failed:\n{result.stderr[-2000:]}")
         report(f"pip install . into a fresh virtualenv took {time.monotonic() - started:.0f} s")
+        # The settings in a .env beside the virtualenv, as in a checkout on a VPS; the
+        # command runs from another directory with none of them in its environment.
+        (root / ".env").write_text(f"APP_ENV=development\nDATABASE_URL={database_url}\n")
         elsewhere = root / "elsewhere"
         elsewhere.mkdir()
         environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(elsewhere)}
         result = subprocess.run(
             [str(venv / "bin/flask"), "--app", "app", "db", "upgrade"],
             cwd=elsewhere,
-            env=environ | {"APP_ENV": "development", "DATABASE_URL": database_url},
+            env=environ,
             capture_output=True,
             text=True,
             check=False,
@@ -910,7 +983,10 @@ def check_package(root: Path, outage: float) -> None:
         require(
             version and heads[-1].startswith(version), f"database at {version!r}, not {heads[-1]}"
         )
-        report(f"flask --app app db upgrade from the installed package: database at {version}")
+        report(
+            f"flask --app app db upgrade from the installed package, run from another directory"
+            f" with the .env beside the virtualenv: database at {version}"
+        )
     finally:
         services.stop()
 
