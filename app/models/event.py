@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, created_at_column
@@ -14,10 +23,19 @@ if TYPE_CHECKING:
     from app.models.invitation import Invitation
 
 
+# Most people a guest may bring besides themself; most heads one party may have (the
+# allowance decides in the service; the database refuses only the absurd).
+MAX_PLUS_ONES = 99
+MAX_PARTY = 100
+
+
 class Event(Base):
     """Something guests are invited to."""
 
     __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(f"plus_ones BETWEEN 0 AND {MAX_PLUS_ONES}", name="plus_ones"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -30,6 +48,8 @@ class Event(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     # Whether a guest's reply in another language changes the language they are written in.
     language_from_replies: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How many people each guest may bring besides themself, unless the guest says otherwise.
+    plus_ones: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_at_column()
 
     guests: Mapped[list[Guest]] = relationship(
@@ -53,6 +73,10 @@ class Guest(Base):
             "event_id",
             postgresql_where=text("unreachable_code IS NOT NULL"),
         ),
+        # Guests who come with others, per event: the heads beyond one a guest (stats).
+        Index("ix_guests_parties", "event_id", postgresql_where=text("party_size > 1")),
+        CheckConstraint(f"plus_ones BETWEEN 0 AND {MAX_PLUS_ONES}", name="plus_ones"),
+        CheckConstraint(f"party_size BETWEEN 1 AND {MAX_PARTY}", name="party_size"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +91,11 @@ class Guest(Base):
     # Set when the provider says this number can never receive (e.g. 63024 not on WhatsApp).
     unreachable_code: Mapped[int | None]
     unreachable_reason: Mapped[str | None] = mapped_column(Text)
+    # The people this guest may bring besides themself; NULL: the event's `plus_ones`.
+    plus_ones: Mapped[int | None]
+    # How many are coming, the guest included, as they (or the organiser) said; NULL: not
+    # said, counted as one. At most 1 + the allowance (checked where it is set).
+    party_size: Mapped[int | None]
     created_at: Mapped[datetime] = created_at_column()
 
     event: Mapped[Event] = relationship(back_populates="guests")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, created_at_column
@@ -28,6 +28,7 @@ class InboundMessage(Base):
             "replied_message_sid",
             postgresql_where=text("kind = 'rsvp' AND event_id IS NULL"),
         ),
+        CheckConstraint("party_size BETWEEN 0 AND 999", name="party_size"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +40,8 @@ class InboundMessage(Base):
     kind: Mapped[InboundKind] = mapped_column(enum_column(InboundKind), default=InboundKind.TEXT)
     button_payload: Mapped[str | None] = mapped_column(String(200))
     rsvp: Mapped[Rsvp | None] = mapped_column(enum_column(Rsvp))
+    # The head count the message stated ("seremos tres": 3), accepted or not.
+    party_size: Mapped[int | None]
     replied_message_sid: Mapped[str | None] = mapped_column(String(34))
     profile_name: Mapped[str | None] = mapped_column(String(200))
     guest_id: Mapped[int | None] = mapped_column(ForeignKey("guests.id", ondelete="SET NULL"))
