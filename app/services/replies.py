@@ -11,6 +11,7 @@ from types import MappingProxyType
 from app.config import LANGUAGES
 from app.models.enums import InboundKind, Rsvp
 from app.sending.languages import guest_language, phone_language
+from app.services.heads import read_party
 from app.services.phrases import Role
 from app.services.sentences import read_sentence
 
@@ -135,6 +136,9 @@ class Reading:
     # The language the guest typed it in, when its words are one language's more than any
     # other's; None for a button (its title is our words, not the guest's) or shared words.
     written_in: str | None = None
+    # How many are coming, the guest included, when the message says so (`heads`). On a
+    # TEXT reading (a bare "3", "+1") it is a head count only for a guest who said yes.
+    party: int | None = None
 
 
 TEXT = Reading(InboundKind.TEXT)
@@ -229,7 +233,7 @@ def _read_sentence(body: str | None, phone: str | None) -> Reading:
     """Read the answer inside a longer message; undecided when it says both or asks."""
     sentence = read_sentence(body or "", normalize)
     if sentence is None:
-        return TEXT
+        return _read_count(body, phone)
     language = _pick_language(sentence.languages, phone)
     if sentence.role is Role.UNCLEAR:
         return Reading(
@@ -237,7 +241,27 @@ def _read_sentence(body: str | None, phone: str | None) -> Reading:
         )
     intent = Intent(sentence.role.value)
     rsvp = RSVP_OF[intent]
-    return Reading(InboundKind.RSVP, rsvp, language, intent.value, written_in=sentence.written_in)
+    party = read_party(body or "", normalize) if intent is not Intent.NO else None
+    return Reading(
+        InboundKind.RSVP,
+        rsvp,
+        language,
+        intent.value,
+        written_in=sentence.written_in,
+        party=party.size if party else None,
+    )
+
+
+def _read_count(body: str | None, phone: str | None) -> Reading:
+    """A message with no answer words: a head count ("seremos tres" is also a yes; a bare
+    "3" or "+1" counts only for a guest who said yes), else plain text."""
+    party = read_party(body or "", normalize)
+    if party is None:
+        return TEXT
+    language = _pick_language(LANGUAGES, phone)
+    if party.implies_yes:
+        return Reading(InboundKind.RSVP, Rsvp.CONFIRMED, language, "yes", party=party.size)
+    return Reading(InboundKind.TEXT, language=language, party=party.size)
 
 
 def answer_language(

@@ -14,14 +14,20 @@ CORPUS = Path(__file__).with_name("reply_corpus.tsv")
 EXPECTED = {"yes": Rsvp.CONFIRMED, "no": Rsvp.DECLINED, "maybe": Rsvp.MAYBE}
 
 
-def load_corpus() -> list[tuple[str, str]]:
-    """(label, reply) pairs, comments skipped."""
+def load_rows() -> list[tuple[str, str, int | None]]:
+    """(label, reply, party) rows, comments skipped; party is the head count a reply states
+    (a third column), else None."""
     rows = []
     for line in CORPUS.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
-            label, reply = line.split("\t")
-            rows.append((label, reply))
+            label, reply, *party = line.split("\t")
+            rows.append((label, reply, int(party[0]) if party and party[0] else None))
     return rows
+
+
+def load_corpus() -> list[tuple[str, str]]:
+    """(label, reply) pairs, comments skipped; a bare count is text to the RSVP reader."""
+    return [("text" if label == "count" else label, reply) for label, reply, _ in load_rows()]
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +68,13 @@ def test_every_phrase_is_written_in_normal_form() -> None:
         for phrases in languages.values():
             for phrase in phrases:
                 assert normalize(phrase) == phrase, phrase
+
+
+def test_head_counts_are_read_and_other_numbers_are_not() -> None:
+    wrong = [
+        (reply, party, classify(reply).party)
+        for _, reply, party in load_rows()
+        if classify(reply).party != party
+    ]
+    assert wrong == []
+    assert sum(party is not None for _, _, party in load_rows()) >= 30
