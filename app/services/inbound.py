@@ -4,44 +4,55 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
 from app.extensions import webhook_writes
 from app.logs import mask_phone
-from app.models import InboundKind
+from app.models import InboundKind, Rsvp
+from app.services import party_wording
+from app.services.party_wording import Answered
 from app.services.replies import Reading, answer_language, classify, confirmation
 from app.services.webhook_forms import InboundForm
 from app.statements import Prepared
 
 log = logging.getLogger(__name__)
 
+# The variant of a bare head count: text that answers only a guest who said yes.
+COUNT = "count"
+
 # The invitation a message answers: the one it replies to, or whose reminder or follow-up
 # it replies to (when the sender is that invitation's guest: a forwarded message tapped by
 # someone else is not their answer), else
 # the sender's latest (sent invitations first), else just the guest. Indexed lookups.
-BY_REPLIED_SID = """
+# What a head count is checked against: the answer and party the guest has, and how many
+# they may bring besides themself (their own allowance, else the event's).
+HEADS = """i.rsvp AS current_rsvp, i.rsvp_at AS current_rsvp_at, g.party_size,
+               COALESCE(g.plus_ones, e.plus_ones) AS allowance"""
+BY_REPLIED_SID = f"""
         SELECT 0 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
                g.name AS guest_name, e.name AS event_name, i.accepted_at, i.created_at,
-               g.language, e.language_from_replies
+               g.language, e.language_from_replies, {HEADS}
         FROM invitations r
         JOIN invitations i ON i.guest_id = r.guest_id AND i.kind = 'invitation'
         JOIN guests g ON g.id = i.guest_id
         JOIN events e ON e.id = g.event_id
         WHERE r.message_sid = :replied_sid AND g.phone = :phone
         UNION ALL
-"""
-BY_PHONE = """
+"""  # noqa: S608 - a constant fragment
+BY_PHONE = f"""
         SELECT 1 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
                g.name AS guest_name, e.name AS event_name, i.accepted_at,
                COALESCE(i.created_at, g.created_at) AS created_at,
-               g.language, e.language_from_replies
+               g.language, e.language_from_replies, {HEADS}
         FROM guests g
         JOIN events e ON e.id = g.event_id
         LEFT JOIN invitations i ON i.guest_id = g.id AND i.kind = 'invitation'
         WHERE g.phone = :phone
-"""
+"""  # noqa: S608 - a constant fragment
 # A reply to a SID no invitation has, while one of the sender's invitations is being sent
 # (its outcome not recorded yet: a request unanswered, a worker killed): it most likely
 # answers that invitation, so it waits for the SID to be recorded (`app.sending.statuses`)
@@ -54,7 +65,7 @@ AWAITED = """
 """
 FIND_TARGET = """
     SELECT invitation_id, guest_id, event_id, guest_name, event_name, language,
-           language_from_replies
+           language_from_replies, current_rsvp, current_rsvp_at, party_size, allowance
     FROM ({candidates}) AS c
     ORDER BY priority, invitation_id IS NULL, accepted_at IS NULL,
              COALESCE(accepted_at, created_at) DESC, guest_id DESC
@@ -62,24 +73,42 @@ FIND_TARGET = """
 """
 
 # Stored unless its MessageSid is known, in which case nothing else happens. An RSVP with
-# no invitation to apply to is kept as text.
+# no invitation to apply to is kept as text, and so is one whose party does not fit (0, or
+# more than 1 + the allowance): the guest is told their allowance, the organiser sees it.
 STORE_MESSAGE = """
     message AS (
         INSERT INTO inbound_messages
-            (message_sid, from_phone, to_phone, body, kind, button_payload, rsvp,
+            (message_sid, from_phone, to_phone, body, kind, button_payload, rsvp, party_size,
              replied_message_sid, profile_name, guest_id, event_id, params, received_at)
-        SELECT :message_sid, :from_address, :to_address, :body,
-               CASE WHEN :kind = 'rsvp' AND target.invitation_id IS NULL
-                         AND NOT EXISTS (SELECT 1 FROM awaited) THEN 'text'
-                    ELSE :kind END,
-               :button_payload, :rsvp, :replied_sid, :profile_name, target.guest_id,
-               target.event_id,
+        SELECT :message_sid, :from_address, :to_address, :body, {kind}, :button_payload,
+               {rsvp}, :party, :replied_sid, :profile_name, target.guest_id, target.event_id,
                :params, :received_at
         FROM (VALUES (1)) AS one LEFT JOIN target ON true
         ON CONFLICT (message_sid) DO NOTHING
-        RETURNING id, kind
+        RETURNING id, kind, rsvp
     )
 """
+PARTY_FITS = ":party BETWEEN 1 AND 1 + target.allowance"
+STORED_AS = MappingProxyType(
+    {
+        "plain": ("CAST(:kind AS text)", ":rsvp"),
+        InboundKind.RSVP: (
+            f"""CASE WHEN target.invitation_id IS NULL
+                          AND NOT EXISTS (SELECT 1 FROM awaited) THEN 'text'
+                     WHEN target.invitation_id IS NOT NULL AND :party IS NOT NULL
+                          AND :rsvp <> 'declined' AND NOT ({PARTY_FITS}) THEN 'text'
+                     ELSE 'rsvp' END""",  # noqa: S608 - constant fragments
+            ":rsvp",
+        ),
+        # A bare count ("3", "+1") sizes the party of a guest who said yes (or maybe).
+        COUNT: (
+            f"""CASE WHEN target.current_rsvp IN ('confirmed', 'maybe') AND {PARTY_FITS}
+                     THEN 'rsvp' ELSE 'text' END""",
+            f"""CASE WHEN target.current_rsvp IN ('confirmed', 'maybe') AND {PARTY_FITS}
+                     THEN target.current_rsvp END""",
+        ),
+    }
+)
 
 # A guest who typed in another language is written to in it from now on, when their event
 # lets replies change a guest's language (`Reading.written_in`).
@@ -90,6 +119,25 @@ ADOPT_LANGUAGE = """,
         WHERE guests.id = target.guest_id AND target.language_from_replies
           AND :written_in IS NOT NULL AND guests.language IS DISTINCT FROM :written_in
     )"""
+# An answer also sets the party (in the same UPDATE as the language: one statement may
+# update a row once): the size it stated, else the one said before; a "no" clears it.
+# Like the answer, only when no newer one was recorded.
+NEW_LANGUAGE = (
+    "CASE WHEN target.language_from_replies AND :written_in IS NOT NULL"
+    " THEN :written_in ELSE guests.language END"
+)
+NEW_PARTY = """CASE WHEN message.kind <> 'rsvp' OR target.invitation_id IS NULL
+                  OR target.current_rsvp_at > :received_at THEN guests.party_size
+             WHEN message.rsvp = 'declined' THEN NULL
+             ELSE COALESCE(:party, guests.party_size) END"""
+ADOPT_LANGUAGE_AND_PARTY = f""",
+    adopted AS (
+        UPDATE guests SET language = {NEW_LANGUAGE}, party_size = {NEW_PARTY}
+        FROM message, target
+        WHERE guests.id = target.guest_id
+          AND (guests.language IS DISTINCT FROM {NEW_LANGUAGE}
+               OR guests.party_size IS DISTINCT FROM {NEW_PARTY})
+    )"""  # noqa: S608 - constant fragments
 
 # A newer STOP or START from the same sender wins over one replayed late from the spool.
 NO_NEWER_CHOICE = """
@@ -107,14 +155,14 @@ APPLY = MappingProxyType(
         InboundKind.TEXT: "",
         InboundKind.RSVP: """,
     answer AS (
-        UPDATE invitations SET rsvp = :rsvp, rsvp_at = :received_at, updated_at = now()
+        UPDATE invitations SET rsvp = message.rsvp, rsvp_at = :received_at, updated_at = now()
         FROM message, target
         WHERE message.kind = 'rsvp' AND invitations.id = target.invitation_id
           AND (invitations.rsvp_at IS NULL OR invitations.rsvp_at <= :received_at)
     ),
     history AS (
         INSERT INTO rsvp_responses (invitation_id, rsvp, inbound_message_id, created_at)
-        SELECT target.invitation_id, :rsvp, message.id, :received_at
+        SELECT target.invitation_id, message.rsvp, message.id, :received_at
         FROM message, target WHERE message.kind = 'rsvp'
     )""",
         InboundKind.OPTOUT: f""",
@@ -156,40 +204,53 @@ PARAMETER_TYPES = MappingProxyType(
         ),
         "params": "jsonb",
         "received_at": "timestamptz",
+        "party": "integer",
     }
 )
 
 
-def _record_and_apply(kind: InboundKind, by_replied_sid: bool) -> Prepared:
+def _record_and_apply(variant: str, by_replied_sid: bool) -> Prepared:
     """One statement (one round trip, atomic) that finds, stores and applies a message.
 
-    Only the parts a message needs are included; each variant is prepared once per
-    connection, so PostgreSQL plans it once.
+    `variant` is the reading's kind, or COUNT for a bare head count. Only the parts a
+    message needs are included; each variant is prepared once per connection, so
+    PostgreSQL plans it once.
     """
     candidates = (BY_REPLIED_SID if by_replied_sid else "") + BY_PHONE
-    awaited = AWAITED if by_replied_sid and kind is InboundKind.RSVP else "SELECT 1 WHERE false"
+    answers = variant in (InboundKind.RSVP, COUNT)
+    awaited = AWAITED if by_replied_sid and variant == InboundKind.RSVP else "SELECT 1 WHERE false"
+    kind, rsvp = STORED_AS.get(variant, STORED_AS["plain"])
+    apply = APPLY[InboundKind.RSVP if variant == COUNT else InboundKind(variant)]
     ctes = f"""
         awaited AS ({awaited}),
         target AS (
             SELECT * FROM ({FIND_TARGET.format(candidates=candidates)}) AS found
             WHERE NOT EXISTS (SELECT 1 FROM awaited)),
-        {STORE_MESSAGE}{APPLY[kind]}{ADOPT_LANGUAGE}
+        {STORE_MESSAGE.format(kind=kind, rsvp=rsvp)}{apply}
+        {ADOPT_LANGUAGE_AND_PARTY if answers else ADOPT_LANGUAGE}
     """  # noqa: S608 - constant fragments
     select = """
         SELECT message.id AS message_id, message.kind, target.*
         FROM (VALUES (1)) AS one LEFT JOIN message ON true LEFT JOIN target ON true
     """
-    name = f"record_inbound_{kind.value}" + ("_by_sid" if by_replied_sid else "")
+    name = f"record_inbound_{variant}" + ("_by_sid" if by_replied_sid else "")
     return Prepared(name, ctes, select, PARAMETER_TYPES)
 
 
 RECORD_AND_APPLY = MappingProxyType(
     {
-        (kind, by_sid): _record_and_apply(kind, by_sid)
-        for kind in InboundKind
+        (variant, by_sid): _record_and_apply(variant, by_sid)
+        for variant in (*(kind.value for kind in InboundKind), COUNT)
         for by_sid in (False, True)
     }
 )
+
+
+def variant_of(reading: Reading) -> str:
+    """The statement variant a reading needs: its kind, or COUNT for a bare head count."""
+    if reading.kind is InboundKind.TEXT and reading.party is not None:
+        return COUNT
+    return reading.kind.value
 
 
 @dataclass(frozen=True)
@@ -203,6 +264,27 @@ class Target:
     event_name: str
     language: str | None = None  # the guest's stored language
     follow_replies: bool = False  # whether their replies may change it
+    rsvp: Rsvp | None = None  # their answer before this message
+    party_size: int | None = None  # their party before this message (NULL: not said)
+    allowance: int = 0  # how many they may bring besides themself
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Target | None:
+        """The target in a statement's result row, or None when no guest has the number."""
+        if row["guest_id"] is None:
+            return None
+        return cls(
+            row["invitation_id"],
+            row["guest_id"],
+            row["event_id"],
+            row["guest_name"],
+            row["event_name"],
+            row["language"],
+            row["language_from_replies"],
+            Rsvp(row["current_rsvp"]) if row["current_rsvp"] else None,
+            row["party_size"],
+            row["allowance"] or 0,
+        )
 
 
 @dataclass(frozen=True)
@@ -220,7 +302,7 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
     """Record a message once per MessageSid and apply it, atomically."""
     reading = classify(form.body, form.button_payload, form.button_text, form.phone)
     row = webhook_writes().run(
-        RECORD_AND_APPLY[reading.kind, form.replied_sid is not None],
+        RECORD_AND_APPLY[variant_of(reading), form.replied_sid is not None],
         {
             "replied_sid": form.replied_sid,
             "phone": form.phone,
@@ -234,6 +316,7 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
             "params": json.dumps(form.params, ensure_ascii=False),
             "received_at": received_at,
             "rsvp": reading.rsvp.value if reading.rsvp else None,
+            "party": reading.party,
             "e164": form.e164,
             "keyword": reading.keyword,
             "written_in": reading.written_in,
@@ -241,34 +324,56 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
     )
     if row is None:  # the statement always returns its one row
         raise RuntimeError(f"inbound {form.message_sid}: no result row")
-    target = (
-        Target(
-            row["invitation_id"],
-            row["guest_id"],
-            row["event_id"],
-            row["guest_name"],
-            row["event_name"],
-            row["language"],
-            row["language_from_replies"],
-        )
-        if row["guest_id"] is not None
-        else None
-    )
+    target = Target.of(row)
     if row["message_id"] is None:
         log.debug("inbound %s already recorded", form.message_sid)
         return InboundOutcome(duplicate=True, reading=reading, target=target)
-    if row["kind"] != reading.kind:
-        reading = Reading(InboundKind(row["kind"]), language=reading.language)
+    stored = InboundKind(row["kind"])
     log.log(
-        logging.INFO if reading.kind in (InboundKind.OPTOUT, InboundKind.OPTIN) else logging.DEBUG,
+        logging.INFO if stored in (InboundKind.OPTOUT, InboundKind.OPTIN) else logging.DEBUG,
         "inbound %s from %s: %s%s",
         form.message_sid,
         mask_phone(form.from_address),
-        reading.kind.value,
-        f" {reading.rsvp.value}" if reading.rsvp else "",
+        stored.value,
+        f" {reading.rsvp.value}" if reading.rsvp and stored is reading.kind else "",
     )
     if target is None:
-        return InboundOutcome(False, reading, row["message_id"], None, confirmation(reading))
-    language = answer_language(reading, target.language, form.phone, target.follow_replies)
-    reply = confirmation(reading, target.guest_name, target.event_name, language)
+        stored_reading = reading if stored is reading.kind else Reading(stored)
+        return InboundOutcome(
+            False, stored_reading, row["message_id"], None, confirmation(stored_reading)
+        )
+    reply = _reply(reading, stored, target, form.phone)
+    if stored is not reading.kind or variant_of(reading) == COUNT:
+        reading = Reading(stored, language=reading.language, party=reading.party)
     return InboundOutcome(False, reading, row["message_id"], target, reply)
+
+
+def _reply(reading: Reading, stored: InboundKind, target: Target, phone: str | None) -> str | None:
+    """What to answer a known guest: the confirmation of what the message changed, their
+    allowance when its party does not fit, or nothing for text."""
+    language = answer_language(reading, target.language, phone, target.follow_replies)
+    counting = variant_of(reading) == COUNT
+    after = target.rsvp if counting else reading.rsvp
+    answered = Answered(
+        (target.guest_name or "").strip(),
+        target.event_name,
+        language,
+        target.allowance,
+        target.rsvp,
+        after,
+        target.party_size,
+        None if after is Rsvp.DECLINED else (reading.party or target.party_size),
+    )
+    if stored is InboundKind.TEXT:
+        refused = (
+            reading.party is not None
+            and target.invitation_id is not None
+            and (not counting or target.rsvp in party_wording.COUNTED)
+        )
+        return party_wording.refused(answered) if refused else None
+    if counting:
+        return party_wording.noted(answered)
+    text = confirmation(reading, target.guest_name, target.event_name, language)
+    if stored is not InboundKind.RSVP:
+        return text
+    return party_wording.after_answer(answered, text)
