@@ -27,7 +27,7 @@ from flask import Response, current_app, jsonify
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from app.api import bp
-from app.api.events import event_json, optional_country, require_event
+from app.api.events import event_json, optional_country, plus_ones_field, require_event
 from app.api.validation import (
     isoformat,
     json_object,
@@ -95,6 +95,8 @@ def update_guest(guest_id: int) -> Response:
         opted_out=edit.opted_out,
         unreachable_code=guest.unreachable_code,
         unreachable_reason=guest.unreachable_reason,
+        plus_ones=guest.plus_ones,
+        party_size=guest.party_size,
     )
 
 
@@ -124,6 +126,8 @@ def update_event(event_id: int) -> Response:
         values["country"] = optional_country(body, "country")
     if "language_from_replies" in body:
         values["language_from_replies"] = optional_bool(body, "language_from_replies")
+    if "plus_ones" in body:
+        values["plus_ones"] = plus_ones_field(body, "plus_ones")
     edit = event_edits.update_event(event.id, values)
     moved = [
         {"campaign_id": r.campaign_id, "send_at": isoformat(r.send_at), "started": r.started}

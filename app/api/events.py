@@ -57,7 +57,7 @@ from app.api.validation import (
     zone_of,
 )
 from app.models import Event, Invitation
-from app.services import countries, events, guest_upload, guests
+from app.services import countries, events, guest_upload, guests, parties
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
 from app.services.wording import format_start, guest_language
 
@@ -82,7 +82,7 @@ INVITATION_FIELDS = (
 def create_event() -> tuple[Response, int, dict[str, str]]:
     """Create an event."""
     body = json_object(
-        ("name", "starts_at", "venue", "time_zone", "country", "language_from_replies")
+        ("name", "starts_at", "venue", "time_zone", "country", "language_from_replies", "plus_ones")
     )
     default_zone = current_app.config["SETTINGS"].default_time_zone
     time_zone = optional_time_zone(body, "time_zone", default_zone)
@@ -93,6 +93,7 @@ def create_event() -> tuple[Response, int, dict[str, str]]:
         time_zone=time_zone,
         country=optional_country(body, "country"),
         language_from_replies=optional_bool(body, "language_from_replies"),
+        plus_ones=plus_ones_field(body, "plus_ones"),
     )
     location = url_for("api.get_event", event_id=event.id)
     return jsonify(event_json(event)), 201, {"Location": location}
@@ -230,8 +231,20 @@ def event_json(event: Event) -> dict[str, Any]:
         # Where its national numbers are read: its own, else its zone's, else the default.
         "country": countries.event_country(event, default_region),
         "language_from_replies": event.language_from_replies,
+        # How many people each guest may bring besides themself (a guest's own may differ).
+        "plus_ones": event.plus_ones,
         "created_at": isoformat(event.created_at),
     }
+
+
+def plus_ones_field(body: dict[str, Any], key: str) -> int:
+    """An event's allowance: a whole number from 0 to 99 (0 when absent); 400 otherwise."""
+    if key not in body:
+        return 0
+    try:
+        return parties.check_plus_ones(body[key], key)
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
 
 
 def optional_country(body: dict[str, Any], key: str) -> str | None:
@@ -254,6 +267,9 @@ def guest_json(row: Any) -> dict[str, Any]:
         "phone": guest.phone,
         "language": guest_language(guest.language, guest.phone),
         "variables": guest.variables,
+        # Their own allowance (null: the event's), and how many are coming (null: not said).
+        "plus_ones": guest.plus_ones,
+        "party_size": guest.party_size,
         **invitation_json(row.Invitation),
         "bucket": row.bucket,
         "opted_out": row.opted_out,

@@ -33,7 +33,15 @@ from app.services.events import MAX_ID
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("name", "venue", "starts_at", "time_zone", "country", "language_from_replies")
+FIELDS = (
+    "name",
+    "venue",
+    "starts_at",
+    "time_zone",
+    "country",
+    "language_from_replies",
+    "plus_ones",
+)
 
 # Single sends still queued (a campaign's were canceled with it): withdrawn. A claim that
 # took one first finishes, and the row is then seen in flight.

@@ -91,6 +91,7 @@ def create_event(
     *,
     country: str | None = None,
     language_from_replies: bool = False,
+    plus_ones: int = 0,
 ) -> Event:
     """Create and commit an event in its IANA time zone (and country: None follows the
     zone's, `app.services.countries`)."""
@@ -101,6 +102,7 @@ def create_event(
         time_zone=time_zone,
         country=country,
         language_from_replies=language_from_replies,
+        plus_ones=plus_ones,
     )
     db.session.add(event)
     db.session.commit()
@@ -309,6 +311,18 @@ GROUP BY event_id
 """)
 
 
+# Heads beyond one of the guests who come with others and said yes or maybe: driven by
+# `ix_guests_parties` (guests whose party is over one), each one's invitation by its key.
+EXTRA_HEADS = text("""
+SELECT g.event_id, i.rsvp, CAST(sum(g.party_size - 1) AS bigint) AS n
+FROM guests AS g JOIN invitations AS i ON i.guest_id = g.id AND i.kind = 'invitation'
+WHERE g.event_id = ANY(CAST(:ids AS integer[])) AND g.party_size > 1
+  AND i.rsvp IN ('confirmed', 'maybe')
+GROUP BY g.event_id, i.rsvp
+""")
+COUNTED_HEADS = (Rsvp.CONFIRMED, Rsvp.MAYBE)
+
+
 def event_stats(event_id: int) -> dict[str, Any]:
     """Count the event's guests by RSVP and by delivery bucket (see `events_stats`)."""
     return events_stats([event_id])[event_id]
@@ -328,14 +342,27 @@ def events_stats(event_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     guests = guest_counts(connection, ids)
     opted_out = {row.event_id: row.n for row in connection.execute(OPTED_OUT, {"ids": ids})}
     unreachable = {row.event_id: row.n for row in connection.execute(UNREACHABLE, {"ids": ids})}
-    return {
-        event_id: {
+    extra = {(r.event_id, r.rsvp): int(r.n) for r in connection.execute(EXTRA_HEADS, {"ids": ids})}
+    found = {}
+    for event_id in ids:
+        split = breakdowns(guests[event_id], tallies[event_id])
+        found[event_id] = {
             "guests": guests[event_id],
-            **breakdowns(guests[event_id], tallies[event_id]),
+            **split,
+            "heads": heads(split["rsvp"], {r: extra.get((event_id, r), 0) for r in COUNTED_HEADS}),
             "opted_out": opted_out.get(event_id, 0),
             "unreachable": unreachable.get(event_id, 0),
         }
-        for event_id in ids
+    return found
+
+
+def heads(rsvp: dict[str, int], extra: dict[str, int]) -> dict[str, int]:
+    """Heads confirmed and maybe: one per guest, plus the others their party brings
+    (`extra`); none waitlisted (there is no waitlist yet)."""
+    return {
+        "confirmed": rsvp[Rsvp.CONFIRMED] + extra[Rsvp.CONFIRMED],
+        "maybe": rsvp[Rsvp.MAYBE] + extra[Rsvp.MAYBE],
+        "waitlisted": 0,
     }
 
 

@@ -33,14 +33,16 @@ from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event, Guest, OptOut
 from app.models.enums import states_text
-from app.services import countries, guests
+from app.services import countries, guests, parties
 from app.services.countries import NumberHints
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.events import MAX_ID
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("name", "phone", "language", "variables")
+FIELDS = ("name", "phone", "language", "variables", "plus_ones", "party_size")
+# Heads, checked against each other and the event's allowance (`parties`); null clears.
+HEADS = ("plus_ones", "party_size")
 
 LOCK_EVENT = text("SELECT id FROM events WHERE id = :event_id FOR NO KEY UPDATE")
 # The guest's messages, all kinds: a claim that took one first finishes (and is seen as
@@ -100,7 +102,8 @@ def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> 
     region = phone_region(guest.event, default_region)
     hints = NumberHints(region, countries.likely_countries(guest.event, default_region))
     try:
-        checked = _checked(values, hints)
+        checked = _checked({k: v for k, v in values.items() if k not in HEADS}, hints)
+        checked.update(_checked_heads(guest, values))
         if checked.get("phone", guest.phone) != guest.phone:
             _move_number(guest, checked["phone"])
         for field, value in checked.items():
@@ -136,6 +139,33 @@ def _checked(values: dict[str, Any], hints: NumberHints) -> dict[str, Any]:
             checked.update(guests.check_fields({name: value}, hints.region, hints))
         except ValueError as error:
             raise EditError(str(error), name) from None
+    return checked
+
+
+def _checked_heads(guest: Guest, values: dict[str, Any]) -> dict[str, Any]:
+    """The guest's allowance and party as given (null: the event's allowance, not said),
+    the party within 1 + the allowance that will hold; EditError names the allowance."""
+    checked: dict[str, Any] = {}
+    try:
+        if "plus_ones" in values:
+            given = values["plus_ones"]
+            checked["plus_ones"] = None if given is None else parties.check_plus_ones(given)
+        allowed = parties.allowance(
+            checked.get("plus_ones", guest.plus_ones), guest.event.plus_ones
+        )
+        party = values.get("party_size", guest.party_size)
+        if party is not None:
+            party = parties.check_party_size(party, allowed)
+    except ValueError as error:
+        field = "plus_ones" if str(error).startswith("plus_ones") else "party_size"
+        if field == "party_size" and "party_size" not in values:
+            error = ValueError(
+                f"the guest's party is {guest.party_size}: with plus_ones {allowed} it can be"
+                f" at most {1 + allowed}; change party_size too"
+            )
+        raise EditError(str(error), field) from None
+    if "party_size" in values:
+        checked["party_size"] = party
     return checked
 
 

@@ -37,6 +37,9 @@ COLUMN_TITLES = {
               "telefone", "telemovel", "الهاتف", "رقم الهاتف", "الجوال", "رقم الجوال",
               "الموبايل", "واتساب", "رقم", "téléphone", "portable", "numéro de téléphone"),
     "language": ("language", "lang", "idioma", "lingua", "língua", "اللغة", "langue"),
+    # How many people the guest may bring besides themself (else the event's allowance).
+    "plus_ones": ("plus_ones", "plus ones", "plus one", "plus-ones", "acompañantes",
+                  "acompanhantes", "المرافقين", "مرافقين", "accompagnants"),
 }  # fmt: skip
 
 # PostgreSQL refuses NUL in text and JSONB; lone surrogates can't be encoded as UTF-8.
@@ -62,6 +65,7 @@ class RawRow:
     variables: dict[str, Any]
     text: str = ""
     language: Any = None
+    plus_ones: Any = None
 
 
 def text_problem(value: str) -> str | None:
@@ -81,11 +85,11 @@ def json_rows(payload: Any) -> list[RawRow | RowError]:
     rows: list[RawRow | RowError] = []
     for line, item in enumerate(payload["guests"], start=1):
         if isinstance(item, dict):
-            fields = ("name", "phone", "language")
+            fields = ("name", "phone", "language", "plus_ones")
             variables = {k: v for k, v in item.items() if k not in fields}
             rows.append(
                 RawRow(line, item.get("name"), item.get("phone"), variables,
-                       language=item.get("language"))
+                       language=item.get("language"), plus_ones=item.get("plus_ones"))
             )  # fmt: skip
         else:
             rows.append(RowError(line, "each guest must be a JSON object with name and phone"))
@@ -165,6 +169,7 @@ class _Columns:
     phone: int
     variables: tuple[tuple[int, str], ...]
     language: int | None = None
+    plus_ones: int | None = None
 
     @classmethod
     def from_header(cls, header: list[str], mapping: Mapping[str, str] | None = None) -> _Columns:
@@ -185,7 +190,8 @@ class _Columns:
         if duplicated:
             raise Unreadable(f"the CSV header repeats the column {duplicated[0]!r}")
         language = chosen.get("language", "").strip().lower()
-        taken = {*wanted.values(), language}
+        plus_ones = chosen.get("plus_ones", "").strip().lower()
+        taken = {*wanted.values(), language, plus_ones}
         variables = tuple((i, t) for i, t in enumerate(titles) if t and lowered[i] not in taken)
         if len(variables) > VARIABLE_MAX_COUNT:
             raise Unreadable(f"the CSV has more than {VARIABLE_MAX_COUNT} extra columns")
@@ -194,7 +200,8 @@ class _Columns:
                 raise Unreadable(f"the CSV header column {title[:40]!r} {problem}")
         name, phone = lowered.index(wanted["name"]), lowered.index(wanted["phone"])
         spoken = lowered.index(language) if language in lowered else None
-        return cls(len(titles), name, phone, variables, spoken)
+        allowance = lowered.index(plus_ones) if plus_ones in lowered else None
+        return cls(len(titles), name, phone, variables, spoken, allowance)
 
     def row(self, line: int, fields: list[str], separator: str = ",") -> RawRow | RowError:
         """Pick one record's values; extra non-blank fields beyond the header are an error."""
@@ -204,7 +211,10 @@ class _Columns:
         fields = fields + [""] * (self.width - len(fields))
         variables = {title: fields[index] for index, title in self.variables}
         language = fields[self.language] if self.language is not None else None
-        return RawRow(line, fields[self.name], fields[self.phone], variables, text, language)
+        plus_ones = fields[self.plus_ones] if self.plus_ones is not None else None
+        return RawRow(
+            line, fields[self.name], fields[self.phone], variables, text, language, plus_ones
+        )
 
 
 def key_problem(key: str) -> str | None:

@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event, Guest
-from app.services import user_text
+from app.services import parties, user_text
 from app.services.countries import NumberHints, number_of
 from app.services.guest_upload import (
     VARIABLE_MAX_COUNT,
@@ -234,10 +234,16 @@ def _check_row(row: RawRow, region: str, hints: NumberHints | None) -> dict[str,
             "phone": phone,
             "variables": _check_variables(row.variables),
             "language": language,
+            "plus_ones": _check_plus_ones(row.plus_ones),
             "warning": warning,
         }
     except ValueError as error:
         return RowError(row.line, str(error), row.text)
+
+
+def _check_plus_ones(raw: Any) -> int | None:
+    """The guest's own allowance (blank: the event's); ValueError when it is not 0-99."""
+    return None if _is_blank(raw) else parties.check_plus_ones(raw, text=True)
 
 
 def repair_text(value: Any) -> Any:

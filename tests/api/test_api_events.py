@@ -31,6 +31,7 @@ def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> 
         "venue",
         "country",
         "language_from_replies",
+        "plus_ones",
         "created_at",
     }
     assert body["name"] == "Gala"

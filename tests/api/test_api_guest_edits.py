@@ -76,6 +76,8 @@ def test_a_guest_is_corrected_field_by_field(app: Flask, client: FlaskClient) ->
         "opted_out": False,
         "unreachable_code": None,
         "unreachable_reason": None,
+        "plus_ones": None,
+        "party_size": None,
     }
     body = patch(client, ana, {"language": "pt", "variables": {"Mesa": 7, "Menú": "vegano"}})
     assert body.get_json()["variables"] == {"Mesa": "7", "Menú": "vegano"}  # stored as text

@@ -132,6 +132,8 @@ def test_listing_carries_the_invitation_state(client: FlaskClient, invited: int)
         "phone": phone(0),
         "language": "en",  # inferred from the phone (US)
         "variables": {"n": "0"},
+        "plus_ones": None,
+        "party_size": None,
         "rsvp": None,
         "delivery_status": None,
         "send_state": None,

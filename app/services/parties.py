@@ -1,0 +1,52 @@
+"""The rules of heads: how many a guest may bring (`plus_ones`) and how many are coming
+(`party_size`), checked the same way by the API, the dashboard and the import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.models.event import MAX_PLUS_ONES
+
+
+def _whole_number(value: Any) -> int | None:
+    """The value as a whole number (a number, or digits in text as a sheet writes them:
+    "2", "2.0"), or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(".0"):
+            text = text[:-2]
+        return int(text) if text.isdecimal() and len(text) <= 6 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 1e6 else None
+    return value if isinstance(value, int) else None
+
+
+def check_plus_ones(value: Any, field: str = "plus_ones", *, text: bool = False) -> int:
+    """How many people a guest may bring besides themself: a whole number, 0 to 99 (in
+    text too when `text`: a sheet's cell, a form's field); ValueError says what is wrong."""
+    number = None if isinstance(value, str) and not text else _whole_number(value)
+    if number is None or not 0 <= number <= MAX_PLUS_ONES:
+        shown = repr(value)[:40]
+        raise ValueError(f"{field} must be a whole number from 0 to {MAX_PLUS_ONES}, not {shown}")
+    return number
+
+
+def allowance(guest_plus_ones: int | None, event_plus_ones: int) -> int:
+    """How many a guest may bring: their own allowance, else their event's."""
+    return event_plus_ones if guest_plus_ones is None else guest_plus_ones
+
+
+def check_party_size(value: Any, plus_ones: int) -> int:
+    """How many are coming, the guest included: a whole number from 1 to 1 + `plus_ones`;
+    ValueError names the allowance."""
+    number = _whole_number(value) if not isinstance(value, str) else None
+    if number is None or not 1 <= number <= 1 + plus_ones:
+        allowed = (
+            f"from 1 to {1 + plus_ones} (the guest may bring {plus_ones})"
+            if plus_ones
+            else "1 (the guest may bring no one: plus_ones is 0)"
+        )
+        raise ValueError(f"party_size must be a whole number {allowed}, not {repr(value)[:40]}")
+    return number
