@@ -75,6 +75,8 @@ def export_header(names: Sequence[str], time_zone: str) -> list[str]:
         "RSVP",
         "RSVP code",
         f"RSVP at ({time_zone})",
+        "Party size",
+        "Plus ones",
         "Delivery",
         "Delivery code",
         "Error code",
@@ -97,6 +99,8 @@ def export_record(row: Any, names: Sequence[str]) -> list[Cell]:
         RSVP_FILTERS.get(rsvp or NO_ANSWER, rsvp),
         rsvp,
         row.rsvp_at,
+        row.party_size,  # as said (blank: not said, one head)
+        row.allowance,  # how many they may bring: their own, else the event's
         BUCKET_LABELS.get(row.bucket, row.bucket),
         row.bucket,
         row.error_code,

@@ -239,6 +239,11 @@ def record_columns(invitation: Any) -> tuple[Any, ...]:
         Guest.phone,
         Guest.language,
         Guest.variables,
+        Guest.party_size,
+        func.coalesce(
+            Guest.plus_ones,
+            select(Event.plus_ones).where(Event.id == Guest.event_id).scalar_subquery(),
+        ).label("allowance"),
         invitation.rsvp,
         invitation.rsvp_at,
         invitation.send_state,

@@ -18,7 +18,7 @@ from app.dashboard.exports import EXPORT_CHUNK, export_header
 from app.models import DeliveryStatus, Rsvp, SendState
 from app.services.sheets.limits import Budget
 from app.services.sheets.xlsx import xlsx_records
-from tests.support.database import sql_statements
+from tests.support.database import execute, sql_statements
 from tests.support.factories import invite, make_event, make_guests
 
 # Column titles a hostile CSV may carry; each is a live formula if written raw.
@@ -35,6 +35,8 @@ NOT_INVITED = {
     "RSVP": "No answer",
     "RSVP code": "",
     "RSVP at (UTC)": "",
+    "Party size": "",  # not said
+    "Plus ones": "0",  # the event's allowance
     "Delivery": "Not sent",
     "Delivery code": "not_sent",
     "Error code": "",
@@ -114,6 +116,7 @@ def test_xlsx_export_writes_formula_titles_as_text(app: Flask, user: FlaskClient
         "Language code": "es",
         **dict(zip(TITLES, VALUES, strict=True)),
         **{title: value or None for title, value in NOT_INVITED.items()},
+        "Plus ones": 0,  # a number cell
     }
     marked = {cell.value for cell in rows[0] if cell.quotePrefix}
     assert marked == set(TITLES)
@@ -173,6 +176,12 @@ def test_csv_export_says_each_status_in_words_and_codes(app: Flask, user: FlaskC
         ["No answer", "", "Failed", "failed", "63024", "not on WhatsApp"],
         ["No answer", "", "Not sent", "not_sent", "", ""],
     ]
+    execute(app, "UPDATE events SET plus_ones = 2 WHERE id = :id", id=event_id)
+    execute(app, "UPDATE guests SET party_size = 3, plus_ones = 4 WHERE id = :id", id=ada)
+    _, (header, *body) = read_export(user, f"/events/{event_id}/guests.csv")
+    records = [dict(zip(header, row, strict=True)) for row in body]
+    heads = [(r["Party size"], r["Plus ones"]) for r in records]
+    assert heads == [("3", "4"), ("", "2"), ("", "2")]
     response = user.get(f"/events/{event_id}/guests.csv")
     assert (
         response.headers["Content-Disposition"]
