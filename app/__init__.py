@@ -15,15 +15,8 @@ if TYPE_CHECKING:
 
 
 def create_app(config: Mapping[str, str] | None = None) -> Flask:
-    """Build the app from the environment, with `config` overriding environment variables.
-
-    A `flask` command (which calls this without `config`) first reads the deployment's
-    `.env` (`app.cli.env_file`), so that it works from any directory.
-    """
+    """Build the app from the environment, with `config` overriding environment variables
+    (`app.factory.create_app`)."""
     from app.factory import create_app as build
 
-    if config is None:
-        from app.cli.env_file import load_deployment_env
-
-        load_deployment_env()
     return build(config)

@@ -17,10 +17,15 @@ from app.sessions import DashboardSessions
 def create_app(config: Mapping[str, str] | None = None) -> Flask:
     """Build the app from the environment, with `config` overriding environment variables.
 
-    Under the `flask` CLI a configuration error ends the command, one line per problem.
+    A `flask` command (which calls this without `config`) first reads the deployment's
+    `.env` (`app.cli.env_file`), so that it works from any directory; a configuration error
+    then ends the command, one line per problem.
     """
+    from app.cli.env_file import load_deployment_env
     from app.cli.errors import config_errors_end_the_command
 
+    if config is None:
+        load_deployment_env()
     with config_errors_end_the_command():
         return build_app(config)
 
