@@ -1,10 +1,10 @@
-"""Correct a guest or an event, and delete one after a confirmation page (rules in
-`app.services.guest_edits` and `app.services.event_edits`)."""
+"""Correct a guest, and delete one after a confirmation page (rules in
+`app.services.guest_edits`); `show_error` puts a refusal beside its field for both edit
+pages (events: `event_edits`)."""
 
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -16,14 +16,12 @@ from app.config import LANGUAGES
 from app.dashboard import bp
 from app.dashboard.auth import safe_next
 from app.dashboard.events import LANGUAGE_LABELS
-from app.dashboard.forms import EventForm
-from app.dashboard.guests import require_event
-from app.models import CampaignState, Event, Guest
-from app.services import campaigns, event_edits, events, guest_edits
+from app.models import Guest
+from app.services import events, guest_edits
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.guest_upload import VARIABLE_MAX_COUNT
 from app.services.user_text import plain_text
-from app.services.wording import format_start, guest_language
+from app.services.wording import guest_language
 
 # Long enough for any value the import keeps; the service says what is wrong with one.
 TEXT_MAX_LENGTH = 1000
@@ -190,102 +188,3 @@ def delete_guest(guest_id: int) -> ResponseReturnValue:
         return redirect(url_for("dashboard.confirm_guest_deletion", guest_id=guest_id, next=back))
     flash(f"{name} deleted.", "success")
     return redirect(back)
-
-
-class EventEditForm(EventForm):
-    """An event's name, start (in its zone), zone, venue, country of its guests' numbers and
-    whether replies may change a guest's language, as stored."""
-
-
-def event_form(event: Event) -> EventEditForm:
-    """The form as posted, or filled from the event (its start in its own zone)."""
-    if request.method == "POST":
-        return EventEditForm()
-    local = event.starts_at.astimezone(ZoneInfo(event.time_zone)) if event.starts_at else None
-    return EventEditForm(
-        data={
-            "name": event.name,
-            "starts_at": local.replace(tzinfo=None) if local else None,
-            "venue": event.venue,
-            "time_zone": event.time_zone,
-            "country": event.country or "",
-            "language_from_replies": event.language_from_replies,
-        }
-    )
-
-
-@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
-def edit_event(event_id: int) -> ResponseReturnValue:
-    """Correct an event's name, start, zone, venue, country and replies' language setting,
-    then go back to its page."""
-    event = require_event(event_id)
-    form, status, problem = event_form(event), 200, None
-    if form.validate_on_submit():
-        values = {
-            "name": form.name.data or "",
-            "venue": (form.venue.data or "").strip() or None,
-            "time_zone": form.zone_name(event.time_zone),
-            "starts_at": form.starts_at_utc(event.time_zone),
-            "country": form.country.data or None,
-            "language_from_replies": form.language_from_replies.data,
-        }
-        try:
-            edit = event_edits.update_event(event.id, values)
-        except EditMissing:
-            abort(404, description=f"Event {event_id} does not exist.")
-        except EditError as error:
-            status, problem = show_error(form, error)
-        else:
-            flash(f"Event “{plain_text(edit.event.name)}” saved.", "success")
-            for reminder in edit.reminders:
-                flash(reminder_note(reminder, edit.event), "info")
-            return redirect(url_for("dashboard.event_page", event_id=event.id))
-    elif request.method == "POST":
-        status = 400
-    event = require_event(event_id)
-    body = render_template("dashboard/event_edit.html", form=form, event=event, problem=problem)
-    return body, status
-
-
-def reminder_note(reminder: event_edits.MovedReminder, event: Event) -> str:
-    """What happened to a reminder that moved with the start."""
-    if reminder.started:
-        return (
-            f"The reminder (campaign #{reminder.campaign_id}) is being sent now: its time had come."
-        )
-    when = format_start(reminder.send_at, event.time_zone)
-    return f"The reminder (campaign #{reminder.campaign_id}) moved with the start: {when}."
-
-
-@bp.get("/events/<int:event_id>/delete")
-def confirm_event_deletion(event_id: int) -> ResponseReturnValue:
-    """Ask before deleting an event, saying what goes, and what stops it."""
-    event = require_event(event_id)
-    listed = campaigns.list_campaigns(event.id)
-    busy = [c for c in listed if c.state in (CampaignState.RUNNING, CampaignState.PAUSED)]
-    scheduled = [c for c in listed if c.state is CampaignState.SCHEDULED]
-    return render_template(
-        "dashboard/event_delete.html",
-        event=event,
-        stats=events.event_stats(event.id),
-        campaigns=listed,
-        busy=busy,
-        scheduled=scheduled,
-    )
-
-
-@bp.post("/events/<int:event_id>/delete")
-def delete_event(event_id: int) -> ResponseReturnValue:
-    """Delete an event with everything of it, then go to the events list."""
-    event = require_event(event_id)
-    name = plain_text(event.name)
-    try:
-        canceled = event_edits.delete_event(event_id)
-    except EditMissing:
-        abort(404, description=f"Event {event_id} does not exist.")
-    except EditConflict as error:
-        flash(f"“{name}” was not deleted: {error}.", "error")
-        return redirect(url_for("dashboard.confirm_event_deletion", event_id=event_id))
-    note = f" Scheduled campaigns canceled: {len(canceled)}." if canceled else ""
-    flash(f"Event “{name}” deleted.{note}", "success")
-    return redirect(url_for("dashboard.events_page"))
