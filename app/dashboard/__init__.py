@@ -30,6 +30,7 @@ from app.dashboard import (  # noqa: E402
     http,
     imports,
     inbox,
+    parties,
     system,
     text,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "http",
     "imports",
     "inbox",
+    "parties",
     "system",
     "text",
 ]

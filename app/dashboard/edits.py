@@ -16,8 +16,10 @@ from app.config import LANGUAGES
 from app.dashboard import bp
 from app.dashboard.auth import safe_next
 from app.dashboard.events import LANGUAGE_LABELS
+from app.dashboard.parties import number_field, read_party_size, read_plus_ones
 from app.models import Guest
-from app.services import events, guest_edits
+from app.models.event import MAX_PLUS_ONES
+from app.services import events, guest_edits, parties
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.guest_upload import VARIABLE_MAX_COUNT
 from app.services.user_text import plain_text
@@ -35,7 +37,7 @@ class ColumnForm(Form):
 
 
 class GuestForm(FlaskForm):
-    """A guest's name, phone, language and imported columns."""
+    """A guest's name, phone, language, party (plus-ones, party size) and imported columns."""
 
     name = StringField("Name", validators=[Length(max=TEXT_MAX_LENGTH)], render_kw={"dir": "auto"})
     phone = StringField(
@@ -44,13 +46,29 @@ class GuestForm(FlaskForm):
         render_kw={"inputmode": "tel", "autocomplete": "off", "dir": "ltr", "spellcheck": "false"},
     )
     language = SelectField("Language of their messages")
+    # Validated in this order: the party is checked against the allowance entered.
+    plus_ones = number_field("Plus-ones")
+    party_size = number_field("Party size")
     # The event's columns, then one more for a new column.
     columns = FieldList(FormField(ColumnForm), max_entries=VARIABLE_MAX_COUNT + 1)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """Offer every language messages are written in."""
+    def __init__(self, *args: Any, event_plus_ones: int = 0, **kwargs: Any) -> None:
+        """Offer every language messages are written in; `event_plus_ones` is the allowance
+        of a guest without their own."""
         super().__init__(*args, **kwargs)
         self.language.choices = [(code, LANGUAGE_LABELS.get(code, code)) for code in LANGUAGES]
+        self.event_plus_ones = event_plus_ones
+
+    def validate_plus_ones(self, field: Any) -> None:
+        """Their own allowance, 0 to 99; empty: the event's (None)."""
+        field.data = read_plus_ones(field.data, blank=None)
+
+    def validate_party_size(self, field: Any) -> None:
+        """1 to 1 + the allowance entered (the event's when empty, any when refused);
+        empty: not said (None)."""
+        own = None if self.plus_ones.errors else self.plus_ones.data
+        allowed = MAX_PLUS_ONES if self.plus_ones.errors else self.event_plus_ones
+        field.data = read_party_size(field.data, parties.allowance(own, allowed))
 
     def variables(self) -> dict[str, str]:
         """The columns with a value, by name (an empty value removes the column)."""
@@ -65,7 +83,7 @@ def guest_form(guest: Guest) -> GuestForm:
     """The form as posted, or filled from the guest (each of the event's columns, then a
     blank one for a new column)."""
     if request.method == "POST":
-        form = GuestForm()
+        form = GuestForm(event_plus_ones=guest.event.plus_ones)
     else:
         names = [*events.variable_names(guest.event_id), *guest.variables]
         columns = [
@@ -76,8 +94,11 @@ def guest_form(guest: Guest) -> GuestForm:
                 "name": guest.name,
                 "phone": guest.phone,
                 "language": guest_language(guest.language, guest.phone),
+                "plus_ones": guest.plus_ones,
+                "party_size": guest.party_size,
                 "columns": columns,
-            }
+            },
+            event_plus_ones=guest.event.plus_ones,
         )
     if len(form.columns) <= VARIABLE_MAX_COUNT and (
         not form.columns.entries or form.columns.entries[-1].key.data
@@ -93,12 +114,16 @@ def guest_changes(form: GuestForm, guest: Guest) -> dict[str, Any]:
         "phone": (form.phone.data or "").strip(),
         "language": form.language.data,
         "variables": form.variables(),
+        "plus_ones": form.plus_ones.data,
+        "party_size": form.party_size.data,
     }
     current = {
         "name": guest.name,
         "phone": guest.phone,
         "language": guest_language(guest.language, guest.phone),
         "variables": guest.variables,
+        "plus_ones": guest.plus_ones,
+        "party_size": guest.party_size,
     }
     return {key: value for key, value in entered.items() if value != current[key]}
 

@@ -20,8 +20,8 @@ from app.services.wording import format_start
 
 
 class EventEditForm(EventForm):
-    """An event's name, start (in its zone), zone, venue, country of its guests' numbers and
-    whether replies may change a guest's language, as stored."""
+    """An event's name, start (in its zone), zone, venue, country of its guests' numbers,
+    whether replies may change a guest's language and its plus-ones, as stored."""
 
 
 def event_form(event: Event) -> EventEditForm:
@@ -37,14 +37,15 @@ def event_form(event: Event) -> EventEditForm:
             "time_zone": event.time_zone,
             "country": event.country or "",
             "language_from_replies": event.language_from_replies,
+            "plus_ones": event.plus_ones,
         }
     )
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int) -> ResponseReturnValue:
-    """Correct an event's name, start, zone, venue, country and replies' language setting,
-    then go back to its page."""
+    """Correct an event's name, start, zone, venue, country, replies' language setting and
+    plus-ones, then go back to its page."""
     event = require_event(event_id)
     form, status, problem = event_form(event), 200, None
     if form.validate_on_submit():
@@ -55,6 +56,7 @@ def edit_event(event_id: int) -> ResponseReturnValue:
             "starts_at": form.starts_at_utc(event.time_zone),
             "country": form.country.data or None,
             "language_from_replies": form.language_from_replies.data,
+            "plus_ones": form.plus_ones.data,
         }
         try:
             edit = event_edits.update_event(event.id, values)

@@ -108,6 +108,7 @@ def create_event() -> ResponseReturnValue:
         time_zone=form.zone_name(default_zone),
         country=form.country.data or None,
         language_from_replies=form.language_from_replies.data,
+        plus_ones=form.plus_ones.data,
     )
     flash(f"Event “{plain_text(event.name)}” created. Add its guests below.", "success")
     return redirect(url_for("dashboard.event_page", event_id=event.id))

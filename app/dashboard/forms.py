@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
 from app.config import is_time_zone
+from app.dashboard.parties import number_field, read_plus_ones
 from app.models.base import utcnow
 from app.services.campaigns import (
     DEFAULT_FOLLOWUP_DAYS,
@@ -66,8 +67,8 @@ class LoginForm(FlaskForm):
 
 class EventForm(FlaskForm):
     """A new event: name, optional start time (in the browser's time zone), venue, country
-    (where its guests' national numbers are read) and whether replies may change a guest's
-    language."""
+    (where its guests' national numbers are read), whether replies may change a guest's
+    language, and how many people each guest may bring."""
 
     name = StringField("Event name", validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
     starts_at = DateTimeLocalField(
@@ -92,6 +93,11 @@ class EventForm(FlaskForm):
         default="",
     )
     language_from_replies = BooleanField("A reply in another language changes the guest's language")
+    plus_ones = number_field("Plus-ones per guest", default=0)
+
+    def validate_plus_ones(self, field: Any) -> None:
+        """A whole number from 0 to 99; empty is 0 (guests come alone)."""
+        field.data = read_plus_ones(field.data, blank=0)
 
     def validate_time_zone(self, field: Any) -> None:
         """Accept IANA zone names only ("Europe/Lisbon")."""

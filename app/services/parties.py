@@ -38,10 +38,10 @@ def allowance(guest_plus_ones: int | None, event_plus_ones: int) -> int:
     return event_plus_ones if guest_plus_ones is None else guest_plus_ones
 
 
-def check_party_size(value: Any, plus_ones: int) -> int:
-    """How many are coming, the guest included: a whole number from 1 to 1 + `plus_ones`;
-    ValueError names the allowance."""
-    number = _whole_number(value) if not isinstance(value, str) else None
+def check_party_size(value: Any, plus_ones: int, *, text: bool = False) -> int:
+    """How many are coming, the guest included: a whole number from 1 to 1 + `plus_ones`
+    (in text too when `text`: a form's field); ValueError names the allowance."""
+    number = _whole_number(value) if text or not isinstance(value, str) else None
     if number is None or not 1 <= number <= 1 + plus_ones:
         allowed = (
             f"from 1 to {1 + plus_ones} (the guest may bring {plus_ones})"

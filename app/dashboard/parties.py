@@ -1,0 +1,102 @@
+"""Heads on the dashboard: the plus-ones and party-size fields of the forms (checked by
+`app.services.parties`, refused in plain words) and the guest table's party cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from app.dashboard import bp
+from app.models import Guest, Invitation, Rsvp
+from app.models.event import MAX_PLUS_ONES
+from app.services import parties
+
+# Typed as text: the service reads it, so "1.5" or "two" is refused rather than lost
+# (a number box would submit them as empty).
+NUMBER_BOX = {"inputmode": "numeric", "autocomplete": "off", "class": "input-count"}
+
+
+def number_field(label: str, default: int | None = None) -> StringField:
+    """A short box for a whole number, read by this module's functions."""
+    return StringField(label, default=default, render_kw=NUMBER_BOX)
+
+
+def read_plus_ones(text: str | None, blank: int | None) -> int | None:
+    """The allowance typed (`blank` when empty); ValidationError in plain words."""
+    typed = (text or "").strip()
+    if not typed:
+        return blank
+    try:
+        return parties.check_plus_ones(typed, text=True)
+    except ValueError:
+        empty = " or leave it empty" if blank is None else ""
+        raise ValidationError(f"Enter a whole number from 0 to {MAX_PLUS_ONES}{empty}.") from None
+
+
+def read_party_size(text: str | None, plus_ones: int) -> int | None:
+    """How many are coming as typed (None when empty: not said), within 1 + `plus_ones`;
+    ValidationError says what fits."""
+    typed = (text or "").strip()
+    if not typed:
+        return None
+    most = 1 + plus_ones
+    try:
+        number = parties.check_party_size(typed, MAX_PLUS_ONES, text=True)  # a party at all
+    except ValueError:
+        raise ValidationError(party_range(plus_ones)) from None
+    try:
+        return parties.check_party_size(number, plus_ones)
+    except ValueError:
+        if not plus_ones:
+            raise ValidationError(
+                "Their invitation is for them alone: enter 1, or give them plus-ones first."
+            ) from None
+        raise ValidationError(
+            f"Too many: their invitation is for up to {most} people, them included."
+            " Raise their plus-ones to allow more."
+        ) from None
+
+
+def party_range(plus_ones: int) -> str:
+    """What a party may be, as the refusal of a number that is none."""
+    if not plus_ones:
+        return "Enter 1 (they may bring no one), or leave it empty."
+    return (
+        f"Enter a whole number from 1 to {1 + plus_ones} (them and up to"
+        f" {plus_ones} other{'s' if plus_ones > 1 else ''}), or leave it empty."
+    )
+
+
+@dataclass(frozen=True)
+class PartyCell:
+    """What the guest table says of a guest's party: `text`, a `note` under it, whether the
+    party is more than allowed (`over`), and whether it is only the allowance (`quiet`)."""
+
+    text: str
+    note: str = ""
+    title: str = ""
+    over: bool = False
+    quiet: bool = False
+
+
+@bp.app_template_global("party_cell")
+def party_cell(guest: Guest, invitation: Invitation | None, event_plus_ones: int) -> PartyCell:
+    """The party of a guest who said yes or maybe ("2 of 3"; "1" when they may bring no
+    one), the allowance of one who has not answered ("Up to 3"), else a dash."""
+    plus_ones = parties.allowance(guest.plus_ones, event_plus_ones)
+    most = 1 + plus_ones
+    answer = invitation.rsvp if invitation else None
+    if answer is Rsvp.DECLINED or (answer is None and guest.party_size is None):
+        if answer is None and plus_ones:
+            return PartyCell(f"Up to {most}", title=f"They may bring {plus_ones}", quiet=True)
+        return PartyCell("—")
+    size = guest.party_size or 1
+    title = f"{size} {'person' if size == 1 else 'people'} coming, of up to {most}"
+    if size > most:
+        return PartyCell(str(size), note=f"Over the limit of {most}", title=title, over=True)
+    if not plus_ones:
+        return PartyCell(str(size), title="Their invitation is for them alone")
+    note = "" if guest.party_size else "Not said yet"
+    return PartyCell(f"{size} of {most}", note=note, title=title)
