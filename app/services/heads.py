@@ -160,7 +160,7 @@ LONGEST_SOLO = max(len(solo) for solo in SOLO)
 # Leads need a number after them, so the numbers stand for them.
 CUES = (
     frozenset(NUMBER_WORDS) | PEOPLE | MORE_PEOPLE | COMPANIONS | ARABIC_COMPANIONS
-    | {"\u0648" + word for word in ARABIC_COMPANIONS} | {"both", "شخصين"}
+    | {"\u0648" + word for word in ARABIC_COMPANIONS} | {"both", "شخصين", "الاثنين"}
     | {"just", "only", "alone", "myself", "own", "solo", "sola", "solamente", "acompanante",
        "so", "apenas", "somente", "sozinho", "sozinha", "acompanhante", "juste", "seul",
        "seule", "seulement", "accompagnant", "بس", "فقط", "لوحدي", "وحدي", "بمفردي"}

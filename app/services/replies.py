@@ -32,21 +32,22 @@ VOCABULARY: dict[Intent, dict[str, tuple[str, ...]]] = {
     Intent.YES: {
         "en": ("yes", "y", "yeah", "yea", "yep", "yup", "ok", "okay", "okey", "sure", "confirm",
                "confirmed", "i confirm", "attending", "i will attend", "i ll be there",
-               "of course", "count me in", "yes i will attend"),
+               "of course", "count me in", "yes i will attend", "k", "kk"),
         "es": ("si", "claro", "claro que si", "confirmo", "confirmado", "asistire", "si asistire",
-               "si voy", "alli estare", "ahi estare", "ok", "confirmar asistencia"),
+               "si voy", "alli estare", "ahi estare", "ok", "confirmar asistencia", "va"),
         "pt": ("sim", "claro", "com certeza", "confirmo", "confirmado", "vou", "sim vou",
                "estarei la", "ok", "confirmar presenca", "presenca confirmada"),
         "ar": ("نعم", "اجل", "ايوه", "ايوا", "اكيد", "موافق", "تمام", "ساحضر", "نعم ساحضر", "ok"),
         "fr": ("oui", "ouais", "ok", "d accord", "bien sur", "oui bien sur", "avec plaisir",
                "je confirme", "confirme", "present", "presente", "je viens", "je viendrai",
                "j y serai", "volontiers", "absolument", "evidemment", "oui je viens",
-               "ca marche", "carrement"),
+               "ca marche", "carrement", "grave"),
     },
     Intent.NO: {
         "en": ("no", "n", "nope", "nah", "no thanks", "no thank you", "decline", "declined",
                "not attending", "can t make it", "cannot attend", "i can t", "not going"),
-        "es": ("no", "no puedo", "no asistire", "no voy", "no gracias", "no podre"),
+        "es": ("no", "no puedo", "no asistire", "no voy", "no gracias", "no podre", "paso",
+               "paso gracias", "yo paso", "nop"),
         "pt": ("nao", "nao posso", "nao vou", "nao poderei", "infelizmente nao", "nao obrigado"),
         "ar": ("لا", "لا استطيع", "لن احضر", "اعتذر", "لا شكرا"),
         "fr": ("non", "non merci", "je ne peux pas", "je ne pourrai pas", "je ne viendrai pas",
@@ -239,6 +240,9 @@ def _read_sentence(body: str | None, phone: str | None) -> Reading:
         return Reading(
             InboundKind.TEXT, language=language, undecided=True, written_in=sentence.written_in
         )
+    if sentence.role is Role.STOP:  # "please stop sending me messages": an opt-out
+        keyword = (sentence.keyword or Intent.STOP.value)[:50]
+        return Reading(InboundKind.OPTOUT, None, language, keyword, written_in=sentence.written_in)
     intent = Intent(sentence.role.value)
     rsvp = RSVP_OF[intent]
     party = read_party(body or "", normalize) if intent is not Intent.NO else None

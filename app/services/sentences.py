@@ -5,6 +5,9 @@ messages are read clause by clause: explicit answers, attendance verbs (a "yes",
 after a negation in the same clause), polite phrases that decide nothing, and contrasts
 ("yes... actually no") after which the rest decides. A message that says both, or only
 asks, is left to the organiser; a change of mind never turns an earlier "no" into a "yes".
+A wish followed by a contrast declines ("I'd love to, but I'm working"); a message that asks
+for no more messages ("please stop sending me messages") is an opt-out, unless it also says
+yes or maybe. Exact opt-out keywords ("STOP") are whole-message words (`replies`).
 """
 
 from __future__ import annotations
@@ -50,6 +53,12 @@ def _index() -> dict[tuple[str, ...], tuple[Role, tuple[str, ...]]]:
 
 
 INDEX = MappingProxyType(_index())
+# An opt-out's phrase as written, by its squeezed words (kept as the opt-out's keyword).
+STOP_PHRASES = MappingProxyType({
+    tuple(squeeze(phrase).split()): phrase
+    for phrases in PHRASES[Role.STOP].values()
+    for phrase in phrases
+})  # fmt: skip
 LONGEST_PHRASE = max(len(key) for key in INDEX)
 FIRST_WORDS = frozenset(key[0] for key in INDEX) | NEGATIONS
 SQUEEZED_NEGATIONS = frozenset(squeeze(word) for word in NEGATIONS)
@@ -62,6 +71,7 @@ class Hit:
     role: Role
     explicit: bool  # an answer word, not an attendance verb
     languages: tuple[str, ...]
+    phrase: str = ""  # an opt-out's words, kept as its keyword
 
 
 def _words(clause: str, normalize: Callable[[str, int], str]) -> list[str]:
@@ -101,6 +111,8 @@ def _clause_hits(words: list[str]) -> Iterator[Hit | None]:
             yield None
         elif role is Role.VERB:
             yield Hit(Role.NO if negated else Role.YES, False, languages)
+        elif role is Role.STOP:
+            yield Hit(role, True, languages, STOP_PHRASES[tuple(words[start - size : start])])
         elif role is not Role.NEUTRAL:
             negated = negated or role is Role.NO
             yield Hit(role, True, languages)
@@ -112,10 +124,20 @@ def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]
     for clause in CLAUSE_BREAKS.split(text):
         for hit in _clause_hits(_words(clause, normalize)):
             if hit is None:
+                segments.append(_wished(segments.pop()))
                 segments.append([])
             else:
                 segments[-1].append(hit)
-    return [segment for segment in segments if segment]
+    kept = ([hit for hit in segment if hit.role is not Role.WISH] for segment in segments)
+    return [segment for segment in kept if segment]
+
+
+def _wished(segment: list[Hit]) -> list[Hit]:
+    """A segment before a contrast: a wish and nothing else ("I'd love to, but...",
+    "me encantaría, pero...") declines."""
+    if segment and all(hit.role is Role.WISH for hit in segment):
+        return [Hit(Role.NO, True, segment[0].languages)]
+    return segment
 
 
 def _decide(hits: list[Hit]) -> Role:
@@ -144,6 +166,7 @@ class Sentence:
     languages: tuple[str, ...]  # most frequent first
     # The one language its words are most often in, or None when several tie.
     written_in: str | None
+    keyword: str | None = None  # an opt-out's words
 
 
 def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
@@ -158,6 +181,10 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
         return None
     hits = [hit for segment in segments for hit in segment]
     languages, written_in = _languages(hits)
+    stop = next((hit for hit in hits if hit.role is Role.STOP), None)
+    if stop is not None:  # a no beside it stands; a yes or a doubt leaves it to the organiser
+        said = {hit.role for hit in hits} & {Role.YES, Role.MAYBE}
+        return Sentence(Role.UNCLEAR if said else Role.STOP, languages, written_in, stop.phrase)
     asks = any(mark in text for mark in QUESTION_MARKS)
     if asks and not any(hit.explicit and hit.role is not Role.MAYBE for hit in hits):
         return Sentence(Role.UNCLEAR, languages, written_in)

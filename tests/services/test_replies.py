@@ -225,3 +225,72 @@ def test_confirmation_needs_an_event_for_rsvps() -> None:
     assert confirmation(reading, "Ana", "Gala") == "Thanks, Ana! You're confirmed for Gala."
     assert confirmation(classify("stop")) is not None
     assert confirmation(classify("hello")) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "keyword"),
+    [
+        ("Please stop sending me messages", "stop sending me messages"),
+        ("No more messages please", "no more messages"),
+        ("Deja de escribirme", "deja de escribirme"),
+        ("Para de me mandar mensagem", "para de me mandar"),
+        ("Arrête de m'envoyer des messages", "arrete de m envoyer"),
+        ("لا ترسل لي رسائل", "لا ترسل لي"),
+        ("No thanks, stop sending me messages", "stop sending me messages"),  # a no stands
+    ],
+)
+def test_opt_outs_written_out(body: str, keyword: str) -> None:
+    reading = classify(body)
+    assert (reading.kind, reading.rsvp, reading.keyword) == (InboundKind.OPTOUT, None, keyword)
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "keyword"),
+    [
+        ("STOP", InboundKind.OPTOUT, "stop"),  # the exact keywords read as before
+        ("Baja", InboundKind.OPTOUT, "baja"),
+        ("stop sending me the wrong date", InboundKind.TEXT, None),  # about a message
+        ("Yes! but stop sending me messages", InboundKind.TEXT, None),  # says both
+    ],
+)
+def test_exact_keywords_and_what_is_not_an_opt_out(
+    body: str, kind: InboundKind, keyword: str | None
+) -> None:
+    reading = classify(body)
+    assert (reading.kind, reading.keyword) == (kind, keyword)
+
+
+@pytest.mark.parametrize(
+    ("body", "rsvp"),
+    [
+        ("No way I'd miss it!", Rsvp.CONFIRMED),  # a negative word in an eager yes
+        ("No me lo pierdo", Rsvp.CONFIRMED),
+        ("Não perco por nada", Rsvp.CONFIRMED),
+        ("Je raterais ça pour rien au monde", Rsvp.CONFIRMED),
+        ("ما بفوتها", Rsvp.CONFIRMED),
+        ("Stop it, of course we're coming!", Rsvp.CONFIRMED),
+        ("nah yeah", Rsvp.CONFIRMED),
+        ("yeah nah", Rsvp.DECLINED),
+        ("So sorry, we have another wedding", Rsvp.DECLINED),  # an apology that declines
+        ("Lo siento, estamos de viaje", Rsvp.DECLINED),
+        ("معلش مش هقدر", Rsvp.DECLINED),
+        ("Désolé on sera pas là", Rsvp.DECLINED),
+        ("I'd love to but I'm working that day", Rsvp.DECLINED),  # a wish, then a contrast
+        ("Me encantaría, pero trabajo ese día", Rsvp.DECLINED),
+        ("I'd love to come!", Rsvp.CONFIRMED),
+        ("akid 7a2ji", Rsvp.CONFIRMED),  # Arabizi
+        ("la2 ma ba2dar", Rsvp.DECLINED),
+        ("inshallah ji", Rsvp.CONFIRMED),
+        ("Si puedo voy", Rsvp.MAYBE),  # a condition is a doubt, never a yes
+        ("Se der, eu vou", Rsvp.MAYBE),
+    ],
+)
+def test_idioms_apologies_and_regional_forms(body: str, rsvp: Rsvp) -> None:
+    assert classify(body).rsvp == rsvp
+
+
+@pytest.mark.parametrize(
+    "body", ["Inshallah", "إن شاء الله", "Si Dios quiere", "Si Dieu le veut", "I'd love to!"]
+)
+def test_god_willing_alone_answers_nothing(body: str) -> None:
+    assert classify(body).kind is InboundKind.TEXT

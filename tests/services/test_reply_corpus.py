@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from app.config import LANGUAGES
 from app.models import InboundKind, Rsvp
 from app.services.phrases import PHRASES
 from app.services.replies import classify, normalize
 
 CORPUS = Path(__file__).with_name("reply_corpus.tsv")
 EXPECTED = {"yes": Rsvp.CONFIRMED, "no": Rsvp.DECLINED, "maybe": Rsvp.MAYBE}
+
+
+LANGUAGE_LINE = "# language:"
+
+
+def load_languages() -> list[tuple[str, str, str]]:
+    """(language, label, reply) rows: a '# language: xx' line sets the language below it."""
+    rows = []
+    language = ""
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        if line.startswith(LANGUAGE_LINE):
+            language = line.removeprefix(LANGUAGE_LINE).strip()
+        elif line and not line.startswith("#"):
+            label, reply, *_ = line.split("\t")
+            rows.append((language, label, reply))
+    return rows
 
 
 def load_rows() -> list[tuple[str, str, int | None]]:
@@ -38,10 +56,42 @@ def readings() -> list[tuple[str, str, Rsvp | None]]:
 def test_the_corpus_is_large_and_covers_every_language_and_label() -> None:
     rows = load_corpus()
     assert len(rows) >= 300
-    assert {label for label, _ in rows} == {"yes", "no", "maybe", "unclear", "text"}
+    assert {label for label, _ in rows} == {"yes", "no", "maybe", "unclear", "text", "stop"}
     scripts = {"ar": "\u0627", "es": "ñíéóá¿¡", "pt": "ãõç", "fr": "èêçà"}
     for language, letters in scripts.items():
         assert any(set(reply) & set(letters) for _, reply in rows), language
+
+
+def test_every_language_has_its_own_answers_doubts_and_opt_outs() -> None:
+    counts = Counter((language, label) for language, label, _ in load_languages())
+    for language in LANGUAGES:
+        for label, least in (("yes", 50), ("no", 30), ("maybe", 15), ("unclear", 4), ("stop", 5)):
+            assert counts[language, label] >= least, (language, label)
+
+
+def test_no_yes_is_read_as_no_and_no_no_as_yes(
+    readings: list[tuple[str, str, Rsvp | None]],
+) -> None:
+    flipped = {"yes": Rsvp.DECLINED, "no": Rsvp.CONFIRMED}
+    wrong = [reply for label, reply, rsvp in readings if rsvp is flipped.get(label, "-")]
+    assert wrong == []
+
+
+def test_no_doubt_or_question_is_read_as_yes_or_no(
+    readings: list[tuple[str, str, Rsvp | None]],
+) -> None:
+    answers = (Rsvp.CONFIRMED, Rsvp.DECLINED)
+    wrong = [
+        reply
+        for label, reply, rsvp in readings
+        if label in ("maybe", "unclear", "text") and rsvp in answers
+    ]
+    assert wrong == []
+
+
+def test_opt_outs_written_out_are_opt_outs_and_nothing_else_is() -> None:
+    for label, reply in load_corpus():
+        assert (classify(reply).kind is InboundKind.OPTOUT) is (label == "stop"), reply
 
 
 def test_no_refusal_or_doubt_is_ever_read_as_yes(
