@@ -16,7 +16,7 @@ from app.config import LANGUAGES
 from app.dashboard import bp
 from app.dashboard.auth import safe_next
 from app.dashboard.events import LANGUAGE_LABELS
-from app.dashboard.parties import number_field, read_party_size, read_plus_ones
+from app.dashboard.parties import NUMBER_BOX, number_field, read_party_size, read_plus_ones
 from app.models import Guest
 from app.models.event import MAX_PLUS_ONES
 from app.services import events, guest_edits, parties
@@ -58,6 +58,7 @@ class GuestForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.language.choices = [(code, LANGUAGE_LABELS.get(code, code)) for code in LANGUAGES]
         self.event_plus_ones = event_plus_ones
+        self.plus_ones.render_kw = {**NUMBER_BOX, "placeholder": f"Event's: {event_plus_ones}"}
 
     def validate_plus_ones(self, field: Any) -> None:
         """Their own allowance, 0 to 99; empty: the event's (None)."""

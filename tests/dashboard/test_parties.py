@@ -109,7 +109,9 @@ def guest_form(**fields: str) -> dict[str, str]:
 def test_the_guest_form_shows_the_party(app: Flask, user: FlaskClient) -> None:
     _, (ana, *_) = party_event(app)
     html = user.get(f"/guests/{ana}/edit").get_data(as_text=True)
-    assert re.search(r'<input[^>]*id="plus_ones"[^>]*name="plus_ones"[^>]*value=""', html)
+    assert re.search(
+        r'<input[^>]*id="plus_ones"[^>]*placeholder="Event&#39;s: 2"[^>]*value=""', html
+    )
     assert re.search(r'<input[^>]*id="party_size"[^>]*value="3"', html)
     page = text_of(html)
     assert "Empty: the event's (2)." in page
