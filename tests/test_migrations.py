@@ -30,6 +30,7 @@ EXPECTED_TABLES = {
     "invitation_tallies",
     "invitations",
     "message_attempts",
+    "offers",
     "opt_outs",
     "rsvp_responses",
     "status_callbacks",

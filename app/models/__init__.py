@@ -7,11 +7,12 @@ from app.models.enums import (
     DeliveryStatus,
     InboundKind,
     MessageKind,
+    OfferOutcome,
     Rsvp,
     SendState,
 )
 from app.models.event import Event, Guest, OptOut
-from app.models.invitation import Campaign, Invitation, MessageAttempt, RsvpResponse
+from app.models.invitation import Campaign, Invitation, MessageAttempt, Offer, RsvpResponse
 from app.models.message import InboundMessage, StatusCallback
 from app.models.tally import DATABASE_ONLY_INDEXES, GuestTally, InvitationTally
 from app.models.user import User
@@ -32,6 +33,8 @@ __all__ = [
     "InvitationTally",
     "MessageAttempt",
     "MessageKind",
+    "Offer",
+    "OfferOutcome",
     "OptOut",
     "Rsvp",
     "RsvpResponse",

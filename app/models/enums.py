@@ -75,6 +75,15 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"  # before the event, to guests who confirmed (and maybe "maybe")
     FOLLOWUP = "followup"  # days after delivery, to guests who have not answered
     REPLY = "reply"  # the organiser's own words to one guest, inside their 24-hour window
+    OFFER = "offer"  # a freed seat offered to a waitlisted guest (`app.sending.waitlist`)
+
+
+class OfferOutcome(StrEnum):
+    """How an offer of a freed seat ended (open while none)."""
+
+    CLAIMED = "claimed"
+    PASSED = "passed"
+    EXPIRED = "expired"
 
 
 class InboundKind(StrEnum):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 # allowance decides in the service; the database refuses only the absurd).
 MAX_PLUS_ONES = 99
 MAX_PARTY = 100
+# The largest capacity in heads, and the longest an offered seat may be held.
+MAX_CAPACITY = 1_000_000
+MAX_OFFER_HOURS = 720
 
 
 class Event(Base):
@@ -35,6 +40,10 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint(f"plus_ones BETWEEN 0 AND {MAX_PLUS_ONES}", name="plus_ones"),
+        CheckConstraint(f"capacity BETWEEN 0 AND {MAX_CAPACITY}", name="capacity"),
+        CheckConstraint(
+            f"offer_hours > 0 AND offer_hours <= {MAX_OFFER_HOURS}", name="offer_hours"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +59,12 @@ class Event(Base):
     language_from_replies: Mapped[bool] = mapped_column(default=False, server_default=false())
     # How many people each guest may bring besides themself, unless the guest says otherwise.
     plus_ones: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How many heads may come (NULL: no cap); past it, yeses are waitlisted.
+    capacity: Mapped[int | None]
+    # How long a freed seat offered to a waitlisted guest is held for them.
+    offer_hours: Mapped[Decimal] = mapped_column(
+        Numeric(8, 4), default=Decimal(24), server_default="24"
+    )
     created_at: Mapped[datetime] = created_at_column()
 
     guests: Mapped[list[Guest]] = relationship(
@@ -75,6 +90,14 @@ class Guest(Base):
         ),
         # Guests who come with others, per event: the heads beyond one a guest (stats).
         Index("ix_guests_parties", "event_id", postgresql_where=text("party_size > 1")),
+        # An event's waitlist, in arrival order.
+        Index(
+            "ix_guests_waitlist",
+            "event_id",
+            "waitlisted_at",
+            "id",
+            postgresql_where=text("waitlisted_at IS NOT NULL"),
+        ),
         CheckConstraint(f"plus_ones BETWEEN 0 AND {MAX_PLUS_ONES}", name="plus_ones"),
         CheckConstraint(f"party_size BETWEEN 1 AND {MAX_PARTY}", name="party_size"),
     )
@@ -96,6 +119,8 @@ class Guest(Base):
     # How many are coming, the guest included, as they (or the organiser) said; NULL: not
     # said, counted as one. At most 1 + the allowance (checked where it is set).
     party_size: Mapped[int | None]
+    # When their yes found the event full (the waitlist's order); NULL: not waitlisted.
+    waitlisted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
 
     event: Mapped[Event] = relationship(back_populates="guests")

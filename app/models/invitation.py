@@ -13,6 +13,7 @@ from app.models.enums import (
     CampaignState,
     DeliveryStatus,
     MessageKind,
+    OfferOutcome,
     Rsvp,
     SendState,
     enum_column,
@@ -71,7 +72,7 @@ class Invitation(Base):
             "guest_id",
             "kind",
             unique=True,
-            postgresql_where=text("kind <> 'reply'"),
+            postgresql_where=text("kind NOT IN ('reply', 'offer')"),
         ),
         # A guest's replies, in order (their conversation).
         Index(
@@ -191,3 +192,33 @@ class RsvpResponse(Base):
         ForeignKey("inbound_messages.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = created_at_column()
+
+
+class Offer(Base):
+    """A freed seat offered to a waitlisted guest, held for them until `hold_until`."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        # One open offer per guest: the cascade cannot offer twice.
+        Index("uq_offers_open", "guest_id", unique=True, postgresql_where=text("outcome IS NULL")),
+        # An event's open offers (the heads they hold; the ones whose hold ran out).
+        Index(
+            "ix_offers_open_event",
+            "event_id",
+            "hold_until",
+            postgresql_where=text("outcome IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guests.id", ondelete="CASCADE"))
+    # The message that carries it (a row of kind `offer`).
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL"), index=True
+    )
+    party: Mapped[int]  # the heads it holds
+    created_at: Mapped[datetime] = created_at_column()
+    hold_until: Mapped[datetime]
+    outcome: Mapped[OfferOutcome | None] = mapped_column(enum_column(OfferOutcome))
+    settled_at: Mapped[datetime | None]

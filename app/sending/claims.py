@@ -117,7 +117,13 @@ RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.ph
     CASE WHEN i.kind = :kind_reply THEN EXISTS (
         SELECT 1 FROM inbound_messages AS m
         WHERE m.from_phone = 'whatsapp:' || g.phone
-          AND m.received_at > now() - make_interval(hours => 24)) END AS window_open
+          AND m.received_at > now() - make_interval(hours => 24)) END AS window_open,
+    g.waitlisted_at IS NOT NULL AS waitlisted,
+    -- An offer goes only while it is open and held (`app.sending.waitlist`).
+    CASE WHEN i.kind = :kind_offer THEN EXISTS (
+        SELECT 1 FROM offers AS o
+        WHERE o.invitation_id = i.id AND o.outcome IS NULL AND o.hold_until > now()) END
+        AS offer_open
 """)
 
 # Refused at send time, without a request: failed (opted out, unreachable, no template), or
@@ -225,6 +231,8 @@ class Taken:
     event_started: bool
     body: str | None  # a reply's text
     window_open: bool | None  # whether the guest wrote in the last 24 hours (replies only)
+    waitlisted: bool = False  # whether the guest waits for a seat
+    offer_open: bool | None = None  # whether its offer is open and held (offers only)
 
 
 @dataclass
@@ -362,7 +370,14 @@ def refusal_of(row: Taken, defaults: MessageDefaults | None = None) -> Refusal |
         return Refusal(row.id, blocked.code, blocked.reason)
     spec = kind_of(row.kind)
     open_window = row.window_open is not False
-    facts = ClaimFacts(row.rsvp, bool(row.include_maybe), row.event_started, open_window)
+    facts = ClaimFacts(
+        row.rsvp,
+        bool(row.include_maybe),
+        row.event_started,
+        open_window,
+        row.waitlisted,
+        row.offer_open is not False,
+    )
     withdrawn = spec.withdrawal(facts)
     if withdrawn:
         return Refusal(row.id, None, withdrawn, SendState.CANCELED.value)

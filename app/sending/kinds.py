@@ -13,7 +13,7 @@ row per guest and kind in `invitations`, so each guest gets each kind exactly on
 - `watches`: whether its campaign keeps running until the event starts, queueing guests as
   they come due, and `one_per_event`: whether an event has one such campaign at a time;
 - `still_meant`: the check made again when each message is claimed (a guest who declined
-  since is not reminded);
+  since is not reminded; an offer whose hold ran out is not sent);
 - `label` and `verb`: how the dashboard and the errors name it.
 
 Adding a kind is a `MessageKind` member, a migration for the CHECK constraints (a test
@@ -38,6 +38,8 @@ class ClaimFacts:
     include_maybe: bool
     event_started: bool
     window_open: bool = True
+    waitlisted: bool = False  # the guest waits for a seat (their yes found the event full)
+    offer_open: bool = True  # an offer: it is still open and its hold has not run out
 
 
 @dataclass(frozen=True)
@@ -68,15 +70,24 @@ class Kind:
 
 
 def _confirmed_still(facts: ClaimFacts) -> str | None:
-    """A reminder: the guest still confirmed (or said maybe, when the reminder includes it)."""
+    """A reminder: the guest still confirmed (or said maybe, when the reminder includes it),
+    and has a seat (a waitlisted guest is not reminded)."""
     expected = {Rsvp.CONFIRMED.value} | ({Rsvp.MAYBE.value} if facts.include_maybe else set())
-    return None if facts.rsvp in expected else f"the guest's answer is now {facts.rsvp or 'none'}"
+    if facts.rsvp not in expected:
+        return f"the guest's answer is now {facts.rsvp or 'none'}"
+    return "the guest is waitlisted" if facts.waitlisted else None
 
 
 def _unanswered_still(facts: ClaimFacts) -> str | None:
     """A follow-up: the guest still has not answered."""
     return None if facts.rsvp is None else f"the guest answered {facts.rsvp}"
 
+
+# A waitlisted guest (their yes found the event full) has no seat: not reminded.
+SEATED = (
+    " AND NOT EXISTS (SELECT 1 FROM guests AS w"
+    " WHERE w.id = i.guest_id AND w.waitlisted_at IS NOT NULL)"
+)
 
 INVITATION = Kind(
     MessageKind.INVITATION,
@@ -90,7 +101,9 @@ REMINDER = Kind(
     label="Reminder",
     verb="remind",
     template_setting="TWILIO_REMINDER_CONTENT_SID",
-    audience=f"(i.rsvp = '{Rsvp.CONFIRMED}' OR (:include_maybe AND i.rsvp = '{Rsvp.MAYBE}'))",
+    audience=(
+        f"(i.rsvp = '{Rsvp.CONFIRMED}' OR (:include_maybe AND i.rsvp = '{Rsvp.MAYBE}'))" + SEATED
+    ),
     answers=frozenset({Rsvp.CONFIRMED.value}),
     one_per_event=True,
     still_meant=_confirmed_still,
@@ -126,8 +139,27 @@ REPLY = Kind(
     still_meant=_window_still_open,
 )
 
+
+def _offer_still_open(facts: ClaimFacts) -> str | None:
+    """An offer: its hold is open and the guest still waits for a seat."""
+    if not facts.offer_open:
+        return "the offer is no longer open (claimed, passed or its hold ran out)"
+    return None if facts.waitlisted else "the guest is no longer waitlisted"
+
+
+# A freed seat offered to a waitlisted guest, with Claim / Pass buttons, held for the
+# event's `offer_hours` (`app.sending.waitlist` creates one per offer, never a campaign). The
+# guest may be outside the 24-hour window: a template only.
+OFFER = Kind(
+    MessageKind.OFFER,
+    label="Offer",
+    verb="offer a seat to",
+    template_setting="TWILIO_OFFER_CONTENT_SID",
+    still_meant=_offer_still_open,
+)
+
 KINDS: dict[MessageKind, Kind] = {
-    spec.kind: spec for spec in (INVITATION, REMINDER, FOLLOWUP, REPLY)
+    spec.kind: spec for spec in (INVITATION, REMINDER, FOLLOWUP, REPLY, OFFER)
 }
 # The kinds that go with an invitation, to guests chosen by their answer to it.
 FOLLOW_ONS = tuple(spec for spec in KINDS.values() if spec.audience is not None)

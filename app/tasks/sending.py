@@ -35,6 +35,7 @@ from app.sending.sender import IDLE_WAIT, Sender
 from app.sending.settings import SendingSettings
 from app.sending.statuses import link_awaiting_replies, link_orphan_callbacks
 from app.sending.tallies import compact_tallies
+from app.sending.waitlist import offer_freed_seats
 from app.sending.wakeup import (
     DRAINER_TTL,
     drain_started,
@@ -61,6 +62,7 @@ class SweepReport:
     unparked: int = 0
     started: int = 0
     followups: int = 0
+    offers: int = 0
     compacted: bool = False
     linked: int = 0
     drain_requested: bool = False
@@ -185,7 +187,8 @@ def run_sweep(app: Flask) -> SweepReport:
     """The sweep itself, in the current app context (the worker calls it directly).
 
     It also starts the scheduled campaigns whose time has come and queues the follow-ups
-    that came due (`app.sending.schedule`), cuts short the leases of senders that died on
+    that came due (`app.sending.schedule`), offers freed seats to waitlisted guests
+    (`app.sending.waitlist`), cuts short the leases of senders that died on
     this host (kill -9), returns to
     the due path invitations parked while their campaign was resumed, compacts the
     tallies, and applies status callbacks and replies that arrived before their SID was
@@ -201,6 +204,7 @@ def run_sweep(app: Flask) -> SweepReport:
         report.reconciled = asyncio.run(_reconcile_once(app, sending))
     report.started = start_due_campaigns(db.engine, start_checks(app, sending))
     report.followups = feed_watching(db.engine)
+    report.offers = offer_freed_seats(db.engine)
     with db.engine.begin() as connection:
         report.unparked = lifecycle.unpark_resumed(connection)
         report.completed = len(lifecycle.complete_finished(connection))
