@@ -21,13 +21,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, current_app, jsonify
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from app.api import bp
-from app.api.events import event_json, optional_country, plus_ones_field, require_event
+from app.api.events import (
+    capacity_field,
+    event_json,
+    offer_hours_field,
+    optional_country,
+    plus_ones_field,
+    require_event,
+)
 from app.api.validation import (
     isoformat,
     json_object,
@@ -128,6 +136,10 @@ def update_event(event_id: int) -> Response:
         values["language_from_replies"] = optional_bool(body, "language_from_replies")
     if "plus_ones" in body:
         values["plus_ones"] = plus_ones_field(body, "plus_ones")
+    if "capacity" in body:
+        values["capacity"] = capacity_field(body, "capacity")
+    if "offer_hours" in body:
+        values["offer_hours"] = Decimal(str(offer_hours_field(body, "offer_hours")))
     edit = event_edits.update_event(event.id, values)
     moved = [
         {"campaign_id": r.campaign_id, "send_at": isoformat(r.send_at), "started": r.started}

@@ -32,6 +32,7 @@
 from __future__ import annotations
 
 import codecs
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -57,6 +58,7 @@ from app.api.validation import (
     zone_of,
 )
 from app.models import Event, Invitation
+from app.models.event import MAX_CAPACITY, MAX_OFFER_HOURS
 from app.services import countries, events, guest_upload, guests, parties
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
 from app.services.wording import format_start, guest_language
@@ -82,7 +84,17 @@ INVITATION_FIELDS = (
 def create_event() -> tuple[Response, int, dict[str, str]]:
     """Create an event."""
     body = json_object(
-        ("name", "starts_at", "venue", "time_zone", "country", "language_from_replies", "plus_ones")
+        (
+            "name",
+            "starts_at",
+            "venue",
+            "time_zone",
+            "country",
+            "language_from_replies",
+            "plus_ones",
+            "capacity",
+            "offer_hours",
+        )
     )
     default_zone = current_app.config["SETTINGS"].default_time_zone
     time_zone = optional_time_zone(body, "time_zone", default_zone)
@@ -94,6 +106,8 @@ def create_event() -> tuple[Response, int, dict[str, str]]:
         country=optional_country(body, "country"),
         language_from_replies=optional_bool(body, "language_from_replies"),
         plus_ones=plus_ones_field(body, "plus_ones"),
+        capacity=capacity_field(body, "capacity"),
+        offer_hours=offer_hours_field(body, "offer_hours"),
     )
     location = url_for("api.get_event", event_id=event.id)
     return jsonify(event_json(event)), 201, {"Location": location}
@@ -233,8 +247,37 @@ def event_json(event: Event) -> dict[str, Any]:
         "language_from_replies": event.language_from_replies,
         # How many people each guest may bring besides themself (a guest's own may differ).
         "plus_ones": event.plus_ones,
+        # Heads that may come (null: no cap), and how long a freed seat is held for an offer.
+        "capacity": event.capacity,
+        "offer_hours": float(event.offer_hours) if event.offer_hours is not None else 24.0,
         "created_at": isoformat(event.created_at),
     }
+
+
+def capacity_field(body: dict[str, Any], key: str) -> int | None:
+    """An event's capacity in heads: a whole number from 0 to 1,000,000, or null for none."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CAPACITY:
+        raise BadRequest(
+            f"{key} must be a whole number of heads from 0 to {MAX_CAPACITY}, or null for no"
+            f" cap, not {repr(value)[:40]}"
+        )
+    return value
+
+
+def offer_hours_field(body: dict[str, Any], key: str) -> float:
+    """How long an offered seat is held: hours, fractions allowed, above 0 and at most 720
+    (24 when absent)."""
+    value = body.get(key, 24)
+    valid = isinstance(value, int | float) and not isinstance(value, bool)
+    if not valid or not math.isfinite(value) or not 0 < value <= MAX_OFFER_HOURS:
+        raise BadRequest(
+            f"{key} must be a number of hours above 0 and at most {MAX_OFFER_HOURS} (fractions"
+            f" allowed, e.g. 0.5), not {repr(value)[:40]}"
+        )
+    return round(float(value), 4) or 0.0001
 
 
 def plus_ones_field(body: dict[str, Any], key: str) -> int:
@@ -270,6 +313,8 @@ def guest_json(row: Any) -> dict[str, Any]:
         # Their own allowance (null: the event's), and how many are coming (null: not said).
         "plus_ones": guest.plus_ones,
         "party_size": guest.party_size,
+        # Their place on the waitlist (1 first), null when not waitlisted.
+        "waitlist_position": getattr(row, "waitlist_position", None),
         **invitation_json(row.Invitation),
         "bucket": row.bucket,
         "opted_out": row.opted_out,

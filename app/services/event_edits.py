@@ -41,6 +41,8 @@ FIELDS = (
     "country",
     "language_from_replies",
     "plus_ones",
+    "capacity",
+    "offer_hours",
 )
 
 # Single sends still queued (a campaign's were canceled with it): withdrawn. A claim that

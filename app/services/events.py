@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    case,
     exists,
     false,
     func,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
     type_coerce,
 )
 from sqlalchemy.orm import aliased
@@ -92,6 +95,8 @@ def create_event(
     country: str | None = None,
     language_from_replies: bool = False,
     plus_ones: int = 0,
+    capacity: int | None = None,
+    offer_hours: float = 24.0,
 ) -> Event:
     """Create and commit an event in its IANA time zone (and country: None follows the
     zone's, `app.services.countries`)."""
@@ -103,6 +108,8 @@ def create_event(
         country=country,
         language_from_replies=language_from_replies,
         plus_ones=plus_ones,
+        capacity=capacity,
+        offer_hours=Decimal(str(offer_hours)),
     )
     db.session.add(event)
     db.session.commit()
@@ -227,8 +234,31 @@ class Filters:
 
 
 def listing_columns(invitation: Any) -> tuple[Any, ...]:
-    """A listing row: the guest, its invitation, its delivery bucket, whether opted out."""
-    return (Guest, invitation, delivery_bucket(invitation).label("bucket"), opted_out_column())
+    """A listing row: the guest, its invitation, its delivery bucket, whether opted out, and
+    its place on the waitlist."""
+    return (
+        Guest,
+        invitation,
+        delivery_bucket(invitation).label("bucket"),
+        opted_out_column(),
+        waitlist_position_column(),
+    )
+
+
+def waitlist_position_column() -> Any:
+    """The guest's place on their event's waitlist (1 first; `ix_guests_waitlist`), else
+    NULL."""
+    ahead = aliased(Guest, name="ahead")
+    place = (
+        select(func.count())
+        .where(
+            ahead.event_id == Guest.event_id,
+            ahead.waitlisted_at.is_not(None),
+            tuple_(ahead.waitlisted_at, ahead.id) <= tuple_(Guest.waitlisted_at, Guest.id),
+        )
+        .scalar_subquery()
+    )
+    return case((Guest.waitlisted_at.is_not(None), place)).label("waitlist_position")
 
 
 def record_columns(invitation: Any) -> tuple[Any, ...]:
@@ -326,6 +356,14 @@ WHERE g.event_id = ANY(CAST(:ids AS integer[])) AND g.party_size > 1
 GROUP BY g.event_id, i.rsvp
 """)
 COUNTED_HEADS = (Rsvp.CONFIRMED, Rsvp.MAYBE)
+# Heads of the waitlisted guests (their answer is "confirmed", their seat is not):
+# driven by `ix_guests_waitlist`.
+WAITLISTED_HEADS = text("""
+SELECT event_id, CAST(count(*) AS bigint) AS guests,
+       CAST(sum(coalesce(party_size, 1)) AS bigint) AS heads
+FROM guests WHERE event_id = ANY(CAST(:ids AS integer[])) AND waitlisted_at IS NOT NULL
+GROUP BY event_id
+""")
 
 
 def event_stats(event_id: int) -> dict[str, Any]:
@@ -348,26 +386,32 @@ def events_stats(event_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     opted_out = {row.event_id: row.n for row in connection.execute(OPTED_OUT, {"ids": ids})}
     unreachable = {row.event_id: row.n for row in connection.execute(UNREACHABLE, {"ids": ids})}
     extra = {(r.event_id, r.rsvp): int(r.n) for r in connection.execute(EXTRA_HEADS, {"ids": ids})}
+    waiting = {r.event_id: int(r.heads) for r in connection.execute(WAITLISTED_HEADS, {"ids": ids})}
     found = {}
     for event_id in ids:
         split = breakdowns(guests[event_id], tallies[event_id])
         found[event_id] = {
             "guests": guests[event_id],
             **split,
-            "heads": heads(split["rsvp"], {r: extra.get((event_id, r), 0) for r in COUNTED_HEADS}),
+            "heads": heads(
+                split["rsvp"],
+                {r: extra.get((event_id, r), 0) for r in COUNTED_HEADS},
+                waiting.get(event_id, 0),
+            ),
             "opted_out": opted_out.get(event_id, 0),
             "unreachable": unreachable.get(event_id, 0),
         }
     return found
 
 
-def heads(rsvp: dict[str, int], extra: dict[str, int]) -> dict[str, int]:
-    """Heads confirmed and maybe: one per guest, plus the others their party brings
-    (`extra`); none waitlisted (there is no waitlist yet)."""
+def heads(rsvp: dict[str, int], extra: dict[str, int], waitlisted: int = 0) -> dict[str, int]:
+    """Heads confirmed (seated) and maybe: one per guest, plus the others their party brings
+    (`extra`); the waitlisted guests' heads are counted apart (`waitlisted`), not as
+    confirmed, though their answer, in the RSVP split, is a yes."""
     return {
-        "confirmed": rsvp[Rsvp.CONFIRMED] + extra[Rsvp.CONFIRMED],
+        "confirmed": rsvp[Rsvp.CONFIRMED] + extra[Rsvp.CONFIRMED] - waitlisted,
         "maybe": rsvp[Rsvp.MAYBE] + extra[Rsvp.MAYBE],
-        "waitlisted": 0,
+        "waitlisted": waitlisted,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from app.extensions import webhook_writes
 from app.logs import mask_phone
 from app.models import InboundKind, Rsvp
+from app.services import inbound_offers as offers
 from app.services import party_wording
 from app.services.party_wording import Answered
 from app.services.replies import Reading, answer_language, classify, confirmation
@@ -31,7 +32,8 @@ COUNT = "count"
 # What a head count is checked against: the answer and party the guest has, and how many
 # they may bring besides themself (their own allowance, else the event's).
 HEADS = """i.rsvp AS current_rsvp, i.rsvp_at AS current_rsvp_at, g.party_size,
-               COALESCE(g.plus_ones, e.plus_ones) AS allowance"""
+               COALESCE(g.plus_ones, e.plus_ones) AS allowance,
+               e.capacity IS NOT NULL AS capped, g.waitlisted_at IS NOT NULL AS waitlisted"""
 BY_REPLIED_SID = f"""
         SELECT 0 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
                g.name AS guest_name, e.name AS event_name, i.accepted_at, i.created_at,
@@ -65,7 +67,8 @@ AWAITED = """
 """
 FIND_TARGET = """
     SELECT invitation_id, guest_id, event_id, guest_name, event_name, language,
-           language_from_replies, current_rsvp, current_rsvp_at, party_size, allowance
+           language_from_replies, current_rsvp, current_rsvp_at, party_size, allowance,
+           capped, waitlisted
     FROM ({candidates}) AS c
     ORDER BY priority, invitation_id IS NULL, accepted_at IS NULL,
              COALESCE(accepted_at, created_at) DESC, guest_id DESC
@@ -267,6 +270,8 @@ class Target:
     rsvp: Rsvp | None = None  # their answer before this message
     party_size: int | None = None  # their party before this message (NULL: not said)
     allowance: int = 0  # how many they may bring besides themself
+    capped: bool = False  # their event has a capacity (`app.sending.waitlist`)
+    waitlisted: bool = False  # they were waitlisted before this message
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Target | None:
@@ -284,6 +289,8 @@ class Target:
             Rsvp(row["current_rsvp"]) if row["current_rsvp"] else None,
             row["party_size"],
             row["allowance"] or 0,
+            bool(row.get("capped")),
+            bool(row.get("waitlisted")),
         )
 
 
@@ -300,6 +307,30 @@ class InboundOutcome:
 
 def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
     """Record a message once per MessageSid and apply it, atomically."""
+    if offers.is_offer_answer(form):
+        answered = offers.record_offer_answer(form, received_at)
+        reading = Reading(InboundKind.RSVP if answered.applied else InboundKind.TEXT)
+        return InboundOutcome(
+            answered.duplicate, reading, answered.message_id, None, answered.reply
+        )
+    outcome = _record_reading(form, received_at)
+    target = outcome.target
+    if outcome.duplicate or target is None or not target.capped:
+        return outcome
+    if outcome.reading.kind is not InboundKind.RSVP:
+        return outcome
+    was_seated = target.rsvp is Rsvp.CONFIRMED and not target.waitlisted
+    told = offers.seat_after(
+        offers.Seated(target.guest_id, target.event_name, was_seated, target.party_size),
+        received_at,
+        answer_language(outcome.reading, target.language, form.phone, target.follow_replies),
+    )
+    return outcome if told is None else replace(outcome, reply=told)
+
+
+def _record_reading(form: InboundForm, received_at: datetime) -> InboundOutcome:
+    """Record a message read as an answer, opt-out or text once, and apply it (one
+    statement)."""
     reading = classify(form.body, form.button_payload, form.button_text, form.phone)
     row = webhook_writes().run(
         RECORD_AND_APPLY[variant_of(reading), form.replied_sid is not None],

@@ -22,6 +22,8 @@ MAX_SHORT_TEXT_CHARS = 200
 MAX_ERROR_CODE = 2**31 - 1
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 DELIVERY_STATUSES = frozenset(status.value for status in DeliveryStatus)
+# The button ids of a seat offer's template (`app.sending.waitlist`): Claim and Pass.
+OFFER_PAYLOADS = frozenset({"claim", "pass"})
 
 Pairs = list[tuple[str, str]]
 

@@ -32,6 +32,8 @@ def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> 
         "country",
         "language_from_replies",
         "plus_ones",
+        "capacity",
+        "offer_hours",
         "created_at",
     }
     assert body["name"] == "Gala"

@@ -134,6 +134,7 @@ def test_listing_carries_the_invitation_state(client: FlaskClient, invited: int)
         "variables": {"n": "0"},
         "plus_ones": None,
         "party_size": None,
+        "waitlist_position": None,
         "rsvp": None,
         "delivery_status": None,
         "send_state": None,

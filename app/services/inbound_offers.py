@@ -1,0 +1,139 @@
+"""The waitlist's side of the inbound webhook: a yes to a full event, and Claim / Pass.
+
+A yes to an event with a capacity is seated or waitlisted (`app.sending.waitlist.seat`)
+right after the answer is recorded, in a transaction that locks the event, and the guest is
+told their place; a decline or a smaller party frees heads that the same transaction offers
+to the next waitlisted party. A tap on an offer's "Claim" or "Pass" button (`ButtonPayload`
+`claim` / `pass`) is stored once per `MessageSid` and applied in one transaction with its
+cascade. Typed answers to an offer are read like any other message.
+
+These run on the main pool, in transactions: the webhooks' own pool autocommits each
+statement, and the event's lock must hold until the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from app.extensions import db
+from app.logs import mask_phone
+from app.sending import waitlist
+from app.sending.languages import guest_language
+from app.services import waitlist_wording
+from app.services.webhook_forms import OFFER_PAYLOADS, InboundForm
+
+log = logging.getLogger(__name__)
+
+STORE = text("""
+INSERT INTO inbound_messages
+    (message_sid, from_phone, to_phone, body, kind, button_payload, replied_message_sid,
+     profile_name, params, received_at)
+VALUES (:message_sid, :from_address, :to_address, :body, 'text', :button_payload,
+        :replied_sid, :profile_name, CAST(:params AS jsonb), :received_at)
+ON CONFLICT (message_sid) DO NOTHING
+RETURNING id
+""")
+APPLIED = text("""
+UPDATE inbound_messages
+SET kind = CASE WHEN :rsvp IS NULL THEN kind ELSE 'rsvp' END, rsvp = :rsvp,
+    guest_id = :guest_id, event_id = :event_id
+WHERE id = :id
+""")
+SENDER = text("""
+SELECT g.id, g.event_id, g.language, g.phone, e.name AS event_name
+FROM guests AS g JOIN events AS e
+ON e.id = g.event_id WHERE g.id = :guest_id
+""")
+
+
+def is_offer_answer(form: InboundForm) -> bool:
+    """Whether the message is a tap on an offer's Claim or Pass button."""
+    return (form.button_payload or "").strip().lower() in OFFER_PAYLOADS
+
+
+@dataclass(frozen=True)
+class OfferReply:
+    """An answer to an offer, recorded: whether it was new, applied, and what to answer."""
+
+    duplicate: bool
+    message_id: int | None
+    applied: bool
+    reply: str | None
+
+
+def record_offer_answer(form: InboundForm, received_at: datetime) -> OfferReply:
+    """Store a Claim or Pass once per MessageSid and apply it with its cascade, atomically."""
+    claim = (form.button_payload or "").strip().lower() == "claim"
+    with db.engine.begin() as connection:
+        message_id = connection.execute(
+            STORE,
+            {
+                "message_sid": form.message_sid,
+                "from_address": form.from_address,
+                "to_address": form.to_address,
+                "body": form.body,
+                "button_payload": form.button_payload,
+                "replied_sid": form.replied_sid,
+                "profile_name": form.profile_name,
+                "params": json.dumps(form.params, ensure_ascii=False),
+                "received_at": received_at,
+            },
+        ).scalar()
+        if message_id is None:
+            return OfferReply(True, None, False, None)
+        done = waitlist.answer_offer(connection, form.phone, form.replied_sid, claim, message_id)
+        applied = done.answer in (waitlist.Answer.CLAIMED, waitlist.Answer.PASSED)
+        rsvp = ("confirmed" if claim else "declined") if applied else None
+        connection.execute(
+            APPLIED,
+            {"id": message_id, "rsvp": rsvp, "guest_id": done.guest_id, "event_id": done.event_id},
+        )
+        reply = _told(connection, done)
+    log.info(
+        "offer answer %s from %s: %s", form.message_sid, mask_phone(form.from_address), done.answer
+    )
+    return OfferReply(False, message_id, applied, reply)
+
+
+def _told(connection: Connection, done: waitlist.OfferAnswer) -> str | None:
+    """What the guest is told after their tap, in their language."""
+    if done.guest_id is None:
+        return None
+    row = connection.execute(SENDER, {"guest_id": done.guest_id}).one()
+    language = guest_language(row.language, row.phone)
+    return waitlist_wording.offer_answer(done.answer, row.event_name, language)
+
+
+@dataclass(frozen=True)
+class Seated:
+    """The guest behind an answer to an event with a capacity, as they were before it."""
+
+    guest_id: int
+    event_name: str
+    was_seated: bool  # confirmed (and not waitlisted) before this answer
+    party_before: int | None
+
+
+def seat_after(guest: Seated, received_at: datetime, language: str) -> str | None:
+    """Seat or waitlist the guest after their answer and offer what it freed; what to tell
+    them instead of the plain confirmation, if anything."""
+    with db.engine.begin() as connection:
+        place = waitlist.seat(
+            connection,
+            guest.guest_id,
+            received_at,
+            was_seated=guest.was_seated,
+            party_before=guest.party_before,
+        )
+        if place is None:
+            return None
+        row = connection.execute(SENDER, {"guest_id": guest.guest_id}).one()
+        made = waitlist.cascade(connection, row.event_id)
+    if made:
+        log.info("guest %s's answer freed seats: %s offer(s)", guest.guest_id, len(made))
+    return waitlist_wording.seating(place, guest.event_name, language)
