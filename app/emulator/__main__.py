@@ -63,6 +63,10 @@ HELP = {
     "auto_reply_silent_rate": "probability that a guest who has not answered misses a message",
     "auto_reply_change_rate": "probability that a guest who answered changes their answer on"
     " a later message (default 0: an answer stands)",
+    "offer_templates": "comma-separated content SIDs of seat offers (Claim / Pass buttons):"
+    " guests answer them by tapping Claim or Pass",
+    "auto_reply_claim_rate": "probability that a guest taps Claim on an offer (else Pass;"
+    " default 0.8)",
     "sender": "sender address used when a message gives only a MessagingServiceSid",
     "channel_install_sid": "ChannelInstallSid sent in WhatsApp status callbacks",
     "page_size": "default page size of the Message list",

@@ -12,7 +12,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from app.emulator.config import EmulatorConfig, strip_channel
-from app.emulator.guests import guest_of, next_move, told
+from app.emulator.guests import Move, guest_of, next_move, offer_move, told
 from app.emulator.replies import GuestReply, reply_params
 from app.emulator.store import API_VERSION, STATUS_RANK, MessageStore, StoredMessage, new_sid
 from app.emulator.validation import matches_prefix
@@ -157,7 +157,10 @@ class Dispatcher:
             return
         number = strip_channel(message.to)
         said = self.store.said.get(number)
-        move = next_move(guest_of(number, config), said, config, self.rng)
+        if message.params.get("ContentSid") in config.offer_templates:
+            move: Move | None = offer_move(config, self.rng)
+        else:
+            move = next_move(guest_of(number, config), said, config, self.rng)
         if move is None:
             return
         self.store.said[number] = move.said  # decided now: a message right behind finds it

@@ -86,6 +86,9 @@ class EmulatorConfig:
     auto_reply_stop_rate: float = 0.0
     auto_reply_silent_rate: float = 0.0
     auto_reply_change_rate: float = 0.0
+    # The content SIDs of seat offers (Claim / Pass buttons), and the share of offers claimed.
+    offer_templates: frozenset[str] = frozenset()
+    auto_reply_claim_rate: float = 0.8
     sender: str = DEFAULT_SENDER
     channel_install_sid: str = DEFAULT_CHANNEL_INSTALL_SID
     page_size: int = 50
@@ -297,6 +300,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "auto_reply_stop_rate": parse_probability,
     "auto_reply_silent_rate": parse_probability,
     "auto_reply_change_rate": parse_probability,
+    "offer_templates": parse_numbers,
+    "auto_reply_claim_rate": parse_probability,
     "sender": str,
     "channel_install_sid": str,
     "page_size": at_least(int, 1),

@@ -10,7 +10,9 @@ each are options (`auto_reply_text_rate`, ...). Each delivered message is answer
   organiser's reply), unless `auto_reply_change_rate` makes them change their answer;
 - a guest who wrote STOP says nothing more;
 - a guest who has not answered may miss a message (`auto_reply_silent_rate`), else asks
-  their question once, else answers.
+  their question once, else answers;
+- a seat offer (a template of `offer_templates`) is answered by tapping Claim
+  (`auto_reply_claim_rate`, default 0.8) or Pass, whatever was said before.
 """
 
 from __future__ import annotations
@@ -206,6 +208,17 @@ def next_move(
     if rng.random() < config.auto_reply_silent_rate:
         return None
     return first_answer(guest, said)
+
+
+# The buttons of a seat offer's template.
+OFFER_BUTTONS = MappingProxyType({"claim": "Claim", "pass": "Pass"})
+
+
+def offer_move(config: EmulatorConfig, rng: random.Random) -> Move:
+    """A guest's tap on a seat offer: Claim or Pass (they keep their yes either way here:
+    the service records what the tap did)."""
+    choice = "claim" if rng.random() < config.auto_reply_claim_rate else "pass"
+    return Move("yes", button=choice, button_text=OFFER_BUTTONS[choice])
 
 
 def first_answer(guest: Guest, said: str | None) -> Move:
