@@ -27,6 +27,8 @@ from app.config import EMULATOR_AUTH_TOKEN
 from app.devstack import REPO_ROOT, ManagedProcess, local_bind, python_command
 from app.devstack.embedded import free_port
 from app.devstack.local_env import read_local_env, service_settings
+from app.emulator.__main__ import load_config
+from app.sending.message import MessageDefaults
 from tests.support.database import dispose_engines, reset_state
 from tests.support.stack import running_web
 from tests.support.webhooks import INBOUND, inbound_form, signed_post
@@ -71,6 +73,21 @@ def test_the_local_run_generates_its_webhook_token_and_shows_it(
     assert len(control_token.read_text()) >= 32
     assert stat.S_IMODE(control_token.stat().st_mode) == 0o600
     assert f"Authorization: Bearer $(cat {control_token})" in banner
+
+
+def test_the_local_run_sends_seat_offers_that_its_emulator_renders_and_answers(
+    run_local: ModuleType, migrated: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("TWILIO_OFFER_CONTENT_SID", "EMULATOR_OFFER_TEMPLATES"):
+        monkeypatch.delenv(name, raising=False)
+    env = local_env(run_local, migrated, monkeypatch)
+    offer = env["TWILIO_OFFER_CONTENT_SID"]
+    config = load_config([], env)
+    assert offer in config.offer_templates  # its guests tap Claim or Pass
+    assert "Claim" in config.content_templates[offer]
+    settings = create_app({**migrated, **env}).config["SETTINGS"]
+    defaults = MessageDefaults.from_settings(settings, None, 3600)
+    assert defaults.template_for("es", "offer") == offer  # the service sends it
 
 
 def test_a_webhook_forged_with_the_public_emulator_token_is_refused(
