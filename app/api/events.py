@@ -32,7 +32,6 @@
 from __future__ import annotations
 
 import codecs
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -58,7 +57,6 @@ from app.api.validation import (
     zone_of,
 )
 from app.models import Event, Invitation
-from app.models.event import MAX_CAPACITY, MAX_OFFER_HOURS
 from app.services import countries, events, guest_upload, guests, parties
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
 from app.services.wording import format_start, guest_language
@@ -256,28 +254,19 @@ def event_json(event: Event) -> dict[str, Any]:
 
 def capacity_field(body: dict[str, Any], key: str) -> int | None:
     """An event's capacity in heads: a whole number from 0 to 1,000,000, or null for none."""
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CAPACITY:
-        raise BadRequest(
-            f"{key} must be a whole number of heads from 0 to {MAX_CAPACITY}, or null for no"
-            f" cap, not {repr(value)[:40]}"
-        )
-    return value
+    try:
+        return parties.check_capacity(body.get(key), key)
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
 
 
 def offer_hours_field(body: dict[str, Any], key: str) -> float:
     """How long an offered seat is held: hours, fractions allowed, above 0 and at most 720
     (24 when absent)."""
-    value = body.get(key, 24)
-    valid = isinstance(value, int | float) and not isinstance(value, bool)
-    if not valid or not math.isfinite(value) or not 0 < value <= MAX_OFFER_HOURS:
-        raise BadRequest(
-            f"{key} must be a number of hours above 0 and at most {MAX_OFFER_HOURS} (fractions"
-            f" allowed, e.g. 0.5), not {repr(value)[:40]}"
-        )
-    return round(float(value), 4) or 0.0001
+    try:
+        return parties.check_offer_hours(body.get(key, 24), key)
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
 
 
 def plus_ones_field(body: dict[str, Any], key: str) -> int:

@@ -7,19 +7,22 @@ from flask.typing import ResponseReturnValue
 
 from app.dashboard import bp
 from app.dashboard.forms import ReplyForm
+from app.models import MessageKind
 from app.services import conversations
-from app.services.campaigns import ConflictError, NotFoundError
+from app.services.campaigns import KIND_LABELS, ConflictError, NotFoundError
 from app.services.conversations import Thread
 from app.services.user_text import plain_text
 
-# How the thread names what the service sent (a template's text is not stored).
+# How the thread names what the service sent (a template's text is not stored): each kind
+# by its declared label, the organiser's own words and a seat offer said as they read here.
 SENT_LABELS = {
-    "invitation": "Invitation",
-    "reminder": "Reminder",
-    "followup": "Follow-up",
-    "reply": "Your reply",
+    **{kind.value: label for kind, label in KIND_LABELS.items()},
+    MessageKind.REPLY.value: "Your reply",
+    MessageKind.OFFER.value: "Seat offer",
 }
 RECEIVED_LABELS = {"rsvp": "Answer", "optout": "Opted out", "optin": "Opted in", "text": "Message"}
+# A tap on a seat offer's button (`ButtonPayload`), named by what it did.
+OFFER_ANSWER_LABELS = {"claim": "Claimed the seat", "pass": "Passed on the seat"}
 
 
 def load_thread(guest_id: int) -> Thread:
@@ -40,6 +43,7 @@ def render_thread(thread: Thread, form: ReplyForm, status: int = 200) -> Respons
         form=form,
         sent_labels=SENT_LABELS,
         received_labels=RECEIVED_LABELS,
+        offer_answer_labels=OFFER_ANSWER_LABELS,
     ), status
 
 

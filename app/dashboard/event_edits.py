@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from app.dashboard import bp
 from app.dashboard.edits import show_error
 from app.dashboard.forms import EventForm
 from app.dashboard.guests import require_event
+from app.dashboard.parties import hours_text
 from app.models import CampaignState, Event
 from app.services import campaigns, event_edits, events
 from app.services.edits import EditConflict, EditError, EditMissing
@@ -21,7 +23,8 @@ from app.services.wording import format_start
 
 class EventEditForm(EventForm):
     """An event's name, start (in its zone), zone, venue, country of its guests' numbers,
-    whether replies may change a guest's language and its plus-ones, as stored."""
+    whether replies may change a guest's language, its plus-ones, capacity and offer hold, as
+    stored."""
 
 
 def event_form(event: Event) -> EventEditForm:
@@ -38,14 +41,16 @@ def event_form(event: Event) -> EventEditForm:
             "country": event.country or "",
             "language_from_replies": event.language_from_replies,
             "plus_ones": event.plus_ones,
+            "capacity": event.capacity,
+            "offer_hours": hours_text(event.offer_hours),
         }
     )
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int) -> ResponseReturnValue:
-    """Correct an event's name, start, zone, venue, country, replies' language setting and
-    plus-ones, then go back to its page."""
+    """Correct an event's name, start, zone, venue, country, replies' language setting,
+    plus-ones, capacity and offer hold, then go back to its page."""
     event = require_event(event_id)
     form, status, problem = event_form(event), 200, None
     if form.validate_on_submit():
@@ -57,6 +62,8 @@ def edit_event(event_id: int) -> ResponseReturnValue:
             "country": form.country.data or None,
             "language_from_replies": form.language_from_replies.data,
             "plus_ones": form.plus_ones.data,
+            "capacity": form.capacity.data,
+            "offer_hours": Decimal(str(form.offer_hours.data)),
         }
         try:
             edit = event_edits.update_event(event.id, values)

@@ -109,6 +109,8 @@ def create_event() -> ResponseReturnValue:
         country=form.country.data or None,
         language_from_replies=form.language_from_replies.data,
         plus_ones=form.plus_ones.data,
+        capacity=form.capacity.data,
+        offer_hours=form.offer_hours.data,
     )
     flash(f"Event “{plain_text(event.name)}” created. Add its guests below.", "success")
     return redirect(url_for("dashboard.event_page", event_id=event.id))

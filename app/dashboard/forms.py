@@ -25,7 +25,13 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
 from app.config import is_time_zone
-from app.dashboard.parties import number_field, read_plus_ones
+from app.dashboard.parties import (
+    hours_field,
+    number_field,
+    read_capacity,
+    read_offer_hours,
+    read_plus_ones,
+)
 from app.models.base import utcnow
 from app.services.campaigns import (
     DEFAULT_FOLLOWUP_DAYS,
@@ -68,7 +74,8 @@ class LoginForm(FlaskForm):
 class EventForm(FlaskForm):
     """A new event: name, optional start time (in the browser's time zone), venue, country
     (where its guests' national numbers are read), whether replies may change a guest's
-    language, and how many people each guest may bring."""
+    language, how many people each guest may bring, how many may come (past it, yeses are
+    waitlisted) and how long a freed seat is held for the next in line."""
 
     name = StringField("Event name", validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
     starts_at = DateTimeLocalField(
@@ -94,10 +101,20 @@ class EventForm(FlaskForm):
     )
     language_from_replies = BooleanField("A reply in another language changes the guest's language")
     plus_ones = number_field("Plus-ones per guest", default=0)
+    capacity = number_field("Capacity (people)")
+    offer_hours = hours_field("Offer hold (hours)", default="24")
 
     def validate_plus_ones(self, field: Any) -> None:
         """A whole number from 0 to 99; empty is 0 (guests come alone)."""
         field.data = read_plus_ones(field.data, blank=0)
+
+    def validate_capacity(self, field: Any) -> None:
+        """Heads that may come, as the API takes them; empty: no limit."""
+        field.data = read_capacity(field.data)
+
+    def validate_offer_hours(self, field: Any) -> None:
+        """How long a freed seat is held, as the API takes it (fractions allowed)."""
+        field.data = read_offer_hours(field.data)
 
     def validate_time_zone(self, field: Any) -> None:
         """Accept IANA zone names only ("Europe/Lisbon")."""

@@ -25,11 +25,14 @@ from app.services.guest_search import clean_search
 from app.services.user_text import plain_text
 
 PAGE_SIZE = 50
+# The Answer filter's choice of the guests waiting for a seat (they said yes).
+WAITLISTED = "waitlisted"
 RSVP_FILTERS = {
     "confirmed": "Confirmed",
     "declined": "Declined",
     "maybe": "Maybe",
     "no_answer": "No answer",
+    WAITLISTED: "Waitlisted",
 }
 BUCKET_LABELS = {
     "not_sent": "Not sent",
@@ -83,10 +86,12 @@ class GuestFilters:
 
     def listing(self) -> dict[str, Any]:
         """The filters as the listing service takes them."""
+        waitlisted = self.rsvp == WAITLISTED
         return {
-            "rsvp": [self.rsvp] if self.rsvp else [],
+            "rsvp": [self.rsvp] if self.rsvp and not waitlisted else [],
             "delivery": self.delivery_buckets,
             "search": self.search,
+            "waitlisted": waitlisted,
         }
 
 

@@ -1,5 +1,6 @@
-"""Heads on the dashboard: the plus-ones and party-size fields of the forms (checked by
-`app.services.parties`, refused in plain words) and the guest table's party cell."""
+"""Heads on the dashboard: the plus-ones, party-size, capacity and offer-hold fields of the
+forms (checked by `app.services.parties`, refused in plain words) and the guest table's
+party cell."""
 
 from __future__ import annotations
 
@@ -10,17 +11,50 @@ from wtforms.validators import ValidationError
 
 from app.dashboard import bp
 from app.models import Guest, Invitation, Rsvp
-from app.models.event import MAX_PLUS_ONES
+from app.models.event import MAX_CAPACITY, MAX_OFFER_HOURS, MAX_PLUS_ONES
 from app.services import parties
 
 # Typed as text: the service reads it, so "1.5" or "two" is refused rather than lost
 # (a number box would submit them as empty).
 NUMBER_BOX = {"inputmode": "numeric", "autocomplete": "off", "class": "input-count"}
+HOURS_BOX = {"inputmode": "decimal", "autocomplete": "off", "class": "input-count"}
 
 
 def number_field(label: str, default: int | None = None) -> StringField:
     """A short box for a whole number, read by this module's functions."""
     return StringField(label, default=default, render_kw=NUMBER_BOX)
+
+
+def hours_field(label: str, default: str | None = None) -> StringField:
+    """A short box for hours, fractions allowed, read by `read_offer_hours`."""
+    return StringField(label, default=default, render_kw=HOURS_BOX)
+
+
+def hours_text(hours: object) -> str:
+    """Stored hours as people write them: `24`, `1.5`, not `24.0000`."""
+    return f"{float(str(hours)):g}"
+
+
+def read_capacity(text: str | None) -> int | None:
+    """The capacity typed, in heads (None when empty: no limit); ValidationError in plain
+    words."""
+    try:
+        return parties.check_capacity(text or "", text=True)
+    except ValueError:
+        raise ValidationError(
+            f"Enter a whole number of people from 0 to {MAX_CAPACITY:,}, or leave it empty"
+            " for no limit."
+        ) from None
+
+
+def read_offer_hours(text: str | None) -> float:
+    """The hold typed, in hours (fractions allowed); ValidationError in plain words."""
+    try:
+        return parties.check_offer_hours(text or "", text=True)
+    except ValueError:
+        raise ValidationError(
+            f"Enter a number of hours above 0 and at most {MAX_OFFER_HOURS}, such as 24 or 1.5."
+        ) from None
 
 
 def read_plus_ones(text: str | None, blank: int | None) -> int | None:

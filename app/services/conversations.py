@@ -103,6 +103,7 @@ class ThreadMessage:
     error: str | None  # outgoing: why it failed
     needs_answer: bool = False
     derived: bool = False
+    button: str | None = None  # incoming: the id of the button tapped ("claim"), if any
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ def _incoming(message: InboundMessage, needs_answer: bool) -> ThreadMessage:
         None,
         None,
         bool(needs_answer),
+        button=(message.button_payload or "").strip().lower() or None,
     )
 
 

@@ -36,6 +36,7 @@ from app.models import (
     Guest,
     Invitation,
     MessageKind,
+    Offer,
     OptOut,
     Rsvp,
     SendState,
@@ -142,15 +143,17 @@ def list_guests(
     rsvp: Sequence[str] = (),
     delivery: Sequence[str] = (),
     search: str = "",
+    waitlisted: bool = False,
 ) -> Sequence[Row[Guest, Invitation, str, bool]]:
     """Return the event's guests with their invitation's state, by id, after `after_id`.
 
     Each row has `Guest`, `Invitation` (None when not invited), `bucket` (the delivery
-    bucket) and `opted_out`. `rsvp` filters on RSVP_BUCKETS values, `delivery` on
-    DELIVERY_BUCKETS values, `search` on the name or phone (see `app.services.guest_search`);
-    an empty filter matches everything.
+    bucket), `opted_out`, `waitlist_position` and `offer_until` (when their open offer of a
+    seat ends, else None). `rsvp` filters on RSVP_BUCKETS values, `delivery` on
+    DELIVERY_BUCKETS values, `search` on the name or phone (see `app.services.guest_search`),
+    `waitlisted` keeps the waitlisted guests only; an empty filter matches everything.
     """
-    filters = Filters(rsvp, delivery, search)
+    filters = Filters(rsvp, delivery, search, waitlisted)
     if filters.exclude_every_invitation_of(event_id):
         return []
     query = guests_query(listing_columns, event_id, limit, filters)
@@ -165,6 +168,7 @@ def guest_records(
     rsvp: Sequence[str] = (),
     delivery: Sequence[str] = (),
     search: str = "",
+    waitlisted: bool = False,
     page_size: int = RECORDS_PAGE,
 ) -> Iterator[Row[Any]]:
     """Yield the event's guests matching the filters (as `list_guests`) as plain rows, by id.
@@ -173,7 +177,7 @@ def guest_records(
     piles up in the session), and the session's transaction ends after each page, so a slow
     reader holds no connection and no snapshot between pages.
     """
-    filters = Filters(rsvp, delivery, search)
+    filters = Filters(rsvp, delivery, search, waitlisted)
     if filters.exclude_every_invitation_of(event_id):
         return
     # One statement for every page (ids are positive): built and compiled once.
@@ -191,11 +195,13 @@ def guest_records(
 
 @dataclass(frozen=True)
 class Filters:
-    """What a guest listing keeps: RSVP and delivery buckets, and a search (empty: all)."""
+    """What a guest listing keeps: RSVP and delivery buckets, a search (empty: all), and
+    whether only waitlisted guests."""
 
     rsvp: Sequence[str] = ()
     delivery: Sequence[str] = ()
     search: str = ""
+    waitlisted: bool = False
 
     def exclude_every_invitation_of(self, event_id: int) -> bool:
         """Whether only invited guests can match and the tallies say none of them does.
@@ -230,18 +236,33 @@ class Filters:
             found.append(delivery_bucket(invitation).in_(list(self.delivery)))
         if self.search:
             found.append(search_condition(self.search))
+        if self.waitlisted:
+            found.append(Guest.waitlisted_at.is_not(None))
         return found
 
 
 def listing_columns(invitation: Any) -> tuple[Any, ...]:
-    """A listing row: the guest, its invitation, its delivery bucket, whether opted out, and
-    its place on the waitlist."""
+    """A listing row: the guest, its invitation, its delivery bucket, whether opted out, its
+    place on the waitlist and when its open offer of a seat ends."""
     return (
         Guest,
         invitation,
         delivery_bucket(invitation).label("bucket"),
         opted_out_column(),
         waitlist_position_column(),
+        offer_until_column(),
+    )
+
+
+def offer_until_column() -> Any:
+    """When the guest's open offer of a seat ends (`uq_offers_open`: one at most), else
+    NULL."""
+    return (
+        select(Offer.hold_until)
+        .where(Offer.guest_id == Guest.id, Offer.outcome.is_(None))
+        .limit(1)
+        .scalar_subquery()
+        .label("offer_until")
     )
 
 
@@ -376,7 +397,8 @@ def events_stats(event_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
 
     `no_answer` counts every guest without an RSVP, invited or not, so each breakdown sums
     to `guests`. `opted_out` counts guests whose number is on the opt-out list;
-    `unreachable` those the provider said can never receive. A few small queries for any
+    `unreachable` those the provider said can never receive; `waitlisted` the guests waiting
+    for a seat (their heads: `heads.waitlisted`). A few small queries for any
     number of events, whatever their size.
     """
     connection = db.session.connection()
@@ -386,7 +408,7 @@ def events_stats(event_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     opted_out = {row.event_id: row.n for row in connection.execute(OPTED_OUT, {"ids": ids})}
     unreachable = {row.event_id: row.n for row in connection.execute(UNREACHABLE, {"ids": ids})}
     extra = {(r.event_id, r.rsvp): int(r.n) for r in connection.execute(EXTRA_HEADS, {"ids": ids})}
-    waiting = {r.event_id: int(r.heads) for r in connection.execute(WAITLISTED_HEADS, {"ids": ids})}
+    waiting = {r.event_id: r for r in connection.execute(WAITLISTED_HEADS, {"ids": ids})}
     found = {}
     for event_id in ids:
         split = breakdowns(guests[event_id], tallies[event_id])
@@ -396,8 +418,9 @@ def events_stats(event_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
             "heads": heads(
                 split["rsvp"],
                 {r: extra.get((event_id, r), 0) for r in COUNTED_HEADS},
-                waiting.get(event_id, 0),
+                int(waiting[event_id].heads) if event_id in waiting else 0,
             ),
+            "waitlisted": int(waiting[event_id].guests) if event_id in waiting else 0,
             "opted_out": opted_out.get(event_id, 0),
             "unreachable": unreachable.get(event_id, 0),
         }

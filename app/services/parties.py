@@ -1,11 +1,17 @@
-"""The rules of heads: how many a guest may bring (`plus_ones`) and how many are coming
-(`party_size`), checked the same way by the API, the dashboard and the import."""
+"""The rules of heads: how many a guest may bring (`plus_ones`), how many are coming
+(`party_size`), how many may come (an event's `capacity`) and how long a freed seat is held
+(`offer_hours`), checked the same way by the API, the dashboard and the import."""
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
-from app.models.event import MAX_PLUS_ONES
+from app.models.event import MAX_CAPACITY, MAX_OFFER_HOURS, MAX_PLUS_ONES
+
+# Hours as a form writes them: digits, a point and more digits ("1.5", ".5", "24").
+DECIMAL = re.compile(r"[0-9]*\.?[0-9]+|[0-9]+\.")
 
 
 def _whole_number(value: Any) -> int | None:
@@ -50,3 +56,46 @@ def check_party_size(value: Any, plus_ones: int, *, text: bool = False) -> int:
         )
         raise ValueError(f"party_size must be a whole number {allowed}, not {repr(value)[:40]}")
     return number
+
+
+def check_capacity(value: Any, field: str = "capacity", *, text: bool = False) -> int | None:
+    """An event's capacity in heads: a whole number from 0 to 1,000,000, or None for no cap
+    (in text too when `text`: a form's field, empty for none); ValueError says what is
+    wrong."""
+    if value is None or (text and isinstance(value, str) and not value.strip()):
+        return None
+    if text and isinstance(value, str):
+        typed = value.strip().removesuffix(".0")
+        number = int(typed) if typed.isdecimal() and len(typed) <= 7 else None
+    else:
+        number = None if isinstance(value, bool | float | str) else _whole_number(value)
+    if number is None or not 0 <= number <= MAX_CAPACITY:
+        raise ValueError(
+            f"{field} must be a whole number of heads from 0 to {MAX_CAPACITY}, or null for no"
+            f" cap, not {repr(value)[:40]}"
+        )
+    return number
+
+
+def check_offer_hours(value: Any, field: str = "offer_hours", *, text: bool = False) -> float:
+    """How long an offered seat is held: hours, fractions allowed, above 0 and at most 720,
+    as stored (4 decimals, never 0); in text too when `text` ("1.5", "24"); ValueError says
+    what is wrong."""
+    number = _decimal_text(value) if text and isinstance(value, str) else value
+    if (
+        not isinstance(number, int | float)
+        or isinstance(number, bool)
+        or not math.isfinite(number)
+        or not 0 < number <= MAX_OFFER_HOURS
+    ):
+        raise ValueError(
+            f"{field} must be a number of hours above 0 and at most {MAX_OFFER_HOURS} (fractions"
+            f" allowed, e.g. 0.5), not {repr(value)[:40]}"
+        )
+    return round(float(number), 4) or 0.0001
+
+
+def _decimal_text(value: str) -> float | None:
+    """Digits with an optional decimal point ("1.5", ".5", "24") as a number, else None."""
+    typed = value.strip()
+    return float(typed) if DECIMAL.fullmatch(typed) and len(typed) <= 12 else None
