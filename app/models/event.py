@@ -98,6 +98,14 @@ class Guest(Base):
             "id",
             postgresql_where=text("waitlisted_at IS NOT NULL"),
         ),
+        # An event's answers not yet seated or waitlisted, in arrival order.
+        Index(
+            "ix_guests_seat_pending",
+            "event_id",
+            "seat_pending_at",
+            "id",
+            postgresql_where=text("seat_pending_at IS NOT NULL"),
+        ),
         CheckConstraint(f"plus_ones BETWEEN 0 AND {MAX_PLUS_ONES}", name="plus_ones"),
         CheckConstraint(f"party_size BETWEEN 1 AND {MAX_PARTY}", name="party_size"),
     )
@@ -121,6 +129,10 @@ class Guest(Base):
     party_size: Mapped[int | None]
     # When their yes found the event full (the waitlist's order); NULL: not waitlisted.
     waitlisted_at: Mapped[datetime | None]
+    # When an answer to an event with a capacity arrived that is not yet seated or
+    # waitlisted (`app.sending.waitlist.decide`), and the heads the guest held before it.
+    seat_pending_at: Mapped[datetime | None]
+    seat_held: Mapped[int | None]
     created_at: Mapped[datetime] = created_at_column()
 
     event: Mapped[Event] = relationship(back_populates="guests")

@@ -3,28 +3,35 @@
 An event may have a `capacity` in heads (a guest and their party). Seated heads are those
 of the guests who confirmed and are not waitlisted; an open offer holds its party's heads.
 
-- **seat**: a yes to an event with a capacity keeps its seat only when the waitlist is
-  empty and the party fits beside the seated and held heads; else the guest is waitlisted
-  (`guests.waitlisted_at`: the arrival order). A seated guest whose larger party no longer
-  fits keeps their seat with their former party. A lowered capacity un-seats nobody.
+- **decide**: an answer to an event with a capacity is recorded undecided by the inbound
+  webhook's one statement (`guests.seat_pending_at`, `seat_held`: until decided the guest
+  counts only the heads they held before it). Undecided answers are decided in arrival
+  order: a yes keeps its seat only when the waitlist is empty and the party fits beside the
+  seated and held heads; else the guest is waitlisted (`guests.waitlisted_at`: the arrival
+  order). A seated guest whose larger party no longer fits keeps their seat with their
+  former party. A lowered capacity un-seats nobody. The webhook decides right after its
+  statement; the sweep decides what a web process killed in between left.
 - **cascade**: offers whose hold ran out expire (the guest leaves the waitlist, their answer
-  becomes "declined"), offers of guests who left the waitlist are settled, then every freed
-  seat goes, in waitlist order, to the first party that fits: an offer row and its message
-  (kind `offer`, sent by the engine) in one transaction.
-- **answer**: "Claim" seats the guest (if the party still fits and the event has not
-  started), "Pass" lets the seat go to the next.
+  becomes "declined"), offers of guests who left the waitlist are settled, undecided
+  answers are decided, then every freed seat goes, in waitlist order, to the first party
+  that fits: an offer row and its message (kind `offer`, sent by the engine) in one
+  transaction.
+- **answer** (`app.sending.offer_answers`): "Claim" seats the guest (if the party still
+  fits and the event has not started), "Pass" lets the seat go to the next.
 
 Every step locks the event row first (FOR NO KEY UPDATE, the engine's lock order), so two
 declines at once, two claims for one seat or a claim as the hold runs out are applied one
 after the other; each reads the database after the lock. The sweep runs the cascade of every
-event with a waitlist or an open offer, from PostgreSQL alone, so a flushed Redis or a
-killed worker loses no offer, and an offer exists once (`uq_offers_open`). Every function
-takes a `Connection` inside a transaction the caller owns.
+event with a waitlist, an open offer or an undecided answer, from PostgreSQL alone, so a
+flushed Redis or a killed worker loses no offer, and an offer exists once
+(`uq_offers_open`). Every function takes a `Connection` inside a transaction the caller
+owns.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -43,9 +50,11 @@ LOCK_EVENT_NOWAIT = text("""
 SELECT capacity, offer_hours, starts_at IS NOT NULL AND starts_at <= now() AS started
 FROM events WHERE id = :event_id FOR NO KEY UPDATE SKIP LOCKED
 """)
-# Heads of the seated guests (confirmed, not waitlisted), one guest left out.
+# Heads of the seated guests (confirmed, not waitlisted), one guest left out; a guest whose
+# answer is undecided counts the heads they held before it.
 SEATED = text("""
-SELECT CAST(coalesce(sum(coalesce(g.party_size, 1)), 0) AS bigint)
+SELECT CAST(coalesce(sum(CASE WHEN g.seat_pending_at IS NULL THEN coalesce(g.party_size, 1)
+                              ELSE coalesce(g.seat_held, 0) END), 0) AS bigint)
 FROM guests AS g JOIN invitations AS i ON i.guest_id = g.id AND i.kind = 'invitation'
 WHERE g.event_id = :event_id AND i.rsvp = 'confirmed' AND g.waitlisted_at IS NULL
   AND g.id IS DISTINCT FROM :except_guest
@@ -68,6 +77,22 @@ SELECT count(*) FROM guests AS w, guests AS g
 WHERE g.id = :guest_id AND w.event_id = g.event_id AND w.waitlisted_at IS NOT NULL
   AND (w.waitlisted_at, w.id) <= (g.waitlisted_at, g.id)
 """)
+# An event's undecided answers, locked in arrival order, then read (a statement of its own,
+# so that it sees the answers committed while it waited for the locks).
+LOCK_UNDECIDED = text("""
+SELECT id FROM guests
+WHERE event_id = :event_id AND seat_pending_at IS NOT NULL
+ORDER BY seat_pending_at, id
+FOR NO KEY UPDATE
+""")
+UNDECIDED = text("""
+SELECT g.id, coalesce(g.party_size, 1) AS party, g.waitlisted_at, i.rsvp, g.seat_pending_at,
+       coalesce(g.seat_held, 0) AS held
+FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id AND i.kind = 'invitation'
+WHERE g.id = ANY(CAST(:guest_ids AS integer[])) AND g.seat_pending_at IS NOT NULL
+ORDER BY g.seat_pending_at, g.id
+""")
+DECIDED = text("UPDATE guests SET seat_pending_at = NULL, seat_held = NULL WHERE id = :guest_id")
 WAITLIST = text(
     "UPDATE guests SET waitlisted_at = :at WHERE id = :guest_id AND waitlisted_at IS NULL"
 )
@@ -132,26 +157,11 @@ SELECT :event_id, :guest_id, message.id, :party,
 FROM message
 RETURNING id
 """)
-# Events whose waitlist or open offers the sweep looks at.
+# Events whose waitlist, open offers or undecided answers the sweep looks at.
 WATCHED = text("""
 SELECT event_id FROM guests WHERE waitlisted_at IS NOT NULL
 UNION SELECT event_id FROM offers WHERE outcome IS NULL
-""")
-
-# The guest's open offer: the one the message replies to, else their latest.
-OPEN_OFFER = text("""
-SELECT o.id, o.event_id, o.guest_id, o.party, o.hold_until <= now() AS ran_out,
-       o.outcome
-FROM offers AS o JOIN guests AS g ON g.id = o.guest_id
-LEFT JOIN invitations AS m ON m.id = o.invitation_id
-WHERE g.phone = :phone
-ORDER BY (m.message_sid IS NOT DISTINCT FROM :replied_sid) DESC, o.outcome IS NULL DESC,
-         o.id DESC
-LIMIT 1
-""")
-SETTLE = text("""
-UPDATE offers SET outcome = :outcome, settled_at = now()
-WHERE id = :offer_id AND outcome IS NULL
+UNION SELECT event_id FROM guests WHERE seat_pending_at IS NOT NULL
 """)
 
 
@@ -212,62 +222,88 @@ def position(connection: Connection, guest_id: int) -> int | None:
     return int(connection.execute(POSITION, {"guest_id": guest_id}).scalar_one())
 
 
-def seat(
-    connection: Connection,
-    guest_id: int,
-    arrived_at: object,
-    *,
-    was_seated: bool,
-    party_before: int | None,
-) -> Seating | None:
-    """Seat or waitlist a guest after their answer to an event with a capacity.
+@dataclass(frozen=True)
+class Cascade:
+    """What one cascade did: the undecided answers it decided, and the offers it made."""
 
-    `was_seated`: the guest had confirmed before this answer (and was not waitlisted);
-    `party_before`: their party then. None when the event has no capacity.
+    decided: Mapping[int, Seating]
+    offers: list[int]
+
+
+def decide(connection: Connection, event_id: int, event: EventLock) -> dict[int, Seating]:
+    """Seat or waitlist the event's undecided answers, in arrival order (its lock held).
+
+    An answer to an event with a capacity is recorded undecided (`guests.seat_pending_at`,
+    and `seat_held`, the heads the guest held before it: their party when seated, else 0) by
+    the inbound webhook's one statement; this decides it, so an answer whose web process died
+    before its seat was decided is decided by the sweep, and nobody is counted as seated
+    past the capacity meanwhile.
     """
-    guest = connection.execute(GUEST, {"guest_id": guest_id}).one_or_none()
-    event = None if guest is None else lock_event(connection, guest.event_id)
-    if event is None or event.capacity is None:
-        return None
-    guest = connection.execute(GUEST, {"guest_id": guest_id}).one()  # read after the lock
-    if guest.rsvp != "confirmed" or guest.waitlisted_at is not None:
-        return _not_seated(connection, guest_id, guest.rsvp == "confirmed")
-    others = taken_heads(connection, guest.event_id, except_guest=guest_id)
+    locked = list(connection.execute(LOCK_UNDECIDED, {"event_id": event_id}).scalars())
+    if not locked:
+        return {}
+    rows = connection.execute(UNDECIDED, {"guest_ids": locked}).all()
+    decided = {}
+    for row in rows:
+        if event.capacity is not None:
+            decided[row.id] = _seat(connection, event_id, event.capacity, row)
+        connection.execute(DECIDED, {"guest_id": row.id})
+    return decided
+
+
+def _seat(connection: Connection, event_id: int, capacity: int, guest: Row[Any]) -> Seating:
+    """Seat or waitlist one undecided answer (see `decide`)."""
+    if guest.rsvp != "confirmed":
+        connection.execute(UNWAITLIST, {"guest_id": guest.id})
+        return Seating(Seat.LEFT)
+    if guest.waitlisted_at is not None:  # a yes again keeps the place
+        return Seating(Seat.WAITLISTED, position(connection, guest.id))
+    others = taken_heads(connection, event_id, except_guest=guest.id)
     # A seated guest keeps their seat (a lowered capacity un-seats nobody) unless their party
     # grew beyond what is free.
-    grew = guest.party > (party_before or 1)
-    fits = others + guest.party <= event.capacity
-    if was_seated and grew and not fits:
-        # A larger party that does not fit: the seat is kept with the party it had.
-        connection.execute(SET_PARTY, {"guest_id": guest_id, "party": party_before})
-        return Seating(Seat.PARTY_REFUSED, free=max(event.capacity - others - 1, 0))
-    waiting = int(connection.execute(WAITING, {"event_id": guest.event_id}).scalar_one())
+    was_seated = guest.held > 0
+    fits = others + guest.party <= capacity
+    if was_seated and guest.party > guest.held and not fits:
+        # A larger party that does not fit: the seat is kept with the heads it had (one:
+        # back to "not said", as most parties of one are).
+        party = guest.held if guest.held > 1 else None
+        connection.execute(SET_PARTY, {"guest_id": guest.id, "party": party})
+        return Seating(Seat.PARTY_REFUSED, free=max(capacity - others - 1, 0))
+    waiting = int(connection.execute(WAITING, {"event_id": event_id}).scalar_one())
     if was_seated or (fits and not waiting):
         return Seating(Seat.SEATED)
-    connection.execute(WAITLIST, {"guest_id": guest_id, "at": arrived_at})
-    return Seating(Seat.WAITLISTED, position(connection, guest_id))
+    connection.execute(WAITLIST, {"guest_id": guest.id, "at": guest.seat_pending_at})
+    return Seating(Seat.WAITLISTED, position(connection, guest.id))
 
 
-def _not_seated(connection: Connection, guest_id: int, confirmed: bool) -> Seating:
-    """A waitlisted guest who said yes again keeps their place; one who said something
-    else leaves the waitlist."""
-    if confirmed:
+def place(connection: Connection, guest_id: int) -> Seating:
+    """A guest's place as it stands (their answer decided by someone else)."""
+    row = connection.execute(GUEST, {"guest_id": guest_id}).one()
+    if row.rsvp != "confirmed":
+        return Seating(Seat.LEFT)
+    if row.waitlisted_at is not None:
         return Seating(Seat.WAITLISTED, position(connection, guest_id))
-    connection.execute(UNWAITLIST, {"guest_id": guest_id})
-    return Seating(Seat.LEFT)
+    return Seating(Seat.SEATED)
 
 
 def cascade(connection: Connection, event_id: int, *, wait: bool = True) -> list[int]:
-    """Settle the event's stale offers and offer every freed seat; return the new offers.
+    """Settle the event's stale offers, decide its undecided answers and offer every freed
+    seat; return the new offers.
 
     Without `wait`, an event another transaction holds is skipped (the sweep comes back).
     """
+    return run_cascade(connection, event_id, wait=wait).offers
+
+
+def run_cascade(connection: Connection, event_id: int, *, wait: bool = True) -> Cascade:
+    """`cascade`, also returning the answers it decided."""
     event = lock_event(connection, event_id, wait=wait)
     if event is None:
-        return []
+        return Cascade({}, [])
     settle_stale(connection, event_id)
+    decided = decide(connection, event_id, event)
     if event.capacity is None or event.started:
-        return []
+        return Cascade(decided, [])
     free = event.capacity - taken_heads(connection, event_id)
     offered = []
     while free > 0:
@@ -284,7 +320,7 @@ def cascade(connection: Connection, event_id: int, *, wait: bool = True) -> list
         free -= row.party
     if offered:
         log.info("event %s: %s seat offer(s) made", event_id, len(offered))
-    return offered
+    return Cascade(decided, offered)
 
 
 def settle_stale(connection: Connection, event_id: int) -> None:
@@ -298,73 +334,6 @@ def settle_stale(connection: Connection, event_id: int) -> None:
     if expired:
         connection.execute(DECLINE, {"guest_ids": expired, "message_id": None})
         connection.execute(LEAVE, {"guest_ids": expired})
-
-
-class Answer(StrEnum):
-    """What an answer to an offer did."""
-
-    CLAIMED = "claimed"
-    PASSED = "passed"
-    CLOSED = "closed"  # no open offer (already settled, or its hold ran out)
-    STARTED = "started"  # the event has started: no seat can be claimed
-    NO_FIT = "no_fit"  # the party no longer fits (a lowered capacity, a larger party)
-    NONE = "none"  # the sender has no offer at all
-
-
-@dataclass(frozen=True)
-class OfferAnswer:
-    """An answer to an offer, applied: what it did, and to whom."""
-
-    answer: Answer
-    guest_id: int | None = None
-    event_id: int | None = None
-    offers: tuple[int, ...] = ()  # the offers the freed seat went to next
-
-
-def answer_offer(
-    connection: Connection,
-    phone: str,
-    replied_sid: str | None,
-    claim: bool,
-    message_id: int | None,
-) -> OfferAnswer:
-    """Apply a guest's Claim or Pass to their open offer, then cascade what it freed."""
-    params = {"phone": phone, "replied_sid": replied_sid}
-    found = connection.execute(OPEN_OFFER, params).first()
-    event = None if found is None else lock_event(connection, found.event_id)
-    offer = None if event is None else connection.execute(OPEN_OFFER, params).first()
-    if event is None or offer is None:
-        return OfferAnswer(Answer.NONE)
-    ids = {"guest_id": offer.guest_id, "event_id": offer.event_id}
-    if claim and event.started:
-        return OfferAnswer(Answer.STARTED, **ids)
-    if offer.outcome is None and not offer.ran_out:
-        answer = _claim(connection, offer, event) if claim else _pass(connection, offer, message_id)
-    else:
-        answer = Answer.CLOSED
-    if answer is Answer.NO_FIT:
-        return OfferAnswer(answer, **ids)
-    return OfferAnswer(answer, **ids, offers=tuple(cascade(connection, offer.event_id)))
-
-
-def _claim(connection: Connection, offer: Row[Any], event: EventLock) -> Answer:
-    """Seat the guest of an open offer, when their party still fits."""
-    heads = connection.execute(GUEST, {"guest_id": offer.guest_id}).one().party
-    others = taken_heads(connection, offer.event_id, except_offer=offer.id)
-    if event.capacity is not None and others + heads > event.capacity:
-        return Answer.NO_FIT
-    connection.execute(SETTLE, {"offer_id": offer.id, "outcome": "claimed"})
-    connection.execute(UNWAITLIST, {"guest_id": offer.guest_id})
-    return Answer.CLAIMED
-
-
-def _pass(connection: Connection, offer: Row[Any], message_id: int | None) -> Answer:
-    """Let an open offer's seat go: the guest leaves the waitlist, their answer a decline."""
-    connection.execute(SETTLE, {"offer_id": offer.id, "outcome": "passed"})
-    connection.execute(WITHDRAW_MESSAGES, {"offer_ids": [offer.id]})
-    connection.execute(DECLINE, {"guest_ids": [offer.guest_id], "message_id": message_id})
-    connection.execute(LEAVE, {"guest_ids": [offer.guest_id]})
-    return Answer.PASSED
 
 
 def offer_freed_seats(engine: Engine) -> int:

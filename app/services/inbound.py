@@ -133,13 +133,30 @@ NEW_PARTY = """CASE WHEN message.kind <> 'rsvp' OR target.invitation_id IS NULL
                   OR target.current_rsvp_at > :received_at THEN guests.party_size
              WHEN message.rsvp = 'declined' THEN NULL
              ELSE COALESCE(:party, guests.party_size) END"""
+# An answer applied to an event with a capacity is undecided until the waitlist seats or
+# waitlists it (`app.sending.waitlist.decide`, right after this statement, or by the sweep
+# if this process dies first): it arrived at :received_at (the earliest undecided one
+# counts), and until then the guest holds only the heads they held before (their party when
+# seated, else none), so a crash in between never counts them as seated past the capacity.
+UNDECIDED = """target.capped AND message.kind = 'rsvp' AND target.invitation_id IS NOT NULL
+                  AND (target.current_rsvp_at IS NULL
+                       OR target.current_rsvp_at <= :received_at)"""
+NEW_PENDING_AT = f"""CASE WHEN {UNDECIDED}
+                  THEN LEAST(guests.seat_pending_at, :received_at)
+                  ELSE guests.seat_pending_at END"""
+NEW_HELD = f"""CASE WHEN {UNDECIDED} THEN COALESCE(guests.seat_held,
+                      CASE WHEN target.current_rsvp = 'confirmed' AND guests.waitlisted_at IS NULL
+                           THEN COALESCE(guests.party_size, 1) ELSE 0 END)
+             ELSE guests.seat_held END"""
 ADOPT_LANGUAGE_AND_PARTY = f""",
     adopted AS (
-        UPDATE guests SET language = {NEW_LANGUAGE}, party_size = {NEW_PARTY}
+        UPDATE guests SET language = {NEW_LANGUAGE}, party_size = {NEW_PARTY},
+                          seat_pending_at = {NEW_PENDING_AT}, seat_held = {NEW_HELD}
         FROM message, target
         WHERE guests.id = target.guest_id
           AND (guests.language IS DISTINCT FROM {NEW_LANGUAGE}
-               OR guests.party_size IS DISTINCT FROM {NEW_PARTY})
+               OR guests.party_size IS DISTINCT FROM {NEW_PARTY}
+               OR ({UNDECIDED}))
     )"""  # noqa: S608 - constant fragments
 
 # A newer STOP or START from the same sender wins over one replayed late from the spool.
@@ -319,10 +336,9 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
         return outcome
     if outcome.reading.kind is not InboundKind.RSVP:
         return outcome
-    was_seated = target.rsvp is Rsvp.CONFIRMED and not target.waitlisted
     told = offers.seat_after(
-        offers.Seated(target.guest_id, target.event_name, was_seated, target.party_size),
-        received_at,
+        target.guest_id,
+        target.event_name,
         answer_language(outcome.reading, target.language, form.phone, target.follow_replies),
     )
     return outcome if told is None else replace(outcome, reply=told)

@@ -1,9 +1,11 @@
 """The waitlist's side of the inbound webhook: a yes to a full event, and Claim / Pass.
 
-A yes to an event with a capacity is seated or waitlisted (`app.sending.waitlist.seat`)
-right after the answer is recorded, in a transaction that locks the event, and the guest is
-told their place; a decline or a smaller party frees heads that the same transaction offers
-to the next waitlisted party. A tap on an offer's "Claim" or "Pass" button (`ButtonPayload`
+An answer to an event with a capacity is recorded undecided by the webhook's one statement
+(`app.services.inbound`), then seated or waitlisted (`app.sending.waitlist.decide`) in a
+transaction that locks the event, and the guest is told their place (a web process killed
+in between leaves it to the sweep, which decides it from PostgreSQL in arrival order); a
+decline or a smaller party frees heads that the same transaction offers to the next
+waitlisted party. A tap on an offer's "Claim" or "Pass" button (`ButtonPayload`
 `claim` / `pass`) is stored once per `MessageSid` and applied in one transaction with its
 cascade. Typed answers to an offer are read like any other message.
 
@@ -22,7 +24,7 @@ from sqlalchemy import Connection, text
 
 from app.extensions import db
 from app.logs import mask_phone
-from app.sending import waitlist
+from app.sending import offer_answers, waitlist
 from app.sending.languages import guest_language
 from app.services import waitlist_wording
 from app.services.webhook_forms import OFFER_PAYLOADS, InboundForm
@@ -86,8 +88,10 @@ def record_offer_answer(form: InboundForm, received_at: datetime) -> OfferReply:
         ).scalar()
         if message_id is None:
             return OfferReply(True, None, False, None)
-        done = waitlist.answer_offer(connection, form.phone, form.replied_sid, claim, message_id)
-        applied = done.answer in (waitlist.Answer.CLAIMED, waitlist.Answer.PASSED)
+        done = offer_answers.answer_offer(
+            connection, form.phone, form.replied_sid, claim, message_id
+        )
+        applied = done.answer in (offer_answers.Answer.CLAIMED, offer_answers.Answer.PASSED)
         rsvp = ("confirmed" if claim else "declined") if applied else None
         connection.execute(
             APPLIED,
@@ -100,7 +104,7 @@ def record_offer_answer(form: InboundForm, received_at: datetime) -> OfferReply:
     return OfferReply(False, message_id, applied, reply)
 
 
-def _told(connection: Connection, done: waitlist.OfferAnswer) -> str | None:
+def _told(connection: Connection, done: offer_answers.OfferAnswer) -> str | None:
     """What the guest is told after their tap, in their language."""
     if done.guest_id is None:
         return None
@@ -109,31 +113,17 @@ def _told(connection: Connection, done: waitlist.OfferAnswer) -> str | None:
     return waitlist_wording.offer_answer(done.answer, row.event_name, language)
 
 
-@dataclass(frozen=True)
-class Seated:
-    """The guest behind an answer to an event with a capacity, as they were before it."""
+def seat_after(guest_id: int, event_name: str, language: str) -> str | None:
+    """Decide the guest's undecided answer (and the event's others, in arrival order) and
+    offer what it freed; what to tell them instead of the plain confirmation, if anything.
 
-    guest_id: int
-    event_name: str
-    was_seated: bool  # confirmed (and not waitlisted) before this answer
-    party_before: int | None
-
-
-def seat_after(guest: Seated, received_at: datetime, language: str) -> str | None:
-    """Seat or waitlist the guest after their answer and offer what it freed; what to tell
-    them instead of the plain confirmation, if anything."""
+    The answer was recorded undecided by the webhook's one statement; if this process dies
+    before deciding it, the sweep decides it (`app.sending.waitlist.decide`).
+    """
     with db.engine.begin() as connection:
-        place = waitlist.seat(
-            connection,
-            guest.guest_id,
-            received_at,
-            was_seated=guest.was_seated,
-            party_before=guest.party_before,
-        )
-        if place is None:
-            return None
-        row = connection.execute(SENDER, {"guest_id": guest.guest_id}).one()
-        made = waitlist.cascade(connection, row.event_id)
-    if made:
-        log.info("guest %s's answer freed seats: %s offer(s)", guest.guest_id, len(made))
-    return waitlist_wording.seating(place, guest.event_name, language)
+        row = connection.execute(SENDER, {"guest_id": guest_id}).one()
+        done = waitlist.run_cascade(connection, row.event_id)
+        place = done.decided.get(guest_id) or waitlist.place(connection, guest_id)
+    if done.offers:
+        log.info("guest %s's answer freed seats: %s offer(s)", guest_id, len(done.offers))
+    return waitlist_wording.seating(place, event_name, language)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from app.sending.waitlist import Answer, Seat, Seating
+from app.sending.offer_answers import Answer
+from app.sending.waitlist import Seat, Seating
 
 WORDS = MappingProxyType({
     "en": MappingProxyType({

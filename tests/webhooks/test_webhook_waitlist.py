@@ -6,15 +6,20 @@ never more heads than the capacity."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
+from app.models.base import utcnow
 from app.sending import waitlist
+from app.services import inbound
+from app.services.webhook_forms import form_pairs, parse_inbound
 from tests.support.constants import API_TOKEN
 from tests.support.database import execute, query, scalar
 from tests.support.factories import invite, make_event, make_guests, phone
@@ -258,7 +263,7 @@ def test_a_claim_as_the_hold_runs_out_is_one_or_the_other(app: Flask) -> None:
             with app.test_client() as client:
                 return tap(client, 1, "claim", "Claim")
 
-        concurrently(claim, lambda e=event_id: run_cascade(app, e))
+        concurrently(claim, functools.partial(run_cascade, app, event_id))
         run_cascade(app, event_id)
         outcomes = dict(offers(app, event_id))
         assert outcomes[ids[1]] in ("claimed", "expired")
@@ -277,4 +282,60 @@ def test_a_seated_guests_larger_party_that_does_not_fit_keeps_the_seat(
     assert "not room" in (reply_text(response.data) or "")
     assert scalar(app, "SELECT party_size FROM guests WHERE id = :g", g=ids[0]) is None
     assert seated_heads(app, event_id) == 2
+    assert waitlisted(app, event_id) == []
+
+
+def record_without_seating(app: Flask, n: int, answer: str, received_at: datetime) -> None:
+    """Guest n's answer recorded by the webhook's one statement, and the web process killed
+    before its seat was decided."""
+    form = parse_inbound(form_pairs(button_form(phone(n), answer, answer.title()).items()))
+    with app.test_request_context():
+        outcome = inbound._record_reading(form, received_at)
+    assert outcome.reading.kind == "rsvp"
+
+
+def test_yeses_whose_web_process_died_before_their_seat_are_decided_by_the_sweep(
+    app: Flask, client: FlaskClient
+) -> None:
+    event_id, ids = full_event(app, 5, capacity=3)
+    tap(client, 0, "yes")  # seated: 1 head
+    party(app, ids[1], 2)
+    start = utcnow()
+    # Recorded out of order; they arrived 1, 2, 3.
+    for n in (3, 1, 2):
+        record_without_seating(app, n, "yes", start + timedelta(seconds=n))
+    # Undecided yeses hold no seat: nobody is counted past the capacity meanwhile.
+    with app.app_context(), db.engine.begin() as connection:
+        assert waitlist.taken_heads(connection, event_id) == 1
+    with app.app_context():
+        waitlist.offer_freed_seats(db.engine)  # the sweep
+    assert seated_heads(app, event_id) == 3  # guest 1's party of 2 fits
+    assert waitlisted(app, event_id) == [ids[2], ids[3]]  # in arrival order
+    assert scalar(app, "SELECT count(*) FROM guests WHERE seat_pending_at IS NOT NULL") == 0
+    assert offers(app, event_id) == []
+    # A seated guest's decline recorded the same way frees their seat at the next sweep.
+    record_without_seating(app, 0, "no", utcnow())
+    with app.app_context():
+        waitlist.offer_freed_seats(db.engine)
+    assert offers(app, event_id) == [(ids[2], None)]
+    assert seated_heads(app, event_id) == 2
+
+
+def test_a_seated_guests_larger_party_left_undecided_keeps_the_seat_it_had(
+    app: Flask, client: FlaskClient
+) -> None:
+    event_id, ids = full_event(app, 3, capacity=3)
+    tap(client, 0, "yes")
+    tap(client, 1, "yes")
+    form = inbound_form(phone(0), "Yes, we'll be 3")
+    with app.test_request_context():
+        inbound._record_reading(parse_inbound(form_pairs(form.items())), utcnow())
+    with app.app_context(), db.engine.begin() as connection:
+        assert waitlist.taken_heads(connection, event_id) == 2  # the party it had, meanwhile
+    record_without_seating(app, 2, "yes", utcnow())
+    with app.app_context():
+        waitlist.offer_freed_seats(db.engine)
+    # Guest 0's party of 3 did not fit beside guest 1: kept at one; guest 2 then fits.
+    assert scalar(app, "SELECT party_size FROM guests WHERE id = :g", g=ids[0]) is None
+    assert seated_heads(app, event_id) == 3
     assert waitlisted(app, event_id) == []
