@@ -7,7 +7,6 @@ or punctuation); `sentences` reads messages with them.
 from __future__ import annotations
 
 from enum import StrEnum
-from types import MappingProxyType
 
 
 class Role(StrEnum):
@@ -16,10 +15,12 @@ class Role(StrEnum):
     YES = "yes"
     NO = "no"
     MAYBE = "maybe"
+    LEAN = "lean"  # "probably": a maybe beside a yes, else a doubt
+    DOUBT = "doubt"  # "I'll try", "if I can", "not sure yet": not an answer
     VERB = "verb"  # attending: yes, or no after a negation in the same clause
     NEUTRAL = "neutral"  # decides nothing, and hides the words inside it ("no problem")
     CONTRAST = "contrast"  # a change of mind: what follows decides
-    UNCLEAR = "unclear"  # a reading, not a phrase: says both, or asks without answering
+    UNCLEAR = "unclear"  # a reading, not a phrase: says both, asks or doubts without answering
     STOP = "stop"  # asks for no more messages: an opt-out, unless it also says yes
     WISH = "wish"  # "I'd love to": a no when a contrast follows ("... but I'm working")
 
@@ -35,7 +36,7 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
                "nah yeah", "you bet", "defo", "deffo", "def", "see u there", "c u there",
                "see ya there", "no way i d miss", "no way i m missing", "no way i ll miss",
                "no way i would miss", "nothing could stop me", "nothing will stop me",
-               "too right", "righto"),
+               "too right", "righto", "we ll see you"),
         "es": ("si", "claro", "claro que si", "por supuesto", "desde luego", "confirmo",
                "confirmado", "confirmamos", "cuenta conmigo", "cuenta con nosotros",
                "cuenten conmigo", "alli estare", "ahi estare", "alli estaremos",
@@ -103,7 +104,8 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
                "مسافره", "خارج البلد", "عندي ارتباط", "مرتبط", "اكيد لا",
                "مش هقدر", "مش حقدر", "ما رح", "ما رح اقدر", "ما بقدر", "ما نقدرش", "مانقدرش",
                "عندي شغل", "عندي دوام", "مشغول", "مشغوله", "la2", "ma ba2dar", "ma ba2der",
-               "ma ra7", "mish ha2dar", "mesh ha2dar", "mush ha2dar", "la shukran"),
+               "ma ra7", "mish ha2dar", "mesh ha2dar", "mush ha2dar", "la shukran", "مش ممكن",
+               "مو ممكن", "غير ممكن"),
         "fr": ("non", "non merci", "pas possible", "impossible", "malheureusement", "helas",
                "je regrette", "nous regrettons", "je ne peux pas", "je ne pourrai pas",
                "on ne pourra pas", "nous ne pourrons pas", "pas dispo", "pas disponible",
@@ -117,41 +119,54 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
                "pas etre possible", "sera pas possible", "je passe mon tour", "je travaille",
                "je bosse", "chu en voyage"),
     },
-    Role.MAYBE: {
-        "en": ("maybe", "perhaps", "possibly", "probably", "might", "may", "not sure",
-               "i m not sure", "not certain", "tentative", "tentatively", "depends",
-               "it depends", "will try", "i ll try", "we ll try", "try to", "hopefully",
-               "let you know", "confirm later", "i think so", "not yet", "unsure",
-               "50 50", "fifty fifty", "don t know", "dont know", "dunno", "no idea yet",
-               "if i can", "if we can", "pencil me in", "should be able", "tbc", "tbd",
-               "see how it goes"),
-        "es": ("quizas", "quiza", "tal vez", "talvez", "a lo mejor", "puede ser", "no se",
-               "no estoy seguro", "no estoy segura", "probablemente", "posiblemente",
-               "depende", "intentare", "lo intento", "voy a intentar", "te confirmo",
-               "les confirmo", "luego confirmo", "creo que si", "ojala", "todavia no se",
-               "aun no se", "si puedo", "si podemos", "a ver si", "puede que si",
-               "capaz", "capaz que", "te aviso", "les aviso"),
-        "pt": ("talvez", "pode ser", "quem sabe", "nao sei", "nao tenho certeza",
-               "provavelmente", "possivelmente", "depende", "vou tentar", "vamos tentar",
-               "tento", "te confirmo", "confirmo depois", "depois confirmo", "acho que sim",
-               "tomara", "ainda nao sei", "sei la", "se der", "se eu puder",
-               "se puder", "se consigo", "se conseguir", "vou ver", "te aviso"),
-        "ar": ("ربما", "يمكن", "ممكن", "لست متاكد", "لست متاكده", "لست متاكدا", "مش متاكد",
-               "مو متاكد",
-               "ما ادري", "مدري", "ما اعرف", "لا اعرف", "لا ادري", "ساحاول", "بحاول",
-               "احاول", "اخبرك لاحقا", "ابلغك لاحقا", "اكد لاحقا", "غالبا", "علي الاغلب",
-               "اذا قدرت", "ان قدرت", "حسب", "علي حسب", "مش عارف", "مو عارف", "هشوف",
-               "بشوف", "حاول", "b7awel", "ba7awel", "mumkin", "yimkin", "momken"),
-        "fr": ("peut etre", "peutetre", "je ne sais pas", "je sais pas", "sais pas",
-               "pas encore sur", "pas encore sure", "pas sur", "pas sure", "pas certain",
-               "pas certaine", "je ne suis pas sur", "je ne suis pas sure", "probablement",
-               "possible", "c est possible", "si possible", "si je peux", "si on peut",
+    Role.MAYBE: {  # a maybe said as the answer
+        "en": ("maybe", "perhaps", "possibly", "might", "may", "tentative", "tentatively",
+               "i think so", "50 50", "fifty fifty", "pencil me in", "should be able"),
+        "es": ("quizas", "quiza", "tal vez", "talvez", "a lo mejor", "puede ser", "creo que si",
+               "puede que si", "capaz", "capaz que", "posiblemente"),
+        "pt": ("talvez", "pode ser", "quem sabe", "acho que sim", "possivelmente"),
+        "ar": ("ربما", "يمكن", "yimkin", "rubbama"),
+        "fr": ("peut etre", "peutetre", "peut etre bien", "possible", "c est possible",
+               "possiblement", "eventuellement", "je pense que oui", "je crois que oui"),
+    },
+    Role.LEAN: {  # a maybe beside a yes ("probably yes"), a doubt alone ("probably")
+        "en": ("probably", "most likely", "hopefully"),
+        "es": ("probablemente", "ojala", "creo que"),
+        "pt": ("provavelmente", "tomara", "acho que"),
+        "ar": ("غالبا", "علي الاغلب", "اعتقد", "اظن"),
+        "fr": ("probablement", "sans doute", "j espere"),
+    },
+    Role.DOUBT: {  # not knowing, a condition, a plan to try or to tell later: no answer
+        "en": ("not sure", "i m not sure", "not certain", "depends", "it depends", "will try",
+               "i ll try", "we ll try", "try to", "let you know", "confirm later", "not yet",
+               "unsure", "don t know", "dont know", "dunno", "no idea yet", "if i can",
+               "if we can", "tbc", "tbd", "see how it goes", "can t promise", "cant promise",
+               "no promises", "we ll see", "get back to you", "if i m", "if we re", "if i get",
+               "if i finish", "if all goes well", "if nothing comes up", "if i manage"),
+        "es": ("no se", "no estoy seguro", "no estoy segura", "depende", "intentare",
+               "lo intento", "voy a intentar", "te confirmo", "les confirmo", "luego confirmo",
+               "todavia no se", "aun no se", "si puedo", "si podemos", "a ver si", "te aviso",
+               "les aviso", "no prometo", "ya veremos", "si me dan", "te digo luego"),
+        "pt": ("nao sei", "nao tenho certeza", "depende", "vou tentar", "vamos tentar", "tento",
+               "te confirmo", "confirmo depois", "depois confirmo", "ainda nao sei", "sei la",
+               "se der", "se eu puder", "se puder", "se consigo", "se conseguir",
+               "se eu conseguir", "vou ver", "te aviso", "nao prometo", "vamos ver",
+               "te falo"),
+        "ar": ("ممكن", "لست متاكد", "لست متاكده", "لست متاكدا", "مش متاكد", "مو متاكد",
+               "ما ادري", "مدري", "ما اعرف", "لا اعرف", "لا ادري", "ساحاول", "بحاول", "احاول",
+               "اخبرك لاحقا", "ابلغك لاحقا", "اكد لاحقا", "اذا قدرت", "ان قدرت", "حسب",
+               "علي حسب", "مش عارف", "مو عارف", "هشوف", "بشوف", "نشوف", "حاول", "ما اوعدك",
+               "اذا فضيت", "b7awel", "ba7awel", "mumkin", "momken"),
+        "fr": ("je ne sais pas", "je sais pas", "sais pas", "pas encore sur", "pas encore sure",
+               "pas sur", "pas sure", "pas certain", "pas certaine", "je ne suis pas sur",
+               "je ne suis pas sure", "si possible", "si je peux", "si on peut",
                "si tout va bien", "ca depend", "depend", "j essaierai", "je vais essayer",
                "on va essayer", "nous allons essayer", "je vais voir", "on verra",
                "je te dirai", "je vous dirai", "je te redis", "je vous redis",
                "confirme plus tard", "confirmerai", "je confirmerai", "je vous confirmerai",
-               "je te tiens au courant", "je vous tiens au courant", "j espere",
-               "c est pas sur", "je te dis", "je vous dis", "j essaie", "on essaie"),
+               "je te tiens au courant", "je vous tiens au courant", "c est pas sur",
+               "je te dis", "je vous dis", "j essaie", "on essaie", "promets rien",
+               "si je suis"),
     },
     Role.VERB: {
         "en": ("come", "coming", "attend", "attending", "be there", "make it", "join",
@@ -257,20 +272,3 @@ NEGATIONS = frozenset(
     ("not", "never", "t", "no", "nao", "nunca", "jamais", "nem", "ni", "لن", "لا", "ما",
      "مش", "مو", "مب", "unable", "cannot", "cant", "dont", "wont", "ne", "n", "pas")
 )  # fmt: skip
-
-
-# Emoji that answer, and those that only soften (a thank-you, a smile).
-EMOJI_ROLES = MappingProxyType(
-    {
-        "\U0001f44d": Role.YES,  # thumbs up
-        "\u2705": Role.YES,  # check mark button
-        "\U0001f44c": Role.YES,  # OK hand
-        "\U0001f64c": Role.YES,  # raising hands
-        "\U0001f973": Role.YES,  # partying face
-        "\U0001f44e": Role.NO,  # thumbs down
-        "\u274c": Role.NO,  # cross mark
-        "\U0001f6ab": Role.NO,  # prohibited
-        "\U0001f914": Role.MAYBE,  # thinking face
-        "\U0001f937": Role.MAYBE,  # shrug
-    }
-)

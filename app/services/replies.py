@@ -54,13 +54,12 @@ VOCABULARY: dict[Intent, dict[str, tuple[str, ...]]] = {
                "pas possible", "impossible", "malheureusement non", "non desole",
                "non desolee"),
     },
-    Intent.MAYBE: {
-        "en": ("maybe", "perhaps", "not sure", "possibly", "i m not sure", "tentative", "might"),
-        "es": ("quizas", "quiza", "tal vez", "talvez", "a lo mejor", "puede ser", "no se"),
-        "pt": ("talvez", "pode ser", "quem sabe", "nao sei", "nao tenho certeza"),
-        "ar": ("ربما", "يمكن", "ممكن", "لست متاكد", "مش متاكد"),
-        "fr": ("peut etre", "peutetre", "je ne sais pas", "je sais pas", "pas sur", "pas sure",
-               "on verra", "probablement"),
+    Intent.MAYBE: {  # a maybe said as the answer; doubts ("not sure") are read as sentences
+        "en": ("maybe", "perhaps", "possibly", "tentative", "might"),
+        "es": ("quizas", "quiza", "tal vez", "talvez", "a lo mejor", "puede ser"),
+        "pt": ("talvez", "pode ser", "quem sabe"),
+        "ar": ("ربما", "يمكن"),
+        "fr": ("peut etre", "peutetre"),
     },
     Intent.STOP: {
         "en": ("stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "optout",

@@ -4,7 +4,9 @@ Whole-message keywords live in `replies.VOCABULARY`, the phrases in `phrases`; l
 messages are read clause by clause: explicit answers, attendance verbs (a "yes", or a "no"
 after a negation in the same clause), polite phrases that decide nothing, and contrasts
 ("yes... actually no") after which the rest decides. A message that says both, or only
-asks, is left to the organiser; a change of mind never turns an earlier "no" into a "yes".
+asks, or only doubts ("I'll try", "si puedo voy", "probably"), is left to the organiser;
+an explicit maybe ("maybe", "quizás", "probably yes") is a maybe; a change of mind never
+turns an earlier "no" into a "yes".
 A wish followed by a contrast declines ("I'd love to, but I'm working"); a message that asks
 for no more messages ("please stop sending me messages") is an opt-out, unless it also says
 yes or maybe. Exact opt-out keywords ("STOP") are whole-message words (`replies`).
@@ -27,10 +29,11 @@ QUESTION_MARKS = ("?", "\u061f")
 EMOJI_WORDS = MappingProxyType({"\U0001f44d": "yes", "\u2705": "yes", "\U0001f44c": "yes",
                                 "\U0001f64c": "yes", "\U0001f973": "yes", "\U0001f44e": "no",
                                 "\u274c": "no", "\U0001f6ab": "no", "\U0001f914": "maybe",
-                                "\U0001f937": "maybe"})  # fmt: skip
+                                "\U0001f937": "dunno"})  # fmt: skip
 EMOJI = re.compile("|".join(EMOJI_WORDS))
 REPEATED_LETTERS = re.compile(r"(.)\1+")
-ANSWERS = (Role.YES, Role.NO, Role.MAYBE)
+# Words that hesitate: beside an explicit maybe they are a maybe, else never an answer.
+HESITATIONS = frozenset((Role.MAYBE, Role.LEAN, Role.DOUBT))
 
 
 def squeeze(text: str) -> str:
@@ -141,11 +144,17 @@ def _wished(segment: list[Hit]) -> list[Hit]:
 
 
 def _decide(hits: list[Hit]) -> Role:
-    """One segment's answer: both yes and no is unclear, a hedge or a no wins over a yes."""
+    """One segment's answer: both yes and no is unclear; a no wins, then an explicit maybe;
+    a doubt ("I'll try", "if I can") is unclear, even beside a yes; a lean ("probably")
+    is a maybe beside a yes, else unclear."""
     roles = {hit.role for hit in hits}
     if Role.YES in roles and Role.NO in roles:
         return Role.UNCLEAR
-    return next(role for role in (Role.NO, Role.MAYBE, Role.YES) if role in roles)
+    if Role.NO in roles or Role.MAYBE in roles:
+        return Role.NO if Role.NO in roles else Role.MAYBE
+    if Role.DOUBT in roles or roles == {Role.LEAN}:
+        return Role.UNCLEAR
+    return Role.MAYBE if Role.LEAN in roles else Role.YES
 
 
 def _conclude(decisions: list[Role]) -> Role:
@@ -183,10 +192,10 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
     languages, written_in = _languages(hits)
     stop = next((hit for hit in hits if hit.role is Role.STOP), None)
     if stop is not None:  # a no beside it stands; a yes or a doubt leaves it to the organiser
-        said = {hit.role for hit in hits} & {Role.YES, Role.MAYBE}
+        said = {hit.role for hit in hits} & {Role.YES, *HESITATIONS}
         return Sentence(Role.UNCLEAR if said else Role.STOP, languages, written_in, stop.phrase)
     asks = any(mark in text for mark in QUESTION_MARKS)
-    if asks and not any(hit.explicit and hit.role is not Role.MAYBE for hit in hits):
+    if asks and not any(hit.explicit and hit.role not in HESITATIONS for hit in hits):
         return Sentence(Role.UNCLEAR, languages, written_in)
     return Sentence(_conclude([_decide(s) for s in segments]), languages, written_in)
 
