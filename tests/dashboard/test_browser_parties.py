@@ -2,21 +2,25 @@
 
 The answers card counts people beside guests, the guest table shows each party, a party is
 corrected from the guest form and one too big refused beside its field, and the event's
-plus-ones are edited, and a new event's form offers them; at 1280 px and on a phone, nothing
-wider than the window. Screenshots: /tmp/dashboard-parties-*.png.
+plus-ones are edited, and a new event's form offers them; a capacity is set on a dinner whose
+waitlist holds two parties, one offered a seat; at 1280 px and on a phone, nothing wider
+than the window. Screenshots: /tmp/dashboard-parties-*.png.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from app import create_app
-from app.models import Rsvp
+from app.models import MessageKind, Rsvp
+from app.models.base import utcnow
 from tests.support.browser import shoot, sign_in
-from tests.support.database import dispose_engines, scalar
-from tests.support.factories import invite, make_event, make_guests
+from tests.support.database import dispose_engines, execute, query, scalar
+from tests.support.factories import ago, invite, make_event, make_guests
 from tests.support.stack import ServiceStack
 
 pytestmark = pytest.mark.slow
@@ -117,3 +121,71 @@ def test_heads_are_shown_and_a_party_corrected(
     page.goto(f"{stack.web_url}/")
     expect(page.get_by_label("Plus-ones per guest")).to_have_value("0")
     shoot(page, "parties-new-event")
+
+
+DINNER = [
+    ("ليلى حداد", "+971501234570", 3, None),
+    ("عمر الفاسي", "+971501234571", None, None),
+    ("يوسف بن علي", "+971501234572", 2, ago(hours=3)),
+    ("Ana Gómez", "+34612345680", None, ago(hours=1)),
+]
+
+
+def dinner(app: Flask) -> int:
+    """An Arabic dinner (no capacity yet) with four yeses, the last two waitlisted, Youssef
+    offered a seat for a day; its id."""
+    event_id = make_event(app, "عشاء خيري", time_zone="Asia/Dubai", plus_ones=2)
+    for name, phone, party, waiting in DINNER:
+        [guest] = make_guests(
+            app, event_id, [(name, phone)], party_size=party, waitlisted_at=waiting
+        )
+        invite(app, guest, rsvp=Rsvp.CONFIRMED)
+        if name == "يوسف بن علي":
+            message = invite(app, guest, kind=MessageKind.OFFER)
+            execute(
+                app,
+                "INSERT INTO offers (event_id, guest_id, invitation_id, party, hold_until)"
+                " VALUES (:event_id, :guest_id, :message, 2, :until)",
+                event_id=event_id,
+                guest_id=guest,
+                message=message,
+                until=utcnow() + timedelta(days=1),
+            )
+    with app.app_context():
+        dispose_engines()
+    return event_id
+
+
+def test_a_capacity_is_set_and_the_waitlist_shown(
+    stack: ServiceStack, page: Page, migrated: dict[str, str]
+) -> None:
+    app = create_app(migrated)
+    event_id = dinner(app)
+    page.goto(f"{stack.web_url}/events/{event_id}/edit")
+    sign_in(page)
+    expect(page.get_by_label("Capacity (people)")).to_have_value("")
+    expect(page.get_by_label("Offer hold (hours)")).to_have_value("24")
+    page.get_by_label("Capacity (people)").fill("4")
+    page.get_by_label("Offer hold (hours)").fill("1.5")
+    on_a_phone(page, "parties-capacity-edit")
+    page.get_by_role("button", name="Save").click()
+    stored = query(app, "SELECT capacity, offer_hours FROM events WHERE id = :id", id=event_id)
+    assert (stored[0].capacity, float(stored[0].offer_hours)) == (4, 1.5)
+
+    expect(page.locator("[data-heads=confirmed]")).to_have_text("4 of 4 people2 guests")
+    expect(page.locator("[data-heads=waitlisted]")).to_have_text("3 people2 guests")
+    youssef = row(page, "يوسف بن علي").locator("td[data-label=Answer]")
+    expect(youssef).to_contain_text("Waitlist #1")
+    expect(youssef).to_contain_text("Offered a seat until")
+    expect(youssef).to_contain_text("United Arab Emirates Time")
+    expect(row(page, "Ana Gómez").locator("td[data-label=Answer]")).to_have_text("Waitlist #2")
+    shoot(page, "parties-waitlist")
+    on_a_phone(page, "parties-waitlist")
+
+    page.get_by_label("Answer", exact=True).select_option("Waitlisted")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#guest-table tbody tr")).to_have_count(2)
+
+    row(page, "يوسف بن علي").get_by_role("link", name="يوسف بن علي", exact=True).click()
+    expect(page.locator("#thread")).to_contain_text("Seat offer")
+    on_a_phone(page, "parties-offer-thread")
