@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, TextClause
+from sqlalchemy import Connection, TextClause, text
 
 from app.models.enums import MessageKind, Rsvp, states_text
 from app.sending.kinds import FOLLOW_ONS, kind_of
@@ -132,6 +132,15 @@ class FollowOnStatements:
 
 
 STATEMENTS = {spec.kind: FollowOnStatements.of(spec.audience or "") for spec in FOLLOW_ONS}
+# The tallies count a waitlisted guest's answer, but a reminder's audience leaves them out
+# (`app.sending.kinds.SEATED`), as do its already and blocked counts: they are taken from the
+# meant ones through the event's waitlist (`ix_guests_waitlist`, a small set).
+WAITLISTED_COUNT = text("""
+SELECT count(*) FROM guests AS g
+JOIN invitations AS i ON i.guest_id = g.id AND i.kind = 'invitation'
+WHERE g.event_id = :event_id AND g.waitlisted_at IS NOT NULL
+  AND i.rsvp = ANY(CAST(:wanted AS text[]))
+""")
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,8 @@ def count_follow_on(connection: Connection, target: Target) -> FollowOnAudience:
         wanted = answers | ({Rsvp.MAYBE.value} if target.include_maybe else set())
         tallies = event_tallies(connection, [target.event_id])[target.event_id]
         meant = sum(t.n for t in tallies if t.rsvp in wanted)
+        waiting = {"event_id": target.event_id, "wanted": sorted(wanted)}
+        meant -= int(connection.execute(WAITLISTED_COUNT, waiting).scalar_one())
     else:
         meant = int(connection.execute(statements.meant, params).scalar_one())
     already = int(connection.execute(statements.already, params).scalar_one())

@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import Engine, text
 
-from app.sending import claims, waitlist
+from app.sending import audiences, claims, waitlist
 from app.sending.kinds import ClaimFacts, kind_of
 from tests.support.constants import SENDER
 from tests.support.database import execute, scalar
-from tests.support.factories import invite, make_event, make_guests, phone
+from tests.support.factories import invite, make_campaign, make_event, make_guests, phone
 
 
 def waiting_event(app: Flask, capacity: int, waiting: list[int]) -> tuple[int, list[int]]:
@@ -101,3 +101,16 @@ def test_a_cascade_killed_before_its_commit_leaves_nothing_and_the_next_sweep_of
         count = check.execute(text("SELECT count(*) FROM invitations WHERE kind = 'offer'"))
         assert count.scalar_one() == 1
     assert scalar(send_app, "SELECT guest_id FROM offers") == ids[0]
+
+
+def test_a_reminders_count_leaves_out_the_waitlisted_guests_as_its_sends_do(
+    send_app: Flask, engine: Engine
+) -> None:
+    event_id, ids = waiting_event(send_app, 3, [1, 2, 1])
+    execute(send_app, "UPDATE guests SET waitlisted_at = NULL WHERE id = :g", g=ids[0])
+    target = audiences.Target(event_id, "reminder")
+    campaign_id = make_campaign(send_app, event_id, [], kind="reminder")
+    with engine.begin() as connection:
+        counted = audiences.count_follow_on(connection, target)
+        queued = audiences.fill(connection, target, campaign_id)
+    assert counted.recipients == queued == 1  # the seated guest, not the two waiting
