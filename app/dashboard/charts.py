@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 RSVP_SLICES = (
     ("confirmed", "Confirmed"),
+    ("waitlisted", "Waitlisted"),  # said yes past the capacity: no seat yet
     ("maybe", "Maybe"),
     ("declined", "Declined"),
     ("no_answer", "No answer"),
@@ -73,13 +74,20 @@ class Stage:
         return max(self.share, 0.8) if self.count else 0.0
 
 
-def rsvp_split(rsvp: Mapping[str, int]) -> list[Slice]:
-    """The donut's slices, in a fixed order, with their place on the circle."""
-    total = sum(rsvp.get(key, 0) for key, _ in RSVP_SLICES)
+def rsvp_split(rsvp: Mapping[str, int], waitlisted: int = 0) -> list[Slice]:
+    """The donut's slices, in a fixed order, with their place on the circle.
+
+    The `waitlisted` guests said yes but have no seat: they are a slice of their own, out
+    of "Confirmed", and shown only when there are any.
+    """
+    counts = {**rsvp, "confirmed": rsvp.get("confirmed", 0) - waitlisted, "waitlisted": waitlisted}
+    total = sum(counts.get(key, 0) for key, _ in RSVP_SLICES)
     slices = []
     start = 0.0
     for key, label in RSVP_SLICES:
-        count = rsvp.get(key, 0)
+        count = counts.get(key, 0)
+        if key == "waitlisted" and not count:
+            continue
         share = 100 * count / total if total else 0.0
         slices.append(Slice(key, label, count, share, start))
         start += share

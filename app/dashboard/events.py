@@ -128,7 +128,7 @@ def event_page(event_id: int) -> ResponseReturnValue:
         "dashboard/event.html",
         event=event,
         stats=stats,
-        rsvp_slices=rsvp_split(stats["rsvp"]),
+        rsvp_slices=rsvp_split(stats["rsvp"], stats.get("waitlisted", 0)),
         funnel=delivery_funnel(stats["delivery"], stats["guests"]),
         aside=delivery_aside(stats["delivery"], stats["guests"]),
         filters=filters,

@@ -23,6 +23,17 @@ def test_rsvp_slices_go_round_the_circle_in_order() -> None:
     assert slices[3].dash_offset == -25.0
 
 
+def test_waitlisted_yeses_are_a_slice_of_their_own_out_of_confirmed() -> None:
+    slices = rsvp_split({"confirmed": 4, "declined": 0, "maybe": 0, "no_answer": 0}, 2)
+    assert [(s.key, s.count, s.share) for s in slices] == [
+        ("confirmed", 2, 50.0),
+        ("waitlisted", 2, 50.0),
+        ("maybe", 0, 0.0),
+        ("declined", 0, 0.0),
+        ("no_answer", 0, 0.0),
+    ]
+
+
 def test_rsvp_split_of_no_guests_is_empty_not_an_error() -> None:
     assert [s.share for s in rsvp_split({})] == [0.0, 0.0, 0.0, 0.0]
 
