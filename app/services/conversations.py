@@ -8,8 +8,9 @@ reconciled, exactly once. The same text sent to the same guest twice within a fe
 (a double click, a retried request) is one reply.
 
 A guest's message "needs an answer" when it asks something (a question mark in any of the
-scripts guests write), or when it is text the service could not read as an answer and no
-RSVP was recorded after it; until the organiser replies after it or sets it aside.
+scripts guests write, or a question's opening words: "yes, can I bring my son"), or when it
+is text the service could not read as an answer and no RSVP was recorded after it; until the
+organiser replies after it or sets it aside.
 """
 
 from __future__ import annotations
@@ -55,6 +56,21 @@ REPLY_MAX_LENGTH = 1600
 # The same text to the same guest within this long is the same reply.
 SAME_REPLY_WITHIN = timedelta(seconds=30)
 QUESTION_MARKS = "[?¿؟]"  # the Latin, Spanish and Arabic question marks
+# Questions written without a mark ("yes, can I bring my son", "sí, puedo llevar a mi hijo"):
+# their opening words in en/es/pt/fr/ar, as a PostgreSQL regular expression (case ignored).
+QUESTION_WORDS = "|".join((
+    "(can|could|may|shall|should) (i|we)", "(do|does) (i|we|you)", "will (i|we|you|there)",
+    "(is|are) (there|it ok|it possible|it fine|kids|children)", "what time", "what should",
+    "how (many|much|long|late)", "where (is|are|do|will)", "when (is|does|do|will)",
+    "(puedo|podemos|se puede) (llevar|traer|ir con|invitar)", "a qu[eé] hora",
+    "d[oó]nde (es|ser[aá]|queda)", "hay (parking|aparcamiento|estacionamiento)",
+    "(posso|podemos|pode) (levar|trazer|ir com|convidar)", "que horas", "tem estacionamento",
+    "onde (é|e|fica|vai ser|ser[aá])", "puis[- ]je", "peut[- ]on", "est[- ]ce qu",
+    "(je|on|nous) (peux|peut|pouvons) (amener|emmener|inviter)", "[aà] quelle heure",
+    "o[uù] (est|se trouve|a lieu)", "y a[- ]t[- ]il",
+    "و?هل", "متى", "وين", "فين", "أين", "(ممكن|ينفع|أقدر|اقدر|مسموح) (أجيب|اجيب|أحضر معي)",
+))  # fmt: skip
+ASKING = f"{QUESTION_MARKS}|(^|[\\s,.;:!¡(…،])({QUESTION_WORDS})($|[\\s,.;:!)…،])"
 
 REPLY = MessageKind.REPLY
 _invitation = aliased(Invitation, name="invitation")
@@ -62,7 +78,7 @@ _reply = aliased(Invitation, name="reply")
 
 # The sender's invitation (to join), and what makes their message need an answer.
 INVITED = and_(_invitation.guest_id == InboundMessage.guest_id, _invitation.kind == "invitation")
-ASKS: ColumnElement[bool] = InboundMessage.body.regexp_match(QUESTION_MARKS)
+ASKS: ColumnElement[bool] = InboundMessage.body.regexp_match(ASKING, flags="i")
 UNREAD_TEXT: ColumnElement[bool] = and_(
     InboundMessage.kind == InboundKind.TEXT,
     or_(_invitation.rsvp_at.is_(None), _invitation.rsvp_at < InboundMessage.received_at),

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, literal, select, text
 
 from app.emulator.config import DEFAULT_AUTH_TOKEN
 from app.extensions import db
@@ -209,6 +209,45 @@ def test_an_answer_that_asks_sets_the_rsvp_and_still_needs_an_answer(
     assert thread_of(client, guest_id)["messages"][-1]["needs_answer"] is False
     assert conversations.inbox_page(10, None, None, needs_answer=True) == []
     assert client.post("/api/v1/messages/999999/dismiss", headers=API_AUTH).status_code == 404
+
+
+def test_an_answer_that_asks_without_a_question_mark_still_needs_an_answer(
+    app: Flask, client: FlaskClient
+) -> None:
+    _, guest_id = invited_guest(db.engine)
+    guest_writes(client, phone(0), "sí, puedo llevar a mi hijo")
+
+    assert (
+        scalar(db.engine, "SELECT rsvp FROM invitations WHERE kind = 'invitation'") == "confirmed"
+    )
+    first = thread_of(client, guest_id)["messages"][-1]
+    assert (first["kind"], first["needs_answer"]) == ("rsvp", True)
+
+
+@pytest.mark.parametrize(
+    ("body", "asks"),
+    [
+        ("yes, can I bring my son", True),
+        ("Yes! Where is it", True),
+        ("Sí, ¿a qué hora empieza", True),
+        ("sí, puedo llevar a mi hijo", True),
+        ("Sim, posso levar meu filho", True),
+        ("Oui, puis-je venir avec ma sœur", True),
+        ("Oui, à quelle heure", True),
+        ("نعم، هل أقدر أجيب ابني", True),
+        ("نعم، ممكن أجيب ولدي", True),
+        ("Yes, I'll be there", False),
+        ("Yes I can come, see you", False),
+        ("this is it, I will do it", False),
+        ("Sí, allí estaré", False),
+        ("Sim, estarei lá", False),
+        ("Oui, je viens avec ma sœur", False),
+        ("نعم سأحضر", False),
+    ],
+)
+def test_a_question_is_seen_with_or_without_its_mark(app: Flask, body: str, asks: bool) -> None:
+    found = db.session.scalar(select(literal(body).regexp_match(conversations.ASKING, flags="i")))
+    assert found is asks
 
 
 def test_the_same_reply_later_is_a_second_message(app: Flask, client: FlaskClient) -> None:
