@@ -172,7 +172,7 @@ def test_a_capacity_is_set_and_the_waitlist_shown(
     stored = query(app, "SELECT capacity, offer_hours FROM events WHERE id = :id", id=event_id)
     assert (stored[0].capacity, float(stored[0].offer_hours)) == (4, 1.5)
 
-    expect(page.locator("[data-heads=confirmed]")).to_have_text("4 of 4 people2 guests")
+    expect(page.locator("[data-heads=confirmed]")).to_have_text("4 people2 guests · of 4 seats")
     expect(page.locator("[data-heads=waitlisted]")).to_have_text("3 people2 guests")
     youssef = row(page, "يوسف بن علي").locator("td[data-label=Answer]")
     expect(youssef).to_contain_text("Waitlist #1")

@@ -170,7 +170,7 @@ def test_people_are_counted_against_the_capacity_and_the_waitlist_apart(
     card = re.search(r'<dl class="stat-row heads".*?</dl>', html, re.S)
     assert card
     assert text_of(card.group(0)) == (
-        "Confirmed 4 of 6 people 2 guests Maybe 2 people 1 guest Waitlisted 3 people 2 guests"
+        "Confirmed 4 people 2 guests · of 6 seats Maybe 2 people 1 guest Waitlisted 3 people 2 guests"
     )
 
 
@@ -179,7 +179,7 @@ def test_an_event_with_a_capacity_and_no_waitlist_says_so(app: Flask, user: Flas
     [guest] = make_guests(app, event_id, [("Ana", "+34612345670")])
     invite(app, guest, rsvp=Rsvp.CONFIRMED)
     html = user.get(f"/events/{event_id}").get_data(as_text=True)
-    assert re.search(r'data-heads="confirmed">1 of 1 person<span class="sub">1 guest<', html)
+    assert re.search(r'data-heads="confirmed">1 person<span class="sub">1 guest · of 1 seat<', html)
     assert re.search(r'data-heads="waitlisted">0 people<span class="sub">0 guests<', html)
 
 
