@@ -46,7 +46,7 @@ PHRASES: MappingProxyType[str, MappingProxyType[str, tuple[str, ...]]] = Mapping
     "en": MappingProxyType({
         "yes": ("Yes", "Yes, I'll be there!", "Count me in", "Of course, see you there"),
         "no": ("No", "Sorry, I can't make it", "Unfortunately I can't come", "No, thank you"),
-        "maybe": ("Maybe", "Not sure yet", "Maybe, I'll let you know"),
+        "maybe": ("Maybe", "Perhaps", "Maybe, I'll let you know"),
         "count": ("Yes, we'll be {n}", "Yes! There will be {n} of us", "We will be {n}"),
         "question": ("Is there parking?", "Can I bring my kids?", "What time does it end?",
                      "Is there a dress code?"),
@@ -64,7 +64,7 @@ PHRASES: MappingProxyType[str, MappingProxyType[str, tuple[str, ...]]] = Mapping
     "pt": MappingProxyType({
         "yes": ("Sim", "Sim, estarei lá", "Com certeza", "Pode contar comigo"),
         "no": ("Não", "Infelizmente não vou poder", "Não posso, desculpe", "Não, obrigado"),
-        "maybe": ("Talvez", "Pode ser", "Ainda não sei"),
+        "maybe": ("Talvez", "Pode ser", "Quem sabe"),
         "count": ("Sim, seremos {n}", "seremos {n}", "Sim, vamos em {n}"),
         "question": ("Tem estacionamento?", "Posso levar meus filhos?", "Que horas termina?",
                      "Qual é o traje?"),
@@ -73,7 +73,7 @@ PHRASES: MappingProxyType[str, MappingProxyType[str, tuple[str, ...]]] = Mapping
     "ar": MappingProxyType({
         "yes": ("نعم", "نعم سأحضر", "أكيد", "بكل سرور"),
         "no": ("لا", "لن أتمكن من الحضور", "للأسف لا أستطيع", "أعتذر عن الحضور"),
-        "maybe": ("ربما", "ممكن", "لست متأكدا"),
+        "maybe": ("ربما", "يمكن", "ربما أحضر"),
         "count": ("نعم، سنكون {n}", "سنكون {n}"),
         "question": ("هل يوجد موقف سيارات؟", "هل يمكنني إحضار أطفالي؟", "متى ينتهي الحفل؟"),
         "stop": ("إلغاء", "توقف"),
@@ -81,7 +81,7 @@ PHRASES: MappingProxyType[str, MappingProxyType[str, tuple[str, ...]]] = Mapping
     "fr": MappingProxyType({
         "yes": ("Oui", "Oui, je serai là", "Avec plaisir", "Bien sûr"),
         "no": ("Non", "Désolé, je ne pourrai pas venir", "Non merci"),
-        "maybe": ("Peut-être", "Je ne sais pas encore"),
+        "maybe": ("Peut-être", "Peut-être, je vous dirai"),
         "count": ("Oui, nous serons {n}", "nous serons {n}"),
         "question": ("Y a-t-il un parking ?", "Puis-je venir avec mes enfants ?",
                      "À quelle heure ça se termine ?"),

@@ -121,6 +121,12 @@ def test_slow_responses_time_out_but_the_message_is_stored(
     assert emulator.get("/counts") == {"counts": {GUEST: 1}, "total": 1}
     assert emulator.get("/stats")["faults"]["slow"] == 1
     assert len(twilio_client.messages.list(to=GUEST)) == 1
+    # The emulator answers the abandoned request when its delay ends: wait for it, so that
+    # the next test starts with nothing in flight.
+    deadline = time.monotonic() + 10
+    while emulator.get("/stats")["in_flight"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert emulator.get("/stats")["in_flight"] == 0
 
 
 def test_thousands_of_requests_in_flight(emulator: Emulator) -> None:
