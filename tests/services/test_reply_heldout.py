@@ -33,7 +33,14 @@ def load_heldout() -> list[tuple[str, str, str]]:
 
 
 def read_right(label: str, reading: Reading) -> bool:
-    """Whether a reply was read as its label says."""
+    """Whether a reply was read as its label says.
+
+    This file labels doubts ("Not sure yet", "Vou tentar ir") maybe, as the reader then did;
+    since issue 21 a doubt is not an answer but left to the organiser, so for a maybe either
+    reading is right: a maybe, or text the reader marks undecided.
+    """
+    if label == "maybe" and reading.kind is InboundKind.TEXT and reading.undecided:
+        return True
     if label in EXPECTED:
         return reading.rsvp is EXPECTED[label]
     if label == "stop":
