@@ -170,7 +170,8 @@ def test_people_are_counted_against_the_capacity_and_the_waitlist_apart(
     card = re.search(r'<dl class="stat-row heads".*?</dl>', html, re.S)
     assert card
     assert text_of(card.group(0)) == (
-        "Confirmed 4 people 2 guests · of 6 seats Maybe 2 people 1 guest Waitlisted 3 people 2 guests"
+        "Confirmed 4 people 2 guests · of 6 seats Maybe 2 people 1 guest"
+        " Waitlisted 3 people 2 guests"
     )
 
 
