@@ -52,12 +52,19 @@ class GuestForm(FlaskForm):
     # The event's columns, then one more for a new column.
     columns = FieldList(FormField(ColumnForm), max_entries=VARIABLE_MAX_COUNT + 1)
 
-    def __init__(self, *args: Any, event_plus_ones: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        event_plus_ones: int = 0,
+        stored: tuple[int | None, int | None] = (None, None),
+        **kwargs: Any,
+    ) -> None:
         """Offer every language messages are written in; `event_plus_ones` is the allowance
-        of a guest without their own."""
+        of a guest without their own, `stored` the guest's (plus-ones, party size)."""
         super().__init__(*args, **kwargs)
         self.language.choices = [(code, LANGUAGE_LABELS.get(code, code)) for code in LANGUAGES]
         self.event_plus_ones = event_plus_ones
+        self.stored = stored
         self.plus_ones.render_kw = {**NUMBER_BOX, "placeholder": f"Event's: {event_plus_ones}"}
 
     def validate_plus_ones(self, field: Any) -> None:
@@ -68,6 +75,12 @@ class GuestForm(FlaskForm):
         """1 to 1 + the allowance entered (the event's when empty, any when refused);
         empty: not said (None)."""
         own = None if self.plus_ones.errors else self.plus_ones.data
+        if not self.plus_ones.errors and (own, (field.data or "").strip()) == (
+            self.stored[0],
+            "" if self.stored[1] is None else str(self.stored[1]),
+        ):
+            field.data = self.stored[1]  # unchanged: a lowered event allowance holds nothing up
+            return
         allowed = MAX_PLUS_ONES if self.plus_ones.errors else self.event_plus_ones
         field.data = read_party_size(field.data, parties.allowance(own, allowed))
 
@@ -84,7 +97,9 @@ def guest_form(guest: Guest) -> GuestForm:
     """The form as posted, or filled from the guest (each of the event's columns, then a
     blank one for a new column)."""
     if request.method == "POST":
-        form = GuestForm(event_plus_ones=guest.event.plus_ones)
+        form = GuestForm(
+            event_plus_ones=guest.event.plus_ones, stored=(guest.plus_ones, guest.party_size)
+        )
     else:
         names = [*events.variable_names(guest.event_id), *guest.variables]
         columns = [

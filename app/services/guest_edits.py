@@ -103,7 +103,8 @@ def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> 
     hints = NumberHints(region, countries.likely_countries(guest.event, default_region))
     try:
         checked = _checked({k: v for k, v in values.items() if k not in HEADS}, hints)
-        checked.update(_checked_heads(guest, values))
+        if any(name in values for name in HEADS):  # a name alone is never held up by them
+            checked.update(_checked_heads(guest, values))
         if checked.get("phone", guest.phone) != guest.phone:
             _move_number(guest, checked["phone"])
         for field, value in checked.items():

@@ -146,3 +146,17 @@ def test_stats_count_heads_of_yes_and_maybe(app: Flask, client: FlaskClient) -> 
     assert stats["heads"] == {"confirmed": 5, "maybe": 2, "waitlisted": 0}
     event = client.get(f"/api/v1/events/{event_id}", headers=API_AUTH).get_json()
     assert event["stats"]["heads"]["confirmed"] == 5
+
+
+def test_a_party_over_a_lowered_allowance_never_holds_up_a_name_change(client: FlaskClient) -> None:
+    event_id = create(client, plus_ones=2).get_json()["id"]
+    import_guests(client, event_id, "name,phone\nAna,+34612345678\n")
+    guest_id = guests(client, event_id)[0]["id"]
+    patch_guest(client, guest_id, {"party_size": 3})
+    lowered = client.patch(f"/api/v1/events/{event_id}", json={"plus_ones": 0}, headers=API_AUTH)
+    assert lowered.status_code == 200, lowered.get_json()
+
+    renamed = patch_guest(client, guest_id, {"name": "Ana María"})
+
+    assert renamed.status_code == 200, renamed.get_json()
+    assert (renamed.get_json()["name"], renamed.get_json()["party_size"]) == ("Ana María", 3)

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from app.models import Rsvp
 from tests.support.dashboard import text_of
-from tests.support.database import query, scalar
+from tests.support.database import execute, query, scalar
 from tests.support.factories import invite, make_event, make_guests
 
 
@@ -139,6 +139,19 @@ def test_a_party_is_corrected(
     assert response.status_code == 302, text_of(response.get_data(as_text=True))
     stored = guest_row(app, ana)
     assert (stored.plus_ones, stored.party_size) == (plus_ones, party_size)
+
+
+def test_a_party_over_a_lowered_allowance_never_holds_up_a_name_change(
+    app: Flask, user: FlaskClient
+) -> None:
+    event_id, (ana, *_) = party_event(app)
+    execute(app, "UPDATE events SET plus_ones = 0 WHERE id = :id", id=event_id)
+
+    response = user.post(f"/guests/{ana}/edit", data=guest_form(name="Ana María"))
+
+    assert response.status_code == 302, text_of(response.get_data(as_text=True))
+    stored = guest_row(app, ana)
+    assert (stored.name, stored.party_size) == ("Ana María", 3)
 
 
 PARTY_RANGE = "Enter a whole number from 1 to 3 (them and up to 2 others), or leave it empty."
