@@ -57,7 +57,7 @@ from app.api.validation import (
     zone_of,
 )
 from app.models import Event, Invitation
-from app.services import countries, events, guest_upload, guests, parties
+from app.services import countries, event_edits, events, guest_upload, guests, parties
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
 from app.services.wording import format_start, guest_language
 
@@ -81,19 +81,7 @@ INVITATION_FIELDS = (
 @bp.post("/events")
 def create_event() -> tuple[Response, int, dict[str, str]]:
     """Create an event."""
-    body = json_object(
-        (
-            "name",
-            "starts_at",
-            "venue",
-            "time_zone",
-            "country",
-            "language_from_replies",
-            "plus_ones",
-            "capacity",
-            "offer_hours",
-        )
-    )
+    body = json_object(event_edits.FIELDS)  # what an event is made of, as PATCH corrects
     default_zone = current_app.config["SETTINGS"].default_time_zone
     time_zone = optional_time_zone(body, "time_zone", default_zone)
     event = events.create_event(
