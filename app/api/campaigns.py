@@ -59,7 +59,7 @@ from app.api.validation import (
 from app.errors import json_error
 from app.models import Campaign, Invitation, MessageKind, SendState
 from app.services import campaigns
-from app.services.campaign_status import campaign_status, first_claimed_at, isoformat
+from app.services.campaign_status import campaign_status
 from app.services.campaigns import CampaignError, ConflictError, NotFoundError
 
 
@@ -83,7 +83,6 @@ def campaign_json(campaign: Campaign, progress: dict[str, Any] | None = None) ->
         "errors": status.errors,
         "rate_per_second": status.rate_per_second,
         "created_at": status.created_at,
-        "started_at": isoformat(first_claimed_at(campaign)),  # its first message claimed
         "finished_at": status.finished_at,
     }
 

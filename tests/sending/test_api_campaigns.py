@@ -14,7 +14,6 @@ from sqlalchemy import Engine, text
 from app.models import CampaignState, SendState
 from app.models.base import utcnow
 from app.sending import lifecycle
-from app.tasks.sending import send_due_invitations
 from tests.support.constants import API_AUTH
 from tests.support.factories import (
     insert_guests,
@@ -269,17 +268,3 @@ def test_one_invitation_can_be_sent_alone(
     make_opt_out(client.application, phone(2))
     refused = client.post("/api/v1/guests/3/invitation", headers=API_AUTH)
     assert refused.status_code == 409 and "opted out" in refused.get_json()["message"]
-
-
-def test_a_campaign_says_when_its_first_message_was_claimed(
-    client: FlaskClient, send_env: dict[str, str]
-) -> None:
-    event_id = insert_guests(send_env["DATABASE_URL"], 2)
-    created = client.post(f"/api/v1/events/{event_id}/campaigns", headers=API_AUTH).get_json()
-    assert created["started_at"] is None  # nothing claimed yet
-
-    send_due_invitations()
-
-    body = client.get(f"/api/v1/campaigns/{created['id']}", headers=API_AUTH).get_json()
-    assert body["started_at"] is not None
-    assert created["created_at"] <= body["started_at"]
