@@ -22,6 +22,7 @@ from tests.support.services import ServiceUrls, scratch_database
 
 EXPECTED_TABLES = {
     "alembic_version",
+    "answers",
     "campaigns",
     "events",
     "guest_tallies",
@@ -32,6 +33,7 @@ EXPECTED_TABLES = {
     "message_attempts",
     "offers",
     "opt_outs",
+    "questions",
     "rsvp_responses",
     "status_callbacks",
     "users",

@@ -32,7 +32,7 @@
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
@@ -57,7 +57,15 @@ from app.api.validation import (
     zone_of,
 )
 from app.models import Event, Invitation
-from app.services import countries, event_edits, events, guest_upload, guests, parties
+from app.services import (
+    countries,
+    event_edits,
+    event_questions,
+    events,
+    guest_upload,
+    guests,
+    parties,
+)
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
 from app.services.wording import format_start, guest_language
 
@@ -145,8 +153,9 @@ def list_guests(event_id: int) -> Response:
     )
     page = rows[:limit]
     more = len(rows) > limit
+    answers = event_questions.answers_of(row.Guest.id for row in page)
     return jsonify(
-        guests=[guest_json(row) for row in page],
+        guests=[guest_json(row, answers[row.Guest.id]) for row in page],
         next_cursor=encode_cursor(page[-1].Guest.id) if more else None,
     )
 
@@ -278,8 +287,9 @@ def optional_country(body: dict[str, Any], key: str) -> str | None:
         raise BadRequest(f"{key!r} {error}") from None
 
 
-def guest_json(row: Any) -> dict[str, Any]:
-    """A guest with its invitation's state (nulls when not invited) as the API returns it."""
+def guest_json(row: Any, answers: Sequence[event_questions.GuestAnswer] = ()) -> dict[str, Any]:
+    """A guest with its invitation's state (nulls when not invited) and their answers to
+    the event's questions, as the API returns it."""
     guest = row.Guest
     return {
         "id": guest.id,
@@ -295,6 +305,16 @@ def guest_json(row: Any) -> dict[str, Any]:
         **invitation_json(row.Invitation),
         "bucket": row.bucket,
         "opted_out": row.opted_out,
+        # Their answers, in question order: their words, or the chosen choices (from 1).
+        "answers": [
+            {
+                "question_id": answer.question_id,
+                "text": answer.text,
+                "choices": answer.choices,
+                "answered_at": isoformat(answer.answered_at),
+            }
+            for answer in answers
+        ],
     }
 
 

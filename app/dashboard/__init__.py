@@ -31,6 +31,7 @@ from app.dashboard import (  # noqa: E402
     imports,
     inbox,
     parties,
+    questions,
     system,
     text,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "imports",
     "inbox",
     "parties",
+    "questions",
     "system",
     "text",
 ]

@@ -1,7 +1,8 @@
 """An event's guests as files for people: CSV and Excel.
 
 Each guest with their language, every imported column, their RSVP and delivery in words (the
-dashboard's language) and as codes, and times in the event's zone: ISO 8601 with the offset
+dashboard's language) and as codes, their answer to each of the event's questions, and times
+in the event's zone: ISO 8601 with the offset
 in CSV, date cells in Excel. Every text cell is formula-safe.
 """
 
@@ -13,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,7 +25,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from app.dashboard import bp
 from app.dashboard.guests import BUCKET_LABELS, RSVP_FILTERS, GuestFilters, require_event
-from app.services import events
+from app.models import Question
+from app.services import event_questions, events
+from app.services.event_questions import GuestAnswer
 from app.services.wording import guest_language
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,8 +68,19 @@ class Imported:
 Cell = str | int | datetime | Imported | None
 
 
-def export_header(names: Sequence[str], time_zone: str) -> list[str]:
-    """The export's titles: the guest, every imported column (`names`), then the statuses."""
+@dataclass(frozen=True)
+class Exported:
+    """A guest of an export (a row of `events.guest_records`) and their answers by question."""
+
+    row: Any
+    answers: dict[int, GuestAnswer]
+
+
+def export_header(
+    names: Sequence[str], time_zone: str, asked: Sequence[Question] = ()
+) -> list[str]:
+    """The export's titles: the guest, every imported column (`names`), the statuses, then
+    each question the event asks (`asked`)."""
     return [
         "Name",
         "Phone",
@@ -82,11 +97,15 @@ def export_header(names: Sequence[str], time_zone: str) -> list[str]:
         "Error code",
         "Error reason",
         "Opted out",
+        *(event_questions.worded(question.wording, "en") for question in asked),
     ]
 
 
-def export_record(row: Any, names: Sequence[str]) -> list[Cell]:
-    """One guest (a row of `events.guest_records`), a cell per title of `export_header`."""
+def export_record(
+    exported: Exported, names: Sequence[str], asked: Sequence[Question] = ()
+) -> list[Cell]:
+    """One guest, a cell per title of `export_header`."""
+    row = exported.row
     language = guest_language(row.language, row.phone)
     variables = row.variables or {}
     rsvp = row.rsvp.value if row.rsvp else ""
@@ -106,6 +125,10 @@ def export_record(row: Any, names: Sequence[str]) -> list[Cell]:
         row.error_code,
         row.error_reason or "",
         "Yes" if row.opted_out else "No",
+        *(
+            event_questions.answer_words(question, exported.answers.get(question.id))
+            for question in asked
+        ),
     ]
 
 
@@ -133,7 +156,11 @@ def csv_line(record: Sequence[Cell], zone: ZoneInfo) -> list[str]:
 
 
 def export_chunks(
-    rows: Iterable[Any], names: Sequence[str], time_zone: str, chunk_rows: int = EXPORT_CHUNK
+    rows: Iterable[Exported],
+    names: Sequence[str],
+    time_zone: str,
+    asked: Sequence[Question] = (),
+    chunk_rows: int = EXPORT_CHUNK,
 ) -> Iterator[str]:
     """The CSV text in chunks: a byte-order mark (for Excel) and the header, then the rows.
 
@@ -145,9 +172,9 @@ def export_chunks(
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(csv_line(export_header(names, time_zone), zone))
+    writer.writerow(csv_line(export_header(names, time_zone, asked), zone))
     for count, row in enumerate(rows, start=1):
-        writer.writerow(csv_line(export_record(row, names), zone))
+        writer.writerow(csv_line(export_record(row, names, asked), zone))
         if count % chunk_rows == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -182,14 +209,17 @@ def xlsx_cell(sheet: Any, cell: Cell, zone: ZoneInfo) -> WriteOnlyCell:
     return text_cell(sheet, cell or "")
 
 
-def export_workbook(rows: Iterable[Any], names: Sequence[str], time_zone: str) -> bytes:
+def export_workbook(
+    rows: Iterable[Exported], names: Sequence[str], time_zone: str, asked: Sequence[Question] = ()
+) -> bytes:
     """The same table as an Excel workbook: text cells (titles included), numbers, dates."""
     zone = zone_of(time_zone)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Guests")
-    sheet.append([text_cell(sheet, title) for title in export_header(names, time_zone)])
+    titles = export_header(names, time_zone, asked)
+    sheet.append([text_cell(sheet, title) for title in titles])
     for row in rows:
-        sheet.append([xlsx_cell(sheet, cell, zone) for cell in export_record(row, names)])
+        sheet.append([xlsx_cell(sheet, cell, zone) for cell in export_record(row, names, asked)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -203,9 +233,17 @@ def zone_of(time_zone: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def export_rows(event_id: int, filters: GuestFilters) -> Iterator[Any]:
-    """The guests an export holds: the table's filters apply, read page by page."""
-    return events.guest_records(event_id, page_size=EXPORT_CHUNK, **filters.listing())
+def export_rows(
+    event_id: int, filters: GuestFilters, asked: Sequence[Question] = ()
+) -> Iterator[Exported]:
+    """The guests an export holds (the table's filters apply) with their answers to `asked`,
+    read page by page."""
+    rows = events.guest_records(event_id, page_size=EXPORT_CHUNK, **filters.listing())
+    while page := list(islice(rows, EXPORT_CHUNK)):
+        found = event_questions.answers_of(row.id for row in page) if asked else {}
+        for row in page:
+            answers = {answer.question_id: answer for answer in found.get(row.id, ())}
+            yield Exported(row, answers)
 
 
 @bp.get("/events/<int:event_id>/guests.csv")
@@ -215,7 +253,8 @@ def export_guests(event_id: int) -> Response:
     event = require_event(event_id)
     filters = GuestFilters.from_args(request.args)
     names = events.variable_names(event.id)
-    chunks = export_chunks(export_rows(event.id, filters), names, event.time_zone)
+    asked = event_questions.list_questions(event.id)
+    chunks = export_chunks(export_rows(event.id, filters, asked), names, event.time_zone, asked)
     # The generator runs after this returns: keep the app context (and the session) alive.
     response = current_app.response_class(
         stream_with_context(chunks), content_type="text/csv; charset=utf-8"
@@ -230,7 +269,8 @@ def export_guests_xlsx(event_id: int) -> Response:
     event = require_event(event_id)
     filters = GuestFilters.from_args(request.args)
     names = events.variable_names(event.id)
-    data = export_workbook(export_rows(event.id, filters), names, event.time_zone)
+    asked = event_questions.list_questions(event.id)
+    data = export_workbook(export_rows(event.id, filters, asked), names, event.time_zone, asked)
     response = current_app.response_class(data, content_type=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}-guests.xlsx"'
     return response

@@ -8,17 +8,20 @@ from app.models.enums import (
     InboundKind,
     MessageKind,
     OfferOutcome,
+    QuestionKind,
     Rsvp,
     SendState,
 )
 from app.models.event import Event, Guest, OptOut
 from app.models.invitation import Campaign, Invitation, MessageAttempt, Offer, RsvpResponse
 from app.models.message import InboundMessage, StatusCallback
+from app.models.question import Answer, Question
 from app.models.tally import DATABASE_ONLY_INDEXES, GuestTally, InvitationTally
 from app.models.user import User
 
 __all__ = [
     "DATABASE_ONLY_INDEXES",
+    "Answer",
     "AttemptStatus",
     "Base",
     "Campaign",
@@ -36,6 +39,8 @@ __all__ = [
     "Offer",
     "OfferOutcome",
     "OptOut",
+    "Question",
+    "QuestionKind",
     "Rsvp",
     "RsvpResponse",
     "SendState",

@@ -93,6 +93,15 @@ class InboundKind(StrEnum):
     OPTOUT = "optout"
     OPTIN = "optin"
     TEXT = "text"
+    ANSWER = "answer"  # the answer to a question the event asked (`app.services.question_flow`)
+
+
+class QuestionKind(StrEnum):
+    """How a guest answers an event's question."""
+
+    TEXT = "text"  # in their own words
+    CHOICE = "choice"  # one of the choices
+    CHOICES = "choices"  # one or more of the choices
 
 
 def enum_column(enum: type[StrEnum]) -> sa.Enum:

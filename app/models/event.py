@@ -106,6 +106,12 @@ class Guest(Base):
             "id",
             postgresql_where=text("seat_pending_at IS NOT NULL"),
         ),
+        # Senders who were asked a question (their next message may answer it).
+        Index(
+            "ix_guests_asking",
+            "phone",
+            postgresql_where=text("asking_question_id IS NOT NULL"),
+        ),
         CheckConstraint(f"plus_ones BETWEEN 0 AND {MAX_PLUS_ONES}", name="plus_ones"),
         CheckConstraint(f"party_size BETWEEN 1 AND {MAX_PARTY}", name="party_size"),
     )
@@ -133,6 +139,11 @@ class Guest(Base):
     # waitlisted (`app.sending.waitlist.decide`), and the heads the guest held before it.
     seat_pending_at: Mapped[datetime | None]
     seat_held: Mapped[int | None]
+    # The question the guest was asked last and has not answered: their next message may
+    # answer it (`app.services.question_flow`).
+    asking_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = created_at_column()
 
     event: Mapped[Event] = relationship(back_populates="guests")

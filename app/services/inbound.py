@@ -14,7 +14,7 @@ from app.extensions import webhook_writes
 from app.logs import mask_phone
 from app.models import InboundKind, Rsvp
 from app.services import inbound_offers as offers
-from app.services import party_wording
+from app.services import party_wording, question_flow
 from app.services.party_wording import Answered
 from app.services.replies import Reading, answer_language, classify, confirmation
 from app.services.webhook_forms import InboundForm
@@ -33,7 +33,8 @@ COUNT = "count"
 # they may bring besides themself (their own allowance, else the event's).
 HEADS = """i.rsvp AS current_rsvp, i.rsvp_at AS current_rsvp_at, g.party_size,
                COALESCE(g.plus_ones, e.plus_ones) AS allowance,
-               e.capacity IS NOT NULL AS capped, g.waitlisted_at IS NOT NULL AS waitlisted"""
+               e.capacity IS NOT NULL AS capped, g.waitlisted_at IS NOT NULL AS waitlisted,
+               EXISTS (SELECT 1 FROM questions q WHERE q.event_id = e.id) AS asks_questions"""
 BY_REPLIED_SID = f"""
         SELECT 0 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
                g.name AS guest_name, e.name AS event_name, i.accepted_at, i.created_at,
@@ -68,7 +69,7 @@ AWAITED = """
 FIND_TARGET = """
     SELECT invitation_id, guest_id, event_id, guest_name, event_name, language,
            language_from_replies, current_rsvp, current_rsvp_at, party_size, allowance,
-           capped, waitlisted
+           capped, waitlisted, asks_questions
     FROM ({candidates}) AS c
     ORDER BY priority, invitation_id IS NULL, accepted_at IS NULL,
              COALESCE(accepted_at, created_at) DESC, guest_id DESC
@@ -229,6 +230,10 @@ PARAMETER_TYPES = MappingProxyType(
 )
 
 
+# What the reader may make of a message (an answer to a question is recorded apart).
+READ_KINDS = tuple(kind for kind in InboundKind if kind is not InboundKind.ANSWER)
+
+
 def _record_and_apply(variant: str, by_replied_sid: bool) -> Prepared:
     """One statement (one round trip, atomic) that finds, stores and applies a message.
 
@@ -260,7 +265,7 @@ def _record_and_apply(variant: str, by_replied_sid: bool) -> Prepared:
 RECORD_AND_APPLY = MappingProxyType(
     {
         (variant, by_sid): _record_and_apply(variant, by_sid)
-        for variant in (*(kind.value for kind in InboundKind), COUNT)
+        for variant in (*(kind.value for kind in READ_KINDS), COUNT)
         for by_sid in (False, True)
     }
 )
@@ -289,6 +294,7 @@ class Target:
     allowance: int = 0  # how many they may bring besides themself
     capped: bool = False  # their event has a capacity (`app.sending.waitlist`)
     waitlisted: bool = False  # they were waitlisted before this message
+    asks_questions: bool = False  # their event has questions (`app.services.question_flow`)
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Target | None:
@@ -308,6 +314,7 @@ class Target:
             row["allowance"] or 0,
             bool(row.get("capped")),
             bool(row.get("waitlisted")),
+            bool(row.get("asks_questions")),
         )
 
 
@@ -330,24 +337,56 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
         return InboundOutcome(
             answered.duplicate, reading, answered.message_id, None, answered.reply
         )
-    outcome = _record_reading(form, received_at)
+    reading = classify(form.body, form.button_payload, form.button_text, form.phone)
+    answered_question = _answer_question(form, reading, received_at)
+    if answered_question is not None:
+        return answered_question
+    outcome = _record_reading(form, reading, received_at)
     target = outcome.target
-    if outcome.duplicate or target is None or not target.capped:
+    if outcome.duplicate or target is None or outcome.reading.kind is not InboundKind.RSVP:
         return outcome
-    if outcome.reading.kind is not InboundKind.RSVP:
-        return outcome
-    told = offers.seat_after(
-        target.guest_id,
-        target.event_name,
-        answer_language(outcome.reading, target.language, form.phone, target.follow_replies),
+    language = answer_language(outcome.reading, target.language, form.phone, target.follow_replies)
+    if target.capped:
+        told = offers.seat_after(target.guest_id, target.event_name, language)
+        outcome = outcome if told is None else replace(outcome, reply=told)
+    return _ask_questions(outcome, target, received_at, language)
+
+
+def _answer_question(
+    form: InboundForm, reading: Reading, received_at: datetime
+) -> InboundOutcome | None:
+    """Record the message as the answer to the question the sender was asked, if it is one."""
+    asked = question_flow.pending(form.phone, received_at)
+    if asked is None:
+        return None
+    given = question_flow.read_answer(asked.question, form, reading)
+    if given is None:
+        return None
+    language = answer_language(reading, asked.language, form.phone, asked.follow_replies)
+    recorded = question_flow.record(asked, given, form, received_at, language)
+    return InboundOutcome(
+        recorded.duplicate, Reading(recorded.kind), recorded.message_id, None, recorded.reply
     )
-    return outcome if told is None else replace(outcome, reply=told)
 
 
-def _record_reading(form: InboundForm, received_at: datetime) -> InboundOutcome:
+def _ask_questions(
+    outcome: InboundOutcome, target: Target, received_at: datetime, language: str
+) -> InboundOutcome:
+    """After a yes whose party is known, add the event's first unanswered question."""
+    # A bare head count is recorded as an RSVP that keeps the answer the guest had.
+    answer = outcome.reading.rsvp or (target.rsvp if outcome.reading.party else None)
+    party_known = not target.allowance or (outcome.reading.party or target.party_size)
+    if not target.asks_questions or answer is not Rsvp.CONFIRMED or not party_known:
+        return outcome
+    question = question_flow.start(target.guest_id, received_at, language)
+    if question is None:
+        return outcome
+    return replace(outcome, reply="\n\n".join(filter(None, (outcome.reply, question))))
+
+
+def _record_reading(form: InboundForm, reading: Reading, received_at: datetime) -> InboundOutcome:
     """Record a message read as an answer, opt-out or text once, and apply it (one
     statement)."""
-    reading = classify(form.body, form.button_payload, form.button_text, form.phone)
     row = webhook_writes().run(
         RECORD_AND_APPLY[variant_of(reading), form.replied_sid is not None],
         {

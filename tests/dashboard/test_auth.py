@@ -24,6 +24,7 @@ SAMPLE_ARGS = {
     "guest_id": 1,
     "message_id": 1,
     "action": "pause",
+    "question_id": 1,
 }
 
 

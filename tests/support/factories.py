@@ -31,7 +31,7 @@ from app.models import (
     SendState,
 )
 from app.models.base import utcnow
-from app.services import campaigns
+from app.services import campaigns, event_questions
 from tests.support.constants import SENDER
 from tests.support.webhooks import new_sid
 
@@ -299,3 +299,44 @@ def new_campaign(app: Flask, guests: int, start: int = 0, event_name: str = "Gal
         event_id = insert_guests(db.engine, guests, event_name, start)
         campaign, _ = campaigns.create_campaign(event_id)
         return campaign.id
+
+
+def add_question(
+    app: Flask,
+    event_id: int,
+    wording: str | dict[str, str],
+    choices: Sequence[str | dict[str, str]] = (),
+    kind: str | None = None,
+) -> int:
+    """Add a question to an event, as the API would (a choice question when it has
+    choices); its id."""
+    body = {"kind": kind or ("choice" if choices else "text"), "text": wording}
+    if choices:
+        body["choices"] = list(choices)
+    with app.app_context():
+        question = event_questions.add_question(event_id, event_questions.check_question(body))
+        question_id = question.id
+        db.session.remove()
+        return question_id
+
+
+def answer(
+    app: Flask,
+    guest_id: int,
+    question_id: int,
+    text_answer: str | None = None,
+    choices: Sequence[int] | None = None,
+) -> None:
+    """Record a guest's answer to a question (asked once, answered now)."""
+    execute_sql = text(
+        "INSERT INTO answers (guest_id, question_id, text, choices, asks, asked_at, answered_at)"
+        " VALUES (:guest, :question, :text, :choices, 1, now(), now())"
+    )
+    params = {
+        "guest": guest_id,
+        "question": question_id,
+        "text": text_answer,
+        "choices": list(choices) if choices is not None else None,
+    }
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(execute_sql, params)

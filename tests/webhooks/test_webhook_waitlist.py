@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.sending import waitlist
 from app.services import inbound
+from app.services.replies import classify
 from app.services.webhook_forms import form_pairs, parse_inbound
 from tests.support.constants import API_TOKEN
 from tests.support.database import execute, query, scalar
@@ -290,7 +291,8 @@ def record_without_seating(app: Flask, n: int, answer: str, received_at: datetim
     before its seat was decided."""
     form = parse_inbound(form_pairs(button_form(phone(n), answer, answer.title()).items()))
     with app.test_request_context():
-        outcome = inbound._record_reading(form, received_at)
+        reading = classify(form.body, form.button_payload, form.button_text, form.phone)
+        outcome = inbound._record_reading(form, reading, received_at)
     assert outcome.reading.kind == "rsvp"
 
 

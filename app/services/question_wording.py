@@ -1,0 +1,87 @@
+"""What a guest is told about an event's questions, in their language (en/es/pt/ar/fr): a
+question with its numbered choices, thanks for an answer, and a question asked again."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from app.models import Question, QuestionKind
+from app.services.event_questions import worded
+
+TEXTS = MappingProxyType({
+    "en": {
+        "heading": "Question {n} of {total}: {question}",
+        QuestionKind.CHOICE: "Reply with the number of your choice.",
+        QuestionKind.CHOICES: "Reply with the numbers of your choices, for example 1, 3.",
+        "thanks": "Thanks, noted.",
+        "done": "Thanks, that was our last question.",
+        "again": "Sorry, we didn't understand that answer.",
+    },
+    "es": {
+        "heading": "Pregunta {n} de {total}: {question}",
+        QuestionKind.CHOICE: "Responde con el número de tu elección.",
+        QuestionKind.CHOICES: "Responde con los números que elijas, por ejemplo 1, 3.",
+        "thanks": "Gracias, anotado.",
+        "done": "Gracias, esa era nuestra última pregunta.",
+        "again": "Lo sentimos, no entendimos esa respuesta.",
+    },
+    "pt": {
+        "heading": "Pergunta {n} de {total}: {question}",
+        QuestionKind.CHOICE: "Responda com o número da sua escolha.",
+        QuestionKind.CHOICES: "Responda com os números que escolher, por exemplo 1, 3.",
+        "thanks": "Obrigado, anotado.",
+        "done": "Obrigado, essa era nossa última pergunta.",
+        "again": "Desculpe, não entendemos essa resposta.",
+    },
+    "ar": {
+        "heading": "السؤال {n} من {total}: {question}",
+        QuestionKind.CHOICE: "أرسل رقم اختيارك.",
+        QuestionKind.CHOICES: "أرسل أرقام اختياراتك، مثلًا 1، 3.",
+        "thanks": "شكرًا، سجّلنا إجابتك.",
+        "done": "شكرًا، كان هذا آخر أسئلتنا.",
+        "again": "عذرًا، لم نفهم هذه الإجابة.",
+    },
+    "fr": {
+        "heading": "Question {n} sur {total} : {question}",
+        QuestionKind.CHOICE: "Répondez par le numéro de votre choix.",
+        QuestionKind.CHOICES: "Répondez par les numéros de vos choix, par exemple 1, 3.",
+        "thanks": "Merci, c'est noté.",
+        "done": "Merci, c'était notre dernière question.",
+        "again": "Désolé, nous n'avons pas compris cette réponse.",
+    },
+})  # fmt: skip
+
+
+def _texts(language: str) -> dict[str | QuestionKind, str]:
+    """The language's texts, English for one the service does not write in."""
+    return TEXTS.get(language, TEXTS["en"])
+
+
+def ask(question: Question, total: int, language: str) -> str:
+    """A question as the guest reads it: its number, its words, its numbered choices."""
+    texts = _texts(language)
+    lines = [
+        texts["heading"].format(
+            n=question.position, total=total, question=worded(question.wording, language)
+        )
+    ]
+    if question.kind is not QuestionKind.TEXT:
+        lines.extend(
+            f"{number}. {worded(choice, language)}"
+            for number, choice in enumerate(question.choices, start=1)
+        )
+        lines.append(texts[question.kind])
+    return "\n".join(lines)
+
+
+def after_answer(language: str, following: str | None) -> str:
+    """Thanks for an answer, then the next question, or the word that it was the last."""
+    texts = _texts(language)
+    if following is None:
+        return texts["done"]
+    return f"{texts['thanks']}\n\n{following}"
+
+
+def again(language: str, question_text: str) -> str:
+    """A question asked once more after an answer that could not be read."""
+    return f"{_texts(language)['again']}\n\n{question_text}"
