@@ -18,7 +18,33 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import MappingProxyType
+
+from app.services.head_words import (
+    ADULTS,
+    AFTER_OTHER,
+    AND,
+    ARABIC_COMPANIONS,
+    ARTICLES,
+    BEFORE_OTHER,
+    COMPANIONS,
+    CUES,
+    DATE_JOINERS,
+    LEADS,
+    LONGEST_LEAD,
+    LONGEST_PAIR,
+    LONGEST_SOLO,
+    MORE_PEOPLE,
+    NAMED,
+    NOT_NAMES,
+    NUMBER_WORDS,
+    PAIRS,
+    PEOPLE,
+    POSSESSIVES,
+    SELF,
+    SOLO,
+    WITH,
+)
+from app.services.questions import statements
 
 # Arabic-Indic and Eastern Arabic-Indic digits, read as ASCII digits.
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -35,136 +61,9 @@ NOT_HEADS = re.compile(
     re.IGNORECASE,
 )
 CLAUSES = re.compile("[.,;:!\u00a1\n\u2026\u060c\u061b()]+")
-QUESTION = re.compile("[?\u00bf\u061f]")
 # Messages longer than this are not read for heads.
 MAX_CHARS = 400
 
-NUMBER_WORDS = MappingProxyType({
-    **dict(zip(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
-               range(1, 11), strict=True)),
-    **dict(zip(("uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
-                "diez"), range(1, 11), strict=True)),
-    "una": 1, "uma": 1, "dois": 2, "duas": 2, "quatro": 4, "sete": 7, "oito": 8,
-    "nove": 9, "dez": 10,
-    **dict(zip(("un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix"),
-               range(1, 11), strict=True)),
-    "une": 1,
-    "واحد": 1, "واحده": 1, "اثنين": 2, "اثنان": 2, "اتنين": 2, "ثنين": 2, "ثلاثه": 3,
-    "ثلاث": 3, "تلاته": 3, "تلات": 3, "اربعه": 4, "اربع": 4, "خمسه": 5, "خمس": 5, "سته": 6,
-    "ست": 6, "سبعه": 7, "سبع": 7, "ثمانيه": 8, "ثمان": 8, "تمانيه": 8, "تسعه": 9, "تسع": 9,
-    "عشره": 10, "عشر": 10,
-})  # fmt: skip
-
-# Words before a number that say the number is not heads ("at 8", "mesa 5", "le 12").
-BEFORE_OTHER = frozenset(
-    ("at", "a", "las", "la", "as", "el", "le", "on", "the", "dia", "day", "table", "mesa",
-     "room", "sala", "quarto", "habitacion", "chambre", "salle", "numero", "number", "no",
-     "num", "nr", "n", "by", "before", "after", "until", "till", "from", "de", "hasta", "ate",
-     "vers", "hacia", "desde", "depuis", "jusqu", "jusqu a", "الساعه", "ساعه", "طاوله",
-     "الطاوله", "رقم", "يوم", "بعد", "قبل")
-)  # fmt: skip
-# Words after a number that say what else it counts ("8 pm", "10 minutos", "20 euros").
-AFTER_OTHER = frozenset(
-    ("pm", "am", "h", "hs", "hrs", "hours", "hour", "horas", "hora", "heures", "heure", "o",
-     "oclock", "minutes", "minute", "min", "mins", "minutos", "minuto", "days", "day", "dias",
-     "jours", "jour", "weeks", "week", "semanas", "semana", "semaines", "semaine", "months",
-     "meses", "mes", "mois", "years", "year", "anos", "ano", "ans", "an", "euros", "euro",
-     "eur", "dollars", "dollar", "usd", "bucks", "reais", "real", "pesos", "dirhams", "dh",
-     "mad", "sar", "aed", "percent", "por", "pour", "km", "ساعه", "ساعات", "دقيقه", "دقائق",
-     "ايام", "يوم", "درهم", "ريال", "دينار", "جنيه", "th", "st", "nd", "rd", "er", "eme",
-     "january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december", "enero", "febrero", "marzo", "abril", "mayo", "junio",
-     "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre", "janeiro",
-     "fevereiro", "marco", "maio", "junho", "julho", "setembro", "outubro", "novembro",
-     "dezembro", "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout",
-     "septembre", "octobre", "novembre", "decembre", "يناير", "فبراير", "مارس", "ابريل",
-     "مايو", "يونيو", "يوليو", "اغسطس", "سبتمبر", "اكتوبر", "نوفمبر", "ديسمبر")
-)  # fmt: skip
-# "12 de mayo": a number, "de", a month.
-DATE_JOINERS = frozenset(("de", "of"))
-# Words after a number that say it counts people ("3 personas", "two of us").
-PEOPLE = frozenset(
-    ("people", "persons", "person", "guests", "adults", "pax", "of us", "personas", "persona",
-     "adultos", "invitados", "de nosotros", "pessoas", "pessoa", "convidados", "de nos",
-     "personnes", "personne", "adultes", "invites", "d entre nous", "اشخاص", "شخص", "افراد",
-     "ضيوف", "نفر")
-)  # fmt: skip
-# Companions counted in addition to the number before them ("with 2 kids": 3 in all).
-MORE_PEOPLE = frozenset(
-    ("kids", "children", "friends", "others", "hijos", "ninos", "amigos", "amigas",
-     "acompanantes", "filhos", "criancas", "acompanhantes", "enfants", "amis", "amies",
-     "اطفال", "اولاد", "اصدقاء")
-)  # fmt: skip
-# What comes before a number that gives the party's size, and also says they are coming.
-LEADS = frozenset(
-    tuple(phrase.split())
-    for phrase in (
-        "we ll be", "we will be", "we are", "we re", "there will be", "there ll be",
-        "party of", "group of", "coming as", "we come as",
-        "seremos", "somos", "vamos", "vamos a ser", "iremos", "estaremos", "vendremos",
-        "asistiremos", "llegaremos",
-        "vamos em", "vamos ser", "iremos em", "estaremos em", "seremos em", "vamos estar em",
-        "nous serons", "on sera", "nous sommes", "on est", "on vient a", "on viendra a",
-        "nous viendrons a", "nous venons a",
-        "سنحضر", "سنكون", "نحن", "احنا", "حنكون", "بنكون", "راح نكون", "نكون", "عددنا",
-        "سناتي", "جايين", "حنيجي", "بنجي",
-    )
-)  # fmt: skip
-LONGEST_LEAD = max(len(lead) for lead in LEADS)
-# Two people, said as such ("both of us", "nosotros dos", "nous deux", "شخصين").
-PAIRS = frozenset(
-    tuple(phrase.split())
-    for phrase in ("both of us", "the two of us", "the 2 of us", "nosotros dos", "nosotras dos",
-                   "los dos", "nos dois", "nos duas", "os dois", "nous deux", "tous les deux",
-                   "toutes les deux", "شخصين", "نحن الاثنين", "احنا الاثنين", "انا وزوجتي")
-)  # fmt: skip
-LONGEST_PAIR = max(len(pair) for pair in PAIRS)
-POSSESSIVES = frozenset(("my", "mi", "meu", "minha", "mon", "ma", "our"))
-COMPANIONS = frozenset(
-    ("wife", "husband", "partner", "girlfriend", "boyfriend", "fiance", "fiancee", "spouse",
-     "son", "daughter", "friend", "mom", "mum", "mother", "dad", "father", "brother",
-     "sister", "date", "plus one", "plus1", "kid", "child", "baby", "other half",
-     "esposa", "esposo", "pareja", "marido", "mujer", "novio", "novia", "hijo", "hija",
-     "amigo", "amiga", "acompanante", "madre", "padre", "mama", "papa", "hermano",
-     "hermana", "prometido", "prometida",
-     "mulher", "namorado", "namorada", "filho", "filha", "parceiro", "parceira", "mae",
-     "pai", "irmao", "irma", "noivo", "noiva", "companheiro", "companheira", "acompanhante",
-     "femme", "mari", "conjoint", "conjointe", "copain", "copine", "compagnon", "compagne",
-     "fils", "fille", "ami", "amie", "partenaire", "mere", "pere", "frere", "soeur", "sœur",
-     "fiance", "fiancee", "cavalier", "cavaliere")
-)  # fmt: skip
-# Arabic says "my wife" in one word: زوجتي (with "and", وزوجتي).
-ARABIC_COMPANIONS = frozenset(
-    ("زوجتي", "زوجي", "خطيبي", "خطيبتي", "ابني", "بنتي", "ابنتي", "اخوي", "اخي", "اختي",
-     "صديقي", "صديقتي", "امي", "ابوي", "ابي", "رفيقي", "رفيقتي", "مرتي", "حرمي")
-)  # fmt: skip
-# Words that put the guest beside their companions: "me and my wife", "con mi pareja",
-# "my wife and I", "أنا وزوجتي".
-SELF = frozenset(("me", "i", "myself", "yo", "eu", "moi", "je", "انا"))
-WITH = frozenset(("with", "con", "com", "avec", "مع", "ومعي", "معي", "plus", "mas", "mais"))
-AND = frozenset(("and", "y", "e", "et", "&", "و"))
-SOLO = frozenset(
-    tuple(phrase.split())
-    for phrase in (
-        "just me", "only me", "me alone", "just myself", "by myself", "on my own", "alone",
-        "solo yo", "yo solo", "yo sola", "solamente yo", "nada mas yo", "sin acompanante",
-        "so eu", "apenas eu", "somente eu", "eu sozinho", "eu sozinha", "sozinho", "sozinha",
-        "sem acompanhante",
-        "juste moi", "moi seul", "moi seule", "seulement moi", "que moi", "viens seul",
-        "viens seule", "serai seul", "serai seule", "sans accompagnant",
-        "بس انا", "انا بس", "انا فقط", "فقط انا", "لوحدي", "وحدي", "بمفردي",
-    )
-)  # fmt: skip
-LONGEST_SOLO = max(len(solo) for solo in SOLO)
-# Words worth a closer look: a message with none of them (and no digit) states no party.
-# Leads need a number after them, so the numbers stand for them.
-CUES = (
-    frozenset(NUMBER_WORDS) | PEOPLE | MORE_PEOPLE | COMPANIONS | ARABIC_COMPANIONS
-    | {"\u0648" + word for word in ARABIC_COMPANIONS} | {"both", "شخصين", "الاثنين"}
-    | {"just", "only", "alone", "myself", "own", "solo", "sola", "solamente", "acompanante",
-       "so", "apenas", "somente", "sozinho", "sozinha", "acompanhante", "juste", "seul",
-       "seule", "seulement", "accompagnant", "بس", "فقط", "لوحدي", "وحدي", "بمفردي"}
-)  # fmt: skip
 DIGIT = re.compile(r"\d")
 # A quick fold (C-level steps only) for the cue check: case, accents, tashkeel, hamza marks.
 MARKS = re.compile("[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670]")
@@ -186,6 +85,9 @@ class _Found:
 
     count: int | None = None
     implies_yes: bool = False
+    by_lead: bool = False  # the count follows a lead ("seremos 4"): the whole party
+    adults: int = 0  # "2 adults and 2 kids": the adults, whom the kids are added to
+    counted_kids: int = 0
     companions: int = 0
     beside_self: bool = False
     solo: bool = False
@@ -193,21 +95,33 @@ class _Found:
 
 def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
     """The party a message states, or None (`normalize` is `replies.normalize`)."""
-    if not text or len(text) > MAX_CHARS or QUESTION.search(text):
+    if not text or len(text) > MAX_CHARS:
         return None
-    text = text.translate(DIGITS)
-    if "+" not in text and not _has_cue(text):
+    text = statements(text, normalize).translate(DIGITS)  # a question states no party
+    if "+" not in text and not _has_cue(text) and not NAMED.search(text):
         return None
     plus = PLUS.findall(text)
     if plus:
         text = PLUS.sub(" ", text)
     text = NOT_HEADS.sub(" ", text)
-    found = _Found()
+    found = _Found(companions=_named_companions(text))
+    found.beside_self = found.companions > 0
+    last = ""
     for clause in CLAUSES.split(text):
+        # "eu, minha esposa e ...": a list goes on past the comma after the guest
         words = normalize(clause, MAX_CHARS).split()
+        if last in SELF and not found.solo:
+            words.insert(0, last)
         if words and (any(w.isdigit() for w in words) or not CUES.isdisjoint(words)):
             _read_clause(words, found)
+        last = words[-1] if words else ""
     return _conclude(found, plus)
+
+
+def _named_companions(text: str) -> int:
+    """The people the guest names beside themselves: "eu e o Lucas", "Sarah and I"."""
+    names = (found[1] or found[2] for found in NAMED.finditer(text))
+    return sum(name.casefold() not in NOT_NAMES for name in names)
 
 
 def _has_cue(text: str) -> bool:
@@ -223,6 +137,8 @@ def _has_cue(text: str) -> bool:
 def _conclude(found: _Found, plus: list[str]) -> Party | None:
     """The party: a stated number first, then "+N", then companions (only those the guest
     brings: not "I will ask my wife"), then "just me"."""
+    if found.adults and not found.by_lead:
+        return Party(found.adults + found.counted_kids, True)
     if found.count is not None:
         return Party(found.count, found.implies_yes)
     companions = found.companions if found.beside_self else 0
@@ -256,13 +172,17 @@ def _read_number(words: list[str], index: int, value: int, found: _Found) -> Non
     pair = " ".join(words[index + 1 : index + 3])
     if after in AFTER_OTHER:
         return
-    if _after_lead(words, index):
-        found.count, found.implies_yes = value, True
+    if after in ADULTS:
+        found.adults, found.implies_yes = value, True
+    elif _after_lead(words, index):
+        found.count, found.implies_yes, found.by_lead = value, True, True
     elif after in MORE_PEOPLE:
         found.companions += value
+        found.counted_kids += value
         found.beside_self = found.beside_self or _beside_self(words, index + 1)
     elif after in PEOPLE or pair in PEOPLE:
-        found.count, found.implies_yes = value, True
+        if not found.by_lead:
+            found.count, found.implies_yes = value, True
     elif (words[index].isdigit() or len(words) == 1) and not _counts_something_else(words, index):
         found.count = value
 
@@ -306,7 +226,10 @@ def _is_companion(words: list[str], index: int) -> bool:
     word = words[index]
     if word in ARABIC_COMPANIONS or (word[:1] == "\u0648" and word[1:] in ARABIC_COMPANIONS):
         return True
-    return word in COMPANIONS and index > 0 and words[index - 1] in POSSESSIVES
+    if word not in COMPANIONS or index == 0:
+        return False
+    before = words[index - 1]  # "my wife", or a bare "wife" after "myself and"
+    return before in POSSESSIVES or (before in AND and index > 1 and words[index - 2] in SELF)
 
 
 def _beside_self(words: list[str], index: int) -> bool:
@@ -314,9 +237,13 @@ def _beside_self(words: list[str], index: int) -> bool:
     "my wife and I", "أنا وزوجتي", "مع زوجتي" (not "I will ask my wife")."""
     word = words[index]
     arabic = word in ARABIC_COMPANIONS or word[1:] in ARABIC_COMPANIONS
-    start = index if arabic else index - 1  # the possessive, or the Arabic word itself
+    start = index if arabic or words[index - 1] not in POSSESSIVES else index - 1
+    if start > 1 and words[start - 1] in ARTICLES:  # "com a minha namorada"
+        start -= 1
     before = words[start - 1] if start > 0 else ""
     if before in WITH or (arabic and word[0] == "\u0648" and before in SELF):
+        return True
+    if before in SELF and not arabic:  # a list: "eu, minha esposa e ..."
         return True
     if before in AND and start > 1 and words[start - 2] in SELF:
         return True

@@ -21,7 +21,7 @@ class Role(StrEnum):
     NEUTRAL = "neutral"  # decides nothing, and hides the words inside it ("no problem")
     CONTRAST = "contrast"  # a change of mind: what follows decides
     UNCLEAR = "unclear"  # a reading, not a phrase: says both, asks or doubts without answering
-    STOP = "stop"  # asks for no more messages: an opt-out, unless it also says yes
+    STOP = "stop"  # asks for no more messages (`optouts`): an opt-out, unless it also says yes
     WISH = "wish"  # "I'd love to": a no when a contrast follows ("... but I'm working")
 
 
@@ -191,45 +191,11 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
     },
     Role.WISH: {
         "en": ("i d love to", "i would love to", "we d love to", "we would love to",
-               "i wish i could", "i d really love to"),
-        "es": ("me encantaria", "nos encantaria", "ojala pudiera", "ojala pudieramos",
-               "me gustaria mucho"),
+               "i d really love to"),
+        "es": ("me encantaria", "nos encantaria", "me gustaria mucho"),
         "pt": ("adoraria", "eu adoraria", "adorariamos", "gostaria muito", "queria muito"),
-        "ar": ("كنت اتمني", "كنت حاب", "كنت حابه", "ودي", "والله ودي", "كان بودي", "يا ريت"),
-        "fr": ("j aimerais bien", "j aurais aime", "j aurais adore", "j adorerais",
-               "on aimerait bien", "on aurait adore", "j aimerais beaucoup"),
-    },
-    Role.STOP: {
-        "en": ("stop sending me messages", "stop sending messages", "stop sending me texts",
-               "stop sending me these", "stop sending me this", "stop messaging",
-               "stop texting", "stop contacting", "no more messages", "no more texts",
-               "remove me from", "take me off", "unsubscribe me", "don t message me",
-               "do not message me", "don t text me", "do not text me", "don t contact me",
-               "do not contact me", "don t send me messages", "do not send me messages",
-               "don t send me any more", "stop spamming"),
-        "es": ("deja de escribirme", "dejen de escribirme", "deja de mandarme",
-               "dejen de mandarme", "deja de enviarme", "dejen de enviarme",
-               "no me escriban", "no me escribas", "no me escriban mas", "no me manden mas",
-               "no me mandes mas", "no me envien mas", "no me envies mas",
-               "no me manden mensajes", "no me envien mensajes", "no mas mensajes",
-               "sacame de la lista", "sacame de", "sacenme de", "borrame de", "borrenme de"),
-        "pt": ("para de me mandar", "pare de me mandar", "parem de me mandar",
-               "para de mandar mensagem", "pare de enviar", "parem de enviar",
-               "para de me enviar", "pare de me enviar", "parem de me enviar",
-               "nao quero mais receber", "nao me mande mais", "nao me mandem mais",
-               "nao me envie mais", "nao me enviem mais", "me tira dessa lista",
-               "me tira da lista", "me tirem da lista", "me remove da lista",
-               "me removam da lista", "chega de mensagens"),
-        "ar": ("لا ترسل لي", "لا ترسلوا لي", "لا ترسلي لي", "لا تبعتلي", "لا تبعتولي",
-               "توقفوا عن ارسال", "توقف عن ارسال", "توقفوا عن الارسال", "ما ابي رسايل",
-               "ما ابغي رسايل", "ما بدي رسايل", "مش عايز رسايل", "بطلوا تبعتولي",
-               "بطل تبعتلي", "شيلوني من", "شيلني من", "احذفوني من", "احذف رقمي",
-               "لا اريد رسايل", "لا اريد استقبال رسايل", "كفايه رسايل"),
-        "fr": ("arrete de m envoyer", "arretez de m envoyer", "arrete de m ecrire",
-               "arretez de m ecrire", "ne m envoyez plus", "ne m envoie plus",
-               "ne m ecrivez plus", "ne m ecris plus", "je ne veux plus recevoir",
-               "veux plus recevoir", "retirez moi de", "retire moi de", "enlevez moi de",
-               "plus de messages", "desinscrivez moi", "desabonnez moi"),
+        "ar": ("ودي", "والله ودي", "يا ريت"),
+        "fr": ("j aimerais bien", "j adorerais", "on aimerait bien", "j aimerais beaucoup"),
     },
     Role.CONTRAST: {
         "en": ("but", "actually", "however", "i mean", "on second thought"),

@@ -19,7 +19,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from app.services.idioms import rewrite
+from app.services.optouts import find_opt_out
 from app.services.phrases import NEGATIONS, PHRASES, Role
+from app.services.questions import statements
+from app.services.regional import REGIONAL
 
 # Longer messages are not read: they go to the inbox as text.
 MAX_SENTENCE_CHARS = 400
@@ -28,7 +32,7 @@ CLAUSE_BREAKS = re.compile("[.,;:!?\u00a1\u00bf\n\u2026\u060c\u061b\u061f()]+|-+
 QUESTION_MARKS = ("?", "\u061f")
 EMOJI_WORDS = MappingProxyType({"\U0001f44d": "yes", "\u2705": "yes", "\U0001f44c": "yes",
                                 "\U0001f64c": "yes", "\U0001f973": "yes", "\U0001f44e": "no",
-                                "\u274c": "no", "\U0001f6ab": "no", "\U0001f914": "maybe",
+                                "\u274c": "no", "\U0001f6ab": "no", "\U0001f914": "dunno",
                                 "\U0001f937": "dunno"})  # fmt: skip
 EMOJI = re.compile("|".join(EMOJI_WORDS))
 REPEATED_LETTERS = re.compile(r"(.)\1+")
@@ -44,7 +48,8 @@ def squeeze(text: str) -> str:
 def _index() -> dict[tuple[str, ...], tuple[Role, tuple[str, ...]]]:
     """Map each phrase, as squeezed words, to its role and languages."""
     index: dict[tuple[str, ...], tuple[Role, tuple[str, ...]]] = {}
-    for role, languages in PHRASES.items():
+    tables = (PHRASES, REGIONAL)
+    for role, languages in ((role, t[role]) for t in tables for role in t):
         for language, phrases in languages.items():
             for phrase in phrases:
                 key = tuple(squeeze(phrase).split())
@@ -56,12 +61,6 @@ def _index() -> dict[tuple[str, ...], tuple[Role, tuple[str, ...]]]:
 
 
 INDEX = MappingProxyType(_index())
-# An opt-out's phrase as written, by its squeezed words (kept as the opt-out's keyword).
-STOP_PHRASES = MappingProxyType({
-    tuple(squeeze(phrase).split()): phrase
-    for phrases in PHRASES[Role.STOP].values()
-    for phrase in phrases
-})  # fmt: skip
 LONGEST_PHRASE = max(len(key) for key in INDEX)
 FIRST_WORDS = frozenset(key[0] for key in INDEX) | NEGATIONS
 SQUEEZED_NEGATIONS = frozenset(squeeze(word) for word in NEGATIONS)
@@ -77,10 +76,10 @@ class Hit:
     phrase: str = ""  # an opt-out's words, kept as its keyword
 
 
-def _words(clause: str, normalize: Callable[[str, int], str]) -> list[str]:
-    """The squeezed words of a clause, with a leading Arabic "and" (و) taken off."""
+def _words(normalized: str) -> list[str]:
+    """The squeezed words of a normalised clause, with a leading Arabic "and" (و) taken off."""
     words = []
-    for raw in normalize(EMOJI.sub(lambda m: f" {EMOJI_WORDS[m[0]]} ", clause), 10**6).split():
+    for raw in normalized.split():
         word = squeeze(raw)
         if word not in FIRST_WORDS and word.startswith("\u0648") and word[1:] in FIRST_WORDS:
             word = word[1:]
@@ -114,8 +113,6 @@ def _clause_hits(words: list[str]) -> Iterator[Hit | None]:
             yield None
         elif role is Role.VERB:
             yield Hit(Role.NO if negated else Role.YES, False, languages)
-        elif role is Role.STOP:
-            yield Hit(role, True, languages, STOP_PHRASES[tuple(words[start - size : start])])
         elif role is not Role.NEUTRAL:
             negated = negated or role is Role.NO
             yield Hit(role, True, languages)
@@ -125,7 +122,12 @@ def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]
     """The answers of a message, grouped by the contrasts that split it."""
     segments: list[list[Hit]] = [[]]
     for clause in CLAUSE_BREAKS.split(text):
-        for hit in _clause_hits(_words(clause, normalize)):
+        normalized = normalize(EMOJI.sub(lambda m: f" {EMOJI_WORDS[m[0]]} ", clause), 10**6)
+        opt_out = find_opt_out(normalized)
+        if opt_out is not None:  # its words ("no me mandes") are not an answer
+            phrase, language, normalized = opt_out
+            segments[-1].append(Hit(Role.STOP, True, (language,), phrase))
+        for hit in _clause_hits(_words(rewrite(normalized))):
             if hit is None:
                 segments.append(_wished(segments.pop()))
                 segments.append([])
@@ -196,7 +198,9 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
         return Sentence(Role.UNCLEAR if said else Role.STOP, languages, written_in, stop.phrase)
     asks = any(mark in text for mark in QUESTION_MARKS)
     if asks and not any(hit.explicit and hit.role not in HESITATIONS for hit in hits):
-        return Sentence(Role.UNCLEAR, languages, written_in)
+        segments = _segments(statements(text, normalize), normalize)  # "I'm coming. Parking?"
+        if not segments:
+            return Sentence(Role.UNCLEAR, languages, written_in)
     return Sentence(_conclude([_decide(s) for s in segments]), languages, written_in)
 
 

@@ -6,13 +6,10 @@ import pytest
 
 from app.config import LANGUAGES
 from app.models import InboundKind, Rsvp
+from app.services.keywords import KEYWORDS, VOCABULARY, Intent, _squeeze
 from app.services.replies import (
     CONFIRMATIONS,
-    KEYWORDS,
-    VOCABULARY,
-    Intent,
     Reading,
-    _squeeze,
     answer_language,
     classify,
     confirmation,
@@ -98,6 +95,54 @@ def test_typed_answers(body: str, rsvp: Rsvp, language: str) -> None:
 )
 def test_sentences_stay_text(body: str | None) -> None:
     assert classify(body) == Reading(InboundKind.TEXT)
+
+
+@pytest.mark.parametrize(
+    "body", ["kkkkkk", "jajaja", "hahaha", "rsrsrs", "\u0647\u0647\u0647\u0647", "mdr"]
+)
+def test_laughter_is_not_an_answer(body: str) -> None:
+    assert classify(body) == Reading(InboundKind.TEXT)
+
+
+@pytest.mark.parametrize(
+    ("body", "rsvp"),
+    [
+        ("Não vou faltar de jeito nenhum", Rsvp.CONFIRMED),  # a refusal to miss it
+        ("Não faltaria por nada deste mundo", Rsvp.CONFIRMED),
+        ("claro que sí, no faltaré", Rsvp.CONFIRMED),
+        ("ni loco me lo pierdo", Rsvp.CONFIRMED),
+        ("Je ne vais pas rater ça", Rsvp.CONFIRMED),
+        ("مش هغيب", Rsvp.CONFIRMED),
+        ("I won't miss it for the world", Rsvp.CONFIRMED),
+        ("I can't miss work that day", Rsvp.DECLINED),  # ability refuses something else
+        ("vou faltar, desculpa", Rsvp.DECLINED),
+        ("Just me, my husband can't come", Rsvp.CONFIRMED),  # someone else's no
+        ("بس أنا، زوجي ما رح يقدر", Rsvp.CONFIRMED),
+        ("My wife and I can't come", Rsvp.DECLINED),  # the guest among them
+        ("wish I could 😢", Rsvp.DECLINED),  # a regret in the conditional
+        ("J'aurais adoré venir", Rsvp.DECLINED),
+        ("vou sim, não se preocupa", Rsvp.CONFIRMED),  # a reassurance decides nothing
+        ("Desta vez não contem comigo", Rsvp.DECLINED),
+    ],
+)
+def test_idioms_whose_words_point_the_other_way(body: str, rsvp: Rsvp) -> None:
+    assert classify(body).rsvp is rsvp
+
+
+@pytest.mark.parametrize(
+    ("body", "rsvp", "party"),
+    [
+        ("we'll be 3, is there parking nearby?", Rsvp.CONFIRMED, 3),  # a question after
+        ("Vamos sim. Precisa levar alguma coisa?", Rsvp.CONFIRMED, None),
+        ("2 of us, is that ok?", None, None),  # asks about what it states
+        ("Can I bring 2, or is it just me?", None, None),
+    ],
+)
+def test_an_answer_before_a_question_stands(
+    body: str, rsvp: Rsvp | None, party: int | None
+) -> None:
+    reading = classify(body)
+    assert (reading.rsvp, reading.party) == (rsvp, party)
 
 
 @pytest.mark.parametrize(
@@ -236,6 +281,12 @@ def test_confirmation_needs_an_event_for_rsvps() -> None:
         ("Arrête de m'envoyer des messages", "arrete de m envoyer"),
         ("لا ترسل لي رسائل", "لا ترسل لي"),
         ("No thanks, stop sending me messages", "stop sending me messages"),  # a no stands
+        ("No me mandéis más mensajes por favor", "no me mandeis mas"),  # a refusal to
+        ("não quero receber mais mensagens", "nao quero receber"),  # receive is no "no"
+        ("الرجاء عدم إرسال رسائل", "عدم ارسال"),
+        ("ما بدي توصلني رسايل", "ما بدي توصلني رسايل"),
+        ("Merci de ne plus m'envoyer de messages", "ne plus m envoyer"),
+        ("Stop merci", "stop"),  # a keyword with only courtesies around it
     ],
 )
 def test_opt_outs_written_out(body: str, keyword: str) -> None:
@@ -249,6 +300,8 @@ def test_opt_outs_written_out(body: str, keyword: str) -> None:
         ("STOP", InboundKind.OPTOUT, "stop"),  # the exact keywords read as before
         ("Baja", InboundKind.OPTOUT, "baja"),
         ("stop sending me the wrong date", InboundKind.TEXT, None),  # about a message
+        ("My brother will take me", InboundKind.TEXT, None),  # a ride, not a removal
+        ("ليش ما ترسل لي الموقع؟", InboundKind.TEXT, None),  # asks for a message
         ("Yes! but stop sending me messages", InboundKind.TEXT, None),  # says both
     ],
 )
@@ -307,7 +360,12 @@ def test_idioms_apologies_and_regional_forms(body: str, rsvp: Rsvp) -> None:
         "Je viendrai si je peux",
         "Je ne sais pas",
         "إن شاء الله أحاول",
-        "ممكن",
+        "ممكن، على حسب الشغل",  # "ممكن" in a sentence is "could": a condition follows
+        "Tentarei ir",  # every tense of "try"
+        "Trataré de ir",
+        "J'essaierai de venir",
+        "هحاول آجي",
+        "🤔",  # thinking it over
     ],
 )
 def test_a_doubt_or_condition_is_left_to_the_organiser(body: str) -> None:
@@ -334,6 +392,10 @@ def test_a_doubt_or_condition_is_left_to_the_organiser(body: str) -> None:
         "Probablement oui",
         "ربما",
         "يمكن",
+        "ممكن",  # alone, "possible": a maybe, as French "possible" is
+        "momken",
+        "Se calhar",
+        "de pronto sí",
         "maybe 🤔",
     ],
 )

@@ -10,6 +10,7 @@ import pytest
 from app.config import LANGUAGES
 from app.models import InboundKind, Rsvp
 from app.services.phrases import PHRASES
+from app.services.regional import REGIONAL
 from app.services.replies import classify, normalize
 
 CORPUS = Path(__file__).with_name("reply_corpus.tsv")
@@ -114,7 +115,7 @@ def test_questions_and_undecided_replies_stay_text() -> None:
 
 
 def test_every_phrase_is_written_in_normal_form() -> None:
-    for languages in PHRASES.values():
+    for languages in (*PHRASES.values(), *REGIONAL.values()):
         for phrases in languages.values():
             for phrase in phrases:
                 assert normalize(phrase) == phrase, phrase

@@ -1,0 +1,186 @@
+"""The words the head-count reader knows (en/es/pt/ar/fr, Arabizi), in normal form.
+
+`heads` reads messages with them: numbers, what comes before and after a number, leads that
+say who is coming ("seremos", "on va être"), companions ("my wife", "la patrona", "مراتي"),
+the guest beside them ("me and", "with"), and "just me".
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+
+NUMBER_WORDS = MappingProxyType({
+    **dict(zip(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+               range(1, 11), strict=True)),
+    **dict(zip(("uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
+                "diez"), range(1, 11), strict=True)),
+    "una": 1, "uma": 1, "dois": 2, "duas": 2, "quatro": 4, "sete": 7, "oito": 8,
+    "nove": 9, "dez": 10,
+    **dict(zip(("un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix"),
+               range(1, 11), strict=True)),
+    "une": 1,
+    "واحد": 1, "واحده": 1, "اثنين": 2, "اثنان": 2, "اتنين": 2, "ثنين": 2, "ثلاثه": 3,
+    "ثلاث": 3, "تلاته": 3, "تلات": 3, "اربعه": 4, "اربع": 4, "خمسه": 5, "خمس": 5, "سته": 6,
+    "ست": 6, "سبعه": 7, "سبع": 7, "ثمانيه": 8, "ثمان": 8, "تمانيه": 8, "تسعه": 9, "تسع": 9,
+    "عشره": 10, "عشر": 10,
+})  # fmt: skip
+
+# Words before a number that say the number is not heads ("at 8", "mesa 5", "le 12").
+BEFORE_OTHER = frozenset(
+    ("at", "a", "las", "la", "as", "el", "le", "on", "the", "dia", "day", "table", "mesa",
+     "room", "sala", "quarto", "habitacion", "chambre", "salle", "numero", "number", "no",
+     "num", "nr", "n", "by", "before", "after", "until", "till", "from", "de", "hasta", "ate",
+     "vers", "hacia", "desde", "depuis", "jusqu", "jusqu a", "الساعه", "ساعه", "طاوله",
+     "الطاوله", "رقم", "يوم", "بعد", "قبل")
+)  # fmt: skip
+# Words after a number that say what else it counts ("8 pm", "10 minutos", "20 euros").
+AFTER_OTHER = frozenset(
+    ("pm", "am", "h", "hs", "hrs", "hours", "hour", "horas", "hora", "heures", "heure", "o",
+     "oclock", "minutes", "minute", "min", "mins", "minutos", "minuto", "days", "day", "dias",
+     "jours", "jour", "weeks", "week", "semanas", "semana", "semaines", "semaine", "months",
+     "meses", "mes", "mois", "years", "year", "anos", "ano", "ans", "an", "euros", "euro",
+     "eur", "dollars", "dollar", "usd", "bucks", "reais", "real", "pesos", "dirhams", "dh",
+     "mad", "sar", "aed", "percent", "por", "pour", "km", "ساعه", "ساعات", "دقيقه", "دقائق",
+     "ايام", "يوم", "درهم", "ريال", "دينار", "جنيه", "th", "st", "nd", "rd", "er", "eme",
+     "january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december", "enero", "febrero", "marzo", "abril", "mayo", "junio",
+     "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre", "janeiro",
+     "fevereiro", "marco", "maio", "junho", "julho", "setembro", "outubro", "novembro",
+     "dezembro", "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout",
+     "septembre", "octobre", "novembre", "decembre", "يناير", "فبراير", "مارس", "ابريل",
+     "مايو", "يونيو", "يوليو", "اغسطس", "سبتمبر", "اكتوبر", "نوفمبر", "ديسمبر")
+)  # fmt: skip
+# "12 de mayo": a number, "de", a month.
+DATE_JOINERS = frozenset(("de", "of"))
+# Words after a number that say it counts people ("3 personas", "two of us").
+PEOPLE = frozenset(
+    ("people", "persons", "person", "guests", "adults", "pax", "of us", "personas", "persona",
+     "adultos", "invitados", "de nosotros", "pessoas", "pessoa", "convidados", "de nos",
+     "personnes", "personne", "adultes", "invites", "d entre nous", "اشخاص", "شخص", "افراد",
+     "ضيوف", "نفر")
+)  # fmt: skip
+# Companions counted in addition to the number before them ("with 2 kids": 3 in all).
+MORE_PEOPLE = frozenset(
+    ("kids", "children", "friends", "others", "hijos", "ninos", "amigos", "amigas", "babies",
+     "bebes", "ninas", "chicos", "peques", "menores", "meninos", "meninas", "miudos",
+     "petits", "bebes", "عيال",
+     "acompanantes", "filhos", "criancas", "acompanhantes", "enfants", "amis", "amies",
+     "اطفال", "اولاد", "اصدقاء")
+)  # fmt: skip
+# What comes before a number that gives the party's size, and also says they are coming.
+LEADS = frozenset(
+    tuple(phrase.split())
+    for phrase in (
+        "we ll be", "we will be", "we are", "we re", "there will be", "there ll be",
+        "party of", "group of", "coming as", "we come as",
+        "seremos", "somos", "vamos", "vamos a ser", "iremos", "estaremos", "vendremos",
+        "asistiremos", "llegaremos",
+        "vamos em", "vamos ser", "iremos em", "estaremos em", "seremos em", "vamos estar em",
+        "nous serons", "on sera", "nous sommes", "on est", "on vient a", "on viendra a",
+        "nous viendrons a", "nous venons a", "on va etre", "nous allons etre",
+        "we re going to be", "we are going to be", "we re gonna be",
+        "سنحضر", "سنكون", "نحن", "احنا", "حنكون", "بنكون", "راح نكون", "نكون", "عددنا",
+        "سناتي", "جايين", "حنيجي", "بنجي", "نحنا", "حنا", "هنكون", "رح نكون", "نجيو",
+        "غادي نجيو", "هنيجي", "e7na", "i7na", "ne7na", "njiw", "jayin", "jayeen",
+    )
+)  # fmt: skip
+LONGEST_LEAD = max(len(lead) for lead in LEADS)
+# Two people, said as such ("both of us", "nosotros dos", "nous deux", "شخصين").
+PAIRS = frozenset(
+    tuple(phrase.split())
+    for phrase in ("both of us", "the two of us", "the 2 of us", "nosotros dos", "nosotras dos",
+                   "los dos", "nos dois", "nos duas", "os dois", "nous deux", "tous les deux",
+                   "toutes les deux", "شخصين", "نحن الاثنين", "احنا الاثنين", "انا وزوجتي")
+)  # fmt: skip
+LONGEST_PAIR = max(len(pair) for pair in PAIRS)
+POSSESSIVES = frozenset(
+    (
+        "my",
+        "mi",
+        "meu",
+        "minha",
+        "mon",
+        "ma",
+        "our",
+        "the",
+        "a",
+        "an",
+        "la",
+        "el",
+        "o",
+        "le",
+        "un",
+        "una",
+        "um",
+        "uma",
+        "une",
+    )
+)
+# An article before a possessive ("com a minha namorada", "con la mía"): skipped.
+ARTICLES = frozenset(("a", "o", "la", "el", "the"))
+COMPANIONS = frozenset(
+    ("wife", "husband", "partner", "girlfriend", "boyfriend", "fiance", "fiancee", "spouse",
+     "son", "daughter", "friend", "mom", "mum", "mother", "dad", "father", "brother",
+     "sister", "date", "plus one", "plus1", "kid", "child", "baby", "other half",
+     "esposa", "esposo", "pareja", "marido", "mujer", "novio", "novia", "hijo", "hija",
+     "amigo", "amiga", "acompanante", "madre", "padre", "mama", "papa", "hermano",
+     "hermana", "prometido", "prometida",
+     "mulher", "namorado", "namorada", "filho", "filha", "parceiro", "parceira", "mae",
+     "pai", "irmao", "irma", "noivo", "noiva", "companheiro", "companheira", "acompanhante",
+     "femme", "mari", "conjoint", "conjointe", "copain", "copine", "compagnon", "compagne",
+     "fils", "fille", "ami", "amie", "partenaire", "mere", "pere", "frere", "soeur", "sœur",
+     "fiance", "fiancee", "cavalier", "cavaliere",
+     "missus", "missis", "misses", "hubby", "wifey", "bf", "gf", "oga", "pololo", "polola",
+     "patrona", "patroa", "blonde", "chum", "moitie", "cherie")
+)  # fmt: skip
+# Arabic says "my wife" in one word: زوجتي (with "and", وزوجتي).
+ARABIC_COMPANIONS = frozenset(
+    ("زوجتي", "زوجي", "خطيبي", "خطيبتي", "ابني", "بنتي", "ابنتي", "اخوي", "اخي", "اختي",
+     "صديقي", "صديقتي", "امي", "ابوي", "ابي", "رفيقي", "رفيقتي", "مرتي", "حرمي", "مراتي",
+     "جوزي", "المدام", "mrati", "marti", "mreti", "zawjti", "zawji", "jozi", "goozi")
+)  # fmt: skip
+# Words that put the guest beside their companions: "me and my wife", "con mi pareja",
+# "my wife and I", "أنا وزوجتي".
+SELF = frozenset(("me", "i", "myself", "yo", "eu", "moi", "je", "انا", "ana"))
+WITH = frozenset(("with", "con", "com", "avec", "مع", "ومعي", "معي", "plus", "mas", "mais",
+                  "m3a", "ma3a", "ma3"))  # fmt: skip
+AND = frozenset(("and", "y", "e", "et", "&", "و", "w", "pis"))
+SOLO = frozenset(
+    tuple(phrase.split())
+    for phrase in (
+        "just me", "only me", "me alone", "just myself", "by myself", "on my own", "alone",
+        "solo yo", "yo solo", "yo sola", "solamente yo", "nada mas yo", "sin acompanante",
+        "so eu", "apenas eu", "somente eu", "eu sozinho", "eu sozinha", "sozinho", "sozinha",
+        "sem acompanhante",
+        "juste moi", "moi seul", "moi seule", "seulement moi", "que moi", "viens seul",
+        "viens seule", "serai seul", "serai seule", "sans accompagnant",
+        "بس انا", "انا بس", "انا فقط", "فقط انا", "لوحدي", "وحدي", "بمفردي", "لحالي",
+        "غير انا", "bas ana", "ana bas", "bass ana", "ghir ana", "wa7di", "lwa7di",
+    )
+)  # fmt: skip
+LONGEST_SOLO = max(len(solo) for solo in SOLO)
+# Words worth a closer look: a message with none of them (and no digit) states no party.
+# Leads need a number after them, so the numbers stand for them.
+CUES = (
+    frozenset(NUMBER_WORDS) | PEOPLE | MORE_PEOPLE | COMPANIONS | ARABIC_COMPANIONS
+    | {"\u0648" + word for word in ARABIC_COMPANIONS} | {"both", "شخصين", "الاثنين"}
+    | {"just", "only", "alone", "myself", "own", "solo", "sola", "solamente", "acompanante",
+       "so", "apenas", "somente", "sozinho", "sozinha", "acompanhante", "juste", "seul",
+       "seule", "seulement", "accompagnant", "بس", "فقط", "لوحدي", "وحدي", "بمفردي", "لحالي",
+       "غير", "bas", "bass", "ghir", "wa7di", "lwa7di", "ana"}
+)  # fmt: skip
+# Adults, to whom the kids counted after them are added ("2 adultes et 2 enfants": 4).
+ADULTS = frozenset(("adults", "adult", "adultos", "adulto", "adultes", "adulte", "grownups",
+                    "كبار", "بالغين"))  # fmt: skip
+# A name beside the guest: "me and Sarah", "eu e o Lucas", "yo y María", "Paul et moi".
+NAME = r"[A-ZÀ-Ý][a-zà-ÿ]+"
+NAMED = re.compile(
+    rf"\b(?:[Mm]e|I|[Yy]o|[Ee]u|[Mm]oi|[Mm]yself) (?:and|y|e|et|&) (?:(?:o|a|la|el) )?({NAME})"
+    rf"|\b({NAME}) (?:and|y|e|et|&) (?:I|me|yo|eu|moi)\b"
+)
+# Capitalised words after "me and" that are not names ("me and My wife", "eu e A Maria").
+NOT_NAMES = (
+    POSSESSIVES | COMPANIONS | MORE_PEOPLE | SELF | frozenset(NUMBER_WORDS)
+    | {"we", "you", "the", "all", "family", "familia", "famille", "yes", "si", "sim", "oui"}
+)  # fmt: skip

@@ -1,0 +1,124 @@
+"""Idioms whose words point the other way, read before the phrases (en/es/pt/ar/fr).
+
+A refusal to miss it is a yes ("não vou faltar de jeito nenhum", "ni loca me lo pierdo",
+"je ne raterai pas ça", "مش هغيب"): `rewrite` turns it into the language's "yes" before the
+sentence reader sees its negations. Someone else's refusal is not the guest's ("the kids
+won't come", "mi esposo no puede", "الأولاد ما رح يجوا"): it is taken out, so it decides
+nothing unless the guest also says so ("my wife and I can't" keeps its "I").
+Patterns read `replies.normalize`d text.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _any(*words: str) -> str:
+    """An alternation of words or patterns."""
+    return "(?:" + "|".join(words) + ")"
+
+
+# Refusing to miss it, by language, and the "yes" it stands for. Ability ("I can't miss
+# work", "no puedo faltar al trabajo") is left out: it refuses something else.
+NOT_MISSING = (
+    (
+        _any("wouldn t", "won t", "will not", "would not", "never", "not going to", "not gonna",
+             "no way i d", "no way i would", "no way i ll", "no way i m", "no way we d",
+             "no way we re", "no way we ll")
+        + " (?:ever )?(?:miss|be missing|skip)(?: it| this| that| the \\w+| your \\w+)?"
+        + "(?: for (?:anything|the world|anything in the world))?",
+        "yes",
+    ),
+    (
+        _any("no", "ni loc[oa]s?", "ni muert[oa]s?", "ni de broma", "ni en suenos", "nunca",
+             "jamas")
+        + " (?:me |nos )?(?:lo |la |los |las )?(?:voy a |vamos a |pienso |pensamos |iba a )?"
+        + _any("pierdo", "perdemos", "perderia", "perderiamos", "perdere", "perderemos",
+               "perder", "perdermelo", "falto", "faltamos", "faltare", "faltaremos",
+               "faltaria", "faltariamos", "faltar")
+        + "(?: por nada(?: del mundo)?| de ninguna manera| por ningun motivo)?",
+        "si",
+    ),
+    (
+        _any("nao", "nunca", "jamais", "nem")
+        + " (?:vou |vamos |iria |irei |iriamos )?"
+        + _any("faltar", "falto", "faltaria", "faltarei", "faltaremos", "faltariamos",
+               "faltamos", "perder", "perco", "perderia", "perderei", "perdemos")
+        + "(?: (?:essa|esta|isso|isto)\\w*)?"
+        + "(?: por nada(?: (?:deste|desse|neste|nesse|do|no) mundo)?| de jeito nenhum"
+        + "| de jeito algum| de forma alguma| de maneira nenhuma| nem mort[oa])?",
+        "sim",
+    ),
+    (
+        "(?:(?:ne|n) )?(?:(?:le|la|l) )?"
+        + _any("manquerai", "manquerais", "manquerons", "manquerions", "manquera",
+               "raterai", "raterais", "raterons", "ratera", "louperai", "louperais",
+               "loupera")
+        + " (?:pas|jamais)(?: ca| cela| ce \\w+| cette \\w+)?(?: pour rien au monde)?",
+        "oui",
+    ),
+    (
+        "(?:(?:ne|n) )?(?:vais|va|allons|vas) (?:pas|jamais) (?:manquer|rater|louper)"
+        "(?: ca| cela)?|(?:pas|hors de) question (?:que (?:je|j|on|nous) (?:rate|manque|"
+        "loupe)\\w*|de (?:rater|manquer|louper))",
+        "oui",
+    ),
+    (
+        _any("ما", "مش", "مو", "لن", "مستحيل", "ما رح", "ما راح", "مش رح", "ابدا ما")
+        + " [ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
+        "نعم",
+    ),
+    (
+        _any("ma", "mish", "msh", "mesh", "mosta7il", "mustahil", "ma ra7", "mish ha")
+        + " ?(?:b|a|n|ha|7a|bn)?(?:fawet|fawt|fawwet|ghib|gheeb)\\w*",
+        "aywa",
+    ),
+)  # fmt: skip
+NOT_MISSING_PATTERNS = tuple(
+    (re.compile(f"(?<!\\S){pattern}(?!\\S)"), yes) for pattern, yes in NOT_MISSING
+)
+
+# People other than the guest, as the subject of a refusal: "my wife", "los niños", "المدام".
+DETERMINERS = _any("my", "the", "our", "his", "her", "mi", "mis", "el", "la", "los", "las",
+                   "nuestros", "nuestras", "meu", "minha", "meus", "minhas", "o", "a", "os",
+                   "as", "nossos", "nossas", "mon", "ma", "mes", "le", "les", "nos",
+                   "l")  # fmt: skip
+OTHERS = _any(
+    "wife", "husband", "partner", "kids", "children", "son", "daughter", "boyfriend",
+    "girlfriend", "fiance", "fiancee", "mum", "mom", "dad", "parents", "family", "brother",
+    "sister", "baby", "missus", "hubby", "plus one",
+    "esposa", "esposo", "marido", "mujer", "pareja", "novio", "novia", "hijos", "hijo", "hija",
+    "ninos", "nenes", "chicos", "padres", "mama", "papa", "hermano", "hermana", "familia",
+    "acompanante", "pololo", "polola",
+    "mulher", "namorado", "namorada", "filhos", "filho", "filha", "criancas", "meninos",
+    "miudos", "pais", "mae", "pai", "irmao", "irma", "noivo", "noiva", "acompanhante",
+    "femme", "mari", "conjoint", "conjointe", "copain", "copine", "enfants", "fils", "fille",
+    "mere", "pere", "frere", "soeur", "famille", "compagnon", "compagne", "chum", "blonde",
+    "و?زوجتي", "و?زوجي", "و?مرتي", "و?مراتي", "و?جوزي", "و?المدام", "و?الاولاد", "و?الولاد",
+    "و?اولادي", "و?ولادي", "و?العيال", "و?عيالي", "و?الاطفال", "و?اطفالي", "و?ابني", "و?بنتي",
+    "و?اخوي", "و?اختي", "و?امي", "و?ابوي", "و?اهلي", "و?خطيبي", "و?خطيبتي",
+)  # fmt: skip
+REFUSING = _any("not", "can t", "cant", "cannot", "won t", "wont", "isn t", "aren t", "no",
+                "ni", "nao", "nem", "ne", "n", "pas", "لا", "ما", "مش", "مو", "لن",
+                "مب")  # fmt: skip
+CONTRASTS = _any("but", "pero", "mas", "mais", "بس", "لكن", "ولكن")
+OTHERS_REFUSING = re.compile(
+    f"^(?:(?:and|y|e|et) )?(?:{DETERMINERS} )?{OTHERS}"
+    f"(?: (?:and|y|e|et|&) (?:{DETERMINERS} )?{OTHERS})*(?: \\S+){{0,2}} {REFUSING}"
+    f".*?(?= {CONTRASTS} |$)"
+)
+# The guest among the subjects: "my wife and I can't" is the guest's own refusal.
+SELF = frozenset(("i", "me", "we", "us", "myself", "yo", "nosotros", "nosotras", "eu",
+                  "je", "j", "moi", "nous", "on", "انا", "احنا", "نحن", "نحنا", "ana",
+                  "e7na"))  # fmt: skip
+
+
+def rewrite(normalized: str) -> str:
+    """A normalised clause with its refusals to miss it said as "yes", and others' refusals
+    taken out."""
+    for pattern, yes in NOT_MISSING_PATTERNS:
+        normalized = pattern.sub(yes, normalized)
+    others = OTHERS_REFUSING.match(normalized)
+    if others is not None and SELF.isdisjoint(others[0].split()):
+        normalized = normalized[others.end() :]
+    return normalized
