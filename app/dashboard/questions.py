@@ -39,6 +39,14 @@ class QuestionForm(FlaskForm):
         """Each language's question and choices fields."""
         return {code: (self[f"text_{code}"], self[f"choices_{code}"]) for code in LANGUAGES}
 
+    def others_given(self) -> bool:
+        """Whether words were given in a language other than English (to show them)."""
+        return any(
+            (words.data or "").strip() or (choices.data or "").strip()
+            for code, (words, choices) in self.wordings().items()
+            if code != "en"
+        )
+
     def question(self) -> dict[str, Any]:
         """The question as the API takes it: its kind, words and choices by language;
         ValueError when it has no words or its languages list different choices."""
@@ -88,7 +96,8 @@ def _choices(lines: dict[str, list[str]]) -> list[dict[str, str]]:
         return []
     counts = {code: len(given) for code, given in lines.items()}
     if len(set(counts.values())) > 1:
-        listed = ", ".join(f"{LANGUAGE_LABELS[code]} {count}" for code, count in counts.items())
+        # "العربية has 2": a number right after Arabic words would be laid out before them.
+        listed = ", ".join(f"{LANGUAGE_LABELS[code]} has {count}" for code, count in counts.items())
         raise ValueError(f"each language must list the same choices, in the same order ({listed})")
     size = next(iter(counts.values()))
     return [{code: given[index] for code, given in lines.items()} for index in range(size)]

@@ -343,9 +343,13 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
         return answered_question
     outcome = _record_reading(form, reading, received_at)
     target = outcome.target
-    if outcome.duplicate or target is None or outcome.reading.kind is not InboundKind.RSVP:
+    if outcome.duplicate or target is None:
         return outcome
     language = answer_language(outcome.reading, target.language, form.phone, target.follow_replies)
+    if outcome.reading.kind is InboundKind.TEXT:
+        return _revise_answer(outcome, target, form.body, received_at, language)
+    if outcome.reading.kind is not InboundKind.RSVP:
+        return outcome
     if target.capped:
         told = offers.seat_after(target.guest_id, target.event_name, language)
         outcome = outcome if told is None else replace(outcome, reply=told)
@@ -367,6 +371,18 @@ def _answer_question(
     return InboundOutcome(
         recorded.duplicate, Reading(recorded.kind), recorded.message_id, None, recorded.reply
     )
+
+
+def _revise_answer(
+    outcome: InboundOutcome, target: Target, body: str, received_at: datetime, language: str
+) -> InboundOutcome:
+    """Text that names other choices of a question the guest answered changes that answer."""
+    if not target.asks_questions or outcome.message_id is None or outcome.reply is not None:
+        return outcome
+    said = question_flow.revise(target.guest_id, outcome.message_id, body, received_at, language)
+    if said is None:
+        return outcome
+    return replace(outcome, reading=Reading(InboundKind.ANSWER), reply=said)
 
 
 def _ask_questions(

@@ -289,3 +289,47 @@ def start(guest_id: int, now: datetime, language: str) -> str | None:
         if asking.recent:
             return question_wording.ask(_question(asking, "id"), asking.total, language)
         return ask_next(connection, guest_id, now, language)
+
+
+# The choice questions a guest answered: a later message naming other choices changes them.
+ANSWERED_CHOICES = text("""
+SELECT q.id, q.position, q.kind, q.wording, q.choices, a.choices AS chosen,
+       (SELECT count(*) FROM questions WHERE event_id = q.event_id) AS total
+FROM answers a JOIN questions q ON q.id = a.question_id
+WHERE a.guest_id = :guest_id AND a.answered_at IS NOT NULL AND q.kind <> 'text'
+ORDER BY q.position
+""")
+REVISED = text("""
+UPDATE answers SET choices = :choices, answered_at = :received_at,
+                   inbound_message_id = :message_id
+WHERE guest_id = :guest_id AND question_id = :question_id
+  AND (answered_at IS NULL OR answered_at <= :received_at)
+""")
+AS_ANSWER = text("UPDATE inbound_messages SET kind = 'answer' WHERE id = :message_id")
+QUESTION_MARKS = re.compile("[?\u00bf\u061f]")
+
+
+def revise(
+    guest_id: int, message_id: int, body: str, received_at: datetime, language: str
+) -> str | None:
+    """Change a choice the guest answered when their message names other choices of exactly
+    one such question by their words ("actually fish for me"); the words that say so, or
+    None when the message changes nothing (no choice named, several questions, a question)."""
+    if QUESTION_MARKS.search(body) or not JOINERS.sub("", re.sub(r"\d+", "", fold(body))):
+        return None  # a question, or bare numbers: nothing says which answer they change
+    with db.engine.begin() as connection:
+        found = []
+        for row in connection.execute(ANSWERED_CHOICES, {"guest_id": guest_id}):
+            question = _question(row, "id")
+            named = choices_in(body, question)
+            if named and (question.kind is QuestionKind.CHOICES or len(named) == 1):
+                found.append((question, named, row.chosen))
+        if len(found) != 1 or found[0][1] == found[0][2]:
+            return None
+        question, named, _ = found[0]
+        params = {"guest_id": guest_id, "question_id": question.id, "choices": named}
+        connection.execute(
+            REVISED, {**params, "received_at": received_at, "message_id": message_id}
+        )
+        connection.execute(AS_ANSWER, {"message_id": message_id})
+    return question_wording.changed(question, named, language)

@@ -1,5 +1,6 @@
 """What a guest is told about an event's questions, in their language (en/es/pt/ar/fr): a
-question with its numbered choices, thanks for an answer, and a question asked again."""
+question with its numbered choices, thanks for an answer, a question asked again, and a
+choice changed."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ TEXTS = MappingProxyType({
         "thanks": "Thanks, noted.",
         "done": "Thanks, that was our last question.",
         "again": "Sorry, we didn't understand that answer.",
+        "changed": "Noted: your answer to \u201c{question}\u201d is now {answer}.",
     },
     "es": {
         "heading": "Pregunta {n} de {total}: {question}",
@@ -24,6 +26,7 @@ TEXTS = MappingProxyType({
         "thanks": "Gracias, anotado.",
         "done": "Gracias, esa era nuestra última pregunta.",
         "again": "Lo sentimos, no entendimos esa respuesta.",
+        "changed": "Anotado: tu respuesta a «{question}» ahora es {answer}.",
     },
     "pt": {
         "heading": "Pergunta {n} de {total}: {question}",
@@ -32,6 +35,7 @@ TEXTS = MappingProxyType({
         "thanks": "Obrigado, anotado.",
         "done": "Obrigado, essa era nossa última pergunta.",
         "again": "Desculpe, não entendemos essa resposta.",
+        "changed": "Anotado: sua resposta a «{question}» agora é {answer}.",
     },
     "ar": {
         "heading": "السؤال {n} من {total}: {question}",
@@ -40,6 +44,7 @@ TEXTS = MappingProxyType({
         "thanks": "شكرًا، سجّلنا إجابتك.",
         "done": "شكرًا، كان هذا آخر أسئلتنا.",
         "again": "عذرًا، لم نفهم هذه الإجابة.",
+        "changed": "تم: إجابتك عن «{question}» الآن: {answer}.",
     },
     "fr": {
         "heading": "Question {n} sur {total} : {question}",
@@ -48,6 +53,7 @@ TEXTS = MappingProxyType({
         "thanks": "Merci, c'est noté.",
         "done": "Merci, c'était notre dernière question.",
         "again": "Désolé, nous n'avons pas compris cette réponse.",
+        "changed": "C'est noté : votre réponse à « {question} » est maintenant {answer}.",
     },
 })  # fmt: skip
 
@@ -85,3 +91,11 @@ def after_answer(language: str, following: str | None) -> str:
 def again(language: str, question_text: str) -> str:
     """A question asked once more after an answer that could not be read."""
     return f"{_texts(language)['again']}\n\n{question_text}"
+
+
+def changed(question: Question, chosen: list[int], language: str) -> str:
+    """A choice changed by a later message: the question and the answer it now has."""
+    answer = ", ".join(worded(question.choices[number - 1], language) for number in chosen)
+    return _texts(language)["changed"].format(
+        question=worded(question.wording, language), answer=answer
+    )

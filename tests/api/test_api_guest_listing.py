@@ -145,6 +145,7 @@ def test_listing_carries_the_invitation_state(client: FlaskClient, invited: int)
         "error_reason": None,
         "bucket": "not_sent",
         "opted_out": False,
+        "answers": [],
     }
     seven = by_number[7]
     assert (seven["rsvp"], seven["delivery_status"], seven["send_state"]) == (

@@ -46,7 +46,8 @@ def test_a_bad_question_is_refused_with_the_reason(app: Flask, user: FlaskClient
         ({"kind": "choice", "text_en": "Main?", "choices_en": "Fish"}, "needs choices"),
         (
             {"kind": "choice", "text_en": "Main?", "choices_en": "Fish\nMeat", "choices_es": "Pez"},
-            "Each language must list the same choices, in the same order (English 2, Español 1).",
+            "Each language must list the same choices, in the same order"
+            " (English has 2, Español has 1).",
         ),
         ({"kind": "text", "text_en": ""}, "Write the question in at least one language."),
         ({"kind": "poll", "text_en": "Diet?"}, "Check the fields marked below."),

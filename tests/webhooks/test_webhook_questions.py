@@ -209,3 +209,37 @@ def test_a_second_yes_asks_only_what_was_not_asked_twice(app: Flask, client: Fla
     assert answers(app) == [(1, "none", None, 1), (2, None, None, 2)]
     execute(app, "UPDATE answers SET asked_at = asked_at - interval '25 hours'")
     assert "Question" not in (say(client, "yes!") or "")  # asked twice: never again
+
+
+@pytest.mark.parametrize(
+    ("phone", "body", "reply", "chosen"),
+    [
+        (PHONE, "Actually, fish for me please", "your answer to “Main course?” is now Fish.", [1]),
+        (SPANISH, "mejor carne", "tu respuesta a «¿Plato principal?» ahora es Carne.", [2]),
+    ],
+)
+def test_naming_another_choice_later_changes_the_answer(
+    app: Flask, client: FlaskClient, phone: str, body: str, reply: str, chosen: list[int]
+) -> None:
+    found = seed(app, phone)
+    add_question(app, found.event_id, MAIN, FISH_MEAT)
+    say(client, "yes", phone)
+    say(client, "2" if chosen == [1] else "1", phone)
+    said = say(client, body, phone)
+    assert said is not None and said.endswith(reply)
+    assert answers(app) == [(1, None, chosen, 1)]
+    assert kinds(app)[-1] == "answer"
+
+
+@pytest.mark.parametrize(
+    "body", ["Is the fish fresh?", "2", "thanks, see you there", "fish and meat"]
+)
+def test_a_message_that_names_no_single_choice_changes_nothing(
+    app: Flask, client: FlaskClient, body: str
+) -> None:
+    found = seed(app, PHONE)
+    add_question(app, found.event_id, MAIN, FISH_MEAT)
+    say(client, "yes")
+    say(client, "2")
+    say(client, body)
+    assert answers(app) == [(1, None, [2], 1)]

@@ -1,5 +1,5 @@
 // The dashboard's small script: local times, the browser's time zone in forms, confirmations,
-// the pre-flight's button, and live campaign pages. Every page works without it.
+// the pre-flight's button, live campaign pages, and a question's choices shown when it has them. Every page works without it.
 (function () {
   "use strict";
 
@@ -279,11 +279,27 @@
     }
   }
 
+  // A question answered in the guest's own words has no choices: hide their fields.
+  function followQuestionKind() {
+    var kind = document.querySelector("#question-form select[name=kind]");
+    if (!kind) {
+      return;
+    }
+    function show() {
+      document.querySelectorAll("[data-choices-field]").forEach(function (field) {
+        field.hidden = kind.value === "text";
+      });
+    }
+    kind.addEventListener("change", show);
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localizeTimes(document);
     fillTimeZones();
     confirmDangerousForms(document);
     followSendTime();
+    followQuestionKind();
     var campaign = document.getElementById("campaign");
     if (campaign && window.fetch) {
       pollCampaign(campaign);
