@@ -46,6 +46,7 @@ from app.sending.wakeup import (
     request_drain_quietly,
     unregister_drainer,
 )
+from app.services.question_reasks import reask_silent
 from app.urls import status_callback_url
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class SweepReport:
     started: int = 0
     followups: int = 0
     offers: int = 0
+    reasked: int = 0
     compacted: bool = False
     linked: int = 0
     drain_requested: bool = False
@@ -188,7 +190,8 @@ def run_sweep(app: Flask) -> SweepReport:
 
     It also starts the scheduled campaigns whose time has come and queues the follow-ups
     that came due (`app.sending.schedule`), offers freed seats to waitlisted guests
-    (`app.sending.waitlist`), cuts short the leases of senders that died on
+    (`app.sending.waitlist`), asks an unanswered question once more
+    (`app.services.question_reasks`), cuts short the leases of senders that died on
     this host (kill -9), returns to
     the due path invitations parked while their campaign was resumed, compacts the
     tallies, and applies status callbacks and replies that arrived before their SID was
@@ -205,6 +208,7 @@ def run_sweep(app: Flask) -> SweepReport:
     report.started = start_due_campaigns(db.engine, start_checks(app, sending))
     report.followups = feed_watching(db.engine)
     report.offers = offer_freed_seats(db.engine)
+    report.reasked = reask_silent(db.engine)
     with db.engine.begin() as connection:
         report.unparked = lifecycle.unpark_resumed(connection)
         report.completed = len(lifecycle.complete_finished(connection))

@@ -1,6 +1,7 @@
 """An event's questions through the inbound webhook: asked one at a time after a yes, in the
 guest's language, answered by number, words or text, asked again once, and never taking a
-message that is not an answer (an opt-out, a change of mind, a question asked days ago)."""
+message that is not an answer (an opt-out, a change of mind, a question asked days ago); a
+silent guest asked once more, while the window is open."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.extensions import db
+from app.services.question_reasks import reask_silent
 from tests.support.database import execute, query, scalar
 from tests.support.factories import Seeded, add_question, seed
 from tests.support.webhooks import INBOUND, button_form, inbound_form, signed_post
@@ -243,3 +246,48 @@ def test_a_message_that_names_no_single_choice_changes_nothing(
     say(client, "2")
     say(client, body)
     assert answers(app) == [(1, None, [2], 1)]
+
+
+def reask(app: Flask) -> int:
+    """Run the sweep's step that asks unanswered questions once more."""
+    with app.app_context():
+        return reask_silent(db.engine)
+
+
+def test_a_silent_guest_is_asked_once_more_within_the_window(
+    app: Flask, client: FlaskClient
+) -> None:
+    with_questions(app)
+    say(client, "yes")
+    assert reask(app) == 0  # asked just now: not yet
+    execute(app, "UPDATE answers SET asked_at = asked_at - interval '5 hours'")
+    execute(app, "UPDATE inbound_messages SET received_at = received_at - interval '5 hours'")
+    assert reask(app) == 1
+    assert reask(app) == 0  # once
+    [body] = [row.body for row in query(app, "SELECT body FROM invitations WHERE kind = 'reply'")]
+    assert body == "Question 1 of 2: Any dietary needs?"
+    assert answers(app) == [(1, None, None, 2)]
+    assert say(client, "vegan") is not None  # the answer to the question asked again
+    assert answers(app)[0][:2] == (1, "vegan")
+    execute(app, "UPDATE answers SET asked_at = asked_at - interval '5 hours'")
+    execute(app, "UPDATE inbound_messages SET received_at = received_at - interval '5 hours'")
+    assert reask(app) == 1  # question 2 has its own second ask
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE invitations SET rsvp = 'declined'",  # declined since
+        "UPDATE answers SET asked_at = asked_at - interval '24 hours'",  # window closing
+        "UPDATE inbound_messages SET received_at = now()",  # wrote since (text left aside)
+    ],
+)
+def test_no_one_is_asked_again_after_a_decline_a_new_message_or_the_window(
+    app: Flask, client: FlaskClient, change: str
+) -> None:
+    with_questions(app)
+    say(client, "yes")
+    execute(app, "UPDATE answers SET asked_at = asked_at - interval '5 hours'")
+    execute(app, "UPDATE inbound_messages SET received_at = received_at - interval '5 hours'")
+    execute(app, change)
+    assert reask(app) == 0
