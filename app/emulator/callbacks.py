@@ -12,7 +12,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 from app.emulator.config import EmulatorConfig, strip_channel
-from app.emulator.guests import Move, guest_of, next_move, offer_move, told
+from app.emulator.guests import Move, guest_of, next_move, number_language, offer_move, told
+from app.emulator.questions import answer_to
 from app.emulator.replies import GuestReply, reply_params
 from app.emulator.store import API_VERSION, STATUS_RANK, MessageStore, StoredMessage, new_sid
 from app.emulator.validation import matches_prefix
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 NOT_ON_WHATSAPP = (63024, "Invalid message recipient")
 OUTSIDE_WINDOW = (63016, "Outside messaging window. For WhatsApp, use a Message Template instead")
 SESSION_WINDOW_SECONDS = 24 * 3600
+# The most questions a guest answers in a row after their answer.
+MOST_QUESTIONS = 25
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,25 @@ class Dispatcher:
         self.store.said[number] = move.said  # decided now: a message right behind finds it
         low, high = config.auto_reply_delay
         await asyncio.sleep(self.rng.uniform(low, high))
-        await self.send_reply(move.reply(message.to, message.sid), retries=config.callback_retries)
+        _, result = await self.send_reply(
+            move.reply(message.to, message.sid), retries=config.callback_retries
+        )
+        await self.answer_questions(message.to, result, number_language(number))
+
+    async def answer_questions(self, guest: str, result: WebhookResult, language: str) -> None:
+        """Answer the questions the service asks in its TwiML answers, one after the other
+        (at most `MOST_QUESTIONS`: a service that kept asking would not keep a guest)."""
+        config = self.config()
+        for _ in range(MOST_QUESTIONS):
+            texts = twiml_messages(result.body) if result.ok else []
+            answers = [answer_to(text, language, self.rng) for text in texts]
+            answer = next((found for found in answers if found is not None), None)
+            if answer is None:
+                return
+            low, high = config.auto_reply_delay
+            await asyncio.sleep(self.rng.uniform(low, high))
+            reply = GuestReply(guest=guest, text=answer)
+            _, result = await self.send_reply(reply, retries=config.callback_retries)
 
     def remember(self, reply: GuestReply) -> None:
         """Keep what a reply made through the control endpoint answered, if it did."""
