@@ -1,5 +1,6 @@
-"""The emulator's guests answer a service's questions: a choice by the number of one of its
-numbered choices, a text question with a phrase in their language, nothing else."""
+"""The emulator's guests answer a service's questions: how many are coming with a number in
+range, a choice by the number of one of its numbered choices, a text question with a phrase
+in their language, nothing else."""
 
 from __future__ import annotations
 
@@ -31,11 +32,25 @@ def test_a_text_question_is_answered_in_the_guests_language() -> None:
 
 
 @pytest.mark.parametrize(
+    "asked",
+    [
+        "How many of you are coming, yourself included? Reply with a number from 1 to 3.",
+        "¿Cuántas personas vendrán, contándote a ti? Responde con un número del 1 al 3.",
+        "Quantas pessoas vêm, contando com você? Responda com um número de 1 a 3.",
+        "كم عدد الحضور بما فيهم أنت؟ أرسل رقمًا من 1 إلى 3.",
+        "Combien serez-vous, vous compris ? Répondez par un nombre de 1 à 3.",
+    ],
+)
+def test_how_many_are_coming_is_answered_with_a_number_in_range(asked: str) -> None:
+    answers = {answer_to(asked, "en", random.Random(seed)) for seed in range(30)}
+    assert answers == {"1", "2", "3"}
+
+
+@pytest.mark.parametrize(
     "said",
     [
         "Thanks, that was our last question.",
         "Thanks, Ana! You're confirmed for Launch party.",
-        "How many of you are coming, yourself included? Reply with a number from 1 to 3.",
         "See you on the 2 of May: doors at 8.",
     ],
 )
