@@ -23,7 +23,8 @@ NUMBER_WORDS = MappingProxyType({
     "واحد": 1, "واحده": 1, "اثنين": 2, "اثنان": 2, "اتنين": 2, "ثنين": 2, "ثلاثه": 3,
     "ثلاث": 3, "تلاته": 3, "تلات": 3, "اربعه": 4, "اربع": 4, "خمسه": 5, "خمس": 5, "سته": 6,
     "ست": 6, "سبعه": 7, "سبع": 7, "ثمانيه": 8, "ثمان": 8, "تمانيه": 8, "تسعه": 9, "تسع": 9,
-    "عشره": 10, "عشر": 10,
+    "عشره": 10, "عشر": 10, "جوج": 2, "ربعه": 4, "tnin": 2, "tneen": 2, "tlata": 3,
+    "talata": 3, "arba3a": 4, "arb3a": 4, "khamsa": 5, "sitta": 6,
 })  # fmt: skip
 
 # Words before a number that say the number is not heads ("at 8", "mesa 5", "le 12").
@@ -64,7 +65,7 @@ PEOPLE = frozenset(
 MORE_PEOPLE = frozenset(
     ("kids", "children", "friends", "others", "hijos", "ninos", "amigos", "amigas", "babies",
      "bebes", "ninas", "chicos", "peques", "menores", "meninos", "meninas", "miudos",
-     "petits", "bebes", "عيال",
+     "petits", "عيال", "baby", "bebe", "kid", "child", "nino", "crianca", "enfant", "طفل",
      "acompanantes", "filhos", "criancas", "acompanhantes", "enfants", "amis", "amies",
      "اطفال", "اولاد", "اصدقاء")
 )  # fmt: skip
@@ -181,6 +182,10 @@ NAMED = re.compile(
 )
 # Capitalised words after "me and" that are not names ("me and My wife", "eu e A Maria").
 NOT_NAMES = (
-    POSSESSIVES | COMPANIONS | MORE_PEOPLE | SELF | frozenset(NUMBER_WORDS)
-    | {"we", "you", "the", "all", "family", "familia", "famille", "yes", "si", "sim", "oui"}
+    POSSESSIVES | COMPANIONS | MORE_PEOPLE | frozenset(NUMBER_WORDS)
+    | {"i", "me", "myself", "yo", "eu", "moi", "je"}  # not SELF: Ana is a name
+    | {"we", "you", "the", "all", "family", "familia", "famille", "yes", "si", "sim", "oui",
+       "thanks", "thank", "merci", "gracias", "obrigado", "obrigada", "claro", "sure", "ok",
+       "okay", "perfect", "great", "bien", "vale", "bom", "super", "hello", "hi", "hola",
+       "oi", "salut", "bonjour", "dear", "god", "dios", "deus", "dieu", "allah"}
 )  # fmt: skip

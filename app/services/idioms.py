@@ -24,15 +24,18 @@ NOT_MISSING = (
     (
         _any("wouldn t", "won t", "will not", "would not", "never", "not going to", "not gonna",
              "no way i d", "no way i would", "no way i ll", "no way i m", "no way we d",
-             "no way we re", "no way we ll")
-        + " (?:ever )?(?:miss|be missing|skip)(?: it| this| that| the \\w+| your \\w+)?"
+             "no way we re", "no way we ll", "don t want to", "do not want to",
+             "dont want to")
+        + " (?:ever |gonna |going to )?(?:miss|be missing|skip)"
+        + "(?: it| this| that| the \\w+| your \\w+)?"
         + "(?: for (?:anything|the world|anything in the world))?",
         "yes",
     ),
     (
         _any("no", "ni loc[oa]s?", "ni muert[oa]s?", "ni de broma", "ni en suenos", "nunca",
              "jamas")
-        + " (?:me |nos )?(?:lo |la |los |las )?(?:voy a |vamos a |pienso |pensamos |iba a )?"
+        + " (?:me |nos )?(?:lo |la |los |las )?"
+        + "(?:voy a |vamos a |pienso |pensamos |iba a |quiero |queremos )?"
         + _any("pierdo", "perdemos", "perderia", "perderiamos", "perdere", "perderemos",
                "perder", "perdermelo", "falto", "faltamos", "faltare", "faltaremos",
                "faltaria", "faltariamos", "faltar")
@@ -40,8 +43,8 @@ NOT_MISSING = (
         "si",
     ),
     (
-        _any("nao", "nunca", "jamais", "nem")
-        + " (?:vou |vamos |iria |irei |iriamos )?"
+        _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: eu)?")
+        + " (?:vou |vamos |iria |irei |iriamos |quero |queremos )?"
         + _any("faltar", "falto", "faltaria", "faltarei", "faltaremos", "faltariamos",
                "faltamos", "perder", "perco", "perderia", "perderei", "perdemos")
         + "(?: (?:essa|esta|isso|isto)\\w*)?"
@@ -58,14 +61,14 @@ NOT_MISSING = (
         "oui",
     ),
     (
-        "(?:(?:ne|n) )?(?:vais|va|allons|vas) (?:pas|jamais) (?:manquer|rater|louper)"
+        "(?:(?:ne|n) )?(?:vais|va|allons|vas|veux|voulons) (?:pas|jamais) (?:manquer|rater|louper)"
         "(?: ca| cela)?|(?:pas|hors de) question (?:que (?:je|j|on|nous) (?:rate|manque|"
         "loupe)\\w*|de (?:rater|manquer|louper))",
         "oui",
     ),
     (
         _any("ما", "مش", "مو", "لن", "مستحيل", "ما رح", "ما راح", "مش رح", "ابدا ما")
-        + " [ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
+        + " (?:عايز |عاوز |بدي |ابي |ابغي |حابب )?[ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
         "نعم",
     ),
     (
@@ -74,8 +77,17 @@ NOT_MISSING = (
         "aywa",
     ),
 )  # fmt: skip
+# "Why not", ending its clause, is a yes ("¡Cómo no! Allí estaremos"); with words after it,
+# it asks ("ليش لا تجي؟").
+WHY_NOT = (
+    ("why not$", "yes"),
+    ("(?:por que|porque|como) no$", "si"),
+    ("(?:por que|porque|como) nao$", "sim"),
+    ("(?:ليش|ليه|لم) لا$|(?:lesh|leh) la2?$", "نعم"),
+    ("pourquoi pas$", "oui"),
+)
 NOT_MISSING_PATTERNS = tuple(
-    (re.compile(f"(?<!\\S){pattern}(?!\\S)"), yes) for pattern, yes in NOT_MISSING
+    (re.compile(f"(?<!\\S){pattern}(?!\\S)"), yes) for pattern, yes in (*NOT_MISSING, *WHY_NOT)
 )
 
 # People other than the guest, as the subject of a refusal: "my wife", "los niños", "المدام".

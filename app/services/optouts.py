@@ -31,13 +31,18 @@ FILLER = "(?: (?:me|us|these|those|the|your|any|more|further|such|all|of|de|des|
 FILLER += "mas|mais|tus|sus|estos|estes|essas|esses|as|os|los|las|el|la|o|a|lo|"
 FILLER += "لي|ليا|لنا|اي|هذه|هاي|هذي|الي|ya|li|liya|lia|2ay|ay))*"
 
+# Nothing but courtesies to the end of the clause: "no me escriban (por favor)".
+COURTESY = "(?: (?:por favor|porfa|gracias|obrigado|obrigada|please|pls))*"
+
 PATTERNS = {
     "en": (
         f"(?:stop|quit|cease|pls stop) (?:sending|forwarding){FILLER} {MESSAGES}",
         "(?:stop|quit|cease) (?:messaging|texting|contacting|spamming|whatsapping|bugging) "
         "(?:me|us)",
         "stop (?:messaging|texting|contacting|spamming)",
-        "(?:don t|do not|dont|never) (?:send|text|message|contact|whatsapp|msg) (?:me|us)",
+        "(?:don t|do not|dont|never) (?:text|message|contact|whatsapp|msg) (?:me|us)",
+        f"(?:don t|do not|dont|never) send (?:me|us)(?: anything| anymore| again|{FILLER}"
+        f" {MESSAGES})",
         f"(?:don t|do not|dont) want{FILLER}(?: to (?:receive|get))?{FILLER} {MESSAGES}",
         f"no (?:more|further) {MESSAGES}",
         "(?:remove|delete|erase) (?:me|us|my number|my contact)",
@@ -48,7 +53,7 @@ PATTERNS = {
         f"(?:deja|dejen|dejad|para|paren|parad) de (?:escribir|mandar|enviar)\\w*(?:{FILLER}"
         f" {MESSAGES})?",
         "no (?:me|nos) (?:mandes|mande|manden|mandeis|envies|envie|envien|envieis|escribas|"
-        "escriba|escriban|escribais)(?: mas)?",
+        f"escriba|escriban|escribais)(?: mas|{FILLER} {MESSAGES}|{COURTESY}$)",
         f"(?:ya )?no (?:quiero|queremos|deseo|deseamos) (?:recibir|mas {MESSAGES}|{MESSAGES})",
         f"no mas {MESSAGES}",
         "(?:sacame|sacanme|sacenme|borrame|borrenme|quitame|quitenme|eliminame|eliminenme|"
@@ -58,7 +63,8 @@ PATTERNS = {
     "pt": (
         f"(?:para|pare|parem|parar) de (?:me )?(?:mandar|enviar|escrever|mandando|enviando)"
         f"(?:{FILLER} {MESSAGES})?",
-        "nao me (?:mande|mandem|manda|envie|enviem|envia|escreva|escrevam)(?: mais)?",
+        "nao me (?:mande|mandem|manda|envie|enviem|envia|escreva|escrevam)"
+        f"(?: mais|{FILLER} {MESSAGES}|{COURTESY}$)",
         "nao (?:mande|mandem|manda|envie|enviem|envia|escreva|escrevam) mais",
         f"nao (?:quero|queremos|desejo) (?:mais )?(?:receber|{MESSAGES})",
         f"(?:chega|chega de|sem mais) {MESSAGES}",
@@ -70,8 +76,9 @@ PATTERNS = {
     "ar": (
         "لا ?(?:ترسل|ترسلوا|ترسلون|ترسلو|ترسلي|تبعت|تبعتلي|تبعتولي|تبعتوا|تبعتو|"
         "تبعث|تبعثلي|تبعثو|تصيفط|تصيفطو|تصيفطوا|تصيفطلي|تراسلني|تراسلوني) (?:لي|ليا|لنا)",
-        f"(?:لا|ما|مش|مو) ?(?:ترسل\\w*|تبعت\\w*|تبعث\\w*|تصيفط\\w*|تراسل\\w*|تبقاو\\w* "
+        f"(?:لا|ما|مش|مو) ?(?:ترسل\\w*|تبعت\\w*|تبعث\\w*|تصيفط\\w*|تراسل\\w*|تبقا\\w* "
         f"\\w+){FILLER} {MESSAGES}",
+        "لا ?(?:تراسلني|تراسلوني|تبعتلي|تبعتولي|ترسلولي|ترسللي)",
         "عدم (?:ارسال|الارسال|مراسلتي|مراسلتنا|التواصل)",
         f"(?:لا|ما|مش|مو) ?(?:بدي|ابي|ابغي|ابغا|اريد|عايز|عاوز|حاب|بغيت|نبغي|بغيتش|نحب)"
         f"(?: \\w+){{0,2}} {MESSAGES}",

@@ -1,7 +1,8 @@
 """The words the sentence reader knows, by role and language (en/es/pt/ar/fr).
 
-Each phrase is written in normal form (`replies.normalize`: lower case, no accents, tashkeel
-or punctuation); `sentences` reads messages with them.
+Each phrase is written in normal form (`keywords.normalize`: lower case, no accents, tashkeel
+or punctuation); `sentences` reads messages with them. Regional, dialect and chat forms are
+in `regional`; opt-outs are patterns in `optouts`.
 """
 
 from __future__ import annotations

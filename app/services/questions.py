@@ -25,7 +25,7 @@ QUESTION_WORDS = frozenset(
      "qual", "quando", "onde", "quem", "tem", "posso", "pode", "precisa", "preciso", "vai",
      "e", "devo",
      "est", "quel", "quelle", "quand", "ou", "comment", "qui", "peut", "peux", "pouvons",
-     "faut", "y", "dois", "combien",
+     "faut", "y", "dois", "combien", "il", "ya",
      "هل", "ايش", "شو", "وين", "متى", "كيف", "فيه", "في", "اقدر", "نقدر", "ليش", "امتى",
      "فين", "ازاي", "ممكن", "كم")
 )  # fmt: skip
@@ -36,6 +36,15 @@ REFERS_BACK = frozenset(
      "problema", "bien", "vale", "eso", "possivel", "bem", "problema", "isso", "pode",
      "probleme", "ca", "cela", "grave", "مشكله", "ينفع", "عادي", "ممكن", "يصير")
 )  # fmt: skip
+
+# Words that may open a question before its question word.
+LEADING = frozenset(
+    ("but", "and", "so", "also", "just", "oh", "btw", "pero", "y", "entonces", "mas", "e",
+     "entao", "mais", "et", "alors", "بس", "و", "طيب", "bas", "w")
+)  # fmt: skip
+
+WHY = frozenset(("why", "por que", "porque", "pourquoi", "ليش", "ليه", "لماذا", "لم", "lesh",
+                 "leh", "3lash", "علاش"))  # fmt: skip
 
 
 def statements(text: str, normalize: Callable[[str, int], str]) -> str:
@@ -55,9 +64,28 @@ def statements(text: str, normalize: Callable[[str, int], str]) -> str:
     return " ".join(kept)
 
 
+def without_why(text: str, normalize: Callable[[str, int], str]) -> str:
+    """The text without its "why" questions, whose negations answer nothing ("¿por qué no
+    vienes?", "ليش لا تجي؟", "pourquoi pas demain ?")."""
+    kept = [
+        sentence
+        for sentence in SENTENCES.split(text)
+        if not (QUESTION_MARKS.search(sentence) and _asks_why(sentence, normalize))
+    ]
+    return " ".join(kept)
+
+
+def _asks_why(sentence: str, normalize: Callable[[str, int], str]) -> bool:
+    """Whether a sentence opens with "why"."""
+    words = normalize(sentence, 10**6).split()
+    return bool(words) and (words[0] in WHY or " ".join(words[:2]) in WHY)
+
+
 def _asks(clause: str, normalize: Callable[[str, int], str]) -> bool:
     """Whether a clause starts like a question."""
     if clause.lstrip().startswith("\u00bf"):
         return True
     words = normalize(clause, 10**6).split()
+    while words and words[0] in LEADING:  # "... but is it in the evening?"
+        words.pop(0)
     return bool(words) and words[0] in QUESTION_WORDS

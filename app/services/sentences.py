@@ -1,15 +1,17 @@
 """Find the answer inside a free sentence, in en/es/pt/ar/fr: "Sí, claro, allí estaré".
 
-Whole-message keywords live in `replies.VOCABULARY`, the phrases in `phrases`; longer
-messages are read clause by clause: explicit answers, attendance verbs (a "yes", or a "no"
-after a negation in the same clause), polite phrases that decide nothing, and contrasts
-("yes... actually no") after which the rest decides. A message that says both, or only
-asks, or only doubts ("I'll try", "si puedo voy", "probably"), is left to the organiser;
-an explicit maybe ("maybe", "quizás", "probably yes") is a maybe; a change of mind never
-turns an earlier "no" into a "yes".
+Whole-message keywords live in `keywords.VOCABULARY`, the phrases in `phrases` and
+`regional`; longer messages are read clause by clause: explicit answers, attendance verbs
+(a "yes", or a "no" after a negation in the same clause), polite phrases that decide
+nothing, and contrasts ("yes... actually no") after which the rest decides. A message that
+says both, or only asks, or only doubts ("I'll try", "si puedo voy", "probably"), is left
+to the organiser; an explicit maybe ("maybe", "quizás", "probably yes") is a maybe; a
+change of mind never turns an earlier "no" into a "yes".
 A wish followed by a contrast declines ("I'd love to, but I'm working"); a message that asks
-for no more messages ("please stop sending me messages") is an opt-out, unless it also says
-yes or maybe. Exact opt-out keywords ("STOP") are whole-message words (`replies`).
+for no more messages (`optouts`) is an opt-out, unless it also says yes or maybe. Idioms are
+read first (`idioms`: "não vou faltar" is a yes, "the kids won't come" is not the guest's no);
+a message that asks is read by what it states (`questions`: "I'm coming. Parking?").
+Exact keywords ("STOP", "sí") are whole-message words (`keywords`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from types import MappingProxyType
 from app.services.idioms import rewrite
 from app.services.optouts import find_opt_out
 from app.services.phrases import NEGATIONS, PHRASES, Role
-from app.services.questions import statements
+from app.services.questions import statements, without_why
 from app.services.regional import REGIONAL
 
 # Longer messages are not read: they go to the inbox as text.
@@ -197,11 +199,18 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
         said = {hit.role for hit in hits} & {Role.YES, *HESITATIONS}
         return Sentence(Role.UNCLEAR if said else Role.STOP, languages, written_in, stop.phrase)
     asks = any(mark in text for mark in QUESTION_MARKS)
-    if asks and not any(hit.explicit and hit.role not in HESITATIONS for hit in hits):
-        segments = _segments(statements(text, normalize), normalize)  # "I'm coming. Parking?"
-        if not segments:
+    if asks:  # what it states decides ("I'm coming. Parking?"), else an explicit answer
+        stated = _segments(statements(text, normalize), normalize)
+        if stated:
+            segments = stated
+        elif not _answers_explicitly(_segments(without_why(text, normalize), normalize)):
             return Sentence(Role.UNCLEAR, languages, written_in)
     return Sentence(_conclude([_decide(s) for s in segments]), languages, written_in)
+
+
+def _answers_explicitly(segments: list[list[Hit]]) -> bool:
+    """Whether an answer word (not a hesitation, not a verb) is among the hits."""
+    return any(hit.explicit and hit.role not in HESITATIONS for seg in segments for hit in seg)
 
 
 def _languages(hits: list[Hit]) -> tuple[tuple[str, ...], str | None]:

@@ -32,6 +32,13 @@ from app.services.replies import classify, normalize
         ("nous serons 5", 5), ("on sera trois", 3), ("moi et ma femme", 2), ("juste moi", 1),
         ("oui, nous serons deux", 2), ("je viens avec mon mari", 2), ("six", 6),
         ("4 personnes", 4),
+        # Companions with an article or none, lists, names, adults and kids, dialect leads
+        ("Myself and wife", 2), ("me and the missus", 2), ("vou com a minha namorada", 2),
+        ("eu, minha esposa e nossos 2 filhos", 4), ("me and Sarah", 2), ("eu e o Pedro", 2),
+        ("Paul et moi", 2), ("moi pis ma blonde", 2), ("2 adults and 4 kids", 6),
+        ("nous serons 5, 3 adultes et 2 enfants", 5), ("on va être 3", 3), ("نحنا ٤", 4),
+        ("أنا والمدام", 2), ("هاجي مع جوزي", 2), ("bas ana", 1), ("e7na 3", 3),
+        ("solo yo, mi marido trabaja", 1), ("we'll be 3, is there parking?", 3),
     ],
 )  # fmt: skip
 def test_head_counts_in_each_language(reply: str, size: int | None) -> None:
@@ -48,6 +55,7 @@ def test_head_counts_in_each_language(reply: str, size: int | None) -> None:
         "llego 10 minutos tarde", "call me at +34 612 345 678", "yes 100%", "see you in 2026",
         "I will ask my wife", "yes! no one will stop me", "une question", "Is it for 2?",
         "¿puedo llevar a mi pareja?", "Yes, 20:30 works",
+        "2 of us, is that ok?", "Merci et moi aussi", "Thanks and me too",
     ],
 )  # fmt: skip
 def test_numbers_that_are_not_heads(reply: str) -> None:
