@@ -129,3 +129,29 @@ def test_head_counts_are_read_and_other_numbers_are_not() -> None:
     ]
     assert wrong == []
     assert sum(party is not None for _, _, party in load_rows()) >= 30
+
+
+def corpus_figures() -> dict[str, tuple[int, int]]:
+    """(right, total) of clear answers, opt-outs and heads; (count, total) of misreadings."""
+    rows = load_rows()
+    readings = [(label, party, classify(reply)) for label, reply, party in rows]
+    clear = [(label, r) for label, _, r in readings if label in EXPECTED]
+    swappable = [(label, r) for label, r in clear if label in ("yes", "no")]
+    flipped = {"yes": Rsvp.DECLINED, "no": Rsvp.CONFIRMED}
+    doubts = [r for label, _, r in readings if label in ("maybe", "unclear", "text")]
+    stops = [r for label, _, r in readings if label == "stop"]
+    heads = [(party, r) for _, party, r in readings if party is not None]
+    return {
+        "clear": (sum(r.rsvp is EXPECTED[label] for label, r in clear), len(clear)),
+        "swapped": (sum(r.rsvp is flipped[label] for label, r in swappable), len(swappable)),
+        "doubt read as yes/no": (
+            sum(r.rsvp in (Rsvp.CONFIRMED, Rsvp.DECLINED) for r in doubts),
+            len(doubts),
+        ),
+        "stop": (sum(r.kind is InboundKind.OPTOUT for r in stops), len(stops)),
+        "heads": (sum(r.party == party for party, r in heads), len(heads)),
+    }
+
+
+if __name__ == "__main__":  # python -m tests.services.test_reply_corpus
+    print(corpus_figures())
