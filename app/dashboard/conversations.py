@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from app.dashboard import bp
 from app.dashboard.forms import ReplyForm
 from app.models import MessageKind
-from app.services import conversations
+from app.services import conversations, event_questions
 from app.services.campaigns import KIND_LABELS, ConflictError, NotFoundError
 from app.services.conversations import Thread
 from app.services.user_text import plain_text
@@ -20,7 +20,13 @@ SENT_LABELS = {
     MessageKind.REPLY.value: "Your reply",
     MessageKind.OFFER.value: "Seat offer",
 }
-RECEIVED_LABELS = {"rsvp": "Answer", "optout": "Opted out", "optin": "Opted in", "text": "Message"}
+RECEIVED_LABELS = {
+    "rsvp": "Answer",
+    "optout": "Opted out",
+    "optin": "Opted in",
+    "text": "Message",
+    "answer": "Question answered",
+}
 # A tap on a seat offer's button (`ButtonPayload`), named by what it did.
 OFFER_ANSWER_LABELS = {"claim": "Claimed the seat", "pass": "Passed on the seat"}
 
@@ -44,6 +50,10 @@ def render_thread(thread: Thread, form: ReplyForm, status: int = 200) -> Respons
         sent_labels=SENT_LABELS,
         received_labels=RECEIVED_LABELS,
         offer_answer_labels=OFFER_ANSWER_LABELS,
+        # What the messages holding an answer to one of the event's questions answer.
+        answered=event_questions.answered_by(
+            message.id for message in thread.messages if message.incoming
+        ),
     ), status
 
 

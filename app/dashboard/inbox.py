@@ -27,6 +27,7 @@ KIND_LABELS = {
     InboundKind.OPTOUT.value: "Opt-out",
     InboundKind.OPTIN.value: "Opt-in",
     InboundKind.TEXT.value: "Message",
+    InboundKind.ANSWER.value: "Question answered",
 }
 NEEDS_ANSWER = "needs"
 FILTERS = {**KIND_LABELS, NEEDS_ANSWER: "Needs an answer"}

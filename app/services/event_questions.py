@@ -245,3 +245,24 @@ def answer_words(question: Question, answer: GuestAnswer | None, language: str =
         if 1 <= number <= len(question.choices)
     ]
     return "; ".join(chosen)
+
+
+def answered_by(message_ids: Iterable[int]) -> dict[int, str]:
+    """What each of these guest's messages answers, as the organiser reads it ("Main course?
+    Fish"), for the messages that hold a guest's current answer."""
+    ids = list(message_ids)
+    if not ids:
+        return {}
+    query = (
+        select(Answer, Question)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.inbound_message_id.in_(ids))
+    )
+    found: dict[int, str] = {}
+    for answer, question in db.session.execute(query):
+        if answer.inbound_message_id is None or answer.answered_at is None:
+            continue
+        given = GuestAnswer(question.id, answer.text, answer.choices, answer.answered_at)
+        words = answer_words(question, given)
+        found[answer.inbound_message_id] = f"{worded(question.wording, 'en')} {words}"
+    return found

@@ -9,10 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Campaign, Event, Guest, Invitation
+from app.models import Campaign, Event, Guest, Invitation, Question
 from app.services import campaigns
 from tests.support.dashboard import add_admin, sign_in_session
-from tests.support.factories import make_event, make_guests
+from tests.support.factories import add_question, make_event, make_guests
 
 POST_ROUTES = [
     "/logout",
@@ -37,6 +37,8 @@ POST_ROUTES = [
     "/inbox/1/rsvp",
     "/inbox/1/dismiss",
     "/guests/{guest}/replies",
+    "/events/{event}/questions",
+    "/events/{event}/questions/{question}/remove",
 ]
 
 
@@ -56,7 +58,9 @@ def seed(app: Flask) -> dict[str, int]:
         campaign, _ = campaigns.create_campaign(event_id)
         db.session.execute(db.delete(Invitation).where(Invitation.guest_id == second))
         db.session.commit()
-        return {"event": event_id, "guest": second, "campaign": campaign.id}
+        campaign_id = campaign.id
+    question = add_question(app, event_id, "Any dietary needs?")
+    return {"event": event_id, "guest": second, "campaign": campaign_id, "question": question}
 
 
 def snapshot(app: Flask) -> tuple[object, ...]:
@@ -67,6 +71,7 @@ def snapshot(app: Flask) -> tuple[object, ...]:
             [(g.id, g.name, g.phone) for g in db.session.scalars(db.select(Guest))],
             db.session.query(Invitation).count(),
             [(c.id, c.state) for c in db.session.scalars(db.select(Campaign))],
+            [(q.id, q.position) for q in db.session.scalars(db.select(Question))],
         )
 
 
@@ -92,6 +97,8 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/guests/<int:guest_id>/delete",
         "/events/<int:event_id>/edit",
         "/events/<int:event_id>/delete",
+        "/events/<int:event_id>/questions",
+        "/events/<int:event_id>/questions/<int:question_id>/remove",
         "/campaigns/<int:campaign_id>/<action>",
         "/campaigns/<int:campaign_id>/reschedule",
         "/inbox/<int:message_id>/rsvp",

@@ -1,6 +1,6 @@
 """An event's questions in the dashboard: added from the form with their words per language,
 refused with the reason, shown with their answers, removed; and a column each in the
-exports."""
+exports; and what an answer answers, in the conversation."""
 
 from __future__ import annotations
 
@@ -10,8 +10,16 @@ import io
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.database import query
-from tests.support.factories import add_question, answer, invite, make_event, make_guests
+from app.models import InboundKind
+from tests.support.database import execute, query
+from tests.support.factories import (
+    add_question,
+    answer,
+    invite,
+    make_event,
+    make_guests,
+    make_inbound,
+)
 
 
 def post_question(client: FlaskClient, event_id: int, **fields: str) -> tuple[int, str]:
@@ -97,3 +105,22 @@ def test_the_exports_have_a_column_per_question(app: Flask, user: FlaskClient) -
     workbook = user.get(f"/events/{event_id}/guests.xlsx")
     assert workbook.status_code == 200
     assert bo
+
+
+def test_the_conversation_says_what_an_answer_answers(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app)
+    [ana] = make_guests(app, event_id, [("Ana", "+14155550100")])
+    main = add_question(app, event_id, "Main course?", ["Fish", "Meat"])
+    message = make_inbound(
+        app,
+        body="2",
+        kind=InboundKind.ANSWER,
+        guest_id=ana,
+        event_id=event_id,
+        from_phone="whatsapp:+14155550100",
+    )
+    answer(app, ana, main, choices=[2])
+    execute(app, "UPDATE answers SET inbound_message_id = :m", m=message)
+    page = user.get(f"/guests/{ana}/conversation").get_data(as_text=True)
+    assert "Question answered" in page
+    assert "Main course? Meat" in page

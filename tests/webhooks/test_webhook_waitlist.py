@@ -329,9 +329,10 @@ def test_a_seated_guests_larger_party_left_undecided_keeps_the_seat_it_had(
     event_id, ids = full_event(app, 3, capacity=3)
     tap(client, 0, "yes")
     tap(client, 1, "yes")
-    form = inbound_form(phone(0), "Yes, we'll be 3")
+    form = parse_inbound(form_pairs(inbound_form(phone(0), "Yes, we'll be 3").items()))
+    reading = classify(form.body, form.button_payload, form.button_text, form.phone)
     with app.test_request_context():
-        inbound._record_reading(parse_inbound(form_pairs(form.items())), utcnow())
+        inbound._record_reading(form, reading, utcnow())
     with app.app_context(), db.engine.begin() as connection:
         assert waitlist.taken_heads(connection, event_id) == 2  # the party it had, meanwhile
     record_without_seating(app, 2, "yes", utcnow())
