@@ -159,7 +159,8 @@ class Tally:
 
     answered: int = 0
     choices: list[int] = field(default_factory=list)  # guests per choice, in order
-    latest: list[str] = field(default_factory=list)  # the newest text answers
+    # The newest text answers: (guest id, guest name, their words).
+    latest: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 # Per question: the guests who answered (number 0), and the guests per choice number.
@@ -176,12 +177,12 @@ WHERE q.event_id = :event_id AND a.answered_at IS NOT NULL
 GROUP BY a.question_id, chosen.number
 """)
 LATEST = text("""
-SELECT question_id, text FROM (
-    SELECT a.question_id, a.text,
+SELECT question_id, guest_id, name, text FROM (
+    SELECT a.question_id, a.guest_id, g.name, a.text,
            row_number() OVER (PARTITION BY a.question_id ORDER BY a.answered_at DESC) AS n
-    FROM answers a JOIN questions q ON q.id = a.question_id
+    FROM answers a JOIN questions q ON q.id = a.question_id JOIN guests g ON g.id = a.guest_id
     WHERE q.event_id = :event_id AND q.kind = 'text' AND a.answered_at IS NOT NULL
-) AS newest WHERE n <= :latest
+) AS newest WHERE n <= :latest ORDER BY question_id, n
 """)
 
 
@@ -199,7 +200,7 @@ def tallies(event_id: int, questions: Sequence[Question]) -> dict[int, Tally]:
     params = {"event_id": event_id, "latest": LATEST_TEXTS}
     for row in db.session.execute(LATEST, params):
         if row.question_id in found:
-            found[row.question_id].latest.append(row.text)
+            found[row.question_id].latest.append((row.guest_id, row.name, row.text))
     return found
 
 
