@@ -44,7 +44,7 @@ from app.services.head_words import (
     SOLO,
     WITH,
 )
-from app.services.questions import statements
+from app.services.reply_questions import statements
 
 # Arabic-Indic and Eastern Arabic-Indic digits, read as ASCII digits.
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")

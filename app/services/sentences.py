@@ -24,8 +24,8 @@ from types import MappingProxyType
 from app.services.idioms import rewrite
 from app.services.optouts import find_opt_out
 from app.services.phrases import NEGATIONS, PHRASES, Role
-from app.services.questions import statements, without_why
 from app.services.regional import REGIONAL
+from app.services.reply_questions import statements, without_why
 
 # Longer messages are not read: they go to the inbox as text.
 MAX_SENTENCE_CHARS = 400
