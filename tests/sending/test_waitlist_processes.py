@@ -5,7 +5,9 @@ webhooks posted to gunicorn, in turn) and the yeses past the capacity are waitli
 arrival order; three declines at once free three seats, offered in waitlist order to the
 parties that fit; the worker is killed with -9 while it sends them; one offer is claimed, one
 passed (its seat offered to the next) and the others left to run out (a hold of seconds),
-each offer sent exactly once and never more heads seated than the capacity.
+each offer sent exactly once and never more heads seated than the capacity. And the same
+cascade through a Redis flush, every database connection dropped and every offer answered by
+the provider after the sender's timeout: each offer still sent once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 from typing import Any
 
 import pytest
+import redis
 import requests
 from sqlalchemy import Engine
 
@@ -171,3 +174,70 @@ def test_a_full_event_waitlists_and_cascades_its_offers_once_through_a_worker_ki
     assert len(sent) <= 4
     assert scalar(engine, "SELECT count(*) FROM message_attempts WHERE status = 'in_flight'") == 0
     assert scalar(engine, "SELECT count(*) FROM guests WHERE seat_pending_at IS NOT NULL") == 0
+
+
+def drop_every_connection(engine: Engine) -> int:
+    """Kill every server connection of the web and worker processes (as a PostgreSQL
+    restart would); how many."""
+    killed = scalar(
+        engine,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND application_name IN ('web', 'worker')"
+        " AND pid <> pg_backend_pid()",
+    )
+    return int(killed)
+
+
+def test_offers_go_once_through_a_redis_flush_dropped_connections_and_late_answers(
+    stack: CampaignStack, engine: Engine
+) -> None:
+    event_id = insert_guests(engine, len(PARTIES))
+    execute(
+        engine,
+        "UPDATE events SET capacity = :c, plus_ones = 2, offer_hours = 0.05 WHERE id = :e",
+        c=CAPACITY,
+        e=event_id,
+    )  # a hold of 3 minutes: the faults below must not make one run out
+    invite_all(engine, event_id)
+    stack.start_worker()
+    for n in range(len(PARTIES)):
+        say_yes(stack, n)
+    # Twilio answers every offer after the sender's 2 s timeout (the message is sent all the
+    # same): each must be found by reconciliation, never sent twice.
+    stack.emulator.configure(slow_rate=1.0, slow_delay=3)
+
+    declines = [
+        threading.Thread(target=post_inbound, args=(stack, button_form(phone(n), "no", "No")))
+        for n in (0, 1, 2)
+    ]
+    for thread in declines:
+        thread.start()
+    for thread in declines:
+        thread.join(30)
+    assert sorted(row.n for row in offers_of(engine, event_id)) == [6, 8, 9]
+    # Redis loses everything (the queue, the wake-ups, the leases' marks) and PostgreSQL
+    # drops every connection, while the offers are being sent.
+    client = redis.Redis.from_url(stack.env["REDIS_URL"])
+    client.flushall()
+    client.close()
+    assert drop_every_connection(engine) >= 1
+
+    assert eventually(lambda: set(sent_offers(stack)) == {phone(6), phone(8), phone(9)}, 60), (
+        stack.diagnose()
+    )
+    stack.emulator.configure(slow_rate=0.0)
+    assert eventually(
+        lambda: (
+            scalar(engine, "SELECT count(*) FROM message_attempts WHERE status = 'in_flight'") == 0
+        ),
+        30,
+    ), stack.diagnose()
+    sent = sent_offers(stack)
+    assert all(len(sids) == 1 for sids in sent.values()), sent
+    for n in (6, 8, 9):
+        post_inbound(stack, button_form(phone(n), "claim", "Claim", replied_sid=sent[phone(n)][0]))
+    outcomes = {row.n: row.outcome for row in offers_of(engine, event_id)}
+    assert outcomes == {6: "claimed", 8: "claimed", 9: "claimed"}
+    assert seated_heads(engine, event_id) == CAPACITY
+    assert waitlist(engine, event_id) == [7, 10, 11, 12, 13, 14]
+    assert sent_offers(stack) == sent  # nothing more went out
