@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.dashboard import bp as dashboard_bp
     from app.extensions import csrf
+    from app.guest_pages import bp as guest_pages_bp
     from app.health import bp as health_bp
     from app.health.metrics import instrument
     from app.webhooks import bp as webhooks_bp
@@ -140,9 +141,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(guest_pages_bp)
     # Bearer tokens and Twilio signatures authenticate these; CSRF is for the dashboard's forms.
     csrf.exempt(api_bp)
     csrf.exempt(webhooks_bp)
+    csrf.exempt(guest_pages_bp)  # read-only pages: nothing to forge
     instrument(app)
 
 

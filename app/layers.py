@@ -56,7 +56,7 @@ LAYERS = (
     ),
     Layer(
         "interfaces",
-        ("app.webhooks", "app.api", "app.dashboard", "app.cli"),
+        ("app.webhooks", "app.api", "app.dashboard", "app.guest_pages", "app.cli"),
         "blueprints and commands: leaves that only the factory imports",
     ),
     Layer(

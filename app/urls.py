@@ -1,8 +1,9 @@
-"""The service's URLs: ids in paths (ASCII digits only), and the public URLs Twilio sees."""
+"""The service's URLs: ids in paths (ASCII digits only), and the public URLs Twilio and
+guests see."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from werkzeug.routing import IntegerConverter
 
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
@@ -35,6 +36,13 @@ def status_callback_url() -> str | None:
     """Where Twilio should POST delivery status; None when no public URL is configured."""
     base = public_base_url()
     return f"{base}{STATUS_CALLBACK_PATH}" if base else None
+
+
+def guest_page_url(token: str) -> str:
+    """A guest's own page (`/e/<token>`), on the public base URL when one is configured."""
+    path = url_for("guest_pages.page", token=token)
+    base = public_base_url()
+    return f"{base}{path}" if base else url_for("guest_pages.page", token=token, _external=True)
 
 
 def requested_public_url() -> str:

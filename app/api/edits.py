@@ -21,7 +21,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import Response, current_app, jsonify
@@ -37,6 +39,8 @@ from app.api.events import (
     require_event,
 )
 from app.api.validation import (
+    COORDINATES,
+    coordinate_field,
     isoformat,
     json_object,
     name_field,
@@ -47,6 +51,7 @@ from app.api.validation import (
     zone_of,
 )
 from app.errors import json_error
+from app.models import Event
 from app.services import event_edits, guest_edits
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.wording import guest_language
@@ -115,31 +120,38 @@ def delete_guest(guest_id: int) -> tuple[str, int]:
     return "", 204
 
 
-@bp.patch("/events/<int:event_id>")
-def update_event(event_id: int) -> Response:
-    """Correct an event's name, venue, start, time zone or country."""
-    body = patch_body(event_edits.FIELDS)
-    event = require_event(event_id)
-    values: dict[str, Any] = {}
-    if "name" in body:
-        values["name"] = name_field(body, "name")
-    if "venue" in body:
-        values["venue"] = optional_text(body, "venue", max_length=VENUE_MAX_LENGTH)
+# How each field of an event correction is read (the zone and start: `event_values`).
+EVENT_PARSERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
+    "name": name_field,
+    "venue": lambda body, key: optional_text(body, key, max_length=VENUE_MAX_LENGTH),
+    "country": optional_country,
+    "language_from_replies": optional_bool,
+    "plus_ones": plus_ones_field,
+    "capacity": capacity_field,
+    "offer_hours": lambda body, key: Decimal(str(offer_hours_field(body, key))),
+    **{key: partial(coordinate_field, limit=limit) for key, limit in COORDINATES.items()},
+}
+
+
+def event_values(body: dict[str, Any], event: Event) -> dict[str, Any]:
+    """The corrected fields, parsed and checked (400s); a start without an offset is read in
+    the event's zone, the new one if given."""
+    values = {key: parse(body, key) for key, parse in EVENT_PARSERS.items() if key in body}
     zone = optional_time_zone(body, "time_zone", event.time_zone)
     if "time_zone" in body:
         values["time_zone"] = zone
     if "starts_at" in body:
         values["starts_at"] = optional_datetime(body, "starts_at", zone_of(zone))
-    if "country" in body:
-        values["country"] = optional_country(body, "country")
-    if "language_from_replies" in body:
-        values["language_from_replies"] = optional_bool(body, "language_from_replies")
-    if "plus_ones" in body:
-        values["plus_ones"] = plus_ones_field(body, "plus_ones")
-    if "capacity" in body:
-        values["capacity"] = capacity_field(body, "capacity")
-    if "offer_hours" in body:
-        values["offer_hours"] = Decimal(str(offer_hours_field(body, "offer_hours")))
+    return values
+
+
+@bp.patch("/events/<int:event_id>")
+def update_event(event_id: int) -> Response:
+    """Correct an event's name, venue, start, time zone, country, heads and waitlist
+    settings, or where its venue is."""
+    body = patch_body(event_edits.FIELDS)
+    event = require_event(event_id)
+    values = event_values(body, event)
     edit = event_edits.update_event(event.id, values)
     moved = [
         {"campaign_id": r.campaign_id, "send_at": isoformat(r.send_at), "started": r.started}

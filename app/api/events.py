@@ -41,6 +41,7 @@ from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, Uns
 from app.api import bp
 from app.api.validation import (
     JSON,
+    coordinate_field,
     decode_cursor,
     encode_cursor,
     isoformat,
@@ -68,6 +69,7 @@ from app.services import (
 )
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
 from app.services.wording import format_start, guest_language
+from app.urls import guest_page_url
 
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
@@ -102,6 +104,8 @@ def create_event() -> tuple[Response, int, dict[str, str]]:
         plus_ones=plus_ones_field(body, "plus_ones"),
         capacity=capacity_field(body, "capacity"),
         offer_hours=offer_hours_field(body, "offer_hours"),
+        latitude=coordinate_field(body, "latitude", 90),
+        longitude=coordinate_field(body, "longitude", 180),
     )
     location = url_for("api.get_event", event_id=event.id)
     return jsonify(event_json(event)), 201, {"Location": location}
@@ -245,6 +249,9 @@ def event_json(event: Event) -> dict[str, Any]:
         # Heads that may come (null: no cap), and how long a freed seat is held for an offer.
         "capacity": event.capacity,
         "offer_hours": float(event.offer_hours) if event.offer_hours is not None else 24.0,
+        # Where the venue is, in degrees (null: not set; its map is searched by its words).
+        "latitude": float(event.latitude) if event.latitude is not None else None,
+        "longitude": float(event.longitude) if event.longitude is not None else None,
         "created_at": isoformat(event.created_at),
     }
 
@@ -302,6 +309,8 @@ def guest_json(row: Any, answers: Sequence[event_questions.GuestAnswer] = ()) ->
         "party_size": guest.party_size,
         # Their place on the waitlist (1 first), null when not waitlisted.
         "waitlist_position": getattr(row, "waitlist_position", None),
+        # Their own page (the event, the map, their answer); its calendar entry adds `.ics`.
+        "page_url": guest_page_url(guest.page_token),
         **invitation_json(row.Invitation),
         "bucket": row.bucket,
         "opted_out": row.opted_out,

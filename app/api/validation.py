@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -78,6 +79,20 @@ def optional_number(body: dict[str, Any], key: str, default: float) -> float:
     if not math.isfinite(value) or abs(value) > MAX_NUMBER:
         raise BadRequest(f"{key!r} must be a finite number of reasonable size")
     return float(value)
+
+
+# The coordinates an event may have, and the degrees each spans either way.
+COORDINATES = {"latitude": 90, "longitude": 180}
+
+
+def coordinate_field(body: dict[str, Any], key: str, limit: int) -> Decimal | None:
+    """A latitude (`limit` 90) or longitude (180) in degrees, to 6 decimals; None for null."""
+    if body.get(key) is None:
+        return None
+    value = optional_number(body, key, 0.0)
+    if not -limit <= value <= limit:
+        raise BadRequest(f"{key!r} must be between -{limit} and {limit} degrees, not {value}")
+    return Decimal(str(value)).quantize(Decimal("0.000001"))
 
 
 def optional_bool(body: dict[str, Any], key: str) -> bool:

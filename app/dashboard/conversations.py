@@ -12,6 +12,7 @@ from app.services import conversations, event_questions
 from app.services.campaigns import KIND_LABELS, ConflictError, NotFoundError
 from app.services.conversations import Thread
 from app.services.user_text import plain_text
+from app.urls import guest_page_url
 
 # How the thread names what the service sent (a template's text is not stored): each kind
 # by its declared label, the organiser's own words and a seat offer said as they read here.
@@ -50,6 +51,7 @@ def render_thread(thread: Thread, form: ReplyForm, status: int = 200) -> Respons
         sent_labels=SENT_LABELS,
         received_labels=RECEIVED_LABELS,
         offer_answer_labels=OFFER_ANSWER_LABELS,
+        guest_page_url=guest_page_url,
         # What the messages holding an answer to one of the event's questions answer.
         answered=event_questions.answered_by(
             message.id for message in thread.messages if message.incoming

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 # allowance decides in the service; the database refuses only the absurd).
 MAX_PLUS_ONES = 99
 MAX_PARTY = 100
+# A guest page's token: 64 hex digits from two random UUIDs (244 random bits).
+NEW_PAGE_TOKEN = "replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')"  # noqa: S105 - SQL
 # The largest capacity in heads, and the longest an offered seat may be held.
 MAX_CAPACITY = 1_000_000
 MAX_OFFER_HOURS = 720
@@ -44,6 +46,8 @@ class Event(Base):
         CheckConstraint(
             f"offer_hours > 0 AND offer_hours <= {MAX_OFFER_HOURS}", name="offer_hours"
         ),
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +69,11 @@ class Event(Base):
     offer_hours: Mapped[Decimal] = mapped_column(
         Numeric(8, 4), default=Decimal(24), server_default="24"
     )
+    # Where the venue is, in degrees, for a map link (else the venue's words are searched).
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    # The calendar entry's SEQUENCE: raised when the start, zone or venue changes.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_at_column()
 
     guests: Mapped[list[Guest]] = relationship(
@@ -112,6 +121,8 @@ class Guest(Base):
             "phone",
             postgresql_where=text("asking_question_id IS NOT NULL"),
         ),
+        # A guest's page by its token: the index holds the token's hash, not the secret.
+        Index("uq_guests_page_token", text("sha256(page_token::bytea)"), unique=True),
         CheckConstraint(f"plus_ones BETWEEN 0 AND {MAX_PLUS_ONES}", name="plus_ones"),
         CheckConstraint(f"party_size BETWEEN 1 AND {MAX_PARTY}", name="party_size"),
     )
@@ -144,6 +155,8 @@ class Guest(Base):
     asking_question_id: Mapped[int | None] = mapped_column(
         ForeignKey("questions.id", ondelete="SET NULL")
     )
+    # The unguessable part of the guest's page URL (`/e/<token>`), made by the database.
+    page_token: Mapped[str] = mapped_column(Text, server_default=text(NEW_PAGE_TOKEN))
     created_at: Mapped[datetime] = created_at_column()
 
     event: Mapped[Event] = relationship(back_populates="guests")

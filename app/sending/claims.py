@@ -101,8 +101,8 @@ SET send_state = :send_sending, claimed_by = :owner,
 FROM guests AS g, events AS e
 WHERE i.id = ANY(CAST(:ids AS integer[])) AND g.id = i.guest_id AND e.id = i.event_id
 RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.phone,
-    g.variables, g.language, g.unreachable_code, g.unreachable_reason, e.name AS event_name,
-    e.starts_at, e.venue, e.time_zone,
+    g.page_token, g.variables, g.language, g.unreachable_code, g.unreachable_reason,
+    e.name AS event_name, e.starts_at, e.venue, e.time_zone,
     EXISTS (SELECT 1 FROM opt_outs AS o WHERE o.phone = g.phone) AS opted_out,
     -- What a reminder or follow-up is checked against again (CASE: never for an invitation).
     CASE WHEN i.kind <> :kind_invitation THEN (
@@ -190,6 +190,8 @@ class MessageFields(Protocol):
     @property
     def phone(self) -> str: ...
     @property
+    def page_token(self) -> str: ...
+    @property
     def variables(self) -> Mapping[str, Any] | None: ...
     @property
     def language(self) -> str | None: ...
@@ -217,6 +219,7 @@ class Taken:
     attempt_count: int
     name: str
     phone: str
+    page_token: str
     variables: dict[str, Any] | None
     language: str | None
     unreachable_code: int | None
@@ -404,6 +407,7 @@ def invitee_of(row: MessageFields) -> Invitee:
         language=guest_language(row.language, row.phone),
         kind=row.kind,
         body=row.body,
+        page_token=row.page_token,
     )
 
 

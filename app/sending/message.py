@@ -10,7 +10,9 @@ template such as "Hi {{1}}, you are invited to {{2}} on {{3}} at {{4}}":
   (Lisbon) Time`, when the event has one
 - `"4"`: the venue, when the event has one
 
-then every extra column imported with the guest (`Guest.variables`), under its own name.
+then every extra column imported with the guest (`Guest.variables`), under its own name, and
+`page_url`, the guest's own page (`/e/<token>`: details, map, calendar), when the service
+has a public URL (`PUBLIC_BASE_URL`); the plain-text invitation then ends with that link.
 Each guest language may have its own template (`TWILIO_INVITE_CONTENT_SIDS`); the
 plain-text fallback is written in the guest's language (en, es, pt, ar, fr). Reminders and
 follow-ups, which reach guests outside WhatsApp's 24-hour window, are templates only
@@ -44,19 +46,20 @@ NUMBERED_VARIABLES = ("1", "2", "3", "4")
 BODIES: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "en": {"body": "Hi {name}, you are invited to {event}{details}. "
                    "Will you come? Reply YES, NO or MAYBE.",
-           "when": " on {when}", "where": " at {venue}"},
+           "when": " on {when}", "where": " at {venue}", "page": "Details and calendar: {url}"},
     "es": {"body": "Hola {name}, estás invitado/a a {event}{details}. "
                    "¿Vendrás? Responde SÍ, NO o QUIZÁS.",
-           "when": " el {when}", "where": " en {venue}"},
+           "when": " el {when}", "where": " en {venue}", "page": "Detalles y calendario: {url}"},
     "pt": {"body": "Olá {name}, você está convidado/a para {event}{details}. "
                    "Você vem? Responda SIM, NÃO ou TALVEZ.",
-           "when": " em {when}", "where": " no local {venue}"},
+           "when": " em {when}", "where": " no local {venue}", "page": "Detalhes e agenda: {url}"},
     "ar": {"body": "مرحبًا {name}، يسعدنا دعوتك إلى {event}{details}. "
                    "هل ستحضر؟ أجب بـ نعم أو لا أو ربما.",
-           "when": " يوم {when}", "where": " في {venue}"},
+           "when": " يوم {when}", "where": " في {venue}", "page": "التفاصيل والتقويم: {url}"},
     "fr": {"body": "Bonjour {name}, vous êtes invité(e) à {event}{details}. "
                    "Viendrez-vous ? Répondez OUI, NON ou PEUT-ÊTRE.",
-           "when": " le {when}", "where": " à {venue}"},
+           "when": " le {when}", "where": " à {venue}",
+           "page": "Détails et calendrier : {url}"},
 })  # fmt: skip
 # CLDR skeleton of the date: weekday, day, abbreviated month, year, in the locale's order.
 DATE_SKELETON = "yMMMEd"
@@ -77,6 +80,8 @@ class MessageDefaults:
     validity_period: int
     # The approved templates of each kind, by its setting (`Kind.template_setting`).
     content_templates: Mapping[str, ContentTemplates] = field(default_factory=dict)
+    # Where guests' own pages are (`<PUBLIC_BASE_URL>/e/`); None: no public URL, no link.
+    page_base: str | None = None
 
     @classmethod
     def from_settings(
@@ -93,6 +98,7 @@ class MessageDefaults:
             status_callback=status_callback,
             validity_period=validity_period,
             content_templates=dict(twilio.content_templates),
+            page_base=f"{settings.public_base_url}/e/" if settings.public_base_url else None,
         )
 
     def templates(self, kind: str = MessageKind.INVITATION) -> ContentTemplates:
@@ -124,6 +130,11 @@ class Invitee:
     language: str = "en"
     kind: str = MessageKind.INVITATION
     body: str | None = None  # the organiser's own words (a reply): sent as they are
+    page_token: str | None = None  # the guest's own page (`/e/<token>`)
+
+    def page_url(self, page_base: str | None) -> str | None:
+        """The guest's own page under `page_base`, or None without one of the two."""
+        return f"{page_base}{self.page_token}" if page_base and self.page_token else None
 
 
 def whatsapp_address(phone: str) -> str:
@@ -154,8 +165,9 @@ def format_start(
     return f"{when} · {name}"
 
 
-def content_variables(invitee: Invitee) -> dict[str, str]:
-    """The template variables of one invitation (see the module docstring for the numbering)."""
+def content_variables(invitee: Invitee, page_base: str | None = None) -> dict[str, str]:
+    """The template variables of one invitation (see the module docstring for the numbering),
+    and `page_url`, the guest's own page, when the service has a public URL."""
     values = {str(key): str(value) for key, value in (invitee.variables or {}).items()}
     numbered = {
         "1": invitee.name,
@@ -164,17 +176,23 @@ def content_variables(invitee: Invitee) -> dict[str, str]:
         "4": invitee.venue,
     }
     values.update({key: value for key, value in numbered.items() if value})
+    page = invitee.page_url(page_base)
+    if page:
+        values["page_url"] = page
     return values
 
 
-def invitation_body(invitee: Invitee) -> str:
-    """The plain-text invitation in the guest's language, used when no template applies."""
+def invitation_body(invitee: Invitee, page_base: str | None = None) -> str:
+    """The plain-text invitation in the guest's language, used when no template applies,
+    with the guest's own page (details and calendar) when the service has a public URL."""
     texts = BODIES.get(invitee.language, BODIES["en"])
     when = format_start(invitee.starts_at, invitee.time_zone, invitee.language)
     details = (texts["when"].format(when=when) if when else "") + (
         texts["where"].format(venue=invitee.venue) if invitee.venue else ""
     )
-    return texts["body"].format(name=invitee.name, event=invitee.event_name, details=details)
+    body = texts["body"].format(name=invitee.name, event=invitee.event_name, details=details)
+    page = invitee.page_url(page_base)
+    return f"{body}\n{texts['page'].format(url=page)}" if page else body
 
 
 def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
@@ -191,11 +209,12 @@ def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
     template = defaults.template_for(invitee.language, invitee.kind)
     if template:
         params["ContentSid"] = template
-        params["ContentVariables"] = json.dumps(content_variables(invitee), ensure_ascii=False)
+        variables = content_variables(invitee, defaults.page_base)
+        params["ContentVariables"] = json.dumps(variables, ensure_ascii=False)
     elif invitee.body is not None:
         params["Body"] = invitee.body
     elif kind_of(invitee.kind).free_text:
-        params["Body"] = invitation_body(invitee)
+        params["Body"] = invitation_body(invitee, defaults.page_base)
     else:
         raise MissingTemplate(f"no approved {invitee.kind} template for {invitee.language!r}")
     if defaults.status_callback:

@@ -69,8 +69,8 @@ RETURNING i.id
 
 IN_FLIGHT_ATTEMPTS = states_text("""
 SELECT a.id, a.invitation_id, a.to_phone, a.sender, a.started_at, i.kind, i.body,
-    g.name, g.phone, g.variables, g.language, e.name AS event_name, e.starts_at, e.venue,
-    e.time_zone
+    g.name, g.phone, g.page_token, g.variables, g.language, e.name AS event_name, e.starts_at,
+    e.venue, e.time_zone
 FROM message_attempts AS a
 JOIN invitations AS i ON i.id = a.invitation_id
 JOIN guests AS g ON g.id = i.guest_id

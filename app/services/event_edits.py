@@ -1,5 +1,8 @@
 """Correct an event (name, venue, start, time zone, country, whether replies may change a
-guest's language), or delete it.
+guest's language, where the venue is), or delete it.
+
+A change of the start, zone or venue raises the event's `calendar_sequence`, so the calendar
+entries guests added from their pages move (`app.services.guest_pages`).
 
 Moving the start moves a scheduled reminder with it, its lead kept, through the campaign
 service and the lifecycle's `move` (`campaigns.follow_start`), in the same transaction: the
@@ -43,7 +46,11 @@ FIELDS = (
     "plus_ones",
     "capacity",
     "offer_hours",
+    "latitude",
+    "longitude",
 )
+# What a guest's calendar entry shows of when and where: a change raises its SEQUENCE.
+CALENDAR_FIELDS = ("starts_at", "time_zone", "venue", "latitude", "longitude")
 
 # Single sends still queued (a campaign's were canceled with it): withdrawn. A claim that
 # took one first finishes, and the row is then seen in flight.
@@ -93,6 +100,10 @@ def update_event(event_id: int, values: dict[str, Any]) -> EventEdit:
         raise EditError(f"unknown field {unknown[0]!r}: expected {', '.join(FIELDS)}")
     event = _lock_event(event_id, update=False)
     moves = values.get("starts_at", event.starts_at) != event.starts_at
+    if any(
+        values.get(name, getattr(event, name)) != getattr(event, name) for name in CALENDAR_FIELDS
+    ):
+        event.calendar_sequence += 1
     for name, value in values.items():
         setattr(event, name, value)
     try:

@@ -98,6 +98,8 @@ def create_event(
     plus_ones: int = 0,
     capacity: int | None = None,
     offer_hours: float = 24.0,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> Event:
     """Create and commit an event in its IANA time zone (and country: None follows the
     zone's, `app.services.countries`)."""
@@ -111,6 +113,8 @@ def create_event(
         plus_ones=plus_ones,
         capacity=capacity,
         offer_hours=Decimal(str(offer_hours)),
+        latitude=latitude,
+        longitude=longitude,
     )
     db.session.add(event)
     db.session.commit()

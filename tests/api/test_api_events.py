@@ -34,6 +34,8 @@ def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> 
         "plus_ones",
         "capacity",
         "offer_hours",
+        "latitude",
+        "longitude",
         "created_at",
     }
     assert body["name"] == "Gala"

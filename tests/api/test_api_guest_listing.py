@@ -135,6 +135,7 @@ def test_listing_carries_the_invitation_state(client: FlaskClient, invited: int)
         "plus_ones": None,
         "party_size": None,
         "waitlist_position": None,
+        "page_url": by_number[0]["page_url"],
         "rsvp": None,
         "delivery_status": None,
         "send_state": None,
@@ -147,6 +148,8 @@ def test_listing_carries_the_invitation_state(client: FlaskClient, invited: int)
         "opted_out": False,
         "answers": [],
     }
+    assert by_number[0]["page_url"].startswith("http://localhost/e/")
+    assert len({guest["page_url"] for guest in body["guests"]}) == len(body["guests"])
     seven = by_number[7]
     assert (seven["rsvp"], seven["delivery_status"], seven["send_state"]) == (
         "confirmed",

@@ -141,3 +141,18 @@ def test_each_language_has_its_template_and_the_default_covers_the_rest() -> Non
     for language, sid in (("es", spanish), ("ar", TEMPLATE)):
         invitee = Invitee("Ana", "+34612345678", "Gala", language=language)
         assert build_params(chosen, invitee)["ContentSid"] == sid
+
+
+def test_the_guests_page_rides_along_when_the_service_has_a_public_url() -> None:
+    guest = Invitee(name="Ana", phone="+34612345678", event_name="Boda", page_token="ab" * 32)
+    base = "https://invites.example.org/e/"
+    with_page = build_params(defaults(page_base=base), guest)
+    assert json.loads(with_page["ContentVariables"])["page_url"] == base + "ab" * 32
+    body = build_params(defaults(content_sid=None, page_base=base), guest)["Body"]
+    assert body.endswith("\nDetails and calendar: https://invites.example.org/e/" + "ab" * 32)
+    spanish = Invitee(**{**guest.__dict__, "language": "es"})
+    body = build_params(defaults(content_sid=None, page_base=base), spanish)["Body"]
+    assert "\nDetalles y calendario: https://" in body
+    # Without a public URL there is no link to give.
+    assert "page_url" not in json.loads(build_params(defaults(), guest)["ContentVariables"])
+    assert "http" not in build_params(defaults(content_sid=None), guest)["Body"]
