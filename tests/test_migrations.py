@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "alembic_version",
     "answers",
     "campaigns",
+    "checkins",
     "events",
     "guest_tallies",
     "guests",

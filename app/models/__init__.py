@@ -1,6 +1,7 @@
 """The data model: PostgreSQL holds the truth of every invitation."""
 
 from app.models.base import Base
+from app.models.checkin import CheckIn
 from app.models.enums import (
     AttemptStatus,
     CampaignState,
@@ -26,6 +27,7 @@ __all__ = [
     "Base",
     "Campaign",
     "CampaignState",
+    "CheckIn",
     "DeliveryStatus",
     "Event",
     "Guest",

@@ -157,6 +157,9 @@ class Guest(Base):
     )
     # The unguessable part of the guest's page URL (`/e/<token>`), made by the database.
     page_token: Mapped[str] = mapped_column(Text, server_default=text(NEW_PAGE_TOKEN))
+    # The code of the guest's pass at the door (in its QR code and written beside it); NULL
+    # until a yes gives them one. A new one voids the old (a party changed, a decline).
+    pass_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = created_at_column()
 
     event: Mapped[Event] = relationship(back_populates="guests")
