@@ -59,6 +59,7 @@ from app.api.validation import (
 )
 from app.models import Event, Invitation
 from app.services import (
+    arrivals,
     countries,
     event_edits,
     event_questions,
@@ -66,6 +67,7 @@ from app.services import (
     guest_upload,
     guests,
     parties,
+    pass_codes,
 )
 from app.services.sheets.limits import Budget, OverBudget, Unreadable
 from app.services.wording import format_start, guest_language
@@ -158,8 +160,9 @@ def list_guests(event_id: int) -> Response:
     page = rows[:limit]
     more = len(rows) > limit
     answers = event_questions.answers_of(row.Guest.id for row in page)
+    arrived = arrivals.checked_in_counts(row.Guest.id for row in page)
     return jsonify(
-        guests=[guest_json(row, answers[row.Guest.id]) for row in page],
+        guests=[guest_json(row, answers[row.Guest.id], arrived[row.Guest.id]) for row in page],
         next_cursor=encode_cursor(page[-1].Guest.id) if more else None,
     )
 
@@ -294,9 +297,11 @@ def optional_country(body: dict[str, Any], key: str) -> str | None:
         raise BadRequest(f"{key!r} {error}") from None
 
 
-def guest_json(row: Any, answers: Sequence[event_questions.GuestAnswer] = ()) -> dict[str, Any]:
-    """A guest with its invitation's state (nulls when not invited) and their answers to
-    the event's questions, as the API returns it."""
+def guest_json(
+    row: Any, answers: Sequence[event_questions.GuestAnswer] = (), checked_in: int = 0
+) -> dict[str, Any]:
+    """A guest with its invitation's state (nulls when not invited), their answers to the
+    event's questions and how many of their party are in, as the API returns it."""
     guest = row.Guest
     return {
         "id": guest.id,
@@ -311,6 +316,10 @@ def guest_json(row: Any, answers: Sequence[event_questions.GuestAnswer] = ()) ->
         "waitlist_position": getattr(row, "waitlist_position", None),
         # Their own page (the event, the map, their answer); its calendar entry adds `.ics`.
         "page_url": guest_page_url(guest.page_token),
+        # Their pass at the door (shown "K7QM-2XDP"; null until a yes gives them one), and
+        # how many of their party came in with it.
+        "pass_code": pass_codes.shown(guest.pass_code) if guest.pass_code else None,
+        "checked_in": checked_in,
         **invitation_json(row.Invitation),
         "bucket": row.bucket,
         "opted_out": row.opted_out,

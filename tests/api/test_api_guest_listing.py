@@ -136,6 +136,8 @@ def test_listing_carries_the_invitation_state(client: FlaskClient, invited: int)
         "party_size": None,
         "waitlist_position": None,
         "page_url": by_number[0]["page_url"],
+        "pass_code": None,  # no pass before a yes
+        "checked_in": 0,  # nobody of the party came in
         "rsvp": None,
         "delivery_status": None,
         "send_state": None,
