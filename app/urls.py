@@ -3,7 +3,7 @@ guests see."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.routing import IntegerConverter
 
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
@@ -36,6 +36,15 @@ def status_callback_url() -> str | None:
     """Where Twilio should POST delivery status; None when no public URL is configured."""
     base = public_base_url()
     return f"{base}{STATUS_CALLBACK_PATH}" if base else None
+
+
+def public_url(path: str) -> str:
+    """A path of the service as the world reaches it: on the public base URL when one is
+    configured, else on the host of the current request (else the path alone: a replay)."""
+    base = public_base_url()
+    if base:
+        return f"{base}{path}"
+    return f"{request.host_url.rstrip('/')}{path}" if has_request_context() else path
 
 
 def guest_page_url(token: str) -> str:

@@ -58,7 +58,15 @@ from app.services.wording import guest_language
 
 VENUE_MAX_LENGTH = 300
 # Fields a PATCH may not set to null: each must keep a value.
-REQUIRED = ("name", "phone", "language", "variables", "time_zone", "language_from_replies")
+REQUIRED = (
+    "name",
+    "phone",
+    "language",
+    "variables",
+    "time_zone",
+    "language_from_replies",
+    "passes",
+)
 
 
 @bp.errorhandler(EditMissing)
@@ -126,6 +134,7 @@ EVENT_PARSERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "venue": lambda body, key: optional_text(body, key, max_length=VENUE_MAX_LENGTH),
     "country": optional_country,
     "language_from_replies": optional_bool,
+    "passes": optional_bool,
     "plus_ones": plus_ones_field,
     "capacity": capacity_field,
     "offer_hours": lambda body, key: Decimal(str(offer_hours_field(body, key))),

@@ -108,6 +108,7 @@ def create_event() -> tuple[Response, int, dict[str, str]]:
         offer_hours=offer_hours_field(body, "offer_hours"),
         latitude=coordinate_field(body, "latitude", 90),
         longitude=coordinate_field(body, "longitude", 180),
+        passes=optional_bool(body, "passes"),
     )
     location = url_for("api.get_event", event_id=event.id)
     return jsonify(event_json(event)), 201, {"Location": location}
@@ -255,6 +256,8 @@ def event_json(event: Event) -> dict[str, Any]:
         # Where the venue is, in degrees (null: not set; its map is searched by its words).
         "latitude": float(event.latitude) if event.latitude is not None else None,
         "longitude": float(event.longitude) if event.longitude is not None else None,
+        # Whether a seated guest's yes brings them a pass for the door.
+        "passes": event.passes,
         "created_at": isoformat(event.created_at),
     }
 

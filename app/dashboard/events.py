@@ -108,6 +108,7 @@ def create_event() -> ResponseReturnValue:
         time_zone=form.zone_name(default_zone),
         country=form.country.data or None,
         language_from_replies=form.language_from_replies.data,
+        passes=form.passes.data,
         plus_ones=form.plus_ones.data,
         capacity=form.capacity.data,
         offer_hours=form.offer_hours.data,

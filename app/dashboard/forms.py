@@ -100,6 +100,7 @@ class EventForm(FlaskForm):
         default="",
     )
     language_from_replies = BooleanField("A reply in another language changes the guest's language")
+    passes = BooleanField("Give each guest who says yes a pass for the door")
     plus_ones = number_field("Plus-ones per guest", default=0)
     capacity = number_field("Capacity (people)")
     offer_hours = hours_field("Offer hold (hours)", default="24")

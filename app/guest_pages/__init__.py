@@ -1,5 +1,6 @@
-"""Guests' own pages: `/e/<token>` (the event, the venue's map, their answer) and
-`/e/<token>.ics` (the calendar entry), public, reached by an unguessable link.
+"""Guests' own pages: `/e/<token>` (the event, the venue's map, their answer, their pass)
+and `/e/<token>.ics` (the calendar entry), and their pass's QR image
+(`/e/<token>/pass/<code>.png`), public, reached by an unguessable link.
 
 No dashboard session is read or set here; each client address may open a bounded number of
 pages a minute (`PAGES_PER_MINUTE`, counted in Redis and let through when Redis is down: the
@@ -18,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import redis_store
 from app.guest_pages.texts import RIGHT_TO_LEFT, TEXTS, texts_for
 from app.models import Rsvp
-from app.services import guest_pages
+from app.services import guest_pages, pass_codes, passes
 from app.urls import guest_page_url
 
 log = logging.getLogger(__name__)
@@ -65,14 +66,28 @@ def page(token: str) -> str:
     found = guest_pages.find_page(token)
     if found is None:
         abort(404)
+    held = passes.current(found.guest_id) if found.passes else None
     return render_template(
         "guest_pages/page.html",
         page=found,
+        held=held,
+        held_code=pass_codes.shown(held.code) if held else None,
         words=texts_for(found.language),
         answer=answer_words(found),
         direction="rtl" if found.language in RIGHT_TO_LEFT else "ltr",
         calendar_url=url_for("guest_pages.calendar", token=token),
     )
+
+
+@bp.get("/e/<token>/pass/<code>.png")
+def pass_image(token: str, code: str) -> Response:
+    """The QR image of the guest's pass (404 once void: a new party, a yes taken back)."""
+    if guest_pages.TOKEN.fullmatch(token) is None or pass_codes.normalize(code) != code:
+        abort(404)
+    image = passes.image(token, code)
+    if image is None:
+        abort(404)
+    return current_app.response_class(image, content_type="image/png")
 
 
 def answer_words(found: guest_pages.GuestPage) -> str:

@@ -12,6 +12,7 @@ TEXTS = MappingProxyType({
         "waitlisted": "On the waitlist", "party": "{n} people, you included",
         "alone": "Just you", "change": "To change it, write to us on WhatsApp.",
         "not_found": "This link does not open any invitation.",
+        "pass": "Your pass", "pass_hint": "Show it at the door: its code lets your party in.",
     },
     "es": {
         "invited": "Estás invitado/a, {name}", "when": "Cuándo", "where": "Dónde",
@@ -20,6 +21,7 @@ TEXTS = MappingProxyType({
         "waitlisted": "En lista de espera", "party": "{n} personas, contándote a ti",
         "alone": "Solo tú", "change": "Para cambiarla, escríbenos por WhatsApp.",
         "not_found": "Este enlace no abre ninguna invitación.",
+        "pass": "Tu pase", "pass_hint": "Muéstralo en la entrada: su código deja pasar a tu grupo.",
     },
     "pt": {
         "invited": "Você está convidado/a, {name}", "when": "Quando", "where": "Onde",
@@ -28,6 +30,7 @@ TEXTS = MappingProxyType({
         "waitlisted": "Na lista de espera", "party": "{n} pessoas, contando com você",
         "alone": "Só você", "change": "Para mudar, escreva para nós no WhatsApp.",
         "not_found": "Este link não abre nenhum convite.",
+        "pass": "Seu passe", "pass_hint": "Mostre-o na entrada: o código libera o seu grupo.",
     },
     "ar": {
         "invited": "أنت مدعو يا {name}", "when": "الموعد", "where": "المكان",
@@ -36,6 +39,7 @@ TEXTS = MappingProxyType({
         "waitlisted": "على قائمة الانتظار", "party": "عدد الحضور: {n} بما فيهم أنت",
         "alone": "أنت وحدك", "change": "لتغييره، راسلنا على واتساب.",
         "not_found": "هذا الرابط لا يفتح أي دعوة.",
+        "pass": "تذكرتك", "pass_hint": "أظهرها عند الدخول: رمزها يُدخل مجموعتك.",
     },
     "fr": {
         "invited": "Vous êtes invité(e), {name}", "when": "Quand", "where": "Où",
@@ -45,6 +49,8 @@ TEXTS = MappingProxyType({
         "party": "{n} personnes, vous compris", "alone": "Vous seul(e)",
         "change": "Pour la changer, écrivez-nous sur WhatsApp.",
         "not_found": "Ce lien n'ouvre aucune invitation.",
+        "pass": "Votre passe",
+        "pass_hint": "Montrez-le à l'entrée : son code fait entrer votre groupe.",
     },
 })  # fmt: skip
 # The languages written right to left.

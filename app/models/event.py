@@ -72,6 +72,8 @@ class Event(Base):
     # Where the venue is, in degrees, for a map link (else the venue's words are searched).
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    # Whether a seated guest's yes brings them a pass for the door (`app.services.passes`).
+    passes: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The calendar entry's SEQUENCE: raised when the start, zone or venue changes.
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_at_column()

@@ -48,6 +48,7 @@ FIELDS = (
     "offer_hours",
     "latitude",
     "longitude",
+    "passes",
 )
 # What a guest's calendar entry shows of when and where: a change raises its SEQUENCE.
 CALENDAR_FIELDS = ("starts_at", "time_zone", "venue", "latitude", "longitude")

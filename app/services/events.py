@@ -100,6 +100,7 @@ def create_event(
     offer_hours: float = 24.0,
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
+    passes: bool = False,
 ) -> Event:
     """Create and commit an event in its IANA time zone (and country: None follows the
     zone's, `app.services.countries`)."""
@@ -115,6 +116,7 @@ def create_event(
         offer_hours=Decimal(str(offer_hours)),
         latitude=latitude,
         longitude=longitude,
+        passes=passes,
     )
     db.session.add(event)
     db.session.commit()

@@ -35,7 +35,7 @@ FIND = text("""
 SELECT g.id AS guest_id, g.page_token, g.name, g.language, g.phone, g.party_size,
        i.rsvp, g.waitlisted_at IS NOT NULL AS waitlisted,
        e.id AS event_id, e.name AS event_name, e.starts_at, e.time_zone, e.venue,
-       e.latitude, e.longitude, e.calendar_sequence
+       e.latitude, e.longitude, e.calendar_sequence, e.passes
 FROM guests g
 JOIN events e ON e.id = g.event_id
 LEFT JOIN invitations i ON i.guest_id = g.id AND i.kind = 'invitation'
@@ -62,6 +62,7 @@ class GuestPage:
     latitude: Decimal | None
     longitude: Decimal | None
     sequence: int
+    passes: bool  # the event gives passes for the door
 
     @property
     def when(self) -> str | None:
@@ -103,6 +104,7 @@ def find_page(token: str) -> GuestPage | None:
         latitude=row.latitude,
         longitude=row.longitude,
         sequence=row.calendar_sequence,
+        passes=row.passes,
     )
 
 

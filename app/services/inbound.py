@@ -19,11 +19,12 @@ from app.extensions import webhook_writes
 from app.logs import mask_phone
 from app.models import InboundKind, Rsvp
 from app.services import inbound_offers as offers
-from app.services import party_wording, question_flow
+from app.services import party_wording, passes, question_flow
 from app.services.inbound_statement import COUNT, RECORD_AND_APPLY, variant_of
 from app.services.party_wording import Answered
 from app.services.replies import Reading, answer_language, classify, confirmation
 from app.services.webhook_forms import InboundForm
+from app.urls import public_url
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Target:
     waitlisted: bool = False  # they were waitlisted before this message
     asks_questions: bool = False  # their event has questions (`app.services.question_flow`)
     asking: bool = False  # they are being asked one (the message was not stored yet)
+    passes: bool = False  # their event gives passes for the door (`app.services.passes`)
+    has_pass: bool = False  # they hold a valid one
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Target | None:
@@ -67,6 +70,8 @@ class Target:
             bool(row.get("waitlisted")),
             bool(row.get("asks_questions")),
             bool(row.get("asking")),
+            bool(row.get("passes")),
+            bool(row.get("has_pass")),
         )
 
 
@@ -80,16 +85,13 @@ class InboundOutcome:
     target: Target | None = None
     reply: str | None = None
     held: bool = False  # not stored: the guest is being asked a question (read it first)
+    media_url: str | None = None  # an image sent with the reply (the guest's new pass)
 
 
 def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
     """Record a message once per MessageSid and apply it, atomically."""
     if offers.is_offer_answer(form):
-        answered = offers.record_offer_answer(form, received_at)
-        reading = Reading(InboundKind.RSVP if answered.applied else InboundKind.TEXT)
-        return InboundOutcome(
-            answered.duplicate, reading, answered.message_id, None, answered.reply
-        )
+        return _record_offer_answer(form, received_at)
     reading = classify(form.body, form.button_payload, form.button_text, form.phone)
     outcome = _record_reading(form, reading, received_at)
     if outcome.held:  # the guest is being asked a question: is this its answer?
@@ -102,13 +104,71 @@ def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
         return outcome
     language = answer_language(outcome.reading, target.language, form.phone, target.follow_replies)
     if outcome.reading.kind is InboundKind.TEXT:
-        return _revise_answer(outcome, target, form.body, received_at, language)
-    if outcome.reading.kind is not InboundKind.RSVP:
-        return outcome
+        return _after_text(outcome, target, form.body, received_at, language)
+    if outcome.reading.kind is InboundKind.RSVP:
+        return _after_answer(outcome, target, received_at, language)
+    return outcome
+
+
+def _after_text(
+    outcome: InboundOutcome, target: Target, body: str, received_at: datetime, language: str
+) -> InboundOutcome:
+    """What text from a known guest may still do: ask for their pass again, or change a
+    choice they gave to one of the event's questions."""
+    if target.passes and passes.asks_again(body):
+        return _pass_again(outcome, target, language)
+    return _revise_answer(outcome, target, body, received_at, language)
+
+
+def _record_offer_answer(form: InboundForm, received_at: datetime) -> InboundOutcome:
+    """A tap on an offer's Claim or Pass (`app.services.inbound_offers`)."""
+    answered = offers.record_offer_answer(form, received_at)
+    reading = Reading(InboundKind.RSVP if answered.applied else InboundKind.TEXT)
+    return InboundOutcome(answered.duplicate, reading, answered.message_id, None, answered.reply)
+
+
+def _after_answer(
+    outcome: InboundOutcome, target: Target, received_at: datetime, language: str
+) -> InboundOutcome:
+    """What follows a recorded answer: a seat or the waitlist (an event with a capacity), a
+    pass, and the event's questions."""
     if target.capped:
         told = offers.seat_after(target.guest_id, target.event_name, language)
         outcome = outcome if told is None else replace(outcome, reply=told)
+    outcome = _give_pass(outcome, target, language)
     return _ask_questions(outcome, target, received_at, language)
+
+
+def _settled_yes(outcome: InboundOutcome, target: Target) -> bool:
+    """Whether the message leaves the guest at yes with a known party (a yes with a number,
+    a number after a yes, or a yes from a guest who may bring no one)."""
+    # A bare head count is recorded as an RSVP that keeps the answer the guest had.
+    answer = outcome.reading.rsvp or (target.rsvp if outcome.reading.party else None)
+    party_known = not target.allowance or (outcome.reading.party or target.party_size)
+    return answer is Rsvp.CONFIRMED and bool(party_known)
+
+
+def _give_pass(outcome: InboundOutcome, target: Target, language: str) -> InboundOutcome:
+    """A settled yes from a seated guest without a valid pass (a first yes, a new party)
+    gets one: its words added to the reply, its image sent with it."""
+    new_party = outcome.reading.party not in (None, target.party_size)
+    if not target.passes or not _settled_yes(outcome, target):
+        return outcome
+    if target.has_pass and not new_party:
+        return outcome
+    given = passes.issue(target.guest_id)
+    if given is None:
+        return outcome
+    reply = "\n\n".join(filter(None, (outcome.reply, given.words(language))))
+    return replace(outcome, reply=reply, media_url=public_url(given.image_path()))
+
+
+def _pass_again(outcome: InboundOutcome, target: Target, language: str) -> InboundOutcome:
+    """A guest who asks for their pass gets it again, or is told it comes with their yes."""
+    held = passes.current(target.guest_id)
+    if held is None:
+        return replace(outcome, reply=passes.none_yet(language))
+    return replace(outcome, reply=held.words(language), media_url=public_url(held.image_path()))
 
 
 def _answer_question(
@@ -144,10 +204,7 @@ def _ask_questions(
     outcome: InboundOutcome, target: Target, received_at: datetime, language: str
 ) -> InboundOutcome:
     """After a yes whose party is known, add the event's first unanswered question."""
-    # A bare head count is recorded as an RSVP that keeps the answer the guest had.
-    answer = outcome.reading.rsvp or (target.rsvp if outcome.reading.party else None)
-    party_known = not target.allowance or (outcome.reading.party or target.party_size)
-    if not target.asks_questions or answer is not Rsvp.CONFIRMED or not party_known:
+    if not target.asks_questions or not _settled_yes(outcome, target):
         return outcome
     question = question_flow.start(target.guest_id, received_at, language)
     if question is None:

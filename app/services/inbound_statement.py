@@ -31,7 +31,8 @@ HEADS = """i.rsvp AS current_rsvp, i.rsvp_at AS current_rsvp_at, g.party_size,
                         AND EXISTS (SELECT 1 FROM answers a
                                     WHERE a.guest_id = g.id
                                       AND a.question_id = g.asking_question_id
-                                      AND a.asked_at > :asked_since), false) AS asking"""
+                                      AND a.asked_at > :asked_since), false) AS asking,
+               e.passes, g.pass_code IS NOT NULL AS has_pass"""
 BY_REPLIED_SID = f"""
         SELECT 0 AS priority, i.id AS invitation_id, g.id AS guest_id, g.event_id,
                g.name AS guest_name, e.name AS event_name, i.accepted_at, i.created_at,
@@ -66,7 +67,7 @@ AWAITED = """
 FIND_TARGET = """
     SELECT invitation_id, guest_id, event_id, guest_name, event_name, language,
            language_from_replies, current_rsvp, current_rsvp_at, party_size, allowance,
-           capped, waitlisted, asks_questions, asking
+           capped, waitlisted, asks_questions, asking, passes, has_pass
     FROM ({candidates}) AS c
     ORDER BY priority, invitation_id IS NULL, accepted_at IS NULL,
              COALESCE(accepted_at, created_at) DESC, guest_id DESC

@@ -59,12 +59,15 @@ def signed_form(parse: Callable[[Pairs], F]) -> tuple[Pairs, F]:
         abort(400, description=str(error))
 
 
-def twiml(message: str | None) -> Response:
-    """Answer with TwiML: one message, or an empty `<Response/>` to say nothing."""
+def twiml(message: str | None, media_url: str | None = None) -> Response:
+    """Answer with TwiML: one message (with an image: the guest's pass), or an empty
+    `<Response/>` to say nothing."""
     if message is None:
         return Response(EMPTY_TWIML, mimetype="text/xml")
     response = MessagingResponse()
-    response.message(message)
+    reply = response.message(message)
+    if media_url:
+        reply.media(media_url)
     return Response(response.to_xml(), mimetype="text/xml")
 
 
@@ -86,7 +89,9 @@ def inbound() -> Response:
     except SpoolUnavailable:
         log.error("inbound %s not stored: PostgreSQL and Redis unavailable", form.message_sid)
         abort(503, description="storage unavailable; retry later")
-    return twiml(offline_reply(form) if outcome is None else outcome.reply)
+    if outcome is None:
+        return twiml(offline_reply(form))
+    return twiml(outcome.reply, outcome.media_url)
 
 
 @bp.post("/status")

@@ -36,6 +36,7 @@ def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> 
         "offer_hours",
         "latitude",
         "longitude",
+        "passes",
         "created_at",
     }
     assert body["name"] == "Gala"

@@ -1,0 +1,136 @@
+"""Guests' passes: a code and its QR image, given with the yes that seats them.
+
+A seated guest whose party is known gets a pass with their confirmation: the reply carries
+the QR image (`MediaUrl`, served at `/e/<page token>/pass/<code>.png`, a URL no one can
+guess) and the code written out ("K7QM-2XDP") with their party. The database voids a pass
+whose party changes or whose yes is taken back (migration 0018), so the next yes gives a new
+one; writing "pass" ("pase", "passe", "تذكرة", ...) asks for it again. A waitlisted guest
+gets theirs once seated.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import segno
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.services import pass_codes
+
+log = logging.getLogger(__name__)
+
+# What a guest writes to have their pass again, in each language (folded, whole message).
+ASK_AGAIN = frozenset(
+    ("pass", "my pass", "ticket", "pase", "mi pase", "entrada", "passe", "ingresso", "bilhete",
+     "billet", "mon billet", "ma passe", "تذكرة", "تذكره", "التذكرة", "التذكره", "تذكرتي")
+)  # fmt: skip
+# Codes drawn again when a new one meets an existing one (about 2^-40 each time).
+ATTEMPTS = 3
+
+# Give the guest a pass if they are seated (a yes, not waitlisted) and have none.
+ISSUE = text("""
+UPDATE guests AS g SET pass_code = :code
+FROM invitations AS i
+WHERE g.id = :guest_id AND g.pass_code IS NULL AND g.waitlisted_at IS NULL
+  AND i.guest_id = g.id AND i.kind = 'invitation' AND i.rsvp = 'confirmed'
+RETURNING g.pass_code
+""")
+CURRENT = text("""
+SELECT g.pass_code, g.page_token, COALESCE(g.party_size, 1) AS party
+FROM guests AS g WHERE g.id = :guest_id AND g.pass_code IS NOT NULL
+""")
+BY_PAGE = text("""
+SELECT pass_code FROM guests
+WHERE sha256(page_token::bytea) = sha256(CAST(:token AS text)::bytea) AND pass_code = :code
+""")
+
+WORDS = MappingProxyType({
+    "en": "Your pass for {party}: {code}. Show it at the door.",
+    "es": "Tu pase para {party}: {code}. Muéstralo en la entrada.",
+    "pt": "Seu passe para {party}: {code}. Mostre-o na entrada.",
+    "ar": "تذكرتك لـ {party}: {code}. أظهرها عند الدخول.",
+    "fr": "Votre passe pour {party} : {code}. Montrez-le à l'entrée.",
+})  # fmt: skip
+PARTY = MappingProxyType({
+    "en": ("1 person", "{n} people"), "es": ("1 persona", "{n} personas"),
+    "pt": ("1 pessoa", "{n} pessoas"), "ar": ("شخص واحد", "{n} أشخاص"),
+    "fr": ("1 personne", "{n} personnes"),
+})  # fmt: skip
+NONE_YET = MappingProxyType({
+    "en": "You have no pass yet: it comes with your yes.",
+    "es": "Aún no tienes pase: llega con tu sí.",
+    "pt": "Você ainda não tem passe: ele chega com o seu sim.",
+    "ar": "ليس لديك تذكرة بعد: تصلك مع تأكيد حضورك.",
+    "fr": "Vous n'avez pas encore de passe : il arrive avec votre oui.",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Pass:
+    """A guest's pass: its code, their party, and where its image is."""
+
+    code: str
+    page_token: str
+    party: int
+
+    def image_path(self) -> str:
+        """The image's path (under the guest's page: unguessable, void with the code)."""
+        return f"/e/{self.page_token}/pass/{self.code}.png"
+
+    def words(self, language: str) -> str:
+        """The pass written out, in the guest's language."""
+        one, many = PARTY.get(language, PARTY["en"])
+        party = one if self.party == 1 else many.format(n=self.party)
+        template = WORDS.get(language, WORDS["en"])
+        return template.format(party=party, code=pass_codes.shown(self.code))
+
+
+def issue(guest_id: int) -> Pass | None:
+    """Give a seated guest a pass if they have none; the new pass, or None (they had one, or
+    are not seated)."""
+    for _ in range(ATTEMPTS):
+        try:
+            with db.engine.begin() as connection:
+                params = {"guest_id": guest_id, "code": pass_codes.new_code()}
+                if connection.execute(ISSUE, params).first() is None:
+                    return None
+                row = connection.execute(CURRENT, {"guest_id": guest_id}).one()
+        except IntegrityError:  # the code another guest has: draw again
+            continue
+        return Pass(row.pass_code, row.page_token, row.party)
+    log.error("no free pass code for guest %s after %s draws", guest_id, ATTEMPTS)
+    return None
+
+
+def current(guest_id: int) -> Pass | None:
+    """The guest's valid pass, if they have one."""
+    with db.engine.connect() as connection:
+        row = connection.execute(CURRENT, {"guest_id": guest_id}).first()
+    return None if row is None else Pass(row.pass_code, row.page_token, row.party)
+
+
+def asks_again(body: str) -> bool:
+    """Whether a message asks for the guest's pass ("pass", "pase", "تذكرة", ...)."""
+    return " ".join(body.casefold().replace("?", " ").split()) in ASK_AGAIN
+
+
+def none_yet(language: str) -> str:
+    """What a guest without a pass is told when they ask for it."""
+    return NONE_YET.get(language, NONE_YET["en"])
+
+
+def image(page_token: str, code: str) -> bytes | None:
+    """The PNG of a pass's QR code (which holds the code as written), or None when the page
+    has no such pass (void or never given)."""
+    with db.engine.connect() as connection:
+        found = connection.execute(BY_PAGE, {"token": page_token, "code": code}).first()
+    if found is None:
+        return None
+    buffer = io.BytesIO()
+    segno.make_qr(pass_codes.shown(code), error="m").save(buffer, kind="png", scale=12, border=4)
+    return buffer.getvalue()
