@@ -22,7 +22,7 @@ from app.dashboard.guests import (
     require_event,
 )
 from app.models import Campaign, Event, MessageKind
-from app.services import campaigns, countries, event_questions, events, guests
+from app.services import arrivals, campaigns, countries, event_questions, events, guests
 from app.services.campaigns import Preflight
 from app.services.parsing import parse_id
 from app.services.user_text import plain_text
@@ -129,6 +129,7 @@ def event_page(event_id: int) -> ResponseReturnValue:
         "dashboard/event.html",
         event=event,
         stats=stats,
+        arrived=arrivals.event_arrivals(event.id, stats),
         rsvp_slices=rsvp_split(stats["rsvp"], stats.get("waitlisted", 0)),
         funnel=delivery_funnel(stats["delivery"], stats["guests"]),
         aside=delivery_aside(stats["delivery"], stats["guests"]),

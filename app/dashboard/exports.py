@@ -1,9 +1,9 @@
 """An event's guests as files for people: CSV and Excel.
 
 Each guest with their language, every imported column, their RSVP and delivery in words (the
-dashboard's language) and as codes, their answer to each of the event's questions, and times
-in the event's zone: ISO 8601 with the offset
-in CSV, date cells in Excel. Every text cell is formula-safe.
+dashboard's language) and as codes, how many of their party checked in and when the first
+came, their answer to each of the event's questions, and times in the event's zone: ISO 8601
+with the offset in CSV, date cells in Excel. Every text cell is formula-safe.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from app.dashboard import bp
 from app.dashboard.guests import BUCKET_LABELS, RSVP_FILTERS, GuestFilters, require_event
 from app.models import Question
-from app.services import event_questions, events
+from app.services import arrivals, event_questions, events
+from app.services.arrivals import Arrival
 from app.services.event_questions import GuestAnswer
 from app.services.wording import guest_language
 
@@ -49,6 +50,7 @@ LANGUAGE_WORDS = {
     "fr": "French",
 }
 NO_ANSWER = "no_answer"
+NOT_ARRIVED = Arrival()  # nobody of the party is in
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,12 @@ Cell = str | int | datetime | Imported | None
 
 @dataclass(frozen=True)
 class Exported:
-    """A guest of an export (a row of `events.guest_records`) and their answers by question."""
+    """A guest of an export (a row of `events.guest_records`), their answers by question and
+    their arrival at the door."""
 
     row: Any
     answers: dict[int, GuestAnswer]
+    arrival: Arrival = NOT_ARRIVED
 
 
 def export_header(
@@ -92,6 +96,8 @@ def export_header(
         f"RSVP at ({time_zone})",
         "Party size",
         "Plus ones",
+        "Checked in",
+        f"Arrived at ({time_zone})",
         "Delivery",
         "Delivery code",
         "Error code",
@@ -120,6 +126,8 @@ def export_record(
         row.rsvp_at,
         row.party_size,  # as said (blank: not said, one head)
         row.allowance,  # how many they may bring: their own, else the event's
+        exported.arrival.people,  # how many of the party are in
+        exported.arrival.first_at,  # when the first of them came
         BUCKET_LABELS.get(row.bucket, row.bucket),
         row.bucket,
         row.error_code,
@@ -236,14 +244,15 @@ def zone_of(time_zone: str) -> ZoneInfo:
 def export_rows(
     event_id: int, filters: GuestFilters, asked: Sequence[Question] = ()
 ) -> Iterator[Exported]:
-    """The guests an export holds (the table's filters apply) with their answers to `asked`,
-    read page by page."""
+    """The guests an export holds (the table's filters apply) with their answers to `asked`
+    and their arrivals, read page by page (one query of each a page)."""
     rows = events.guest_records(event_id, page_size=EXPORT_CHUNK, **filters.listing())
     while page := list(islice(rows, EXPORT_CHUNK)):
         found = event_questions.answers_of(row.id for row in page) if asked else {}
+        arrived = arrivals.arrivals_of(row.id for row in page)
         for row in page:
             answers = {answer.question_id: answer for answer in found.get(row.id, ())}
-            yield Exported(row, answers)
+            yield Exported(row, answers, arrived[row.id])
 
 
 @bp.get("/events/<int:event_id>/guests.csv")

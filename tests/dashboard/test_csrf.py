@@ -39,6 +39,7 @@ POST_ROUTES = [
     "/guests/{guest}/replies",
     "/events/{event}/questions",
     "/events/{event}/questions/{question}/remove",
+    "/events/{event}/door/checkins",
 ]
 
 
@@ -104,6 +105,7 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/inbox/<int:message_id>/rsvp",
         "/inbox/<int:message_id>/dismiss",
         "/guests/<int:guest_id>/replies",
+        "/events/<int:event_id>/door/checkins",
     }
 
 

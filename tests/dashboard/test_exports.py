@@ -37,6 +37,8 @@ NOT_INVITED = {
     "RSVP at (UTC)": "",
     "Party size": "",  # not said
     "Plus ones": "0",  # the event's allowance
+    "Checked in": "0",  # nobody of the party came in
+    "Arrived at (UTC)": "",
     "Delivery": "Not sent",
     "Delivery code": "not_sent",
     "Error code": "",
@@ -117,6 +119,7 @@ def test_xlsx_export_writes_formula_titles_as_text(app: Flask, user: FlaskClient
         **dict(zip(TITLES, VALUES, strict=True)),
         **{title: value or None for title, value in NOT_INVITED.items()},
         "Plus ones": 0,  # a number cell
+        "Checked in": 0,
     }
     marked = {cell.value for cell in rows[0] if cell.quotePrefix}
     assert marked == set(TITLES)

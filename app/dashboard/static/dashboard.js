@@ -1,5 +1,5 @@
 // The dashboard's small script: local times, the browser's time zone in forms, confirmations,
-// the pre-flight's button, live campaign pages, and a question's choices shown when it has them. Every page works without it.
+// the pre-flight's button, live campaign pages and arrivals, and a question's choices shown when it has them. Every page works without it.
 (function () {
   "use strict";
 
@@ -8,6 +8,7 @@
   var SCHEDULED_POLL_MS = 30000;  // a scheduled campaign, until it is this close to its time:
   var SCHEDULED_NEAR_MS = 300000;  // then as often as a running one, to show it start at once
   var MAX_BACKOFF_MS = 15000;
+  var ARRIVALS_POLL_MS = 4000;
   var SEGMENTS = ["accepted", "failed", "canceled", "sending"];
 
   function localizeTimes(root) {
@@ -294,6 +295,33 @@
     show();
   }
 
+  // The event page's "Arrived: N of M people" follows the door without a reload.
+  function followArrivals(node) {
+    var url = node.getAttribute("data-arrivals-url");
+    var delay = ARRIVALS_POLL_MS;
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("arrivals " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (arrived) {
+          setText(node, "[data-arrived]", formatNumber(arrived.checked_in));
+          setText(node, "[data-expected]", formatNumber(arrived.expected) + (arrived.expected === 1 ? " person" : " people"));
+          delay = ARRIVALS_POLL_MS;
+        })
+        .catch(function () {
+          delay = Math.min(delay * 2, MAX_BACKOFF_MS * 4);
+        })
+        .then(function () {
+          window.setTimeout(tick, delay);
+        });
+    }
+    window.setTimeout(tick, delay);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localizeTimes(document);
     fillTimeZones();
@@ -303,6 +331,10 @@
     var campaign = document.getElementById("campaign");
     if (campaign && window.fetch) {
       pollCampaign(campaign);
+    }
+    var arrivals = document.getElementById("arrivals");
+    if (arrivals && window.fetch) {
+      followArrivals(arrivals);
     }
   });
 })();
