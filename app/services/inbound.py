@@ -124,7 +124,14 @@ def _record_offer_answer(form: InboundForm, received_at: datetime) -> InboundOut
     """A tap on an offer's Claim or Pass (`app.services.inbound_offers`)."""
     answered = offers.record_offer_answer(form, received_at)
     reading = Reading(InboundKind.RSVP if answered.applied else InboundKind.TEXT)
-    return InboundOutcome(answered.duplicate, reading, answered.message_id, None, answered.reply)
+    return InboundOutcome(
+        answered.duplicate,
+        reading,
+        answered.message_id,
+        None,
+        answered.reply,
+        media_url=answered.media_url,
+    )
 
 
 def _after_answer(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, text
@@ -26,8 +26,9 @@ from app.extensions import db
 from app.logs import mask_phone
 from app.sending import offer_answers, waitlist
 from app.sending.languages import guest_language
-from app.services import waitlist_wording
+from app.services import passes, waitlist_wording
 from app.services.webhook_forms import OFFER_PAYLOADS, InboundForm
+from app.urls import public_url
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class OfferReply:
     message_id: int | None
     applied: bool
     reply: str | None
+    media_url: str | None = None  # the pass a claim brings, when the event gives passes
 
 
 def record_offer_answer(form: InboundForm, received_at: datetime) -> OfferReply:
@@ -101,7 +103,21 @@ def record_offer_answer(form: InboundForm, received_at: datetime) -> OfferReply:
     log.info(
         "offer answer %s from %s: %s", form.message_sid, mask_phone(form.from_address), done.answer
     )
+    if done.answer is offer_answers.Answer.CLAIMED and done.guest_id is not None:
+        return _with_pass(OfferReply(False, message_id, applied, reply), done.guest_id)
     return OfferReply(False, message_id, applied, reply)
+
+
+def _with_pass(claimed: OfferReply, guest_id: int) -> OfferReply:
+    """A claim seats the guest: their pass comes with it, when their event gives passes."""
+    given = passes.issue(guest_id)
+    if given is None:
+        return claimed
+    with db.engine.connect() as connection:
+        row = connection.execute(SENDER, {"guest_id": guest_id}).one()
+    words = given.words(guest_language(row.language, row.phone))
+    reply = "\n\n".join(filter(None, (claimed.reply, words)))
+    return replace(claimed, reply=reply, media_url=public_url(given.image_path()))
 
 
 def _told(connection: Connection, done: offer_answers.OfferAnswer) -> str | None:

@@ -32,12 +32,14 @@ ASK_AGAIN = frozenset(
 # Codes drawn again when a new one meets an existing one (about 2^-40 each time).
 ATTEMPTS = 3
 
-# Give the guest a pass if they are seated (a yes, not waitlisted) and have none.
+# Give the guest a pass if their event gives passes, they are seated (a yes, not
+# waitlisted) and they have none.
 ISSUE = text("""
 UPDATE guests AS g SET pass_code = :code
-FROM invitations AS i
+FROM invitations AS i, events AS e
 WHERE g.id = :guest_id AND g.pass_code IS NULL AND g.waitlisted_at IS NULL
   AND i.guest_id = g.id AND i.kind = 'invitation' AND i.rsvp = 'confirmed'
+  AND e.id = g.event_id AND e.passes
 RETURNING g.pass_code
 """)
 CURRENT = text("""

@@ -65,9 +65,12 @@ def twiml(message: str | None, media_url: str | None = None) -> Response:
     if message is None:
         return Response(EMPTY_TWIML, mimetype="text/xml")
     response = MessagingResponse()
-    reply = response.message(message)
-    if media_url:
+    if media_url:  # with a noun, the text goes in <Body> beside <Media>, never bare
+        reply = response.message()
+        reply.body(message)
         reply.media(media_url)
+    else:
+        response.message(message)
     return Response(response.to_xml(), mimetype="text/xml")
 
 

@@ -1,7 +1,7 @@
 """Passes through the inbound webhook: a settled yes brings a pass (its words in the reply,
 its QR image as the reply's media, decoded back to its code), a decline or a new party voids
 it (a new one comes with the next yes), "pass" sends it again, and an event without passes,
-a guest still to say how many and a waitlisted guest get none."""
+a guest still to say how many and a waitlisted guest get none, until a claimed seat."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from PIL import Image
 
 from tests.support.constants import API_AUTH
 from tests.support.database import execute, scalar
-from tests.support.factories import Seeded, seed
-from tests.support.webhooks import INBOUND, inbound_form, signed_post
+from tests.support.factories import Seeded, invite, make_event, make_guests, seed
+from tests.support.webhooks import INBOUND, button_form, inbound_form, signed_post
 
 PHONE = "+14155550100"
 SPANISH = "+34612345678"
@@ -155,3 +155,22 @@ def test_a_waitlisted_guest_gets_no_pass(app: Flask, client: FlaskClient) -> Non
     text, media = say(client, "yes")
     assert media is None and text is not None and "waitlist" in text
     assert pass_code(app) is None
+
+
+def test_a_claimed_seat_brings_the_pass(app: Flask, client: FlaskClient) -> None:
+    event_id = make_event(app, capacity=1, passes=True)
+    first, second = make_guests(app, event_id, [("Ana", PHONE), ("Bo", SPANISH)])
+    for guest_id in (first, second):
+        invite(app, guest_id)
+    say(client, "yes")  # seated, with a pass
+    text, media = say(client, "sí", SPANISH)  # waitlisted: none yet
+    assert media is None and text is not None and "espera" in text
+    say(client, "sorry, I can't come after all")  # frees the seat: Bo is offered it
+    response = signed_post(client, INBOUND, button_form(SPANISH, "claim", "Claim"))
+    message = ET.fromstring(response.data).find("Message")
+    assert message is not None
+    body, media_node = message.find("Body"), message.find("Media")
+    assert body is not None and "Tu pase para 1 persona" in (body.text or "")
+    assert media_node is not None and (media_node.text or "").endswith(".png")
+    codes = scalar(app, "SELECT pass_code FROM guests WHERE id = :g", g=second)
+    assert codes is not None
