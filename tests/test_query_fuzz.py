@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from app.models import InboundKind, SendState
 from tests.support.constants import API_AUTH
 from tests.support.dashboard import add_admin, sign_in_session
-from tests.support.database import scalar
+from tests.support.database import execute, scalar
 from tests.support.factories import make_campaign, make_event, make_inbound
 
 FUZZ = settings(
@@ -63,7 +63,15 @@ def routes(app: Flask) -> Iterator[list[tuple[str, FlaskClient, set[str]]]]:
     campaign = make_campaign(app, event, [{"send_state": SendState.ACCEPTED}] * 3)
     guest = scalar(app, "SELECT min(id) FROM guests WHERE event_id = :e", e=event)
     make_inbound(app, from_phone="whatsapp:+12025550100", body="yes", kind=InboundKind.RSVP)
-    ids = {"event_id": event, "campaign_id": campaign, "guest_id": guest}
+    execute(app, "UPDATE guests SET pass_code = 'K7QM2XDP' WHERE id = :g", g=guest)
+    token = scalar(app, "SELECT page_token FROM guests WHERE id = :g", g=guest)
+    ids = {
+        "event_id": event,
+        "campaign_id": campaign,
+        "guest_id": guest,
+        "token": token,
+        "code": "K7QM2XDP",
+    }
     client = app.test_client()
     sign_in_session(client, admin)
     seen: dict[str, set[str]] = {}
