@@ -253,4 +253,7 @@ def test_a_burst_of_wrong_passwords_checks_at_most_the_limit_and_webhooks_flow(
     assert "falling back to in-memory storage" not in log, log
     assert {status for status, _ in timings} == {200}, timings
     assert len(during) >= 5, timings  # webhooks were sent while the burst was served
-    assert max(during) < 0.1, sorted(during)[-5:]
+    # Never held up behind the hashing (a blocked worker would hold them for seconds); the
+    # figures as measured are the README's (31-76 ms), this bound only catches blocking,
+    # with room for a busy 2-core machine (up to 120 ms seen there).
+    assert max(during) < 0.25, sorted(during)[-5:]
