@@ -1,9 +1,10 @@
 """Record a guest's message once and apply it: an RSVP, an opt-out or opt-in, an answer to
 one of the event's questions, or inbox text; and say what to answer the guest.
 
-The recording is one statement (`app.services.inbound_statement`); what follows it for an
-event with a capacity (`app.services.inbound_offers`) or questions
-(`app.services.question_flow`) runs after it.
+The recording is one statement (`app.services.inbound_statement`); what follows it runs
+after it: the seat of a yes to an event with a capacity (`app.services.inbound_offers`), the
+pass of an event that gives passes (`app.services.passes`) and the event's questions
+(`app.services.question_flow`).
 """
 
 from __future__ import annotations
