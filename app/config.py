@@ -415,6 +415,15 @@ def is_time_zone(name: str) -> bool:
     return True
 
 
+def zone_or_utc(name: str) -> ZoneInfo:
+    """The IANA zone `name`, or UTC for one this system does not know (a stored name read
+    back: an event's zone, checked when it was set)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo("UTC")
+
+
 class _Source:
     """Typed reads from an environment mapping that collect every error before raising."""
 

@@ -18,9 +18,9 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.config import zone_or_utc
 from app.dashboard import bp
 from app.dashboard.auth import wants_json
-from app.dashboard.exports import zone_of
 from app.dashboard.guests import require_event
 from app.models import Event
 from app.models.base import utcnow
@@ -128,7 +128,7 @@ def door_time(value: datetime | None, time_zone: str) -> str:
     when it is not today there."""
     if value is None:
         return "—"
-    zone: ZoneInfo = zone_of(time_zone)
+    zone: ZoneInfo = zone_or_utc(time_zone)
     local = value.astimezone(zone)
     # CLDR's narrow no-break space before "PM" reads as a plain one in a message.
     said = format_time(local, "medium", tzinfo=zone, locale="en").replace("\u202f", " ")

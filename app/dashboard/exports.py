@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, request, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from app.config import zone_or_utc
 from app.dashboard import bp
 from app.dashboard.guests import BUCKET_LABELS, RSVP_FILTERS, GuestFilters, require_event
 from app.models import Question
@@ -176,7 +177,7 @@ def export_chunks(
     `chunk_rows` rows (one page of the listing), each later chunk with the next ones: the
     file is never built in memory.
     """
-    zone = zone_of(time_zone)
+    zone = zone_or_utc(time_zone)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
@@ -221,7 +222,7 @@ def export_workbook(
     rows: Iterable[Exported], names: Sequence[str], time_zone: str, asked: Sequence[Question] = ()
 ) -> bytes:
     """The same table as an Excel workbook: text cells (titles included), numbers, dates."""
-    zone = zone_of(time_zone)
+    zone = zone_or_utc(time_zone)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Guests")
     titles = export_header(names, time_zone, asked)
@@ -231,14 +232,6 @@ def export_workbook(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def zone_of(time_zone: str) -> ZoneInfo:
-    """The event's zone (UTC when unknown)."""
-    try:
-        return ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return ZoneInfo("UTC")
 
 
 def export_rows(

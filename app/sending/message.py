@@ -30,12 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_timezone_location
 
-from app.config import ContentTemplates, Settings
+from app.config import ContentTemplates, Settings, zone_or_utc
 from app.models.enums import MessageKind
 from app.sending.kinds import kind_of
 
@@ -153,10 +152,7 @@ def format_start(
     """
     if starts_at is None:
         return None
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        zone = ZoneInfo("UTC")
+    zone = zone_or_utc(time_zone)
     locale = Locale.parse(language if language in Locale("en").languages else "en")
     date = format_skeleton(DATE_SKELETON, starts_at, tzinfo=zone, locale=locale)
     time = format_time(starts_at, "short", tzinfo=zone, locale=locale)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from sqlalchemy import text
 
+from app.config import zone_or_utc
 from app.extensions import db
 from app.models import Rsvp
 from app.sending.languages import guest_language
@@ -108,14 +108,6 @@ def find_page(token: str) -> GuestPage | None:
     )
 
 
-def _zone(name: str) -> ZoneInfo:
-    """The event's zone (UTC when unknown)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return ZoneInfo("UTC")
-
-
 def calendar(page: GuestPage, page_url: str, host: str) -> bytes:
     """The event as an iCalendar file for the guest's calendar, with its time zone."""
     cal = Calendar()
@@ -129,7 +121,7 @@ def calendar(page: GuestPage, page_url: str, host: str) -> bytes:
     entry.add("summary", page.event_name)
     entry.add("url", page_url)
     if page.starts_at is not None:
-        local = page.starts_at.astimezone(_zone(page.time_zone))
+        local = page.starts_at.astimezone(zone_or_utc(page.time_zone))
         entry.add("dtstart", local)
         entry.add("dtend", local + SHOWN_LENGTH)
     if page.venue:

@@ -13,20 +13,18 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from app import create_app
 from app.models import MessageKind, Rsvp
 from app.models.base import utcnow
-from tests.support.browser import shoot, sign_in
+from tests.support.browser import PHONE, on_a_phone, shoot, sign_in
 from tests.support.database import dispose_engines, execute, query, scalar
 from tests.support.factories import ago, invite, make_event, make_guests
 from tests.support.stack import ServiceStack
 
 pytestmark = pytest.mark.slow
 
-PHONE = ViewportSize(width=390, height=844)
-DESKTOP = ViewportSize(width=1280, height=900)
 GUESTS = [
     ("ليلى حداد", "+971501234560", 3, Rsvp.CONFIRMED),
     ("عمر الفاسي", "+971501234561", None, Rsvp.CONFIRMED),
@@ -51,14 +49,6 @@ def wedding(app: Flask) -> int:
 def row(page: Page, name: str) -> Locator:
     """The guest table's row of the guest called `name`."""
     return page.locator("#guest-table tbody tr", has_text=name)
-
-
-def on_a_phone(page: Page, name: str) -> None:
-    """Photograph the page at 390 px, checking nothing is wider, then go back to 1280."""
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    shoot(page, f"{name}-phone")
-    page.set_viewport_size(DESKTOP)
 
 
 def refuse_too_big_a_party(browser: Browser, stack: ServiceStack, event_id: int) -> None:

@@ -7,27 +7,18 @@ phone, nothing wider than the window. Screenshots: /tmp/dashboard-questions-*.pn
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, expect
 
 from app import create_app
 from app.models import Rsvp
-from tests.support.browser import shoot, sign_in
+from tests.support.browser import PHONE, on_a_phone, shoot, sign_in
 from tests.support.database import dispose_engines, query
 from tests.support.factories import answer, invite, make_event, make_guests
 from tests.support.stack import ServiceStack
 
 pytestmark = pytest.mark.slow
 
-PHONE = ViewportSize(width=390, height=844)
 GUESTS = [("ليلى حداد", "+971501234560"), ("عمر الفاسي", "+971501234561"), ("Ana", "+34612345670")]
-
-
-def on_a_phone(page: Page, name: str) -> None:
-    """Photograph the page at 390 px, checking nothing is wider, then go back to 1280."""
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    shoot(page, f"{name}-phone")
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def open_other_languages(page: Page) -> None:

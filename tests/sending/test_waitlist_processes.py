@@ -107,34 +107,46 @@ def sent_offers(stack: CampaignStack) -> dict[str, list[str]]:
     return found
 
 
-def test_a_full_event_waitlists_and_cascades_its_offers_once_through_a_worker_kill_9(
-    stack: CampaignStack, engine: Engine
-) -> None:
+def full_event(stack: CampaignStack, engine: Engine, hold_hours: float) -> int:
+    """The event of 10 heads whose 15 guests said yes in turn (the first six seated, the rest
+    waitlisted in order), with a worker running; its id."""
     event_id = insert_guests(engine, len(PARTIES))
     execute(
         engine,
         "UPDATE events SET capacity = :c, plus_ones = 2, offer_hours = :h WHERE id = :e",
         c=CAPACITY,
-        h=HOLD_SECONDS / 3600,
+        h=hold_hours,
         e=event_id,
     )
     invite_all(engine, event_id)
-    worker = stack.start_worker()
-
+    stack.start_worker()
     for n in range(len(PARTIES)):  # in turn: the arrival order is the posting order
         say_yes(stack, n)
-    assert seated_heads(engine, event_id) == CAPACITY
-    assert waitlist(engine, event_id) == list(WAITING)
-    assert offers_of(engine, event_id) == []
+    return event_id
 
+
+def decline_at_once(stack: CampaignStack, guests: tuple[int, ...]) -> None:
+    """These guests decline at the same moment (one thread each)."""
     declines = [
         threading.Thread(target=post_inbound, args=(stack, button_form(phone(n), "no", "No")))
-        for n in (0, 1, 2)
+        for n in guests
     ]
     for thread in declines:
         thread.start()
     for thread in declines:
         thread.join(30)
+
+
+def test_a_full_event_waitlists_and_cascades_its_offers_once_through_a_worker_kill_9(
+    stack: CampaignStack, engine: Engine
+) -> None:
+    event_id = full_event(stack, engine, HOLD_SECONDS / 3600)
+    [worker] = stack.workers
+    assert seated_heads(engine, event_id) == CAPACITY
+    assert waitlist(engine, event_id) == list(WAITING)
+    assert offers_of(engine, event_id) == []
+
+    decline_at_once(stack, (0, 1, 2))
     # Each freed head went to a waitlisted party of one, in order (not 7: a party of 3).
     first = [row.n for row in offers_of(engine, event_id)]
     assert sorted(first) == [6, 8, 9], first
@@ -191,29 +203,12 @@ def drop_every_connection(engine: Engine) -> int:
 def test_offers_go_once_through_a_redis_flush_dropped_connections_and_late_answers(
     stack: CampaignStack, engine: Engine
 ) -> None:
-    event_id = insert_guests(engine, len(PARTIES))
-    execute(
-        engine,
-        "UPDATE events SET capacity = :c, plus_ones = 2, offer_hours = 0.05 WHERE id = :e",
-        c=CAPACITY,
-        e=event_id,
-    )  # a hold of 3 minutes: the faults below must not make one run out
-    invite_all(engine, event_id)
-    stack.start_worker()
-    for n in range(len(PARTIES)):
-        say_yes(stack, n)
+    event_id = full_event(stack, engine, 0.05)  # a hold of 3 minutes: no fault makes one end
     # Twilio answers every offer after the sender's 2 s timeout (the message is sent all the
     # same): each must be found by reconciliation, never sent twice.
     stack.emulator.configure(slow_rate=1.0, slow_delay=3)
 
-    declines = [
-        threading.Thread(target=post_inbound, args=(stack, button_form(phone(n), "no", "No")))
-        for n in (0, 1, 2)
-    ]
-    for thread in declines:
-        thread.start()
-    for thread in declines:
-        thread.join(30)
+    decline_at_once(stack, (0, 1, 2))
     assert sorted(row.n for row in offers_of(engine, event_id)) == [6, 8, 9]
     # Redis loses everything (the queue, the wake-ups, the leases' marks) and PostgreSQL
     # drops every connection, while the offers are being sent.

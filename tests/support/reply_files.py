@@ -80,6 +80,17 @@ def figures(lines: list[Line]) -> dict[str, tuple[int, int]]:
     }
 
 
+def falls_short(
+    path: Path, floors: dict[str, float], ceilings: dict[str, int]
+) -> list[tuple[str, dict[str, tuple[int, int]]]]:
+    """The measures of a file below their floor (share read right) or above their ceiling
+    (misreadings counted), each with the file's figures; empty when none."""
+    found = figures(load(path))
+    low = [name for name, floor in floors.items() if found[name][0] / found[name][1] < floor]
+    high = [name for name, ceiling in ceilings.items() if found[name][0] > ceiling]
+    return [(name, found) for name in low + high]
+
+
 def misses(lines: list[Line]) -> list[tuple[Line, list[str]]]:
     """Each line the reader gets wrong, with how."""
     found = []
