@@ -123,7 +123,10 @@ class TwilioSettings:
     messaging_service_sid: str | None
     api_base_url: str = "https://api.twilio.com"
     # Every `TWILIO_<KIND>_CONTENT_SID(S)` set, by its name without the S: the approved
-    # templates of each kind of message (`app.sending.kinds` says which kind reads which).
+    # templates of each kind of message (`app.sending.kinds` says which kind reads which):
+    # TWILIO_INVITE_, _REMINDER_, _FOLLOWUP_, _OFFER_, and TWILIO_UPDATE_CONTENT_SID(S) (an
+    # event's change, one message per change) and TWILIO_CANCELLATION_CONTENT_SID(S) (a
+    # canceled event); the last two fall back to plain text inside the 24-hour window.
     content_templates: Mapping[str, ContentTemplates] = field(default_factory=dict)
     validate_signatures: bool = True
     request_timeout: float = 15.0

@@ -62,10 +62,14 @@ def postgres_dir() -> Path:
 DEMO_REMINDER_SID = "HX" + "0" * 31 + "1"
 DEMO_FOLLOWUP_SID = "HX" + "0" * 31 + "2"
 DEMO_OFFER_SID = "HX" + "0" * 31 + "3"
+DEMO_UPDATE_SID = "HX" + "0" * 31 + "4"
+DEMO_CANCELLATION_SID = "HX" + "0" * 31 + "5"
 DEMO_TEMPLATES = {
     DEMO_REMINDER_SID: "Hi {{1}}, a reminder: {{2}} is on {{3}} at {{4}}. See you there!",
     DEMO_FOLLOWUP_SID: "Hi {{1}}, will you come to {{2}} on {{3}}? Reply YES, NO or MAYBE.",
     DEMO_OFFER_SID: "Hi {{1}}, a seat at {{2}} is free for you. Tap Claim to take it, or Pass.",
+    DEMO_UPDATE_SID: "Hi {{1}}, {{2}} has changed. It is now on {{3}} at {{4}}.",
+    DEMO_CANCELLATION_SID: "Hi {{1}}, we are sorry: {{2}} on {{3}} is canceled.",
 }
 
 # The emulator's guests in the demo (app/emulator/guests.py): shares that type, give a head
@@ -107,13 +111,18 @@ def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     # The emulator's control endpoints (messages, replies, config) need this token.
     remembered_secret("emulator_token", 32)  # kept: a restart keeps the same one
     env.setdefault("EMULATOR_CONTROL_TOKEN_FILE", str(STATE_DIR / "emulator_token"))
-    # Reminders, follow-ups and seat offers are templates only: the demo has one of each,
+    # Reminders, follow-ups and seat offers are templates only (updates and cancellations go
+    # as text only to guests who wrote in the last day): the demo has one of each,
     # which the emulator renders; its guests tap Claim or Pass on an offer (the waitlist's
     # cascade shows once an event with a capacity is full).
     env.setdefault("TWILIO_REMINDER_CONTENT_SID", DEMO_REMINDER_SID)
     env.setdefault("TWILIO_FOLLOWUP_CONTENT_SID", DEMO_FOLLOWUP_SID)
     env.setdefault("TWILIO_OFFER_CONTENT_SID", DEMO_OFFER_SID)
     env.setdefault("EMULATOR_OFFER_TEMPLATES", env["TWILIO_OFFER_CONTENT_SID"])
+    env.setdefault("TWILIO_UPDATE_CONTENT_SID", DEMO_UPDATE_SID)
+    env.setdefault("TWILIO_CANCELLATION_CONTENT_SID", DEMO_CANCELLATION_SID)
+    notices = (env["TWILIO_UPDATE_CONTENT_SID"], env["TWILIO_CANCELLATION_CONTENT_SID"])
+    env.setdefault("EMULATOR_NOTICE_TEMPLATES", ",".join(notices))
     env.setdefault("EMULATOR_CONTENT_TEMPLATES", json.dumps(DEMO_TEMPLATES))
     return env
 

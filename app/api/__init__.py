@@ -33,4 +33,12 @@ bp.register_error_handler(HTTPException, json_error)  # every API error as JSON
 
 
 # Each concern's routes register themselves on `bp`.
-from app.api import campaigns, checkins, edits, events, messages, questions  # noqa: E402, F401
+from app.api import (  # noqa: E402, F401
+    campaigns,
+    changes,
+    checkins,
+    edits,
+    events,
+    messages,
+    questions,
+)

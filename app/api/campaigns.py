@@ -73,6 +73,8 @@ def campaign_json(campaign: Campaign, progress: dict[str, Any] | None = None) ->
         "state": status.state,
         "send_at": status.send_at,
         "include_maybe": campaign.include_maybe,
+        "include_unanswered": campaign.include_unanswered,
+        "round": campaign.round,  # an update's: the change it tells of
         "hours_before": campaign.lead_seconds / 3600 if campaign.lead_seconds else None,
         "after_days": campaign.after_seconds / 86400 if campaign.after_seconds else None,
         "note": status.note,

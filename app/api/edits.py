@@ -9,11 +9,14 @@
 - `DELETE /api/v1/guests/<id>` → 204. 409 while a message to them is in flight. What their
   campaigns sent them stays counted in those campaigns; the event no longer counts them.
 - `PATCH /api/v1/events/<id>` `{"name"?, "venue"?, "starts_at"?, "time_zone"?, "country"?,
-  "language_from_replies"?}` → 200 with the event and `moved_reminders` (`[{"campaign_id",
-  "send_at", "started"}]`). A `starts_at` without an offset is read in the event's zone (the
-  new one, if given); null clears `venue`, `starts_at` and `country` (the zone's country is
-  used then). A scheduled reminder moves with the start; 409 when the start is removed or
-  past while one is.
+  "language_from_replies"?, "notify"?, "notify_maybe"?, "notify_unanswered"?}` → 200 with
+  the event, `moved_reminders` (`[{"campaign_id", "send_at", "started"}]`), `update` (with
+  `notify: true`: the campaign telling the guests of the change, `app.api.changes`; null
+  otherwise) and `untold_change` (the start, zone or venue changed after invitations went
+  out and the guests were not told). A `starts_at` without an offset is read in the event's
+  zone (the new one, if given); null clears `venue`, `starts_at` and `country` (the zone's
+  country is used then). A scheduled reminder moves with the start; 409 when the start is
+  removed or past while one is.
 - `DELETE /api/v1/events/<id>` → 204: its guests, messages and campaigns go; a scheduled
   campaign is canceled. 409 while one of its campaigns runs or is paused, or a message of
   it is in flight.
@@ -29,7 +32,7 @@ from typing import Any
 from flask import Response, current_app, jsonify
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
-from app.api import bp
+from app.api import bp, changes
 from app.api.events import (
     capacity_field,
     event_json,
@@ -52,11 +55,13 @@ from app.api.validation import (
 )
 from app.errors import json_error
 from app.models import Event
-from app.services import event_edits, guest_edits
+from app.services import event_changes, event_edits, guest_edits
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.wording import guest_language
 
 VENUE_MAX_LENGTH = 300
+# Telling the guests of the change, in the same request (`app.api.changes`).
+NOTIFY_FIELDS = ("notify", "notify_maybe", "notify_unanswered")
 # Fields a PATCH may not set to null: each must keep a value.
 REQUIRED = (
     "name",
@@ -157,16 +162,27 @@ def event_values(body: dict[str, Any], event: Event) -> dict[str, Any]:
 @bp.patch("/events/<int:event_id>")
 def update_event(event_id: int) -> Response:
     """Correct an event's name, venue, start, time zone, country, heads and waitlist
-    settings, or where its venue is."""
-    body = patch_body(event_edits.FIELDS)
+    settings, or where its venue is; with `notify`, tell the guests of the change."""
+    body = patch_body((*event_edits.FIELDS, *NOTIFY_FIELDS))
+    notify = {key: optional_bool(body, key) for key in NOTIFY_FIELDS if key in body}
+    for key in notify:
+        del body[key]
     event = require_event(event_id)
     values = event_values(body, event)
-    edit = event_edits.update_event(event.id, values)
+    edit = event_edits.update_event(event.id, values) if values else event_edits.EventEdit(event)
     moved = [
         {"campaign_id": r.campaign_id, "send_at": isoformat(r.send_at), "started": r.started}
         for r in edit.reminders
     ]
-    return jsonify({**event_json(edit.event), "moved_reminders": moved})
+    told = changes.notify_json(event.id, notify) if notify.get("notify") else None
+    return jsonify(
+        {
+            **event_json(edit.event),
+            "moved_reminders": moved,
+            "update": told,
+            "untold_change": event_changes.untold(edit.event),
+        }
+    )
 
 
 @bp.delete("/events/<int:event_id>")

@@ -258,6 +258,9 @@ def event_json(event: Event) -> dict[str, Any]:
         "longitude": float(event.longitude) if event.longitude is not None else None,
         # Whether a seated guest's yes brings them a pass for the door.
         "passes": event.passes,
+        # The calendar entry's SEQUENCE: raised by each change of start, zone or venue.
+        "calendar_sequence": event.calendar_sequence,
+        "canceled_at": isoformat(event.canceled_at),
         "created_at": isoformat(event.created_at),
     }
 

@@ -21,6 +21,7 @@ bp = Blueprint(
 from app.dashboard import (  # noqa: E402
     auth,
     campaigns,
+    changes,
     conversations,
     door,
     edits,
@@ -41,6 +42,7 @@ __all__ = [
     "auth",
     "bp",
     "campaigns",
+    "changes",
     "conversations",
     "door",
     "edits",

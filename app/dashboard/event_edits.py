@@ -15,7 +15,7 @@ from app.dashboard.forms import EventForm
 from app.dashboard.guests import require_event
 from app.dashboard.parties import hours_text
 from app.models import CampaignState, Event
-from app.services import campaigns, event_edits, events
+from app.services import campaigns, event_changes, event_edits, events
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.user_text import plain_text
 from app.services.wording import format_start
@@ -77,6 +77,9 @@ def edit_event(event_id: int) -> ResponseReturnValue:
             flash(f"Event “{plain_text(edit.event.name)}” saved.", "success")
             for reminder in edit.reminders:
                 flash(reminder_note(reminder, edit.event), "info")
+            # Invitations went out and the start, zone or venue changed: offer to tell them.
+            if event_changes.untold(edit.event):
+                return redirect(url_for("dashboard.notify_page", event_id=event.id))
             return redirect(url_for("dashboard.event_page", event_id=event.id))
     elif request.method == "POST":
         status = 400

@@ -22,7 +22,15 @@ from app.dashboard.guests import (
     require_event,
 )
 from app.models import Campaign, Event, MessageKind
-from app.services import arrivals, campaigns, countries, event_questions, events, guests
+from app.services import (
+    arrivals,
+    campaigns,
+    countries,
+    event_changes,
+    event_questions,
+    events,
+    guests,
+)
 from app.services.campaigns import Preflight
 from app.services.parsing import parse_id
 from app.services.user_text import plain_text
@@ -146,6 +154,7 @@ def event_page(event_id: int) -> ResponseReturnValue:
         guest_language=guest_language,
         invitation_texts=invitation_texts(event),
         question_count=event_questions.count_questions(event.id),
+        untold_change=event_changes.untold(event),
         scheduled=scheduled_items(event, listed),
         reminder_form=ReminderForm(formdata=None),
         followup_form=FollowupForm(formdata=None),

@@ -158,6 +158,8 @@ class Dispatcher:
             return
         if message.error_code is not None:
             return
+        if message.params.get("ContentSid") in config.notice_templates:
+            return  # an event's change or cancellation: read, never answered
         number = strip_channel(message.to)
         said = self.store.said.get(number)
         if message.params.get("ContentSid") in config.offer_templates:

@@ -89,6 +89,9 @@ class EmulatorConfig:
     # The content SIDs of seat offers (Claim / Pass buttons), and the share of offers claimed.
     offer_templates: frozenset[str] = frozenset()
     auto_reply_claim_rate: float = 0.8
+    # The content SIDs of notices (an event's change, its cancellation): guests read them and
+    # do not answer, whatever they said before.
+    notice_templates: frozenset[str] = frozenset()
     sender: str = DEFAULT_SENDER
     channel_install_sid: str = DEFAULT_CHANNEL_INSTALL_SID
     page_size: int = 50
@@ -302,6 +305,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "auto_reply_change_rate": parse_probability,
     "offer_templates": parse_numbers,
     "auto_reply_claim_rate": parse_probability,
+    "notice_templates": parse_numbers,
     "sender": str,
     "channel_install_sid": str,
     "page_size": at_least(int, 1),

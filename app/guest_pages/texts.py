@@ -13,6 +13,7 @@ TEXTS = MappingProxyType({
         "alone": "Just you", "change": "To change it, write to us on WhatsApp.",
         "not_found": "This link does not open any invitation.",
         "pass": "Your pass", "pass_hint": "Show it at the door: its code lets your party in.",
+        "canceled": "This event is canceled.",
     },
     "es": {
         "invited": "Estás invitado/a, {name}", "when": "Cuándo", "where": "Dónde",
@@ -22,6 +23,7 @@ TEXTS = MappingProxyType({
         "alone": "Solo tú", "change": "Para cambiarla, escríbenos por WhatsApp.",
         "not_found": "Este enlace no abre ninguna invitación.",
         "pass": "Tu pase", "pass_hint": "Muéstralo en la entrada: su código deja pasar a tu grupo.",
+        "canceled": "Este evento se ha cancelado.",
     },
     "pt": {
         "invited": "Você está convidado/a, {name}", "when": "Quando", "where": "Onde",
@@ -31,6 +33,7 @@ TEXTS = MappingProxyType({
         "alone": "Só você", "change": "Para mudar, escreva para nós no WhatsApp.",
         "not_found": "Este link não abre nenhum convite.",
         "pass": "Seu passe", "pass_hint": "Mostre-o na entrada: o código libera o seu grupo.",
+        "canceled": "Este evento foi cancelado.",
     },
     "ar": {
         "invited": "أنت مدعو يا {name}", "when": "الموعد", "where": "المكان",
@@ -40,6 +43,7 @@ TEXTS = MappingProxyType({
         "alone": "أنت وحدك", "change": "لتغييره، راسلنا على واتساب.",
         "not_found": "هذا الرابط لا يفتح أي دعوة.",
         "pass": "تذكرتك", "pass_hint": "أظهرها عند الدخول: رمزها يُدخل مجموعتك.",
+        "canceled": "أُلغيت هذه المناسبة.",
     },
     "fr": {
         "invited": "Vous êtes invité(e), {name}", "when": "Quand", "where": "Où",
@@ -51,6 +55,7 @@ TEXTS = MappingProxyType({
         "not_found": "Ce lien n'ouvre aucune invitation.",
         "pass": "Votre passe",
         "pass_hint": "Montrez-le à l'entrée : son code fait entrer votre groupe.",
+        "canceled": "Cet événement est annulé.",
     },
 })  # fmt: skip
 # The languages written right to left.

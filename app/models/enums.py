@@ -76,6 +76,8 @@ class MessageKind(StrEnum):
     FOLLOWUP = "followup"  # days after delivery, to guests who have not answered
     REPLY = "reply"  # the organiser's own words to one guest, inside their 24-hour window
     OFFER = "offer"  # a freed seat offered to a waitlisted guest (`app.sending.waitlist`)
+    UPDATE = "update"  # the event's start, zone or venue changed (one per change: `round`)
+    CANCELLATION = "cancellation"  # the event is canceled, to every guest who was invited
 
 
 class OfferOutcome(StrEnum):

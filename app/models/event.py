@@ -76,6 +76,8 @@ class Event(Base):
     passes: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The calendar entry's SEQUENCE: raised when the start, zone or venue changes.
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the organiser canceled it: only the cancellation and replies are sent after.
+    canceled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
 
     guests: Mapped[list[Guest]] = relationship(

@@ -22,7 +22,7 @@ from app.models.event import Event, Guest
 
 
 class Campaign(Base):
-    """A bulk send of one event's invitations, reminders or follow-ups (`kind`)."""
+    """A bulk send of one event's invitations, reminders, follow-ups or updates (`kind`)."""
 
     __tablename__ = "campaigns"
     __table_args__ = (
@@ -43,6 +43,10 @@ class Campaign(Base):
     include_maybe: Mapped[bool] = mapped_column(default=False, server_default=false())
     lead_seconds: Mapped[int | None]  # a reminder goes this long before the event starts
     after_seconds: Mapped[int | None]  # a follow-up goes this long after delivery
+    # An update's: the change it tells of (the event's `calendar_sequence` then), and whether
+    # guests who have not answered hear of it too.
+    round: Mapped[int] = mapped_column(default=0, server_default="0")
+    include_unanswered: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Why a scheduled campaign did not start, or what its pre-flight found when it did.
     note: Mapped[str | None] = mapped_column(Text)
     total: Mapped[int] = mapped_column(default=0)
@@ -67,10 +71,13 @@ class Invitation(Base):
 
     __tablename__ = "invitations"
     __table_args__ = (
+        # One row per guest, kind and round (an update per change of the event; the other
+        # kinds keep round 0): exactly once each.
         Index(
-            "uq_invitations_guest_id_kind",
+            "uq_invitations_guest_id_kind_round",
             "guest_id",
             "kind",
+            "round",
             unique=True,
             postgresql_where=text("kind NOT IN ('reply', 'offer')"),
         ),
@@ -131,6 +138,8 @@ class Invitation(Base):
         enum_column(MessageKind), default=MessageKind.INVITATION, server_default="invitation"
     )
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    # Which change of its event an update tells of (its `calendar_sequence`); 0 otherwise.
+    round: Mapped[int] = mapped_column(default=0, server_default="0")
     send_state: Mapped[SendState] = mapped_column(enum_column(SendState), default=SendState.PENDING)
     next_attempt_at: Mapped[datetime | None]
     attempt_count: Mapped[int] = mapped_column(default=0)

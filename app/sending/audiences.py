@@ -2,9 +2,10 @@
 
 - **invitation**: every guest of the event not invited yet (no invitation, or one that was
   canceled before it was sent);
-- **the follow-on kinds** (reminder, follow-up, ...): the guests whose invitation is in the
-  kind's audience (`app.sending.kinds`: who confirmed; who did not answer an invitation
-  delivered `after_seconds` ago, never one that failed), with no row of the kind yet.
+- **the follow-on kinds** (reminder, follow-up, update, ...): the guests whose invitation is
+  in the kind's audience (`app.sending.kinds`: who confirmed; who did not answer an
+  invitation delivered `after_seconds` ago, never one that failed), with no row of the kind
+  (and round: an update's change) yet.
 
 In every case the guest must be reachable (not opted out, not known to be unreachable), and
 a row of the kind that was canceled unsent counts as none: a new campaign takes it back.
@@ -48,7 +49,7 @@ SELECT g.event_id, g.id, :kind_invitation, :campaign_id, :send_pending, now(), 0
 FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id AND i.kind = :kind_invitation
 WHERE g.event_id = :event_id AND {ELIGIBLE}
 ORDER BY g.id
-ON CONFLICT (guest_id, kind) WHERE kind NOT IN ('reply', 'offer') DO NOTHING
+ON CONFLICT (guest_id, kind, round) WHERE kind NOT IN ('reply', 'offer') DO NOTHING
 """  # noqa: S608 - constant SQL fragments, no input
 )
 
@@ -60,7 +61,7 @@ ON CONFLICT (guest_id, kind) WHERE kind NOT IN ('reply', 'offer') DO NOTHING
 AUDIENCE = """
 FROM invitations AS i
 JOIN guests AS g ON g.id = i.guest_id
-LEFT JOIN invitations AS r ON r.guest_id = i.guest_id AND r.kind = :kind
+LEFT JOIN invitations AS r ON r.guest_id = i.guest_id AND r.kind = :kind AND r.round = :round
 WHERE i.event_id = :event_id AND i.kind = :kind_invitation AND {audience}
 """
 
@@ -77,8 +78,8 @@ WHERE i.event_id = :event_id AND i.kind = :kind_invitation AND {audience}
 ALREADY_COUNT = """
 SELECT count(*) FROM invitations AS r
 JOIN invitations AS i ON i.guest_id = r.guest_id AND i.kind = :kind_invitation
-WHERE r.event_id = :event_id AND r.kind = :kind AND r.send_state <> :send_canceled
-  AND {audience}
+WHERE r.event_id = :event_id AND r.kind = :kind AND r.round = :round
+  AND r.send_state <> :send_canceled AND {audience}
 """
 # - blocked: the others who opted out or can never receive (the opt-out list, the event's
 #   unreachable guests).
@@ -91,19 +92,21 @@ SELECT count(*) FROM (
     SELECT g.id FROM guests AS g WHERE g.event_id = :event_id AND g.unreachable_code IS NOT NULL
 ) AS blocked
 JOIN invitations AS i ON i.guest_id = blocked.id AND i.kind = :kind_invitation
-LEFT JOIN invitations AS r ON r.guest_id = blocked.id AND r.kind = :kind
+LEFT JOIN invitations AS r ON r.guest_id = blocked.id AND r.kind = :kind AND r.round = :round
 WHERE {audience} AND (r.id IS NULL OR r.send_state = :send_canceled)
 """
 
-# Rows for the guests of the audience that have none of this kind (or one canceled by
-# another campaign), in one statement.
+# Rows for the guests of the audience that have none of this kind and round (or one
+# canceled by another campaign), in one statement. The unique index on (guest_id, kind,
+# round) makes it exactly once: a second fill of the same round (a second campaign, two
+# saves racing) writes nothing for a guest who has one.
 FILL = f"""
-INSERT INTO invitations (event_id, guest_id, kind, campaign_id, send_state, next_attempt_at,
-                         attempt_count)
-SELECT i.event_id, i.guest_id, :kind, :campaign_id, :send_pending, now(), 0
+INSERT INTO invitations (event_id, guest_id, kind, round, campaign_id, send_state,
+                         next_attempt_at, attempt_count)
+SELECT i.event_id, i.guest_id, :kind, :round, :campaign_id, :send_pending, now(), 0
 {AUDIENCE} AND {REACHABLE} AND (r.id IS NULL OR r.send_state = :send_canceled)
 ORDER BY i.guest_id
-ON CONFLICT (guest_id, kind) WHERE kind NOT IN ('reply', 'offer') DO UPDATE
+ON CONFLICT (guest_id, kind, round) WHERE kind NOT IN ('reply', 'offer') DO UPDATE
 SET campaign_id = EXCLUDED.campaign_id, send_state = :send_pending, next_attempt_at = now(),
     attempt_count = 0, error_code = NULL, error_reason = NULL, updated_at = now()
 WHERE invitations.send_state = :send_canceled
@@ -151,6 +154,8 @@ class Target:
     kind: str = MessageKind.INVITATION
     include_maybe: bool = False
     after_seconds: int = 0
+    include_unanswered: bool = False
+    round: int = 0  # an update's: the change it tells of
 
     def params(self) -> dict[str, object]:
         """The parameters of the audience statements."""
@@ -159,6 +164,8 @@ class Target:
             "kind": str(self.kind),
             "include_maybe": self.include_maybe,
             "after_seconds": self.after_seconds,
+            "include_unanswered": self.include_unanswered,
+            "round": self.round,
         }
 
 

@@ -111,10 +111,15 @@ RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.ph
     CASE WHEN i.kind <> :kind_invitation THEN (
         SELECT c.include_maybe FROM campaigns AS c WHERE c.id = i.campaign_id) END
         AS include_maybe,
+    CASE WHEN i.kind = :kind_update THEN (
+        SELECT c.include_unanswered FROM campaigns AS c WHERE c.id = i.campaign_id) END
+        AS include_unanswered,
     e.starts_at IS NOT NULL AND e.starts_at <= now() AS event_started,
+    e.canceled_at IS NOT NULL AS event_canceled,
     i.body,
-    -- Free text reaches a guest only within 24 hours of their last message (a reply's check).
-    CASE WHEN i.kind = :kind_reply THEN EXISTS (
+    -- Free text reaches a guest only within 24 hours of their last message (a reply's
+    -- check; an update's or cancellation's plain body when there is no template).
+    CASE WHEN i.kind IN (:kind_reply, :kind_update, :kind_cancellation) THEN EXISTS (
         SELECT 1 FROM inbound_messages AS m
         WHERE m.from_phone = 'whatsapp:' || g.phone
           AND m.received_at > now() - make_interval(hours => 24)) END AS window_open,
@@ -236,6 +241,8 @@ class Taken:
     window_open: bool | None  # whether the guest wrote in the last 24 hours (replies only)
     waitlisted: bool = False  # whether the guest waits for a seat
     offer_open: bool | None = None  # whether its offer is open and held (offers only)
+    include_unanswered: bool | None = None  # an update campaign's option
+    event_canceled: bool = False
 
 
 @dataclass
@@ -380,6 +387,8 @@ def refusal_of(row: Taken, defaults: MessageDefaults | None = None) -> Refusal |
         open_window,
         row.waitlisted,
         row.offer_open is not False,
+        bool(row.include_unanswered),
+        row.event_canceled,
     )
     withdrawn = spec.withdrawal(facts)
     if withdrawn:
@@ -387,6 +396,8 @@ def refusal_of(row: Taken, defaults: MessageDefaults | None = None) -> Refusal |
     language = guest_language(row.language, row.phone)
     if spec.free_text or defaults is None or defaults.template_for(language, row.kind):
         return None
+    if spec.text_in_window and open_window:
+        return None  # a plain body reaches a guest who wrote in the last 24 hours
     reason = (
         f"No approved {row.kind} template for language {language!r}"
         f" ({spec.template_setting}): free text outside the 24-hour window is rejected"

@@ -9,12 +9,18 @@ row per guest and kind in `invitations`, so each guest gets each kind exactly on
 - `template_setting`: the environment variable of its approved template (with an S, one
   per language), and `free_text`: whether a plain body may stand in when there is none
   (only inside WhatsApp's 24-hour window: an invitation, which opens the conversation, or
-  the organiser's reply to a guest who wrote);
+  the organiser's reply to a guest who wrote); `text_in_window`: a plain body stands in
+  only for a guest whose window is open (an update), the others fail with 63016's reason;
+- `until_start`: whether it stops at the event's start (everything but an invitation, a
+  reply or a cancellation);
 - `watches`: whether its campaign keeps running until the event starts, queueing guests as
   they come due, and `one_per_event`: whether an event has one such campaign at a time;
 - `still_meant`: the check made again when each message is claimed (a guest who declined
   since is not reminded; an offer whose hold ran out is not sent);
 - `label` and `verb`: how the dashboard and the errors name it.
+
+Updates may reach a guest more than once: one row per guest, kind and `round` (the change
+an update tells of; 0 for every other kind).
 
 Adding a kind is a `MessageKind` member, a migration for the CHECK constraints (a test
 compares them with the enums), a `Kind` in `KINDS`, and its tests.
@@ -40,6 +46,8 @@ class ClaimFacts:
     window_open: bool = True
     waitlisted: bool = False  # the guest waits for a seat (their yes found the event full)
     offer_open: bool = True  # an offer: it is still open and its hold has not run out
+    include_unanswered: bool = False  # an update's option: guests who have not answered too
+    event_canceled: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class Kind:
     # includes it), so its audience is counted from the event's tallies.
     answers: frozenset[str] | None = None
     free_text: bool = False
+    text_in_window: bool = False
+    until_start: bool = True
     watches: bool = False
     one_per_event: bool = False
     still_meant: Callable[[ClaimFacts], str | None] | None = None
@@ -62,9 +72,12 @@ class Kind:
     def withdrawal(self, facts: ClaimFacts) -> str | None:
         """Why a claimed message of this kind is no longer meant for its guest, if it is not.
 
-        Nothing but an invitation or a reply goes once the event has started.
+        Nothing but an invitation, a reply or a cancellation goes once the event has
+        started; nothing but a cancellation or a reply once it is canceled.
         """
-        if facts.event_started and self.kind not in (MessageKind.INVITATION, MessageKind.REPLY):
+        if facts.event_canceled and self.kind not in (MessageKind.CANCELLATION, MessageKind.REPLY):
+            return "the event is canceled"
+        if facts.event_started and self.until_start:
             return "the event has started"
         return self.still_meant(facts) if self.still_meant else None
 
@@ -95,6 +108,7 @@ INVITATION = Kind(
     verb="invite",
     template_setting="TWILIO_INVITE_CONTENT_SID",
     free_text=True,
+    until_start=False,
 )
 REMINDER = Kind(
     MessageKind.REMINDER,
@@ -136,6 +150,7 @@ REPLY = Kind(
     verb="reply to",
     template_setting=None,
     free_text=True,
+    until_start=False,
     still_meant=_window_still_open,
 )
 
@@ -158,8 +173,46 @@ OFFER = Kind(
     still_meant=_offer_still_open,
 )
 
+
+def _told_still(facts: ClaimFacts) -> str | None:
+    """An update: the guest's answer is still one the update goes to."""
+    expected = {Rsvp.CONFIRMED.value} | ({Rsvp.MAYBE.value} if facts.include_maybe else set())
+    if facts.rsvp in expected or (facts.rsvp is None and facts.include_unanswered):
+        return None
+    return f"the guest's answer is now {facts.rsvp or 'none'}"
+
+
+# The event's start, zone or venue changed: one message per change (`Campaign.round`, the
+# event's `calendar_sequence` then) to the guests who confirmed (waitlisted ones too: they
+# may yet get a seat), optionally maybe and unanswered ones. A template, or a plain body to
+# a guest whose 24-hour window is open.
+UPDATE = Kind(
+    MessageKind.UPDATE,
+    label="Update",
+    verb="tell of the change",
+    template_setting="TWILIO_UPDATE_CONTENT_SID",
+    audience=(
+        f"(i.rsvp = '{Rsvp.CONFIRMED}' OR (:include_maybe AND i.rsvp = '{Rsvp.MAYBE}')"
+        " OR (:include_unanswered AND i.rsvp IS NULL AND i.send_state = :send_accepted))"
+    ),
+    text_in_window=True,
+    still_meant=_told_still,
+)
+# The event is canceled: once to every guest whose invitation was sent, whatever they
+# answered, even at the last minute.
+CANCELLATION = Kind(
+    MessageKind.CANCELLATION,
+    label="Cancellation",
+    verb="tell of the cancellation",
+    template_setting="TWILIO_CANCELLATION_CONTENT_SID",
+    audience="i.send_state = :send_accepted",
+    text_in_window=True,
+    until_start=False,
+    one_per_event=True,
+)
+
 KINDS: dict[MessageKind, Kind] = {
-    spec.kind: spec for spec in (INVITATION, REMINDER, FOLLOWUP, REPLY, OFFER)
+    spec.kind: spec for spec in (INVITATION, REMINDER, FOLLOWUP, REPLY, OFFER, UPDATE, CANCELLATION)
 }
 # The kinds that go with an invitation, to guests chosen by their answer to it.
 FOLLOW_ONS = tuple(spec for spec in KINDS.values() if spec.audience is not None)

@@ -210,11 +210,20 @@ class CampaignRow:
     send_at: datetime | None
     include_maybe: bool
     after_seconds: int | None
+    include_unanswered: bool = False
+    round: int = 0
 
     @property
     def target(self) -> Target:
         """Its audience: the event, the kind, and the kind's options."""
-        return Target(self.event_id, self.kind, self.include_maybe, self.after_seconds or 0)
+        return Target(
+            self.event_id,
+            self.kind,
+            self.include_maybe,
+            self.after_seconds or 0,
+            self.include_unanswered,
+            self.round,
+        )
 
 
 @dataclass(frozen=True)
@@ -232,8 +241,8 @@ LOCK_EVENT = text(
     " FOR NO KEY UPDATE"
 )
 LOCK_CAMPAIGN = (
-    "SELECT id, event_id, kind, state, send_at, include_maybe, after_seconds"
-    " FROM campaigns WHERE id = :id FOR NO KEY UPDATE"
+    "SELECT id, event_id, kind, state, send_at, include_maybe, after_seconds,"
+    " include_unanswered, round FROM campaigns WHERE id = :id FOR NO KEY UPDATE"
 )
 
 

@@ -37,6 +37,7 @@ from babel.dates import format_skeleton, format_time, get_timezone_location
 from app.config import ContentTemplates, Settings, zone_or_utc
 from app.models.enums import MessageKind
 from app.sending.kinds import kind_of
+from app.sending.notices import has_notice, notice_text
 
 WHATSAPP = "whatsapp:"
 # The template variables every invitation fills from its guest and event (see above).
@@ -179,14 +180,20 @@ def content_variables(invitee: Invitee, page_base: str | None = None) -> dict[st
 
 
 def invitation_body(invitee: Invitee, page_base: str | None = None) -> str:
-    """The plain-text invitation in the guest's language, used when no template applies,
-    with the guest's own page (details and calendar) when the service has a public URL."""
+    """The plain-text invitation (or notice: `app.sending.notices`) in the guest's language,
+    used when no template applies, with the guest's own page (details and calendar) when the
+    service has a public URL."""
     texts = BODIES.get(invitee.language, BODIES["en"])
     when = format_start(invitee.starts_at, invitee.time_zone, invitee.language)
     details = (texts["when"].format(when=when) if when else "") + (
         texts["where"].format(venue=invitee.venue) if invitee.venue else ""
     )
-    body = texts["body"].format(name=invitee.name, event=invitee.event_name, details=details)
+    if has_notice(invitee.kind):
+        body = notice_text(
+            invitee.kind, invitee.language, invitee.name, invitee.event_name, details
+        )
+    else:
+        body = texts["body"].format(name=invitee.name, event=invitee.event_name, details=details)
     page = invitee.page_url(page_base)
     return f"{body}\n{texts['page'].format(url=page)}" if page else body
 
@@ -209,7 +216,8 @@ def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
         params["ContentVariables"] = json.dumps(variables, ensure_ascii=False)
     elif invitee.body is not None:
         params["Body"] = invitee.body
-    elif kind_of(invitee.kind).free_text:
+    elif kind_of(invitee.kind).free_text or kind_of(invitee.kind).text_in_window:
+        # An update's plain body is claimed only for a guest whose window is open (`claims`).
         params["Body"] = invitation_body(invitee, defaults.page_base)
     else:
         raise MissingTemplate(f"no approved {invitee.kind} template for {invitee.language!r}")

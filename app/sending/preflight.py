@@ -136,7 +136,7 @@ def plan_audience(
         sent_last_24h=sent,
         fits_daily_tier=tier is None or (sent or 0) + recipients <= tier,
         kind=target.kind,
-        missing_template=not kind_of(target.kind).free_text and not has_template,
+        missing_template=not _may_be_text(target.kind) and not has_template,
     )
     plan.warnings.extend(warnings(plan, has_template, has_callback_url))
     return plan
@@ -156,8 +156,20 @@ def warnings(plan: Preflight, has_template: bool, has_callback_url: bool) -> lis
             f"no approved {plan.kind} template ({variable}): outside the 24-hour window"
             " WhatsApp rejects free text (63016), so nothing can be sent"
         )
+    elif not has_template and kind_of(plan.kind).text_in_window:
+        variable = kind_of(plan.kind).template_setting
+        found.append(
+            f"no approved {plan.kind} template ({variable}): only guests who wrote in the last"
+            " 24 hours can get it, as plain text; the others fail with 63016's reason"
+        )
     elif not has_template:
         found.append("no template is configured: a plain Body only reaches guests inside 24 h")
     if not has_callback_url:
         found.append("PUBLIC_BASE_URL is not set: delivery status cannot be reported")
     return found
+
+
+def _may_be_text(kind: str) -> bool:
+    """Whether a kind may go as a plain body without a template (to some guests at least)."""
+    spec = kind_of(kind)
+    return spec.free_text or spec.text_in_window

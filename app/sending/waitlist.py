@@ -42,12 +42,15 @@ from app.models.enums import states_text
 
 log = logging.getLogger(__name__)
 
+# A canceled event offers no seat, as one that has started (`started`).
 LOCK_EVENT = text("""
-SELECT capacity, offer_hours, starts_at IS NOT NULL AND starts_at <= now() AS started
+SELECT capacity, offer_hours,
+       (starts_at IS NOT NULL AND starts_at <= now()) OR canceled_at IS NOT NULL AS started
 FROM events WHERE id = :event_id FOR NO KEY UPDATE
 """)
 LOCK_EVENT_NOWAIT = text("""
-SELECT capacity, offer_hours, starts_at IS NOT NULL AND starts_at <= now() AS started
+SELECT capacity, offer_hours,
+       (starts_at IS NOT NULL AND starts_at <= now()) OR canceled_at IS NOT NULL AS started
 FROM events WHERE id = :event_id FOR NO KEY UPDATE SKIP LOCKED
 """)
 # Heads of the seated guests (confirmed, not waitlisted), one guest left out; a guest whose

@@ -184,6 +184,8 @@ def target_of(campaign: Campaign) -> Target:
         campaign.send_at,
         campaign.include_maybe,
         campaign.after_seconds,
+        campaign.include_unanswered,
+        campaign.round,
     ).target
 
 
@@ -252,7 +254,10 @@ def _create(
     through the lifecycle's one start, in the same transaction."""
     sending = _sending()
     spec = kind_of(target.kind)
-    _event(target.event_id, lock=True)
+    found = _event(target.event_id, lock=True)
+    if found.canceled_at is not None and target.kind != MessageKind.CANCELLATION:
+        db.session.rollback()
+        raise ConflictError("the event is canceled: nothing more is sent for it")
     if spec.one_per_event:
         _refuse_a_second(target)
     plan = _preflight(target, sending)
@@ -269,6 +274,8 @@ def _create(
         state=CampaignState.SCHEDULED,  # until its start, below or by the sweep
         send_at=send_at if scheduled else None,
         include_maybe=target.include_maybe,
+        include_unanswered=target.include_unanswered,
+        round=target.round,
         lead_seconds=lead_seconds,
         after_seconds=after_seconds,
         total=plan.recipients,
@@ -290,6 +297,12 @@ def _create(
     if started is not None:
         wake_sender(sending)
     return campaign, plan
+
+
+def create_notice(target: Target) -> tuple[Campaign, Preflight]:
+    """Create and start an update or cancellation campaign now (`app.services.event_changes`
+    decides which round, and whether there is anyone to tell)."""
+    return _create(target, None)
 
 
 def _refuse_a_second(target: Target) -> None:

@@ -183,7 +183,7 @@ def _outgoing(row: Invitation, to: Guest) -> ThreadMessage:
         False,
         row.accepted_at or row.created_at,
         row.kind.value,
-        invitation_text(to.event, guest_language(to.language, to.phone), to.name)
+        invitation_text(to.event, guest_language(to.language, to.phone), to.name, row.kind)
         if plain
         else row.body,
         status,
@@ -195,7 +195,8 @@ def _outgoing(row: Invitation, to: Guest) -> ThreadMessage:
 def _sent_as_plain_text(kind: MessageKind, to: Guest) -> bool:
     """Whether the engine writes this kind to this guest as its own plain text (no template
     applies), as `app.sending.message.build_params` decides."""
-    return kind_of(kind).free_text and not message_defaults().template_for(
+    spec = kind_of(kind)
+    return (spec.free_text or spec.text_in_window) and not message_defaults().template_for(
         guest_language(to.language, to.phone), kind
     )
 

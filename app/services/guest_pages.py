@@ -3,8 +3,9 @@
 The page shows the event in its zone, the venue with a map link, and the guest's answer and
 party, in the guest's language; its `.ics` (RFC 5545, written by `icalendar`) carries the
 event's `VTIMEZONE` and a `SEQUENCE` raised when the start, zone or venue changes, so a
-calendar moves the entry it holds. A token is found by its SHA-256 (the index holds no
-secret) and then compared in constant time; a page shows its own guest only.
+calendar moves the entry it holds (and `STATUS:CANCELLED` once the event is canceled). A
+token is found by its SHA-256 (the index holds no secret) and then compared in constant
+time; a page shows its own guest only.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ FIND = text("""
 SELECT g.id AS guest_id, g.page_token, g.name, g.language, g.phone, g.party_size,
        i.rsvp, g.waitlisted_at IS NOT NULL AS waitlisted,
        e.id AS event_id, e.name AS event_name, e.starts_at, e.time_zone, e.venue,
-       e.latitude, e.longitude, e.calendar_sequence, e.passes
+       e.latitude, e.longitude, e.calendar_sequence, e.passes,
+       e.canceled_at IS NOT NULL AS canceled
 FROM guests g
 JOIN events e ON e.id = g.event_id
 LEFT JOIN invitations i ON i.guest_id = g.id AND i.kind = 'invitation'
@@ -63,6 +65,7 @@ class GuestPage:
     longitude: Decimal | None
     sequence: int
     passes: bool  # the event gives passes for the door
+    canceled: bool = False  # the organiser canceled the event: the calendar entry says so
 
     @property
     def when(self) -> str | None:
@@ -105,6 +108,7 @@ def find_page(token: str) -> GuestPage | None:
         longitude=row.longitude,
         sequence=row.calendar_sequence,
         passes=row.passes,
+        canceled=row.canceled,
     )
 
 
@@ -118,6 +122,8 @@ def calendar(page: GuestPage, page_url: str, host: str) -> bytes:
     entry.add("uid", f"event-{page.event_id}-guest-{page.guest_id}@{host}")
     entry.add("dtstamp", datetime.now(UTC))
     entry.add("sequence", page.sequence)
+    # A canceled event stays in the calendar as canceled (its SEQUENCE rose with it).
+    entry.add("status", "CANCELLED" if page.canceled else "CONFIRMED")
     entry.add("summary", page.event_name)
     entry.add("url", page_url)
     if page.starts_at is not None:

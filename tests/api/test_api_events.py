@@ -37,6 +37,8 @@ def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> 
         "latitude",
         "longitude",
         "passes",
+        "calendar_sequence",
+        "canceled_at",
         "created_at",
     }
     assert body["name"] == "Gala"

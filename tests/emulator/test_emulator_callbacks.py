@@ -305,3 +305,33 @@ def test_free_text_outside_the_24_hour_window_fails_with_63016_templates_go(
     )
     assert eventually(lambda: twilio_client.messages(inside.sid).fetch().status == "delivered")
     assert twilio_client.messages(text.sid).fetch().error_code == 63016
+
+
+def test_a_notice_is_rendered_and_recorded_but_never_answered(
+    twilio_client: Client, emulator: Emulator, receiver: Receiver
+) -> None:
+    notice = "HX" + "4" * 32
+    emulator.configure(
+        auto_reply="yes",
+        inbound_url=receiver.base_url + INBOUND_PATH,
+        notice_templates=notice,
+        content_templates={notice: "Hi {{1}}, {{2}} has changed. It is now on {{3}}."},
+    )
+    update = twilio_client.messages.create(
+        to=GUEST,
+        from_=SENDER,
+        content_sid=notice,
+        content_variables='{"1": "Ana", "2": "Gala", "3": "Sat 8 May, 21:30"}',
+        status_callback=receiver.base_url + STATUS_PATH,
+    )
+    invitation = send(twilio_client, receiver, to="whatsapp:+12025550124")
+
+    # The invitation is answered; the update, delivered and read, is not.
+    [answer] = receiver.wait_for(1, INBOUND_PATH)
+    assert answer.form["OriginalRepliedMessageSid"] == invitation
+    assert eventually(lambda: len(receiver.wait_for(6, STATUS_PATH)) == 6)
+    assert eventually(lambda: emulator.get("/stats")["callbacks"]["pending_tasks"] == 0)
+    assert len(receiver.wait_for(1, INBOUND_PATH)) == 1
+    recorded = next(m for m in emulator.messages() if m["sid"] == update.sid)
+    assert recorded["body"] == "Hi Ana, Gala has changed. It is now on Sat 8 May, 21:30."
+    assert recorded["content_sid"] == notice

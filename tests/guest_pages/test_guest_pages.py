@@ -106,6 +106,24 @@ def test_the_calendar_entry_has_the_zone_and_moves_with_the_event(
     assert entry["SEQUENCE"] == 1  # the name alone does not move the entry
 
 
+def test_a_canceled_event_says_so_on_the_page_and_in_the_calendar(
+    app: Flask, client: FlaskClient
+) -> None:
+    event = create_event(client)
+    make_guests(app, event["id"], [("Ana", SPANISH)])
+    path = path_of(guest_of(client, event["id"]))
+    [entry] = Calendar.from_ical(client.get(path + ".ics").data).walk("VEVENT")
+    assert str(entry["STATUS"]) == "CONFIRMED" and entry["SEQUENCE"] == 0
+    assert "cancelado" not in client.get(path).get_data(as_text=True)
+
+    canceled = client.post(f"/api/v1/events/{event['id']}/cancel", headers=API_AUTH)
+
+    assert canceled.status_code == 200 and canceled.get_json()["cancellation"] is None
+    [entry] = Calendar.from_ical(client.get(path + ".ics").data).walk("VEVENT")
+    assert str(entry["STATUS"]) == "CANCELLED" and entry["SEQUENCE"] == 1
+    assert "Este evento se ha cancelado." in client.get(path).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("token", ["0" * 64, "not-a-token", "A" * 64, "0" * 63])
 def test_a_wrong_token_opens_nothing(app: Flask, client: FlaskClient, token: str) -> None:
     event_id = make_event(app)

@@ -322,8 +322,19 @@
     window.setTimeout(tick, delay);
   }
 
+  // A form whose choices change a count the page shows (who hears an update): counted
+  // again by the server as soon as a choice changes.
+  function autosubmitForms(root) {
+    root.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+      form.addEventListener("change", function () {
+        form.submit();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localizeTimes(document);
+    autosubmitForms(document);
     fillTimeZones();
     confirmDangerousForms(document);
     followSendTime();

@@ -1,0 +1,105 @@
+"""Tell guests of an event's change, or cancel the event, each after a page that says what
+will be sent and to how many (rules in `app.services.event_changes`)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from app.dashboard import bp
+from app.dashboard.events import LANGUAGE_LABELS
+from app.dashboard.guests import require_event
+from app.models import Event, MessageKind
+from app.services import campaigns, event_changes
+from app.services.campaigns import ConflictError
+from app.services.event_changes import Audience
+from app.services.user_text import plain_text
+from app.services.wording import NoticePreview, notice_preview
+
+CHECKED = {"1", "on", "true", "yes"}
+
+
+def previews(event: Event, kind: str) -> list[NoticePreview]:
+    """What the notice says in each language guests read, for a guest named Ana."""
+    defaults = campaigns.message_defaults()
+    return [notice_preview(event, kind, language, defaults) for language in LANGUAGE_LABELS]
+
+
+def chosen_audience() -> Audience:
+    """The organiser's choice of who else hears (query string or form)."""
+    values = request.form if request.method == "POST" else request.args
+    return Audience(values.get("maybe") in CHECKED, values.get("unanswered") in CHECKED)
+
+
+@bp.get("/events/<int:event_id>/notify")
+def notify_page(event_id: int) -> ResponseReturnValue:
+    """Show what telling the guests of the event's latest change sends, and to how many."""
+    event = require_event(event_id)
+    audience = chosen_audience()
+    counts = {
+        "confirmed": event_changes.preview(event.id, Audience()).recipients,
+        "maybe": event_changes.preview(event.id, Audience(include_maybe=True)).recipients,
+        "unanswered": event_changes.preview(event.id, Audience(include_unanswered=True)).recipients,
+    }
+    return render_template(
+        "dashboard/event_notify.html",
+        event=event,
+        audience=audience,
+        plan=event_changes.preview(event.id, audience),
+        counts=counts,
+        extra={name: counts[name] - counts["confirmed"] for name in ("maybe", "unanswered")},
+        told=event_changes.told_campaign(event),
+        invited=event_changes.has_invited(event.id),
+        previews=previews(event, MessageKind.UPDATE),
+        languages=LANGUAGE_LABELS,
+        setting=campaigns.template_setting(MessageKind.UPDATE),
+    )
+
+
+@bp.post("/events/<int:event_id>/notify")
+def notify_guests(event_id: int) -> ResponseReturnValue:
+    """Tell the guests of the latest change, once, then show its campaign."""
+    event = require_event(event_id)
+    try:
+        notified = event_changes.notify_change(event.id, chosen_audience())
+    except ConflictError as error:
+        flash(f"No update sent: {error}.", "error")
+        return redirect(url_for("dashboard.notify_page", event_id=event.id))
+    if notified.created:
+        flash(f"Telling {notified.campaign.total} guests of the change.", "success")
+    else:
+        flash("The guests were already told of this change: nothing more is sent.", "info")
+    return redirect(url_for("dashboard.campaign_page", campaign_id=notified.campaign.id))
+
+
+@bp.get("/events/<int:event_id>/cancel")
+def confirm_event_cancellation(event_id: int) -> ResponseReturnValue:
+    """Ask before canceling an event: who is told, what it says, what is withdrawn."""
+    event = require_event(event_id)
+    listed = campaigns.list_campaigns(event.id)
+    plan = event_changes.cancellation_preview(event.id) if event.canceled_at is None else None
+    return render_template(
+        "dashboard/event_cancel.html",
+        event=event,
+        plan=plan,
+        active=[c for c in listed if c.state in campaigns.ACTIVE],
+        previews=previews(event, MessageKind.CANCELLATION),
+        languages=LANGUAGE_LABELS,
+        setting=campaigns.template_setting(MessageKind.CANCELLATION),
+    )
+
+
+@bp.post("/events/<int:event_id>/cancel")
+def cancel_event(event_id: int) -> ResponseReturnValue:
+    """Cancel the event, withdraw what is queued and tell the invited guests, once."""
+    event = require_event(event_id)
+    canceled = event_changes.cancel_event(event.id, request.form.get("notify") in CHECKED)
+    name = plain_text(event.name)
+    if canceled.already:
+        flash(f"“{name}” was already canceled: nothing more is sent.", "info")
+    elif canceled.cancellation is not None:
+        told = canceled.cancellation.total
+        flash(f"“{name}” is canceled. Telling {told} invited guests.", "success")
+    else:
+        flash(f"“{name}” is canceled. No guest is told.", "success")
+    return redirect(url_for("dashboard.event_page", event_id=event.id))

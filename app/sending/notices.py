@@ -1,0 +1,44 @@
+"""The plain-text words of the notices: an event's change (`update`) and its cancellation.
+
+Sent only when the kind has no template for the guest's language and the guest wrote in the
+last 24 hours (WhatsApp's window; `app.sending.claims`). The templates
+(`TWILIO_UPDATE_CONTENT_SID(S)`, `TWILIO_CANCELLATION_CONTENT_SID(S)`) get the same
+variables as the invitation's: `{{1}}` the guest, `{{2}}` the event, `{{3}}` its (new) start,
+`{{4}}` its (new) venue, and `page_url`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from app.models.enums import MessageKind
+
+# Per kind and language; `{details}` is the start and venue as the invitation words them.
+NOTICES: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    MessageKind.UPDATE: {
+        "en": "Hi {name}, {event} has changed. It is now{details}.",
+        "es": "Hola {name}, {event} ha cambiado. Ahora es{details}.",
+        "pt": "Olá {name}, {event} mudou. Agora é{details}.",
+        "ar": "مرحبًا {name}، تغيّر {event}. الموعد الجديد{details}.",
+        "fr": "Bonjour {name}, {event} a changé. C'est désormais{details}.",
+    },
+    MessageKind.CANCELLATION: {
+        "en": "Hi {name}, we are sorry: {event}{details} is canceled.",
+        "es": "Hola {name}, lo sentimos: {event}{details} se ha cancelado.",
+        "pt": "Olá {name}, lamentamos: {event}{details} foi cancelado.",
+        "ar": "مرحبًا {name}، نأسف لإبلاغك بإلغاء {event}{details}.",
+        "fr": "Bonjour {name}, nous sommes désolés : {event}{details} est annulé.",
+    },
+})  # fmt: skip
+
+
+def has_notice(kind: str) -> bool:
+    """Whether a kind has plain-text words of its own here."""
+    return kind in NOTICES
+
+
+def notice_text(kind: str, language: str, name: str, event: str, details: str) -> str:
+    """The notice of `kind` in the guest's language (English for one it lacks)."""
+    texts = NOTICES[kind]
+    return texts.get(language, texts["en"]).format(name=name, event=event, details=details)
