@@ -24,7 +24,9 @@ NUMBER_WORDS = MappingProxyType({
     "ثلاث": 3, "تلاته": 3, "تلات": 3, "اربعه": 4, "اربع": 4, "خمسه": 5, "خمس": 5, "سته": 6,
     "ست": 6, "سبعه": 7, "سبع": 7, "ثمانيه": 8, "ثمان": 8, "تمانيه": 8, "تسعه": 9, "تسع": 9,
     "عشره": 10, "عشر": 10, "جوج": 2, "ربعه": 4, "tnin": 2, "tneen": 2, "tlata": 3,
-    "talata": 3, "arba3a": 4, "arb3a": 4, "khamsa": 5, "sitta": 6,
+    "talata": 3, "arba3a": 4, "arb3a": 4, "khamsa": 5, "sitta": 6, "wa7ed": 1, "wahed": 1,
+    "etnein": 2, "itnein": 2, "etneen": 2, "itneen": 2, "tnein": 2, "ithnain": 2,
+    "tlatha": 3, "talateh": 3,
 })  # fmt: skip
 
 # Words before a number that say the number is not heads ("at 8", "mesa 5", "le 12").
@@ -33,7 +35,12 @@ BEFORE_OTHER = frozenset(
      "room", "sala", "quarto", "habitacion", "chambre", "salle", "numero", "number", "no",
      "num", "nr", "n", "by", "before", "after", "until", "till", "from", "de", "hasta", "ate",
      "vers", "hacia", "desde", "depuis", "jusqu", "jusqu a", "الساعه", "ساعه", "طاوله",
-     "الطاوله", "رقم", "يوم", "بعد", "قبل")
+     "الطاوله", "رقم", "يوم", "بعد", "قبل",
+     # a weekday before a number is a date ("à samedi 14", "el sábado 3")
+     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lunes",
+     "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "segunda", "terca",
+     "quarta", "quinta", "sexta", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
+     "dimanche", "السبت", "الاحد", "الثلاثاء", "الاربعاء", "الخميس", "الجمعه")
 )  # fmt: skip
 # Words after a number that say what else it counts ("8 pm", "10 minutos", "20 euros").
 AFTER_OTHER = frozenset(
@@ -104,6 +111,11 @@ POSSESSIVES = frozenset(
         "mon",
         "ma",
         "our",
+        "nosso",
+        "nossa",
+        "nuestro",
+        "nuestra",
+        "notre",
         "the",
         "a",
         "an",
@@ -120,6 +132,10 @@ POSSESSIVES = frozenset(
 )
 # An article before a possessive ("com a minha namorada", "con la mía"): skipped.
 ARTICLES = frozenset(("a", "o", "la", "el", "the"))
+# A little one ("le petit", "la nena"): a companion only where its phrase ends ("avec le
+# petit", not "avec un petit cadeau").
+SMALL = frozenset(("petit", "petite", "peque", "nene", "nena", "pequeno", "pequena",
+                   "menino", "menina", "bebe", "nino", "nina", "enfant"))  # fmt: skip
 COMPANIONS = frozenset(
     ("wife", "husband", "partner", "girlfriend", "boyfriend", "fiance", "fiancee", "spouse",
      "son", "daughter", "friend", "mom", "mum", "mother", "dad", "father", "brother",
@@ -133,7 +149,8 @@ COMPANIONS = frozenset(
      "fils", "fille", "ami", "amie", "partenaire", "mere", "pere", "frere", "soeur", "sœur",
      "fiance", "fiancee", "cavalier", "cavaliere",
      "missus", "missis", "misses", "hubby", "wifey", "bf", "gf", "oga", "pololo", "polola",
-     "patrona", "patroa", "blonde", "chum", "moitie", "cherie")
+     "patrona", "patroa", "blonde", "chum", "moitie", "cherie", "cheri", "epouse", "epoux",
+     "conjuge", "amor", "babe", "bae", *SMALL)
 )  # fmt: skip
 # Arabic says "my wife" in one word: زوجتي (with "and", وزوجتي).
 ARABIC_COMPANIONS = frozenset(
@@ -144,18 +161,30 @@ ARABIC_COMPANIONS = frozenset(
 # Words that put the guest beside their companions: "me and my wife", "con mi pareja",
 # "my wife and I", "أنا وزوجتي".
 SELF = frozenset(("me", "i", "myself", "yo", "eu", "moi", "je", "انا", "ana"))
+# Verbs of bringing, and "with me", before companions or a number ("bringing my boyfriend",
+# "ومعايا واحد"): those people come besides the guest.
+BRINGS = frozenset(("bringing", "bring", "brings", "llevo", "traigo", "llevare", "traere",
+                    "levo", "trago", "levarei", "trarei", "amene", "emmene", "amenerai",
+                    "emmenerai", "جايب", "جايبه", "بجيب", "حجيب", "هجيب", "ومعايا", "معايا",
+                    "ومعاي", "معاي", "ومعي", "معي", "m3aya", "m3ana", "ma3aya"))  # fmt: skip
+# Words before a bringing verb that make it no statement ("can I bring", "not bringing").
+NOT_BRINGING = frozenset(("can", "could", "may", "might", "i", "if", "to", "should", "not", "t",
+                          "cant", "no", "nao", "pas", "ne", "ما", "مش", "لن", "مو"))  # fmt: skip
 WITH = frozenset(("with", "con", "com", "avec", "مع", "ومعي", "معي", "plus", "mas", "mais",
                   "m3a", "ma3a", "ma3"))  # fmt: skip
 AND = frozenset(("and", "y", "e", "et", "&", "و", "w", "pis"))
 SOLO = frozenset(
     tuple(phrase.split())
     for phrase in (
-        "just me", "only me", "me alone", "just myself", "by myself", "on my own", "alone",
-        "solo yo", "yo solo", "yo sola", "solamente yo", "nada mas yo", "sin acompanante",
+        "just me", "only me", "only i", "just i", "me alone", "just myself", "by myself",
+        "on my own", "alone",
+        "solo yo", "yo solo", "yo sola", "voy solo", "voy sola", "ire solo", "ire sola",
+        "vengo solo", "vengo sola", "solamente yo", "nada mas yo", "sin acompanante",
         "so eu", "apenas eu", "somente eu", "eu sozinho", "eu sozinha", "sozinho", "sozinha",
         "sem acompanhante",
         "juste moi", "moi seul", "moi seule", "seulement moi", "que moi", "viens seul",
-        "viens seule", "serai seul", "serai seule", "sans accompagnant",
+        "viens seule", "serai seul", "serai seule", "sans accompagnant", "viendrai seul",
+        "viendrai seule", "venir seul", "venir seule", "irai seul", "irai seule",
         "بس انا", "انا بس", "انا فقط", "فقط انا", "لوحدي", "وحدي", "بمفردي", "لحالي",
         "غير انا", "bas ana", "ana bas", "bass ana", "ghir ana", "wa7di", "lwa7di",
     )
@@ -165,7 +194,7 @@ LONGEST_SOLO = max(len(solo) for solo in SOLO)
 # Leads need a number after them, so the numbers stand for them.
 CUES = (
     frozenset(NUMBER_WORDS) | PEOPLE | MORE_PEOPLE | COMPANIONS | ARABIC_COMPANIONS
-    | {"\u0648" + word for word in ARABIC_COMPANIONS} | {"both", "شخصين", "الاثنين"}
+    | {"\u0648" + word for word in ARABIC_COMPANIONS} | {"both", "شخصين", "الاثنين"} | BRINGS
     | {"just", "only", "alone", "myself", "own", "solo", "sola", "solamente", "acompanante",
        "so", "apenas", "somente", "sozinho", "sozinha", "acompanhante", "juste", "seul",
        "seule", "seulement", "accompagnant", "بس", "فقط", "لوحدي", "وحدي", "بمفردي", "لحالي",

@@ -26,6 +26,7 @@ from app.services.head_words import (
     ARABIC_COMPANIONS,
     ARTICLES,
     BEFORE_OTHER,
+    BRINGS,
     COMPANIONS,
     CUES,
     DATE_JOINERS,
@@ -35,15 +36,18 @@ from app.services.head_words import (
     LONGEST_SOLO,
     MORE_PEOPLE,
     NAMED,
+    NOT_BRINGING,
     NOT_NAMES,
     NUMBER_WORDS,
     PAIRS,
     PEOPLE,
     POSSESSIVES,
     SELF,
+    SMALL,
     SOLO,
     WITH,
 )
+from app.services.idioms import rewrite
 from app.services.reply_questions import statements
 
 # Arabic-Indic and Eastern Arabic-Indic digits, read as ASCII digits.
@@ -65,6 +69,11 @@ CLAUSES = re.compile("[.,;:!\u00a1\n\u2026\u060c\u061b()]+")
 MAX_CHARS = 400
 
 DIGIT = re.compile(r"\d")
+# Arabic "and" written onto a number ("و٤ أطفال"): a word of its own.
+# What may follow a number of people brought ("bringing two", "bringing one more"; not
+# "llevo un regalo").
+MORE = frozenset(("", "more", "extra", "mas", "mais", "plus", "كمان", "زياده"))
+AND_DIGIT = re.compile("(?<!\\S)\u0648(?=\\d)")
 # A quick fold (C-level steps only) for the cue check: case, accents, tashkeel, hamza marks.
 MARKS = re.compile("[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670]")
 WORDS = re.compile(r"\w+")
@@ -98,6 +107,7 @@ def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
     if not text or len(text) > MAX_CHARS:
         return None
     text = statements(text, normalize).translate(DIGITS)  # a question states no party
+    text = AND_DIGIT.sub("\u0648 ", text)
     if "+" not in text and not _has_cue(text) and not NAMED.search(text):
         return None
     plus = PLUS.findall(text)
@@ -109,7 +119,8 @@ def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
     last = ""
     for clause in CLAUSES.split(text):
         # "eu, minha esposa e ...": a list goes on past the comma after the guest
-        words = normalize(clause, MAX_CHARS).split()
+        # someone else kept away is not coming ("my wife is travelling", "المدام مسافرة")
+        words = rewrite(normalize(clause, MAX_CHARS)).split()
         if last in SELF and not found.solo:
             words.insert(0, last)
         if words and (any(w.isdigit() for w in words) or not CUES.isdisjoint(words)):
@@ -183,8 +194,17 @@ def _read_number(words: list[str], index: int, value: int, found: _Found) -> Non
     elif after in PEOPLE or pair in PEOPLE:
         if not found.by_lead:
             found.count, found.implies_yes = value, True
-    elif (words[index].isdigit() or len(words) == 1) and not _counts_something_else(words, index):
+    elif index and _brings(words, index - 1) and after in MORE:  # "ومعايا واحد"
+        found.companions += value
+        found.beside_self = True
+    elif _bare(words, index) and not found.by_lead:  # "on sera 4, à samedi 14": 4
         found.count = value
+
+
+def _bare(words: list[str], index: int) -> bool:
+    """Whether the number at `index` stands alone as a count ("3", "sí, 3", "tres")."""
+    alone = words[index].isdigit() or len(words) == 1
+    return alone and not _counts_something_else(words, index)
 
 
 def _number(word: str) -> int | None:
@@ -228,8 +248,16 @@ def _is_companion(words: list[str], index: int) -> bool:
         return True
     if word not in COMPANIONS or index == 0:
         return False
+    if word in SMALL and index + 1 < len(words) and words[index + 1] not in AND:
+        return False  # "un petit cadeau"
     before = words[index - 1]  # "my wife", or a bare "wife" after "myself and"
     return before in POSSESSIVES or (before in AND and index > 1 and words[index - 2] in SELF)
+
+
+def _brings(words: list[str], index: int) -> bool:
+    """Whether the word at `index` brings people, said as a statement ("bringing", "ومعايا";
+    not "can I bring", "not bringing")."""
+    return words[index] in BRINGS and (index == 0 or words[index - 1] not in NOT_BRINGING)
 
 
 def _beside_self(words: list[str], index: int) -> bool:
@@ -242,6 +270,8 @@ def _beside_self(words: list[str], index: int) -> bool:
         start -= 1
     before = words[start - 1] if start > 0 else ""
     if before in WITH or (arabic and word[0] == "\u0648" and before in SELF):
+        return True
+    if start > 0 and _brings(words, start - 1):  # "bringing my boyfriend"
         return True
     if before in SELF and not arabic:  # a list: "eu, minha esposa e ..."
         return True

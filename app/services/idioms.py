@@ -77,6 +77,18 @@ NOT_MISSING = (
         "aywa",
     ),
 )  # fmt: skip
+# "How could I not come?", said as a yes: "comment ne pas venir", "não tem como não ir".
+HOW_NOT = (
+    ("how (?:could|can|would) (?:i|we) (?:not|miss it)(?: (?:come|go|be there|attend))?",
+     "yes"),
+    ("(?:como|como no|como iba a no|como no voy a) (?:ir|venir|asistir|estar)"
+     "|como no (?:voy|vamos|iria|iriamos)", "si"),
+    ("(?:como|nao tem como|nao ha como|tem como) nao (?:ir|vir|vou|vamos|estar la|comparecer)",
+     "sim"),
+    ("comment (?:ne pas|pas|ne pourrais je pas|je pourrais ne pas) (?:venir|y aller|etre la"
+     "|participer)", "oui"),
+    ("(?:كيف|ازاي|شلون) (?:ما|مش|لا) (?:اجي|احضر|نجي|نحضر|اكون)", "نعم"),
+)  # fmt: skip
 # "Why not", ending its clause, is a yes ("¡Cómo no! Allí estaremos"); with words after it,
 # it asks ("ليش لا تجي؟").
 WHY_NOT = (
@@ -87,7 +99,8 @@ WHY_NOT = (
     ("pourquoi pas$", "oui"),
 )
 NOT_MISSING_PATTERNS = tuple(
-    (re.compile(f"(?<!\\S){pattern}(?!\\S)"), yes) for pattern, yes in (*NOT_MISSING, *WHY_NOT)
+    (re.compile(f"(?<!\\S){pattern}(?!\\S)"), yes)
+    for pattern, yes in (*NOT_MISSING, *HOW_NOT, *WHY_NOT)
 )
 
 # People other than the guest, as the subject of a refusal: "my wife", "los niños", "المدام".
@@ -113,11 +126,21 @@ OTHERS = _any(
 REFUSING = _any("not", "can t", "cant", "cannot", "won t", "wont", "isn t", "aren t", "no",
                 "ni", "nao", "nem", "ne", "n", "pas", "لا", "ما", "مش", "مو", "لن",
                 "مب")  # fmt: skip
+# Someone else kept away: "my wife is travelling", "mi esposo está de viaje", "المدام مسافرة".
+AWAY = _any("travelling", "traveling", "away", "working", "busy", "sick", "ill", "de viaje",
+            "viajando", "trabajando", "enferm[oa]", "fuera", "trabalhando", "fora", "doente",
+            "en voyage", "en deplacement", "travaille", "malade", "absente?",
+            "مسافر\\w*", "مشغول\\w*", "تعبان\\w*", "مريض\\w*", "عنده شغل", "عندها شغل",
+            "عندهم شغل")  # fmt: skip
 CONTRASTS = _any("but", "pero", "mas", "mais", "بس", "لكن", "ولكن")
+# Arabic negations written onto their verb: "مايقدر", "مش جاية".
+ATTACHED = "(?:ما|مش|مو|مب|لا|لن)\\S+"
+# After a contrast too ("yes, but my wife can't"): the contrast stays, the refusal goes.
 OTHERS_REFUSING = re.compile(
-    f"^(?:(?:and|y|e|et) )?(?:{DETERMINERS} )?{OTHERS}"
-    f"(?: (?:and|y|e|et|&) (?:{DETERMINERS} )?{OTHERS})*(?: \\S+){{0,2}} {REFUSING}"
-    f".*?(?= {CONTRASTS} |$)"
+    f"(?:^|(?<!\\S)(?={CONTRASTS} ))((?:{CONTRASTS} )?)"
+    f"(?:(?:and|y|e|et) )?(?:{DETERMINERS} )?{OTHERS}"
+    f"(?: (?:and|y|e|et|&) (?:{DETERMINERS} )?{OTHERS})*(?: \\S+){{0,2}} "
+    f"(?:(?:{REFUSING}|{AWAY})(?!\\S)|{ATTACHED}).*?(?= {CONTRASTS} |$)"
 )
 # The guest among the subjects: "my wife and I can't" is the guest's own refusal.
 SELF = frozenset(("i", "me", "we", "us", "myself", "yo", "nosotros", "nosotras", "eu",
@@ -130,7 +153,9 @@ def rewrite(normalized: str) -> str:
     taken out."""
     for pattern, yes in NOT_MISSING_PATTERNS:
         normalized = pattern.sub(yes, normalized)
-    others = OTHERS_REFUSING.match(normalized)
-    if others is not None and SELF.isdisjoint(others[0].split()):
-        normalized = normalized[others.end() :]
-    return normalized
+    return OTHERS_REFUSING.sub(_unless_self, normalized)
+
+
+def _unless_self(others: re.Match[str]) -> str:
+    """Someone else's refusal taken out, its contrast kept, unless the guest is among them."""
+    return others[1] if SELF.isdisjoint(others[0].split()) else others[0]

@@ -24,12 +24,14 @@ MESSAGES = _any(
     "messages?", "msgs?", "texts?", "sms", "whatsapps?", "invit\\w*", "notifications?",
     "mensajes?", "msjs?", "mensagens?", "mensages?", "msgs?", "zaps?",
     "رسائل", "رسايل", "الرسائل", "الرسايل", "رساله", "مسجات", "المسجات", "رسائلكم",
-    "rasayel", "rasa2el", "rsayl", "rasail", "msajat",
+    "rasayel", "rasa2el", "rsayl", "rasail", "msajat", "ميساجات", "الميساجات", "مساجات",
+    "المساجات", "ميساج", "الميساج", "mesajat", "messajat", "missajat",
 )  # fmt: skip
 # Words between a verb and the messages: "me", "these", "any more", "de", "des", "ليا".
 FILLER = "(?: (?:me|us|these|those|the|your|any|more|further|such|all|of|de|des|ces|vos|tes|"
 FILLER += "mas|mais|tus|sus|estos|estes|essas|esses|as|os|los|las|el|la|o|a|lo|"
-FILLER += "لي|ليا|لنا|اي|هذه|هاي|هذي|الي|ya|li|liya|lia|2ay|ay))*"
+FILLER += "لي|ليا|لنا|اي|هذه|هاي|هذي|الي|هاد|هادي|هادو|هدول|هذول|دي|ده|ya|li|liya|lia|2ay|ay|"
+FILLER += "had|hadi|di|dol))*"
 
 # Nothing but courtesies to the end of the clause: "no me escriban (por favor)".
 COURTESY = "(?: (?:por favor|porfa|gracias|obrigado|obrigada|please|pls))*"
@@ -42,7 +44,9 @@ PATTERNS = {
         "stop (?:messaging|texting|contacting|spamming)",
         "(?:don t|do not|dont|never) (?:text|message|contact|whatsapp|msg) (?:me|us)",
         f"(?:don t|do not|dont|never) send (?:me|us)(?: anything| anymore| again|{FILLER}"
-        f" {MESSAGES})",
+        f" {MESSAGES}|{FILLER} (?:any ?more|again))",
+        "(?:stop|quit) sending (?:me|us) (?:these|those|this stuff|stuff|them)",
+        "(?:want|wish|like|need) to (?:unsubscribe|opt out)",
         f"(?:don t|do not|dont) want{FILLER}(?: to (?:receive|get))?{FILLER} {MESSAGES}",
         f"no (?:more|further) {MESSAGES}",
         "(?:remove|delete|erase) (?:me|us|my number|my contact)",
@@ -56,8 +60,10 @@ PATTERNS = {
         f"escriba|escriban|escribais)(?: mas|{FILLER} {MESSAGES}|{COURTESY}$)",
         f"(?:ya )?no (?:quiero|queremos|deseo|deseamos) (?:recibir|mas {MESSAGES}|{MESSAGES})",
         f"no mas {MESSAGES}",
-        "(?:sacame|sacanme|sacenme|borrame|borrenme|quitame|quitenme|eliminame|eliminenme|"
-        "denme de baja|dame de baja|darme de baja)",
+        "(?:sacame|sacanme|sacenme|saquenme|saquenos|sacadme|sacarme de|borrame|borrenme|"
+        "borradme|quitame|quitenme|quitadme|eliminame|eliminenme|eliminadme|"
+        "denme de baja|dame de baja|darme de baja|(?:me|nos) den de baja)",
+        "(?:quiero|queremos|quisiera) (?:salir|salirme) de (?:la|esta|esa|vuestra|su) lista",
         "(?:borren|borra|eliminen|elimina|quiten|quita|saquen|saca) (?:mi numero|mi contacto)",
     ),
     "pt": (
@@ -72,6 +78,8 @@ PATTERNS = {
         "apaga|apaguem)(?: me)? (?:dessa|desta|da) lista",
         "(?:tira|tirem|tire|remove|removam|remova|retira|retire|retirem|exclua|excluam|apaga|"
         "apague|apaguem) (?:o )?(?:meu )?(?:numero|contato|contacto)",
+        "(?:quero|queria|queremos|gostaria de) (?:me )?(?:descadastrar|cancelar a inscricao"
+        "|sair (?:dessa|desta|da) lista)",
     ),
     "ar": (
         "لا ?(?:ترسل|ترسلوا|ترسلون|ترسلو|ترسلي|تبعت|تبعتلي|تبعتولي|تبعتوا|تبعتو|"
@@ -86,8 +94,10 @@ PATTERNS = {
         "ترسل\\w*|رسائل|رسايل|مسجات)",
         "(?:احذف|احذفوا|امسح|امسحوا|شيل|شيلوا|احذفني|احذفوني|شيلني|شيلوني|امسحني|امسحوني) "
         "(?:رقمي|اسمي|من)",
-        f"(?:ma|mat|la|msh|mish|mesh) ?(?:tba3tli|tb3tli|tba3toli|tb3atli|tba3tuli|tersel\\w*|"
+        f"(?:ma|mat|la|msh|mish|mesh) ?(?:tba3t\\w*|tb3t\\w*|tb3at\\w*|tersel\\w*|"
         f"tursil\\w*|tsifto\\w*|tsayft\\w*)(?:{FILLER} {MESSAGES})?",
+        "م(?:ت|اتب)(?:بعت|رسل|بعث)\\w*(?: \\w+)?(?: رسايل| رسائل| مسجات| تاني| ثاني)",
+        "(?:اريد|ابي|ابغي|بدي|عايز|عاوز|حاب|بغيت) ?(?:الغاء|الغي|نلغي) ?(?:الاشتراك|اشتراكي)",
         f"(?:ma|msh|mish|mesh|la) (?:baddi|badi|bade|bdi|bidi|abi|abgha|abgh|3ayez|3awez|bghit)"
         f"(?: \\w+){{0,2}} {MESSAGES}",
     ),
@@ -101,6 +111,8 @@ PATTERNS = {
         "(?:retirez|retire|enlevez|enleve|supprimez|supprime|effacez|rayez|desinscrivez|"
         "desabonnez) (?:moi|mon numero|mon contact)",
         f"plus de {MESSAGES}",
+        "(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire|voulons) (?:me |nous )?"
+        "(?:desabonner|desinscrire|retirer de (?:la|votre|cette) liste)",
     ),
 }
 OPT_OUT = re.compile(

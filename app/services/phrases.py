@@ -24,6 +24,7 @@ class Role(StrEnum):
     UNCLEAR = "unclear"  # a reading, not a phrase: says both, asks or doubts without answering
     STOP = "stop"  # asks for no more messages (`optouts`): an opt-out, unless it also says yes
     WISH = "wish"  # "I'd love to": a no when a contrast follows ("... but I'm working")
+    CORRECTION = "correction"  # "ah no", "wait, no": a change of mind to a no, what follows too
 
 
 PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {

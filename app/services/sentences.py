@@ -24,7 +24,7 @@ from types import MappingProxyType
 from app.services.idioms import rewrite
 from app.services.optouts import find_opt_out
 from app.services.phrases import NEGATIONS, PHRASES, Role
-from app.services.regional import REGIONAL
+from app.services.regional import REGIONAL, SPELLINGS
 from app.services.reply_questions import statements, without_why
 
 # Longer messages are not read: they go to the inbox as text.
@@ -38,6 +38,13 @@ EMOJI_WORDS = MappingProxyType({"\U0001f44d": "yes", "\u2705": "yes", "\U0001f44
                                 "\U0001f937": "dunno"})  # fmt: skip
 EMOJI = re.compile("|".join(EMOJI_WORDS))
 REPEATED_LETTERS = re.compile(r"(.)\1+")
+# Chat spellings read as the phrases' ("wouldnt" as "wouldn t", "ther" as "there").
+RESPELL = re.compile("(?<!\\S)(?:" + "|".join(SPELLINGS) + ")(?!\\S)")
+# A doubled "no" opening a message denies a doubt when the rest says yes ("no no, of course
+# we're coming!", "لا لا أكيد جايين"); after an answer it changes it (a `CORRECTION`).
+REASSURANCE = re.compile(
+    "^\\W*(no|non|n[aã]o|\u0644\u0627|la2?)(?:\\W+\\1)+\\b\\W+(?=\\w)", re.IGNORECASE
+)
 # Words that hesitate: beside an explicit maybe they are a maybe, else never an answer.
 HESITATIONS = frozenset((Role.MAYBE, Role.LEAN, Role.DOUBT))
 
@@ -76,6 +83,7 @@ class Hit:
     explicit: bool  # an answer word, not an attendance verb
     languages: tuple[str, ...]
     phrase: str = ""  # an opt-out's words, kept as its keyword
+    corrects: bool = False  # a no said by a `CORRECTION` ("wait no"), not by an answer
 
 
 def _words(normalized: str) -> list[str]:
@@ -110,9 +118,16 @@ def _clause_hits(words: list[str]) -> Iterator[Hit | None]:
             continue
         role, languages = INDEX[tuple(words[start : start + size])]
         start += size
+        if role is Role.CORRECTION and _longest_phrase(words, start - 1) > 1:
+            start -= 1  # "ah no sé": its "no" starts a longer phrase, read that
+            continue
         if role is Role.CONTRAST:
             negated = False
             yield None
+        elif role is Role.CORRECTION:  # "sí voy... ah no, espera, trabajo": a new no
+            negated = True
+            yield None
+            yield Hit(Role.NO, True, languages, corrects=True)
         elif role is Role.VERB:
             yield Hit(Role.NO if negated else Role.YES, False, languages)
         elif role is not Role.NEUTRAL:
@@ -129,6 +144,7 @@ def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]
         if opt_out is not None:  # its words ("no me mandes") are not an answer
             phrase, language, normalized = opt_out
             segments[-1].append(Hit(Role.STOP, True, (language,), phrase))
+        normalized = RESPELL.sub(lambda m: SPELLINGS[m[0]], normalized)
         for hit in _clause_hits(_words(rewrite(normalized))):
             if hit is None:
                 segments.append(_wished(segments.pop()))
@@ -152,13 +168,18 @@ def _decide(hits: list[Hit]) -> Role:
     a doubt ("I'll try", "if I can") is unclear, even beside a yes; a lean ("probably")
     is a maybe beside a yes, else unclear."""
     roles = {hit.role for hit in hits}
-    if Role.YES in roles and Role.NO in roles:
+    if Role.NO in roles and (Role.YES in roles or _doubts_a_correction(hits, roles)):
         return Role.UNCLEAR
     if Role.NO in roles or Role.MAYBE in roles:
         return Role.NO if Role.NO in roles else Role.MAYBE
     if Role.DOUBT in roles or roles == {Role.LEAN}:
         return Role.UNCLEAR
     return Role.MAYBE if Role.LEAN in roles else Role.YES
+
+
+def _doubts_a_correction(hits: list[Hit], roles: set[Role]) -> bool:
+    """Whether a doubt follows a no that only a correction says ("wait no, I'm not sure")."""
+    return Role.DOUBT in roles and all(hit.corrects for hit in hits if hit.role is Role.NO)
 
 
 def _conclude(decisions: list[Role]) -> Role:
@@ -187,6 +208,17 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
 
     `normalize` folds case, accents and punctuation (`replies.normalize`).
     """
+    sentence = _read(text, normalize)
+    reassured = REASSURANCE.match(text)
+    if reassured is not None and sentence is not None and sentence.role is Role.UNCLEAR:
+        rest = _read(text[reassured.end() :], normalize)  # "no no, of course we're coming!"
+        if rest is not None and rest.role is Role.YES:
+            return rest
+    return sentence
+
+
+def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
+    """The answer of a free-text message, as `read_sentence`, read once."""
     if len(text) > MAX_SENTENCE_CHARS:
         return None
     segments = _segments(text, normalize)
