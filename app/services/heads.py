@@ -1,11 +1,13 @@
 """Read how many people a reply says are coming, themselves included (en/es/pt/ar/fr).
 
 "seremos tres", "vamos em quatro", "سنحضر ٣", "nous serons 5", "we'll be 4" (4, and a yes);
-"+1" (2), "me and my wife", "con mi pareja", "أنا وزوجتي" (2); "just me", "só eu" (1); a number
-alone in its clause ("3", "sí, 3", "tres") or before people ("3 personas", "two of us").
-Numbers that count something else are not heads: times ("at 8", "a las 8", "20h", "8:30"),
-dates ("the 12th", "12/5", "le 12 mai"), tables and rooms ("mesa 5"), prices and amounts
-("50€", "$20", "10 minutos"), and numbers of four digits or more (years, phones).
+"+1" (2), "me and my wife", "con mi pareja", "أنا وزوجتي", "bringing my sister" (2),
+"ومعي اثنين" (3); "just me", "só eu" (1); a number alone in its clause ("3", "sí, 3",
+"tres") or before people ("3 personas", "two of us"). Someone kept away ("my wife is
+travelling") is not counted. Numbers that count something else are not heads: times ("at
+8", "a las 8", "20h", "8:30"), dates ("the 12th", "12/5", "le 12 mai", "à samedi 14"),
+tables and rooms ("mesa 5"), prices and amounts ("50€", "$20", "10 minutos"), and numbers
+of four digits or more (years, phones).
 
 A message that asks something is never read for heads. Whether a count also answers yes is
 `Party.implies_yes`: it does when it says who is coming ("we'll be 4", "me and my wife"),

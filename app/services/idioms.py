@@ -1,10 +1,11 @@
 """Idioms whose words point the other way, read before the phrases (en/es/pt/ar/fr).
 
 A refusal to miss it is a yes ("não vou faltar de jeito nenhum", "ni loca me lo pierdo",
-"je ne raterai pas ça", "مش هغيب"): `rewrite` turns it into the language's "yes" before the
-sentence reader sees its negations. Someone else's refusal is not the guest's ("the kids
-won't come", "mi esposo no puede", "الأولاد ما رح يجوا"): it is taken out, so it decides
-nothing unless the guest also says so ("my wife and I can't" keeps its "I").
+"je ne raterai pas ça", "مش هغيب"), and so is "how could I not come" ("comment ne pas venir",
+"não tem como não ir"): `rewrite` turns them into the language's "yes" before the sentence
+reader sees their negations. Someone else's refusal or absence is not the guest's ("the kids
+won't come", "mi esposo no puede", "المدام مسافرة", "yes, but my wife can't"): it is taken
+out, so it decides nothing unless the guest also says so ("my wife and I can't" keeps its "I").
 Patterns read `replies.normalize`d text.
 """
 

@@ -3,14 +3,17 @@
 Whole-message keywords live in `keywords.VOCABULARY`, the phrases in `phrases` and
 `regional`; longer messages are read clause by clause: explicit answers, attendance verbs
 (a "yes", or a "no" after a negation in the same clause), polite phrases that decide
-nothing, and contrasts ("yes... actually no") after which the rest decides. A message that
+nothing, and contrasts ("yes... actually no") or corrections ("sí voy... ah no, espera")
+after which the rest decides; a doubled no opening a message denies a doubt when the rest
+says yes ("no no, of course we're coming!"). A message that
 says both, or only asks, or only doubts ("I'll try", "si puedo voy", "probably"), is left
 to the organiser; an explicit maybe ("maybe", "quizás", "probably yes") is a maybe; a
 change of mind never turns an earlier "no" into a "yes".
 A wish followed by a contrast declines ("I'd love to, but I'm working"); a message that asks
 for no more messages (`optouts`) is an opt-out, unless it also says yes or maybe. Idioms are
 read first (`idioms`: "não vou faltar" is a yes, "the kids won't come" is not the guest's no);
-a message that asks is read by what it states (`questions`: "I'm coming. Parking?").
+a message that asks is read by what it states (`reply_questions`: "I'm coming. Parking?").
+Chat spellings are read as the phrases write them (`regional.SPELLINGS`: "wouldnt", "j'vais").
 Exact keywords ("STOP", "sí") are whole-message words (`keywords`).
 """
 
