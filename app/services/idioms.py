@@ -84,8 +84,8 @@ HOW_NOT = (
      "yes"),
     ("(?:como|como no|como iba a no|como no voy a) (?:ir|venir|asistir|estar)"
      "|como no (?:voy|vamos|iria|iriamos)", "si"),
-    ("(?:como|nao tem como|nao ha como|tem como) nao (?:ir|vir|vou|vamos|estar la|comparecer)",
-     "sim"),
+    ("(?:como|nao tem como|nao ha como|tem como) nao (?:ir|vir|vou|vamos|estar la|comparecer)"
+     "|(?:nao tem como|nao ha como) (?:eu |a gente |nos )?(?:faltar|perder)", "sim"),
     ("comment (?:ne pas|pas|ne pourrais je pas|je pourrais ne pas) (?:venir|y aller|etre la"
      "|participer)", "oui"),
     ("(?:كيف|ازاي|شلون) (?:ما|مش|لا) (?:اجي|احضر|نجي|نحضر|اكون)", "نعم"),

@@ -155,7 +155,11 @@ def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]
             else:
                 segments[-1].append(hit)
     kept = ([hit for hit in segment if hit.role is not Role.WISH] for segment in segments)
-    return [segment for segment in kept if segment]
+    found = [segment for segment in kept if segment]
+    first = found[0] if found else []
+    if first and first[0].corrects and all(hit.role is not Role.DOUBT for hit in first):
+        first[0] = Hit(Role.NO, True, first[0].languages)  # nothing to correct: "no no"
+    return found
 
 
 def _wished(segment: list[Hit]) -> list[Hit]:
@@ -171,7 +175,7 @@ def _decide(hits: list[Hit]) -> Role:
     a doubt ("I'll try", "if I can") is unclear, even beside a yes; a lean ("probably")
     is a maybe beside a yes, else unclear."""
     roles = {hit.role for hit in hits}
-    if Role.NO in roles and (Role.YES in roles or _doubts_a_correction(hits, roles)):
+    if Role.NO in roles and (Role.YES in roles or _only_corrected(hits)):
         return Role.UNCLEAR
     if Role.NO in roles or Role.MAYBE in roles:
         return Role.NO if Role.NO in roles else Role.MAYBE
@@ -180,9 +184,10 @@ def _decide(hits: list[Hit]) -> Role:
     return Role.MAYBE if Role.LEAN in roles else Role.YES
 
 
-def _doubts_a_correction(hits: list[Hit], roles: set[Role]) -> bool:
-    """Whether a doubt follows a no that only a correction says ("wait no, I'm not sure")."""
-    return Role.DOUBT in roles and all(hit.corrects for hit in hits if hit.role is Role.NO)
+def _only_corrected(hits: list[Hit]) -> bool:
+    """Whether a correction is a segment's only no: it takes back what came before, but says
+    no answer of its own ("wait no, I'm not sure"; "yes! no no, don't bring anything")."""
+    return all(hit.corrects for hit in hits if hit.role is Role.NO)
 
 
 def _conclude(decisions: list[Role]) -> Role:
