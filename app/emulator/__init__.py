@@ -2,7 +2,8 @@
 
 Run it with `python -m app.emulator` (see `--help`) and point the real twilio client at it
 with `client.api.base_url = "http://127.0.0.1:8099"`. It answers create/list/fetch of
-Messages with Twilio's shapes and error codes, injects latency and faults, posts signed
+Messages with Twilio's shapes and error codes, serves the Content API (templates and their
+WhatsApp approval, decided by Meta's rules), injects latency and faults, posts signed
 status callbacks and guests' replies, and exposes control endpoints under `/_emulator/`
 (behind a bearer control token and a local `Host`: see `access.py`).
 

@@ -37,6 +37,8 @@ HELP = {
     "lost_rate": "probability that a create is not stored and answered 502 after slow_delay",
     "queue_delay": "seconds range a message stays queued (no date_sent) before it is sent",
     "content_templates": 'JSON {"HX...": "Hi {{1}}..."}: the body each content template renders',
+    "content_approval_delay": "seconds range Meta takes to approve or reject a template"
+    " submitted through the Content API (default 5)",
     "seed": "seed making latency, faults and callbacks reproducible",
     "number_check": "To validation: strict (phonenumbers valid), possible, off (E.164 only)",
     "invalid_numbers": "comma-separated numbers/prefixes answered with 21211",

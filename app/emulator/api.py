@@ -25,7 +25,8 @@ from app.emulator.validation import build_message
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = f"/{API_VERSION}/"
+# The Messages API (api.twilio.com) and the Content API (content.twilio.com) share one server.
+API_PREFIXES = (f"/{API_VERSION}/", "/v1/")
 MESSAGES = f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json"
 MESSAGE = f"/{API_VERSION}/Accounts/{{account_sid}}/Messages/{{sid}}.json"
 COUNTED_REJECTIONS = (400, 401, 404)
@@ -41,7 +42,7 @@ def add_routes(app: web.Application) -> None:
 @web.middleware
 async def twilio_api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Authenticate REST calls and answer every REST error with Twilio's JSON shape."""
-    if not request.path.startswith(API_PREFIX):
+    if not request.path.startswith(API_PREFIXES):
         return await handler(request)
     emulator = request.app[EMULATOR]
     emulator.store.stats.requests_total += 1
@@ -122,7 +123,7 @@ async def accept_message(request: web.Request, emulator: Emulator) -> web.Stream
         emulator.store.stats.faults["lost"] += 1
         await asyncio.sleep(emulator.config.slow_delay)
         return server_error(502)
-    message = build_message(form, emulator.config, emulator.store.optouts)
+    message = build_message(form, emulator.config, emulator.store.optouts, emulator.contents)
     emulator.store.add(message)
     emulator.dispatcher.schedule(message)
     response = web.json_response(message.resource(), status=201)

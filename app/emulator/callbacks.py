@@ -12,6 +12,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from app.emulator.config import EmulatorConfig, strip_channel
+from app.emulator.content import ContentStore
 from app.emulator.guests import Move, guest_of, next_move, number_language, offer_move, told
 from app.emulator.questions import answer_to
 from app.emulator.replies import GuestReply, reply_params
@@ -48,10 +49,12 @@ class Dispatcher:
         config: Callable[[], EmulatorConfig],
         store: MessageStore,
         sender: WebhookSender,
+        contents: ContentStore,
     ) -> None:
         self.config = config
         self.store = store
         self.sender = sender
+        self.contents = contents
         self.tasks: set[asyncio.Task[None]] = set()
         self.rng = random.Random()
         self.reseed(config().seed)
@@ -107,11 +110,13 @@ class Dispatcher:
 
     def failure(self, message: StoredMessage, config: EmulatorConfig) -> tuple[int, str] | None:
         """Why WhatsApp fails this message after accepting it, if it does: the number is not
-        on WhatsApp (63024), or free text outside the guest's 24-hour window (63016)."""
+        on WhatsApp (63024), or free text outside the guest's 24-hour window (63016): a
+        template of the Content API that WhatsApp has not approved is free text there."""
         number = strip_channel(message.to)
         if matches_prefix(number, config.not_on_whatsapp):
             return NOT_ON_WHATSAPP
-        free_text = not message.params.get("ContentSid")
+        content_sid = message.params.get("ContentSid")
+        free_text = not content_sid or self.contents.unapproved(content_sid)
         if config.session_window and free_text and message.direction == "outbound-api":
             wrote = self.store.last_inbound.get(number)
             if wrote is None or time.time() - wrote > SESSION_WINDOW_SECONDS:

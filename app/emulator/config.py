@@ -56,6 +56,8 @@ class EmulatorConfig:
     lost_rate: float = 0.0
     queue_delay: Range = (0.0, 0.0)
     content_templates: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # How long Meta takes to approve or reject a template submitted through the Content API.
+    content_approval_delay: Range = (5.0, 5.0)
     seed: int | None = None
     number_check: str = "strict"
     invalid_numbers: frozenset[str] = frozenset()
@@ -280,6 +282,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "lost_rate": parse_probability,
     "queue_delay": parse_range,
     "content_templates": parse_templates,
+    "content_approval_delay": parse_range,
     "seed": parse_seed,
     "number_check": choice(NUMBER_CHECKS),
     "invalid_numbers": parse_numbers,

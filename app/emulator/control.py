@@ -29,6 +29,8 @@ def add_routes(app: web.Application) -> None:
     router.add_get(f"{PREFIX}/optouts", get_optouts)
     router.add_post(f"{PREFIX}/optouts", change_optouts)
     router.add_post(f"{PREFIX}/reply", reply)
+    router.add_get(f"{PREFIX}/contents", contents)
+    router.add_post(f"{PREFIX}/review", review)
 
 
 def error(message: str, status: int = 400) -> web.Response:
@@ -152,3 +154,33 @@ async def reply(request: web.Request) -> web.Response:
         "error": result.error,
     }
     return web.json_response(answer, status=200 if result.status is not None else 502)
+
+
+async def contents(request: web.Request) -> web.Response:
+    """Return every content made through the Content API, oldest first, with its approval."""
+    found = [
+        {"sid": content.sid, "friendly_name": content.friendly_name, **content.whatsapp()}
+        for content in reversed(list(request.app[EMULATOR].contents.newest_first()))
+    ]
+    return web.json_response({"contents": found, "total": len(found)})
+
+
+async def review(request: web.Request) -> web.Response:
+    """Decide a submitted content now: `{"sid", "status", "rejection_reason"?}`.
+
+    `status` is approved or rejected. Meta rejects for reasons no rule sees (a policy, a
+    wording): this plays that decision.
+    """
+    try:
+        body = await read_json(request)
+    except ValueError as exc:
+        return error(str(exc))
+    content = request.app[EMULATOR].contents.get(str(body.get("sid") or ""))
+    if content is None or content.approval is None:
+        return error("no approval request for this content", 404)
+    status = body.get("status")
+    if status not in ("approved", "rejected"):
+        return error("status must be approved or rejected")
+    reason = str(body.get("rejection_reason") or "") if status == "rejected" else ""
+    content.approval.decide(status, reason or "The template does not follow WhatsApp's policy.")
+    return web.json_response({"sid": content.sid, **content.whatsapp()})

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from app.emulator import access, api, control
+from app.emulator import access, api, content_api, control
 from app.emulator.config import EmulatorConfig
 from app.emulator.state import EMULATOR, Emulator
 
@@ -26,6 +26,7 @@ def create_emulator_app(config: EmulatorConfig | None = None) -> web.Application
     app[EMULATOR] = Emulator(config or EmulatorConfig())
     app.cleanup_ctx.append(webhook_session)
     api.add_routes(app)
+    content_api.add_routes(app)
     control.add_routes(app)
     return app
 

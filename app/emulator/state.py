@@ -10,6 +10,7 @@ from aiohttp import web
 
 from app.emulator.callbacks import Dispatcher
 from app.emulator.config import EmulatorConfig
+from app.emulator.content import ContentStore
 from app.emulator.faults import FaultInjector
 from app.emulator.store import MessageStore
 from app.emulator.webhooks import WebhookSender
@@ -18,15 +19,16 @@ log = logging.getLogger(__name__)
 
 
 class Emulator:
-    """Configuration, stored messages, fault stream and outgoing webhooks of one server."""
+    """Configuration, stored messages and contents, fault stream and webhooks of one server."""
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.initial_config = config
         self.config = config
         self.store = MessageStore(config.opted_out)
+        self.contents = ContentStore(config.seed)
         self.faults = FaultInjector(config.seed)
         self.webhooks = WebhookSender(config.callback_concurrency, config.ca_file)
-        self.dispatcher = Dispatcher(lambda: self.config, self.store, self.webhooks)
+        self.dispatcher = Dispatcher(lambda: self.config, self.store, self.webhooks, self.contents)
 
     def patch_config(self, changes: Mapping[str, Any]) -> EmulatorConfig:
         """Apply a runtime patch (raises ConfigError); reseed if the seed was given."""
@@ -42,13 +44,15 @@ class Emulator:
         """Restart both random streams from the configured seed."""
         self.faults.reseed(self.config.seed)
         self.dispatcher.reseed(self.config.seed)
+        self.contents.reseed(self.config.seed)
 
     async def reset(self, *, restore_config: bool = False) -> None:
-        """Cancel pending lifecycles and forget messages and counters."""
+        """Cancel pending lifecycles and forget messages, contents and counters."""
         await self.dispatcher.cancel_all()
         if restore_config:
             self.config = self.initial_config
         self.store.reset(self.config.opted_out)
+        self.contents.reset()
         self.reseed()
         log.info("reset (config %s)", "restored" if restore_config else "kept")
 

@@ -58,6 +58,8 @@ class StoredMessage:
     error_code: int | None = None
     error_message: str | None = None
     direction: str = "outbound-api"
+    # The media a content template shows (its header image), as Twilio lists the Media.
+    media: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         """Stamp the update time at creation; `date_sent` stays empty while it is queued."""
@@ -98,7 +100,7 @@ class StoredMessage:
             "error_message": self.error_message,
             "from": self.from_,
             "messaging_service_sid": self.messaging_service_sid,
-            "num_media": "0",
+            "num_media": str(len(self.media)),
             "num_segments": "1",
             "price": None,
             "price_unit": "USD",
@@ -117,6 +119,7 @@ class StoredMessage:
             **self.resource(),
             "content_sid": params.get("ContentSid"),
             "content_variables": params.get("ContentVariables"),
+            "media_urls": list(self.media),
             "status_callback": params.get("StatusCallback"),
             "validity_period": int(validity) if validity else None,
             "params": dict(params),

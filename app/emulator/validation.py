@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 import phonenumbers
 
 from app.emulator.config import EmulatorConfig, strip_channel
+from app.emulator.content import ContentStore
 from app.emulator.errors import bad_request
 from app.emulator.store import StoredMessage, new_sid
 
@@ -20,9 +21,16 @@ MAX_VALIDITY = 36000
 
 
 def build_message(
-    form: Mapping[str, str], config: EmulatorConfig, optouts: Collection[str]
+    form: Mapping[str, str],
+    config: EmulatorConfig,
+    optouts: Collection[str],
+    contents: ContentStore | None = None,
 ) -> StoredMessage:
-    """Return the message a valid create request makes; raise ApiError otherwise."""
+    """Return the message a valid create request makes; raise ApiError otherwise.
+
+    A template made through the Content API shows its body with the variables filled in,
+    and its media; another content SID shows the text configured for it (or the default).
+    """
     to = form.get("To", "").strip()
     sender = form.get("From", "").strip() or None
     service = form.get("MessagingServiceSid", "").strip() or None
@@ -31,13 +39,20 @@ def build_message(
     check_validity_period(form.get("ValidityPeriod"))
     check_status_callback(form.get("StatusCallback"))
     check_recipient(to, config, optouts)
+    rendered = (
+        contents.render(form["ContentSid"], form.get("ContentVariables"))
+        if (contents is not None and form.get("ContentSid"))
+        else None
+    )
+    body, media = rendered or (form.get("Body") or render_content(form, config), [])
     return StoredMessage(
         sid=new_sid(),
         account_sid=config.account_sid,
         to=to,
         from_=sender,
         messaging_service_sid=service,
-        body=form.get("Body") or render_content(form, config),
+        body=body,
+        media=media,
         params=dict(form),
         status="accepted" if service else "queued",
     )

@@ -83,8 +83,9 @@ def test_control_routes_answer_the_token(method: str, path: str) -> None:
 
     status, _, _ = call(CONFIG, method, path, control_headers(TOKEN), body)
 
-    # The reply needs an inbound URL (400); every other call succeeds.
-    assert status == (400 if path.endswith("/reply") else 200)
+    # The reply needs an inbound URL (400), a review a submitted content (404); every other
+    # call succeeds.
+    assert status == {"/_emulator/reply": 400, "/_emulator/review": 404}.get(path, 200)
 
 
 def raw_status(config: EmulatorConfig, head: bytes) -> bytes:

@@ -28,6 +28,8 @@ class Receiver:
         self.answers: dict[str, bytes] = {}
         # What a GET of a path answers (JSON), e.g. an emulator's health; else a 404.
         self.documents: dict[str, bytes] = {}
+        # Files a GET of a path answers with their content type, e.g. a header image.
+        self.files: dict[str, tuple[str, bytes]] = {}
         self.condition = threading.Condition()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
         self.server.daemon_threads = True
@@ -55,9 +57,12 @@ class Receiver:
                 self.wfile.write(payload)
 
             def do_GET(self) -> None:
-                document = receiver.documents.get(self.path.split("?")[0])
+                path = self.path.split("?")[0]
+                content_type, document = receiver.files.get(
+                    path, ("application/json", receiver.documents.get(path))
+                )
                 self.send_response(200 if document is not None else 404)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(document or b"")))
                 self.end_headers()
                 self.wfile.write(document or b"")
