@@ -162,6 +162,8 @@ class Settings:
     queues: tuple[str, ...] = field(default=("send", "default"))
     # Seconds `/ready` stays ready with no live worker after one was last seen: a restart.
     worker_restart_grace: int = 60
+    # Days the audit trail keeps an entry; the worker's sweep prunes older ones.
+    audit_retention_days: int = 365
 
     @property
     def is_production(self) -> bool:
@@ -199,6 +201,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=(source.text("LOG_LEVEL") or "INFO").upper(),
         queues=tuple(q.strip() for q in (source.text("RQ_QUEUES") or "send,default").split(",")),
         worker_restart_grace=source.integer("WORKER_RESTART_GRACE", 60, minimum=0),
+        audit_retention_days=source.integer("AUDIT_RETENTION_DAYS", 365, minimum=1),
     )
     source.raise_errors()
     _check_required(settings)

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from app.models import InboundKind, SendState
+from app.models import InboundKind, SendState, UserRole
+from app.services import team
 from tests.support.constants import API_AUTH
 from tests.support.dashboard import add_admin, sign_in_session
 from tests.support.database import execute, scalar
@@ -65,7 +66,10 @@ def routes(app: Flask) -> Iterator[list[tuple[str, FlaskClient, set[str]]]]:
     make_inbound(app, from_phone="whatsapp:+12025550100", body="yes", kind=InboundKind.RSVP)
     execute(app, "UPDATE guests SET pass_code = 'K7QM2XDP' WHERE id = :g", g=guest)
     token = scalar(app, "SELECT page_token FROM guests WHERE id = :g", g=guest)
+    with app.app_context():
+        invite_secret = team.invite("new@example.org", UserRole.VIEWER).secret
     ids = {
+        "secret": invite_secret,
         "event_id": event,
         "campaign_id": campaign,
         "guest_id": guest,

@@ -6,9 +6,9 @@
   "party", "checked_in" (in now), "left", "admitted" (by this call), "replayed", "pass_code",
   "first_at", "first_by", "completed_at"}`. The same `client_id` again is the first call's
   result (`replayed` true). 409 when the whole party is in already (with `first_at`,
-  `first_by`, `completed_at` and `checked_in`); 404 for a code no guest of the event who
-  said yes has (unknown, or replaced: void); 400 for a count that is not a whole number from
-  1 to how many are left (`left` says how many).
+  `first_by`, `completed_at` and `checked_in`; `first_by` names a user token's user); 404 for
+  a code no guest of the event who said yes has (unknown, or replaced: void); 400 for a count
+  that is not a whole number from 1 to how many are left (`left` says how many).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from werkzeug.exceptions import BadRequest, Conflict, HTTPException, NotFound
 from app.api import bp
 from app.api.events import require_event
 from app.api.validation import json_object, json_type
-from app.services import checkin_rules, checkins
+from app.services import audit, checkin_rules, checkins
 from app.services.checkin_rules import CheckInRefused, PartyComplete, TooMany, UnknownPass
 
 FIELDS = ("code", "count", "client_id", "device", "scanned_at")
@@ -37,7 +37,7 @@ def check_in(event_id: int) -> tuple[Response, int]:
             f"'code' must be a pass's code such as K7QM-2XDP, not {json_type(body.get('code'))}"
         )
     try:
-        scan = checkin_rules.scan_from(body)
+        scan = checkin_rules.scan_from(body, user_id=audit.current_actor().user_id)
     except ValueError as error:
         raise BadRequest(str(error)) from None
     try:

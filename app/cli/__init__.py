@@ -1,4 +1,5 @@
-"""`flask` CLI commands for operators: the admin user, workers, jobs, campaigns, spool, doctor.
+"""`flask` CLI commands for operators: the admin user, the team (`users`), workers, jobs,
+campaigns, spool, doctor.
 
 Each inspection command prints a table (or `--json`) and exits 1 when what it shows is
 unhealthy, so that cron or CI can alert on it.
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     from app.cli.doctor import doctor_command
     from app.cli.jobs import jobs_group, workers_command
     from app.cli.spool import spool_group
+    from app.cli.team import users_group
 
     for command in (
         create_admin,
@@ -27,6 +29,7 @@ def register(app: Flask) -> None:
         campaigns_group,
         spool_group,
         doctor_command,
+        users_group,
     ):
         app.cli.add_command(command)
 

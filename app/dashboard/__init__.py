@@ -19,11 +19,13 @@ bp = Blueprint(
 
 # Each concern's routes register themselves on `bp` when imported.
 from app.dashboard import (  # noqa: E402
+    audit,
     auth,
     campaigns,
     changes,
     conversations,
     door,
+    doors,
     edits,
     event_edits,
     events,
@@ -35,16 +37,20 @@ from app.dashboard import (  # noqa: E402
     parties,
     questions,
     system,
+    team,
     text,
+    tokens,
 )
 
 __all__ = [
+    "audit",
     "auth",
     "bp",
     "campaigns",
     "changes",
     "conversations",
     "door",
+    "doors",
     "edits",
     "event_edits",
     "events",
@@ -56,5 +62,7 @@ __all__ = [
     "parties",
     "questions",
     "system",
+    "team",
     "text",
+    "tokens",
 ]

@@ -32,7 +32,8 @@ from app.dashboard.login_limits import limit_sign_ins, refund_attempt, remember_
 from app.errors import json_error
 from app.extensions import login_manager
 from app.models import User
-from app.services import users
+from app.services import audit, users
+from app.services.audit import Actor
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def login() -> ResponseReturnValue:
     session.clear()
     login_user(user, remember=bool(form.remember.data))
     users.record_login(user)
+    audit.record("sign_in", actor=Actor(user.email, "dashboard", user.id, user.role))
     remember_address(user.email)
     return redirect(safe_next(form.next.data))
 

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -15,12 +15,14 @@ from werkzeug.exceptions import HTTPException, NotFound
 from app.dashboard import bp
 from app.dashboard.auth import unauthorized, wants_json
 from app.errors import json_error
+from app.models import UserRole
+from app.services import access, audit, audit_routes
+from app.services.audit import Actor
 from app.services.campaigns import KIND_LABELS, NotFoundError
 from app.services.estimates import percent_text
 
 log = logging.getLogger(__name__)
 
-PUBLIC_ENDPOINTS = frozenset({"dashboard.login", "dashboard.static"})
 # Everything the pages load comes from this origin; charts are inline SVG, never scripts.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -39,10 +41,39 @@ FRIENDLY_MESSAGES = {
 
 @bp.before_request
 def require_login() -> ResponseReturnValue | None:
-    """Send visitors who are not signed in to the login page (401 JSON for JSON endpoints)."""
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+    """Send visitors who are not signed in to the login page (401 JSON for JSON endpoints),
+    and refuse what the user's role doesn't open (`app.services.access`)."""
+    rule = access.rule_for(request.endpoint)
+    if rule is not None and rule.level_for(request.method).public:
         return None
-    return unauthorized()
+    if not current_user.is_authenticated:
+        return unauthorized()
+    role = current_user.role
+    audit.act_as(Actor(current_user.email, "dashboard", current_user.id, role))
+    if not access.allows(rule, request.method, role):
+        return refused(role)
+    audit_routes.before(request)
+    return None
+
+
+def refused(role: UserRole) -> ResponseReturnValue:
+    """What a user sees of a page their role doesn't open: the door's own list for door
+    staff at the dashboard's front page, else a 403 page (or JSON)."""
+    if role is UserRole.DOOR and request.endpoint == "dashboard.events_page":
+        return redirect(url_for("dashboard.door_events"))
+    message = f"Your role ({role.value}) doesn't open this page. Ask an owner of the team."
+    if wants_json():
+        return jsonify(error="forbidden", message=message), 403
+    return render_template(
+        "dashboard/error.html", code=403, title="Not for your role", message=message
+    ), 403
+
+
+@bp.after_request
+def record_change(response: Response) -> Response:
+    """Write a successful change to the audit trail."""
+    audit_routes.after(request, response)
+    return response
 
 
 @bp.after_request
@@ -139,4 +170,10 @@ def percent(part: float, whole: float) -> str:
 def page_globals() -> dict[str, Any]:
     """Values every dashboard template can use."""
     settings = current_app.config["SETTINGS"]
-    return {"environment": settings.env.value, "kind_labels": KIND_LABELS}
+    return {"environment": settings.env.value, "kind_labels": KIND_LABELS, "can": can}
+
+
+def can(endpoint: str, method: str = "GET") -> bool:
+    """Whether the signed-in user's role opens the endpoint (for links and buttons)."""
+    role = current_user.role if current_user.is_authenticated else None
+    return access.can_open(endpoint, role, method)

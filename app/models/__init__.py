@@ -12,18 +12,22 @@ from app.models.enums import (
     QuestionKind,
     Rsvp,
     SendState,
+    UserRole,
 )
 from app.models.event import Event, Guest, OptOut
 from app.models.invitation import Campaign, Invitation, MessageAttempt, Offer, RsvpResponse
 from app.models.message import InboundMessage, StatusCallback
 from app.models.question import Answer, Question
 from app.models.tally import DATABASE_ONLY_INDEXES, GuestTally, InvitationTally
+from app.models.team import ApiToken, AuditEntry, Invite
 from app.models.user import User
 
 __all__ = [
     "DATABASE_ONLY_INDEXES",
     "Answer",
+    "ApiToken",
     "AttemptStatus",
+    "AuditEntry",
     "Base",
     "Campaign",
     "CampaignState",
@@ -36,6 +40,7 @@ __all__ = [
     "InboundMessage",
     "Invitation",
     "InvitationTally",
+    "Invite",
     "MessageAttempt",
     "MessageKind",
     "Offer",
@@ -48,4 +53,5 @@ __all__ = [
     "SendState",
     "StatusCallback",
     "User",
+    "UserRole",
 ]

@@ -106,6 +106,15 @@ class QuestionKind(StrEnum):
     CHOICES = "choices"  # one or more of the choices
 
 
+class UserRole(StrEnum):
+    """What a dashboard user (and their API tokens) may do (`app.services.access`)."""
+
+    OWNER = "owner"  # everything, users and settings included
+    ORGANISER = "organiser"  # events, guests, messages, campaigns
+    VIEWER = "viewer"  # reads everything, changes nothing
+    DOOR = "door"  # the door's check-in pages only
+
+
 def enum_column(enum: type[StrEnum]) -> sa.Enum:
     """A VARCHAR column type holding an enum's values, checked by the database."""
     return sa.Enum(

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models.base import Base, created_at_column
+from app.models.enums import UserRole, enum_column
 
 
 class User(UserMixin, Base):
-    """An organiser who signs in to the dashboard."""
+    """A member of the team who signs in to the dashboard, with a role."""
 
     __tablename__ = "users"
     # `session_started` below is a plain attribute of the loaded object, not a column.
@@ -24,6 +25,8 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Users from before roles were the admin: owners.
+    role: Mapped[UserRole] = mapped_column(enum_column(UserRole), server_default=UserRole.OWNER)
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None]
     # Part of every session and remember cookie; rotating it ends them all (see get_id).

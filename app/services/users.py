@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from app.extensions import db
-from app.models import User
+from app.models import User, UserRole
 from app.models.base import utcnow
 from app.services.events import MAX_ID
 
@@ -143,7 +143,7 @@ def record_login(user: User) -> None:
 
 
 def ensure_admin(email: str, password: str, keep_sessions: bool = False) -> bool:
-    """Create or update a dashboard user and activate it; return whether it was created.
+    """Create or update a dashboard user as an active owner; return whether it was created.
 
     Setting the password ends the user's sessions everywhere; with `keep_sessions` (the
     web's start-up, from ADMIN_PASSWORD) an unchanged password keeps them.
@@ -166,6 +166,7 @@ def ensure_admin(email: str, password: str, keep_sessions: bool = False) -> bool
     if created or not keep_sessions or not user.check_password(password):
         user.set_password(password)
     user.active = True
+    user.role = UserRole.OWNER  # ADMIN_EMAIL is the deploy's own owner
     db.session.commit()
     log.info("dashboard user %s %s", user.id, "created" if created else "updated")
     return created

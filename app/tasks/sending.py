@@ -46,6 +46,7 @@ from app.sending.wakeup import (
     request_drain_quietly,
     unregister_drainer,
 )
+from app.services import audit
 from app.services.question_reasks import reask_silent
 from app.urls import status_callback_url
 
@@ -67,6 +68,7 @@ class SweepReport:
     reasked: int = 0
     compacted: bool = False
     linked: int = 0
+    audit_pruned: int = 0
     drain_requested: bool = False
 
 
@@ -194,8 +196,9 @@ def run_sweep(app: Flask) -> SweepReport:
     (`app.services.question_reasks`), cuts short the leases of senders that died on
     this host (kill -9), returns to
     the due path invitations parked while their campaign was resumed, compacts the
-    tallies, and applies status callbacks and replies that arrived before their SID was
-    recorded and that the sender's own linking missed.
+    tallies, applies status callbacks and replies that arrived before their SID was
+    recorded and that the sender's own linking missed, and prunes the audit trail's entries
+    older than `AUDIT_RETENTION_DAYS`.
     """
     sending = sending_settings(app)
     report = SweepReport()
@@ -217,6 +220,7 @@ def run_sweep(app: Flask) -> SweepReport:
         report.compacted = compact_tallies(connection)
     with db.engine.begin() as connection:
         report.linked = link_orphan_callbacks(connection) + link_awaiting_replies(connection)
+    report.audit_pruned = audit.prune(app.config["SETTINGS"].audit_retention_days)
     if due is not None and due <= IDLE_WAIT and app.config["SETTINGS"].sending_enabled:
         redis = redis_store.connection
         prune_dead_drainers(redis)

@@ -14,33 +14,15 @@ from werkzeug.routing import Rule
 from app import create_app
 from app.extensions import db
 from app.models import Event, User
+from tests.support.access import rules_of, url_of
 from tests.support.constants import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.dashboard import add_admin, csrf_token, sign_in_session
 from tests.support.database import dispose_engines, reset_state
 
-SAMPLE_ARGS = {
-    "event_id": 1,
-    "campaign_id": 1,
-    "guest_id": 1,
-    "message_id": 1,
-    "action": "pause",
-    "question_id": 1,
-}
-
 
 def dashboard_rules(app: Flask) -> list[Rule]:
-    """Every dashboard route but the public ones (sign-in, static files)."""
-    return [
-        rule
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("dashboard.")
-        and rule.endpoint not in ("dashboard.login", "dashboard.static")
-    ]
-
-
-def url_of(rule: Rule) -> str:
-    """A concrete URL of a rule, with sample ids."""
-    return rule.build({name: SAMPLE_ARGS[name] for name in rule.arguments})[1]
+    """Every dashboard route but the public ones (sign-in, static files, invite links)."""
+    return rules_of(app, "dashboard")
 
 
 def client_from(app: Flask, address: str) -> FlaskClient:

@@ -40,6 +40,13 @@ POST_ROUTES = [
     "/events/{event}/questions",
     "/events/{event}/questions/{question}/remove",
     "/events/{event}/door/checkins",
+    "/team/invites",
+    "/team/invites/1/revoke",
+    "/team/users/1/role",
+    "/team/users/1/remove",
+    "/account/tokens",
+    "/account/tokens/1/revoke",
+    "/invite/not-a-link",
 ]
 
 
@@ -106,6 +113,13 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/inbox/<int:message_id>/dismiss",
         "/guests/<int:guest_id>/replies",
         "/events/<int:event_id>/door/checkins",
+        "/team/invites",
+        "/team/invites/<int:invite_id>/revoke",
+        "/team/users/<int:user_id>/role",
+        "/team/users/<int:user_id>/remove",
+        "/account/tokens",
+        "/account/tokens/<int:token_id>/revoke",
+        "/invite/<secret>",
     }
 
 
@@ -147,6 +161,8 @@ def test_every_form_on_every_page_carries_a_token(csrf_app: Flask, signed_in: Fl
         "/campaigns/{campaign}",
         "/inbox",
         "/system",
+        "/team",
+        "/account/tokens",
     ]
     forms = 0
     for page in pages:

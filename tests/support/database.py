@@ -15,6 +15,8 @@ from tests.support.services import flush_redis
 
 # Restart every sequence, as TRUNCATE ... RESTART IDENTITY would.
 RESTART_SEQUENCES = text("SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'")
+# The audit trail refuses deletes but the retention's (migration 0021): allowed here.
+ALLOW_AUDIT_DELETES = "SET LOCAL audit.pruning = 'on'"
 # Above this many rows in a table, TRUNCATE is the faster way to empty it.
 DELETE_AT_MOST = 5_000
 
@@ -42,6 +44,7 @@ def reset_state(app: Flask) -> None:
             names = ", ".join(t.name for t in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            connection.execute(text(ALLOW_AUDIT_DELETES))
             for table in tables + tables:
                 connection.execute(table.delete())
             connection.execute(RESTART_SEQUENCES)

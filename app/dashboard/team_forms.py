@@ -1,0 +1,47 @@
+"""The team's forms: invite, role, joining by an invite link, API tokens, audit filters."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields import EmailField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import EqualTo, InputRequired, Length
+
+from app.models import UserRole
+from app.services.tokens import NAME_MAX_LENGTH
+from app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+ROLE_CHOICES = [
+    SelectChoice(UserRole.OWNER.value, "Owner: everything, the team included"),
+    SelectChoice(UserRole.ORGANISER.value, "Organiser: events, guests, messages, campaigns"),
+    SelectChoice(UserRole.VIEWER.value, "Viewer: reads everything, changes nothing"),
+    SelectChoice(UserRole.DOOR.value, "Door: check-in at the door only"),
+]
+
+
+class InviteForm(FlaskForm):
+    """Who to invite, with which role."""
+
+    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default=UserRole.ORGANISER.value)
+
+
+class JoinForm(FlaskForm):
+    """The password of a person joining by an invite link."""
+
+    password = PasswordField(
+        "Choose a password",
+        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+    )
+    confirm = PasswordField(
+        "The same password again",
+        validators=[InputRequired(), EqualTo("password", "The two passwords differ.")],
+    )
+
+
+class TokenForm(FlaskForm):
+    """A new API token: its name, and whether it only reads."""
+
+    name = StringField("Name", validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
+    read_only = BooleanField("Read-only (whatever your role, this token changes nothing)")
