@@ -125,6 +125,10 @@ ROUTES: dict[str, Rule] = {
     "dashboard.edit_event": Rule(WRITE, audit="event.edit"),
     "dashboard.confirm_event_deletion": Rule(WRITE),
     "dashboard.delete_event": Rule(WRITE, audit="event.delete"),
+    "dashboard.confirm_event_cancellation": Rule(WRITE),
+    "dashboard.cancel_event": Rule(WRITE, audit="event.cancel", fields=("notify",)),
+    "dashboard.notify_page": Rule(WRITE),
+    "dashboard.notify_guests": Rule(WRITE, audit="campaign.create", fields=("maybe", "unanswered")),
     "dashboard.edit_guest": Rule(WRITE, audit="guest.edit"),
     "dashboard.confirm_guest_deletion": Rule(WRITE),
     "dashboard.delete_guest": Rule(WRITE, audit="guest.delete"),
@@ -173,6 +177,11 @@ ROUTES: dict[str, Rule] = {
     "api.create_event": Rule(WRITE, audit="event.create"),
     "api.update_event": Rule(WRITE, audit="event.edit"),
     "api.delete_event": Rule(WRITE, audit="event.delete"),
+    "api.cancel_event": Rule(WRITE, audit="event.cancel", fields=("notify",)),
+    "api.preflight_update": _READ,
+    "api.create_update": Rule(
+        WRITE, audit="campaign.create", fields=("include_maybe", "include_unanswered")
+    ),
     "api.import_guests": Rule(WRITE, audit="guests.import"),
     "api.update_guest": Rule(
         WRITE, audit="guest.edit", fields=("language", "plus_ones", "party_size")
