@@ -164,6 +164,8 @@ class Settings:
     worker_restart_grace: int = 60
     # Days the audit trail keeps an entry; the worker's sweep prunes older ones.
     audit_retention_days: int = 365
+    # An organiser's invitation campaign to more guests than this waits for an owner.
+    approval_above: int | None = None
 
     @property
     def is_production(self) -> bool:
@@ -202,6 +204,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         queues=tuple(q.strip() for q in (source.text("RQ_QUEUES") or "send,default").split(",")),
         worker_restart_grace=source.integer("WORKER_RESTART_GRACE", 60, minimum=0),
         audit_retention_days=source.integer("AUDIT_RETENTION_DAYS", 365, minimum=1),
+        approval_above=source.optional_integer("APPROVAL_ABOVE", minimum=0),
     )
     source.raise_errors()
     _check_required(settings)

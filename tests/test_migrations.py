@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "alembic_version",
     "answers",
     "api_tokens",
+    "approvals",
     "audit_log",
     "campaigns",
     "checkins",

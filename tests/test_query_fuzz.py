@@ -68,7 +68,15 @@ def routes(app: Flask) -> Iterator[list[tuple[str, FlaskClient, set[str]]]]:
     token = scalar(app, "SELECT page_token FROM guests WHERE id = :g", g=guest)
     with app.app_context():
         invite_secret = team.invite("new@example.org", UserRole.VIEWER).secret
+    execute(
+        app,
+        "INSERT INTO approvals (event_id, state, recipients, fingerprint)"
+        " VALUES (:e, 'pending', 3, 'x')",
+        e=event,
+    )
+    approval = scalar(app, "SELECT max(id) FROM approvals")
     ids = {
+        "approval_id": approval,
         "secret": invite_secret,
         "event_id": event,
         "campaign_id": campaign,

@@ -54,6 +54,7 @@ bp.register_error_handler(HTTPException, json_error)  # every API error as JSON
 
 # Each concern's routes register themselves on `bp`.
 from app.api import (  # noqa: E402, F401
+    approvals,
     audit_log,
     campaigns,
     changes,

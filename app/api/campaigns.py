@@ -35,6 +35,8 @@
 - `POST /api/v1/guests/<id>/invitation` → 202 with the invitation: one guest's invitation
   sent alone (new, or a failed or canceled one again); 409 when the guest opted out, cannot
   receive, or the invitation is already pending, being sent or accepted.
+- With `APPROVAL_ABOVE` set, an organiser's campaign to more guests than that is a 202 with
+  a request waiting for an owner (`app.api.approvals`), not a campaign.
 
 Unknown ids are 404; every error is JSON.
 """
@@ -58,7 +60,7 @@ from app.api.validation import (
 )
 from app.errors import json_error
 from app.models import Campaign, Invitation, MessageKind, SendState
-from app.services import campaigns
+from app.services import approvals, audit, campaigns
 from app.services.campaign_status import campaign_status
 from app.services.campaigns import CampaignError, ConflictError, NotFoundError
 
@@ -151,7 +153,10 @@ def create_campaign(event_id: int) -> tuple[Response, int, dict[str, str]]:
     """Create a campaign over every eligible guest of the event: now, or at `send_at`."""
     body = optional_json_object(("send_at",))
     send_at = optional_datetime(body, "send_at", event_zone(event_id)) if body else None
-    return created(*campaigns.create_campaign(event_id, send_at))
+    outcome = approvals.create_or_submit(event_id, send_at, audit.current_actor())
+    if outcome.campaign is None:
+        return submitted(outcome)
+    return created(outcome.campaign, outcome.plan)
 
 
 @bp.post("/events/<int:event_id>/reminders")
@@ -176,6 +181,14 @@ def created(campaign: Campaign, plan: campaigns.Preflight) -> tuple[Response, in
     body = {**campaign_json(campaign), "preflight": plan.to_json()}
     location = url_for("api.get_campaign", campaign_id=campaign.id)
     return jsonify(body), 201, {"Location": location}
+
+
+def submitted(outcome: approvals.Outcome) -> tuple[Response, int, dict[str, str]]:
+    """202 with the request waiting for an owner, and the pre-flight it was submitted with."""
+    assert outcome.approval is not None
+    body = {"approval": approvals.as_json(outcome.approval), "preflight": outcome.plan.to_json()}
+    location = url_for("api.get_approval", approval_id=outcome.approval.id)
+    return jsonify(body), 202, {"Location": location}
 
 
 def event_zone(event_id: int) -> Any:

@@ -19,6 +19,7 @@ bp = Blueprint(
 
 # Each concern's routes register themselves on `bp` when imported.
 from app.dashboard import (  # noqa: E402
+    approvals,
     audit,
     auth,
     campaigns,
@@ -43,6 +44,7 @@ from app.dashboard import (  # noqa: E402
 )
 
 __all__ = [
+    "approvals",
     "audit",
     "auth",
     "bp",

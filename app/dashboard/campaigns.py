@@ -17,7 +17,7 @@ from app.dashboard.forms import FollowupForm, MoveForm, ReminderForm, SendAtForm
 from app.dashboard.guests import require_event
 from app.dashboard.http import counted
 from app.models import Campaign, CampaignState, Event
-from app.services import campaigns
+from app.services import approvals, audit, campaigns
 from app.services.campaign_status import campaign_status, first_claimed_at
 from app.services.campaigns import CampaignError, ConflictError, target_of
 from app.services.wording import format_start
@@ -124,13 +124,18 @@ def create_campaign(event_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_new_campaign(event, form, status=400)
     try:
-        campaign, _ = campaigns.create_campaign(event.id, form.send_at_utc())
+        outcome = approvals.create_or_submit(event.id, form.send_at_utc(), audit.current_actor())
     except ConflictError as error:
         flash(f"Nothing to send: {error}.", "error")
         return redirect(url_for("dashboard.event_page", event_id=event.id))
     except CampaignError as error:
         form.send_at.errors = [f"{str(error).capitalize()}."]
         return render_new_campaign(event, form, status=400)
+    campaign = outcome.campaign
+    if campaign is None:
+        assert outcome.approval is not None
+        flash(f"{counted(outcome.plan.recipients, 'invitation')}: an owner approves first.", "info")
+        return redirect(url_for("dashboard.approval_page", approval_id=outcome.approval.id))
     if campaign.state is CampaignState.SCHEDULED:
         flash(f"Scheduled for {in_zone(campaign.send_at, event.time_zone)}.", "success")
     else:

@@ -1,5 +1,6 @@
 """The data model: PostgreSQL holds the truth of every invitation."""
 
+from app.models.approval import Approval, ApprovalState
 from app.models.base import Base
 from app.models.checkin import CheckIn
 from app.models.enums import (
@@ -26,6 +27,8 @@ __all__ = [
     "DATABASE_ONLY_INDEXES",
     "Answer",
     "ApiToken",
+    "Approval",
+    "ApprovalState",
     "AttemptStatus",
     "AuditEntry",
     "Base",

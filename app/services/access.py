@@ -169,6 +169,10 @@ ROUTES: dict[str, Rule] = {
     "dashboard.create_token": Rule(ANYONE),
     "dashboard.revoke_token": Rule(ANYONE),
     "dashboard.audit_page": Rule(OWNERS),
+    "dashboard.approvals_page": _READ,
+    "dashboard.approval_page": _READ,
+    "dashboard.approve": Rule(OWNERS),  # audited by `app.services.approvals`
+    "dashboard.reject": Rule(OWNERS),
     # The API.
     "api.list_events": _READ,
     "api.get_event": _READ,
@@ -207,5 +211,9 @@ ROUTES: dict[str, Rule] = {
     "api.reply_to_guest": Rule(WRITE, audit="reply.send"),
     "api.dismiss_message": Rule(WRITE, audit="message.dismiss"),
     "api.check_in": Rule(DOOR),
+    "api.list_approvals": _READ,
+    "api.get_approval": _READ,
+    "api.approve": Rule(OWNERS),  # audited by `app.services.approvals`
+    "api.reject": Rule(OWNERS),
     "api.audit_log": Rule(OWNERS),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Request, Response, g, session
+from flask import Request, Response, g, has_request_context, session
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,6 +39,12 @@ def before(request: Request) -> None:
     g.audit_action = action.format(**args) if "{" in action else action
     g.audit_event = args.get("event_id") or _event_of(args)
     g.audit_errors = _error_flashes(request)
+
+
+def skip() -> None:
+    """Record no route entry for this request (its service recorded a truer one)."""
+    if has_request_context():
+        g.pop("audit_action", None)
 
 
 def after(request: Request, response: Response) -> None:

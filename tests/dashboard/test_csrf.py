@@ -49,6 +49,8 @@ POST_ROUTES = [
     "/account/tokens",
     "/account/tokens/1/revoke",
     "/invite/not-a-link",
+    "/approvals/1/approve",
+    "/approvals/1/reject",
 ]
 
 
@@ -124,6 +126,8 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/account/tokens",
         "/account/tokens/<int:token_id>/revoke",
         "/invite/<secret>",
+        "/approvals/<int:approval_id>/approve",
+        "/approvals/<int:approval_id>/reject",
     }
 
 

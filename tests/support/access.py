@@ -18,6 +18,7 @@ SAMPLE_ARGS = {
     "action": "pause",
     "question_id": 1,
     "invite_id": 1,
+    "approval_id": 1,
     "user_id": 1,
     "token_id": 1,
     "token": "not-a-token",
