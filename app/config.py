@@ -122,6 +122,8 @@ class TwilioSettings:
     whatsapp_from: str | None
     messaging_service_sid: str | None
     api_base_url: str = "https://api.twilio.com"
+    # The Content API (templates and their WhatsApp approval): `TWILIO_CONTENT_BASE_URL`.
+    content_base_url: str = "https://content.twilio.com"
     # Every `TWILIO_<KIND>_CONTENT_SID(S)` set, by its name without the S: the approved
     # templates of each kind of message (`app.sending.kinds` says which kind reads which):
     # TWILIO_INVITE_, _REMINDER_, _FOLLOWUP_, _OFFER_, and TWILIO_UPDATE_CONTENT_SID(S) (an
@@ -248,6 +250,9 @@ def _twilio_settings(source: _Source, dev: bool) -> TwilioSettings:
         or ("whatsapp:+14155238886" if dev else None),
         messaging_service_sid=source.text("TWILIO_MESSAGING_SERVICE_SID"),
         api_base_url=(source.text("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/"),
+        content_base_url=(
+            source.text("TWILIO_CONTENT_BASE_URL") or "https://content.twilio.com"
+        ).rstrip("/"),
         content_templates=_content_templates(source),
         validate_signatures=source.flag("TWILIO_VALIDATE_SIGNATURES", True),
         request_timeout=source.number("TWILIO_REQUEST_TIMEOUT", 15.0),

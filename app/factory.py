@@ -135,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     from app.guest_pages import bp as guest_pages_bp
     from app.health import bp as health_bp
     from app.health.metrics import instrument
+    from app.media import bp as media_bp
     from app.webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
@@ -142,10 +143,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(guest_pages_bp)
+    app.register_blueprint(media_bp)
     # Bearer tokens and Twilio signatures authenticate these; CSRF is for the dashboard's forms.
     csrf.exempt(api_bp)
     csrf.exempt(webhooks_bp)
     csrf.exempt(guest_pages_bp)  # read-only pages: nothing to forge
+    csrf.exempt(media_bp)
     instrument(app)
 
 

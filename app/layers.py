@@ -56,7 +56,14 @@ LAYERS = (
     ),
     Layer(
         "interfaces",
-        ("app.webhooks", "app.api", "app.dashboard", "app.guest_pages", "app.cli"),
+        (
+            "app.webhooks",
+            "app.api",
+            "app.dashboard",
+            "app.guest_pages",
+            "app.media",
+            "app.cli",
+        ),
         "blueprints and commands: leaves that only the factory imports",
     ),
     Layer(

@@ -8,6 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 INBOUND_PATH = "/webhooks/twilio/inbound"
+MEDIA_PATH = "/media/"
 
 
 class AsciiIntegerConverter(IntegerConverter):
@@ -45,6 +46,11 @@ def public_url(path: str) -> str:
     if base:
         return f"{base}{path}"
     return f"{request.host_url.rstrip('/')}{path}" if has_request_context() else path
+
+
+def media_url(base: str, token: str) -> str:
+    """A template's header image (`/media/<token>`) on the public base URL `base`."""
+    return f"{base}{MEDIA_PATH}{token}"
 
 
 def guest_page_url(token: str) -> str:

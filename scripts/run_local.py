@@ -98,6 +98,7 @@ def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     env.setdefault("ADMIN_EMAIL", "admin@example.com")
     env.setdefault("ADMIN_PASSWORD", remembered_secret("admin_password", 12))
     env.setdefault("TWILIO_API_BASE_URL", f"http://127.0.0.1:{emulator_port}")
+    env.setdefault("TWILIO_CONTENT_BASE_URL", env["TWILIO_API_BASE_URL"])
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     env.setdefault("WEB_CONCURRENCY", "2")
     env.setdefault("EMULATOR_INBOUND_URL", f"{env['PUBLIC_BASE_URL']}/webhooks/twilio/inbound")

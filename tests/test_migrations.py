@@ -36,11 +36,13 @@ EXPECTED_TABLES = {
     "invitation_tallies",
     "invitations",
     "message_attempts",
+    "message_templates",
     "offers",
     "opt_outs",
     "questions",
     "rsvp_responses",
     "status_callbacks",
+    "template_images",
     "users",
 }
 

@@ -25,6 +25,7 @@ ACTIONS = (
     "reply.send",
     "message.dismiss",
     "question.",
+    "template.submit",
     "user.",
     "token.",
 )

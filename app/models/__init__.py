@@ -21,6 +21,7 @@ from app.models.message import InboundMessage, StatusCallback
 from app.models.question import Answer, Question
 from app.models.tally import DATABASE_ONLY_INDEXES, GuestTally, InvitationTally
 from app.models.team import ApiToken, AuditEntry, Invite
+from app.models.template import MessageTemplate, TemplateImage, TemplateStatus
 from app.models.user import User
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "Invite",
     "MessageAttempt",
     "MessageKind",
+    "MessageTemplate",
     "Offer",
     "OfferOutcome",
     "OptOut",
@@ -55,6 +57,8 @@ __all__ = [
     "RsvpResponse",
     "SendState",
     "StatusCallback",
+    "TemplateImage",
+    "TemplateStatus",
     "User",
     "UserRole",
 ]

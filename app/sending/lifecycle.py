@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.models.enums import CampaignState, SendState, states_text
+from app.sending.approved import Undecided, undecided
 from app.sending.audiences import Target, fill
 from app.sending.kinds import WATCHING, sql_list
 from app.sending.message import MessageDefaults
@@ -301,6 +302,10 @@ class StartChecks:
         has_template = bool(self.defaults.templates(target.kind))
         return plan_audience(connection, target, self.sending, has_template, self.has_callback_url)
 
+    def review(self, connection: Connection, target: Target) -> Undecided:
+        """The kind's dashboard templates WhatsApp has not approved: waiting or rejected."""
+        return undecided(connection, target.kind, self.defaults.content_templates)
+
 
 def start(connection: Connection, campaign_id: int, checks: StartChecks) -> Moved | None:
     """Start a scheduled campaign whose time has come: write its rows for its audience now.
@@ -308,12 +313,22 @@ def start(connection: Connection, campaign_id: int, checks: StartChecks) -> Move
     The one start of every campaign: at its creation when it starts at once, and by the
     worker's sweep at its `send_at`. Its pre-flight is checked again; a kind that needs a
     template without one is refused (canceled, with the reason in its note) rather than
-    sent as free text WhatsApp would reject. None when it is not scheduled and due any more
-    (a cancel or a move that committed first wins) or another transaction holds it.
+    sent as free text WhatsApp would reject. While a template of its kind written in the
+    dashboard waits for WhatsApp's approval it stays scheduled and says so in its note; once
+    one is rejected it is refused with WhatsApp's reason. None when it is not scheduled and
+    due any more (a cancel or a move that committed first wins), waits for an approval, or
+    another transaction holds it.
     """
     campaign = lock(connection, campaign_id, event=True, wait=False)
     due = campaign is not None and campaign.state is SCHEDULED
     if campaign is None or not due or not _is_due(connection, campaign):
+        return None
+    review = checks.review(connection, campaign.target)
+    if review.rejected:
+        refusal = "Not started: " + rejection_note(campaign.target.kind, review)
+        return _move(connection, campaign, TRANSITIONS["refuse"], note=refusal)
+    if review.waiting:
+        _wait_for_approval(connection, campaign.id, campaign.target.kind, review)
         return None
     plan = checks.plan(connection, campaign.target)
     if plan.missing_template:
@@ -323,6 +338,24 @@ def start(connection: Connection, campaign_id: int, checks: StartChecks) -> Move
     found = "; ".join(plan.warnings) or None
     moved = _move(connection, campaign, TRANSITIONS["start"], total=total, note=found)
     return Moved(moved.campaign_id, moved.before, moved.after, total)
+
+
+WAIT = text("UPDATE campaigns SET send_at = COALESCE(send_at, now()), note = :note WHERE id = :id")
+
+
+def _wait_for_approval(
+    connection: Connection, campaign_id: int, kind: str, review: Undecided
+) -> None:
+    """Keep a campaign scheduled (and due, so the sweep tries again) until WhatsApp decides."""
+    languages = ", ".join(review.waiting)
+    note = f"Waiting for WhatsApp to approve the {kind} template ({languages})"
+    connection.execute(WAIT, {"id": campaign_id, "note": note})
+
+
+def rejection_note(kind: str, review: Undecided) -> str:
+    """Why a campaign does not start: WhatsApp's reasons, per language."""
+    reasons = "; ".join(f"{language}: {reason}" for language, reason in review.rejected)
+    return f"WhatsApp rejected the {kind} template ({reasons}); fix it on the Messages page"
 
 
 def _is_due(connection: Connection, campaign: CampaignRow) -> bool:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -36,6 +36,7 @@ from babel.dates import format_skeleton, format_time, get_timezone_location
 
 from app.config import ContentTemplates, Settings, zone_or_utc
 from app.models.enums import MessageKind
+from app.sending.approved import Approved
 from app.sending.kinds import kind_of
 from app.sending.notices import has_notice, notice_text
 
@@ -82,6 +83,9 @@ class MessageDefaults:
     content_templates: Mapping[str, ContentTemplates] = field(default_factory=dict)
     # Where guests' own pages are (`<PUBLIC_BASE_URL>/e/`); None: no public URL, no link.
     page_base: str | None = None
+    # Templates written in the dashboard number their own variables: content SID ->
+    # placeholder -> the engine's variable ("1".."4", "page_url"); `app.sending.approved`.
+    variable_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(
@@ -99,6 +103,14 @@ class MessageDefaults:
             validity_period=validity_period,
             content_templates=dict(twilio.content_templates),
             page_base=f"{settings.public_base_url}/e/" if settings.public_base_url else None,
+        )
+
+    def with_approved(self, approved: Approved) -> MessageDefaults:
+        """These defaults with the dashboard's approved templates (the environment wins)."""
+        return replace(
+            self,
+            content_templates=approved.merged(self.content_templates),
+            variable_maps={**self.variable_maps, **approved.variables},
         )
 
     def templates(self, kind: str = MessageKind.INVITATION) -> ContentTemplates:
@@ -179,6 +191,12 @@ def content_variables(invitee: Invitee, page_base: str | None = None) -> dict[st
     return values
 
 
+def numbered_variables(values: Mapping[str, str], mapping: Mapping[str, str]) -> dict[str, str]:
+    """A dashboard template's variables: each placeholder with its engine value ("-" for a
+    value the event lacks, such as a venue: WhatsApp refuses an empty one)."""
+    return {placeholder: values.get(name) or "-" for placeholder, name in mapping.items()}
+
+
 def invitation_body(invitee: Invitee, page_base: str | None = None) -> str:
     """The plain-text invitation (or notice: `app.sending.notices`) in the guest's language,
     used when no template applies, with the guest's own page (details and calendar) when the
@@ -213,6 +231,9 @@ def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
     if template:
         params["ContentSid"] = template
         variables = content_variables(invitee, defaults.page_base)
+        mapping = defaults.variable_maps.get(template)
+        if mapping is not None:
+            variables = numbered_variables(variables, mapping)
         params["ContentVariables"] = json.dumps(variables, ensure_ascii=False)
     elif invitee.body is not None:
         params["Body"] = invitee.body

@@ -112,6 +112,7 @@ ROUTES: dict[str, Rule] = {
     "guest_pages.page": _PUBLIC,  # the guest's own token
     "guest_pages.pass_image": _PUBLIC,
     "guest_pages.calendar": _PUBLIC,
+    "media.image": _PUBLIC,  # a header image's random token: WhatsApp fetches it
     # The dashboard: signing in and out, joining the team.
     "dashboard.static": _PUBLIC,
     "dashboard.login": _PUBLIC,
@@ -154,6 +155,8 @@ ROUTES: dict[str, Rule] = {
     "dashboard.conversation": _READ,
     "dashboard.reply": Rule(WRITE, audit="reply.send"),
     "dashboard.system": _READ,
+    "dashboard.messages_page": _READ,
+    "dashboard.message_edit": Rule(READ, writes=WRITE, audit="template.submit"),
     # The door.
     "dashboard.door_events": Rule(DOOR),
     "dashboard.door_page": Rule(DOOR),

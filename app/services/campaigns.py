@@ -36,6 +36,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.enums import states_text
 from app.sending import lifecycle
+from app.sending.approved import load_approved
 from app.sending.audiences import Target
 from app.sending.kinds import KINDS, kind_of
 from app.sending.message import MessageDefaults
@@ -137,8 +138,10 @@ def _preflight(target: Target, sending: SendingSettings) -> Preflight:
 
 
 def message_defaults() -> MessageDefaults:
-    """The templates this process sends with (the worker's settings are the same)."""
-    return MessageDefaults.from_settings(current_app.config["SETTINGS"], None, 0)
+    """The templates this process sends with (the worker's settings are the same), the
+    dashboard's approved ones among them."""
+    defaults = MessageDefaults.from_settings(current_app.config["SETTINGS"], None, 0)
+    return defaults.with_approved(load_approved(db.session.connection()))
 
 
 def estimate_for_preflight() -> SendEstimate:
@@ -261,7 +264,11 @@ def _create(
     if spec.one_per_event:
         _refuse_a_second(target)
     plan = _preflight(target, sending)
-    if plan.missing_template:
+    review = _checks().review(_connection(), target)
+    if review.rejected:
+        db.session.rollback()
+        raise ConflictError(lifecycle.rejection_note(target.kind, review))
+    if plan.missing_template and not review.waiting:
         db.session.rollback()
         raise ConflictError(plan.warnings[0])
     scheduled = send_at is not None and send_at > utcnow()

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, redis_store
 from app.sending import claims, lifecycle
+from app.sending.approved import load_approved
 from app.sending.client import ProviderClient, close_quietly
 from app.sending.drain import DrainReport, SenderSetup, StopReason
 from app.sending.lifecycle import StartChecks
@@ -48,6 +49,7 @@ from app.sending.wakeup import (
 )
 from app.services import audit
 from app.services.question_reasks import reask_silent
+from app.services.template_sync import sync_templates
 from app.urls import status_callback_url
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class SweepReport:
     compacted: bool = False
     linked: int = 0
     audit_pruned: int = 0
+    templates: int = 0
     drain_requested: bool = False
 
 
@@ -97,9 +100,7 @@ def sender_setup(app: Flask, sending: SendingSettings, owner: str) -> SenderSetu
     twilio = settings.twilio
     return SenderSetup(
         settings=sending,
-        defaults=MessageDefaults.from_settings(
-            settings, status_callback_url(), sending.validity_period
-        ),
+        defaults=message_defaults(app, sending),
         account_sid=twilio.account_sid or "",
         auth_token=twilio.auth_token or "",
         api_base_url=twilio.api_base_url,
@@ -198,7 +199,9 @@ def run_sweep(app: Flask) -> SweepReport:
     the due path invitations parked while their campaign was resumed, compacts the
     tallies, applies status callbacks and replies that arrived before their SID was
     recorded and that the sender's own linking missed, and prunes the audit trail's entries
-    older than `AUDIT_RETENTION_DAYS`.
+    older than `AUDIT_RETENTION_DAYS`. First it submits the organiser's templates and
+    follows their WhatsApp approval (`app.services.template_sync`), so that a campaign
+    waiting for one starts in the same pass.
     """
     sending = sending_settings(app)
     report = SweepReport()
@@ -208,6 +211,7 @@ def run_sweep(app: Flask) -> SweepReport:
         stale = claims.stale_claims(connection)
     if stale:
         report.reconciled = asyncio.run(_reconcile_once(app, sending))
+    report.templates = sync_templates(app.config["SETTINGS"])
     report.started = start_due_campaigns(db.engine, start_checks(app, sending))
     report.followups = feed_watching(db.engine)
     report.offers = offer_freed_seats(db.engine)
@@ -232,10 +236,16 @@ def run_sweep(app: Flask) -> SweepReport:
 def start_checks(app: Flask, sending: SendingSettings) -> StartChecks:
     """What starting a scheduled campaign checks again: rate, daily tier, templates."""
     settings = app.config["SETTINGS"]
+    return StartChecks(sending, message_defaults(app, sending), bool(settings.public_base_url))
+
+
+def message_defaults(app: Flask, sending: SendingSettings) -> MessageDefaults:
+    """What messages are sent with: the environment's templates and the approved ones."""
     defaults = MessageDefaults.from_settings(
-        settings, status_callback_url(), sending.validity_period
+        app.config["SETTINGS"], status_callback_url(), sending.validity_period
     )
-    return StartChecks(sending, defaults, bool(settings.public_base_url))
+    with db.engine.connect() as connection:
+        return defaults.with_approved(load_approved(connection))
 
 
 async def _reconcile_once(app: Flask, sending: SendingSettings) -> int:

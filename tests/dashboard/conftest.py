@@ -28,6 +28,22 @@ def csrf_app(migrated: dict[str, str]) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def public_app(migrated: dict[str, str]) -> Iterator[Flask]:
+    """The dashboard app with a public URL (header images and guest links need one)."""
+    env = {**migrated, "PUBLIC_BASE_URL": "https://invites.example.org"}
+    with fresh_app(env, WTF_CSRF_ENABLED=False) as app:
+        yield app
+
+
+@pytest.fixture
+def public_user(public_app: Flask) -> FlaskClient:
+    """A test client signed in as the dashboard user of `public_app`."""
+    client = public_app.test_client()
+    sign_in_session(client, add_admin(public_app))
+    return client
+
+
+@pytest.fixture
 def admin_id(app: Flask) -> int:
     """The id of a dashboard user (tests.support.constants: ADMIN_EMAIL, ADMIN_PASSWORD)."""
     return add_admin(app)

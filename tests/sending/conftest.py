@@ -52,6 +52,7 @@ def send_env(migrated: dict[str, str], emulator: Emulator) -> dict[str, str]:
     return {
         **migrated,
         "TWILIO_API_BASE_URL": emulator.url,
+        "TWILIO_CONTENT_BASE_URL": emulator.url,
         "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
         "TWILIO_WHATSAPP_FROM": SENDER,

@@ -16,6 +16,7 @@ from app.devstack import ManagedProcess, local_bind, wait_for_http, web_command,
 from app.devstack.embedded import free_port
 from app.emulator.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from tests.support.constants import ADMIN_EMAIL, ADMIN_PASSWORD, SENDER, TEMPLATE_SID
+from tests.support.emulator import control_env
 
 
 def service_env(
@@ -31,6 +32,7 @@ def service_env(
     env.update(
         {
             "TWILIO_API_BASE_URL": emulator_url,
+            "TWILIO_CONTENT_BASE_URL": emulator_url,
             "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
             "TWILIO_WHATSAPP_FROM": SENDER,
@@ -146,7 +148,8 @@ class ServiceStack:
 def guests_emulator(
     log_dir: Path, env: Mapping[str, str], port: int, web_url: str
 ) -> ManagedProcess:
-    """The emulator: status callbacks and a button tap from every guest, sent to the web."""
+    """The emulator: status callbacks and a button tap from every guest, sent to the web;
+    WhatsApp's review of a template in 3 s; the tests' control token."""
     argv = [
         sys.executable, "-m", "app.emulator", "--host", "127.0.0.1", "--port", str(port),
         "--latency", "0.05-0.2",
@@ -154,8 +157,9 @@ def guests_emulator(
         "--callback-delay", "0.2-0.8",
         "--inbound-url", f"{web_url}/webhooks/twilio/inbound",
         "--auto-reply", "random", "--auto-reply-delay", "0.3-1.0", "--seed", "7",
+        "--content-approval-delay", "3",
     ]  # fmt: skip
-    clean = {k: v for k, v in env.items() if not k.startswith("EMULATOR_")}
+    clean = {k: v for k, v in env.items() if not k.startswith("EMULATOR_")} | control_env()
     return ManagedProcess("emulator", argv, clean, log_dir / "emulator.log")
 
 

@@ -1,0 +1,134 @@
+"""What the organiser writes, as WhatsApp needs it: chips to numbered variables, Meta's rules.
+
+The organiser writes chips (`{guest}`, `{event}`, `{when}`, `{venue}`, `{page_url}`); a
+template sent for approval numbers them in order of first use (`{{1}}`, `{{2}}`, ...: Meta
+wants them in order, without gaps) and remembers which engine variable each number takes.
+The checks are the ones Meta rejects by (the emulator plays Meta by the same list), so that
+the organiser learns before waiting a day for a review.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+# Chip -> the engine's variable (`app.sending.message.content_variables`).
+CHIPS = MappingProxyType(
+    {"guest": "1", "event": "2", "when": "3", "venue": "4", "page_url": "page_url"}
+)
+CHIP_LABELS = MappingProxyType(
+    {
+        "guest": "Guest name",
+        "event": "Event",
+        "when": "Date and time",
+        "venue": "Venue",
+        "page_url": "Guest page link",
+    }
+)
+CHIP = re.compile(r"\{([a-z_]+)\}")
+NUMBERED = re.compile(r"\{\{\s*\w+\s*\}\}")
+MAX_BODY = 1024
+MAX_BUTTON_TITLE = 20
+MAX_BUTTONS = 3
+WORDS_PER_VARIABLE = 2
+WORD = re.compile(r"\w+")
+ADJACENT = re.compile(r"\}\}[^\w{}]*\{\{")
+AT_START = re.compile(r"^[^\w{]*\{\{")
+AT_END = re.compile(r"\}\}[^\w}]*$")
+# What each chip shows in the preview and in the samples Meta reviews, per language.
+SAMPLES: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "en": {"guest": "Ana", "event": "Summer party", "when": "Sat, Jun 5, 2027, 7:30 PM",
+           "venue": "Town Hall"},
+    "es": {"guest": "Lucía", "event": "la fiesta de verano",
+           "when": "sáb, 5 jun 2027, 19:30", "venue": "el Ayuntamiento"},
+    "pt": {"guest": "Ana", "event": "a festa de verão", "when": "sáb., 5 de jun. de 2027 19:30",
+           "venue": "a Câmara Municipal"},
+    "ar": {"guest": "ليلى", "event": "حفل الصيف", "when": "السبت، 5 يونيو 2027، 7:30 م",
+           "venue": "قاعة المدينة"},
+    "fr": {"guest": "Léa", "event": "la fête d'été", "when": "sam. 5 juin 2027, 19:30",
+           "venue": "la mairie"},
+})  # fmt: skip
+SAMPLE_PAGE = "https://invites.example.com/e/sample"
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A text with its chips numbered for WhatsApp, and the engine variable of each number."""
+
+    text: str
+    variables: dict[str, str]  # "1" -> "1" (guest), "2" -> "page_url", ...
+    chips: tuple[str, ...]  # the chips in number order
+
+
+def number_chips(body: str) -> tuple[Numbered, list[str]]:
+    """Number the chips of `body` in order of first use; return it and the problems found."""
+    problems = []
+    if NUMBERED.search(body):
+        problems.append("Write variables with the chips ({guest}, ...), not as {{1}}.")
+    order: list[str] = []
+    for name in CHIP.findall(body):
+        if name not in CHIPS:
+            problems.append(f"{{{name}}} is not a variable: use one of the chips.")
+        elif name not in order:
+            order.append(name)
+
+    def numbered(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"{{{{{order.index(name) + 1}}}}}" if name in order else match.group(0)
+
+    text = CHIP.sub(numbered, body)
+    variables = {str(number): CHIPS[name] for number, name in enumerate(order, 1)}
+    return Numbered(text, variables, tuple(order)), problems
+
+
+def body_problems(numbered: Numbered) -> list[str]:
+    """Meta's rules on the body: its length, and where and how many variables it has."""
+    text = numbered.text.strip()
+    if not text:
+        return ["Write the message: it is empty."]
+    problems = []
+    if len(text) > MAX_BODY:
+        problems.append(f"The message is {len(text)} characters long; WhatsApp allows {MAX_BODY}.")
+    if not numbered.chips:
+        return problems
+    if AT_START.match(text) or AT_END.search(text):
+        problems.append("A variable can't start or end the message: put words before and after it.")
+    if ADJACENT.search(text):
+        problems.append("Two variables can't be next to each other: write words between them.")
+    words = len(WORD.findall(NUMBERED.sub(" ", text)))
+    if words < WORDS_PER_VARIABLE * len(numbered.chips):
+        problems.append(
+            f"Too many variables for so short a message: {len(numbered.chips)} variables need"
+            f" at least {WORDS_PER_VARIABLE * len(numbered.chips)} words of text ({words} now)."
+        )
+    return problems
+
+
+def button_problems(titles: Sequence[str]) -> list[str]:
+    """Meta's rules on quick replies: at most three, each with a title of at most 20."""
+    problems = []
+    if len(titles) > MAX_BUTTONS:
+        problems.append(f"At most {MAX_BUTTONS} buttons.")
+    for title in titles:
+        if not title.strip():
+            problems.append("A button needs a label.")
+        elif len(title) > MAX_BUTTON_TITLE:
+            problems.append(
+                f"The button {title!r} is {len(title)} characters long;"
+                f" WhatsApp allows {MAX_BUTTON_TITLE}."
+            )
+    return problems
+
+
+def samples(numbered: Numbered, language: str, page_url: str | None) -> dict[str, str]:
+    """The sample value of each number, in the template's language (Meta reviews them)."""
+    values = {**SAMPLES.get(language, SAMPLES["en"]), "page_url": page_url or SAMPLE_PAGE}
+    return {str(number): values[name] for number, name in enumerate(numbered.chips, 1)}
+
+
+def preview(body: str, language: str) -> str:
+    """The text as a guest would read it, with sample values in place of the chips."""
+    values = {**SAMPLES.get(language, SAMPLES["en"]), "page_url": SAMPLE_PAGE}
+    return CHIP.sub(lambda match: values.get(match.group(1), match.group(0)), body)

@@ -1,0 +1,132 @@
+"""The Messages page: a template written per kind and language, checked as Meta would check it
+before anything is submitted, its header image checked and served at an unguessable URL."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+
+from tests.support.database import query
+
+SPANISH = "Hola {guest}, te invitamos a {event} el {when} en {venue}. ¿Vendrás? Responde abajo."
+BUTTONS = {"button_yes": "1", "title_yes": "Sí", "button_no": "1", "title_no": "No"}
+
+
+def picture(kind: str = "PNG", size: tuple[int, int] = (80, 40)) -> bytes:
+    """An image of this format and size."""
+    out = io.BytesIO()
+    Image.new("RGB", size, "teal").save(out, kind)
+    return out.getvalue()
+
+
+def submit(client: FlaskClient, language: str = "es", image: bytes | None = None, **fields: str):  # type: ignore[no-untyped-def]
+    """Post the editor of the invitation in `language`."""
+    data: dict[str, object] = {"body": SPANISH, **BUTTONS, **fields}
+    if image is not None:
+        data["image"] = (io.BytesIO(image), "card.png")
+    return client.post(
+        f"/messages/invitation/{language}", data=data, content_type="multipart/form-data"
+    )
+
+
+def test_the_page_lists_each_kind_and_language(public_user: FlaskClient) -> None:
+    page = public_user.get("/messages").get_data(as_text=True)
+
+    assert page.count("Not written") == 3 * 5
+    assert 'href="/messages/reminder/ar"' in page
+
+
+def test_a_template_with_an_image_is_kept_to_be_submitted(
+    public_app: Flask, public_user: FlaskClient
+) -> None:
+    response = submit(public_user, image=picture())
+
+    assert response.status_code == 302
+    [row] = query(
+        public_app,
+        "SELECT kind, language, body, buttons, status, image_token FROM message_templates",
+    )
+    assert (row.kind, row.language, row.status) == ("invitation", "es", "submitting")
+    assert row.body == SPANISH
+    assert row.buttons == [{"id": "yes", "title": "Sí"}, {"id": "no", "title": "No"}]
+    assert len(row.image_token) >= 43
+    served = public_user.get(f"/media/{row.image_token}")
+    assert (served.status_code, served.mimetype) == (200, "image/png")
+    assert served.data == picture()
+    assert "immutable" in served.headers["Cache-Control"]
+    anonymous = public_app.test_client().get(f"/media/{row.image_token}")
+    assert anonymous.status_code == 200  # WhatsApp fetches it without a session
+    assert public_app.test_client().get("/media/" + "x" * 43).status_code == 404
+    editor = public_user.get("/messages/invitation/es").get_data(as_text=True)
+    assert "Submitting" in editor and f"/media/{row.image_token}" in editor
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"body": "{guest}, te invitamos a {event}. Responde."}, "can&#39;t start or end"),
+        ({"body": "Te invitamos a la fiesta de {guest}"}, "can&#39;t start or end"),
+        ({"body": "Hola, ven a {event} {when} por favor."}, "next to each other"),
+        ({"body": "Hola {guest}, a {event} el {when} ya."}, "Too many variables"),
+        ({"body": "Hola {{1}}, ven a la fiesta."}, "not as {{1}}"),
+        ({"body": "Hola {nombre}, ven a la fiesta."}, "is not a variable"),
+        ({"body": "   "}, "it is empty"),
+        ({"title_yes": "Sí, allí estaré sin falta"}, "WhatsApp allows 20"),
+        ({"title_no": "  "}, "A button needs a label"),
+    ],
+)
+def test_what_meta_would_refuse_is_refused_before_submitting(
+    public_app: Flask, public_user: FlaskClient, fields: dict[str, str], problem: str
+) -> None:
+    response = submit(public_user, **fields)
+
+    assert response.status_code == 422
+    assert problem in response.get_data(as_text=True)
+    assert query(public_app, "SELECT id FROM message_templates") == []
+
+
+@pytest.mark.parametrize(
+    ("image", "problem"),
+    [
+        (b"GIF89a not really", "not an image"),
+        (picture("GIF"), "WhatsApp takes a JPEG or PNG"),
+        (picture("PNG")[:60], "damaged"),
+    ],
+)
+def test_an_image_that_is_not_a_header_is_refused(
+    public_app: Flask, public_user: FlaskClient, image: bytes, problem: str
+) -> None:
+    response = submit(public_user, image=image)
+
+    assert response.status_code == 422
+    assert problem in response.get_data(as_text=True)
+    assert query(public_app, "SELECT token FROM template_images") == []
+    assert query(public_app, "SELECT id FROM message_templates") == []
+
+
+def test_a_jpeg_header_is_taken(public_app: Flask, public_user: FlaskClient) -> None:
+    assert submit(public_user, image=picture("JPEG")).status_code == 302
+
+    [image] = query(public_app, "SELECT content_type, width, height FROM template_images")
+    assert tuple(image) == ("image/jpeg", 80, 40)
+
+
+def test_without_a_public_url_neither_an_image_nor_a_page_link_can_be_used(
+    user: FlaskClient,
+) -> None:
+    body = "Hola {guest}, te invitamos a {event}: los detalles en {page_url} cuando quieras."
+    response = submit(user, image=picture(), body=body)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "guest page link needs PUBLIC_BASE_URL" in page
+    assert "header image needs PUBLIC_BASE_URL" in page
+
+
+def test_an_unknown_kind_or_language_is_not_found(public_user: FlaskClient) -> None:
+    assert public_user.get("/messages/offer/es").status_code == 404
+    assert public_user.get("/messages/invitation/de").status_code == 404
