@@ -16,6 +16,8 @@ SAMPLE_ARGS = {
     "guest_id": 1,
     "message_id": 1,
     "action": "pause",
+    "kind": "invitation",
+    "language": "es",
     "question_id": 1,
     "invite_id": 1,
     "approval_id": 1,
