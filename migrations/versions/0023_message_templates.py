@@ -1,7 +1,7 @@
 """The organiser's own templates, submitted to WhatsApp through the Content API.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 
 - `template_images`: header images, served at `/media/<token>` (the token unguessable).
 - `message_templates`: one per kind of message and language: the organiser's text, buttons
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
