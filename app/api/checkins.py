@@ -1,10 +1,12 @@
 """Check-in at the door (rules in `app.services.checkins`).
 
 - `POST /api/v1/events/<id>/checkins` `{"code", "count"?, "client_id"?, "device"?,
-  "scanned_at"?}`: let in `count` people of the party of the pass `code` ("K7QM-2XDP", any
-  case, spaces or dashes; default: everyone not in yet) → 200 `{"guest_id", "name",
-  "party", "checked_in" (in now), "left", "admitted" (by this call), "replayed", "pass_code",
-  "first_at", "first_by", "completed_at"}`. The same `client_id` again is the first call's
+  "scanned_at"?, "kept"?}`: let in `count` people of the party of the pass `code`
+  ("K7QM-2XDP", any case, spaces or dashes; default: everyone not in yet) → 200 `{"guest_id",
+  "name", "party", "checked_in" (in now), "left", "admitted" (by this call), "replayed",
+  "over", "pass_code", "first_at", "first_by", "completed_at"}`. A `kept` check-in (made
+  while the device had no network: the people are in) past what is left records what is
+  left and says how many it counted `over`. The same `client_id` again is the first call's
   result (`replayed` true). 409 when the whole party is in already (with `first_at`,
   `first_by`, `completed_at` and `checked_in`; `first_by` names a user token's user); 404 for
   a code no guest of the event who said yes has (unknown, or replaced: void); 400 for a count
@@ -24,7 +26,7 @@ from app.api.validation import json_object, json_type
 from app.services import audit, checkin_rules, checkins
 from app.services.checkin_rules import CheckInRefused, PartyComplete, TooMany, UnknownPass
 
-FIELDS = ("code", "count", "client_id", "device", "scanned_at")
+FIELDS = ("code", "count", "client_id", "device", "scanned_at", "kept")
 
 
 @bp.post("/events/<int:event_id>/checkins")

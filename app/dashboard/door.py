@@ -96,10 +96,13 @@ def admitted_words(result: CheckInResult) -> str:
     """What a check-in did, in a sentence."""
     party = result.party
     again = " (this scan was already recorded)" if result.replayed else ""
-    return (
+    said = (
         f"Let in {result.admitted} of {plain_text(party.name)}'s party{again}:"
         f" {party.checked_in} of {party.party} in."
     )
+    if result.over:  # a kept scan found others of the party already let in elsewhere
+        said += f" {result.over} more came in on this pass than the party had left."
+    return said
 
 
 def refusal_words(event: Event, refused: CheckInRefused) -> str:

@@ -60,7 +60,9 @@ class TooMany(CheckInRefused):
 @dataclass(frozen=True)
 class Scan:
     """One check-in as a device asks for it: a pass's code or a guest's id, how many (None:
-    everyone left), the device's id for this scan and its name, when it scanned, who."""
+    everyone left), the device's id for this scan and its name, when it scanned, who, and
+    whether the device kept it while it had no network (`kept`: the people are in already,
+    so it records what is left of the party instead of being refused past it)."""
 
     code: str | None = None
     guest_id: int | None = None
@@ -69,6 +71,7 @@ class Scan:
     device: str | None = None
     scanned_at: datetime | None = None
     user_id: int | None = None
+    kept: bool = False
 
 
 def check_count(value: object) -> int | None:
@@ -85,7 +88,7 @@ def check_count(value: object) -> int | None:
 
 def scan_from(fields: Mapping[str, object], user_id: int | None = None) -> Scan:
     """The scan these fields ask for (`code` or `guest_id`, `count`, `client_id`, `device`,
-    `scanned_at`); ValueError naming the field that is wrong."""
+    `scanned_at`, `kept`); ValueError naming the field that is wrong."""
     code, guest_id = fields.get("code"), fields.get("guest_id")
     if code is not None and (not isinstance(code, str) or len(code) > MAX_CODE):
         raise ValueError(f"code must be a pass's code such as K7QM-2XDP (text, {MAX_CODE} at most)")
@@ -97,7 +100,17 @@ def scan_from(fields: Mapping[str, object], user_id: int | None = None) -> Scan:
         device=_device(fields.get("device")),
         scanned_at=scanned_time(fields.get("scanned_at")),
         user_id=user_id,
+        kept=_flag(fields.get("kept"), "kept"),
     )
+
+
+def _flag(value: object, name: str) -> bool:
+    """A yes/no field: true, false, absent (false), or a form's "1"/"0"/"true"/"false"."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("", "0", "false", "1", "true"):
+        return value.strip().lower() in ("1", "true")
+    raise ValueError(f"{name} must be true or false")
 
 
 def _guest_id(value: object) -> int | None:

@@ -116,16 +116,24 @@ def _iso(value: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class CheckInResult:
-    """A check-in: the party after it, how many it let in, and whether it was a repeat of a
-    scan already recorded (`replayed`: nothing new was written)."""
+    """A check-in: the party after it, how many it let in, whether it was a repeat of a
+    scan already recorded (`replayed`: nothing new was written), and how many a kept scan
+    counted past the party (`over`: they came in while another device let the party in)."""
 
     party: DoorParty
     admitted: int
     replayed: bool = False
+    over: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        """The party after the check-in, how many it let in, and whether it was a repeat."""
-        return {**self.party.as_json(), "admitted": self.admitted, "replayed": self.replayed}
+        """The party after the check-in, how many it let in, whether it was a repeat, and
+        how many past the party it counted."""
+        return {
+            **self.party.as_json(),
+            "admitted": self.admitted,
+            "replayed": self.replayed,
+            "over": self.over,
+        }
 
 
 def parties_of(guest_ids: list[int]) -> dict[int, DoorParty]:
@@ -189,7 +197,7 @@ def _admit(event_id: int, scan: Scan) -> CheckInResult:
         db.session.rollback()
         return replayed
     party = parties_of([guest_id])[guest_id]
-    people = _admissible(party, scan.count)
+    people = _admissible(party, scan.count, scan.kept)
     inserted = db.session.execute(
         INSERT,
         {
@@ -208,7 +216,8 @@ def _admit(event_id: int, scan: Scan) -> CheckInResult:
         return _replay_or_refuse(event_id, scan.client_id)
     db.session.commit()
     log.info("checked in %s of guest %s (event %s)", people, guest_id, event_id)
-    return CheckInResult(parties_of([guest_id])[guest_id], people)
+    over = (scan.count or people) - people
+    return CheckInResult(parties_of([guest_id])[guest_id], people, over=over)
 
 
 def _eligible(event_id: int, code: str | None, guest_id: int | None, *, lock: bool) -> int:
@@ -232,13 +241,16 @@ def _eligible(event_id: int, code: str | None, guest_id: int | None, *, lock: bo
     return found
 
 
-def _admissible(party: DoorParty, count: int | None) -> int:
-    """How many this check-in lets in: `count`, or everyone left; refused past the party."""
+def _admissible(party: DoorParty, count: int | None, kept: bool) -> int:
+    """How many this check-in lets in: `count`, or everyone left; refused past the party,
+    unless the device kept it offline (then: what is left of the party)."""
     if party.complete:
         raise PartyComplete(party)
     if count is None:
         return party.left
     if count > party.left:
+        if kept:
+            return party.left
         raise TooMany(party, count)
     return count
 

@@ -94,6 +94,33 @@ def test_unknown_void_and_malformed_scans(
     assert scalar(app, "SELECT count(*) FROM checkins") == 0
 
 
+def test_a_check_in_kept_offline_records_what_is_left_and_how_many_more_came(
+    app: Flask, client: FlaskClient, event_id: int
+) -> None:
+    make_party(app, event_id, "Ana", "+34612345678")
+    assert check_in(client, event_id, code=CODE, count=2).status_code == 200
+    kept = check_in(client, event_id, code=CODE, count=3, kept=True, client_id="kept-1")
+    assert kept.status_code == 200, kept.get_json()
+    body = kept.get_json()
+    assert (body["admitted"], body["over"], body["checked_in"], body["left"]) == (1, 2, 3, 0)
+    again = check_in(client, event_id, code=CODE, count=3, kept=True, client_id="kept-1")
+    assert (again.get_json()["admitted"], again.get_json()["replayed"]) == (1, True)
+    late = check_in(client, event_id, code=CODE, count=1, kept=True, client_id="kept-2")
+    assert late.status_code == 409  # the party is complete: nothing to record
+    assert scalar(app, "SELECT sum(people) FROM checkins") == 3
+
+
+@pytest.mark.parametrize("kept", ["yes", 1, [True]])
+def test_kept_is_true_or_false(
+    app: Flask, client: FlaskClient, event_id: int, kept: object
+) -> None:
+    make_party(app, event_id, "Ana", "+34612345678")
+    response = check_in(client, event_id, code=CODE, kept=kept)
+    assert response.status_code == 400
+    assert "kept must be true or false" in response.get_json()["message"]
+    assert scalar(app, "SELECT count(*) FROM checkins") == 0
+
+
 def test_an_unknown_event_is_a_404(client: FlaskClient) -> None:
     assert check_in(client, 999, code=CODE).status_code == 404
 

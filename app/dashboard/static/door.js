@@ -202,6 +202,7 @@
       say("[data-door-message]", answer.message, answer.ok ? "ok" : "refused");
       return lastLookup ? lookup(lastLookup) : null;
     }).catch(function () {
+      fields.kept = "1";  // the people are in: the server records what is left of the party
       keep(fields);
       say("[data-door-message]", "No network: this check-in is kept on this device and will be sent when the network is back.", "waiting");
     });
@@ -250,16 +251,16 @@
         if (!token) {
           throw new Error("signed out");
         }
-        return sendKept(token, []);
+        return sendKept(token, [], true);
       })
       .catch(function () {})
       .then(function () { flushing = false; });
   }
 
-  function sendKept(token, said) {
+  function sendKept(token, said, allOk) {
     var items = queued();
     if (!items.length) {
-      say("[data-door-message]", "Sent what was kept while offline: " + said.join(" "), "ok");
+      say("[data-door-message]", "Sent what was kept while offline: " + said.join(" "), allOk ? "ok" : "refused");
       return lastLookup ? lookup(lastLookup) : null;
     }
     var fields = items[0];
@@ -267,7 +268,7 @@
     return post(fields).then(function (answer) {
       store(queued().slice(1));  // answered (let in, or refused): settled
       said.push(answer.message);
-      return sendKept(token, said);
+      return sendKept(token, said, allOk && answer.ok);
     });
   }
 
