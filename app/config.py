@@ -168,6 +168,8 @@ class Settings:
     audit_retention_days: int = 365
     # An organiser's invitation campaign to more guests than this waits for an owner.
     approval_above: int | None = None
+    # Owners must sign in with a second factor (TOTP); others may choose to.
+    two_factor_for_owners: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -207,6 +209,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         worker_restart_grace=source.integer("WORKER_RESTART_GRACE", 60, minimum=0),
         audit_retention_days=source.integer("AUDIT_RETENTION_DAYS", 365, minimum=1),
         approval_above=source.optional_integer("APPROVAL_ABOVE", minimum=0),
+        two_factor_for_owners=source.flag("TWO_FACTOR_FOR_OWNERS", False),
     )
     source.raise_errors()
     _check_required(settings)

@@ -40,6 +40,7 @@ EXPECTED_TABLES = {
     "offers",
     "opt_outs",
     "questions",
+    "recovery_codes",
     "rsvp_responses",
     "status_callbacks",
     "template_images",

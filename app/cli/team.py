@@ -1,4 +1,5 @@
-"""`flask users`: the team from the command line (invite, list, set-role, remove, token)."""
+"""`flask users`: the team from the command line (invite, list, set-role, remove, token,
+reset-two-factor)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask.cli import with_appcontext
 
 from app.cli.output import emit, json_option, table
 from app.models import User, UserRole
-from app.services import team, tokens, users
+from app.services import team, tokens, two_factor, users
 from app.services.team import TeamError
 from app.urls import public_url
 
@@ -102,6 +103,16 @@ def token_command(email: str, name: str, read_only: bool) -> None:
     except TeamError as error:
         raise click.ClickException(str(error)) from None
     click.echo(made.secret)
+
+
+@users_group.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor_command(email: str) -> None:
+    """Turn off EMAIL's two-factor sign-in (a lost phone and recovery codes)."""
+    user = member(email)
+    two_factor.reset(user)
+    click.echo(f"two-factor sign-in is off for {user.email}: they sign in with the password")
 
 
 def member(email: str) -> User:

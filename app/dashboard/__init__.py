@@ -42,6 +42,7 @@ from app.dashboard import (  # noqa: E402
     team,
     text,
     tokens,
+    two_factor,
 )
 
 __all__ = [
@@ -69,4 +70,5 @@ __all__ = [
     "team",
     "text",
     "tokens",
+    "two_factor",
 ]

@@ -29,15 +29,20 @@ from werkzeug.exceptions import Unauthorized
 from app.dashboard import bp
 from app.dashboard.forms import LoginForm
 from app.dashboard.login_limits import limit_sign_ins, refund_attempt, remember_address
+from app.dashboard.team_forms import CodeForm
 from app.errors import json_error
 from app.extensions import login_manager
 from app.models import User
-from app.services import audit, users
+from app.services import audit, two_factor, users
 from app.services.audit import Actor
 
 log = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "Invalid email or password."
+INVALID_CODE = "That code is not right, or was used already. Try the next one."
+PENDING_SIGN_IN = "pending_sign_in"
+# How long the second factor may follow the password.
+CODE_WAIT = timedelta(minutes=5)
 MAX_NEXT_LENGTH = 2000
 
 
@@ -91,11 +96,14 @@ def login() -> ResponseReturnValue:
     """Show the sign-in form; sign in with a fresh session and go to `next`.
 
     `init_auth` wraps this view in the app's rate limits, which reserve the attempt before
-    it runs; signing in gives the reservation back.
+    it runs; signing in gives the reservation back. A user with two-factor sign-in then
+    posts their code to this same view (`second_factor`), so the limits count codes too.
     """
     if current_user.is_authenticated:
         refund_attempt()  # a POST from a signed-in browser is no failed attempt
         return redirect(safe_next(request.args.get("next")))
+    if request.method == "POST" and "code" in request.form:
+        return second_factor()
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -107,14 +115,44 @@ def login() -> ResponseReturnValue:
         form.password.data = ""
         return render_template("dashboard/login.html", form=form, error=INVALID_CREDENTIALS)
     refund_attempt()
+    if user.totp_secret is not None:
+        return ask_for_code(user, bool(form.remember.data), form.next.data or "")
+    return signed_in(user, bool(form.remember.data), form.next.data)
+
+
+def ask_for_code(user: User, remember: bool, next_page: str) -> ResponseReturnValue:
+    """The password was right: ask for the second factor (for a few minutes)."""
+    session.clear()
+    session[PENDING_SIGN_IN] = {"id": user.get_id(), "remember": remember, "next": next_page}
+    return render_template("dashboard/login_code.html", form=CodeForm(email=user.email))
+
+
+def second_factor() -> ResponseReturnValue:
+    """Check the code of a sign-in whose password was right, then sign in."""
+    pending = session.get(PENDING_SIGN_IN) or {}
+    user = users.load_user(str(pending.get("id", "")), CODE_WAIT)
+    form = CodeForm()
+    if user is None or (form.email.data or "") != user.email:
+        session.pop(PENDING_SIGN_IN, None)
+        flash("Sign in again: the code must follow the password within 5 minutes.", "error")
+        return redirect(url_for("dashboard.login"))
+    if not form.validate_on_submit() or not two_factor.verify(user, form.code.data or ""):
+        log.info("refused a dashboard second factor")
+        return render_template("dashboard/login_code.html", form=form, error=INVALID_CODE)
+    refund_attempt()
+    return signed_in(user, bool(pending.get("remember")), pending.get("next"))
+
+
+def signed_in(user: User, remember: bool, next_page: str | None) -> ResponseReturnValue:
+    """Open a fresh session for the user and go on to `next`."""
     # A new session: nothing set before signing in (e.g. by someone who planted the cookie)
     # survives into the signed-in one.
     session.clear()
-    login_user(user, remember=bool(form.remember.data))
+    login_user(user, remember=remember)
     users.record_login(user)
     audit.record("sign_in", actor=Actor(user.email, "dashboard", user.id, user.role))
     remember_address(user.email)
-    return redirect(safe_next(form.next.data))
+    return redirect(safe_next(next_page))
 
 
 @bp.post("/logout")

@@ -16,7 +16,7 @@ from app.dashboard import bp
 from app.dashboard.auth import unauthorized, wants_json
 from app.errors import json_error
 from app.models import UserRole
-from app.services import access, audit, audit_routes
+from app.services import access, audit, audit_routes, two_factor
 from app.services.audit import Actor
 from app.services.campaigns import KIND_LABELS, NotFoundError
 from app.services.estimates import percent_text
@@ -24,6 +24,14 @@ from app.services.estimates import percent_text
 log = logging.getLogger(__name__)
 
 # Everything the pages load comes from this origin; charts are inline SVG, never scripts.
+SECOND_FACTOR_SETUP = frozenset(
+    {
+        "dashboard.two_factor_page",
+        "dashboard.enable_two_factor",
+        "dashboard.logout",
+        "dashboard.logout_everywhere",
+    }
+)
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -52,8 +60,18 @@ def require_login() -> ResponseReturnValue | None:
     audit.act_as(Actor(current_user.email, "dashboard", current_user.id, role))
     if not access.allows(rule, request.method, role):
         return refused(role)
+    if needs_second_factor():
+        return redirect(url_for("dashboard.two_factor_page"))
     audit_routes.before(request)
     return None
+
+
+def needs_second_factor() -> bool:
+    """Whether the service requires a second factor the user hasn't enabled yet (then only
+    its page and signing out open)."""
+    if request.endpoint in SECOND_FACTOR_SETUP or current_user.totp_secret is not None:
+        return False
+    return two_factor.required_for(current_user)
 
 
 def refused(role: UserRole) -> ResponseReturnValue:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields import EmailField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length
@@ -45,3 +45,17 @@ class TokenForm(FlaskForm):
 
     name = StringField("Name", validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
     read_only = BooleanField("Read-only (whatever your role, this token changes nothing)")
+
+
+class CodeForm(FlaskForm):
+    """The second factor: a code of the authenticator app, or a recovery code.
+
+    The email goes with it, so that the sign-in limits count the code against the account.
+    """
+
+    email = HiddenField()
+    code = StringField(
+        "Code from your authenticator app (or a recovery code)",
+        validators=[InputRequired(), Length(max=64)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+    )

@@ -20,7 +20,7 @@ from app.models.invitation import Campaign, Invitation, MessageAttempt, Offer, R
 from app.models.message import InboundMessage, StatusCallback
 from app.models.question import Answer, Question
 from app.models.tally import DATABASE_ONLY_INDEXES, GuestTally, InvitationTally
-from app.models.team import ApiToken, AuditEntry, Invite
+from app.models.team import ApiToken, AuditEntry, Invite, RecoveryCode
 from app.models.template import MessageTemplate, TemplateImage, TemplateStatus
 from app.models.user import User
 
@@ -53,6 +53,7 @@ __all__ = [
     "OptOut",
     "Question",
     "QuestionKind",
+    "RecoveryCode",
     "Rsvp",
     "RsvpResponse",
     "SendState",

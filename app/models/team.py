@@ -67,3 +67,14 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     address: Mapped[str | None] = mapped_column(String(45))
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for a user's second factor (stored as its sha256)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    used_at: Mapped[datetime | None]

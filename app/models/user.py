@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,6 +31,10 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None]
     # Part of every session and remember cookie; rotating it ends them all (see get_id).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-factor sign-in: the TOTP secret (base32) once enabled, and the last time step a
+    # code was accepted for (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # When the session being served was signed in (set by the user loader), else None.
     session_started: int | None = None
 

@@ -67,3 +67,16 @@ def test_token_prints_a_token_once(app: Flask, runner: FlaskCliRunner) -> None:
     assert client.get("/api/v1/events", headers=auth).status_code == 200
     assert client.post("/api/v1/events", json={"name": "x"}, headers=auth).status_code == 403
     assert scalar(app, "SELECT name FROM api_tokens") == "CRM"
+
+
+def test_reset_two_factor_turns_it_off(app: Flask, runner: FlaskCliRunner) -> None:
+    with app.app_context():
+        users.ensure_admin("boss@example.org", "a long password")
+        boss = users.find_by_email("boss@example.org")
+        assert boss is not None
+        boss.totp_secret = "JBSWY3DPEHPK3PXP"
+        db.session.commit()
+    done = runner.invoke(args=["users", "reset-two-factor", "boss@example.org"])
+    assert done.exit_code == 0, done.output
+    assert scalar(app, "SELECT totp_secret FROM users") is None
+    assert scalar(app, "SELECT action FROM audit_log") == "user.two_factor_reset"

@@ -52,6 +52,8 @@ POST_ROUTES = [
     "/invite/not-a-link",
     "/approvals/1/approve",
     "/approvals/1/reject",
+    "/account/two-factor",
+    "/account/two-factor/disable",
 ]
 
 
@@ -130,6 +132,8 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/invite/<secret>",
         "/approvals/<int:approval_id>/approve",
         "/approvals/<int:approval_id>/reject",
+        "/account/two-factor",
+        "/account/two-factor/disable",
     }
 
 
@@ -175,6 +179,7 @@ def test_every_form_on_every_page_carries_a_token(csrf_app: Flask, signed_in: Fl
         "/messages/invitation/ar",
         "/team",
         "/account/tokens",
+        "/account/two-factor",
     ]
     forms = 0
     for page in pages:
