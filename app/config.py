@@ -128,7 +128,8 @@ class TwilioSettings:
     # templates of each kind of message (`app.sending.kinds` says which kind reads which):
     # TWILIO_INVITE_, _REMINDER_, _FOLLOWUP_, _OFFER_, and TWILIO_UPDATE_CONTENT_SID(S) (an
     # event's change, one message per change) and TWILIO_CANCELLATION_CONTENT_SID(S) (a
-    # canceled event); the last two fall back to plain text inside the 24-hour window.
+    # canceled event), TWILIO_THANKS_CONTENT_SID(S) and TWILIO_MISSED_CONTENT_SID(S) (after
+    # the event); these four fall back to plain text inside the 24-hour window.
     content_templates: Mapping[str, ContentTemplates] = field(default_factory=dict)
     validate_signatures: bool = True
     request_timeout: float = 15.0

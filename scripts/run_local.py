@@ -64,12 +64,16 @@ DEMO_FOLLOWUP_SID = "HX" + "0" * 31 + "2"
 DEMO_OFFER_SID = "HX" + "0" * 31 + "3"
 DEMO_UPDATE_SID = "HX" + "0" * 31 + "4"
 DEMO_CANCELLATION_SID = "HX" + "0" * 31 + "5"
+DEMO_THANKS_SID = "HX" + "0" * 31 + "6"
+DEMO_MISSED_SID = "HX" + "0" * 31 + "7"
 DEMO_TEMPLATES = {
     DEMO_REMINDER_SID: "Hi {{1}}, a reminder: {{2}} is on {{3}} at {{4}}. See you there!",
     DEMO_FOLLOWUP_SID: "Hi {{1}}, will you come to {{2}} on {{3}}? Reply YES, NO or MAYBE.",
     DEMO_OFFER_SID: "Hi {{1}}, a seat at {{2}} is free for you. Tap Claim to take it, or Pass.",
     DEMO_UPDATE_SID: "Hi {{1}}, {{2}} has changed. It is now on {{3}} at {{4}}.",
     DEMO_CANCELLATION_SID: "Hi {{1}}, we are sorry: {{2}} on {{3}} is canceled.",
+    DEMO_THANKS_SID: "Hi {{1}}, thank you for coming to {{2}}! It was a pleasure to have you.",
+    DEMO_MISSED_SID: "Hi {{1}}, we missed you at {{2}}. We hope to see you next time!",
 }
 
 # The emulator's guests in the demo (app/emulator/guests.py): shares that type, give a head
@@ -122,7 +126,11 @@ def service_env(embedded: EmbeddedServices) -> dict[str, str]:
     env.setdefault("EMULATOR_OFFER_TEMPLATES", env["TWILIO_OFFER_CONTENT_SID"])
     env.setdefault("TWILIO_UPDATE_CONTENT_SID", DEMO_UPDATE_SID)
     env.setdefault("TWILIO_CANCELLATION_CONTENT_SID", DEMO_CANCELLATION_SID)
-    notices = (env["TWILIO_UPDATE_CONTENT_SID"], env["TWILIO_CANCELLATION_CONTENT_SID"])
+    env.setdefault("TWILIO_THANKS_CONTENT_SID", DEMO_THANKS_SID)
+    env.setdefault("TWILIO_MISSED_CONTENT_SID", DEMO_MISSED_SID)
+    notices = (
+        env[f"TWILIO_{kind}_CONTENT_SID"] for kind in ("UPDATE", "CANCELLATION", "THANKS", "MISSED")
+    )
     env.setdefault("EMULATOR_NOTICE_TEMPLATES", ",".join(notices))
     env.setdefault("EMULATOR_CONTENT_TEMPLATES", json.dumps(DEMO_TEMPLATES))
     return env

@@ -93,19 +93,23 @@ def test_the_local_run_sends_seat_offers_that_its_emulator_renders_and_answers(
 def test_the_local_run_tells_of_changes_with_templates_its_emulator_renders_unanswered(
     run_local: ModuleType, migrated: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    names = ("TWILIO_UPDATE_CONTENT_SID", "TWILIO_CANCELLATION_CONTENT_SID")
+    kinds = ("UPDATE", "CANCELLATION", "THANKS", "MISSED")
+    names = tuple(f"TWILIO_{kind}_CONTENT_SID" for kind in kinds)
     for name in (*names, "EMULATOR_NOTICE_TEMPLATES"):
         monkeypatch.delenv(name, raising=False)
     env = local_env(run_local, migrated, monkeypatch)
-    update, cancellation = (env[name] for name in names)
+    update, cancellation, thanks, missed = (env[name] for name in names)
     config = load_config([], env)
-    assert config.notice_templates == {update, cancellation}  # read, never answered
+    assert config.notice_templates == {update, cancellation, thanks, missed}  # never answered
     assert "has changed" in config.content_templates[update]
     assert "canceled" in config.content_templates[cancellation]
+    assert "thank you" in config.content_templates[thanks]
+    assert "we missed you" in config.content_templates[missed]
     settings = create_app({**migrated, **env}).config["SETTINGS"]
     defaults = MessageDefaults.from_settings(settings, None, 3600)
     assert defaults.template_for("ar", "update") == update
     assert defaults.template_for("es", "cancellation") == cancellation
+    assert defaults.template_for("pt", "thanks") == thanks
 
 
 def test_a_webhook_forged_with_the_public_emulator_token_is_refused(

@@ -43,6 +43,7 @@ Unknown ids are 404; every error is JSON.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify, request, url_for
@@ -174,6 +175,25 @@ def create_followup(event_id: int) -> tuple[Response, int, dict[str, str]]:
     body = optional_json_object(("after_days",))
     days = optional_number(body, "after_days", campaigns.DEFAULT_FOLLOWUP_DAYS)
     return created(*campaigns.create_followup(event_id, days))
+
+
+@bp.post("/events/<int:event_id>/thanks")
+def create_thanks(event_id: int) -> tuple[Response, int, dict[str, str]]:
+    """Thank the guests who checked in, once the event has started (or at `send_at`)."""
+    return created(*campaigns.create_after_event(event_id, MessageKind.THANKS, after_send_at()))
+
+
+@bp.post("/events/<int:event_id>/missed")
+def create_missed(event_id: int) -> tuple[Response, int, dict[str, str]]:
+    """Tell the confirmed guests who did not come that they were missed (after the start)."""
+    return created(*campaigns.create_after_event(event_id, MessageKind.MISSED, after_send_at()))
+
+
+def after_send_at() -> datetime | None:
+    """The optional `send_at` of an after-event campaign, read in its event's zone."""
+    body = optional_json_object(("send_at",))
+    event_id = int((request.view_args or {})["event_id"])
+    return optional_datetime(body, "send_at", event_zone(event_id)) if body.get("send_at") else None
 
 
 def created(campaign: Campaign, plan: campaigns.Preflight) -> tuple[Response, int, dict[str, str]]:

@@ -19,6 +19,7 @@ bp = Blueprint(
 
 # Each concern's routes register themselves on `bp` when imported.
 from app.dashboard import (  # noqa: E402
+    after_event,
     approvals,
     audit,
     auth,
@@ -46,6 +47,7 @@ from app.dashboard import (  # noqa: E402
 )
 
 __all__ = [
+    "after_event",
     "approvals",
     "audit",
     "auth",

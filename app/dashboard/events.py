@@ -22,6 +22,7 @@ from app.dashboard.guests import (
     require_event,
 )
 from app.models import Campaign, Event, MessageKind
+from app.models.base import utcnow
 from app.services import (
     arrivals,
     campaigns,
@@ -133,6 +134,7 @@ def event_page(event_id: int) -> ResponseReturnValue:
     stats = events.event_stats(event.id)
     rows, next_after = guest_page(event.id, filters, query_id("after"))
     listed = campaigns.list_campaigns(event.id)
+    plans = follow_on_plans(event, listed)
     return render_template(
         "dashboard/event.html",
         event=event,
@@ -158,16 +160,21 @@ def event_page(event_id: int) -> ResponseReturnValue:
         scheduled=scheduled_items(event, listed),
         reminder_form=ReminderForm(formdata=None),
         followup_form=FollowupForm(formdata=None),
-        **follow_on_plans(event, listed),
+        **plans,
+        follow_on=plans,
+        now=utcnow(),
     )
 
 
 def follow_on_plans(event: Event, listed: list[Campaign]) -> dict[str, Any]:
-    """Pre-flights of a reminder and a follow-up now (defaults), and why they can't be sent;
-    none for a kind the event already has active (`<kind>_active`: one at a time)."""
+    """Pre-flights of a reminder, a follow-up, a thank-you and a missed-you now (defaults),
+    and why they can't be sent; none for a kind the event already has active
+    (`<kind>_active`: one at a time)."""
     targets = {
         "reminder": campaigns.target(event.id, MessageKind.REMINDER),
         "followup": campaigns.target(event.id, MessageKind.FOLLOWUP),
+        "thanks": campaigns.target(event.id, MessageKind.THANKS),
+        "missed": campaigns.target(event.id, MessageKind.MISSED),
     }
     found: dict[str, Any] = {}
     for name, target in targets.items():

@@ -70,7 +70,7 @@ HELP = {
     "auto_reply_claim_rate": "probability that a guest taps Claim on an offer (else Pass;"
     " default 0.8)",
     "notice_templates": "comma-separated content SIDs of notices (an event's change or"
-    " cancellation): guests read them and never answer",
+    " cancellation, a thank-you, a missed-you): guests read them and never answer",
     "sender": "sender address used when a message gives only a MessagingServiceSid",
     "channel_install_sid": "ChannelInstallSid sent in WhatsApp status callbacks",
     "page_size": "default page size of the Message list",

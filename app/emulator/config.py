@@ -91,8 +91,8 @@ class EmulatorConfig:
     # The content SIDs of seat offers (Claim / Pass buttons), and the share of offers claimed.
     offer_templates: frozenset[str] = frozenset()
     auto_reply_claim_rate: float = 0.8
-    # The content SIDs of notices (an event's change, its cancellation): guests read them and
-    # do not answer, whatever they said before.
+    # The content SIDs of notices (an event's change or cancellation, a thank-you, a
+    # missed-you): guests read them and do not answer, whatever they said before.
     notice_templates: frozenset[str] = frozenset()
     sender: str = DEFAULT_SENDER
     channel_install_sid: str = DEFAULT_CHANNEL_INSTALL_SID

@@ -78,6 +78,8 @@ class MessageKind(StrEnum):
     OFFER = "offer"  # a freed seat offered to a waitlisted guest (`app.sending.waitlist`)
     UPDATE = "update"  # the event's start, zone or venue changed (one per change: `round`)
     CANCELLATION = "cancellation"  # the event is canceled, to every guest who was invited
+    THANKS = "thanks"  # after the event, to the guests who checked in
+    MISSED = "missed"  # after the event, to the seated guests who confirmed and did not come
 
 
 class OfferOutcome(StrEnum):

@@ -116,6 +116,9 @@ RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.ph
         AS include_unanswered,
     e.starts_at IS NOT NULL AND e.starts_at <= now() AS event_started,
     e.canceled_at IS NOT NULL AS event_canceled,
+    -- Whether the guest came in (the after-event kinds: thanked, or told we missed them).
+    CASE WHEN i.kind IN (:kind_thanks, :kind_missed) THEN EXISTS (
+        SELECT 1 FROM checkins AS k WHERE k.guest_id = i.guest_id) END AS checked_in,
     i.body,
     -- Free text reaches a guest only within 24 hours of their last message (a reply's
     -- check; an update's or cancellation's plain body when there is no template).
@@ -243,6 +246,7 @@ class Taken:
     offer_open: bool | None = None  # whether its offer is open and held (offers only)
     include_unanswered: bool | None = None  # an update campaign's option
     event_canceled: bool = False
+    checked_in: bool | None = None  # whether the guest came in (after-event kinds)
 
 
 @dataclass
@@ -389,6 +393,7 @@ def refusal_of(row: Taken, defaults: MessageDefaults | None = None) -> Refusal |
         row.offer_open is not False,
         bool(row.include_unanswered),
         row.event_canceled,
+        row.checked_in,
     )
     withdrawn = spec.withdrawal(facts)
     if withdrawn:

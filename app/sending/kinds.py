@@ -12,7 +12,8 @@ row per guest and kind in `invitations`, so each guest gets each kind exactly on
   the organiser's reply to a guest who wrote); `text_in_window`: a plain body stands in
   only for a guest whose window is open (an update), the others fail with 63016's reason;
 - `until_start`: whether it stops at the event's start (everything but an invitation, a
-  reply or a cancellation);
+  reply, a cancellation and the after-event kinds), and `after_start`: whether it waits for
+  the start (a thank-you, a missed-you);
 - `watches`: whether its campaign keeps running until the event starts, queueing guests as
   they come due, and `one_per_event`: whether an event has one such campaign at a time;
 - `still_meant`: the check made again when each message is claimed (a guest who declined
@@ -48,6 +49,7 @@ class ClaimFacts:
     offer_open: bool = True  # an offer: it is still open and its hold has not run out
     include_unanswered: bool = False  # an update's option: guests who have not answered too
     event_canceled: bool = False
+    checked_in: bool | None = None  # the after-event kinds: whether the guest came in
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Kind:
     free_text: bool = False
     text_in_window: bool = False
     until_start: bool = True
+    after_start: bool = False
     watches: bool = False
     one_per_event: bool = False
     still_meant: Callable[[ClaimFacts], str | None] | None = None
@@ -79,6 +82,8 @@ class Kind:
             return "the event is canceled"
         if facts.event_started and self.until_start:
             return "the event has started"
+        if self.after_start and not facts.event_started:
+            return "the event has not started yet"
         return self.still_meant(facts) if self.still_meant else None
 
 
@@ -211,9 +216,53 @@ CANCELLATION = Kind(
     one_per_event=True,
 )
 
+# After the event. A guest with a check-in came (even part of their party).
+CHECKED_IN = "EXISTS (SELECT 1 FROM checkins AS k WHERE k.guest_id = i.guest_id)"
+
+
+def _missed_still(facts: ClaimFacts) -> str | None:
+    """A missed-you: the guest still confirmed, was seated, and never came in."""
+    if facts.checked_in:
+        return "the guest checked in"
+    return _confirmed_still(facts)
+
+
+# A thank-you to the guests who checked in, and a sorry-we-missed-you to the seated guests who
+# confirmed and did not: once each, only once the event has started. Templates
+# (`TWILIO_THANKS_CONTENT_SID(S)`, `TWILIO_MISSED_CONTENT_SID(S)`), else plain words inside
+# the 24-hour window, as an update.
+THANKS = Kind(
+    MessageKind.THANKS,
+    label="Thank-you",
+    verb="thank",
+    template_setting="TWILIO_THANKS_CONTENT_SID",
+    audience=CHECKED_IN,
+    text_in_window=True,
+    until_start=False,
+    after_start=True,
+    one_per_event=True,
+)
+MISSED = Kind(
+    MessageKind.MISSED,
+    label="Missed-you",
+    verb="tell we missed",
+    template_setting="TWILIO_MISSED_CONTENT_SID",
+    audience=f"i.rsvp = '{Rsvp.CONFIRMED}' AND NOT {CHECKED_IN}" + SEATED,
+    text_in_window=True,
+    until_start=False,
+    after_start=True,
+    one_per_event=True,
+    still_meant=_missed_still,
+)
+
 KINDS: dict[MessageKind, Kind] = {
-    spec.kind: spec for spec in (INVITATION, REMINDER, FOLLOWUP, REPLY, OFFER, UPDATE, CANCELLATION)
-}
+    spec.kind: spec
+    for spec in (
+        INVITATION, REMINDER, FOLLOWUP, REPLY, OFFER, UPDATE, CANCELLATION, THANKS, MISSED
+    )
+}  # fmt: skip
+# The kinds sent after the event has started.
+AFTER_EVENT = tuple(spec.kind for spec in KINDS.values() if spec.after_start)
 # The kinds that go with an invitation, to guests chosen by their answer to it.
 FOLLOW_ONS = tuple(spec for spec in KINDS.values() if spec.audience is not None)
 # The kinds whose campaigns keep running until their event starts.

@@ -1,8 +1,10 @@
-"""The plain-text words of the notices: an event's change (`update`) and its cancellation.
+"""The plain-text words of the notices: an event's change (`update`), its cancellation, and
+after it, a thank-you (`thanks`) and a sorry-we-missed-you (`missed`).
 
 Sent only when the kind has no template for the guest's language and the guest wrote in the
 last 24 hours (WhatsApp's window; `app.sending.claims`). The templates
-(`TWILIO_UPDATE_CONTENT_SID(S)`, `TWILIO_CANCELLATION_CONTENT_SID(S)`) get the same
+(`TWILIO_UPDATE_CONTENT_SID(S)`, `TWILIO_CANCELLATION_CONTENT_SID(S)`,
+`TWILIO_THANKS_CONTENT_SID(S)`, `TWILIO_MISSED_CONTENT_SID(S)`) get the same
 variables as the invitation's: `{{1}}` the guest, `{{2}}` the event, `{{3}}` its (new) start,
 `{{4}}` its (new) venue, and `page_url`.
 """
@@ -29,6 +31,22 @@ NOTICES: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "pt": "Olá {name}, lamentamos: {event}{details} foi cancelado.",
         "ar": "مرحبًا {name}، نأسف لإبلاغك بإلغاء {event}{details}.",
         "fr": "Bonjour {name}, nous sommes désolés : {event}{details} est annulé.",
+    },
+    MessageKind.THANKS: {
+        "en": "Hi {name}, thank you for coming to {event}! It was a pleasure to have you.",
+        "es": "Hola {name}, ¡gracias por venir a {event}! Fue un placer tenerte con nosotros.",
+        "pt": "Olá {name}, obrigado por vir a {event}! Foi um prazer ter você conosco.",
+        "ar": "مرحبًا {name}، شكرًا لحضورك {event}! سعدنا بوجودك معنا.",
+        "fr": "Bonjour {name}, merci d'être venu(e) à {event} !"
+              " Ce fut un plaisir de vous accueillir.",
+    },
+    MessageKind.MISSED: {
+        "en": "Hi {name}, we missed you at {event}. We hope to see you next time!",
+        "es": "Hola {name}, te echamos de menos en {event}. ¡Esperamos verte la próxima vez!",
+        "pt": "Olá {name}, sentimos sua falta em {event}. Esperamos ver você da próxima vez!",
+        "ar": "مرحبًا {name}، افتقدناك في {event}. نأمل أن نراك في المرة القادمة!",
+        "fr": "Bonjour {name}, vous nous avez manqué à {event}."
+              " Nous espérons vous voir la prochaine fois !",
     },
 })  # fmt: skip
 

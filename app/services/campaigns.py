@@ -38,7 +38,7 @@ from app.models.enums import states_text
 from app.sending import lifecycle
 from app.sending.approved import load_approved
 from app.sending.audiences import Target
-from app.sending.kinds import KINDS, kind_of
+from app.sending.kinds import AFTER_EVENT, KINDS, kind_of
 from app.sending.message import MessageDefaults
 from app.sending.preflight import Preflight, plan_audience, warnings
 from app.sending.progress import campaign_progress, campaigns_progress
@@ -310,6 +310,30 @@ def create_notice(target: Target) -> tuple[Campaign, Preflight]:
     """Create and start an update or cancellation campaign now (`app.services.event_changes`
     decides which round, and whether there is anyone to tell)."""
     return _create(target, None)
+
+
+def create_after_event(
+    event_id: int, kind: str, send_at: datetime | None = None
+) -> tuple[Campaign, Preflight]:
+    """Thank the guests who came (`thanks`), or tell the confirmed ones who did not that they
+    were missed (`missed`): now, once the event has started, or at `send_at`, after its start.
+
+    Raises:
+        ConflictError: the event has no start, or has not started and no later time is given.
+        CampaignError: an unknown kind, or a `send_at` before the start or too far ahead.
+    """
+    if kind not in AFTER_EVENT:
+        raise CampaignError(f"'kind' must be one of {', '.join(AFTER_EVENT)}")
+    found = _event(event_id)
+    if found.starts_at is None:
+        raise ConflictError("the event has no start time: it can't be over")
+    if send_at is not None:
+        _check_send_at(send_at)
+        if send_at < found.starts_at:
+            raise CampaignError("send_at must be after the event's start")
+    elif found.starts_at > utcnow():
+        raise ConflictError("the event has not started yet: send it after its start")
+    return _create(Target(event_id, kind), send_at)
 
 
 def _refuse_a_second(target: Target) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from app import create_app
 from tests.support.browser import on_a_phone, sign_in
-from tests.support.database import dispose_engines, scalar
+from tests.support.database import dispose_engines, execute, scalar
 from tests.support.factories import invite, make_event, make_guests
 from tests.support.stack import ServiceStack
 
@@ -72,3 +72,31 @@ def test_a_moved_wedding_is_told_once_after_seeing_what_goes_and_to_how_many(
     page.get_by_role("button", name="Cancel the event").click()
     expect(page.locator("#canceled")).to_contain_text("nothing more is sent")
     on_a_phone(page, "changes-canceled")
+
+
+def test_after_the_night_the_thank_you_and_missed_you_are_offered_on_a_phone(
+    stack: ServiceStack, page: Page, migrated: dict[str, str]
+) -> None:
+    app = create_app(migrated)
+    starts = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+    event_id = make_event(app, "Fiesta", starts_at=starts, time_zone="Europe/Madrid")
+    came, missed = make_guests(app, event_id, [("Ana", "+34612345678"), ("Bo", "+34612345679")])
+    for guest_id in (came, missed):
+        invite(app, guest_id, rsvp="confirmed")
+    execute(
+        app,
+        "INSERT INTO checkins (event_id, guest_id, people, scanned_at) VALUES (:e, :g, 1, now())",
+        e=event_id,
+        g=came,
+    )
+    with app.app_context():
+        dispose_engines()
+
+    page.goto(f"{stack.web_url}/events/{event_id}#schedule")
+    sign_in(page)
+    expect(page.locator("[data-after-count='thanks']")).to_have_text("1")
+    expect(page.locator("[data-after-count='missed']")).to_have_text("1")
+    on_a_phone(page, "changes-after-event")
+    page.get_by_role("button", name="Send the thank-you").click()
+    expect(page.get_by_text("Thank-you sending now to 1 guest.")).to_be_visible()
+    assert scalar(app, "SELECT count(*) FROM invitations WHERE kind = 'thanks'") == 1

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.dashboard import text_of
-from tests.support.database import scalar
+from tests.support.database import execute, scalar
 from tests.support.factories import invite, make_event, make_guests
 
 MADRID = "Europe/Madrid"
@@ -104,3 +104,37 @@ def test_canceling_without_telling_anyone_sends_nothing(app: Flask, user: FlaskC
     assert response.status_code == 302
     assert scalar(app, "SELECT count(*) FROM invitations WHERE kind = 'cancellation'") == 0
     assert scalar(app, "SELECT canceled_at IS NOT NULL FROM events WHERE id = :e", e=event_id)
+
+
+def test_after_the_event_the_page_offers_a_thank_you_and_a_missed_you_once_each(
+    app: Flask, user: FlaskClient
+) -> None:
+    event_id = invited_boda(app)  # Ana and Bo said yes; Ana came in
+    execute(
+        app,
+        "INSERT INTO checkins (event_id, guest_id, people, scanned_at)"
+        " SELECT event_id, id, 1, now() FROM guests WHERE name = 'Ana'",
+    )
+    before = text_of(user.get(f"/events/{event_id}").get_data(as_text=True))
+    assert "After the event" in before and "Once the event has started." in before
+    refused = user.post(f"/events/{event_id}/thanks")
+    assert refused.status_code == 302
+    assert scalar(app, "SELECT count(*) FROM campaigns") == 0
+
+    execute(app, "UPDATE events SET starts_at = now() - interval '3 hours'")
+    page = text_of(user.get(f"/events/{event_id}").get_data(as_text=True))
+    assert "Guests who checked in, not yet told: 1" in page
+    assert "Confirmed guests who did not come, not yet told: 1" in page
+    assert "Send the thank-you" in page and "Send the missed-you" in page
+
+    user.post(f"/events/{event_id}/thanks")
+    user.post(f"/events/{event_id}/missed")
+    user.post(f"/events/{event_id}/thanks")  # a second click
+
+    rows = scalar(
+        app,
+        "SELECT string_agg(i.kind || ':' || g.name, ',' ORDER BY i.kind) FROM invitations i"
+        " JOIN guests g ON g.id = i.guest_id WHERE i.kind IN ('thanks', 'missed')",
+    )
+    assert rows == "missed:Bo,thanks:Ana"
+    assert scalar(app, "SELECT count(*) FROM campaigns WHERE kind = 'thanks'") == 1

@@ -1,0 +1,42 @@
+"""After the event, from its page: thank the guests who came, tell the others they were
+missed (rules in `app.services.campaigns.create_after_event`)."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask.typing import ResponseReturnValue
+
+from app.dashboard import bp
+from app.dashboard.campaigns import back_to_schedule
+from app.dashboard.guests import require_event
+from app.dashboard.http import counted
+from app.models import MessageKind
+from app.services import campaigns
+from app.services.campaigns import CampaignError
+
+# What the organiser reads for each kind.
+SAID = {MessageKind.THANKS: "Thank-you", MessageKind.MISSED: "Missed-you"}
+
+
+def send_after_event(event_id: int, kind: MessageKind) -> ResponseReturnValue:
+    """Send the event's thank-you or missed-you now, then go back to its schedule."""
+    event = require_event(event_id)
+    try:
+        campaign, _ = campaigns.create_after_event(event.id, kind)
+    except CampaignError as error:
+        flash(f"No {SAID[kind].lower()} sent: {error}.", "error")
+        return back_to_schedule(event.id)
+    flash(f"{SAID[kind]} sending now to {counted(campaign.total, 'guest')}.", "success")
+    return back_to_schedule(event.id)
+
+
+@bp.post("/events/<int:event_id>/thanks")
+def send_thanks(event_id: int) -> ResponseReturnValue:
+    """Thank the guests who checked in, once."""
+    return send_after_event(event_id, MessageKind.THANKS)
+
+
+@bp.post("/events/<int:event_id>/missed")
+def send_missed(event_id: int) -> ResponseReturnValue:
+    """Tell the confirmed guests who did not come that they were missed, once."""
+    return send_after_event(event_id, MessageKind.MISSED)
