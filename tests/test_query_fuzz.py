@@ -75,6 +75,12 @@ def routes(app: Flask) -> Iterator[list[tuple[str, FlaskClient, set[str]]]]:
         e=event,
     )
     approval = scalar(app, "SELECT max(id) FROM approvals")
+    execute(
+        app,
+        "INSERT INTO template_images (token, content_type, data, width, height)"
+        " VALUES ('card-token', 'image/png', :png, 1, 1)",
+        png=b"\x89PNG\r\n\x1a\n",
+    )
     ids = {
         "approval_id": approval,
         "secret": invite_secret,
@@ -83,6 +89,9 @@ def routes(app: Flask) -> Iterator[list[tuple[str, FlaskClient, set[str]]]]:
         "guest_id": guest,
         "token": token,
         "code": "K7QM2XDP",
+        "image_token": "card-token",
+        "kind": "invitation",
+        "language": "es",
     }
     client = app.test_client()
     sign_in_session(client, admin)

@@ -17,10 +17,10 @@ bp = Blueprint("media", __name__)
 CACHED = {"Cache-Control": "public, max-age=31536000, immutable", "X-Robots-Tag": "noindex"}
 
 
-@bp.get(f"{MEDIA_PATH}<token>")
-def image(token: str) -> Response:
+@bp.get(f"{MEDIA_PATH}<image_token>")
+def image(image_token: str) -> Response:
     """Serve a header image by its token; 404 for any other."""
-    found = find_image(token)
+    found = find_image(image_token)
     if found is None:
         abort(404)
     return Response(found.data, mimetype=found.content_type, headers=CACHED)

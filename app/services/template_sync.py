@@ -75,6 +75,9 @@ def step(client: Client, template: MessageTemplate, settings: Settings) -> int:
         else:
             check(client, template)
     except TwilioRestException as error:
+        if error.status == 409 and template.content_sid:  # our earlier request went through
+            template.status = TemplateStatus.PENDING
+            return 1
         if error.status not in PERMANENT:
             log.warning("template %s: Twilio answered %s, trying again", template.id, error.status)
             return 0
@@ -87,8 +90,29 @@ def step(client: Client, template: MessageTemplate, settings: Settings) -> int:
 
 
 def submit(client: Client, template: MessageTemplate, settings: Settings) -> None:
-    """Create the content at Twilio and ask for WhatsApp's approval."""
+    """Create the content at Twilio (once: a failed approval request is asked again for the
+    same content) and ask for WhatsApp's approval."""
     numbered, _ = template_rules.number_chips(template.body)
+    if template.content_sid is None:
+        template.content_sid = create(client, template, numbered, settings)
+        template.variables = numbered.variables
+        db.session.commit()  # kept even if the approval request fails below
+    name = f"{template.kind}_{template.language}_{int(time.time())}"
+    client.content.v1.contents(template.content_sid).approval_create.create(
+        ApprovalCreateList.ContentApprovalRequest({"name": name, "category": CATEGORY})
+    )
+    template.status = TemplateStatus.PENDING
+    template.submitted_at = template.checked_at = utcnow()
+    log.info("template %s submitted as %s", template.id, template.content_sid)
+
+
+def create(
+    client: Client,
+    template: MessageTemplate,
+    numbered: template_rules.Numbered,
+    settings: Settings,
+) -> str:
+    """Create the content at Twilio; return its SID."""
     page = settings.public_base_url and f"{settings.public_base_url}/e/sample"
     created = client.content.v1.contents.create(
         ContentList.ContentCreateRequest(
@@ -100,15 +124,7 @@ def submit(client: Client, template: MessageTemplate, settings: Settings) -> Non
             }
         )
     )
-    template.content_sid = created.sid
-    template.variables = numbered.variables
-    name = f"{template.kind}_{template.language}_{int(time.time())}"
-    client.content.v1.contents(created.sid).approval_create.create(
-        ApprovalCreateList.ContentApprovalRequest({"name": name, "category": CATEGORY})
-    )
-    template.status = TemplateStatus.PENDING
-    template.submitted_at = template.checked_at = utcnow()
-    log.info("template %s submitted as %s", template.id, created.sid)
+    return str(created.sid)
 
 
 def content_types(template: MessageTemplate, text: str, settings: Settings) -> dict[str, Any]:

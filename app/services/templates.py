@@ -22,6 +22,9 @@ from app.models.base import utcnow
 from app.services import template_rules
 from app.services.template_images import ImageError, store_image
 
+# A message shows one of these, so that after a crash the service recognises it at Twilio
+# (`app.sending.reconcile` matches a listed message by the values it shows) before any resend.
+RECOGNISED_BY = frozenset({"guest", "event", "when", "venue"})
 # The kinds an organiser writes (the others keep their environment settings for now).
 WRITABLE_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.FOLLOWUP)
 ANSWERS = ("yes", "no", "maybe")  # the quick replies' ids: the RSVP vocabulary
@@ -76,6 +79,11 @@ def problems_of(draft: Draft, has_image: bool) -> list[str]:
     numbered, problems = template_rules.number_chips(draft.body)
     problems += template_rules.body_problems(numbered)
     problems += template_rules.button_problems([title for _, title in draft.buttons])
+    if draft.body.strip() and not RECOGNISED_BY & set(numbered.chips):
+        problems.append(
+            "Show the guest's name, the event, its date or its venue: the service recognises"
+            " its messages by them and never sends one twice."
+        )
     public = current_app.config["SETTINGS"].public_base_url
     if not public and "page_url" in numbered.chips:
         problems.append("The guest page link needs PUBLIC_BASE_URL, which is not set.")

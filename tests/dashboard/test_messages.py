@@ -75,6 +75,7 @@ def test_a_template_with_an_image_is_kept_to_be_submitted(
         ({"body": "Hola {{1}}, ven a la fiesta."}, "not as {{1}}"),
         ({"body": "Hola {nombre}, ven a la fiesta."}, "is not a variable"),
         ({"body": "   "}, "it is empty"),
+        ({"body": "Te esperamos el sábado. Todo está en {page_url} para ti."}, "recognises"),
         ({"title_yes": "Sí, allí estaré sin falta"}, "WhatsApp allows 20"),
         ({"title_no": "  "}, "A button needs a label"),
     ],
