@@ -165,6 +165,7 @@ def test_organiser_journey(stack: ServiceStack, page: Page) -> None:
     shoot(page, "system-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    page.locator(".account summary").click()  # the account menu, under the email
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto(f"{stack.web_url}/system")
@@ -199,6 +200,7 @@ def test_forms_work_without_javascript(stack: ServiceStack, browser: Browser) ->
         sent = int(page.locator("[data-count=accepted]").inner_text())
         canceled = int(page.locator("[data-count=canceled]").inner_text())
         assert canceled > 0 and sent + canceled <= 40
+        page.locator(".account summary").click()
         page.get_by_role("button", name="Sign out", exact=True).click()
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     finally:
