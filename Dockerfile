@@ -16,6 +16,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # `app`, `worker`, `migrations/` and `gunicorn.conf.py` resolve from this directory.
 WORKDIR /srv/invites
 
+# FriBidi, which Pillow's Raqm layout loads to draw Arabic names on passes joined and right
+# to left (app/services/pass_card.py; without it those lines are left off the image).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libfribidi0 \
+    && rm -rf /var/lib/apt/lists/*
+
 # An unprivileged user; the code stays root-owned and read-only to it.
 RUN groupadd --system --gid 10001 invites \
     && useradd --system --uid 10001 --gid invites --create-home --home-dir /home/invites \

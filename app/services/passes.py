@@ -1,26 +1,27 @@
-"""Guests' passes: a code and its QR image, given with the yes that seats them.
+"""Guests' passes: a code and its image, given with the yes that seats them.
 
 A seated guest whose party is known gets a pass with their confirmation: the reply carries
-the QR image (`MediaUrl`, served at `/e/<page token>/pass/<code>.png`, a URL no one can
-guess) and the code written out ("K7QM-2XDP") with their party. The database voids a pass
-whose party changes or whose yes is taken back (migration 0018), so the next yes gives a new
-one; writing "pass" ("pase", "passe", "تذكرة", ...) asks for it again. A waitlisted guest
-gets theirs once seated.
+the pass's image (`MediaUrl`, served at `/e/<page token>/pass/<code>.png`, a URL no one can
+guess: the QR code with the event, its time, the guest, their party and the code written
+out, `app.services.pass_card`) and the code written out ("K7QM-2XDP") with their party.
+The database voids a pass whose party changes or whose yes is taken back (migration 0018),
+so the next yes gives a new one; writing "pass" ("pase", "passe", "تذكرة", ...) asks for it
+again. A waitlisted guest gets theirs once seated.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass
 from types import MappingProxyType
 
-import segno
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.services import pass_codes
+from app.sending.languages import guest_language
+from app.sending.message import format_start
+from app.services import pass_card, pass_codes
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,10 @@ SELECT g.pass_code, g.page_token, COALESCE(g.party_size, 1) AS party
 FROM guests AS g WHERE g.id = :guest_id AND g.pass_code IS NOT NULL
 """)
 BY_PAGE = text("""
-SELECT pass_code FROM guests
-WHERE sha256(page_token::bytea) = sha256(CAST(:token AS text)::bytea) AND pass_code = :code
+SELECT g.pass_code, g.name, g.language, g.phone, COALESCE(g.party_size, 1) AS party,
+       e.name AS event_name, e.starts_at, e.time_zone
+FROM guests AS g JOIN events AS e ON e.id = g.event_id
+WHERE sha256(g.page_token::bytea) = sha256(CAST(:token AS text)::bytea) AND g.pass_code = :code
 """)
 
 WORDS = MappingProxyType({
@@ -86,10 +89,16 @@ class Pass:
 
     def words(self, language: str) -> str:
         """The pass written out, in the guest's language."""
-        one, many = PARTY.get(language, PARTY["en"])
-        party = one if self.party == 1 else many.format(n=self.party)
         template = WORDS.get(language, WORDS["en"])
-        return template.format(party=party, code=pass_codes.shown(self.code))
+        return template.format(
+            party=party_words(self.party, language), code=pass_codes.shown(self.code)
+        )
+
+
+def party_words(party: int, language: str) -> str:
+    """ "3 people", in the guest's language."""
+    one, many = PARTY.get(language, PARTY["en"])
+    return one if party == 1 else many.format(n=party)
 
 
 def issue(guest_id: int) -> Pass | None:
@@ -127,12 +136,19 @@ def none_yet(language: str) -> str:
 
 
 def image(page_token: str, code: str) -> bytes | None:
-    """The PNG of a pass's QR code (which holds the code as written), or None when the page
-    has no such pass (void or never given)."""
+    """The PNG of a pass (its QR code holds the code as written, "K7QM-2XDP"), in the
+    guest's language, or None when the page has no such pass (void or never given)."""
     with db.engine.connect() as connection:
         found = connection.execute(BY_PAGE, {"token": page_token, "code": code}).first()
     if found is None:
         return None
-    buffer = io.BytesIO()
-    segno.make_qr(pass_codes.shown(code), error="m").save(buffer, kind="png", scale=12, border=4)
-    return buffer.getvalue()
+    language = guest_language(found.language, found.phone)
+    shown = pass_codes.shown(code)
+    card = pass_card.CardText(
+        event=found.event_name,
+        when=format_start(found.starts_at, found.time_zone, language),
+        guest=(found.name or "").strip(),
+        party=party_words(found.party, language),
+        code=shown,
+    )
+    return pass_card.draw(shown, card)
