@@ -223,12 +223,19 @@ class Dispatcher:
         self.store.stats.replies["sent" if result.ok else "failed"] += 1
         log.info("reply from %s to %s: %s", reply.guest, target, result.status or result.error)
         if result.ok:
-            for text in twiml_messages(result.body):
-                self.store_answer(params, text, config)
+            for text, media in twiml_replies(result.body):
+                self.store_answer(params, text, config, media)
         return params, result
 
-    def store_answer(self, inbound: dict[str, str], text: str, config: EmulatorConfig) -> None:
-        """Keep one `<Message>` of a TwiML answer, as Twilio does: an `outbound-reply`."""
+    def store_answer(
+        self,
+        inbound: dict[str, str],
+        text: str,
+        config: EmulatorConfig,
+        media: list[str] | None = None,
+    ) -> None:
+        """Keep one `<Message>` of a TwiML answer, as Twilio does: an `outbound-reply`, with
+        the URLs of its `<Media>` nouns as its media."""
         answer = StoredMessage(
             sid=new_sid(),
             account_sid=config.account_sid,
@@ -239,6 +246,7 @@ class Dispatcher:
             params={},
             status="sent",
             direction="outbound-reply",
+            media=list(media or ()),
         )
         answer.date_sent = answer.date_created
         self.store.add(answer)
@@ -252,17 +260,25 @@ class Dispatcher:
 
 def twiml_messages(body: str) -> list[str]:
     """The texts of the `<Message>` verbs of a TwiML answer (none when it is not TwiML)."""
+    return [text for text, _ in twiml_replies(body)]
+
+
+def twiml_replies(body: str) -> list[tuple[str, list[str]]]:
+    """Each `<Message>` verb of a TwiML answer: its text (bare, or its `<Body>` noun) and the
+    URLs of its `<Media>` nouns (none when the answer is not TwiML)."""
     try:
         root = ElementTree.fromstring(body)  # noqa: S314 - the answer of the app under test
     except ElementTree.ParseError:
         return []
     if root.tag != "Response":
         return []
-    texts = []
+    replies = []
     for verb in root.iter("Message"):
         nested = verb.find("Body")
-        texts.append((nested.text if nested is not None else verb.text) or "")
-    return texts
+        text = (nested.text if nested is not None else verb.text) or ""
+        media = [(noun.text or "").strip() for noun in verb.iter("Media") if noun.text]
+        replies.append((text, media))
+    return replies
 
 
 def status_params(message: StoredMessage, status: str, config: EmulatorConfig) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 - A message waits `queued` with no `date_sent` until it is sent; `DateSent` filters leave
   it out meanwhile.
-- The TwiML a webhook answers is sent: each `<Message>` is listed as an `outbound-reply`.
+- The TwiML a webhook answers is sent: each `<Message>` is listed as an `outbound-reply`,
+  with the images of its `<Media>` nouns.
 - A content template's message shows its rendered text in `body`.
 - Two fault modes where the client times out: stored-but-late and lost-and-late.
 """
@@ -65,6 +66,29 @@ def test_the_twiml_answer_to_a_webhook_is_listed_as_an_outbound_reply(
     # What the API accepted is counted; the TwiML answer is not.
     assert emulator.get("/counts")["counts"] == {GUEST: 1}
     assert emulator.get("/stats")["accepted_total"] == 1
+
+
+def test_a_twiml_answer_with_media_is_listed_with_its_images(
+    twilio_client: Client, emulator: Emulator, receiver: Receiver
+) -> None:
+    image = "https://invites.example.com/e/token/pass/K7QM2XDP.png"
+    receiver.answers[INBOUND_PATH] = (
+        b"<?xml version='1.0' encoding='UTF-8'?><Response><Message>"
+        b"<Body>Your pass: K7QM-2XDP</Body><Media>" + image.encode() + b"</Media>"
+        b"</Message></Response>"
+    )
+    twilio_client.messages.create(to=GUEST, from_=SENDER, body="invitation")
+
+    emulator.post("/reply", {"from": GUEST, "text": "yes", "url": receiver.base_url + INBOUND_PATH})
+
+    reply = twilio_client.messages.list(to=GUEST, from_=SENDER)[0]
+    assert (reply.direction, reply.body, reply.num_media) == (
+        "outbound-reply",
+        "Your pass: K7QM-2XDP",
+        "1",
+    )
+    listed = emulator.get("/messages")["messages"]
+    assert [m["media_urls"] for m in listed if m["direction"] == "outbound-reply"] == [[image]]
 
 
 def test_a_content_message_shows_its_rendered_template_in_body(
