@@ -222,6 +222,22 @@ RUNS: tuple[Run, ...] = (
         full_timeout=1800,  # five runs of about three minutes, each with its own stack
     ),
     Run(
+        "carry_cost",
+        "carry_cost",
+        (),
+        ("--guests", "500"),
+        (
+            check(
+                "CPU s per 1,000 invitations carried (web+worker+PostgreSQL+Redis)",
+                "cpu_seconds_per_1000",
+            ),
+            check("of which the web", ("per_1000_by_part", "web")),
+            check("of which the worker", ("per_1000_by_part", "worker")),
+            check("of which PostgreSQL", ("per_1000_by_part", "postgres")),
+        ),
+        full_timeout=900,
+    ),
+    Run(
         "memory_soak",
         "memory_soak",
         (),

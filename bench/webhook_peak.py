@@ -112,8 +112,10 @@ def profile(service: ManagedProcess, work: Path, kind: str) -> subprocess.Popen 
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def summarise_profile(raw: Path, top: int = 30) -> str:
-    """The functions that took the most samples: inclusive (with callees) and self."""
+def summarise_profile(
+    raw: Path, top: int = 30, what: str = "the service's gunicorn workers (inbound text webhooks)"
+) -> str:
+    """The functions that took the most samples of `what`: inclusive (with callees) and self."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
@@ -133,7 +135,7 @@ def summarise_profile(raw: Path, top: int = 30) -> str:
         for frame in set(frames):
             inclusive[frame] += int(count)
         own[frames[-1]] += int(count)
-    lines = [f"py-spy, {total} samples of the service's gunicorn workers (inbound text webhooks)"]
+    lines = [f"py-spy, {total} samples of {what}"]
     for title, counter in (("inclusive", inclusive), ("self", own)):
         lines += ["", f"{title}:"]
         lines += [f"{100 * n / total:5.1f}%  {frame}" for frame, n in counter.most_common(top)]

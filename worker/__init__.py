@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import importlib
 import logging
 import os
 import signal
@@ -194,6 +195,19 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+# What the work horses and the sweeper run, imported here before RQ forks a horse per job
+# and the worker forks its sweeper: they inherit the modules instead of importing the engine
+# (twilio's client, aiohttp) again, a third of a second of CPU on an idle machine and seconds
+# on a busy one, paid before a slice's first send.
+FORKED_MODULES = ("app.tasks.sending", "app.tasks.spool", "app.sending.stuck")
+
+
+def preload_forked_modules() -> None:
+    """Import what the forked processes run, once, in the worker itself."""
+    for name in FORKED_MODULES:
+        importlib.import_module(name)
+
+
 def dispose_engines_after_fork(app: Flask) -> None:
     """Drop inherited pooled connections in RQ's forked work horses.
 
@@ -255,6 +269,7 @@ def run(burst: bool = False, **work_options: Any) -> int:
     )
     dispose_engines_after_fork(app)
     os.register_at_fork(after_in_child=die_with_parent)
+    preload_forked_modules()
     if burst:
         with app.app_context():
             sweep_once(app)
