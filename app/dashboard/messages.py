@@ -13,10 +13,19 @@ from app.dashboard.events import LANGUAGE_LABELS
 from app.models import MessageTemplate
 from app.services import template_rules, templates
 from app.services.template_images import MAX_BYTES
-from app.services.templates import ANSWERS, BUTTON_TITLES, WRITABLE_KINDS, Draft, TemplateError
+from app.services.templates import BUTTON_TITLES, WRITABLE_KINDS, Draft, TemplateError, answers_of
 from app.urls import MEDIA_PATH
 
-KIND_LABELS = {"invitation": "Invitation", "reminder": "Reminder", "followup": "Follow-up"}
+KIND_LABELS = {
+    "invitation": "Invitation",
+    "reminder": "Reminder",
+    "followup": "Follow-up",
+    "update": "Change of time or venue",
+    "cancellation": "Cancellation",
+    "thanks": "Thank-you",
+    "missed": "Sorry we missed you",
+    "offer": "Seat offer (waitlist)",
+}
 STATUS_LABELS = {
     "submitting": "Submitting",
     "pending": "Waiting for WhatsApp",
@@ -50,7 +59,7 @@ def message_edit(kind: str, language: str) -> ResponseReturnValue:
         abort(404)
     template = templates.template_of(kind, language)
     if request.method == "GET":
-        return editor(kind, language, template, draft_of(template, language), [])
+        return editor(kind, language, template, draft_of(kind, template, language), [])
     request.max_content_length = max(request.max_content_length or 0, MAX_UPLOAD)
     draft = posted_draft(kind, language)
     try:
@@ -66,7 +75,7 @@ def posted_draft(kind: str, language: str) -> Draft:
     form = request.form
     buttons = tuple(
         (answer, form.get(f"title_{answer}", ""))
-        for answer in ANSWERS
+        for answer in answers_of(kind)
         if form.get(f"button_{answer}")
     )
     upload = request.files.get("image")
@@ -86,11 +95,14 @@ def posted_draft(kind: str, language: str) -> Draft:
     )
 
 
-def draft_of(template: MessageTemplate | None, language: str) -> Draft:
-    """What the form starts with: the saved template, else Yes / No / Maybe and no text."""
+def draft_of(kind: str, template: MessageTemplate | None, language: str) -> Draft:
+    """What the form starts with: the saved template, else the kind's buttons (Yes / No /
+    Maybe, Claim / Pass, or none) and no text."""
     titles = BUTTON_TITLES[language]
     if template is None:
-        return Draft("", language, "", tuple((answer, titles[answer]) for answer in ANSWERS))
+        return Draft(
+            kind, language, "", tuple((answer, titles[answer]) for answer in answers_of(kind))
+        )
     buttons = tuple((button["id"], button["title"]) for button in template.buttons)
     return Draft(template.kind, language, template.body, buttons)
 
@@ -114,11 +126,11 @@ def editor(
         template=template,
         draft=draft,
         chosen=chosen,
-        answers=ANSWERS,
+        answers=answers_of(kind),
         titles=BUTTON_TITLES[language],
-        chips=template_rules.CHIP_LABELS,
-        samples={**template_rules.SAMPLES[language], "page_url": template_rules.SAMPLE_PAGE},
-        preview=template_rules.preview(draft.body, language),
+        chips={chip: template_rules.CHIP_LABELS[chip] for chip in template_rules.chips_of(kind)},
+        samples=template_rules.sample_values(language, kind),
+        preview=template_rules.preview(draft.body, language, kind),
         problems=problems,
         statuses=STATUS_LABELS,
         media_path=MEDIA_PATH,

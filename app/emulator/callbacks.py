@@ -163,11 +163,12 @@ class Dispatcher:
             return
         if message.error_code is not None:
             return
-        if message.params.get("ContentSid") in config.notice_templates:
+        sid = message.params.get("ContentSid") or ""
+        if sid in config.notice_templates or self.contents.is_notice(sid):
             return  # an event's change or cancellation: read, never answered
         number = strip_channel(message.to)
         said = self.store.said.get(number)
-        if message.params.get("ContentSid") in config.offer_templates:
+        if sid in config.offer_templates or self.contents.is_offer(sid):
             move: Move | None = offer_move(config, self.rng)
         else:
             move = next_move(guest_of(number, config), said, config, self.rng)

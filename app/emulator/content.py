@@ -25,6 +25,8 @@ BODY_TYPES = (
     "twilio/media",
     "twilio/text",
 )
+# How the service names the contents of notices it creates (kind, language, id).
+NOTICE_NAMES = ("update_", "cancellation_", "thanks_", "missed_")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 
 
@@ -117,6 +119,14 @@ class StoredContent:
             "type": "whatsapp",
         }
 
+    def button_ids(self) -> set[str]:
+        """Return the ids of its quick replies (`claim` and `pass`: a seat offer's)."""
+        return {
+            str(action.get("id"))
+            for shown in self.types.values()
+            for action in shown.get("actions") or []
+        }
+
     def status(self) -> str:
         """Return the WhatsApp approval status: unsubmitted, pending, approved or rejected."""
         return self.approval.status() if self.approval else "unsubmitted"
@@ -181,6 +191,17 @@ class ContentStore:
         if content is None:
             return None
         return content.render(json.loads(variables_json or "{}"))
+
+    def is_offer(self, sid: str) -> bool:
+        """Return whether `sid` is a content of ours with a seat offer's Claim button."""
+        content = self.contents.get(sid)
+        return content is not None and "claim" in content.button_ids()
+
+    def is_notice(self, sid: str) -> bool:
+        """Return whether `sid` is a content of ours named as a notice is (`update_es_3`,
+        `cancellation_...`, `thanks_...`, `missed_...`): read, never answered."""
+        content = self.contents.get(sid)
+        return content is not None and content.friendly_name.startswith(NOTICE_NAMES)
 
     def unapproved(self, sid: str) -> bool:
         """Return whether `sid` is a content of ours that WhatsApp has not approved."""

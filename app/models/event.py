@@ -17,6 +17,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, created_at_column
@@ -76,6 +77,10 @@ class Event(Base):
     passes: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The calendar entry's SEQUENCE: raised when the start, zone or venue changes.
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # What of it changed since guests were last told ("time", "venue"): the next update's.
+    untold_changes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(10)), default=list, server_default=text("'{}'::varchar[]")
+    )
     # When the organiser canceled it: only the cancellation and replies are sent after.
     canceled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, false, func, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, created_at_column
@@ -46,6 +47,10 @@ class Campaign(Base):
     # An update's: the change it tells of (the event's `calendar_sequence` then), and whether
     # guests who have not answered hear of it too.
     round: Mapped[int] = mapped_column(default=0, server_default="0")
+    # What an update tells changed ("time", "venue"): its template's `{changed}`.
+    changes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(10)), default=list, server_default=text("'{}'::varchar[]")
+    )
     include_unanswered: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Why a scheduled campaign did not start, or what its pre-flight found when it did.
     note: Mapped[str | None] = mapped_column(Text)

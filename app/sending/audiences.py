@@ -156,6 +156,7 @@ class Target:
     after_seconds: int = 0
     include_unanswered: bool = False
     round: int = 0  # an update's: the change it tells of
+    changes: tuple[str, ...] = ()  # an update's: what changed ("time", "venue")
 
     def params(self) -> dict[str, object]:
         """The parameters of the audience statements."""

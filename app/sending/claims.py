@@ -131,7 +131,13 @@ RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.ph
     CASE WHEN i.kind = :kind_offer THEN EXISTS (
         SELECT 1 FROM offers AS o
         WHERE o.invitation_id = i.id AND o.outcome IS NULL AND o.hold_until > now()) END
-        AS offer_open
+        AS offer_open,
+    -- What its template shows: an update's changes, an offer's end of hold.
+    CASE WHEN i.kind = :kind_update THEN (
+        SELECT c.changes FROM campaigns AS c WHERE c.id = i.campaign_id) END AS changes,
+    CASE WHEN i.kind = :kind_offer THEN (
+        SELECT max(o.hold_until) FROM offers AS o WHERE o.invitation_id = i.id) END
+        AS hold_until
 """)
 
 # Refused at send time, without a request: failed (opted out, unreachable, no template), or
@@ -247,6 +253,8 @@ class Taken:
     include_unanswered: bool | None = None  # an update campaign's option
     event_canceled: bool = False
     checked_in: bool | None = None  # whether the guest came in (after-event kinds)
+    changes: list[str] | None = None  # what an update tells changed
+    hold_until: datetime | None = None  # when an offer's hold runs out
 
 
 @dataclass
@@ -410,8 +418,13 @@ def refusal_of(row: Taken, defaults: MessageDefaults | None = None) -> Refusal |
     return Refusal(row.id, OUTSIDE_WINDOW, reason)
 
 
-def invitee_of(row: MessageFields) -> Invitee:
-    """The guest and event fields of a row (claim or reconciliation) a message is built from."""
+def invitee_of(
+    row: MessageFields,
+    changes: list[str] | None = None,
+    hold_until: datetime | None = None,
+) -> Invitee:
+    """The guest and event fields of a row (claim or reconciliation) a message is built from,
+    with an update's changes and an offer's end of hold (a claim's)."""
     return Invitee(
         name=row.name,
         phone=row.phone,
@@ -424,12 +437,14 @@ def invitee_of(row: MessageFields) -> Invitee:
         kind=row.kind,
         body=row.body,
         page_token=row.page_token,
+        changes=None if changes is None else tuple(changes),
+        hold_until=hold_until,
     )
 
 
 def claim_of(row: Taken, attempt_id: int) -> Claim:
     """A `Claim` from a row of the claim statement."""
-    invitee = invitee_of(row)
+    invitee = invitee_of(row, row.changes, row.hold_until)
     return Claim(
         invitation_id=row.id,
         attempt_id=attempt_id,

@@ -13,6 +13,8 @@ template such as "Hi {{1}}, you are invited to {{2}} on {{3}} at {{4}}":
 then every extra column imported with the guest (`Guest.variables`), under its own name, and
 `page_url`, the guest's own page (`/e/<token>`: details, map, calendar), when the service
 has a public URL (`PUBLIC_BASE_URL`); the plain-text invitation then ends with that link.
+An update also has `changed` (what changed: "the time and the venue", in the guest's
+language), an offer `hold_until` (when its hold runs out, formatted as the start).
 Each guest language may have its own template (`TWILIO_INVITE_CONTENT_SIDS`); the
 plain-text fallback is written in the guest's language (en, es, pt, ar, fr). Reminders and
 follow-ups, which reach guests outside WhatsApp's 24-hour window, are templates only
@@ -38,7 +40,7 @@ from app.config import ContentTemplates, Settings, zone_or_utc
 from app.models.enums import MessageKind
 from app.sending.approved import Approved
 from app.sending.kinds import kind_of
-from app.sending.notices import has_notice, notice_text
+from app.sending.notices import change_words, has_notice, notice_text
 
 WHATSAPP = "whatsapp:"
 # The template variables every invitation fills from its guest and event (see above).
@@ -143,6 +145,8 @@ class Invitee:
     kind: str = MessageKind.INVITATION
     body: str | None = None  # the organiser's own words (a reply): sent as they are
     page_token: str | None = None  # the guest's own page (`/e/<token>`)
+    changes: tuple[str, ...] | None = None  # an update's: what changed ("time", "venue")
+    hold_until: datetime | None = None  # an offer's: when its hold runs out
 
     def page_url(self, page_base: str | None) -> str | None:
         """The guest's own page under `page_base`, or None without one of the two."""
@@ -185,6 +189,11 @@ def content_variables(invitee: Invitee, page_base: str | None = None) -> dict[st
         "4": invitee.venue,
     }
     values.update({key: value for key, value in numbered.items() if value})
+    if invitee.changes is not None:
+        values["changed"] = change_words(invitee.changes, invitee.language)
+    hold_until = format_start(invitee.hold_until, invitee.time_zone, invitee.language)
+    if hold_until:
+        values["hold_until"] = hold_until
     page = invitee.page_url(page_base)
     if page:
         values["page_url"] = page

@@ -6,7 +6,8 @@ last 24 hours (WhatsApp's window; `app.sending.claims`). The templates
 (`TWILIO_UPDATE_CONTENT_SID(S)`, `TWILIO_CANCELLATION_CONTENT_SID(S)`,
 `TWILIO_THANKS_CONTENT_SID(S)`, `TWILIO_MISSED_CONTENT_SID(S)`) get the same
 variables as the invitation's: `{{1}}` the guest, `{{2}}` the event, `{{3}}` its (new) start,
-`{{4}}` its (new) venue, and `page_url`.
+`{{4}}` its (new) venue, and `page_url`; an update's also get `changed`, what changed in the
+guest's language (`change_words`).
 """
 
 from __future__ import annotations
@@ -60,3 +61,26 @@ def notice_text(kind: str, language: str, name: str, event: str, details: str) -
     """The notice of `kind` in the guest's language (English for one it lacks)."""
     texts = NOTICES[kind]
     return texts.get(language, texts["en"]).format(name=name, event=event, details=details)
+
+
+# What an update tells changed, per language: its time, its venue, both, or (a change made
+# before these were recorded) its details.
+CHANGES: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "en": {"time": "the time", "venue": "the venue", "both": "the time and the venue",
+           "none": "the details"},
+    "es": {"time": "la hora", "venue": "el lugar", "both": "la hora y el lugar",
+           "none": "los detalles"},
+    "pt": {"time": "o horário", "venue": "o local", "both": "o horário e o local",
+           "none": "os detalhes"},
+    "ar": {"time": "الموعد", "venue": "المكان", "both": "الموعد والمكان", "none": "التفاصيل"},
+    "fr": {"time": "l'heure", "venue": "le lieu", "both": "l'heure et le lieu",
+           "none": "les détails"},
+})  # fmt: skip
+
+
+def change_words(changes: tuple[str, ...], language: str) -> str:
+    """What changed ("time", "venue"), as the guest's language says it."""
+    words = CHANGES.get(language, CHANGES["en"])
+    if {"time", "venue"} <= set(changes):
+        return words["both"]
+    return words[changes[0]] if changes and changes[0] in words else words["none"]

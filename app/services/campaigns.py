@@ -283,6 +283,7 @@ def _create(
         include_maybe=target.include_maybe,
         include_unanswered=target.include_unanswered,
         round=target.round,
+        changes=list(target.changes),
         lead_seconds=lead_seconds,
         after_seconds=after_seconds,
         total=plan.recipients,

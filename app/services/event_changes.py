@@ -76,6 +76,7 @@ def update_target(event: Event, audience: Audience) -> Target:
         include_maybe=audience.include_maybe,
         include_unanswered=audience.include_unanswered,
         round=event.calendar_sequence,
+        changes=tuple(event.untold_changes),
     )
 
 
@@ -141,7 +142,9 @@ def notify_change(event_id: int, audience: Audience) -> Notified:
         db.session.rollback()
         return Notified(existing, created=False, withdrawn=[])
     withdrawn = _cancel_active(event.id, MessageKind.UPDATE)
-    campaign, _ = campaigns.create_notice(update_target(event, audience))
+    target = update_target(event, audience)
+    event.untold_changes = []  # told from now on: committed with the campaign
+    campaign, _ = campaigns.create_notice(target)
     log.info("event %s: change %s told in campaign %s", event_id, campaign.round, campaign.id)
     return Notified(campaign, created=True, withdrawn=withdrawn)
 

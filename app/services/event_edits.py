@@ -52,6 +52,9 @@ FIELDS = (
 )
 # What a guest's calendar entry shows of when and where: a change raises its SEQUENCE.
 CALENDAR_FIELDS = ("starts_at", "time_zone", "venue", "latitude", "longitude")
+# What an update says changed, by field: its time, or its venue (`Campaign.changes`).
+CHANGE_OF = {"starts_at": "time", "time_zone": "time", "venue": "venue", "latitude": "venue",
+             "longitude": "venue"}  # fmt: skip
 
 # Single sends still queued (a campaign's were canceled with it): withdrawn. A claim that
 # took one first finishes, and the row is then seen in flight.
@@ -101,10 +104,14 @@ def update_event(event_id: int, values: dict[str, Any]) -> EventEdit:
         raise EditError(f"unknown field {unknown[0]!r}: expected {', '.join(FIELDS)}")
     event = _lock_event(event_id, update=False)
     moves = values.get("starts_at", event.starts_at) != event.starts_at
-    if any(
-        values.get(name, getattr(event, name)) != getattr(event, name) for name in CALENDAR_FIELDS
-    ):
+    changed = {
+        CHANGE_OF[name]
+        for name in CALENDAR_FIELDS
+        if values.get(name, getattr(event, name)) != getattr(event, name)
+    }
+    if changed:
         event.calendar_sequence += 1
+        event.untold_changes = sorted(changed | set(event.untold_changes))
     for name, value in values.items():
         setattr(event, name, value)
     try:

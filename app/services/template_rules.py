@@ -1,6 +1,7 @@
 """What the organiser writes, as WhatsApp needs it: chips to numbered variables, Meta's rules.
 
-The organiser writes chips (`{guest}`, `{event}`, `{when}`, `{venue}`, `{page_url}`); a
+The organiser writes chips (`{guest}`, `{event}`, `{when}`, `{venue}`, `{page_url}`, and
+the kind's own: an update's `{changed}`, an offer's `{until}`: `KIND_CHIPS`); a
 template sent for approval numbers them in order of first use (`{{1}}`, `{{2}}`, ...: Meta
 wants them in order, without gaps) and remembers which engine variable each number takes.
 The checks are the ones Meta rejects by (the emulator plays Meta by the same list), so that
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 # Chip -> the engine's variable (`app.sending.message.content_variables`).
-CHIPS = MappingProxyType(
-    {"guest": "1", "event": "2", "when": "3", "venue": "4", "page_url": "page_url"}
-)
+CHIPS = MappingProxyType({
+    "guest": "1", "event": "2", "when": "3", "venue": "4", "page_url": "page_url",
+    "changed": "changed", "until": "hold_until",
+})  # fmt: skip
 CHIP_LABELS = MappingProxyType(
     {
         "guest": "Guest name",
@@ -25,8 +27,16 @@ CHIP_LABELS = MappingProxyType(
         "when": "Date and time",
         "venue": "Venue",
         "page_url": "Guest page link",
+        "changed": "What changed",
+        "until": "Held until",
     }
 )
+COMMON_CHIPS = ("guest", "event", "when", "venue", "page_url")
+# The chips each kind of message has values for: the common ones, and its own.
+KIND_CHIPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "update": ("guest", "event", "changed", "when", "venue", "page_url"),
+    "offer": ("guest", "event", "until", "when", "venue", "page_url"),
+})  # fmt: skip
 CHIP = re.compile(r"\{([a-z_]+)\}")
 NUMBERED = re.compile(r"\{\{\s*\w+\s*\}\}")
 MAX_BODY = 1024
@@ -40,15 +50,20 @@ AT_END = re.compile(r"\}\}[^\w}]*$")
 # What each chip shows in the preview and in the samples Meta reviews, per language.
 SAMPLES: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "en": {"guest": "Ana", "event": "Summer party", "when": "Sat, Jun 5, 2027, 7:30 PM",
-           "venue": "Town Hall"},
+           "venue": "Town Hall", "changed": "the time and the venue",
+           "until": "Fri, Jun 4, 2027, 9:00 PM"},
     "es": {"guest": "Lucía", "event": "la fiesta de verano",
-           "when": "sáb, 5 jun 2027, 19:30", "venue": "el Ayuntamiento"},
+           "when": "sáb, 5 jun 2027, 19:30", "venue": "el Ayuntamiento",
+           "changed": "la hora y el lugar", "until": "vie, 4 jun 2027, 21:00"},
     "pt": {"guest": "Ana", "event": "a festa de verão", "when": "sáb., 5 de jun. de 2027 19:30",
-           "venue": "a Câmara Municipal"},
+           "venue": "a Câmara Municipal", "changed": "o horário e o local",
+           "until": "sex., 4 de jun. de 2027 21:00"},
     "ar": {"guest": "ليلى", "event": "حفل الصيف", "when": "السبت، 5 يونيو 2027، 7:30 م",
-           "venue": "قاعة المدينة"},
+           "venue": "قاعة المدينة", "changed": "الموعد والمكان",
+           "until": "الجمعة، 4 يونيو 2027، 9:00 م"},
     "fr": {"guest": "Léa", "event": "la fête d'été", "when": "sam. 5 juin 2027, 19:30",
-           "venue": "la mairie"},
+           "venue": "la mairie", "changed": "l'heure et le lieu",
+           "until": "ven. 4 juin 2027, 21:00"},
 })  # fmt: skip
 SAMPLE_PAGE = "https://invites.example.com/e/sample"
 
@@ -62,15 +77,22 @@ class Numbered:
     chips: tuple[str, ...]  # the chips in number order
 
 
-def number_chips(body: str) -> tuple[Numbered, list[str]]:
-    """Number the chips of `body` in order of first use; return it and the problems found."""
+def chips_of(kind: str) -> tuple[str, ...]:
+    """The chips a kind of message has values for."""
+    return KIND_CHIPS.get(kind, COMMON_CHIPS)
+
+
+def number_chips(body: str, kind: str = "invitation") -> tuple[Numbered, list[str]]:
+    """Number the chips of `body` in order of first use; return it and the problems found
+    (a chip the kind has no value for among them)."""
     problems = []
     if NUMBERED.search(body):
         problems.append("Write variables with the chips ({guest}, ...), not as {{1}}.")
     order: list[str] = []
+    allowed = chips_of(kind)
     for name in CHIP.findall(body):
-        if name not in CHIPS:
-            problems.append(f"{{{name}}} is not a variable: use one of the chips.")
+        if name not in allowed:
+            problems.append(f"{{{name}}} is not a variable of this message: use one of the chips.")
         elif name not in order:
             order.append(name)
 
@@ -122,13 +144,19 @@ def button_problems(titles: Sequence[str]) -> list[str]:
     return problems
 
 
+def sample_values(language: str, kind: str) -> dict[str, str]:
+    """The sample value of each chip the kind has, in the language."""
+    values = {**SAMPLES.get(language, SAMPLES["en"]), "page_url": SAMPLE_PAGE}
+    return {chip: values[chip] for chip in chips_of(kind)}
+
+
 def samples(numbered: Numbered, language: str, page_url: str | None) -> dict[str, str]:
     """The sample value of each number, in the template's language (Meta reviews them)."""
     values = {**SAMPLES.get(language, SAMPLES["en"]), "page_url": page_url or SAMPLE_PAGE}
     return {str(number): values[name] for number, name in enumerate(numbered.chips, 1)}
 
 
-def preview(body: str, language: str) -> str:
+def preview(body: str, language: str, kind: str = "invitation") -> str:
     """The text as a guest would read it, with sample values in place of the chips."""
-    values = {**SAMPLES.get(language, SAMPLES["en"]), "page_url": SAMPLE_PAGE}
+    values = sample_values(language, kind)
     return CHIP.sub(lambda match: values.get(match.group(1), match.group(0)), body)

@@ -3,7 +3,8 @@
 Each sweep (`app.tasks.sending.run_sweep`) creates the templates saved as `submitting`
 through the Content API, asks for WhatsApp's approval (category UTILITY: an event's
 invitation, reminder or follow-up answers what the guest is invited to, which Meta counts
-as utility; Twilio lets Meta change the category rather than reject), and fetches the
+as utility, and so do a change, a cancellation, a thank-you, a missed-you and a seat
+offer; Twilio lets Meta change the category rather than reject), and fetches the
 status of those pending. Only the twilio client talks to Twilio (`client.content.v1`).
 """
 
@@ -92,7 +93,7 @@ def step(client: Client, template: MessageTemplate, settings: Settings) -> int:
 def submit(client: Client, template: MessageTemplate, settings: Settings) -> None:
     """Create the content at Twilio (once: a failed approval request is asked again for the
     same content) and ask for WhatsApp's approval."""
-    numbered, _ = template_rules.number_chips(template.body)
+    numbered, _ = template_rules.number_chips(template.body, template.kind)
     if template.content_sid is None:
         template.content_sid = create(client, template, numbered, settings)
         template.variables = numbered.variables

@@ -25,15 +25,28 @@ from app.services.template_images import ImageError, store_image
 # A message shows one of these, so that after a crash the service recognises it at Twilio
 # (`app.sending.reconcile` matches a listed message by the values it shows) before any resend.
 RECOGNISED_BY = frozenset({"guest", "event", "when", "venue"})
-# The kinds an organiser writes (the others keep their environment settings for now).
-WRITABLE_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.FOLLOWUP)
+# The kinds an organiser writes: every kind the engine sends as a template (outside the
+# guest's 24-hour window); a reply is always the organiser's own words.
+WRITABLE_KINDS = (
+    MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.FOLLOWUP, MessageKind.UPDATE,
+    MessageKind.CANCELLATION, MessageKind.THANKS, MessageKind.MISSED, MessageKind.OFFER,
+)  # fmt: skip
 ANSWERS = ("yes", "no", "maybe")  # the quick replies' ids: the RSVP vocabulary
+# The quick replies each kind may have, by the id the webhook reads (an RSVP's answer, an
+# offer's claim or pass); a kind not listed is told, not asked: no buttons.
+KIND_ANSWERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    MessageKind.INVITATION: ANSWERS,
+    MessageKind.REMINDER: ANSWERS,
+    MessageKind.FOLLOWUP: ANSWERS,
+    MessageKind.OFFER: ("claim", "pass"),
+})  # fmt: skip
 BUTTON_TITLES: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "en": {"yes": "Yes", "no": "No", "maybe": "Maybe"},
-    "es": {"yes": "Sí", "no": "No", "maybe": "Quizás"},
-    "pt": {"yes": "Sim", "no": "Não", "maybe": "Talvez"},
-    "ar": {"yes": "نعم", "no": "لا", "maybe": "ربما"},
-    "fr": {"yes": "Oui", "no": "Non", "maybe": "Peut-être"},
+    "en": {"yes": "Yes", "no": "No", "maybe": "Maybe", "claim": "Claim", "pass": "Pass"},
+    "es": {"yes": "Sí", "no": "No", "maybe": "Quizás", "claim": "La quiero", "pass": "Paso"},
+    "pt": {"yes": "Sim", "no": "Não", "maybe": "Talvez", "claim": "Quero", "pass": "Passo"},
+    "ar": {"yes": "نعم", "no": "لا", "maybe": "ربما", "claim": "أريده", "pass": "لا أريده"},
+    "fr": {"yes": "Oui", "no": "Non", "maybe": "Peut-être", "claim": "Je la prends",
+           "pass": "Je passe"},
 })  # fmt: skip
 
 
@@ -74,10 +87,18 @@ def check_kind(kind: str, language: str) -> None:
         raise LookupError(f"no {kind} template in {language!r} to write")
 
 
+def answers_of(kind: str) -> tuple[str, ...]:
+    """The quick replies a kind of message may have (none: it tells, it does not ask)."""
+    return KIND_ANSWERS.get(kind, ())
+
+
 def problems_of(draft: Draft, has_image: bool) -> list[str]:
     """Everything Meta would refuse in this draft, and what this service cannot serve."""
-    numbered, problems = template_rules.number_chips(draft.body)
+    numbered, problems = template_rules.number_chips(draft.body, draft.kind)
     problems += template_rules.body_problems(numbered)
+    unknown = sorted({answer for answer, _ in draft.buttons} - set(answers_of(draft.kind)))
+    if unknown:
+        problems.append(f"This message can't have a {unknown[0]!r} button.")
     problems += template_rules.button_problems([title for _, title in draft.buttons])
     if draft.body.strip() and not RECOGNISED_BY & set(numbered.chips):
         problems.append(

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
+from app.services import templates
 from tests.support.database import query
 
 SPANISH = "Hola {guest}, te invitamos a {event} el {when} en {venue}. ¿Vendrás? Responde abajo."
@@ -36,8 +37,9 @@ def submit(client: FlaskClient, language: str = "es", image: bytes | None = None
 def test_the_page_lists_each_kind_and_language(public_user: FlaskClient) -> None:
     page = public_user.get("/messages").get_data(as_text=True)
 
-    assert page.count("Not written") == 3 * 5
-    assert 'href="/messages/reminder/ar"' in page
+    assert page.count("Not written") == 8 * 5
+    for kind in ("reminder", "update", "cancellation", "thanks", "missed", "offer"):
+        assert f'href="/messages/{kind}/ar"' in page
 
 
 def test_a_template_with_an_image_is_kept_to_be_submitted(
@@ -129,5 +131,92 @@ def test_without_a_public_url_neither_an_image_nor_a_page_link_can_be_used(
 
 
 def test_an_unknown_kind_or_language_is_not_found(public_user: FlaskClient) -> None:
-    assert public_user.get("/messages/offer/es").status_code == 404
+    assert public_user.get("/messages/reply/es").status_code == 404
     assert public_user.get("/messages/invitation/de").status_code == 404
+
+
+# Each kind the engine sends outside the window: a body using its own chips, the buttons it
+# has (posted as the form does), and the chips and buttons its editor offers.
+KINDS = {
+    "update": (
+        "Hola {guest}, cambiamos {changed} de {event}: ahora es el {when} en {venue}."
+        " ¡Te esperamos allí!",
+        {},
+        (),
+    ),
+    "cancellation": ("Hola {guest}, lo sentimos: {event} del {when} se cancela.", {}, ()),
+    "thanks": ("Hola {guest}, ¡gracias por venir a {event}! Hasta pronto.", {}, ()),
+    "missed": ("Hola {guest}, te echamos de menos en {event}. Hasta pronto.", {}, ()),
+    "offer": (
+        "Hola {guest}, hay un sitio libre en {event} para ti hasta el {until}. ¿Lo quieres?",
+        {"button_claim": "1", "title_claim": "La quiero", "button_pass": "1",
+         "title_pass": "Paso"},
+        (("claim", "La quiero"), ("pass", "Paso")),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_each_kind_sent_outside_the_window_is_written_with_its_own_chips_and_buttons(
+    public_app: Flask, public_user: FlaskClient, kind: str
+) -> None:
+    body, buttons, saved_buttons = KINDS[kind]
+    editor = public_user.get(f"/messages/{kind}/es").get_data(as_text=True)
+    for label in ("Guest name", "Event"):
+        assert label in editor
+    assert ('data-chip="changed"' in editor) is (kind == "update")
+    assert ('data-chip="until"' in editor) is (kind == "offer")
+    assert ('name="button_claim"' in editor) is (kind == "offer")
+    assert 'name="button_yes"' not in editor
+
+    response = public_user.post(
+        f"/messages/{kind}/es", data={"body": body, **buttons}, content_type="multipart/form-data"
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [row] = query(public_app, "SELECT kind, language, body, buttons, status FROM message_templates")
+    assert (row.kind, row.language, row.body, row.status) == (kind, "es", body, "submitting")
+    assert [(b["id"], b["title"]) for b in row.buttons] == list(saved_buttons)
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "problem"),
+    [
+        ("update", {"body": "Hola {guest}, tu sitio en {event} es tuyo hasta el {until} sí."},
+         "{until} is not a variable of this message"),
+        ("invitation", {"body": "Hola {guest}, cambiamos {changed} de {event} para ti."},
+         "{changed} is not a variable of this message"),
+        ("offer", {"body": "Hola {guest}, hay sitio en {event} para ti. ¿Vienes?",
+                   "button_yes": "1", "title_yes": "Sí"},
+         None),
+        ("thanks", {"body": "Hola {guest}, gracias por venir a {event}. Hasta pronto.",
+                    "button_claim": "1", "title_claim": "Otra"}, None),
+    ],
+)  # fmt: skip
+def test_a_kind_takes_only_its_own_chips_and_buttons(
+    public_app: Flask,
+    public_user: FlaskClient,
+    kind: str,
+    fields: dict[str, str],
+    problem: str | None,
+) -> None:
+    response = public_user.post(
+        f"/messages/{kind}/es", data=fields, content_type="multipart/form-data"
+    )
+
+    if problem is None:  # a button the kind lacks is not even read from the form
+        assert response.status_code == 302
+        assert query(public_app, "SELECT buttons FROM message_templates")[0].buttons == []
+        return
+    assert response.status_code == 422
+    assert problem in response.get_data(as_text=True)
+    assert query(public_app, "SELECT id FROM message_templates") == []
+
+
+def test_the_service_refuses_a_button_the_kind_does_not_have(public_app: Flask) -> None:
+    body = "Hola {guest}, hay un sitio en {event} para ti. ¿Lo quieres?"
+    draft = templates.Draft("offer", "es", body, (("yes", "Sí"), ("claim", "La quiero")))
+    with public_app.app_context(), pytest.raises(templates.TemplateError, match="'yes' button"):
+        templates.save(draft)
+
+    assert query(public_app, "SELECT id FROM message_templates") == []
