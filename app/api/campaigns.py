@@ -1,7 +1,10 @@
 """Campaigns: create with a pre-flight check, read progress, pause, resume, cancel, retry.
 
 - `GET /api/v1/events/<id>/campaigns/preflight` → the pre-flight of a campaign that would
-  be created now, without creating it.
+  be created now, without creating it; its `reach` says in plain words what each language's
+  guests would get (`languages`: `language`, `guests`, `outcome` — approved, fallback,
+  waiting, rejected, plain or none — `sentence`, `template_language`, `in_window`,
+  `reason`, `fix_language`) and its warnings without settings' names (`notes`).
 - `POST /api/v1/events/<id>/campaigns` (optional body `{"send_at": ISO 8601}`; a time
   without an offset is in the event's zone) → 201 `{"id", "kind", "state", "send_at",
   "total", <a count per invitation state>, "delivery", "errors", "preflight": {...}}`; 409
@@ -61,7 +64,7 @@ from app.api.validation import (
 )
 from app.errors import json_error
 from app.models import Campaign, Invitation, MessageKind, SendState
-from app.services import approvals, audit, campaigns
+from app.services import approvals, audit, campaigns, reach
 from app.services.campaign_status import campaign_status
 from app.services.campaigns import CampaignError, ConflictError, NotFoundError
 
@@ -134,8 +137,9 @@ def preflight_campaign(event_id: int) -> Response:
         include_maybe=request.args.get("include_maybe") in TRUE,
         after_days=query_number("after_days") if request.args.get("after_days") else None,
     )
-    plan = campaigns.preflight(event_id, target)
-    return jsonify({**plan.to_json(), "estimate": campaigns.estimate_for_preflight().to_json()})
+    plan, found = reach.explained(event_id, target)
+    estimate = campaigns.estimate_for_preflight().to_json()
+    return jsonify({**plan.to_json(), "estimate": estimate, "reach": found.to_json()})
 
 
 TRUE = {"1", "true", "yes", "on"}

@@ -17,7 +17,7 @@ from app.dashboard.forms import FollowupForm, MoveForm, ReminderForm, SendAtForm
 from app.dashboard.guests import require_event
 from app.dashboard.http import counted
 from app.models import Campaign, CampaignState, Event
-from app.services import approvals, audit, campaigns
+from app.services import approvals, audit, campaigns, reach
 from app.services.campaign_status import campaign_status, first_claimed_at
 from app.services.campaigns import CampaignError, ConflictError, target_of
 from app.services.wording import format_start
@@ -101,10 +101,15 @@ def move_form(campaign: Campaign) -> MoveForm:
 
 def render_new_campaign(event: Event, form: SendAtForm, status: int = 200) -> ResponseReturnValue:
     """The pre-flight page with its form."""
-    plan = campaigns.preflight(event.id)
+    plan, found = reach.explained(event.id)
     estimate = campaigns.estimate_for_preflight()
     body = render_template(
-        "dashboard/campaign_new.html", event=event, plan=plan, estimate=estimate, form=form
+        "dashboard/campaign_new.html",
+        event=event,
+        plan=plan,
+        reach=found,
+        estimate=estimate,
+        form=form,
     )
     return body, status
 

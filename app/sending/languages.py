@@ -6,7 +6,10 @@ import guests), so that each asks the same rule.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import MappingProxyType
+
+from babel import Locale
 
 # Country calling codes whose people are written to in Spanish, Portuguese, Arabic or
 # French: where that language is the one most people there read and would expect. French:
@@ -42,3 +45,17 @@ def phone_language(phone: str | None) -> str | None:
 def guest_language(stored: str | None, phone: str | None) -> str:
     """A guest's language: the stored one, else inferred from the phone's country, else en."""
     return stored or phone_language(phone) or "en"
+
+
+ENGLISH = Locale("en")
+
+
+def language_name(code: str) -> str:
+    """A language's name in English, from CLDR ("es": "Spanish")."""
+    return str(ENGLISH.languages.get(code, code))
+
+
+def names(codes: Iterable[str]) -> str:
+    """Languages named in English and joined: "Spanish", "Spanish and French"."""
+    named = [language_name(code) for code in codes]
+    return "".join(named) if len(named) < 2 else ", ".join(named[:-1]) + " and " + named[-1]

@@ -32,9 +32,11 @@ from sqlalchemy import Connection, text
 from app.models.enums import CampaignState, SendState, states_text
 from app.sending.approved import Undecided, undecided
 from app.sending.audiences import Target, fill
-from app.sending.kinds import WATCHING, sql_list
+from app.sending.kinds import WATCHING, kind_of, sql_list
+from app.sending.languages import language_name, names
 from app.sending.message import MessageDefaults
 from app.sending.preflight import Preflight, plan_audience
+from app.sending.reach import count_languages, held_by
 from app.sending.reachability import REACHABLE
 from app.sending.settings import SendingSettings
 
@@ -303,8 +305,14 @@ class StartChecks:
         return plan_audience(connection, target, self.sending, has_template, self.has_callback_url)
 
     def review(self, connection: Connection, target: Target) -> Undecided:
-        """The kind's dashboard templates WhatsApp has not approved: waiting or rejected."""
-        return undecided(connection, target.kind, self.defaults.content_templates)
+        """The kind's dashboard templates WhatsApp has not approved (waiting or rejected)
+        that some guest of `target` would get: a campaign with none of their guests does
+        not wait for them (`app.sending.reach`)."""
+        found = undecided(connection, target.kind, self.defaults.content_templates)
+        if not (found.waiting or found.rejected):
+            return found
+        languages = count_languages(connection, target)
+        return held_by(found, languages, self.defaults.templates(target.kind))
 
 
 def start(connection: Connection, campaign_id: int, checks: StartChecks) -> Moved | None:
@@ -347,15 +355,20 @@ def _wait_for_approval(
     connection: Connection, campaign_id: int, kind: str, review: Undecided
 ) -> None:
     """Keep a campaign scheduled (and due, so the sweep tries again) until WhatsApp decides."""
-    languages = ", ".join(review.waiting)
-    note = f"Waiting for WhatsApp to approve the {kind} template ({languages})"
+    languages = names(review.waiting)
+    note = f"Waiting for WhatsApp to approve the {languages} {kind_of(kind).label.lower()}"
     connection.execute(WAIT, {"id": campaign_id, "note": note})
 
 
 def rejection_note(kind: str, review: Undecided) -> str:
     """Why a campaign does not start: WhatsApp's reasons, per language."""
-    reasons = "; ".join(f"{language}: {reason}" for language, reason in review.rejected)
-    return f"WhatsApp rejected the {kind} template ({reasons}); fix it on the Messages page"
+    label = kind_of(kind).label.lower()
+    reasons = "; ".join(f"{language_name(code)}: {reason}" for code, reason in review.rejected)
+    languages = names(code for code, _ in review.rejected)
+    return (
+        f"WhatsApp rejected the {languages} {label} ({reasons}), and some guests of this"
+        " campaign would get it; fix it on the Messages page"
+    )
 
 
 def _is_due(connection: Connection, campaign: CampaignRow) -> bool:

@@ -136,7 +136,7 @@ def test_a_campaign_waits_for_the_approval_then_starts(app: Flask, emulator: Emu
 
     state, note = campaign_row(app, campaign_id)
     assert state == "scheduled"
-    assert note == "Waiting for WhatsApp to approve the invitation template (es)"
+    assert note == "Waiting for WhatsApp to approve the Spanish invitation"
     assert run_sweep(app).started == 0
     [content] = emulator.get("/contents")["contents"]
     emulator.control("/review", {"sid": content["sid"], "status": "approved"})
@@ -166,11 +166,39 @@ def test_a_rejection_while_a_campaign_waits_refuses_it_with_metas_reason(
     state, note = campaign_row(app, campaign_id)
     assert state == "canceled"
     assert note == (
-        f"Not started: WhatsApp rejected the invitation template (es: {reason});"
-        " fix it on the Messages page"
+        f"Not started: WhatsApp rejected the Spanish invitation (Spanish: {reason}), and some"
+        " guests of this campaign would get it; fix it on the Messages page"
     )
     assert query(app, "SELECT id FROM invitations") == []
     with pytest.raises(campaigns.ConflictError, match="WhatsApp rejected"):
+        waiting_campaign(app)
+
+
+def english_campaign(app: Flask) -> int:
+    """An invitation campaign of an event whose only guest writes English."""
+    event_id = make_event(app, "the launch")
+    make_guests(app, event_id, [("Ann", "+12025550123")])
+    campaign, _ = campaigns.create_campaign(event_id)
+    return campaign.id
+
+
+def test_a_template_under_review_holds_only_the_campaigns_with_its_guests(
+    app: Flask, emulator: Emulator
+) -> None:
+    emulator.configure(content_approval_delay="60")
+    write()
+    sync_templates(app.config["SETTINGS"])
+
+    spanish, english = waiting_campaign(app), english_campaign(app)
+
+    assert campaign_row(app, spanish)[0] == "scheduled"
+    assert campaign_row(app, english) == ("running", None)  # the environment's template
+    [content] = emulator.get("/contents")["contents"]
+    emulator.control("/review", {"sid": content["sid"], "status": "rejected"})
+    run_sweep(app)
+    assert campaign_row(app, spanish)[0] == "canceled"
+    assert english_campaign(app)  # a rejected Spanish invitation holds back no English guest
+    with pytest.raises(campaigns.ConflictError, match="rejected the Spanish invitation"):
         waiting_campaign(app)
 
 
