@@ -30,7 +30,10 @@
 - `GET /api/v1/events/<id>/campaigns` → `{"campaigns": [...]}`, newest first.
 - `GET /api/v1/campaigns/<id>` → the campaign with its counts (`pending`, `sending`,
   `accepted`, `failed`, `canceled`), `delivery` counts by provider status, the top
-  `errors` (code, reason, count) and `progress` (share of invitations settled, 0-1).
+  `errors` (code, reason, count) and `progress` (share of invitations settled, 0-1); for one
+  that waits for WhatsApp's approval of a template, or did not start because WhatsApp
+  rejected it, `held_by` names each (`language`, `status`: waiting or rejected, `reason`,
+  `sentence`, `fix_language`: the Messages page's editor), else `[]`.
 - `POST /api/v1/campaigns/<id>/pause` (running), `/resume` (paused), `/cancel` (scheduled,
   running or paused; `canceled_now` says how many invitations were withdrawn) and
   `/retry-failed` (any state but canceled; `requeued` and `skipped` counts: opted-out or
@@ -243,7 +246,8 @@ def list_campaigns(event_id: int) -> Response:
 def get_campaign(campaign_id: int) -> Response:
     """The campaign's state and counts."""
     campaign = campaigns.get_campaign(campaign_id)
-    return jsonify(campaign_json(campaign))
+    held_by = [hold.to_json() for hold in reach.holds(campaign)]
+    return jsonify({**campaign_json(campaign), "held_by": held_by})
 
 
 @bp.post("/campaigns/<int:campaign_id>/pause")

@@ -249,6 +249,7 @@ def campaign_page(campaign_id: int) -> ResponseReturnValue:
         audience=campaigns.preflight(campaign.event_id, target_of(campaign)).recipients
         if scheduled
         else None,
+        holds=reach.holds(campaign),
     )
 
 

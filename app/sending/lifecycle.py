@@ -333,14 +333,14 @@ def start(connection: Connection, campaign_id: int, checks: StartChecks) -> Move
         return None
     review = checks.review(connection, campaign.target)
     if review.rejected:
-        refusal = "Not started: " + rejection_note(campaign.target.kind, review)
+        refusal = NOT_STARTED + rejection_note(campaign.target.kind, review)
         return _move(connection, campaign, TRANSITIONS["refuse"], note=refusal)
     if review.waiting:
         _wait_for_approval(connection, campaign.id, campaign.target.kind, review)
         return None
     plan = checks.plan(connection, campaign.target)
     if plan.missing_template:
-        refusal = "Not started: " + "; ".join(plan.warnings)
+        refusal = NOT_STARTED + "; ".join(plan.warnings)
         return _move(connection, campaign, TRANSITIONS["refuse"], note=refusal)
     total = fill(connection, campaign.target, campaign.id)
     found = "; ".join(plan.warnings) or None
@@ -348,6 +348,8 @@ def start(connection: Connection, campaign_id: int, checks: StartChecks) -> Move
     return Moved(moved.campaign_id, moved.before, moved.after, total)
 
 
+# How the note of a campaign its start refused begins.
+NOT_STARTED = "Not started: "
 WAIT = text("UPDATE campaigns SET send_at = COALESCE(send_at, now()), note = :note WHERE id = :id")
 
 
@@ -361,13 +363,17 @@ def _wait_for_approval(
 
 
 def rejection_note(kind: str, review: Undecided) -> str:
-    """Why a campaign does not start: WhatsApp's reasons, per language."""
+    """Why a campaign does not start: the templates WhatsApp rejected, with its reasons."""
     label = kind_of(kind).label.lower()
-    reasons = "; ".join(f"{language_name(code)}: {reason}" for code, reason in review.rejected)
     languages = names(code for code, _ in review.rejected)
+    if len(review.rejected) == 1:
+        reasons = f"“{review.rejected[0][1].rstrip('.')}”"
+    else:
+        label += "s"
+        reasons = "; ".join(f"{language_name(code)}: {why}" for code, why in review.rejected)
     return (
-        f"WhatsApp rejected the {languages} {label} ({reasons}), and some guests of this"
-        " campaign would get it; fix it on the Messages page"
+        f"WhatsApp rejected the {languages} {label} ({reasons}), which guests of this campaign"
+        " would get; fix it on the Messages page"
     )
 
 

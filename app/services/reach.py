@@ -17,12 +17,14 @@ from flask import current_app
 
 from app.config import ContentTemplates
 from app.extensions import db
+from app.models import Campaign, CampaignState
 from app.sending.approved import FALLBACK_LANGUAGE, Undecided, undecided
 from app.sending.audiences import Target
 from app.sending.kinds import kind_of
 from app.sending.languages import language_name
+from app.sending.lifecycle import NOT_STARTED
 from app.sending.preflight import Preflight
-from app.sending.reach import LanguageCount, count_languages, depends_on
+from app.sending.reach import LanguageCount, count_languages, depends_on, held_by
 from app.services import campaigns
 from app.services.templates import WRITABLE_KINDS
 
@@ -100,6 +102,66 @@ def _for_operator(kind: str, languages: list[LanguageReach]) -> list[str]:
         f"no {kind} content SID for {', '.join(missing)}: neither {setting}S nor an approved"
         " template of the Messages page has one"
     ]
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A template WhatsApp has not approved that holds a campaign back: one under review
+    (the campaign waits) or rejected (it did not start), and where to fix it."""
+
+    language: str
+    status: str  # waiting | rejected
+    sentence: str
+    reason: str | None = None
+    fix_language: str | None = None  # the Messages page's editor of it
+    fix: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The hold as JSON (a campaign's `held_by`)."""
+        return asdict(self)
+
+
+def holds(campaign: Campaign) -> list[Hold]:
+    """What holds back a campaign that waits for WhatsApp (scheduled), or that did not start
+    because of it (refused): the templates some of its guests would get, not approved."""
+    refused = campaign.state is CampaignState.CANCELED and (campaign.note or "").startswith(
+        NOT_STARTED
+    )
+    if campaign.state is not CampaignState.SCHEDULED and not refused:
+        return []
+    target = campaigns.target_of(campaign)
+    defaults = campaigns.message_defaults()
+    connection = db.session.connection()
+    found = undecided(connection, target.kind, defaults.content_templates)
+    if not (found.waiting or found.rejected):
+        return []
+    review = held_by(found, count_languages(connection, target), defaults.templates(target.kind))
+    label = kind_of(target.kind).label.lower()
+    writable = target.kind in WRITABLE_KINDS
+    held = [
+        Hold(
+            code,
+            "rejected",
+            f"WhatsApp rejected the {language_name(code)} {label} (“{reason.rstrip('.')}”)",
+            reason,
+            code if writable else None,
+            f"Fix the {language_name(code)} {label}" if writable else None,
+        )
+        for code, reason in review.rejected
+    ]
+    held += [
+        Hold(
+            code,
+            "waiting",
+            f"WhatsApp is still reviewing the {language_name(code)} {label}: the campaign"
+            " starts once it is approved",
+            None,
+            code if writable else None,
+            f"See the {language_name(code)} {label}" if writable else None,
+        )
+        for code in review.waiting
+    ]
+    return held
 
 
 def _env_default(kind: str) -> bool:

@@ -3,7 +3,8 @@ the organiser writes a Spanish and an Arabic invitation with the variable chips 
 image, previews them as WhatsApp bubbles, submits them, sees each pending then approved
 (the emulator's review takes 3 s), sends the event's campaign, and the emulator's messages
 hold each guest's rendered text and the image. The Arabic editor is right to left; on a
-phone nothing is wider than the window. Screenshots: /tmp/dashboard-messages-*.png.
+phone nothing is wider than the window. The pre-flight says each language gets its approved
+invitation. Screenshots: /tmp/dashboard-messages-*.png.
 """
 
 from __future__ import annotations
@@ -155,6 +156,16 @@ def test_invitations_written_submitted_approved_and_sent(
 
     page.goto(f"{stack.web_url}/events/{event_id}")
     page.get_by_role("link", name="Send invitations…").click()
+    # The pre-flight says what each language's guests get, in the organiser's words.
+    reach = page.locator("#reach")
+    expect(reach.locator("[data-language=es]")).to_have_text(
+        "1 guest gets the approved Spanish invitation."
+    )
+    expect(reach.locator("[data-language=ar]")).to_have_text(
+        "1 guest gets the approved Arabic invitation."
+    )
+    shoot(page, "messages-preflight")
+    on_a_phone(page, "messages-preflight")
     page.get_by_role("button", name="Send 2 invitations").click()
     expect(page.locator("[data-field=state-badge]")).to_have_text("Completed", timeout=30_000)
 

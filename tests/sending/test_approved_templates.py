@@ -19,7 +19,8 @@ from app.services import campaigns, templates
 from app.services.template_sync import sync_templates
 from app.tasks.sending import run_sweep
 from tests.support.apps import fresh_app
-from tests.support.constants import TEMPLATE_SID
+from tests.support.constants import API_AUTH, TEMPLATE_SID
+from tests.support.dashboard import add_admin, sign_in_session
 from tests.support.database import query
 from tests.support.emulator import Emulator
 from tests.support.factories import make_event, make_guests
@@ -166,10 +167,19 @@ def test_a_rejection_while_a_campaign_waits_refuses_it_with_metas_reason(
     state, note = campaign_row(app, campaign_id)
     assert state == "canceled"
     assert note == (
-        f"Not started: WhatsApp rejected the Spanish invitation (Spanish: {reason}), and some"
-        " guests of this campaign would get it; fix it on the Messages page"
+        "Not started: WhatsApp rejected the Spanish invitation (“The template's content is"
+        " promotional for its category”), which guests of this campaign would get; fix it on"
+        " the Messages page"
     )
     assert query(app, "SELECT id FROM invitations") == []
+    status = app.test_client().get(f"/api/v1/campaigns/{campaign_id}", headers=API_AUTH)
+    [held] = status.get_json()["held_by"]
+    assert (held["language"], held["status"], held["reason"]) == ("es", "rejected", reason)
+    assert held["fix_language"] == "es"
+    organiser = app.test_client()
+    sign_in_session(organiser, add_admin(app))
+    page = organiser.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert 'href="/messages/invitation/es">Fix the Spanish invitation</a>' in page
     with pytest.raises(campaigns.ConflictError, match="WhatsApp rejected"):
         waiting_campaign(app)
 
