@@ -115,6 +115,8 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
             "This form has expired or did not come from the dashboard."
             " Go back, reload the page and try again."
         )
+    elif code == 413 and request.endpoint == "dashboard.message_edit":
+        message = "The image is far too large: WhatsApp takes a JPEG or PNG of up to 5 MB."
     elif code in (400, 404) and error.description and error.description != type(error).description:
         message = error.description
     return render_template(

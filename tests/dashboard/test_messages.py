@@ -9,6 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from app.services import templates
 from tests.support.database import query
@@ -28,9 +30,13 @@ def submit(client: FlaskClient, language: str = "es", image: bytes | None = None
     """Post the editor of the invitation in `language`."""
     data: dict[str, object] = {"body": SPANISH, **BUTTONS, **fields}
     if image is not None:
-        data["image"] = (io.BytesIO(image), "card.png")
+        data["image"] = FileStorage(io.BytesIO(image), "card.png", content_type="image/png")
+    # Encoded in memory: the test client spools a big body to a file it never closes.
+    boundary, body = encode_multipart(data)
     return client.post(
-        f"/messages/invitation/{language}", data=data, content_type="multipart/form-data"
+        f"/messages/invitation/{language}",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
 
 
@@ -98,6 +104,7 @@ def test_what_meta_would_refuse_is_refused_before_submitting(
         (b"GIF89a not really", "not an image"),
         (picture("GIF"), "WhatsApp takes a JPEG or PNG"),
         (picture("PNG")[:60], "damaged"),
+        (picture("JPEG") + b"\0" * (5 * 1024 * 1024), "WhatsApp takes up to 5 MB"),
     ],
 )
 def test_an_image_that_is_not_a_header_is_refused(
@@ -107,6 +114,19 @@ def test_an_image_that_is_not_a_header_is_refused(
 
     assert response.status_code == 422
     assert problem in response.get_data(as_text=True)
+    assert query(public_app, "SELECT token FROM template_images") == []
+    assert query(public_app, "SELECT id FROM message_templates") == []
+
+
+def test_a_far_too_large_upload_is_told_in_the_editors_words(
+    public_app: Flask, public_user: FlaskClient
+) -> None:
+    response = submit(public_user, image=b"\xff\xd8" + b"\0" * (16 * 1024 * 1024))
+
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "WhatsApp takes a JPEG or PNG of up to 5 MB" in page
+    assert "import it in parts" not in page  # the guest import's words
     assert query(public_app, "SELECT token FROM template_images") == []
     assert query(public_app, "SELECT id FROM message_templates") == []
 
