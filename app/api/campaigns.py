@@ -41,8 +41,9 @@
 - `POST /api/v1/guests/<id>/invitation` → 202 with the invitation: one guest's invitation
   sent alone (new, or a failed or canceled one again); 409 when the guest opted out, cannot
   receive, or the invitation is already pending, being sent or accepted.
-- With `APPROVAL_ABOVE` set, an organiser's campaign to more guests than that is a 202 with
-  a request waiting for an owner (`app.api.approvals`), not a campaign.
+- An organiser's campaign of any of these kinds to more guests than the event's
+  `approval_above` (else `APPROVAL_ABOVE`) is a 202 with a request waiting for an owner
+  (`app.api.approvals`), not a campaign.
 
 Unknown ids are 404; every error is JSON.
 """
@@ -161,10 +162,7 @@ def create_campaign(event_id: int) -> tuple[Response, int, dict[str, str]]:
     """Create a campaign over every eligible guest of the event: now, or at `send_at`."""
     body = optional_json_object(("send_at",))
     send_at = optional_datetime(body, "send_at", event_zone(event_id)) if body else None
-    outcome = approvals.create_or_submit(event_id, send_at, audit.current_actor())
-    if outcome.campaign is None:
-        return submitted(outcome)
-    return created(outcome.campaign, outcome.plan)
+    return answered(approvals.Send(event_id, send_at=send_at))
 
 
 @bp.post("/events/<int:event_id>/reminders")
@@ -172,8 +170,9 @@ def create_reminder(event_id: int) -> tuple[Response, int, dict[str, str]]:
     """Schedule the event's reminder to the guests who confirmed."""
     body = optional_json_object(("hours_before", "include_maybe"))
     hours = optional_number(body, "hours_before", campaigns.DEFAULT_REMINDER_HOURS)
-    maybe = optional_bool(body, "include_maybe")
-    return created(*campaigns.schedule_reminder(event_id, hours, maybe))
+    maybe = bool(optional_bool(body, "include_maybe"))
+    options = {"hours_before": hours, "include_maybe": maybe}
+    return answered(approvals.Send(event_id, MessageKind.REMINDER, options=options))
 
 
 @bp.post("/events/<int:event_id>/followups")
@@ -181,19 +180,20 @@ def create_followup(event_id: int) -> tuple[Response, int, dict[str, str]]:
     """Follow up the guests who have not answered, some days after delivery."""
     body = optional_json_object(("after_days",))
     days = optional_number(body, "after_days", campaigns.DEFAULT_FOLLOWUP_DAYS)
-    return created(*campaigns.create_followup(event_id, days))
+    options = {"after_days": days}
+    return answered(approvals.Send(event_id, MessageKind.FOLLOWUP, options=options))
 
 
 @bp.post("/events/<int:event_id>/thanks")
 def create_thanks(event_id: int) -> tuple[Response, int, dict[str, str]]:
     """Thank the guests who checked in, once the event has started (or at `send_at`)."""
-    return created(*campaigns.create_after_event(event_id, MessageKind.THANKS, after_send_at()))
+    return answered(approvals.Send(event_id, MessageKind.THANKS, after_send_at()))
 
 
 @bp.post("/events/<int:event_id>/missed")
 def create_missed(event_id: int) -> tuple[Response, int, dict[str, str]]:
     """Tell the confirmed guests who did not come that they were missed (after the start)."""
-    return created(*campaigns.create_after_event(event_id, MessageKind.MISSED, after_send_at()))
+    return answered(approvals.Send(event_id, MessageKind.MISSED, after_send_at()))
 
 
 def after_send_at() -> datetime | None:
@@ -201,6 +201,14 @@ def after_send_at() -> datetime | None:
     body = optional_json_object(("send_at",))
     event_id = int((request.view_args or {})["event_id"])
     return optional_datetime(body, "send_at", event_zone(event_id)) if body.get("send_at") else None
+
+
+def answered(send: approvals.Send) -> tuple[Response, int, dict[str, str]]:
+    """201 with the campaign created, or 202 with the request waiting for an owner."""
+    outcome = approvals.create_or_submit(send, audit.current_actor())
+    if outcome.campaign is None:
+        return submitted(outcome)
+    return created(outcome.campaign, outcome.plan)
 
 
 def created(campaign: Campaign, plan: campaigns.Preflight) -> tuple[Response, int, dict[str, str]]:

@@ -6,10 +6,12 @@
 - `POST /api/v1/events/<id>/updates` `{"include_maybe"?, "include_unanswered"?}` → 201 with
   the new update campaign, or 200 with the one that already tells of this change (a second
   save changes nothing). 409 when the event did not change or is canceled, or no one is left
-  to tell.
+  to tell. 202 `{"approval", "preflight"}` when it waits for an owner (`app.api.approvals`).
 - `POST /api/v1/events/<id>/cancel` `{"notify"?}` → 200 with the event, the campaigns
   canceled, the single sends withdrawn and the `cancellation` campaign (null when no one
   was invited or `notify` is false); a second cancel returns the same, `already: true`.
+  The event is canceled at once; an organiser's cancellation message that needs approval
+  is `approval` (the request waiting for an owner), and `cancellation` is null until then.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from app.api import bp
 from app.api.campaigns import TRUE, campaign_json
 from app.api.events import event_json
 from app.api.validation import optional_bool, optional_json_object
-from app.services import event_changes
+from app.models import MessageKind
+from app.services import approvals, audit, event_changes
 from app.services.event_changes import Audience, Notified
 
 
@@ -36,9 +39,28 @@ def notified_json(notified: Notified) -> dict[str, Any]:
 
 
 def notify_json(event_id: int, options: dict[str, Any]) -> dict[str, Any]:
-    """Tell of the event's latest change with the PATCH's options (`notify_maybe`, ...)."""
+    """Tell of the event's latest change with the PATCH's options (`notify_maybe`, ...): the
+    update campaign, or `{"approval", "preflight"}` when it waits for an owner."""
     audience = Audience(bool(options.get("notify_maybe")), bool(options.get("notify_unanswered")))
+    waiting = approvals.submit_if_needed(update_send(event_id, audience), audit.current_actor())
+    if waiting is not None:
+        return waiting_json(waiting)
     return notified_json(event_changes.notify_change(event_id, audience))
+
+
+def update_send(event_id: int, audience: Audience) -> approvals.Send:
+    """An update of the event's latest change to this audience, as approvals read it."""
+    options = {
+        "include_maybe": audience.include_maybe,
+        "include_unanswered": audience.include_unanswered,
+    }
+    return approvals.Send(event_id, MessageKind.UPDATE, options=options)
+
+
+def waiting_json(outcome: approvals.Outcome) -> dict[str, Any]:
+    """A request waiting for an owner, with the pre-flight it was submitted with."""
+    assert outcome.approval is not None
+    return {"approval": approvals.as_json(outcome.approval), "preflight": outcome.plan.to_json()}
 
 
 @bp.get("/events/<int:event_id>/updates/preflight")
@@ -66,6 +88,11 @@ def create_update(event_id: int) -> tuple[Response, int, dict[str, str]]:
     audience = Audience(
         bool(optional_bool(body, "include_maybe")), bool(optional_bool(body, "include_unanswered"))
     )
+    waiting = approvals.submit_if_needed(update_send(event_id, audience), audit.current_actor())
+    if waiting is not None:
+        assert waiting.approval is not None
+        location = url_for("api.get_approval", approval_id=waiting.approval.id)
+        return jsonify(waiting_json(waiting)), 202, {"Location": location}
     notified = event_changes.notify_change(event_id, audience)
     location = url_for("api.get_campaign", campaign_id=notified.campaign.id)
     status = 201 if notified.created else 200
@@ -77,7 +104,7 @@ def cancel_event(event_id: int) -> Response:
     """Cancel the event: withdraw what is queued and tell every invited guest, once."""
     body = optional_json_object(("notify",))
     notify = optional_bool(body, "notify") if "notify" in body else True
-    canceled = event_changes.cancel_event(event_id, bool(notify))
+    canceled, waiting = approvals.cancel_event(event_id, bool(notify), audit.current_actor())
     cancellation = canceled.cancellation
     return jsonify(
         {
@@ -86,5 +113,6 @@ def cancel_event(event_id: int) -> Response:
             "canceled_campaigns": canceled.campaigns,
             "withdrawn": canceled.withdrawn,
             "cancellation": campaign_json(cancellation) if cancellation else None,
+            "approval": waiting_json(waiting)["approval"] if waiting else None,
         }
     )

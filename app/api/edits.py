@@ -11,12 +11,15 @@
 - `PATCH /api/v1/events/<id>` `{"name"?, "venue"?, "starts_at"?, "time_zone"?, "country"?,
   "language_from_replies"?, "notify"?, "notify_maybe"?, "notify_unanswered"?}` → 200 with
   the event, `moved_reminders` (`[{"campaign_id", "send_at", "started"}]`), `update` (with
-  `notify: true`: the campaign telling the guests of the change, `app.api.changes`; null
-  otherwise) and `untold_change` (the start, zone or venue changed after invitations went
-  out and the guests were not told). A `starts_at` without an offset is read in the event's
-  zone (the new one, if given); null clears `venue`, `starts_at` and `country` (the zone's
-  country is used then). A scheduled reminder moves with the start; 409 when the start is
-  removed or past while one is.
+  `notify: true`: the campaign telling the guests of the change, `app.api.changes`, or
+  `{"approval", "preflight"}` when it waits for an owner; null otherwise) and
+  `untold_change` (the start, zone or venue changed after invitations went out and the
+  guests were not told). `approval_above` (owners only; null: the service's
+  `APPROVAL_ABOVE`, 0: always) sets how many recipients an organiser's campaign of the event
+  may have before it waits for an owner; another role sending it is a 403. A `starts_at`
+  without an offset is read in the event's zone (the new one, if given); null clears
+  `venue`, `starts_at` and `country` (the zone's country is used then). A scheduled reminder
+  moves with the start; 409 when the start is removed or past while one is.
 - `DELETE /api/v1/events/<id>` → 204: its guests, messages and campaigns go; a scheduled
   campaign is canceled. 409 while one of its campaigns runs or is paused, or a message of
   it is in flight.
@@ -34,6 +37,7 @@ from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from app.api import bp, changes
 from app.api.events import (
+    approval_above_field,
     capacity_field,
     event_json,
     offer_hours_field,
@@ -55,7 +59,7 @@ from app.api.validation import (
 )
 from app.errors import json_error
 from app.models import Event
-from app.services import event_changes, event_edits, guest_edits
+from app.services import approvals, audit, event_changes, event_edits, guest_edits
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.wording import guest_language
 
@@ -143,6 +147,7 @@ EVENT_PARSERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "plus_ones": plus_ones_field,
     "capacity": capacity_field,
     "offer_hours": lambda body, key: Decimal(str(offer_hours_field(body, key))),
+    "approval_above": approval_above_field,
     **{key: partial(coordinate_field, limit=limit) for key, limit in COORDINATES.items()},
 }
 
@@ -169,6 +174,10 @@ def update_event(event_id: int) -> Response:
         del body[key]
     event = require_event(event_id)
     values = event_values(body, event)
+    if "approval_above" in values:
+        approvals.check_threshold_change(
+            audit.current_actor(), event.approval_above, values["approval_above"]
+        )
     edit = event_edits.update_event(event.id, values) if values else event_edits.EventEdit(event)
     moved = [
         {"campaign_id": r.campaign_id, "send_at": isoformat(r.send_at), "started": r.started}

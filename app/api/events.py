@@ -7,7 +7,10 @@
   (ISO 3166 alpha-2) is where the national numbers of its guest lists are read: without
   one, its zone's country (Europe/Madrid: ES), else `DEFAULT_PHONE_REGION`; the event's
   `country` says which applies. `language_from_replies` (default false): a guest's reply
-  in another language changes the language they are written to in.
+  in another language changes the language they are written to in. `approval_above`
+  (owners only, else a 403 `forbidden`): above this many recipients an organiser's campaign
+  of the event waits for an owner's approval (null: the service's `APPROVAL_ABOVE`; 0:
+  always; `app.api.approvals`).
 - `GET /api/v1/events?limit=&cursor=` → `{"events": [...], "next_cursor"}`, newest first.
 - `GET /api/v1/events/<id>` → the event with its `stats`.
 - `GET /api/v1/events/<id>/stats` → `{"guests", "rsvp": {...}, "delivery": {...}, ...}`.
@@ -59,7 +62,9 @@ from app.api.validation import (
 )
 from app.models import Event, Invitation
 from app.services import (
+    approvals,
     arrivals,
+    audit,
     countries,
     event_edits,
     event_questions,
@@ -94,6 +99,9 @@ INVITATION_FIELDS = (
 def create_event() -> tuple[Response, int, dict[str, str]]:
     """Create an event."""
     body = json_object(event_edits.FIELDS)  # what an event is made of, as PATCH corrects
+    approvals.check_threshold_change(
+        audit.current_actor(), None, approval_above_field(body, "approval_above")
+    )
     default_zone = current_app.config["SETTINGS"].default_time_zone
     time_zone = optional_time_zone(body, "time_zone", default_zone)
     event = events.create_event(
@@ -109,6 +117,7 @@ def create_event() -> tuple[Response, int, dict[str, str]]:
         latitude=coordinate_field(body, "latitude", 90),
         longitude=coordinate_field(body, "longitude", 180),
         passes=optional_bool(body, "passes"),
+        approval_above=approval_above_field(body, "approval_above"),
     )
     location = url_for("api.get_event", event_id=event.id)
     return jsonify(event_json(event)), 201, {"Location": location}
@@ -258,11 +267,34 @@ def event_json(event: Event) -> dict[str, Any]:
         "longitude": float(event.longitude) if event.longitude is not None else None,
         # Whether a seated guest's yes brings them a pass for the door.
         "passes": event.passes,
+        # Above this many recipients an organiser's campaign waits for an owner (null: the
+        # service's APPROVAL_ABOVE; 0: always).
+        "approval_above": event.approval_above,
         # The calendar entry's SEQUENCE: raised by each change of start, zone or venue.
         "calendar_sequence": event.calendar_sequence,
         "canceled_at": isoformat(event.canceled_at),
         "created_at": isoformat(event.created_at),
     }
+
+
+def approval_above_field(body: dict[str, Any], key: str) -> int | None:
+    """How many recipients an organiser's campaign may have without an owner's approval: a
+    whole number from 0 to 1,000,000, or null for the service's setting."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_APPROVAL:
+        raise BadRequest(f"{key} must be a whole number from 0 to {MAX_APPROVAL}, or null")
+    return value
+
+
+MAX_APPROVAL = 1_000_000
+
+
+@bp.errorhandler(approvals.OwnersOnly)
+def owners_only(error: approvals.OwnersOnly) -> tuple[Response, int]:
+    """A field only an owner may set: 403 `forbidden`, as every refusal of the API."""
+    return jsonify(error="forbidden", message=str(error)), 403
 
 
 def capacity_field(body: dict[str, Any], key: str) -> int | None:

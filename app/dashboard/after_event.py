@@ -7,11 +7,11 @@ from flask import flash
 from flask.typing import ResponseReturnValue
 
 from app.dashboard import bp
-from app.dashboard.campaigns import back_to_schedule
+from app.dashboard.campaigns import back_to_schedule, waiting_for_an_owner
 from app.dashboard.guests import require_event
 from app.dashboard.http import counted
 from app.models import MessageKind
-from app.services import campaigns
+from app.services import approvals, audit
 from app.services.campaigns import CampaignError
 
 # What the organiser reads for each kind.
@@ -22,10 +22,13 @@ def send_after_event(event_id: int, kind: MessageKind) -> ResponseReturnValue:
     """Send the event's thank-you or missed-you now, then go back to its schedule."""
     event = require_event(event_id)
     try:
-        campaign, _ = campaigns.create_after_event(event.id, kind)
+        outcome = approvals.create_or_submit(approvals.Send(event.id, kind), audit.current_actor())
     except CampaignError as error:
         flash(f"No {SAID[kind].lower()} sent: {error}.", "error")
         return back_to_schedule(event.id)
+    campaign = outcome.campaign
+    if campaign is None:
+        return waiting_for_an_owner(outcome, SAID[kind].lower())
     flash(f"{SAID[kind]} sending now to {counted(campaign.total, 'guest')}.", "success")
     return back_to_schedule(event.id)
 

@@ -29,7 +29,8 @@ def approval_page(approval_id: int) -> ResponseReturnValue:
         request_=found,
         event=campaigns.event(found.event_id),
         sample=approvals.sample(found.event_id),
-        threshold=approvals.threshold(),
+        threshold=approvals.threshold(found.event_id),
+        described=approvals.described(found),
     )
 
 

@@ -16,7 +16,7 @@ from app.dashboard.auth import safe_next
 from app.dashboard.forms import FollowupForm, MoveForm, ReminderForm, SendAtForm
 from app.dashboard.guests import require_event
 from app.dashboard.http import counted
-from app.models import Campaign, CampaignState, Event
+from app.models import Campaign, CampaignState, Event, MessageKind
 from app.services import approvals, audit, campaigns, reach
 from app.services.campaign_status import campaign_status, first_claimed_at
 from app.services.campaigns import CampaignError, ConflictError, target_of
@@ -129,7 +129,8 @@ def create_campaign(event_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_new_campaign(event, form, status=400)
     try:
-        outcome = approvals.create_or_submit(event.id, form.send_at_utc(), audit.current_actor())
+        send = approvals.Send(event.id, send_at=form.send_at_utc())
+        outcome = approvals.create_or_submit(send, audit.current_actor())
     except ConflictError as error:
         flash(f"Nothing to send: {error}.", "error")
         return redirect(url_for("dashboard.event_page", event_id=event.id))
@@ -138,14 +139,19 @@ def create_campaign(event_id: int) -> ResponseReturnValue:
         return render_new_campaign(event, form, status=400)
     campaign = outcome.campaign
     if campaign is None:
-        assert outcome.approval is not None
-        flash(f"{counted(outcome.plan.recipients, 'invitation')}: an owner approves first.", "info")
-        return redirect(url_for("dashboard.approval_page", approval_id=outcome.approval.id))
+        return waiting_for_an_owner(outcome, "invitation")
     if campaign.state is CampaignState.SCHEDULED:
         flash(f"Scheduled for {in_zone(campaign.send_at, event.time_zone)}.", "success")
     else:
         flash(f"Sending {counted(campaign.total, 'invitation')}.", "success")
     return redirect(url_for("dashboard.campaign_page", campaign_id=campaign.id))
+
+
+def waiting_for_an_owner(outcome: approvals.Outcome, what: str) -> ResponseReturnValue:
+    """Say that the campaign waits for an owner's approval, and show the request."""
+    assert outcome.approval is not None
+    flash(f"{counted(outcome.plan.recipients, what)}: an owner approves first.", "info")
+    return redirect(url_for("dashboard.approval_page", approval_id=outcome.approval.id))
 
 
 def back_to_schedule(event_id: int) -> ResponseReturnValue:
@@ -169,11 +175,16 @@ def create_reminder(event_id: int) -> ResponseReturnValue:
         flash_form_errors(form)
         return back_to_schedule(event.id)
     hours = form.hours_before.data or campaigns.DEFAULT_REMINDER_HOURS
+    options = {"hours_before": hours, "include_maybe": bool(form.include_maybe.data)}
+    send = approvals.Send(event.id, MessageKind.REMINDER, options=options)
     try:
-        campaign, plan = campaigns.schedule_reminder(event.id, hours, form.include_maybe.data)
+        outcome = approvals.create_or_submit(send, audit.current_actor())
     except CampaignError as error:
         flash(f"No reminder scheduled: {error}.", "error")
         return back_to_schedule(event.id)
+    campaign, plan = outcome.campaign, outcome.plan
+    if campaign is None:
+        return waiting_for_an_owner(outcome, "reminder")
     if campaign.state is CampaignState.SCHEDULED:
         when = in_zone(campaign.send_at, event.time_zone)
         now = counted(plan.recipients, "guest")
@@ -192,11 +203,15 @@ def create_followup(event_id: int) -> ResponseReturnValue:
         flash_form_errors(form)
         return back_to_schedule(event.id)
     days = form.after_days.data or campaigns.DEFAULT_FOLLOWUP_DAYS
+    send = approvals.Send(event.id, MessageKind.FOLLOWUP, options={"after_days": days})
     try:
-        campaign, _ = campaigns.create_followup(event.id, days)
+        outcome = approvals.create_or_submit(send, audit.current_actor())
     except CampaignError as error:
         flash(f"No follow-up set up: {error}.", "error")
         return back_to_schedule(event.id)
+    campaign = outcome.campaign
+    if campaign is None:
+        return waiting_for_an_owner(outcome, "follow-up")
     flash(
         f"Follow-up set up: guests who have not answered {counted(days, 'day')} after delivery"
         f" get one message (campaign #{campaign.id}).",

@@ -7,10 +7,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.dashboard import bp
+from app.dashboard.campaigns import waiting_for_an_owner
 from app.dashboard.events import LANGUAGE_LABELS
 from app.dashboard.guests import require_event
 from app.models import Event, MessageKind
-from app.services import campaigns, event_changes
+from app.services import approvals, audit, campaigns, event_changes
 from app.services.campaigns import ConflictError
 from app.services.event_changes import Audience
 from app.services.user_text import plain_text
@@ -60,8 +61,18 @@ def notify_page(event_id: int) -> ResponseReturnValue:
 def notify_guests(event_id: int) -> ResponseReturnValue:
     """Tell the guests of the latest change, once, then show its campaign."""
     event = require_event(event_id)
+    audience = chosen_audience()
+    options = {
+        "include_maybe": audience.include_maybe,
+        "include_unanswered": audience.include_unanswered,
+    }
     try:
-        notified = event_changes.notify_change(event.id, chosen_audience())
+        waiting = approvals.submit_if_needed(
+            approvals.Send(event.id, MessageKind.UPDATE, options=options), audit.current_actor()
+        )
+        if waiting is not None:
+            return waiting_for_an_owner(waiting, "guest")
+        notified = event_changes.notify_change(event.id, audience)
     except ConflictError as error:
         flash(f"No update sent: {error}.", "error")
         return redirect(url_for("dashboard.notify_page", event_id=event.id))
@@ -93,10 +104,14 @@ def confirm_event_cancellation(event_id: int) -> ResponseReturnValue:
 def cancel_event(event_id: int) -> ResponseReturnValue:
     """Cancel the event, withdraw what is queued and tell the invited guests, once."""
     event = require_event(event_id)
-    canceled = event_changes.cancel_event(event.id, request.form.get("notify") in CHECKED)
+    notify = request.form.get("notify") in CHECKED
+    canceled, waiting = approvals.cancel_event(event.id, notify, audit.current_actor())
     name = plain_text(event.name)
     if canceled.already:
         flash(f"“{name}” was already canceled: nothing more is sent.", "info")
+    elif waiting is not None:
+        flash(f"“{name}” is canceled. Nothing more is sent for it.", "success")
+        return waiting_for_an_owner(waiting, "cancellation message")
     elif canceled.cancellation is not None:
         told = canceled.cancellation.total
         flash(f"“{name}” is canceled. Telling {told} invited guests.", "success")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,9 +14,9 @@ from app.dashboard import bp
 from app.dashboard.edits import show_error
 from app.dashboard.forms import EventForm
 from app.dashboard.guests import require_event
-from app.dashboard.parties import hours_text
-from app.models import CampaignState, Event
-from app.services import campaigns, event_changes, event_edits, events
+from app.dashboard.parties import hours_text, number_field, read_approval_above
+from app.models import CampaignState, Event, UserRole
+from app.services import approvals, audit, campaigns, event_changes, event_edits, events
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.user_text import plain_text
 from app.services.wording import format_start
@@ -24,7 +25,13 @@ from app.services.wording import format_start
 class EventEditForm(EventForm):
     """An event's name, start (in its zone), zone, venue, country of its guests' numbers,
     whether replies may change a guest's language, its plus-ones, capacity and offer hold, as
-    stored."""
+    stored; and, for owners, above how many recipients a campaign waits for approval."""
+
+    approval_above = number_field("Approval above (guests)")
+
+    def validate_approval_above(self, field: Any) -> None:
+        """A whole number of guests, or empty for the service's setting."""
+        field.data = read_approval_above(field.data)
 
 
 def event_form(event: Event) -> EventEditForm:
@@ -44,6 +51,7 @@ def event_form(event: Event) -> EventEditForm:
             "plus_ones": event.plus_ones,
             "capacity": event.capacity,
             "offer_hours": hours_text(event.offer_hours),
+            "approval_above": event.approval_above,
         }
     )
 
@@ -67,6 +75,14 @@ def edit_event(event_id: int) -> ResponseReturnValue:
             "capacity": form.capacity.data,
             "offer_hours": Decimal(str(form.offer_hours.data)),
         }
+        if "approval_above" in request.form:  # shown to owners only: a crafted one is refused
+            values["approval_above"] = form.approval_above.data
+            try:
+                approvals.check_threshold_change(
+                    audit.current_actor(), event.approval_above, form.approval_above.data
+                )
+            except approvals.OwnersOnly as error:
+                abort(403, description=f"{str(error).capitalize()}.")
         try:
             edit = event_edits.update_event(event.id, values)
         except EditMissing:
@@ -84,7 +100,14 @@ def edit_event(event_id: int) -> ResponseReturnValue:
     elif request.method == "POST":
         status = 400
     event = require_event(event_id)
-    body = render_template("dashboard/event_edit.html", form=form, event=event, problem=problem)
+    body = render_template(
+        "dashboard/event_edit.html",
+        form=form,
+        event=event,
+        problem=problem,
+        sets_approval=audit.current_actor().role is UserRole.OWNER,
+        service_approval=approvals.threshold(),
+    )
     return body, status
 
 

@@ -47,6 +47,20 @@ def read_capacity(text: str | None) -> int | None:
         ) from None
 
 
+def read_approval_above(text: str | None) -> int | None:
+    """How many recipients an organiser's campaign may have before it waits for an owner
+    (None when empty: the service's setting); ValidationError in plain words."""
+    typed = (text or "").strip().replace(",", "")
+    if not typed:
+        return None
+    if not typed.isdecimal() or len(typed) > 7 or int(typed) > MAX_CAPACITY:
+        raise ValidationError(
+            f"Enter a whole number of guests from 0 to {MAX_CAPACITY:,}, or leave it empty"
+            " for the service's setting."
+        )
+    return int(typed)
+
+
 def read_offer_hours(text: str | None) -> float:
     """The hold typed, in hours (fractions allowed); ValidationError in plain words."""
     try:

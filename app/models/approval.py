@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, created_at_column
@@ -21,18 +22,37 @@ class ApprovalState(StrEnum):
     STALE = "stale"  # the audience or the event changed since: submit again
 
 
+# The kinds of campaign that send to guests, and so may need an approval.
+APPROVED_KINDS = (
+    "invitation",
+    "reminder",
+    "followup",
+    "update",
+    "cancellation",
+    "thanks",
+    "missed",
+)
+
+
 class Approval(Base):
     """An organiser's campaign as submitted: its pre-flight, and an owner's decision."""
 
     __tablename__ = "approvals"
     __table_args__ = (
         Index("ix_approvals_pending", "id", postgresql_where=text("state = 'pending'")),
+        CheckConstraint(f"kind IN {APPROVED_KINDS}", name="approval_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     state: Mapped[ApprovalState] = mapped_column(
         enum_column(ApprovalState), default=ApprovalState.PENDING
+    )
+    # What approving creates: a campaign of this kind (`MessageKind`) with these choices
+    # (hours_before, include_maybe, after_days, include_unanswered).
+    kind: Mapped[str] = mapped_column(String(20), default="invitation", server_default="invitation")
+    options: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default=text("'{}'::jsonb")
     )
     send_at: Mapped[datetime | None]
     recipients: Mapped[int]

@@ -49,6 +49,7 @@ class Event(Base):
         ),
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
+        CheckConstraint("approval_above >= 0", name="approval_above"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,6 +67,9 @@ class Event(Base):
     plus_ones: Mapped[int] = mapped_column(default=0, server_default="0")
     # How many heads may come (NULL: no cap); past it, yeses are waitlisted.
     capacity: Mapped[int | None]
+    # Above this many recipients an organiser's campaign of the event waits for an owner's
+    # approval (NULL: the service's APPROVAL_ABOVE; 0: always), `app.services.approvals`.
+    approval_above: Mapped[int | None]
     # How long a freed seat offered to a waitlisted guest is held for them.
     offer_hours: Mapped[Decimal] = mapped_column(
         Numeric(8, 4), default=Decimal(24), server_default="24"

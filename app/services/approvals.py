@@ -1,31 +1,41 @@
-"""Approval before sending: an organiser's invitation campaign to more guests than
-`APPROVAL_ABOVE` waits for an owner.
+"""Approval before sending: an organiser's campaign to more guests than the event's
+`approval_above` (else the service's `APPROVAL_ABOVE`) waits for an owner.
 
-Submitting keeps the pre-flight (how many, when, how long) and a fingerprint of what would
-be sent (the event's words and its guest list). An owner approves or rejects it with a
-note; approving creates the campaign through the one path that creates them all (started,
-or scheduled for its time), exactly once: the request's row is locked and leaves `pending`
-in the same transaction that checks it, so a second click finds it decided. An approval
-of a request whose event or guests changed since is refused (the request turns `stale`:
-submit again). Owners' own campaigns need no approval; off when `APPROVAL_ABOVE` is unset.
+It applies to every kind of campaign that sends to guests: the invitation, a reminder, a
+follow-up, an update of a change, a cancellation, a thank-you and a missed-you, scheduled
+or not. Submitting keeps the pre-flight (how many, when, how long), the kind's choices and
+a fingerprint of what would be sent (the event's words and its guest list). An owner
+approves or rejects it with a note; approving creates the campaign through the path that
+creates that kind (started, or scheduled for its time), exactly once: the request's row is
+locked and leaves `pending` in the same transaction that creates it, so a second click
+finds it decided. An approval of a request whose event or guests changed since is refused
+(the request turns `stale`: submit again). Owners' own campaigns need no approval; off
+when neither setting is set. A follow-up is counted over every guest it may reach (each
+unanswered guest whose invitation was delivered), not only those due now.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, text
 
 from app.extensions import db
-from app.models import Campaign, UserRole
-from app.models.approval import Approval, ApprovalState
+from app.models import Campaign, MessageKind, UserRole
+from app.models.approval import APPROVED_KINDS, Approval, ApprovalState
 from app.models.base import utcnow
-from app.services import audit, audit_routes, campaigns
+from app.sending.audiences import Target
+from app.sending.kinds import kind_of
+from app.services import audit, audit_routes, campaigns, event_changes
 from app.services.audit import Actor
-from app.services.campaigns import ConflictError, NotFoundError, Preflight
+from app.services.campaigns import CampaignError, ConflictError, NotFoundError, Preflight
+from app.services.event_changes import Audience, Canceled
 
+OWNER = UserRole.OWNER
 NOTE_MAX_LENGTH = 1000
 SAMPLE_SIZE = 20
 
@@ -42,6 +52,32 @@ class ApprovalStale(ConflictError):
     """The event or its guests changed since the request was submitted."""
 
 
+class OwnersOnly(Exception):
+    """Only an owner sets how big an organiser's campaign may be without approval."""
+
+
+def check_threshold_change(actor: Actor, current: int | None, wanted: int | None) -> None:
+    """Refuse (OwnersOnly) an event's `approval_above` changed by anyone but an owner: an
+    organiser could otherwise lift the limit their own campaigns wait under."""
+    if wanted != current and actor.role is not OWNER:
+        raise OwnersOnly("only an owner sets approval_above")
+
+
+@dataclass(frozen=True)
+class Send:
+    """A campaign asked for: its event and kind, when, and the kind's choices
+    (`hours_before`, `include_maybe`, `after_days`, `include_unanswered`)."""
+
+    event_id: int
+    kind: str = MessageKind.INVITATION
+    send_at: datetime | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """One of the kind's choices."""
+        return self.options.get(name, default)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a request to send did: a campaign created, or a request waiting for an owner."""
@@ -51,48 +87,167 @@ class Outcome:
     approval: Approval | None = None
 
 
-def threshold() -> int | None:
-    """Above this many recipients an organiser's campaign needs approval (None: never)."""
+def threshold(event_id: int | None = None) -> int | None:
+    """Above this many recipients an organiser's campaign of the event needs approval
+    (None: never): the event's own setting, else the service's."""
+    if event_id is not None:
+        own = campaigns.event(event_id).approval_above
+        if own is not None:
+            return own
     above: int | None = current_app.config["SETTINGS"].approval_above
     return above
 
 
-def create_or_submit(event_id: int, send_at: datetime | None, actor: Actor) -> Outcome:
-    """Create the invitation campaign, or submit it for approval when it needs one."""
-    limit = threshold()
-    if limit is not None and actor.role is not UserRole.OWNER:
-        plan = campaigns.preflight(event_id)
-        if plan.recipients > limit:
-            if send_at is not None:
-                _check_send_at(send_at)
-            return Outcome(plan, approval=submit(event_id, send_at, plan, actor))
-    campaign, plan = campaigns.create_campaign(event_id, send_at)
+def create_or_submit(send: Send, actor: Actor) -> Outcome:
+    """Create the campaign, or submit it for approval when it needs one."""
+    waiting = submit_if_needed(send, actor)
+    if waiting is not None:
+        return waiting
+    campaign, plan = create(send)
     return Outcome(plan, campaign=campaign)
 
 
-def _check_send_at(send_at: datetime) -> None:
-    """The campaign service's own check of a start time."""
-    campaigns._check_send_at(send_at)
+def submit_if_needed(send: Send, actor: Actor) -> Outcome | None:
+    """Submit the campaign for approval when it needs one (None: it doesn't, create it)."""
+    if actor.role is OWNER:
+        return None
+    limit = threshold(send.event_id)
+    if limit is None:
+        return None
+    check(send)
+    if send.kind == MessageKind.UPDATE and _told(send.event_id):
+        return None  # its creation gives back the update that told of it: nothing new is sent
+    plan = campaigns.preflight(send.event_id, audience(send))
+    if not _needs_approval(send, plan, limit):
+        return None
+    return Outcome(plan, approval=submit(send, plan, actor))
 
 
-def submit(event_id: int, send_at: datetime | None, plan: Preflight, actor: Actor) -> Approval:
+def _told(event_id: int) -> bool:
+    """Whether an update already tells of the event's latest change."""
+    return event_changes.told_campaign(campaigns.event(event_id)) is not None
+
+
+def _needs_approval(send: Send, plan: Preflight, limit: int) -> bool:
+    """More recipients than the limit; with 0, any (one to be sent later too)."""
+    if plan.recipients > limit:
+        return True
+    later = send.send_at is not None or send.kind == MessageKind.REMINDER
+    return limit == 0 and (later or kind_of(send.kind).watches)
+
+
+def cancel_event(event_id: int, notify: bool, actor: Actor) -> tuple[Canceled, Outcome | None]:
+    """Cancel the event now (nothing more goes out); the message telling the invited guests
+    waits for an owner when an organiser's would reach more than the limit."""
+    if notify and actor.role is not OWNER:
+        limit = threshold(event_id)
+        send = Send(event_id, MessageKind.CANCELLATION)
+        plan = event_changes.cancellation_preview(event_id)
+        if limit is not None and plan.recipients > limit:
+            canceled = event_changes.cancel_event(event_id, notify=False)
+            if canceled.already:
+                return canceled, None
+            approval = submit(send, plan, actor, keep_route_entry=True)
+            return canceled, Outcome(plan, approval=approval)
+    return event_changes.cancel_event(event_id, notify), None
+
+
+def audience(send: Send) -> Target:
+    """Whom the campaign would reach (a follow-up: every guest it may reach)."""
+    maybe = bool(send.option("include_maybe"))
+    if send.kind == MessageKind.UPDATE:
+        unanswered = bool(send.option("include_unanswered"))
+        return event_changes.update_target(
+            campaigns.event(send.event_id), Audience(maybe, unanswered)
+        )
+    if send.kind == MessageKind.FOLLOWUP:
+        return Target(send.event_id, MessageKind.FOLLOWUP, after_seconds=0)
+    return Target(send.event_id, send.kind, include_maybe=maybe)
+
+
+def check(send: Send) -> None:
+    """The checks its creation makes of the choices, before it is submitted."""
+    if send.kind not in APPROVED_KINDS:
+        raise CampaignError(f"'kind' must be one of {', '.join(APPROVED_KINDS)}")
+    if send.kind == MessageKind.REMINDER:
+        campaigns.reminder_time(send.event_id, float(send.option("hours_before")))
+    elif send.kind == MessageKind.FOLLOWUP:
+        campaigns.check_followup(send.event_id, float(send.option("after_days")))
+    elif send.kind in (MessageKind.THANKS, MessageKind.MISSED):
+        campaigns.check_after_event(send.event_id, send.kind, send.send_at)
+    elif send.kind == MessageKind.UPDATE:
+        event = campaigns.event(send.event_id)
+        if event.canceled_at is not None:
+            raise ConflictError("the event is canceled: tell guests with the cancellation")
+        if event.calendar_sequence == 0:
+            raise ConflictError("the event's start, zone and venue have not changed")
+    elif send.send_at is not None:
+        campaigns.check_send_at(send.send_at)
+
+
+def create(send: Send) -> tuple[Campaign, Preflight]:
+    """Create the campaign through the path of its kind (committing)."""
+    return CREATORS[MessageKind(send.kind)](send)
+
+
+def _notify(send: Send) -> tuple[Campaign, Preflight]:
+    """An update of the event's latest change (ConflictError when it was told already)."""
+    audience_ = Audience(
+        bool(send.option("include_maybe")), bool(send.option("include_unanswered"))
+    )
+    notified = event_changes.notify_change(send.event_id, audience_)
+    if not notified.created:
+        raise ConflictError(
+            f"the guests were told of this change already (campaign {notified.campaign.id})"
+        )
+    return notified.campaign, campaigns.preflight(send.event_id, audience(send))
+
+
+CREATORS: dict[MessageKind, Callable[[Send], tuple[Campaign, Preflight]]] = {
+    MessageKind.INVITATION: lambda send: campaigns.create_campaign(send.event_id, send.send_at),
+    MessageKind.REMINDER: lambda send: campaigns.schedule_reminder(
+        send.event_id, float(send.option("hours_before")), bool(send.option("include_maybe"))
+    ),
+    MessageKind.FOLLOWUP: lambda send: campaigns.create_followup(
+        send.event_id, float(send.option("after_days"))
+    ),
+    MessageKind.UPDATE: _notify,
+    MessageKind.CANCELLATION: lambda send: campaigns.create_notice(
+        Target(send.event_id, MessageKind.CANCELLATION)
+    ),
+    MessageKind.THANKS: lambda send: campaigns.create_after_event(
+        send.event_id, send.kind, send.send_at
+    ),
+    MessageKind.MISSED: lambda send: campaigns.create_after_event(
+        send.event_id, send.kind, send.send_at
+    ),
+}
+
+
+def submit(send: Send, plan: Preflight, actor: Actor, keep_route_entry: bool = False) -> Approval:
     """Keep the campaign as planned now, waiting for an owner."""
+    send_at = send.send_at
+    if send.kind == MessageKind.REMINDER:
+        send_at = campaigns.reminder_time(send.event_id, float(send.option("hours_before")))
     request = Approval(
-        event_id=event_id,
+        event_id=send.event_id,
+        kind=str(send.kind),
+        options=dict(send.options),
         send_at=send_at,
         recipients=plan.recipients,
         estimated_seconds=plan.estimated_seconds,
-        fingerprint=fingerprint(event_id),
+        fingerprint=fingerprint(send.event_id),
         submitted_by=actor.user_id,
     )
     db.session.add(request)
     db.session.flush()
-    audit_routes.skip()  # no campaign was created: the entry is the submission
+    if not keep_route_entry:
+        audit_routes.skip()  # no campaign was created: the entry is the submission
     audit.record(
         "campaign.submit",
-        event_id=event_id,
+        event_id=send.event_id,
         target=f"approval {request.id}",
-        detail={"recipients": plan.recipients, "send_at": _iso(send_at)},
+        detail={"kind": str(send.kind), "recipients": plan.recipients, "send_at": _iso(send_at)},
     )
     return request
 
@@ -114,13 +269,14 @@ def approve(approval_id: int, note: str | None, actor: Actor) -> Campaign:
     _decide(request, actor, note)
     db.session.flush()
     send_at = request.send_at if request.send_at and request.send_at > utcnow() else None
-    campaign, _ = campaigns.create_campaign(request.event_id, send_at)  # commits both
+    send = Send(request.event_id, request.kind, send_at, request.options)
+    campaign, _ = create(send)  # commits both
     request.campaign_id = campaign.id
     audit.record(
         "campaign.approve",
         event_id=request.event_id,
         target=f"campaign {campaign.id}",
-        detail={"approval": request.id, "note": request.note},
+        detail={"approval": request.id, "kind": request.kind, "note": request.note},
     )
     return campaign
 
@@ -206,7 +362,30 @@ def as_json(request: Approval) -> dict[str, object]:
         "decided_at": _iso(request.decided_at),
         "note": request.note,
         "campaign_id": request.campaign_id,
+        "kind": request.kind,
+        "options": request.options,
     }
+
+
+# What approving a request of each kind sends (the choices filled in by `described`).
+DESCRIPTIONS = {
+    MessageKind.INVITATION: "The event's invitation to every guest not invited yet",
+    MessageKind.REMINDER: "A reminder to the guests who confirmed{maybe}, {hours_before:g} hours"
+    " before the start",
+    MessageKind.FOLLOWUP: "A follow-up to each guest who has not answered {after_days:g} days"
+    " after their invitation was delivered, until the event starts",
+    MessageKind.UPDATE: "An update telling the guests{maybe} of the event's latest change",
+    MessageKind.CANCELLATION: "The cancellation, to every guest whose invitation was sent",
+    MessageKind.THANKS: "A thank-you to the guests who checked in",
+    MessageKind.MISSED: "A missed-you to the confirmed guests who did not come",
+}
+
+
+def described(request: Approval) -> str:
+    """What approving the request sends, in a sentence."""
+    options = {"hours_before": 0.0, "after_days": 0.0, **request.options}
+    maybe = " (and those who said maybe)" if options.get("include_maybe") else ""
+    return DESCRIPTIONS[MessageKind(request.kind)].format(**{**options, "maybe": maybe})
 
 
 def _of(request: Approval) -> str:

@@ -196,11 +196,11 @@ def create_campaign(event_id: int, send_at: datetime | None = None) -> tuple[Cam
     """Create a running invitation campaign over the event's eligible guests, in one
     transaction; with a future `send_at`, a scheduled one that starts then."""
     if send_at is not None:
-        _check_send_at(send_at)
+        check_send_at(send_at)
     return _create(Target(event_id), send_at)
 
 
-def _check_send_at(send_at: datetime) -> None:
+def check_send_at(send_at: datetime) -> None:
     """A time to start at: not past (a minute's grace: "now"), within a year."""
     now = utcnow()
     if send_at < now - PAST_GRACE:
@@ -216,6 +216,15 @@ def schedule_reminder(
 
     When that moment has passed but the event has not started, the reminder goes now.
     """
+    send_at = reminder_time(event_id, hours_before)
+    lead = timedelta(hours=hours_before)
+    target = Target(event_id, MessageKind.REMINDER, include_maybe=include_maybe)
+    return _create(target, send_at, lead_seconds=round(lead.total_seconds()))
+
+
+def reminder_time(event_id: int, hours_before: float) -> datetime:
+    """When a reminder `hours_before` the event's start goes; CampaignError or ConflictError
+    when there can be none."""
     found = _event(event_id)
     lead = timedelta(hours=hours_before)
     if not timedelta(0) < lead <= MAX_REMINDER_LEAD:
@@ -226,8 +235,7 @@ def schedule_reminder(
         raise ConflictError("the event has already started")
     if found.starts_at - lead > utcnow() + MAX_AHEAD:
         raise CampaignError("the reminder would be more than a year ahead")
-    target = Target(event_id, MessageKind.REMINDER, include_maybe=include_maybe)
-    return _create(target, found.starts_at - lead, lead_seconds=round(lead.total_seconds()))
+    return found.starts_at - lead
 
 
 def create_followup(
@@ -237,14 +245,20 @@ def create_followup(
 
     The campaign runs until the event starts; each sweep queues the guests who came due.
     """
+    check_followup(event_id, after_days)
+    after = timedelta(days=after_days)
+    target = Target(event_id, MessageKind.FOLLOWUP, after_seconds=round(after.total_seconds()))
+    return _create(target, None, after_seconds=target.after_seconds)
+
+
+def check_followup(event_id: int, after_days: float) -> None:
+    """CampaignError or ConflictError when there can be no follow-up `after_days` after."""
     found = _event(event_id)
     after = timedelta(days=after_days)
     if not timedelta(0) < after <= MAX_FOLLOWUP_DELAY:
         raise CampaignError("after_days must be more than 0 and at most 60")
     if found.starts_at is not None and found.starts_at <= utcnow():
         raise ConflictError("the event has already started")
-    target = Target(event_id, MessageKind.FOLLOWUP, after_seconds=round(after.total_seconds()))
-    return _create(target, None, after_seconds=target.after_seconds)
 
 
 def _create(
@@ -323,18 +337,23 @@ def create_after_event(
         ConflictError: the event has no start, or has not started and no later time is given.
         CampaignError: an unknown kind, or a `send_at` before the start or too far ahead.
     """
+    check_after_event(event_id, kind, send_at)
+    return _create(Target(event_id, kind), send_at)
+
+
+def check_after_event(event_id: int, kind: str, send_at: datetime | None) -> None:
+    """The checks of `create_after_event`, raising what it raises."""
     if kind not in AFTER_EVENT:
         raise CampaignError(f"'kind' must be one of {', '.join(AFTER_EVENT)}")
     found = _event(event_id)
     if found.starts_at is None:
         raise ConflictError("the event has no start time: it can't be over")
     if send_at is not None:
-        _check_send_at(send_at)
+        check_send_at(send_at)
         if send_at < found.starts_at:
             raise CampaignError("send_at must be after the event's start")
     elif found.starts_at > utcnow():
         raise ConflictError("the event has not started yet: send it after its start")
-    return _create(Target(event_id, kind), send_at)
 
 
 def _refuse_a_second(target: Target) -> None:
@@ -367,7 +386,7 @@ def _checks() -> lifecycle.StartChecks:
 
 def reschedule(campaign_id: int, send_at: datetime) -> Campaign:
     """Move a scheduled campaign to another time (now, within a minute, starts it now)."""
-    _check_send_at(send_at)
+    check_send_at(send_at)
     _apply(campaign_id, "move", send_at=send_at)
     log.info("campaign %s moved to %s", campaign_id, f"{send_at:%Y-%m-%dT%H:%M:%SZ}")
     if send_at <= utcnow():

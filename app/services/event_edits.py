@@ -49,6 +49,7 @@ FIELDS = (
     "latitude",
     "longitude",
     "passes",
+    "approval_above",
 )
 # What a guest's calendar entry shows of when and where: a change raises its SEQUENCE.
 CALENDAR_FIELDS = ("starts_at", "time_zone", "venue", "latitude", "longitude")

@@ -101,6 +101,7 @@ def create_event(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     passes: bool = False,
+    approval_above: int | None = None,
 ) -> Event:
     """Create and commit an event in its IANA time zone (and country: None follows the
     zone's, `app.services.countries`)."""
@@ -117,6 +118,7 @@ def create_event(
         latitude=latitude,
         longitude=longitude,
         passes=passes,
+        approval_above=approval_above,
     )
     db.session.add(event)
     db.session.commit()

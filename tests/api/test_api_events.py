@@ -37,6 +37,7 @@ def test_create_returns_201_with_location_and_the_event(client: FlaskClient) -> 
         "latitude",
         "longitude",
         "passes",
+        "approval_above",
         "calendar_sequence",
         "canceled_at",
         "created_at",

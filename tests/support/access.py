@@ -7,7 +7,7 @@ from werkzeug.routing import Rule
 
 from app.extensions import db
 from app.models import User, UserRole
-from app.services import access
+from app.services import access, tokens
 
 # A value for every path argument of the app's routes.
 SAMPLE_ARGS = {
@@ -64,3 +64,12 @@ def add_member(app: Flask, email: str, role: UserRole, password: str = "a long p
         db.session.add(user)
         db.session.commit()
         return user.id
+
+
+def member_token(app: Flask, email: str, role: UserRole) -> dict[str, str]:
+    """The `Authorization` header of a new token of a new member of this role."""
+    user_id = add_member(app, email, role)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user is not None
+        return {"Authorization": f"Bearer {tokens.create(user, 'ci', False).secret}"}
