@@ -137,6 +137,32 @@ class TwilioSettings:
     webhook_shared_keys: dict[str, str] = field(default_factory=dict)
 
 
+class SmtpTls(StrEnum):
+    """How the connection to the SMTP server is protected."""
+
+    STARTTLS = "starttls"  # plain at first, then STARTTLS (port 587)
+    SSL = "ssl"  # TLS from the first byte (port 465)
+    NONE = "none"  # neither: a relay on the same machine or network only
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where invite emails go out (`SMTP_*`); unset `SMTP_HOST`: no email is sent."""
+
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str | None = None  # SMTP_FROM: the address the emails come from
+    tls: SmtpTls = SmtpTls.STARTTLS
+    timeout: float = 15.0
+
+    @property
+    def configured(self) -> bool:
+        """Whether invites are emailed."""
+        return bool(self.host)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the processes read from the environment."""
@@ -171,6 +197,8 @@ class Settings:
     approval_above: int | None = None
     # Owners must sign in with a second factor (TOTP); others may choose to.
     two_factor_for_owners: bool = False
+    # Invite emails (`SMTP_*`): off unless SMTP_HOST is set.
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @property
     def is_production(self) -> bool:
@@ -211,10 +239,31 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_retention_days=source.integer("AUDIT_RETENTION_DAYS", 365, minimum=1),
         approval_above=source.optional_integer("APPROVAL_ABOVE", minimum=0),
         two_factor_for_owners=source.flag("TWO_FACTOR_FOR_OWNERS", False),
+        smtp=_smtp_settings(source),
     )
     source.raise_errors()
     _check_required(settings)
     return settings
+
+
+def _smtp_settings(source: _Source) -> SmtpSettings:
+    """Read the `SMTP_*` variables: SMTP_FROM is required once SMTP_HOST is set."""
+    host = source.text("SMTP_HOST")
+    sender = source.text("SMTP_FROM")
+    if host and not (sender and "@" in sender):
+        source.error("SMTP_FROM must be an email address when SMTP_HOST is set")
+    username, password = source.text("SMTP_USERNAME"), source.text("SMTP_PASSWORD")
+    if bool(username) != bool(password):
+        source.error("SMTP_USERNAME and SMTP_PASSWORD go together: set both or neither")
+    return SmtpSettings(
+        host=host,
+        port=source.integer("SMTP_PORT", 587, minimum=1),
+        username=username,
+        password=password,
+        sender=sender,
+        tls=source.choice("SMTP_TLS", SmtpTls, SmtpTls.STARTTLS),
+        timeout=source.number("SMTP_TIMEOUT", 15.0),
+    )
 
 
 def _database_settings(source: _Source, dev: bool) -> DatabaseSettings:

@@ -16,7 +16,7 @@ from flask_login import current_user, login_user
 from app.dashboard import bp
 from app.dashboard.team_forms import InviteForm, JoinForm
 from app.models import UserRole
-from app.services import team
+from app.services import invite_mail, team
 from app.services.team import NewInvite, TeamError
 from app.services.users import WeakPassword
 from app.urls import public_url
@@ -53,6 +53,8 @@ def invite_user() -> ResponseReturnValue:
     except TeamError as error:
         form.email.errors = [f"{str(error)[:1].upper()}{str(error)[1:]}."]
         return render_team(form), 400
+    if invite_mail.smtp_settings().configured:
+        invite_mail.queue_email(made.invite, public_url(made.path))
     return render_team(InviteForm(formdata=None), made), 201
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, created_at_column
@@ -28,6 +28,12 @@ class Invite(Base):
     created_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # The invite's email, when SMTP is configured (`app.services.invite_mail`): queued, sent
+    # or failed (with the reason); the link sealed until it went (never in plaintext).
+    email_state: Mapped[str | None] = mapped_column(String(20))
+    email_error: Mapped[str | None] = mapped_column(String(300))
+    emailed_at: Mapped[datetime | None]
+    sealed_link: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiToken(Base):
