@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from app.config import LANGUAGES
@@ -11,6 +11,7 @@ from app.sending.languages import guest_language, phone_language
 from app.services.heads import read_party
 from app.services.keywords import VOCABULARY, Intent, match_keyword, normalize
 from app.services.phrases import Role
+from app.services.reply_model import opinion, weights
 from app.services.sentences import read_sentence
 
 # The keywords live in `keywords`; these names are read from here too.
@@ -21,6 +22,9 @@ BUTTON_PAYLOADS = MappingProxyType({"yes": Intent.YES, "no": Intent.NO, "maybe":
 RSVP_OF = MappingProxyType({Intent.YES: Rsvp.CONFIRMED, Intent.NO: Rsvp.DECLINED,
                             Intent.MAYBE: Rsvp.MAYBE})  # fmt: skip
 KIND_OF = MappingProxyType({Intent.STOP: InboundKind.OPTOUT, Intent.START: InboundKind.OPTIN})
+# The model's labels for the answers (`reply_model`).
+ANSWER_OF = MappingProxyType({"yes": Intent.YES, "no": Intent.NO, "maybe": Intent.MAYBE})
+LABEL_OF = MappingProxyType({Rsvp.CONFIRMED: "yes", Rsvp.DECLINED: "no", Rsvp.MAYBE: "maybe"})
 
 CONFIRMATIONS = MappingProxyType({
     "en": {Rsvp.CONFIRMED: "Thanks, {name}! You're confirmed for {event}.",
@@ -102,7 +106,7 @@ def classify(
         return _reading(button_intent, language, button_intent.value)
     matched = match_keyword(body)
     if matched is None:
-        return _read_sentence(body, phone)
+        return _second_opinion(_read_sentence(body, phone), body or "", phone)
     intent, languages, keyword = matched
     written_in = languages[0] if len(languages) == 1 else None
     return _reading(intent, _pick_language(languages, phone), keyword, written_in)
@@ -144,6 +148,33 @@ def _read_count(body: str | None, phone: str | None) -> Reading:
     if party.implies_yes:
         return Reading(InboundKind.RSVP, Rsvp.CONFIRMED, language, "yes", party=party.size)
     return Reading(InboundKind.TEXT, language=language, party=party.size)
+
+
+def _second_opinion(reading: Reading, body: str, phone: str | None) -> Reading:
+    """Weigh the rules' reading of a typed sentence against the model's (`reply_model`).
+
+    An answer the model finds unlikely, or likely a doubt, goes to the inbox (undecided);
+    a sentence the rules find no answer in is answered when the model is sure. A doubt or
+    question the rules found, and an opt-out, stay as they are.
+    """
+    if reading.undecided or reading.kind not in (InboundKind.RSVP, InboundKind.TEXT):
+        return reading
+    view = opinion(body)
+    if view is None:
+        return reading
+    levels = weights().thresholds
+    if reading.rsvp is not None:
+        mine = view.probabilities[LABEL_OF[reading.rsvp]]
+        if mine < levels["disagree"] or view.probabilities["unclear"] >= levels["doubt"]:
+            return Reading(InboundKind.TEXT, language=reading.language, undecided=True,
+                           written_in=reading.written_in)  # fmt: skip
+        return reading
+    intent = ANSWER_OF.get(view.label)
+    if intent is None or view.probability < levels["answer"]:
+        return reading
+    party = read_party(body, normalize) if intent is not Intent.NO else None
+    answer = _reading(intent, _pick_language(LANGUAGES, phone), intent.value)
+    return replace(answer, party=party.size if party else None)
 
 
 def answer_language(
