@@ -31,9 +31,10 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None]
     # Part of every session and remember cookie; rotating it ends them all (see get_id).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Two-factor sign-in: the TOTP secret (base32) once enabled, and the last time step a
-    # code was accepted for (a code is good once).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor sign-in: the TOTP secret (base32, sealed with a key derived from SECRET_KEY:
+    # `app.services.two_factor.seal`) once enabled, and the last time step a code was
+    # accepted for (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # When the session being served was signed in (set by the user loader), else None.
     session_started: int | None = None

@@ -7,10 +7,16 @@ the step of the last accepted code is kept, and an equal or older one is refused
 UPDATE decides, so two sign-ins with the same code at once accept one). When
 `TWO_FACTOR_FOR_OWNERS` is set, an owner without it is sent to enable it before anything
 else. Codes are checked inside the sign-in form's POSTs, so the sign-in limits count them.
+
+The secret is stored sealed with a key derived from SECRET_KEY (`app.services.secret_box`);
+a plaintext one from before still reads until the migration seals it. Under a new
+SECRET_KEY a sealed secret no longer opens: its codes are refused (recovery codes still
+work), and the user sets the second factor up again.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 
@@ -21,13 +27,17 @@ from sqlalchemy import delete, select, text, update
 from app.extensions import db
 from app.models import RecoveryCode, User, UserRole
 from app.models.base import utcnow
-from app.services import audit
+from app.services import audit, secret_box
 from app.services.team import digest
+
+log = logging.getLogger(__name__)
 
 ISSUER = "WhatsApp invitations"
 RECOVERY_CODES = 10
 # Codes of the step before and after the current one pass too (clocks drift, people type).
 VALID_WINDOW = 1
+# What the secrets are sealed for (their key is derived from SECRET_KEY with it).
+PURPOSE = "totp secret"
 
 ACCEPT_STEP = text("""
 UPDATE users SET totp_last_step = :step
@@ -66,11 +76,28 @@ def matching_step(secret: str, code: str, at: datetime | None = None) -> int | N
     return None
 
 
+def seal(secret: str) -> str:
+    """A secret as stored."""
+    return secret_box.seal(secret, PURPOSE)
+
+
+def secret_of(user: User) -> str | None:
+    """The user's secret in clear (None: none set, or sealed under another SECRET_KEY)."""
+    if user.totp_secret is None:
+        return None
+    try:
+        return secret_box.unseal(user.totp_secret, PURPOSE)
+    except secret_box.Unreadable:
+        log.warning("user %s: two-factor secret sealed under another SECRET_KEY", user.id)
+        return None
+
+
 def verify(user: User, code: str) -> bool:
     """Accept a code of the user's authenticator, or one of their recovery codes, once."""
     if user.totp_secret is None:
         return False
-    step = matching_step(user.totp_secret, code)
+    secret = secret_of(user)
+    step = matching_step(secret, code) if secret is not None else None
     if step is not None:
         accepted = db.session.execute(ACCEPT_STEP, {"step": step, "user_id": user.id}).first()
         db.session.commit()
@@ -106,7 +133,7 @@ def enable(user: User, secret: str, code: str) -> list[str] | None:
     step = matching_step(secret, code)
     if step is None:
         return None
-    user.totp_secret = secret
+    user.totp_secret = seal(secret)
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
     audit.record("user.two_factor_on", actor=_actor(user), target=user.email)

@@ -11,6 +11,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 from app.models import User, UserRole
@@ -19,7 +20,7 @@ from tests.support.access import add_member
 from tests.support.apps import fresh_app
 from tests.support.constants import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.dashboard import sign_in_session, text_of
-from tests.support.database import scalar
+from tests.support.database import dispose_engines, execute, scalar
 
 ADDRESS = "198.51.100.20"
 
@@ -39,6 +40,12 @@ def enable(user: FlaskClient) -> tuple[str, list[str]]:
     codes = re.findall(r"<li>([0-9a-f]{8}-[0-9a-f]{8})</li>", done.get_data(as_text=True))
     assert len(codes) == 10
     return secret.group(1), codes
+
+
+def stored_secret(user: User | None) -> str | None:
+    """The user's secret as the service reads it (stored sealed)."""
+    assert user is not None
+    return two_factor.secret_of(user)
 
 
 def password_step(app: Flask) -> FlaskClient:
@@ -106,7 +113,7 @@ def test_turning_it_off_needs_a_code(app: Flask, user: FlaskClient) -> None:
     secret, _ = enable(user)
     user.post("/account/two-factor/disable", data={"code": "000000"})
     with app.app_context():
-        assert db.session.scalar(db.select(User.totp_secret)) == secret
+        assert stored_secret(db.session.scalar(db.select(User))) == secret
     later = pyotp.TOTP(secret).at(
         pyotp.TOTP(secret).timecode(__import__("datetime").datetime.now()) * 30 + 30
     )
@@ -140,6 +147,43 @@ def test_an_owner_must_enable_it_before_anything_else(owners_must: Flask) -> Non
     assert owner.get("/inbox").status_code == 200
     owner.post("/account/two-factor/disable", data={"code": pyotp.TOTP(secret.group(1)).now()})
     with owners_must.app_context():
-        assert db.session.scalar(
-            db.select(User.totp_secret).where(User.email == "olga@example.org")
-        ) == secret.group(1)
+        olga = db.session.scalar(db.select(User).where(User.email == "olga@example.org"))
+        assert stored_secret(olga) == secret.group(1)
+
+
+def test_the_secret_is_stored_sealed_and_a_plaintext_one_still_reads(
+    app: Flask, user: FlaskClient
+) -> None:
+    secret, _ = enable(user)
+    stored = scalar(app, "SELECT totp_secret FROM users")
+    assert stored.startswith("sealed:v1:") and secret not in stored
+    assert code_step(password_step(app), next_code(secret)) == 302
+    # A row from before sealing (plaintext) still signs in, until the migration seals it.
+    execute(app, "UPDATE users SET totp_secret = :s, totp_last_step = NULL", s=secret)
+    assert code_step(password_step(app), pyotp.TOTP(secret).now()) == 302
+
+
+def test_a_new_secret_key_asks_for_the_second_factor_again(
+    migrated: dict[str, str], app: Flask, user: FlaskClient
+) -> None:
+    secret, codes = enable(user)
+    rotated_env = {**migrated, "SECRET_KEY": "another-key-" + "x" * 40}
+    with fresh_app(rotated_env, WTF_CSRF_ENABLED=False) as rotated:
+        assert code_step(password_step(rotated), next_code(secret)) == 200  # no longer opens
+        assert code_step(password_step(rotated), codes[0]) == 302  # a recovery code does
+
+
+def test_the_migration_seals_plaintext_secrets_and_the_downgrade_opens_them(
+    app: Flask, user: FlaskClient
+) -> None:
+    secret, _ = enable(user)
+    with app.app_context():
+        downgrade(revision="0028")
+        dispose_engines()
+    assert scalar(app, "SELECT totp_secret FROM users") == secret  # opened again
+    with app.app_context():
+        upgrade()
+        dispose_engines()
+    stored = scalar(app, "SELECT totp_secret FROM users")
+    assert stored.startswith("sealed:v1:") and secret not in stored
+    assert code_step(password_step(app), next_code(secret)) == 302
