@@ -96,6 +96,8 @@ def campaign_json(campaign: Campaign, progress: dict[str, Any] | None = None) ->
         "rate_per_second": status.rate_per_second,
         "created_at": status.created_at,
         "finished_at": status.finished_at,
+        # A scheduled or refused one's templates not approved by WhatsApp (no query otherwise).
+        "held_by": [hold.to_json() for hold in reach.holds(campaign)],
     }
 
 
@@ -254,8 +256,7 @@ def list_campaigns(event_id: int) -> Response:
 def get_campaign(campaign_id: int) -> Response:
     """The campaign's state and counts."""
     campaign = campaigns.get_campaign(campaign_id)
-    held_by = [hold.to_json() for hold in reach.holds(campaign)]
-    return jsonify({**campaign_json(campaign), "held_by": held_by})
+    return jsonify(campaign_json(campaign))
 
 
 @bp.post("/campaigns/<int:campaign_id>/pause")

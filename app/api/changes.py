@@ -69,12 +69,13 @@ def preflight_update(event_id: int) -> Response:
     audience = Audience(
         request.args.get("include_maybe") in TRUE, request.args.get("include_unanswered") in TRUE
     )
-    plan = event_changes.preview(event_id, audience)
+    plan, found = event_changes.explained_update(event_id, audience)
     event = event_changes.campaigns.event(event_id)
     told = event_changes.told_campaign(event)
     return jsonify(
         {
             **plan.to_json(),
+            "reach": found.to_json(),
             "round": event.calendar_sequence,
             "already_told": told.id if told else None,
         }

@@ -24,7 +24,7 @@ def send_after_event(event_id: int, kind: MessageKind) -> ResponseReturnValue:
     try:
         outcome = approvals.create_or_submit(approvals.Send(event.id, kind), audit.current_actor())
     except CampaignError as error:
-        flash(f"No {SAID[kind].lower()} sent: {error}.", "error")
+        flash(f"No {SAID[kind].lower()} sent: {campaigns.in_plain_words(error)}.", "error")
         return back_to_schedule(event.id)
     campaign = outcome.campaign
     if campaign is None:

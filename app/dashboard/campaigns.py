@@ -132,7 +132,7 @@ def create_campaign(event_id: int) -> ResponseReturnValue:
         send = approvals.Send(event.id, send_at=form.send_at_utc())
         outcome = approvals.create_or_submit(send, audit.current_actor())
     except ConflictError as error:
-        flash(f"Nothing to send: {error}.", "error")
+        flash(f"Nothing to send: {campaigns.in_plain_words(error)}.", "error")
         return redirect(url_for("dashboard.event_page", event_id=event.id))
     except CampaignError as error:
         form.send_at.errors = [f"{str(error).capitalize()}."]
@@ -180,7 +180,7 @@ def create_reminder(event_id: int) -> ResponseReturnValue:
     try:
         outcome = approvals.create_or_submit(send, audit.current_actor())
     except CampaignError as error:
-        flash(f"No reminder scheduled: {error}.", "error")
+        flash(f"No reminder scheduled: {campaigns.in_plain_words(error)}.", "error")
         return back_to_schedule(event.id)
     campaign, plan = outcome.campaign, outcome.plan
     if campaign is None:
@@ -207,7 +207,7 @@ def create_followup(event_id: int) -> ResponseReturnValue:
     try:
         outcome = approvals.create_or_submit(send, audit.current_actor())
     except CampaignError as error:
-        flash(f"No follow-up set up: {error}.", "error")
+        flash(f"No follow-up set up: {campaigns.in_plain_words(error)}.", "error")
         return back_to_schedule(event.id)
     campaign = outcome.campaign
     if campaign is None:

@@ -42,18 +42,19 @@ def notify_page(event_id: int) -> ResponseReturnValue:
         "maybe": event_changes.preview(event.id, Audience(include_maybe=True)).recipients,
         "unanswered": event_changes.preview(event.id, Audience(include_unanswered=True)).recipients,
     }
+    plan, found = event_changes.explained_update(event.id, audience)
     return render_template(
         "dashboard/event_notify.html",
         event=event,
         audience=audience,
-        plan=event_changes.preview(event.id, audience),
+        plan=plan,
+        reach=found,
         counts=counts,
         extra={name: counts[name] - counts["confirmed"] for name in ("maybe", "unanswered")},
         told=event_changes.told_campaign(event),
         invited=event_changes.has_invited(event.id),
         previews=previews(event, MessageKind.UPDATE),
         languages=LANGUAGE_LABELS,
-        setting=campaigns.template_setting(MessageKind.UPDATE),
     )
 
 
@@ -88,15 +89,19 @@ def confirm_event_cancellation(event_id: int) -> ResponseReturnValue:
     """Ask before canceling an event: who is told, what it says, what is withdrawn."""
     event = require_event(event_id)
     listed = campaigns.list_campaigns(event.id)
-    plan = event_changes.cancellation_preview(event.id) if event.canceled_at is None else None
+    plan, found = (
+        event_changes.explained_cancellation(event.id)
+        if event.canceled_at is None
+        else (None, None)
+    )
     return render_template(
         "dashboard/event_cancel.html",
         event=event,
         plan=plan,
+        reach=found,
         active=[c for c in listed if c.state in campaigns.ACTIVE],
         previews=previews(event, MessageKind.CANCELLATION),
         languages=LANGUAGE_LABELS,
-        setting=campaigns.template_setting(MessageKind.CANCELLATION),
     )
 
 

@@ -31,6 +31,7 @@ from app.services import (
     event_questions,
     events,
     guests,
+    reach,
 )
 from app.services.campaigns import Preflight
 from app.services.parsing import parse_id
@@ -189,13 +190,9 @@ def follow_on_plans(event: Event, listed: list[Campaign]) -> dict[str, Any]:
 
 
 def template_warning(plan: Preflight) -> str | None:
-    """The pre-flight's warning that no approved template is configured (as a sentence), if
-    it says so."""
-    if not plan.missing_template:
-        return None
-    variable = campaigns.template_setting(plan.kind)
-    warning = next((w for w in plan.warnings if variable in w), "; ".join(plan.warnings))
-    return f"{warning[:1].upper()}{warning[1:]}."
+    """In plain words, that the kind has no approved template (as a sentence), if so."""
+    note = reach.template_note(plan)
+    return f"{note}." if note else None
 
 
 def invitation_texts(event: Event) -> dict[str, str]:

@@ -340,7 +340,9 @@ def start(connection: Connection, campaign_id: int, checks: StartChecks) -> Move
         return None
     plan = checks.plan(connection, campaign.target)
     if plan.missing_template:
-        refusal = NOT_STARTED + "; ".join(plan.warnings)
+        label = kind_of(campaign.target.kind).label.lower()
+        refusal = f"{NOT_STARTED}no {label} is approved in any language yet; write one on the"
+        refusal += " Messages page"
         return _move(connection, campaign, TRANSITIONS["refuse"], note=refusal)
     total = fill(connection, campaign.target, campaign.id)
     found = "; ".join(plan.warnings) or None
@@ -348,8 +350,11 @@ def start(connection: Connection, campaign_id: int, checks: StartChecks) -> Move
     return Moved(moved.campaign_id, moved.before, moved.after, total)
 
 
-# How the note of a campaign its start refused begins.
+# How the note of a campaign its start refused begins, of one refused for a rejected
+# template, and of one waiting for an approval.
 NOT_STARTED = "Not started: "
+REJECTED_TEMPLATE = NOT_STARTED + "WhatsApp rejected"
+WAITING_FOR_APPROVAL = "Waiting for WhatsApp to approve"
 WAIT = text("UPDATE campaigns SET send_at = COALESCE(send_at, now()), note = :note WHERE id = :id")
 
 
@@ -358,7 +363,7 @@ def _wait_for_approval(
 ) -> None:
     """Keep a campaign scheduled (and due, so the sweep tries again) until WhatsApp decides."""
     languages = names(review.waiting)
-    note = f"Waiting for WhatsApp to approve the {languages} {kind_of(kind).label.lower()}"
+    note = f"{WAITING_FOR_APPROVAL} the {languages} {kind_of(kind).label.lower()}"
     connection.execute(WAIT, {"id": campaign_id, "note": note})
 
 

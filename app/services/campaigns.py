@@ -85,6 +85,20 @@ class ConflictError(CampaignError):
     """The request does not fit the current state (an invalid transition, nothing to send)."""
 
 
+class TemplateMissing(ConflictError):
+    """A kind that needs an approved template has none: the operator's words (with the
+    setting's name) as the message, the organiser's in `plain`."""
+
+    def __init__(self, technical: str, plain: str) -> None:
+        super().__init__(technical)
+        self.plain = plain
+
+
+def in_plain_words(error: CampaignError) -> str:
+    """What the organiser reads of a refusal: never a setting's name."""
+    return error.plain if isinstance(error, TemplateMissing) else str(error)
+
+
 def _sending() -> SendingSettings:
     """The sending settings of this process."""
     sending: SendingSettings = current_app.config["SENDING"]
@@ -165,11 +179,6 @@ def target(
     days = DEFAULT_FOLLOWUP_DAYS if after_days is None else after_days
     after_seconds = round(days * 86400) if spec.watches else 0
     return Target(event_id, spec.kind, include_maybe and spec.answers is not None, after_seconds)
-
-
-def template_setting(kind: str) -> str:
-    """The environment variable of a kind's approved template ("" for a kind with none)."""
-    return kind_of(kind).template_setting or ""
 
 
 def watches(campaign: Campaign) -> bool:
@@ -284,7 +293,8 @@ def _create(
         raise ConflictError(lifecycle.rejection_note(target.kind, review))
     if plan.missing_template and not review.waiting:
         db.session.rollback()
-        raise ConflictError(plan.warnings[0])
+        plain = f"no {spec.label.lower()} is approved in any language yet: write one on the"
+        raise TemplateMissing(plan.warnings[0], plain + " Messages page")
     scheduled = send_at is not None and send_at > utcnow()
     if plan.recipients == 0 and not (scheduled or spec.watches):
         db.session.rollback()

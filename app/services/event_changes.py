@@ -27,7 +27,7 @@ from app.models.base import utcnow
 from app.sending import lifecycle
 from app.sending.audiences import Target
 from app.sending.preflight import Preflight
-from app.services import campaigns
+from app.services import campaigns, reach
 from app.services.campaigns import ConflictError, NotFoundError
 from app.services.event_edits import CANCEL_QUEUED
 
@@ -115,6 +115,17 @@ def preview(event_id: int, audience: Audience) -> Preflight:
     """How many an update of the latest change would reach now, and its warnings."""
     event = campaigns.event(event_id)
     return campaigns.preflight(event_id, update_target(event, audience))
+
+
+def explained_update(event_id: int, audience: Audience) -> tuple[Preflight, reach.Reach]:
+    """`preview`, and what it would send to whom per guest language (`app.services.reach`)."""
+    event = campaigns.event(event_id)
+    return reach.explained(event_id, update_target(event, audience))
+
+
+def explained_cancellation(event_id: int) -> tuple[Preflight, reach.Reach]:
+    """`cancellation_preview`, and what it would send to whom per guest language."""
+    return reach.explained(event_id, Target(event_id, MessageKind.CANCELLATION))
 
 
 def cancellation_preview(event_id: int) -> Preflight:

@@ -22,7 +22,7 @@ from app.sending.approved import FALLBACK_LANGUAGE, Undecided, undecided
 from app.sending.audiences import Target
 from app.sending.kinds import kind_of
 from app.sending.languages import language_name
-from app.sending.lifecycle import NOT_STARTED
+from app.sending.lifecycle import REJECTED_TEMPLATE, WAITING_FOR_APPROVAL
 from app.sending.preflight import Preflight
 from app.sending.reach import LanguageCount, count_languages, depends_on, held_by
 from app.services import campaigns
@@ -91,6 +91,23 @@ def reach(plan: Preflight, target: Target) -> Reach:
     return Reach(target.kind, languages, notes(plan), _for_operator(target.kind, languages))
 
 
+def template_note(plan: Preflight) -> str | None:
+    """In plain words, what a kind without an approved template (in any language) means for
+    its guests; None when it has one."""
+    if campaigns.message_defaults().templates(plan.kind):
+        return None
+    spec = kind_of(plan.kind)
+    label = spec.label.lower()
+    if plan.missing_template:
+        return f"No {label} is approved in any language yet, so none can be sent"
+    if spec.text_in_window:
+        return (
+            f"No {label} is approved yet: guests who wrote in the last 24 hours get it as a plain"
+            " message; the others cannot be reached until one is approved"
+        )
+    return None
+
+
 def _for_operator(kind: str, languages: list[LanguageReach]) -> list[str]:
     """The languages of the guests that have no template of their own, in the settings'
     terms."""
@@ -124,10 +141,11 @@ class Hold:
 def holds(campaign: Campaign) -> list[Hold]:
     """What holds back a campaign that waits for WhatsApp (scheduled), or that did not start
     because of it (refused): the templates some of its guests would get, not approved."""
-    refused = campaign.state is CampaignState.CANCELED and (campaign.note or "").startswith(
-        NOT_STARTED
-    )
-    if campaign.state is not CampaignState.SCHEDULED and not refused:
+    # Read from its note, so that a list of campaigns asks nothing more of the others.
+    note = campaign.note or ""
+    waits = campaign.state is CampaignState.SCHEDULED and note.startswith(WAITING_FOR_APPROVAL)
+    refused = campaign.state is CampaignState.CANCELED and note.startswith(REJECTED_TEMPLATE)
+    if not (waits or refused):
         return []
     target = campaigns.target_of(campaign)
     defaults = campaigns.message_defaults()
@@ -277,11 +295,10 @@ class _Context:
 def notes(plan: Preflight) -> list[str]:
     """The pre-flight's other warnings, in the organiser's words (no setting's name)."""
     found = []
-    label = kind_of(plan.kind).label.lower()
     if plan.missing_template:
         found.append(
-            f"No {label} is approved in any language yet, so none can be sent:"
-            f" write one on the Messages page"
+            f"No {kind_of(plan.kind).label.lower()} is approved in any language yet, so none"
+            " can be sent: write one on the Messages page"
         )
     if not plan.fits_provider_queue:
         found.append(

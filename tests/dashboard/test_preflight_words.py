@@ -15,7 +15,7 @@ from app.models import MessageTemplate
 from app.models.template import TemplateStatus
 from tests.support.constants import API_AUTH
 from tests.support.dashboard import text_of
-from tests.support.factories import make_event, make_guests, make_inbound
+from tests.support.factories import invite, make_event, make_guests, make_inbound
 
 SPANISH = [(f"Invitada {n}", f"+3461234560{n}") for n in range(3)]
 FRENCH = [("Camille", "+33612345678")]
@@ -136,3 +136,24 @@ def test_the_api_preflight_adds_its_reach(app: Flask, client: FlaskClient) -> No
     assert by_language["es"]["guests"] == 3
     assert (by_language["fr"]["outcome"], by_language["fr"]["fix_language"]) == ("none", "fr")
     assert by_language["en"]["in_window"] == 0
+
+
+def test_the_cancellation_page_says_who_can_be_told(app: Flask, user: FlaskClient) -> None:
+    event_id = make_event(app, "La boda")
+    [lucia, ann] = make_guests(app, event_id, [SPANISH[0], ENGLISH[0]])
+    invite(app, lucia)
+    invite(app, ann)
+    make_inbound(app, from_phone="whatsapp:" + ENGLISH[0][1])
+
+    html = user.get(f"/events/{event_id}/cancel").get_data(as_text=True)
+
+    lines = reach_lines(html)
+    assert lines["en"] == (
+        "1 English guest has no approved English cancellation; the guest wrote in the last 24"
+        " hours, so the guest gets a plain message. Write the English cancellation"
+    )
+    assert lines["es"].startswith(
+        "1 Spanish guest has no approved Spanish cancellation and is outside WhatsApp's"
+        " 24-hour window: cannot be reached until a Spanish cancellation is approved."
+    )
+    assert "TWILIO_" not in organiser_part(html)

@@ -176,13 +176,16 @@ def test_the_reminder_needs_a_template(app: Flask, user: FlaskClient) -> None:
     html = user.get(f"/events/{event_id}").get_data(as_text=True)
     form = re.search(r'<form [^>]*id="reminder-form".*?</form>', html, re.S)
     assert form is not None
-    assert "No approved reminder template (TWILIO_REMINDER_CONTENT_SID)" in text_of(form.group(0))
+    said = text_of(form.group(0))
+    assert "No reminder is approved in any language yet, so none can be sent." in said
+    assert "TWILIO_" not in said
+    assert 'href="/messages">Write it on the Messages page</a>' in form.group(0)
     assert 'type="submit"' not in form.group(0)
     response = user.post(f"/events/{event_id}/reminders", data={"hours_before": "24"})
     assert response.headers["Location"] == f"/events/{event_id}#schedule"
-    assert "No reminder scheduled: no approved reminder template" in page(
-        user, f"/events/{event_id}"
-    )
+    flashed = page(user, f"/events/{event_id}")
+    assert "No reminder scheduled: no reminder is approved in any language yet" in flashed
+    assert "TWILIO_" not in flashed
     assert campaigns_of(app, event_id) == []
 
 
@@ -258,7 +261,8 @@ def test_the_followup_needs_a_template(app: Flask, user: FlaskClient) -> None:
     html = user.get(f"/events/{event_id}").get_data(as_text=True)
     form = re.search(r'<form [^>]*id="followup-form".*?</form>', html, re.S)
     assert form is not None
-    assert "TWILIO_FOLLOWUP_CONTENT_SID" in form.group(0)
+    assert "No follow-up is approved in any language yet" in text_of(form.group(0))
+    assert "TWILIO_FOLLOWUP_CONTENT_SID" not in form.group(0)
     assert 'type="submit"' not in form.group(0)
     user.post(f"/events/{event_id}/followups", data={"after_days": "3"})
     assert "No follow-up set up:" in page(user, f"/events/{event_id}")
