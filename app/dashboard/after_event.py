@@ -12,7 +12,7 @@ from app.dashboard.guests import require_event
 from app.dashboard.http import counted
 from app.models import MessageKind
 from app.services import approvals, audit
-from app.services.campaigns import CampaignError
+from app.services.campaigns import CampaignError, in_plain_words
 
 # What the organiser reads for each kind.
 SAID = {MessageKind.THANKS: "Thank-you", MessageKind.MISSED: "Missed-you"}
@@ -24,7 +24,7 @@ def send_after_event(event_id: int, kind: MessageKind) -> ResponseReturnValue:
     try:
         outcome = approvals.create_or_submit(approvals.Send(event.id, kind), audit.current_actor())
     except CampaignError as error:
-        flash(f"No {SAID[kind].lower()} sent: {campaigns.in_plain_words(error)}.", "error")
+        flash(f"No {SAID[kind].lower()} sent: {in_plain_words(error)}.", "error")
         return back_to_schedule(event.id)
     campaign = outcome.campaign
     if campaign is None:
