@@ -3,9 +3,11 @@
 A refusal to miss it is a yes ("não vou faltar de jeito nenhum", "ni loca me lo pierdo",
 "je ne raterai pas ça", "مش هغيب"), and so is "how could I not come" ("comment ne pas venir",
 "não tem como não ir"): `rewrite` turns them into the language's "yes" before the sentence
-reader sees their negations. Someone else's refusal or absence is not the guest's ("the kids
-won't come", "mi esposo no puede", "المدام مسافرة", "yes, but my wife can't"): it is taken
-out, so it decides nothing unless the guest also says so ("my wife and I can't" keeps its "I").
+reader sees their negations; another plan cancelled to come ("cancelled my other plans so I
+can come") is taken out, its "cancel" no refusal. Someone else's refusal or absence is not
+the guest's ("the kids won't come", "mi esposo no puede", "المدام مسافرة", "yes, but my wife
+can't", "but Josh can't", "mas o Paulo não vai"): it is taken out, so it decides nothing
+unless the guest also says so ("my wife and I can't" keeps its "I").
 Patterns read `replies.normalize`d text.
 """
 
@@ -44,10 +46,11 @@ NOT_MISSING = (
         "si",
     ),
     (
-        _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: eu)?")
+        _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: que)?(?: eu)?")
         + " (?:vou |vamos |iria |irei |iriamos |quero |queremos )?"
         + _any("faltar", "falto", "faltaria", "faltarei", "faltaremos", "faltariamos",
-               "faltamos", "perder", "perco", "perderia", "perderei", "perdemos")
+               "faltamos", "perder", "perco", "perderia", "perderei", "perdemos", "perdia",
+               "faltava", "perdiamos")
         + "(?: (?:essa|esta|isso|isto)\\w*)?"
         + "(?: por nada(?: (?:deste|desse|neste|nesse|do|no) mundo)?| de jeito nenhum"
         + "| de jeito algum| de forma alguma| de maneira nenhuma| nem mort[oa])?",
@@ -69,12 +72,12 @@ NOT_MISSING = (
     ),
     (
         _any("ما", "مش", "مو", "لن", "مستحيل", "ما رح", "ما راح", "مش رح", "ابدا ما")
-        + " (?:عايز |عاوز |بدي |ابي |ابغي |حابب )?[ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
+        + " (?:ممكن |عايز |عاوز |بدي |ابي |ابغي |حابب )?[ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
         "نعم",
     ),
     (
         _any("ma", "mish", "msh", "mesh", "mosta7il", "mustahil", "ma ra7", "mish ha")
-        + " ?(?:b|a|n|ha|7a|bn)?(?:fawet|fawt|fawwet|ghib|gheeb)\\w*",
+        + " ?(?:momken |mumkin )?(?:b|a|n|ha|7a|bn)?(?:fawet|fawt|fawwet|ghib|gheeb)\\w*",
         "aywa",
     ),
 )  # fmt: skip
@@ -99,9 +102,21 @@ WHY_NOT = (
     ("(?:ليش|ليه|لم) لا$|(?:lesh|leh) la2?$", "نعم"),
     ("pourquoi pas$", "oui"),
 )
+# Another plan cancelled to come decides nothing ("cancelled my other plans so I can come",
+# "cancelé lo otro para poder ir"): its "cancel" is not the guest's refusal.
+CANCELLED_ELSE = (
+    ("(?:i |we )?(?:cancel\\w*|moved|rescheduled|dropped) (?:my |our |the |all )?(?:other )?"
+     "(?:plans?|things?|commitments?|meeting|trip|shift)", ""),
+    ("(?:cancele|cancelamos|cance?le|anule|anulamos|movi|cambie) (?:lo otro|la otra cosa|"
+     "otra cosa|el otro compromiso|mis planes|mi viaje|mi turno)", ""),
+    ("(?:cancelei|cancelamos|desmarquei|desmarcamos|remarquei|mudei) (?:o outro compromisso|"
+     "a outra coisa|o outro|os meus planos|meus planos|minha viagem|o plantao)", ""),
+    ("(?:j ai |on a |nous avons )?(?:annule|decale|deplace) (?:mon autre \\w+|l autre \\w+|"
+     "mes plans|mon rdv|mon rendez vous|mon voyage)", ""),
+)  # fmt: skip
 NOT_MISSING_PATTERNS = tuple(
     (re.compile(f"(?<!\\S){pattern}(?!\\S)"), yes)
-    for pattern, yes in (*NOT_MISSING, *HOW_NOT, *WHY_NOT)
+    for pattern, yes in (*NOT_MISSING, *HOW_NOT, *WHY_NOT, *CANCELLED_ELSE)
 )
 
 # People other than the guest, as the subject of a refusal: "my wife", "los niños", "المدام".
@@ -143,6 +158,21 @@ OTHERS_REFUSING = re.compile(
     f"(?: (?:and|y|e|et|&) (?:{DETERMINERS} )?{OTHERS})*(?: \\S+){{0,2}} "
     f"(?:(?:{REFUSING}|{AWAY})(?!\\S)|{ATTACHED}).*?(?= {CONTRASTS} |$)"
 )
+# Someone named, after a contrast, with a verb that is not the guest's: "but Josh can't",
+# "pero Juan no puede", "mas o Paulo não vai", "mais Marc ne pourra pas".
+NOT_A_NAME = _any("i", "we", "you", "it", "that", "this", "there", "which", "work", "time",
+                  "what", "who", "one", "yo", "eu", "je", "j", "on", "nous", "ca", "cela",
+                  "isso", "isto", "eso", "esto", "nada", "nao", "no", "ne", "n")  # fmt: skip
+NAMED_REFUSING = re.compile(
+    "(?<!\\S)((?:but|though) )(?!" + NOT_A_NAME + " )\\w+ (?:can t|cant|cannot|won t|wont|"
+    "isn t|is not|will not|couldn t)\\b.*?(?= but |$)"
+    "|(?<!\\S)(pero )(?:el |la )?(?!" + NOT_A_NAME + " )\\w+ no (?:puede|podra|va|viene|"
+    "vendra|ira)\\b.*?(?= pero |$)"
+    "|(?<!\\S)(mas )(?:o |a )(?!" + NOT_A_NAME + " )\\w+ nao (?:pode|podera|vai|vem|"
+    "consegue|conseguira)\\b.*?(?= mas |$)"
+    "|(?<!\\S)(mais )(?!" + NOT_A_NAME + " )\\w+ (?:ne|n) (?:pourra|peut|viendra|vient|"
+    "sera|est)\\b.*?(?= mais |$)"
+)
 # The guest among the subjects: "my wife and I can't" is the guest's own refusal.
 SELF = frozenset(("i", "me", "we", "us", "myself", "yo", "nosotros", "nosotras", "eu",
                   "je", "j", "moi", "nous", "on", "انا", "احنا", "نحن", "نحنا", "ana",
@@ -154,7 +184,13 @@ def rewrite(normalized: str) -> str:
     taken out."""
     for pattern, yes in NOT_MISSING_PATTERNS:
         normalized = pattern.sub(yes, normalized)
-    return OTHERS_REFUSING.sub(_unless_self, normalized)
+    normalized = OTHERS_REFUSING.sub(_unless_self, normalized)
+    return NAMED_REFUSING.sub(_contrast_only, normalized)
+
+
+def _contrast_only(named: re.Match[str]) -> str:
+    """A named person's refusal taken out, its contrast kept."""
+    return next(group for group in named.groups() if group)
 
 
 def _unless_self(others: re.Match[str]) -> str:

@@ -63,11 +63,14 @@ PATTERNS = {
         "(?:sacame|sacanme|sacenme|saquenme|saquenos|sacadme|sacarme de|borrame|borrenme|"
         "borradme|quitame|quitenme|quitadme|eliminame|eliminenme|eliminadme|"
         "denme de baja|dame de baja|darme de baja|(?:me|nos) den de baja)",
+        "no (?:me|nos) (?:vuelvas|vuelva|vuelvan|volvais) a (?:escribir|mandar|enviar|"
+        "contactar|molestar)\\w*",
         "(?:quiero|queremos|quisiera) (?:salir|salirme) de (?:la|esta|esa|vuestra|su) lista",
         "(?:borren|borra|eliminen|elimina|quiten|quita|saquen|saca) (?:mi numero|mi contacto)",
     ),
     "pt": (
-        f"(?:para|pare|parem|parar) de (?:me )?(?:mandar|enviar|escrever|mandando|enviando)"
+        f"(?:para|pare|parem|parar|deixa|deixe|deixem) de (?:me )?(?:mandar|enviar|escrever|"
+        f"mandando|enviando)"
         f"(?:{FILLER} {MESSAGES})?",
         "nao me (?:mande|mandem|manda|envie|enviem|envia|escreva|escrevam)"
         f"(?: mais|{FILLER} {MESSAGES}|{COURTESY}$)",
@@ -91,7 +94,7 @@ PATTERNS = {
         f"(?:لا|ما|مش|مو) ?(?:بدي|ابي|ابغي|ابغا|اريد|عايز|عاوز|حاب|بغيت|نبغي|بغيتش|نحب)"
         f"(?: \\w+){{0,2}} {MESSAGES}",
         "(?:توقف|توقفوا|وقف|وقفوا|بطل|بطلوا|كفايه|خلاص) (?:عن )?(?:ارسال|الارسال|تبعت\\w*|"
-        "ترسل\\w*|رسائل|رسايل|مسجات)",
+        "ترسل\\w*|(?:ال|هال)?(?:رسائل|رسايل|مسجات))",
         "(?:احذف|احذفوا|امسح|امسحوا|شيل|شيلوا|احذفني|احذفوني|شيلني|شيلوني|امسحني|امسحوني) "
         "(?:رقمي|اسمي|من)",
         f"(?:ma|mat|la|msh|mish|mesh) ?(?:tba3t\\w*|tb3t\\w*|tb3at\\w*|tersel\\w*|"

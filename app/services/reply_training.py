@@ -4,7 +4,8 @@ Run `python -m app.services.reply_training` after changing a training file: it f
 logistic regression (scikit-learn, a dev dependency, never imported by the web process)
 over the same features the reader computes, picks the thresholds the reader uses by
 cross-validation on the training files alone, and writes `reply_model.json` with the
-training files' hash, which a test compares with the files' (so nobody forgets to retrain).
+hash of the training replies, which a test compares with the files' (so nobody forgets to
+retrain).
 Training is deterministic: the same files give the same weights.
 """
 
@@ -29,6 +30,7 @@ TRAINING = {
     "reply_heldout.tsv": 2,
     "reply_heldout_answers.tsv": 4,
     "reply_heldout_blind.tsv": 4,
+    "reply_heldout_blind2.tsv": 4,
 }
 LABELS = ("yes", "no", "maybe", "unclear", "text", "stop")
 ANSWERS = ("yes", "no", "maybe")
@@ -68,11 +70,10 @@ def examples(files: Sequence[str] = tuple(TRAINING)) -> list[Example]:
 
 
 def files_hash(files: Sequence[str] = tuple(TRAINING)) -> str:
-    """The SHA-256 of the training files, in order, with their names."""
+    """The SHA-256 of the training replies of `files` and their labels (comments aside)."""
     digest = hashlib.sha256()
-    for name in files:
-        digest.update(name.encode())
-        digest.update((REPLY_FILES / name).read_bytes())
+    for example in examples(files):
+        digest.update(f"{example.label}\t{example.reply}\n".encode())
     return digest.hexdigest()
 
 

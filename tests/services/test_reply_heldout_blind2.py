@@ -1,13 +1,15 @@
-"""The reader on replies it never saw (reply_heldout_blind2.tsv): the held-out measure.
+"""The reader on the second blind file of 2026-12-07 (reply_heldout_blind2.tsv): answers and heads.
 
-The file was written blind on 2026-12-07, by a writer who saw neither the reader's rules nor
-its corpora, after the rules taught from the first blind file (reply_heldout_blind.tsv,
-training since), and no rule has been tuned on it: a miss here is fixed by a case like it in
-reply_corpus.tsv, never by a rule aimed at the line (nor by editing the file). Its figures
-are the README's ("Replies"). The issue's bars are no yes read as no or no as yes, no doubt
-or question read as an answer, and 95% of clear answers read right; the floors and ceilings
-below are what the reader scored when the file was first measured, so a change that reads
-people worse fails here, and one that meets the bars raises them.
+The file was written blind, by a writer who saw neither the reader's rules nor its corpora,
+and held out until 2026-12-07. Its held-out figures (README, "Replies"): the rules alone
+283/347 clear answers, 62/85 head counts, 24/27 opt-outs, 8 yes/no swaps and 8 doubts read
+as answers; the model alone 290/347, 63/85, 27/27, 13 swaps, 21 doubts; the rules with the
+model as a second opinion (trained and its thresholds chosen without this file) 283/347,
+61/85, 24/27, 6 swaps, 8 doubts, then 7 swaps once retrained on a corpus fix. It has been
+training since: its misses were studied and taught as general cases in reply_corpus.tsv
+(and the rules where a rule was the fix), and the model is trained on it, so its figures
+no longer measure unseen replies (a new blind file does). The floors below keep what it
+scores now.
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ from pathlib import Path
 from tests.support.reply_files import LABELS, LANGUAGES, falls_short, load, print_figures
 
 HELDOUT = Path(__file__).with_name("reply_heldout_blind2.tsv")
-# First measured on 2026-12-07: 283/347 clear answers, 62/85 heads, 24/27 opt-outs, 8 swaps,
-# 8 doubts read as answers by the rules alone (the reader of the morning, before the first
-# blind file was taught: 278/347, 61/85, 23/27). The rules with the reply model
-# (`reply_model`, trained without this file, thresholds chosen without it): 283/347, 61/85,
-# 24/27, 6 swaps, 8 doubts when first measured; 7 swaps once the corpus taught "vou faltar"
-# as a no and cross-validation moved the model's veto from 5% to 2%. The model alone:
-# 290/347, 63/85, 27/27, 13 swaps, 19 doubts (21 at first).
-FLOORS = {"clear": 0.815, "heads": 0.717, "stop": 0.888}
-# 7 of 293 yes/no swapped, 8 of 101 doubts read as an answer: the bar is 0, never to grow.
-CEILINGS = {"swapped": 7, "doubt read as an answer": 8}
+# Shares read right since it became training (300/347, 62/85, 27/27): floors, not targets.
+# Most clear answers still
+# missed are the writer's maybes that this project leaves to the organiser: a try or a
+# condition ("I'll try my best to pop in", "vou tentar passar lá", "Si le travail me libère
+# je viendrai") is a doubt by the corpus's rule, and a doubt is never read as an answer;
+# a "no" corrected to a yes ("no wait, yes I can come") goes to the inbox too, since a
+# change of mind never turns a no into a yes.
+FLOORS = {"clear": 0.864, "heads": 0.729, "stop": 1.0}
+# Misreadings the issue allows none of: 0 of 293 yes/no swapped, 0 of 101 doubts read as an
+# answer. Never to grow.
+CEILINGS = {"swapped": 0, "doubt read as an answer": 0}
 
 
 def test_the_file_covers_every_language_and_label() -> None:
@@ -36,11 +39,9 @@ def test_the_file_covers_every_language_and_label() -> None:
     assert sum(line.heads is not None for line in lines) >= 80
 
 
-def test_unseen_replies_are_read_at_least_as_well_as_first_measured() -> None:
+def test_its_answers_are_read_at_least_as_well_as_last_measured() -> None:
     assert falls_short(HELDOUT, FLOORS, CEILINGS) == []
 
 
-if (
-    __name__ == "__main__"
-):  # the README's figures: python -m tests.services.test_reply_heldout_blind2
+if __name__ == "__main__":  # python -m tests.services.test_reply_heldout_blind2
     print_figures(HELDOUT)
