@@ -12,7 +12,7 @@ from app.models import CampaignState, Rsvp, SendState, UserRole
 from tests.support.access import add_member
 from tests.support.apps import fresh_app
 from tests.support.dashboard import sign_in_session, text_of
-from tests.support.database import scalar
+from tests.support.database import execute, scalar
 from tests.support.factories import ago, make_campaign, make_event, make_guests, phone
 
 
@@ -119,3 +119,16 @@ def test_only_an_owner_sees_and_sets_the_events_limit(per_event: Flask) -> None:
     )
     bad = owner.post(f"/events/{event_id}/edit", data={**form, "approval_above": "-3"})
     assert bad.status_code == 400 and "whole number of guests" in bad.get_data(as_text=True)
+
+
+def test_telling_the_guests_of_a_change_waits_for_an_owner(per_event: Flask) -> None:
+    event_id = confirmed_event(per_event, 0)
+    execute(per_event, "UPDATE events SET venue = 'Rooftop', calendar_sequence = 1")
+    organiser = per_event.test_client()
+    sign_in_session(organiser, add_member(per_event, "ana@example.org", UserRole.ORGANISER))
+    told = organiser.post(f"/events/{event_id}/notify", data={"maybe": "on"})
+    assert told.headers["Location"] == "/approvals/1"
+    assert scalar(per_event, "SELECT (kind, options ->> 'include_maybe')::text FROM approvals") == (
+        "(update,true)"
+    )
+    assert scalar(per_event, "SELECT count(*) FROM campaigns WHERE kind = 'update'") == 0

@@ -295,3 +295,20 @@ def test_only_an_owner_sets_the_limit(
         )
         assert answer.status_code == 400, bad
     assert client.get(f"/api/v1/events/{event_id}", headers=owner).get_json()["approval_above"] == 5
+
+
+def test_an_edit_that_tells_the_guests_waits_too(
+    engine: Engine, client: FlaskClient, organiser: dict[str, str]
+) -> None:
+    event_id = insert_guests(engine, 3)
+    invite_all(engine, event_id, ["confirmed"])
+    limit(client, event_id, 0)
+    body = {"venue": "Rooftop", "notify": True}
+    edited = client.patch(f"/api/v1/events/{event_id}", json=body, headers=organiser)
+    assert edited.status_code == 200, edited.get_json()
+    assert edited.get_json()["venue"] == "Rooftop"  # the edit itself is not held
+    waiting = edited.get_json()["update"]["approval"]
+    assert (waiting["kind"], waiting["recipients"]) == ("update", 3)
+    assert campaigns_of(engine, event_id, "update") == []
+    approved = client.post(f"/api/v1/approvals/{waiting['id']}/approve", headers=API_AUTH)
+    assert approved.status_code == 201 and approved.get_json()["kind"] == "update"
