@@ -129,7 +129,9 @@ class TwilioSettings:
     # TWILIO_INVITE_, _REMINDER_, _FOLLOWUP_, _OFFER_, and TWILIO_UPDATE_CONTENT_SID(S) (an
     # event's change, one message per change) and TWILIO_CANCELLATION_CONTENT_SID(S) (a
     # canceled event), TWILIO_THANKS_CONTENT_SID(S) and TWILIO_MISSED_CONTENT_SID(S) (after
-    # the event); these four fall back to plain text inside the 24-hour window.
+    # the event); these four fall back to plain text inside the 24-hour window; and
+    # TWILIO_PASS_CONTENT_SID(S), the guest's pass as a media template (free-form media
+    # inside the window).
     content_templates: Mapping[str, ContentTemplates] = field(default_factory=dict)
     validate_signatures: bool = True
     request_timeout: float = 15.0

@@ -25,6 +25,7 @@ KIND_LABELS = {
     "thanks": "Thank-you",
     "missed": "Sorry we missed you",
     "offer": "Seat offer (waitlist)",
+    "pass": "Pass (its image comes with it)",
 }
 STATUS_LABELS = {
     "submitting": "Submitting",

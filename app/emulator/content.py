@@ -26,7 +26,7 @@ BODY_TYPES = (
     "twilio/text",
 )
 # How the service names the contents of notices it creates (kind, language, id).
-NOTICE_NAMES = ("update_", "cancellation_", "thanks_", "missed_")
+NOTICE_NAMES = ("update_", "cancellation_", "thanks_", "missed_", "pass_")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 
 
@@ -199,7 +199,8 @@ class ContentStore:
 
     def is_notice(self, sid: str) -> bool:
         """Return whether `sid` is a content of ours named as a notice is (`update_es_3`,
-        `cancellation_...`, `thanks_...`, `missed_...`): read, never answered."""
+        `cancellation_...`, `thanks_...`, `missed_...`, a pass's `pass_...`): read, never
+        answered."""
         content = self.contents.get(sid)
         return content is not None and content.friendly_name.startswith(NOTICE_NAMES)
 

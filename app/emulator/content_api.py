@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from app.emulator.content import CONTENT_VERSION, Approval, StoredContent
+from app.emulator.content import CONTENT_VERSION, PLACEHOLDER, Approval, StoredContent
 from app.emulator.content_review import media_reasons, static_reasons
 from app.emulator.errors import ApiError, bad_request, not_found
 from app.emulator.listing import MAX_PAGE_SIZE, invalid_parameter
@@ -32,6 +32,8 @@ CATEGORIES = ("UTILITY", "MARKETING", "AUTHENTICATION")
 # WhatsApp template names: lowercase letters, digits and underscores, at most 512.
 TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]{2,4})?$")
+# Twilio's media URLs take variables only in the path, after a static https domain.
+STATIC_DOMAIN = re.compile(r"^https?://[^/{}]+/[^{}]*\{\{")
 INVALID = 20001  # Twilio's code for a request whose parameters do not validate
 
 
@@ -92,6 +94,10 @@ def check_type(kind: str, value: Any) -> None:
         raise bad_request(INVALID, f"{kind} media must be a list of URLs.")
     if kind == "twilio/media" and not media:
         raise bad_request(INVALID, "twilio/media requires at least one media URL.")
+    if any(not STATIC_DOMAIN.match(url) for url in media if PLACEHOLDER.search(url)):
+        raise bad_request(
+            INVALID, "A media URL's variables must come after a static domain, in its path."
+        )
     actions = value.get("actions", [])
     if not isinstance(actions, list) or not all(
         isinstance(action, dict) and action.get("title") for action in actions

@@ -44,7 +44,11 @@ def build_message(
         if (contents is not None and form.get("ContentSid"))
         else None
     )
-    body, media = rendered or (form.get("Body") or render_content(form, config), [])
+    media_url = form.get("MediaUrl")
+    body, media = rendered or (
+        form.get("Body") or render_content(form, config),
+        [media_url] if media_url else [],
+    )
     return StoredMessage(
         sid=new_sid(),
         account_sid=config.account_sid,
@@ -91,7 +95,7 @@ def check_content(form: Mapping[str, str]) -> None:
     """Require Body or ContentSid; check ContentSid and ContentVariables."""
     body = form.get("Body", "")
     content_sid = form.get("ContentSid", "")
-    if not body and not content_sid:
+    if not body and not content_sid and not form.get("MediaUrl"):
         raise bad_request(21619, "A text message body or media urls must be specified.")
     if len(body) > MAX_BODY:
         raise bad_request(21617, "The concatenated message body exceeds the 1600 character limit.")

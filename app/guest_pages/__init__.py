@@ -81,7 +81,10 @@ def page(token: str) -> str:
 
 @bp.get("/e/<token>/pass/<code>.png")
 def pass_image(token: str, code: str) -> Response:
-    """The QR image of the guest's pass (404 once void: a new party, a yes taken back)."""
+    """The QR image of the guest's pass (404 once void: a new party, a yes taken back); the
+    sample card of the pass template, which Meta fetches when it reviews it."""
+    if (token, code) == passes.SAMPLE:
+        return current_app.response_class(passes.sample_image(), content_type="image/png")
     if guest_pages.TOKEN.fullmatch(token) is None or pass_codes.normalize(code) != code:
         abort(404)
     image = passes.image(token, code)

@@ -80,6 +80,7 @@ class MessageKind(StrEnum):
     CANCELLATION = "cancellation"  # the event is canceled, to every guest who was invited
     THANKS = "thanks"  # after the event, to the guests who checked in
     MISSED = "missed"  # after the event, to the seated guests who confirmed and did not come
+    PASS = "pass"  # noqa: S105 - the guest's pass, sent by the engine (`app.sending.pass_sends`)
 
 
 class OfferOutcome(StrEnum):

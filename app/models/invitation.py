@@ -84,7 +84,16 @@ class Invitation(Base):
             "kind",
             "round",
             unique=True,
-            postgresql_where=text("kind NOT IN ('reply', 'offer')"),
+            postgresql_where=text("kind NOT IN ('reply', 'offer', 'pass')"),
+        ),
+        # A guest's passes sent by the engine: once per pass and change of the event.
+        Index(
+            "uq_invitations_pass",
+            "guest_id",
+            "pass_code",
+            "round",
+            unique=True,
+            postgresql_where=text("kind = 'pass'"),
         ),
         # A guest's replies, in order (their conversation).
         Index(
@@ -145,6 +154,8 @@ class Invitation(Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     # Which change of its event an update tells of (its `calendar_sequence`); 0 otherwise.
     round: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The pass a `pass` message carries (the guest's `pass_code` when it was queued).
+    pass_code: Mapped[str | None] = mapped_column(String(16))
     send_state: Mapped[SendState] = mapped_column(enum_column(SendState), default=SendState.PENDING)
     next_attempt_at: Mapped[datetime | None]
     attempt_count: Mapped[int] = mapped_column(default=0)

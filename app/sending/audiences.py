@@ -49,7 +49,7 @@ SELECT g.event_id, g.id, :kind_invitation, :campaign_id, :send_pending, now(), 0
 FROM guests AS g LEFT JOIN invitations AS i ON i.guest_id = g.id AND i.kind = :kind_invitation
 WHERE g.event_id = :event_id AND {ELIGIBLE}
 ORDER BY g.id
-ON CONFLICT (guest_id, kind, round) WHERE kind NOT IN ('reply', 'offer') DO NOTHING
+ON CONFLICT (guest_id, kind, round) WHERE kind NOT IN ('reply', 'offer', 'pass') DO NOTHING
 """  # noqa: S608 - constant SQL fragments, no input
 )
 
@@ -106,7 +106,7 @@ INSERT INTO invitations (event_id, guest_id, kind, round, campaign_id, send_stat
 SELECT i.event_id, i.guest_id, :kind, :round, :campaign_id, :send_pending, now(), 0
 {AUDIENCE} AND {REACHABLE} AND (r.id IS NULL OR r.send_state = :send_canceled)
 ORDER BY i.guest_id
-ON CONFLICT (guest_id, kind, round) WHERE kind NOT IN ('reply', 'offer') DO UPDATE
+ON CONFLICT (guest_id, kind, round) WHERE kind NOT IN ('reply', 'offer', 'pass') DO UPDATE
 SET campaign_id = EXCLUDED.campaign_id, send_state = :send_pending, next_attempt_at = now(),
     attempt_count = 0, error_code = NULL, error_reason = NULL, updated_at = now()
 WHERE invitations.send_state = :send_canceled

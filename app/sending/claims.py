@@ -30,12 +30,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
-from app.models.enums import SendState, states_text
+from app.models.enums import MessageKind, SendState, states_text
 from app.sending import reachability
 from app.sending.kinds import ClaimFacts, kind_of
 from app.sending.languages import guest_language
 from app.sending.lifecycle import PARKED
-from app.sending.message import Invitee, MessageDefaults
+from app.sending.message import Invitee, MessageDefaults, PassSent
 
 # Twilio's code for free text outside the 24-hour window: what a reminder without a
 # template would get, so it is refused with it instead.
@@ -122,7 +122,7 @@ RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.ph
     i.body,
     -- Free text reaches a guest only within 24 hours of their last message (a reply's
     -- check; an update's or cancellation's plain body when there is no template).
-    CASE WHEN i.kind IN (:kind_reply, :kind_update, :kind_cancellation) THEN EXISTS (
+    CASE WHEN i.kind IN (:kind_reply, :kind_update, :kind_cancellation, :kind_pass) THEN EXISTS (
         SELECT 1 FROM inbound_messages AS m
         WHERE m.from_phone = 'whatsapp:' || g.phone
           AND m.received_at > now() - make_interval(hours => 24)) END AS window_open,
@@ -137,7 +137,10 @@ RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.ph
         SELECT c.changes FROM campaigns AS c WHERE c.id = i.campaign_id) END AS changes,
     CASE WHEN i.kind = :kind_offer THEN (
         SELECT max(o.hold_until) FROM offers AS o WHERE o.invitation_id = i.id) END
-        AS hold_until
+        AS hold_until,
+    -- A pass: the one it carries, the guest's party, and whether it is still theirs.
+    i.pass_code, coalesce(g.party_size, 1) AS party,
+    i.kind <> :kind_pass OR i.pass_code IS NOT DISTINCT FROM g.pass_code AS pass_current
 """)
 
 # Refused at send time, without a request: failed (opted out, unreachable, no template), or
@@ -255,6 +258,9 @@ class Taken:
     checked_in: bool | None = None  # whether the guest came in (after-event kinds)
     changes: list[str] | None = None  # what an update tells changed
     hold_until: datetime | None = None  # when an offer's hold runs out
+    pass_code: str | None = None  # the pass a pass message carries
+    party: int = 1  # the guest's party (a pass shows it)
+    pass_current: bool = True  # whether a pass message's pass is still the guest's
 
 
 @dataclass
@@ -402,10 +408,13 @@ def refusal_of(row: Taken, defaults: MessageDefaults | None = None) -> Refusal |
         bool(row.include_unanswered),
         row.event_canceled,
         row.checked_in,
+        row.pass_current,
     )
     withdrawn = spec.withdrawal(facts)
     if withdrawn:
         return Refusal(row.id, None, withdrawn, SendState.CANCELED.value)
+    if row.kind == MessageKind.PASS and defaults is not None and not defaults.page_base:
+        return Refusal(row.id, None, "a pass's image needs PUBLIC_BASE_URL, which is not set")
     language = guest_language(row.language, row.phone)
     if spec.free_text or defaults is None or defaults.template_for(language, row.kind):
         return None
@@ -422,9 +431,10 @@ def invitee_of(
     row: MessageFields,
     changes: list[str] | None = None,
     hold_until: datetime | None = None,
+    pass_sent: PassSent | None = None,
 ) -> Invitee:
     """The guest and event fields of a row (claim or reconciliation) a message is built from,
-    with an update's changes and an offer's end of hold (a claim's)."""
+    with an update's changes, an offer's end of hold and a pass's own (a claim's)."""
     return Invitee(
         name=row.name,
         phone=row.phone,
@@ -439,12 +449,16 @@ def invitee_of(
         page_token=row.page_token,
         changes=None if changes is None else tuple(changes),
         hold_until=hold_until,
+        pass_sent=pass_sent,
     )
 
 
 def claim_of(row: Taken, attempt_id: int) -> Claim:
     """A `Claim` from a row of the claim statement."""
-    invitee = invitee_of(row, row.changes, row.hold_until)
+    pass_sent = (
+        PassSent(row.pass_code, row.party, row.window_open is True) if row.pass_code else None
+    )
+    invitee = invitee_of(row, row.changes, row.hold_until, pass_sent)
     return Claim(
         invitation_id=row.id,
         attempt_id=attempt_id,

@@ -50,6 +50,7 @@ class ClaimFacts:
     include_unanswered: bool = False  # an update's option: guests who have not answered too
     event_canceled: bool = False
     checked_in: bool | None = None  # the after-event kinds: whether the guest came in
+    pass_current: bool = True  # a pass: it is still the guest's valid pass
 
 
 @dataclass(frozen=True)
@@ -255,10 +256,28 @@ MISSED = Kind(
     still_meant=_missed_still,
 )
 
+
+def _pass_still_valid(facts: ClaimFacts) -> str | None:
+    """A pass: it is still the guest's (a new party or a decline voided it since)."""
+    return None if facts.pass_current else "the pass is void: the guest has a new one or none"
+
+
+# The guest's pass (its image and code) sent by the engine, outside a reply: once per pass
+# and change of the event (`app.sending.pass_sends`). Free-form media inside the 24-hour
+# window, else the `pass` media template (`TWILIO_PASS_CONTENT_SID(S)`).
+PASS = Kind(
+    MessageKind.PASS,
+    label="Pass",
+    verb="send the pass to",
+    template_setting="TWILIO_PASS_CONTENT_SID",
+    text_in_window=True,
+    still_meant=_pass_still_valid,
+)
+
 KINDS: dict[MessageKind, Kind] = {
     spec.kind: spec
     for spec in (
-        INVITATION, REMINDER, FOLLOWUP, REPLY, OFFER, UPDATE, CANCELLATION, THANKS, MISSED
+        INVITATION, REMINDER, FOLLOWUP, REPLY, OFFER, UPDATE, CANCELLATION, THANKS, MISSED, PASS
     )
 }  # fmt: skip
 # The kinds sent after the event has started.

@@ -14,7 +14,10 @@ then every extra column imported with the guest (`Guest.variables`), under its o
 `page_url`, the guest's own page (`/e/<token>`: details, map, calendar), when the service
 has a public URL (`PUBLIC_BASE_URL`); the plain-text invitation then ends with that link.
 An update also has `changed` (what changed: "the time and the venue", in the guest's
-language), an offer `hold_until` (when its hold runs out, formatted as the start).
+language), an offer `hold_until` (when its hold runs out, formatted as the start), a pass
+`party` ("3 people"), `code` ("K7QM-2XDP") and `pass_path` (the image's unguessable path
+under `<PUBLIC_BASE_URL>/e/`, for the media URL of the `pass` template). A pass inside the
+guest's 24-hour window goes as free-form media instead: its words and `MediaUrl`.
 Each guest language may have its own template (`TWILIO_INVITE_CONTENT_SIDS`); the
 plain-text fallback is written in the guest's language (en, es, pt, ar, fr). Reminders and
 follow-ups, which reach guests outside WhatsApp's 24-hour window, are templates only
@@ -40,7 +43,14 @@ from app.config import ContentTemplates, Settings, zone_or_utc
 from app.models.enums import MessageKind
 from app.sending.approved import Approved
 from app.sending.kinds import kind_of
-from app.sending.notices import change_words, has_notice, notice_text
+from app.sending.notices import (
+    change_words,
+    has_notice,
+    notice_text,
+    party_words,
+    pass_text,
+    shown_code,
+)
 
 WHATSAPP = "whatsapp:"
 # The template variables every invitation fills from its guest and event (see above).
@@ -131,6 +141,20 @@ class MessageDefaults:
 
 
 @dataclass(frozen=True)
+class PassSent:
+    """What a pass message carries: the pass, the guest's party, and whether the guest's
+    24-hour window was open at its claim (free-form media, else the template)."""
+
+    code: str
+    party: int
+    in_window: bool
+
+    def image_path(self, page_token: str | None) -> str:
+        """The image's path under `/e/` (`<page token>/pass/<code>.png`)."""
+        return f"{page_token}/pass/{self.code}.png"
+
+
+@dataclass(frozen=True)
 class Invitee:
     """The guest and event fields a message is built from, and which message it is."""
 
@@ -147,6 +171,7 @@ class Invitee:
     page_token: str | None = None  # the guest's own page (`/e/<token>`)
     changes: tuple[str, ...] | None = None  # an update's: what changed ("time", "venue")
     hold_until: datetime | None = None  # an offer's: when its hold runs out
+    pass_sent: PassSent | None = None  # a pass's: the pass it carries
 
     def page_url(self, page_base: str | None) -> str | None:
         """The guest's own page under `page_base`, or None without one of the two."""
@@ -194,6 +219,11 @@ def content_variables(invitee: Invitee, page_base: str | None = None) -> dict[st
     hold_until = format_start(invitee.hold_until, invitee.time_zone, invitee.language)
     if hold_until:
         values["hold_until"] = hold_until
+    held = invitee.pass_sent
+    if held is not None:
+        values["party"] = party_words(held.party, invitee.language)
+        values["code"] = shown_code(held.code)
+        values["pass_path"] = held.image_path(invitee.page_token)
     page = invitee.page_url(page_base)
     if page:
         values["page_url"] = page
@@ -237,7 +267,13 @@ def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
     elif defaults.whatsapp_from:
         params["From"] = defaults.whatsapp_from
     template = defaults.template_for(invitee.language, invitee.kind)
-    if template:
+    held = invitee.pass_sent
+    if held is not None and held.in_window and defaults.page_base:
+        params["Body"] = pass_text(
+            invitee.language, invitee.name, invitee.event_name, held.party, held.code
+        )
+        params["MediaUrl"] = defaults.page_base + held.image_path(invitee.page_token)
+    elif template:
         params["ContentSid"] = template
         variables = content_variables(invitee, defaults.page_base)
         mapping = defaults.variable_maps.get(template)

@@ -84,3 +84,37 @@ def change_words(changes: tuple[str, ...], language: str) -> str:
     if {"time", "venue"} <= set(changes):
         return words["both"]
     return words[changes[0]] if changes and changes[0] in words else words["none"]
+
+
+# A pass sent by the engine as free-form media (inside the 24-hour window), with its image.
+PASS_WORDS: Mapping[str, str] = MappingProxyType({
+    "en": "Hi {name}, your pass for {event}: {party}, {code}. Show it at the door.",
+    "es": "Hola {name}, tu pase para {event}: {party}, {code}. Muéstralo en la entrada.",
+    "pt": "Olá {name}, seu passe para {event}: {party}, {code}. Mostre-o na entrada.",
+    "ar": "مرحبًا {name}، تذكرتك لـ {event}: {party}، {code}. أظهرها عند الدخول.",
+    "fr": "Bonjour {name}, votre passe pour {event} : {party}, {code}. Montrez-le à l'entrée.",
+})  # fmt: skip
+PARTY: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "en": ("1 person", "{n} people"), "es": ("1 persona", "{n} personas"),
+    "pt": ("1 pessoa", "{n} pessoas"), "ar": ("شخص واحد", "{n} أشخاص"),
+    "fr": ("1 personne", "{n} personnes"),
+})  # fmt: skip
+
+
+def party_words(party: int, language: str) -> str:
+    """ "3 people", in the guest's language."""
+    one, many = PARTY.get(language, PARTY["en"])
+    return one if party == 1 else many.format(n=party)
+
+
+def shown_code(code: str) -> str:
+    """A pass code as a person reads it: two groups of four ("K7QM-2XDP")."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def pass_text(language: str, name: str, event: str, party: int, code: str) -> str:
+    """The words of a pass sent as free-form media, in the guest's language."""
+    words = PASS_WORDS.get(language, PASS_WORDS["en"])
+    return words.format(
+        name=name, event=event, party=party_words(party, language), code=shown_code(code)
+    )

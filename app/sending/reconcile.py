@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, text
 
-from app.models.enums import states_text
+from app.models.enums import MessageKind, states_text
 from app.sending.claims import invitee_of
 from app.sending.client import ProviderClient, ProviderMessage, ProviderUnavailable
 from app.sending.lifecycle import REQUEUED_STATE
@@ -173,7 +173,11 @@ def take_stale(
 
 def sent_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
     """What the attempt sent, as far as today's settings tell: a reminder whose template was
-    removed since is matched by its variables alone."""
+    removed since is matched by its variables alone, and so is a pass (sent as free-form
+    media or as its template, as the guest's window then was: both show the guest and the
+    event)."""
+    if invitee.kind == MessageKind.PASS:
+        return {"ContentVariables": json.dumps(content_variables(invitee), ensure_ascii=False)}
     try:
         return build_params(defaults, invitee)
     except MissingTemplate:

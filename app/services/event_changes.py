@@ -6,7 +6,9 @@ campaign for that sequence (its `round`): its rows are one per guest, kind and r
 guest gets one update per change however often the organiser saves or confirms, and none
 when nothing changed since the last one told. An older update still queued is withdrawn: the
 newer one says the latest. Who hears: the guests who confirmed, optionally those who said
-maybe and those who have not answered, checked again when each message is claimed.
+maybe and those who have not answered, checked again when each message is claimed. Guests
+holding a pass get it again with the update (its card shows the new time), once per change
+(`app.sending.pass_sends`).
 
 Canceling an event withdraws everything of it still queued (its campaigns are canceled,
 single sends too), raises its calendar entry's sequence (the `.ics` says CANCELLED), and,
@@ -24,7 +26,7 @@ from sqlalchemy import text
 from app.extensions import db
 from app.models import Campaign, CampaignState, Event, MessageKind
 from app.models.base import utcnow
-from app.sending import lifecycle
+from app.sending import lifecycle, pass_sends
 from app.sending.audiences import Target
 from app.sending.preflight import Preflight
 from app.services import campaigns, reach
@@ -112,9 +114,29 @@ def untold(event: Event) -> bool:
 
 
 def preview(event_id: int, audience: Audience) -> Preflight:
-    """How many an update of the latest change would reach now, and its warnings."""
+    """How many an update of the latest change would reach now, and its warnings (among
+    them, the pass holders whose new pass could not be sent)."""
     event = campaigns.event(event_id)
-    return campaigns.preflight(event_id, update_target(event, audience))
+    plan = campaigns.preflight(event_id, update_target(event, audience))
+    warning = pass_warning(event_id)
+    if warning:
+        plan.warnings.append(warning)
+    return plan
+
+
+def pass_warning(event_id: int) -> str | None:
+    """What the organiser should know of the passes an update sends again, if anything: the
+    holders outside their 24-hour window with no pass template in their language."""
+    holders, closed = pass_sends.unsendable_passes(
+        db.session.connection(), event_id, campaigns.message_defaults()
+    )
+    if not closed:
+        return None
+    return (
+        f"{closed} of the {holders} guests holding a pass will not get their new one: they"
+        " have not written in the last 24 hours and there is no approved pass template in"
+        " their language (write it on the Messages page)"
+    )
 
 
 def explained_update(event_id: int, audience: Audience) -> tuple[Preflight, reach.Reach]:
@@ -141,7 +163,11 @@ def notify_change(event_id: int, audience: Audience) -> Notified:
         NotFoundError: no such event.
         ConflictError: the event is canceled, has not changed, or no one is left to tell.
     """
-    event = _locked(event_id)
+    return _notify_locked(_locked(event_id), audience)
+
+
+def _notify_locked(event: Event, audience: Audience) -> Notified:
+    """`notify_change` of the locked event, in its transaction (committed here)."""
     if event.canceled_at is not None:
         db.session.rollback()
         raise ConflictError("the event is canceled: tell guests with the cancellation")
@@ -155,8 +181,10 @@ def notify_change(event_id: int, audience: Audience) -> Notified:
     withdrawn = _cancel_active(event.id, MessageKind.UPDATE)
     target = update_target(event, audience)
     event.untold_changes = []  # told from now on: committed with the campaign
+    # The time or venue on their pass changed: each holder gets it again, once per change.
+    pass_sends.queue_event_passes(db.session.connection(), event.id)
     campaign, _ = campaigns.create_notice(target)
-    log.info("event %s: change %s told in campaign %s", event_id, campaign.round, campaign.id)
+    log.info("event %s: change %s told in campaign %s", event.id, campaign.round, campaign.id)
     return Notified(campaign, created=True, withdrawn=withdrawn)
 
 

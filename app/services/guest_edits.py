@@ -33,7 +33,7 @@ from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event, Guest, OptOut
 from app.models.enums import states_text
-from app.services import countries, guests, parties
+from app.services import countries, guests, parties, passes
 from app.services.countries import NumberHints
 from app.services.edits import EditConflict, EditError, EditMissing
 from app.services.events import MAX_ID
@@ -119,6 +119,8 @@ def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> 
         db.session.rollback()
         raise
     opted_out = bool(db.session.scalar(select(exists().where(OptOut.phone == guest.phone))))
+    if "party_size" in checked:  # a new party voids the pass: the new one from the engine
+        passes.renew_and_send(guest.id)
     db.session.commit()
     log.info("guest %s corrected: %s", guest.id, ", ".join(sorted(checked)) or "nothing")
     return GuestEdit(guest, opted_out)

@@ -7,6 +7,11 @@ out, `app.services.pass_card`) and the code written out ("K7QM-2XDP") with their
 The database voids a pass whose party changes or whose yes is taken back (migration 0018),
 so the next yes gives a new one; writing "pass" ("pase", "passe", "تذكرة", ...) asks for it
 again. A waitlisted guest gets theirs once seated.
+
+When the organiser is the one who gives it (a yes recorded by hand, a new party), the new
+pass is queued for the engine in the same transaction (`renew_and_send`), which sends it
+once, as free-form media inside the guest's 24-hour window, else as the `pass` template
+(`app.sending.pass_sends`).
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.sending import pass_sends
 from app.sending.languages import guest_language
 from app.sending.message import format_start
-from app.services import pass_card, pass_codes
+from app.services import pass_card, pass_codes, template_rules
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,8 @@ ASK_AGAIN = frozenset(
     ("pass", "my pass", "ticket", "pase", "mi pase", "entrada", "passe", "ingresso", "bilhete",
      "billet", "mon billet", "ma passe", "تذكرة", "تذكره", "التذكرة", "التذكره", "تذكرتي")
 )  # fmt: skip
+# The sample card at `/e/sample/pass/<code>.png` (`template_rules.SAMPLE_PASS_PATH`).
+SAMPLE = ("sample", template_rules.SAMPLE_PASS_CODE)
 # Codes drawn again when a new one meets an existing one (about 2^-40 each time).
 ATTEMPTS = 3
 
@@ -118,6 +126,26 @@ def issue(guest_id: int) -> Pass | None:
     return None
 
 
+def renew_and_send(guest_id: int) -> str | None:
+    """In the session's transaction (the caller commits): give a seated guest without a valid
+    pass a new one and queue it for the engine; the new code, or None (they have a valid
+    pass, are not seated, or their event gives none)."""
+    db.session.flush()  # the answer or party first: the database voids the old pass
+    for _ in range(ATTEMPTS):
+        try:
+            with db.session.begin_nested():
+                params = {"guest_id": guest_id, "code": pass_codes.new_code()}
+                row = db.session.execute(ISSUE, params).first()
+                if row is None:
+                    return None
+                pass_sends.queue_passes(db.session.connection(), [guest_id])
+                return str(row.pass_code)
+        except IntegrityError:  # the code another guest has: draw again
+            continue
+    log.error("no free pass code for guest %s after %s draws", guest_id, ATTEMPTS)
+    return None
+
+
 def current(guest_id: int) -> Pass | None:
     """The guest's valid pass, if they have one."""
     with db.engine.connect() as connection:
@@ -151,4 +179,15 @@ def image(page_token: str, code: str) -> bytes | None:
         party=party_words(found.party, language),
         code=shown,
     )
+    return pass_card.draw(shown, card)
+
+
+def sample_image() -> bytes:
+    """The sample card of the pass template (Meta fetches it to review the template)."""
+    shown = pass_codes.shown(template_rules.SAMPLE_PASS_CODE)
+    values = template_rules.SAMPLES["en"]
+    card = pass_card.CardText(
+        event=values["event"], when=values["when"], guest=values["guest"],
+        party=values["party"], code=shown,
+    )  # fmt: skip
     return pass_card.draw(shown, card)

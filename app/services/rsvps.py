@@ -1,4 +1,8 @@
-"""Answers the organiser records for a guest, from a message the service could not read."""
+"""Answers the organiser records for a guest, from a message the service could not read.
+
+A yes recorded so brings the guest's pass, when their event gives passes, from the engine
+(`passes.renew_and_send`): no reply of the service carries it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import InboundMessage, Invitation, MessageKind, Rsvp, RsvpResponse
 from app.models.base import utcnow
+from app.services import passes
 from app.services.campaigns import ConflictError, NotFoundError
 
 
@@ -32,5 +37,6 @@ def answer_message(message_id: int, rsvp: Rsvp) -> Invitation:
     db.session.add(
         RsvpResponse(invitation_id=invitation.id, rsvp=rsvp, inbound_message_id=message.id)
     )
+    passes.renew_and_send(message.guest_id)  # a yes recorded by hand: the pass from the engine
     db.session.commit()
     return invitation

@@ -18,7 +18,7 @@ from types import MappingProxyType
 # Chip -> the engine's variable (`app.sending.message.content_variables`).
 CHIPS = MappingProxyType({
     "guest": "1", "event": "2", "when": "3", "venue": "4", "page_url": "page_url",
-    "changed": "changed", "until": "hold_until",
+    "changed": "changed", "until": "hold_until", "party": "party", "code": "code",
 })  # fmt: skip
 CHIP_LABELS = MappingProxyType(
     {
@@ -29,6 +29,8 @@ CHIP_LABELS = MappingProxyType(
         "page_url": "Guest page link",
         "changed": "What changed",
         "until": "Held until",
+        "party": "Party",
+        "code": "Pass code",
     }
 )
 COMMON_CHIPS = ("guest", "event", "when", "venue", "page_url")
@@ -36,7 +38,14 @@ COMMON_CHIPS = ("guest", "event", "when", "venue", "page_url")
 KIND_CHIPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "update": ("guest", "event", "changed", "when", "venue", "page_url"),
     "offer": ("guest", "event", "until", "when", "venue", "page_url"),
+    "pass": ("guest", "event", "when", "venue", "party", "code", "page_url"),
 })  # fmt: skip
+# A pass template's media URL: its image under `<PUBLIC_BASE_URL>/e/`, the path a variable
+# of its own (Twilio's `twilio/media`: a static domain, the variable in the path), and the
+# sample path Meta fetches (a sample card the service serves).
+PASS_PATH = "pass_path"  # noqa: S105 - a variable name
+SAMPLE_PASS_CODE = "K7QM2XDP"  # noqa: S105 - the sample card's
+SAMPLE_PASS_PATH = f"sample/pass/{SAMPLE_PASS_CODE}.png"
 CHIP = re.compile(r"\{([a-z_]+)\}")
 NUMBERED = re.compile(r"\{\{\s*\w+\s*\}\}")
 MAX_BODY = 1024
@@ -51,19 +60,20 @@ AT_END = re.compile(r"\}\}[^\w}]*$")
 SAMPLES: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "en": {"guest": "Ana", "event": "Summer party", "when": "Sat, Jun 5, 2027, 7:30 PM",
            "venue": "Town Hall", "changed": "the time and the venue",
-           "until": "Fri, Jun 4, 2027, 9:00 PM"},
+           "until": "Fri, Jun 4, 2027, 9:00 PM", "party": "3 people", "code": "K7QM-2XDP"},
     "es": {"guest": "Lucía", "event": "la fiesta de verano",
            "when": "sáb, 5 jun 2027, 19:30", "venue": "el Ayuntamiento",
-           "changed": "la hora y el lugar", "until": "vie, 4 jun 2027, 21:00"},
+           "changed": "la hora y el lugar", "until": "vie, 4 jun 2027, 21:00",
+           "party": "3 personas", "code": "K7QM-2XDP"},
     "pt": {"guest": "Ana", "event": "a festa de verão", "when": "sáb., 5 de jun. de 2027 19:30",
            "venue": "a Câmara Municipal", "changed": "o horário e o local",
-           "until": "sex., 4 de jun. de 2027 21:00"},
+           "until": "sex., 4 de jun. de 2027 21:00", "party": "3 pessoas", "code": "K7QM-2XDP"},
     "ar": {"guest": "ليلى", "event": "حفل الصيف", "when": "السبت، 5 يونيو 2027، 7:30 م",
            "venue": "قاعة المدينة", "changed": "الموعد والمكان",
-           "until": "الجمعة، 4 يونيو 2027، 9:00 م"},
+           "until": "الجمعة، 4 يونيو 2027، 9:00 م", "party": "3 أشخاص", "code": "K7QM-2XDP"},
     "fr": {"guest": "Léa", "event": "la fête d'été", "when": "sam. 5 juin 2027, 19:30",
            "venue": "la mairie", "changed": "l'heure et le lieu",
-           "until": "ven. 4 juin 2027, 21:00"},
+           "until": "ven. 4 juin 2027, 21:00", "party": "3 personnes", "code": "K7QM-2XDP"},
 })  # fmt: skip
 SAMPLE_PAGE = "https://invites.example.com/e/sample"
 
@@ -150,9 +160,21 @@ def sample_values(language: str, kind: str) -> dict[str, str]:
     return {chip: values[chip] for chip in chips_of(kind)}
 
 
+def with_pass_path(numbered: Numbered) -> Numbered:
+    """A pass template's numbering: its chips, then the image's path (its media URL's)."""
+    number = str(len(numbered.chips) + 1)
+    return Numbered(
+        numbered.text, {**numbered.variables, number: PASS_PATH}, (*numbered.chips, PASS_PATH)
+    )
+
+
 def samples(numbered: Numbered, language: str, page_url: str | None) -> dict[str, str]:
     """The sample value of each number, in the template's language (Meta reviews them)."""
-    values = {**SAMPLES.get(language, SAMPLES["en"]), "page_url": page_url or SAMPLE_PAGE}
+    values = {
+        **SAMPLES.get(language, SAMPLES["en"]),
+        "page_url": page_url or SAMPLE_PAGE,
+        PASS_PATH: SAMPLE_PASS_PATH,
+    }
     return {str(number): values[name] for number, name in enumerate(numbered.chips, 1)}
 
 

@@ -23,7 +23,7 @@ from twilio.rest.content.v1.content.approval_create import ApprovalCreateList
 
 from app.config import Settings
 from app.extensions import db
-from app.models import MessageTemplate, TemplateStatus
+from app.models import MessageKind, MessageTemplate, TemplateStatus
 from app.models.base import utcnow
 from app.services import template_rules
 from app.urls import media_url
@@ -93,7 +93,7 @@ def step(client: Client, template: MessageTemplate, settings: Settings) -> int:
 def submit(client: Client, template: MessageTemplate, settings: Settings) -> None:
     """Create the content at Twilio (once: a failed approval request is asked again for the
     same content) and ask for WhatsApp's approval."""
-    numbered, _ = template_rules.number_chips(template.body, template.kind)
+    numbered = numbering(template)
     if template.content_sid is None:
         template.content_sid = create(client, template, numbered, settings)
         template.variables = numbered.variables
@@ -105,6 +105,14 @@ def submit(client: Client, template: MessageTemplate, settings: Settings) -> Non
     template.status = TemplateStatus.PENDING
     template.submitted_at = template.checked_at = utcnow()
     log.info("template %s submitted as %s", template.id, template.content_sid)
+
+
+def numbering(template: MessageTemplate) -> template_rules.Numbered:
+    """The template's numbered text and variables (a pass's image path numbered last)."""
+    numbered, _ = template_rules.number_chips(template.body, template.kind)
+    if template.kind == MessageKind.PASS:
+        numbered = template_rules.with_pass_path(numbered)
+    return numbered
 
 
 def create(
@@ -121,15 +129,25 @@ def create(
                 "friendly_name": f"{template.kind}_{template.language}_{template.id}",
                 "language": template.language,
                 "variables": template_rules.samples(numbered, template.language, page),
-                "types": content_types(template, numbered.text, settings),
+                "types": content_types(template, numbered, settings),
             }
         )
     )
     return str(created.sid)
 
 
-def content_types(template: MessageTemplate, text: str, settings: Settings) -> dict[str, Any]:
-    """The content's types: a card with the header image, else quick replies, else text."""
+def content_types(
+    template: MessageTemplate, numbered: template_rules.Numbered, settings: Settings
+) -> dict[str, Any]:
+    """The content's types: a pass's image (`twilio/media`, its path a variable), a card
+    with the header image, else quick replies, else text."""
+    text = numbered.text
+    path = next(
+        (n for n, name in numbered.variables.items() if name == template_rules.PASS_PATH), None
+    )
+    if path is not None and settings.public_base_url:
+        media = [f"{settings.public_base_url}/e/{{{{{path}}}}}"]
+        return {"twilio/media": {"body": text, "media": media}}
     actions = [{"type": "QUICK_REPLY", **button} for button in template.buttons]
     if template.image_token and settings.public_base_url:
         media = [media_url(settings.public_base_url, template.image_token)]

@@ -30,6 +30,7 @@ RECOGNISED_BY = frozenset({"guest", "event", "when", "venue"})
 WRITABLE_KINDS = (
     MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.FOLLOWUP, MessageKind.UPDATE,
     MessageKind.CANCELLATION, MessageKind.THANKS, MessageKind.MISSED, MessageKind.OFFER,
+    MessageKind.PASS,
 )  # fmt: skip
 ANSWERS = ("yes", "no", "maybe")  # the quick replies' ids: the RSVP vocabulary
 # The quick replies each kind may have, by the id the webhook reads (an RSVP's answer, an
@@ -110,6 +111,11 @@ def problems_of(draft: Draft, has_image: bool) -> list[str]:
         problems.append("The guest page link needs PUBLIC_BASE_URL, which is not set.")
     if not public and has_image:
         problems.append("A header image needs PUBLIC_BASE_URL for WhatsApp to fetch it.")
+    if draft.kind == MessageKind.PASS:
+        if not public:
+            problems.append("The pass's image needs PUBLIC_BASE_URL for WhatsApp to fetch it.")
+        if has_image:
+            problems.append("A pass shows the guest's pass as its image: it takes no other.")
     return problems
 
 

@@ -43,8 +43,8 @@ def submit(client: FlaskClient, language: str = "es", image: bytes | None = None
 def test_the_page_lists_each_kind_and_language(public_user: FlaskClient) -> None:
     page = public_user.get("/messages").get_data(as_text=True)
 
-    assert page.count("Not written") == 8 * 5
-    for kind in ("reminder", "update", "cancellation", "thanks", "missed", "offer"):
+    assert page.count("Not written") == 9 * 5
+    for kind in ("reminder", "update", "cancellation", "thanks", "missed", "offer", "pass"):
         assert f'href="/messages/{kind}/ar"' in page
 
 
@@ -240,3 +240,29 @@ def test_the_service_refuses_a_button_the_kind_does_not_have(public_app: Flask) 
         templates.save(draft)
 
     assert query(public_app, "SELECT id FROM message_templates") == []
+
+
+def test_the_pass_is_written_without_buttons_or_header_its_image_being_the_pass(
+    public_app: Flask, public_user: FlaskClient
+) -> None:
+    editor = public_user.get("/messages/pass/fr").get_data(as_text=True)
+    assert 'data-chip="party"' in editor and 'data-chip="code"' in editor
+    assert 'name="image"' not in editor and 'name="button_yes"' not in editor
+    body = "Bonjour {guest}, votre passe pour {event} est pour {party}, code {code}. À bientôt !"
+
+    response = public_user.post(
+        "/messages/pass/fr", data={"body": body}, content_type="multipart/form-data"
+    )
+
+    assert response.status_code == 302
+    [row] = query(public_app, "SELECT kind, buttons, image_token FROM message_templates")
+    assert (row.kind, row.buttons, row.image_token) == ("pass", [], None)
+
+
+def test_without_a_public_url_a_pass_template_is_refused(user: FlaskClient) -> None:
+    body = "Hola {guest}, tu pase para {event} es para {party}, código {code}. ¡Hasta pronto!"
+
+    response = user.post("/messages/pass/es", data={"body": body})
+
+    assert response.status_code == 422
+    assert "pass&#39;s image needs PUBLIC_BASE_URL" in response.get_data(as_text=True)

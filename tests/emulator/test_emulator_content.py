@@ -116,6 +116,7 @@ def test_a_content_is_created_fetched_listed_in_pages_and_deleted(content: Clien
         {"twilio/unknown": {"body": "Hi"}},
         {"twilio/quick-reply": {"body": "Hi {{1}} there", "actions": []}},
         {"twilio/media": {"body": "Hi", "media": []}},
+        {"twilio/media": {"body": "Hi", "media": ["https://{{1}}.example.org/pass.png"]}},
         {"twilio/text": {"body": ""}},
     ],
 )
@@ -287,3 +288,26 @@ def test_the_control_endpoint_plays_a_rejection_no_rule_sees(
     assert [(c["sid"], c["status"]) for c in listed] == [(sid, "rejected")]
     unknown = emulator.post("/review", {"sid": "HX" + "0" * 32, "status": "approved"})
     assert unknown.status_code == 404
+
+
+def test_a_media_templates_url_takes_its_variable_in_the_path_as_twilio_fills_it(
+    content: Client, emulator: Emulator, images: Receiver
+) -> None:
+    body = "Hola {{1}}, tu pase para {{2}} está en la imagen. ¡Te esperamos allí!"
+    types = {"twilio/media": {"body": body, "media": [images.base_url + "/{{3}}"]}}
+    sid = create(content, types, **{"1": "Ana", "2": "la boda", "3": "card.png"}).sid
+    submit(content, sid)
+    assert decided(content, sid)["status"] == "approved"  # the sample path was fetched
+
+    variables = {"1": "Lucía", "2": "la boda", "3": "abc/pass/K7QM2XDP.png"}
+    content.messages.create(
+        to=GUEST, from_=SENDER, content_sid=sid, content_variables=json.dumps(variables)
+    )
+    content.messages.create(
+        to=GUEST, from_=SENDER, body="Tu pase", media_url=[images.base_url + "/card.png"]
+    )
+
+    [templated, free] = emulator.messages()
+    assert templated["media_urls"] == [images.base_url + "/abc/pass/K7QM2XDP.png"]
+    assert templated["body"].startswith("Hola Lucía, tu pase para la boda")
+    assert free["media_urls"] == [images.base_url + "/card.png"] and free["body"] == "Tu pase"

@@ -108,15 +108,21 @@ def test_a_new_party_gets_a_new_pass(app: Flask, client: FlaskClient) -> None:
     assert pass_code(app) not in (None, first)
 
 
-def test_the_organiser_changing_the_party_voids_the_pass(app: Flask, client: FlaskClient) -> None:
+def test_the_organiser_changing_the_party_voids_the_pass_and_queues_the_new_one(
+    app: Flask, client: FlaskClient
+) -> None:
     found = with_passes(app, plus_ones=2)
     say(client, "yes, we'll be 2")
-    assert pass_code(app) is not None
+    old = pass_code(app)
+    assert old is not None
     patched = client.patch(
         f"/api/v1/guests/{found.guest_id}", json={"party_size": 3}, headers=API_AUTH
     )
     assert patched.status_code == 200
-    assert pass_code(app) is None
+    new = pass_code(app)
+    assert new is not None and new != old  # the old one is void; the engine sends the new
+    queued = scalar(app, "SELECT pass_code FROM invitations WHERE kind = 'pass'")
+    assert queued == new
 
 
 @pytest.mark.parametrize(
