@@ -24,9 +24,10 @@ from app.api import bp
 from app.api.campaigns import TRUE, campaign_json
 from app.api.events import event_json
 from app.api.validation import optional_bool, optional_json_object
-from app.models import MessageKind
-from app.services import approvals, audit, event_changes
+from app.models import MessageKind, UserRole
+from app.services import approvals, audit, event_changes, event_edits
 from app.services.event_changes import Audience, Notified
+from app.services.event_edits import EventEdit
 
 
 def notified_json(notified: Notified) -> dict[str, Any]:
@@ -46,6 +47,24 @@ def notify_json(event_id: int, options: dict[str, Any]) -> dict[str, Any]:
     if waiting is not None:
         return waiting_json(waiting)
     return notified_json(event_changes.notify_change(event_id, audience))
+
+
+def edit_and_notify_json(
+    event_id: int, values: dict[str, Any], options: dict[str, Any]
+) -> tuple[EventEdit, dict[str, Any]]:
+    """Store a PATCH's edit and tell of it with its options (`notify_maybe`, ...); the edit
+    and the update's JSON. Both in one transaction under the event's lock (two saves at once
+    are two rounds), unless the update may have to wait for an owner: then the edit first,
+    and the request for approval reads it."""
+    audience = Audience(bool(options.get("notify_maybe")), bool(options.get("notify_unanswered")))
+    if (
+        audit.current_actor().role is not UserRole.OWNER
+        and approvals.threshold(event_id) is not None
+    ):
+        edit = event_edits.update_event(event_id, values)
+        return edit, notify_json(event_id, options)
+    edit, notified = event_changes.edit_and_notify(event_id, values, audience)
+    return edit, notified_json(notified)
 
 
 def update_send(event_id: int, audience: Audience) -> approvals.Send:

@@ -178,12 +178,17 @@ def update_event(event_id: int) -> Response:
         approvals.check_threshold_change(
             audit.current_actor(), event.approval_above, values["approval_above"]
         )
-    edit = event_edits.update_event(event.id, values) if values else event_edits.EventEdit(event)
+    if notify.get("notify"):  # the edit and its update together (`changes`)
+        edit, told = changes.edit_and_notify_json(event.id, values, notify)
+    else:
+        edit = (
+            event_edits.update_event(event.id, values) if values else event_edits.EventEdit(event)
+        )
+        told = None
     moved = [
         {"campaign_id": r.campaign_id, "send_at": isoformat(r.send_at), "started": r.started}
         for r in edit.reminders
     ]
-    told = changes.notify_json(event.id, notify) if notify.get("notify") else None
     return jsonify(
         {
             **event_json(edit.event),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 
@@ -29,9 +30,9 @@ from app.models.base import utcnow
 from app.sending import lifecycle, pass_sends
 from app.sending.audiences import Target
 from app.sending.preflight import Preflight
-from app.services import campaigns, reach
+from app.services import campaigns, event_edits, reach
 from app.services.campaigns import ConflictError, NotFoundError
-from app.services.event_edits import CANCEL_QUEUED
+from app.services.event_edits import CANCEL_QUEUED, EventEdit
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,23 @@ def notify_change(event_id: int, audience: Audience) -> Notified:
     return _notify_locked(_locked(event_id), audience)
 
 
+def edit_and_notify(
+    event_id: int, values: dict[str, Any], audience: Audience
+) -> tuple[EventEdit, Notified]:
+    """Store an edit of the event and tell its guests of it, in one transaction under the
+    event's row lock: two saves at once (two PATCHes, the dashboard and the API) are applied
+    one after the other, each change its own round, the later one telling the final state.
+
+    Raises:
+        EditMissing, EditError, EditConflict: as `event_edits.update_event`.
+        ConflictError: as `notify_change`; nothing is stored then.
+    """
+    event, moved = event_edits.apply_edit(event_id, values)
+    notified = _notify_locked(event, audience)  # commits the edit with its campaign
+    db.session.refresh(event)
+    return event_edits.finish_edit(event, values, moved), notified
+
+
 def _notify_locked(event: Event, audience: Audience) -> Notified:
     """`notify_change` of the locked event, in its transaction (committed here)."""
     if event.canceled_at is not None:
@@ -176,7 +194,7 @@ def _notify_locked(event: Event, audience: Audience) -> Notified:
         raise ConflictError("the event's start, zone and venue have not changed")
     existing = told_campaign(event)
     if existing is not None:
-        db.session.rollback()
+        db.session.commit()  # an edit made in this transaction (a name) is kept
         return Notified(existing, created=False, withdrawn=[])
     withdrawn = _cancel_active(event.id, MessageKind.UPDATE)
     target = update_target(event, audience)

@@ -100,6 +100,18 @@ def update_event(event_id: int, values: dict[str, Any]) -> EventEdit:
         EditError: a reminder would be more than a year ahead.
         EditConflict: the start is removed or has passed while a reminder is scheduled.
     """
+    event, moved = apply_edit(event_id, values)
+    db.session.commit()
+    return finish_edit(event, values, moved)
+
+
+def apply_edit(event_id: int, values: dict[str, Any]) -> tuple[Event, list[tuple[int, datetime]]]:
+    """Lock the event, store the fields and move a scheduled reminder with a new start, in
+    the session's transaction (the caller commits: `event_changes.edit_and_notify` commits it
+    with the update that tells of it); the event and the reminders moved.
+
+    Raises: as `update_event` (the transaction rolled back).
+    """
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise EditError(f"unknown field {unknown[0]!r}: expected {', '.join(FIELDS)}")
@@ -123,9 +135,15 @@ def update_event(event_id: int, values: dict[str, Any]) -> EventEdit:
     except CampaignError as error:
         db.session.rollback()
         raise EditError(str(error), "starts_at") from None
-    db.session.commit()
+    return event, moved
+
+
+def finish_edit(
+    event: Event, values: dict[str, Any], moved: list[tuple[int, datetime]]
+) -> EventEdit:
+    """After the edit's commit: start a moved reminder whose time has come, as the sweep
+    would start it; the edit."""
     log.info("event %s corrected: %s", event.id, ", ".join(sorted(values)) or "nothing")
-    # A reminder whose time has come starts now, as the sweep would start it.
     reminders = [
         MovedReminder(
             campaign_id, send_at, send_at <= utcnow() and campaigns.start_due(campaign_id) is True

@@ -7,11 +7,15 @@ tests/sending/test_update_processes.py does it with gunicorn, the worker and a k
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 
 from app.extensions import db
@@ -275,3 +279,46 @@ def test_the_api_edits_and_tells_in_one_request_and_a_second_save_changes_nothin
     assert found["canceled_campaigns"] == [told["id"]]
     refused = client.post(f"/api/v1/events/{event_id}/updates", json={}, headers=API_AUTH)
     assert refused.status_code == 409
+
+
+def test_two_saves_at_once_are_two_rounds_and_the_last_message_tells_the_final_state(
+    app: Flask, engine: Engine, emulator: Emulator
+) -> None:
+    event_id = invited(engine, ["confirmed", "confirmed", "confirmed"])
+    client_a, client_b = app.test_client(), app.test_client()
+    gate = threading.Barrier(2)
+
+    def save(client: FlaskClient, venue: str) -> dict[str, Any]:
+        gate.wait()  # both requests at once: each edits, then tells, under the event's lock
+        response = client.patch(
+            f"/api/v1/events/{event_id}", json={"venue": venue, "notify": True}, headers=API_AUTH
+        )
+        assert response.status_code == 200, response.get_json()
+        found: dict[str, Any] = response.get_json()
+        return found
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(save, (client_a, client_b), ("Rooftop", "Cellar")))
+
+    updates = [answer["update"] for answer in answers]
+    assert all(update["created"] for update in updates), "two changes merged into one round"
+    assert sorted(update["round"] for update in updates) == [1, 2]
+    assert scalar(engine, "SELECT calendar_sequence FROM events WHERE id = :e", e=event_id) == 2
+    last = next(a for a in answers if a["update"]["round"] == 2)
+    final = scalar(engine, "SELECT venue FROM events WHERE id = :e", e=event_id)
+    assert last["venue"] == final  # the later save is the event's state
+
+    send_due_invitations()
+    rounds = scalar(
+        engine,
+        "SELECT string_agg(round::text || ':' || send_state, ',' ORDER BY round, id)"
+        " FROM invitations WHERE kind = 'update'",
+    )
+    assert rounds.count("2:accepted") == 3, rounds  # the later round reaches every guest
+    per_guest: dict[str, list[dict[str, str]]] = {}
+    for message in emulator.messages():
+        per_guest.setdefault(message["to"], []).append(json.loads(message["content_variables"]))
+    assert len(per_guest) == 3
+    for told in per_guest.values():
+        assert 1 <= len(told) <= 2  # at most one message per change
+        assert told[-1]["4"] == final
