@@ -115,14 +115,9 @@ def untold(event: Event) -> bool:
 
 
 def preview(event_id: int, audience: Audience) -> Preflight:
-    """How many an update of the latest change would reach now, and its warnings (among
-    them, the pass holders whose new pass could not be sent)."""
+    """How many an update of the latest change would reach now, and its warnings."""
     event = campaigns.event(event_id)
-    plan = campaigns.preflight(event_id, update_target(event, audience))
-    warning = pass_warning(event_id)
-    if warning:
-        plan.warnings.append(warning)
-    return plan
+    return campaigns.preflight(event_id, update_target(event, audience))
 
 
 def pass_warning(event_id: int) -> str | None:
@@ -141,9 +136,14 @@ def pass_warning(event_id: int) -> str | None:
 
 
 def explained_update(event_id: int, audience: Audience) -> tuple[Preflight, reach.Reach]:
-    """`preview`, and what it would send to whom per guest language (`app.services.reach`)."""
+    """`preview`, and what it would send to whom per guest language (`app.services.reach`),
+    with the pass holders whose new pass could not be sent among its notes."""
     event = campaigns.event(event_id)
-    return reach.explained(event_id, update_target(event, audience))
+    plan, found = reach.explained(event_id, update_target(event, audience))
+    warning = pass_warning(event_id)
+    if warning:
+        found.notes.append(warning)
+    return plan, found
 
 
 def explained_cancellation(event_id: int) -> tuple[Preflight, reach.Reach]:

@@ -224,10 +224,10 @@ def test_the_updates_pre_flight_names_the_holders_a_new_pass_could_not_reach(
     wrote(app, other, n=1)  # Bea wrote an hour ago: her pass goes as free-form media
     event_edits.update_event(event_id, {"venue": "Roof"})
 
-    plan = event_changes.preview(event_id, Audience())
+    plan, found = event_changes.explained_update(event_id, Audience())
 
     assert plan.recipients == 2
     assert any(
-        warning.startswith("1 of the 2 guests holding a pass will not get their new one")
-        for warning in plan.warnings
-    ), plan.warnings
+        note.startswith("1 of the 2 guests holding a pass will not get their new one")
+        for note in found.notes
+    ), found.notes
