@@ -22,12 +22,17 @@ FRENCH = [("Camille", "+33612345678")]
 ENGLISH = [("Ann", "+12025550101"), ("Bob", "+12025550102")]
 
 
-def approve(app: Flask, language: str, status: TemplateStatus = TemplateStatus.APPROVED) -> None:
-    """The invitation of `language` as the Messages page leaves it: approved (or not yet)."""
+def approve(
+    app: Flask,
+    language: str,
+    status: TemplateStatus = TemplateStatus.APPROVED,
+    kind: str = "invitation",
+) -> None:
+    """The `kind` of `language` as the Messages page leaves it: approved (or not yet)."""
     sid = "HX" + language * 16
     with app.app_context():
         template = MessageTemplate(
-            kind="invitation",
+            kind=kind,
             language=language,
             body="Hola {guest}, te invitamos a {event}. ¡Ven!",
             buttons=[],
@@ -144,6 +149,7 @@ def test_the_cancellation_page_says_who_can_be_told(app: Flask, user: FlaskClien
     invite(app, lucia)
     invite(app, ann)
     make_inbound(app, from_phone="whatsapp:" + ENGLISH[0][1])
+    approve(app, "fr", kind="cancellation")  # a template of its own makes languages differ
 
     html = user.get(f"/events/{event_id}/cancel").get_data(as_text=True)
 
@@ -157,3 +163,17 @@ def test_the_cancellation_page_says_who_can_be_told(app: Flask, user: FlaskClien
         " 24-hour window: cannot be reached until a Spanish cancellation is approved."
     )
     assert "TWILIO_" not in organiser_part(html)
+
+
+def test_when_no_language_has_its_own_one_line_says_it_for_all(
+    app: Flask, user: FlaskClient
+) -> None:
+    event_id = wedding(app)
+
+    lines = reach_lines(user.get(f"/events/{event_id}/send").get_data(as_text=True))
+
+    assert lines == {
+        "all": "No invitation is approved in any language: 6 guests get a plain message, which"
+        " reaches only those who wrote in the last 24 hours; the others cannot be reached until"
+        " one is approved. Write the English invitation"
+    }
