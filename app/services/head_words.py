@@ -35,7 +35,7 @@ BEFORE_OTHER = frozenset(
      "room", "sala", "quarto", "habitacion", "chambre", "salle", "numero", "number", "no",
      "num", "nr", "n", "by", "before", "after", "until", "till", "from", "de", "hasta", "ate",
      "vers", "hacia", "desde", "depuis", "jusqu", "jusqu a", "الساعه", "ساعه", "طاوله",
-     "الطاوله", "رقم", "يوم", "بعد", "قبل",
+     "الطاوله", "رقم", "يوم", "بعد", "قبل", "sa3a", "el sa3a",
      # a weekday before a number is a date ("à samedi 14", "el sábado 3")
      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lunes",
      "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "segunda", "terca",
@@ -99,7 +99,8 @@ PAIRS = frozenset(
     tuple(phrase.split())
     for phrase in ("both of us", "the two of us", "the 2 of us", "nosotros dos", "nosotras dos",
                    "los dos", "nos dois", "nos duas", "os dois", "nous deux", "tous les deux",
-                   "toutes les deux", "شخصين", "نحن الاثنين", "احنا الاثنين", "انا وزوجتي")
+                   "toutes les deux", "شخصين", "نحن الاثنين", "احنا الاثنين", "انا وزوجتي",
+                   "we both", "us both")
 )  # fmt: skip
 LONGEST_PAIR = max(len(pair) for pair in PAIRS)
 POSSESSIVES = frozenset(
@@ -195,6 +196,7 @@ LONGEST_SOLO = max(len(solo) for solo in SOLO)
 CUES = (
     frozenset(NUMBER_WORDS) | PEOPLE | MORE_PEOPLE | COMPANIONS | ARABIC_COMPANIONS
     | {"\u0648" + word for word in ARABIC_COMPANIONS} | {"both", "شخصين", "الاثنين"} | BRINGS
+    | {"\u0627\u0644" + word for word, value in NUMBER_WORDS.items() if value > 1}
     | {"just", "only", "alone", "myself", "own", "solo", "sola", "solamente", "acompanante",
        "so", "apenas", "somente", "sozinho", "sozinha", "acompanhante", "juste", "seul",
        "seule", "seulement", "accompagnant", "بس", "فقط", "لوحدي", "وحدي", "بمفردي", "لحالي",

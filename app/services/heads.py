@@ -1,6 +1,7 @@
 """Read how many people a reply says are coming, themselves included (en/es/pt/ar/fr).
 
-"seremos tres", "vamos em quatro", "سنحضر ٣", "nous serons 5", "we'll be 4" (4, and a yes);
+"seremos tres", "vamos em quatro", "vamos los tres", "سنحضر ٣", "نحن الثلاثة", "nous serons
+5", "we'll be 4" (4, and a yes); "we both", "coming with wife" (2);
 "+1" (2), "me and my wife", "con mi pareja", "أنا وزوجتي", "bringing my sister" (2),
 "ومعي اثنين" (3); "just me", "só eu" (1); a number alone in its clause ("3", "sí, 3",
 "tres") or before people ("3 personas", "two of us"). Someone kept away ("my wife is
@@ -52,6 +53,8 @@ from app.services.head_words import (
 from app.services.idioms import rewrite
 from app.services.reply_questions import statements
 
+# "The" before a number of people: "vamos los tres" ("las" and "as" are times: "a las 3").
+ALL_OF = frozenset(("los", "os", "les"))
 # Arabic-Indic and Eastern Arabic-Indic digits, read as ASCII digits.
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # "+1", "+ 2": that many besides the guest (not a phone's "+34 612 ...").
@@ -210,9 +213,12 @@ def _bare(words: list[str], index: int) -> bool:
 
 
 def _number(word: str) -> int | None:
-    """The value of a number of up to three digits, or of a number word."""
+    """The value of a number of up to three digits, or of a number word ("the three" in
+    Arabic, "الثلاثة", included)."""
     if word.isdigit():
         return int(word) if len(word) <= 3 else None
+    if word.startswith("\u0627\u0644") and NUMBER_WORDS.get(word[2:], 1) > 1:
+        return NUMBER_WORDS[word[2:]]
     return NUMBER_WORDS.get(word)
 
 
@@ -226,7 +232,10 @@ def _counts_something_else(words: list[str], index: int) -> bool:
 
 
 def _after_lead(words: list[str], index: int) -> bool:
-    """Whether a lead ("seremos", "we'll be") ends just before `index`."""
+    """Whether a lead ("seremos", "we'll be") ends just before `index`, or before "the"
+    and the number ("vamos los tres", "vamos os três")."""
+    if index > 1 and words[index - 1] in ALL_OF:
+        index -= 1
     return any(
         tuple(words[index - size : index]) in LEADS
         for size in range(1, min(LONGEST_LEAD, index) + 1)
@@ -252,8 +261,12 @@ def _is_companion(words: list[str], index: int) -> bool:
         return False
     if word in SMALL and index + 1 < len(words) and words[index + 1] not in AND:
         return False  # "un petit cadeau"
-    before = words[index - 1]  # "my wife", or a bare "wife" after "myself and"
-    return before in POSSESSIVES or (before in AND and index > 1 and words[index - 2] in SELF)
+    before = words[index - 1]  # "my wife", a bare "wife" after "myself and" or "with"
+    return (
+        before in POSSESSIVES
+        or before in WITH
+        or (before in AND and index > 1 and words[index - 2] in SELF)
+    )
 
 
 def _brings(words: list[str], index: int) -> bool:
