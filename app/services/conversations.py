@@ -37,6 +37,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.sending.kinds import kind_of
+from app.sending.notices import pass_text
 from app.services.campaigns import (
     ConflictError,
     NotFoundError,
@@ -175,17 +176,21 @@ def _incoming(message: InboundMessage, needs_answer: bool) -> ThreadMessage:
 
 
 def _outgoing(row: Invitation, to: Guest) -> ThreadMessage:
-    """A message to the guest in the thread, at the time it was accepted (else queued)."""
+    """A message to the guest in the thread, at the time it was accepted (else queued); a
+    pass with its words (its image went with it), whichever way it was sent."""
     status = row.delivery_status.value if row.delivery_status else row.send_state.value
+    language = guest_language(to.language, to.phone)
     plain = row.body is None and _sent_as_plain_text(row.kind, to)
+    text = invitation_text(to.event, language, to.name, row.kind) if plain else row.body
+    if row.kind == MessageKind.PASS and row.pass_code:
+        plain = True
+        text = pass_text(language, to.name, to.event.name, to.party_size or 1, row.pass_code)
     return ThreadMessage(
         row.id,
         False,
         row.accepted_at or row.created_at,
         row.kind.value,
-        invitation_text(to.event, guest_language(to.language, to.phone), to.name, row.kind)
-        if plain
-        else row.body,
+        text,
         status,
         row.error_reason,
         derived=plain,

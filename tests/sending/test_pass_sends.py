@@ -17,7 +17,15 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import MessageKind
-from app.services import event_changes, event_edits, guest_edits, passes, rsvps, templates
+from app.services import (
+    conversations,
+    event_changes,
+    event_edits,
+    guest_edits,
+    passes,
+    rsvps,
+    templates,
+)
 from app.services.event_changes import Audience
 from app.services.template_sync import sync_templates
 from app.tasks.sending import send_due_invitations
@@ -137,6 +145,12 @@ def test_without_a_template_a_guest_outside_the_window_is_not_sent_their_pass(
                   " WHERE kind = 'pass'")  # fmt: skip
     assert (row.send_state, row.error_code) == ("failed", 63016)
     assert "No approved pass template" in row.error_reason
+    # The guest's conversation in the dashboard says so, with the pass's words.
+    [told] = [m for m in conversations.thread(guest_id).messages if m.kind == "pass"]
+    assert told.status == "failed" and told.error is not None
+    assert "No approved pass template" in told.error
+    code = code_of(app, guest_id)
+    assert code is not None and told.body is not None and code[:4] in told.body
 
 
 def test_a_pass_voided_before_its_message_went_is_withdrawn_and_the_new_one_sent(
