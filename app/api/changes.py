@@ -24,8 +24,8 @@ from app.api import bp
 from app.api.campaigns import TRUE, campaign_json
 from app.api.events import event_json
 from app.api.validation import optional_bool, optional_json_object
-from app.models import MessageKind, UserRole
-from app.services import approvals, audit, event_changes, event_edits
+from app.models import MessageKind
+from app.services import approvals, audit, event_changes
 from app.services.event_changes import Audience, Notified
 from app.services.event_edits import EventEdit
 
@@ -39,31 +39,19 @@ def notified_json(notified: Notified) -> dict[str, Any]:
     }
 
 
-def notify_json(event_id: int, options: dict[str, Any]) -> dict[str, Any]:
-    """Tell of the event's latest change with the PATCH's options (`notify_maybe`, ...): the
-    update campaign, or `{"approval", "preflight"}` when it waits for an owner."""
-    audience = Audience(bool(options.get("notify_maybe")), bool(options.get("notify_unanswered")))
-    waiting = approvals.submit_if_needed(update_send(event_id, audience), audit.current_actor())
-    if waiting is not None:
-        return waiting_json(waiting)
-    return notified_json(event_changes.notify_change(event_id, audience))
-
-
 def edit_and_notify_json(
     event_id: int, values: dict[str, Any], options: dict[str, Any]
 ) -> tuple[EventEdit, dict[str, Any]]:
-    """Store a PATCH's edit and tell of it with its options (`notify_maybe`, ...); the edit
-    and the update's JSON. Both in one transaction under the event's lock (two saves at once
-    are two rounds), unless the update may have to wait for an owner: then the edit first,
-    and the request for approval reads it."""
+    """Store a PATCH's edit and tell of it with its options (`notify_maybe`, ...), in one
+    transaction under the event's lock (two saves at once are two rounds); the edit, and the
+    update campaign or `{"approval", "preflight"}` when it waits for an owner."""
     audience = Audience(bool(options.get("notify_maybe")), bool(options.get("notify_unanswered")))
-    if (
-        audit.current_actor().role is not UserRole.OWNER
-        and approvals.threshold(event_id) is not None
-    ):
-        edit = event_edits.update_event(event_id, values)
-        return edit, notify_json(event_id, options)
-    edit, notified = event_changes.edit_and_notify(event_id, values, audience)
+    edit, waiting, notified = approvals.edit_and_tell(
+        event_id, values, audience, audit.current_actor()
+    )
+    if waiting is not None:
+        return edit, waiting_json(waiting)
+    assert notified is not None
     return edit, notified_json(notified)
 
 

@@ -30,10 +30,11 @@ from app.models.approval import APPROVED_KINDS, Approval, ApprovalState
 from app.models.base import utcnow
 from app.sending.audiences import Target
 from app.sending.kinds import kind_of
-from app.services import audit, audit_routes, campaigns, event_changes
+from app.services import audit, audit_routes, campaigns, event_changes, event_edits
 from app.services.audit import Actor
 from app.services.campaigns import CampaignError, ConflictError, NotFoundError, Preflight
-from app.services.event_changes import Audience, Canceled
+from app.services.event_changes import Audience, Canceled, Notified
+from app.services.event_edits import EventEdit
 
 OWNER = UserRole.OWNER
 NOTE_MAX_LENGTH = 1000
@@ -121,6 +122,25 @@ def submit_if_needed(send: Send, actor: Actor) -> Outcome | None:
     if not _needs_approval(send, plan, limit):
         return None
     return Outcome(plan, approval=submit(send, plan, actor))
+
+
+def edit_and_tell(
+    event_id: int, values: dict[str, Any], audience_: Audience, actor: Actor
+) -> tuple[EventEdit, Outcome | None, Notified | None]:
+    """Store an edit of the event and tell its guests of it in one transaction under the
+    event's lock (two saves at once are two rounds, `event_changes.edit_and_notify`), or,
+    when the update waits for an owner, store it with the request; the edit, the request
+    (None: no approval needed) and the update (None: it waits)."""
+    event, moved = event_edits.apply_edit(event_id, values)
+    options = {
+        "include_maybe": audience_.include_maybe,
+        "include_unanswered": audience_.include_unanswered,
+    }
+    waiting = submit_if_needed(Send(event_id, MessageKind.UPDATE, options=options), actor)
+    if waiting is not None:  # the audit entry committed the edit with the request
+        return event_edits.finish_edit(event, values, moved), waiting, None
+    edit, notified = event_changes.notify_edited(event, values, moved, audience_)
+    return edit, None, notified
 
 
 def _told(event_id: int) -> bool:

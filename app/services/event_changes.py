@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -179,6 +180,14 @@ def edit_and_notify(
         ConflictError: as `notify_change`; nothing is stored then.
     """
     event, moved = event_edits.apply_edit(event_id, values)
+    return notify_edited(event, values, moved, audience)
+
+
+def notify_edited(
+    event: Event, values: dict[str, Any], moved: list[tuple[int, datetime]], audience: Audience
+) -> tuple[EventEdit, Notified]:
+    """Tell of an edit still in the session's transaction (`event_edits.apply_edit`, the
+    event locked), committing both; the edit and the update."""
     notified = _notify_locked(event, audience)  # commits the edit with its campaign
     db.session.refresh(event)
     return event_edits.finish_edit(event, values, moved), notified

@@ -8,6 +8,7 @@ makes it stale, and only an owner sets the limit.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -312,3 +313,27 @@ def test_an_edit_that_tells_the_guests_waits_too(
     assert campaigns_of(engine, event_id, "update") == []
     approved = client.post(f"/api/v1/approvals/{waiting['id']}/approve", headers=API_AUTH)
     assert approved.status_code == 201 and approved.get_json()["kind"] == "update"
+
+
+def test_an_organisers_two_saves_at_once_below_the_limit_are_two_rounds(
+    app: Flask, engine: Engine, organiser: dict[str, str]
+) -> None:
+    event_id = insert_guests(engine, 3)
+    invite_all(engine, event_id, ["confirmed"])
+    limit(app.test_client(), event_id, 10)  # 3 guests: no owner needed
+    gate = threading.Barrier(2)
+
+    def save(venue: str) -> dict[str, Any]:
+        gate.wait()  # both at once: each edits, then tells, under the event's lock
+        answer = app.test_client().patch(
+            f"/api/v1/events/{event_id}", json={"venue": venue, "notify": True}, headers=organiser
+        )
+        assert answer.status_code == 200, answer.get_json()
+        update: dict[str, Any] = answer.get_json()["update"]
+        return update
+
+    with ThreadPoolExecutor(2) as pool:
+        updates = list(pool.map(save, ("Rooftop", "Cellar")))
+
+    assert all(update["created"] for update in updates), updates
+    assert sorted(update["round"] for update in updates) == [1, 2]
