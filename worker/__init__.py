@@ -199,7 +199,7 @@ def die_with_parent() -> None:
 # and the worker forks its sweeper: they inherit the modules instead of importing the engine
 # (twilio's client, aiohttp) again, a third of a second of CPU on an idle machine and seconds
 # on a busy one, paid before a slice's first send.
-FORKED_MODULES = ("app.tasks.sending", "app.tasks.spool", "app.sending.stuck")
+FORKED_MODULES = ("app.tasks.sending", "app.tasks.spool", "app.tasks.mail", "app.sending.stuck")
 
 
 def preload_forked_modules() -> None:
