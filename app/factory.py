@@ -101,8 +101,9 @@ def configure_logging(settings: Settings) -> None:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    """Bind the database, migrations, login, CSRF and Redis to the app."""
+    """Bind the database, migrations, login, CSRF, Redis and the translations to the app."""
     from app.database import WEBHOOKS, bound_connect_time_under_gevent, ping_after_idle
+    from app import i18n
     from app.extensions import csrf, db, login_manager, migrate, redis_store
     from app.statements import GroupCommit
 
@@ -111,6 +112,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     redis_store.init_app(app, settings.redis_url)
+    i18n.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
             bound_connect_time_under_gevent(engine, settings.database.connect_timeout)

@@ -36,6 +36,7 @@ from app.dashboard import (  # noqa: E402
     http,
     imports,
     inbox,
+    languages,
     messages,
     parties,
     questions,

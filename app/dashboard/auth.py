@@ -32,6 +32,7 @@ from app.dashboard.login_limits import limit_sign_ins, refund_attempt, remember_
 from app.dashboard.team_forms import CodeForm
 from app.errors import json_error
 from app.extensions import login_manager
+from app.i18n import SESSION_KEY
 from app.models import User
 from app.services import audit, two_factor, users
 from app.services.audit import Actor
@@ -146,8 +147,11 @@ def second_factor() -> ResponseReturnValue:
 def signed_in(user: User, remember: bool, next_page: str | None) -> ResponseReturnValue:
     """Open a fresh session for the user and go on to `next`."""
     # A new session: nothing set before signing in (e.g. by someone who planted the cookie)
-    # survives into the signed-in one.
+    # survives into the signed-in one but the language chosen on the sign-in page.
+    language = session.get(SESSION_KEY)
     session.clear()
+    if language is not None:
+        session[SESSION_KEY] = language
     login_user(user, remember=remember)
     users.record_login(user)
     audit.record("sign_in", actor=Actor(user.email, "dashboard", user.id, user.role))

@@ -36,6 +36,8 @@ class User(UserMixin, Base):
     # accepted for (a code is good once).
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The dashboard's language this user chose (`app.i18n.LANGUAGES`); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
     # When the session being served was signed in (set by the user loader), else None.
     session_started: int | None = None
 

@@ -119,6 +119,7 @@ ROUTES: dict[str, Rule] = {
     "dashboard.accept_invite": _PUBLIC,  # the invite link's own secret
     "dashboard.logout": Rule(ANYONE),
     "dashboard.logout_everywhere": Rule(ANYONE),
+    "dashboard.choose_language": _PUBLIC,  # the sign-in page's choice too
     # The dashboard: events, guests, campaigns, messages.
     "dashboard.events_page": _READ,
     "dashboard.event_page": _READ,
