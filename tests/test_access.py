@@ -66,6 +66,7 @@ def test_only_the_outside_and_the_sign_in_are_public() -> None:
         "dashboard.static",
         "dashboard.login",
         "dashboard.accept_invite",
+        "dashboard.choose_language",  # the sign-in page's language menu
     }
 
 
