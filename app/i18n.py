@@ -13,7 +13,7 @@ build step); `tests/dashboard/test_translations.py` fails on a message a catalog
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -32,7 +32,9 @@ babel = Babel()
 
 
 def select_language() -> str:
-    """The language of this request's pages (see the module's docstring)."""
+    """The language of this request's pages (see the module's docstring); English outside one."""
+    if not has_request_context():
+        return "en"
     chosen = getattr(current_user, "language", None) if current_user else None
     if chosen in LANGUAGES:
         return str(chosen)

@@ -215,3 +215,11 @@ def test_the_sign_in_pages_choice_follows_the_user_in(client: FlaskClient, admin
     assert '<html lang="es"' in client.get("/login").text
     sign_in(client)
     assert '<html lang="es"' in client.get("/").text
+
+
+def test_outside_a_request_messages_are_english(app: Flask) -> None:
+    from flask_babel import gettext, refresh
+
+    with app.app_context():
+        refresh()
+        assert gettext("Guests") == "Guests"
