@@ -40,8 +40,9 @@ LAYERS = (
             "app.extensions",
             "app.sessions",
             "app.headers",
+            "app.i18n",
         ),
-        "settings, engines, models, extensions, request plumbing",
+        "settings, engines, models, extensions, request plumbing, the pages' language",
     ),
     Layer("engine", ("app.sending",), "the Flask-free sender"),
     Layer(
