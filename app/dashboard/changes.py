@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.dashboard import bp
 from app.dashboard.campaigns import waiting_for_an_owner
@@ -75,12 +77,19 @@ def notify_guests(event_id: int) -> ResponseReturnValue:
             return waiting_for_an_owner(waiting, "guest")
         notified = event_changes.notify_change(event.id, audience)
     except ConflictError as error:
-        flash(f"No update sent: {error}.", "error")
+        flash(_("No update sent: %(reason)s.", reason=error), "error")
         return redirect(url_for("dashboard.notify_page", event_id=event.id))
     if notified.created:
-        flash(f"Telling {notified.campaign.total} guests of the change.", "success")
+        flash(
+            ngettext(
+                "Telling %(num)s guest of the change.",
+                "Telling %(num)s guests of the change.",
+                notified.campaign.total,
+            ),
+            "success",
+        )
     else:
-        flash("The guests were already told of this change: nothing more is sent.", "info")
+        flash(_("The guests were already told of this change: nothing more is sent."), "info")
     return redirect(url_for("dashboard.campaign_page", campaign_id=notified.campaign.id))
 
 
@@ -113,13 +122,21 @@ def cancel_event(event_id: int) -> ResponseReturnValue:
     canceled, waiting = approvals.cancel_event(event.id, notify, audit.current_actor())
     name = plain_text(event.name)
     if canceled.already:
-        flash(f"“{name}” was already canceled: nothing more is sent.", "info")
+        flash(_("“%(name)s” was already canceled: nothing more is sent.", name=name), "info")
     elif waiting is not None:
-        flash(f"“{name}” is canceled. Nothing more is sent for it.", "success")
+        flash(_("“%(name)s” is canceled. Nothing more is sent for it.", name=name), "success")
         return waiting_for_an_owner(waiting, "cancellation message")
     elif canceled.cancellation is not None:
         told = canceled.cancellation.total
-        flash(f"“{name}” is canceled. Telling {told} invited guests.", "success")
+        flash(
+            ngettext(
+                "“%(name)s” is canceled. Telling %(num)s invited guest.",
+                "“%(name)s” is canceled. Telling %(num)s invited guests.",
+                told,
+                name=name,
+            ),
+            "success",
+        )
     else:
-        flash(f"“{name}” is canceled. No guest is told.", "success")
+        flash(_("“%(name)s” is canceled. No guest is told.", name=name), "success")
     return redirect(url_for("dashboard.event_page", event_id=event.id))

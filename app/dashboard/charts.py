@@ -8,27 +8,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
 RSVP_SLICES = (
-    ("confirmed", "Confirmed"),
-    ("waitlisted", "Waitlisted"),  # said yes past the capacity: no seat yet
-    ("maybe", "Maybe"),
-    ("declined", "Declined"),
-    ("no_answer", "No answer"),
+    ("confirmed", _l("Confirmed")),
+    ("waitlisted", _l("Waitlisted")),  # said yes past the capacity: no seat yet
+    ("maybe", _l("Maybe")),
+    ("declined", _l("Declined")),
+    ("no_answer", _l("No answer")),
 )
 
 # Funnel stages over the delivery buckets of `app.services.events` (each guest is in one
 # bucket). `failed` there may be our own permanent failure or the provider's after
 # accepting, so it is shown apart from the funnel with `undelivered`.
-STAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+STAGES: dict[str, tuple[LazyString, tuple[str, ...]]] = {
     "stage-sent": (
-        "Sent to WhatsApp",
+        _l("Sent to WhatsApp"),
         ("accepted", "scheduled", "queued", "sent", "delivered", "read"),
     ),
-    "stage-delivered": ("Delivered", ("delivered", "read")),
-    "read": ("Read", ("read",)),
-    "stage-sending": ("Being sent", ("pending", "paused", "sending")),
-    "stage-not-sent": ("Not sent", ("not_sent", "canceled")),
-    "stage-failed": ("Failed", ("failed", "undelivered")),
+    "stage-delivered": (_l("Delivered"), ("delivered", "read")),
+    "read": (_l("Read"), ("read",)),
+    "stage-sending": (_l("Being sent"), ("pending", "paused", "sending")),
+    "stage-not-sent": (_l("Not sent"), ("not_sent", "canceled")),
+    "stage-failed": (_l("Failed"), ("failed", "undelivered")),
 }
 FUNNEL = ("stage-sent", "stage-delivered", "read")
 ASIDE = ("stage-sending", "stage-not-sent", "stage-failed")
@@ -89,7 +92,7 @@ def rsvp_split(rsvp: Mapping[str, int], waitlisted: int = 0) -> list[Slice]:
         if key == "waitlisted" and not count:
             continue
         share = 100 * count / total if total else 0.0
-        slices.append(Slice(key, label, count, share, start))
+        slices.append(Slice(key, str(label), count, share, start))
         start += share
     return slices
 
@@ -104,7 +107,9 @@ def delivery_stages(delivery: Mapping[str, int], guests: int, keys: tuple[str, .
     stages = []
     for key in keys:
         count = stage_count(delivery, key)
-        stages.append(Stage(key, STAGES[key][0], count, 100 * count / guests if guests else 0.0))
+        stages.append(
+            Stage(key, str(STAGES[key][0]), count, 100 * count / guests if guests else 0.0)
+        )
     return stages
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, SelectField, StringField
 from wtforms.validators import Length
@@ -32,23 +34,25 @@ TEXT_MAX_LENGTH = 1000
 class ColumnForm(Form):
     """One imported column of a guest: its name and the guest's value (empty: none)."""
 
-    key = StringField("Column", validators=[Length(max=TEXT_MAX_LENGTH)])
-    value = StringField("Value", validators=[Length(max=TEXT_MAX_LENGTH)])
+    key = StringField(_l("Column"), validators=[Length(max=TEXT_MAX_LENGTH)])
+    value = StringField(_l("Value"), validators=[Length(max=TEXT_MAX_LENGTH)])
 
 
 class GuestForm(FlaskForm):
     """A guest's name, phone, language, party (plus-ones, party size) and imported columns."""
 
-    name = StringField("Name", validators=[Length(max=TEXT_MAX_LENGTH)], render_kw={"dir": "auto"})
+    name = StringField(
+        _l("Name"), validators=[Length(max=TEXT_MAX_LENGTH)], render_kw={"dir": "auto"}
+    )
     phone = StringField(
-        "Phone",
+        _l("Phone"),
         validators=[Length(max=TEXT_MAX_LENGTH)],
         render_kw={"inputmode": "tel", "autocomplete": "off", "dir": "ltr", "spellcheck": "false"},
     )
-    language = SelectField("Language of their messages")
+    language = SelectField(_l("Language of their messages"))
     # Validated in this order: the party is checked against the allowance entered.
-    plus_ones = number_field("Plus-ones")
-    party_size = number_field("Party size")
+    plus_ones = number_field(_l("Plus-ones"))
+    party_size = number_field(_l("Party size"))
     # The event's columns, then one more for a new column.
     columns = FieldList(FormField(ColumnForm), max_entries=VARIABLE_MAX_COUNT + 1)
 
@@ -65,7 +69,10 @@ class GuestForm(FlaskForm):
         self.language.choices = [(code, LANGUAGE_LABELS.get(code, code)) for code in LANGUAGES]
         self.event_plus_ones = event_plus_ones
         self.stored = stored
-        self.plus_ones.render_kw = {**NUMBER_BOX, "placeholder": f"Event's: {event_plus_ones}"}
+        self.plus_ones.render_kw = {
+            **NUMBER_BOX,
+            "placeholder": _("Event's: %(count)s", count=event_plus_ones),
+        }
 
     def validate_plus_ones(self, field: Any) -> None:
         """Their own allowance, 0 to 99; empty: the event's (None)."""
@@ -173,13 +180,17 @@ def edit_guest(guest_id: int) -> ResponseReturnValue:
         try:
             edit = guest_edits.update_guest(guest_id, guest_changes(form, guest), default_region())
         except EditMissing:
-            abort(404, description=f"Guest {guest_id} does not exist.")
+            abort(404, description=_("Guest %(id)s does not exist.", id=guest_id))
         except EditError as error:
             status, problem = show_error(form, error)
         else:
-            saved = f"{plain_text(edit.guest.name)} saved."
+            name = plain_text(edit.guest.name)
             if edit.opted_out:
-                saved += " This number asked not to be messaged (opted out)."
+                saved = _(
+                    "%(name)s saved. This number asked not to be messaged (opted out).", name=name
+                )
+            else:
+                saved = _("%(name)s saved.", name=name)
             flash(saved, "success")
             return redirect(back)
     elif request.method == "POST":
@@ -201,7 +212,7 @@ def find_guest(guest_id: int) -> Guest:
     try:
         return guest_edits.find_guest(guest_id)
     except EditMissing:
-        abort(404, description=f"Guest {guest_id} does not exist.")
+        abort(404, description=_("Guest %(id)s does not exist.", id=guest_id))
 
 
 @bp.get("/guests/<int:guest_id>/delete")
@@ -223,9 +234,9 @@ def delete_guest(guest_id: int) -> ResponseReturnValue:
     try:
         guest_edits.delete_guest(guest_id)
     except EditMissing:
-        abort(404, description=f"Guest {guest_id} does not exist.")
+        abort(404, description=_("Guest %(id)s does not exist.", id=guest_id))
     except EditConflict as error:
-        flash(f"{name} was not deleted: {error}.", "error")
+        flash(_("%(name)s was not deleted: %(reason)s.", name=name, reason=error), "error")
         return redirect(url_for("dashboard.confirm_guest_deletion", guest_id=guest_id, next=back))
-    flash(f"{name} deleted.", "success")
+    flash(_("%(name)s deleted.", name=name), "success")
     return redirect(back)

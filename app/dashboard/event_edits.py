@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.dashboard import bp
 from app.dashboard.edits import show_error
@@ -27,7 +29,7 @@ class EventEditForm(EventForm):
     whether replies may change a guest's language, its plus-ones, capacity and offer hold, as
     stored; and, for owners, above how many recipients a campaign waits for approval."""
 
-    approval_above = number_field("Approval above (guests)")
+    approval_above = number_field(_l("Approval above (guests)"))
 
     def validate_approval_above(self, field: Any) -> None:
         """A whole number of guests, or empty for the service's setting."""
@@ -86,11 +88,11 @@ def edit_event(event_id: int) -> ResponseReturnValue:
         try:
             edit = event_edits.update_event(event.id, values)
         except EditMissing:
-            abort(404, description=f"Event {event_id} does not exist.")
+            abort(404, description=_("Event %(id)s does not exist.", id=event_id))
         except EditError as error:
             status, problem = show_error(form, error)
         else:
-            flash(f"Event “{plain_text(edit.event.name)}” saved.", "success")
+            flash(_("Event “%(name)s” saved.", name=plain_text(edit.event.name)), "success")
             for reminder in edit.reminders:
                 flash(reminder_note(reminder, edit.event), "info")
             # Invitations went out and the start, zone or venue changed: offer to tell them.
@@ -114,11 +116,16 @@ def edit_event(event_id: int) -> ResponseReturnValue:
 def reminder_note(reminder: event_edits.MovedReminder, event: Event) -> str:
     """What happened to a reminder that moved with the start."""
     if reminder.started:
-        return (
-            f"The reminder (campaign #{reminder.campaign_id}) is being sent now: its time had come."
+        return _(
+            "The reminder (campaign #%(id)s) is being sent now: its time had come.",
+            id=reminder.campaign_id,
         )
     when = format_start(reminder.send_at, event.time_zone)
-    return f"The reminder (campaign #{reminder.campaign_id}) moved with the start: {when}."
+    return _(
+        "The reminder (campaign #%(id)s) moved with the start: %(when)s.",
+        id=reminder.campaign_id,
+        when=when,
+    )
 
 
 @bp.get("/events/<int:event_id>/delete")
@@ -146,10 +153,17 @@ def delete_event(event_id: int) -> ResponseReturnValue:
     try:
         canceled = event_edits.delete_event(event_id)
     except EditMissing:
-        abort(404, description=f"Event {event_id} does not exist.")
+        abort(404, description=_("Event %(id)s does not exist.", id=event_id))
     except EditConflict as error:
-        flash(f"“{name}” was not deleted: {error}.", "error")
+        flash(_("“%(name)s” was not deleted: %(reason)s.", name=name, reason=error), "error")
         return redirect(url_for("dashboard.confirm_event_deletion", event_id=event_id))
-    note = f" Scheduled campaigns canceled: {len(canceled)}." if canceled else ""
-    flash(f"Event “{name}” deleted.{note}", "success")
+    if canceled:
+        deleted = _(
+            "Event “%(name)s” deleted. Scheduled campaigns canceled: %(count)s.",
+            name=name,
+            count=len(canceled),
+        )
+    else:
+        deleted = _("Event “%(name)s” deleted.", name=name)
+    flash(deleted, "success")
     return redirect(url_for("dashboard.events_page"))

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from app.dashboard import bp
 from app.dashboard.auth import safe_next
@@ -123,7 +124,10 @@ def create_event() -> ResponseReturnValue:
         capacity=form.capacity.data,
         offer_hours=form.offer_hours.data,
     )
-    flash(f"Event “{plain_text(event.name)}” created. Add its guests below.", "success")
+    flash(
+        _("Event “%(name)s” created. Add its guests below.", name=plain_text(event.name)),
+        "success",
+    )
     return redirect(url_for("dashboard.event_page", event_id=event.id))
 
 
@@ -205,12 +209,19 @@ def set_guest_language(guest_id: int) -> ResponseReturnValue:
     """Change a guest's language, then go back to the page it came from."""
     language = request.form.get("language", "")
     if language not in LANGUAGE_LABELS:
-        abort(400, description=f"language must be one of {', '.join(LANGUAGE_LABELS)}")
+        abort(
+            400,
+            description=_("language must be one of %(codes)s", codes=", ".join(LANGUAGE_LABELS)),
+        )
     guest = guests.set_language(guest_id, language)
     if guest is None:
-        abort(404, description=f"Guest {guest_id} does not exist.")
+        abort(404, description=_("Guest %(id)s does not exist.", id=guest_id))
     flash(
-        f"{plain_text(guest.name)} will get their messages in {LANGUAGE_LABELS[language]}.",
+        _(
+            "%(name)s will get their messages in %(language)s.",
+            name=plain_text(guest.name),
+            language=LANGUAGE_LABELS[language],
+        ),
         "success",
     )
     back = request.form.get("next") or url_for("dashboard.event_page", event_id=guest.event_id)

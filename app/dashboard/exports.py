@@ -122,14 +122,14 @@ def export_record(
         LANGUAGE_WORDS.get(language, language),
         language,
         *(Imported(str(variables.get(name) or "")) for name in names),
-        RSVP_FILTERS.get(rsvp or NO_ANSWER, rsvp),
+        str(RSVP_FILTERS.get(rsvp or NO_ANSWER, rsvp)),
         rsvp,
         row.rsvp_at,
         row.party_size,  # as said (blank: not said, one head)
         row.allowance,  # how many they may bring: their own, else the event's
         exported.arrival.people,  # how many of the party are in
         exported.arrival.first_at,  # when the first of them came
-        BUCKET_LABELS.get(row.bucket, row.bucket),
+        str(BUCKET_LABELS.get(row.bucket, row.bucket)),
         row.bucket,
         row.error_code,
         row.error_reason or "",

@@ -13,6 +13,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 
 from app.dashboard import bp
@@ -28,25 +30,25 @@ PAGE_SIZE = 50
 # The Answer filter's choice of the guests waiting for a seat (they said yes).
 WAITLISTED = "waitlisted"
 RSVP_FILTERS = {
-    "confirmed": "Confirmed",
-    "declined": "Declined",
-    "maybe": "Maybe",
-    "no_answer": "No answer",
-    WAITLISTED: "Waitlisted",
+    "confirmed": _l("Confirmed"),
+    "declined": _l("Declined"),
+    "maybe": _l("Maybe"),
+    "no_answer": _l("No answer"),
+    WAITLISTED: _l("Waitlisted"),
 }
 BUCKET_LABELS = {
-    "not_sent": "Not sent",
-    "pending": "Waiting to send",
-    "sending": "Sending",
-    "scheduled": "Scheduled",
-    "accepted": "Accepted by Twilio",
-    "queued": "Queued at Twilio",
-    "sent": "Sent",
-    "delivered": "Delivered",
-    "read": "Read",
-    "undelivered": "Undelivered",
-    "failed": "Failed",
-    "canceled": "Canceled",
+    "not_sent": _l("Not sent"),
+    "pending": _l("Waiting to send"),
+    "sending": _l("Sending"),
+    "scheduled": _l("Scheduled"),
+    "accepted": _l("Accepted by Twilio"),
+    "queued": _l("Queued at Twilio"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "read": _l("Read"),
+    "undelivered": _l("Undelivered"),
+    "failed": _l("Failed"),
+    "canceled": _l("Canceled"),
 }
 
 
@@ -109,7 +111,7 @@ def require_event(event_id: int) -> Event:
     """The event, or a 404 page."""
     event = events.find_event(event_id)
     if event is None:
-        raise NotFound(f"Event {event_id} does not exist.")
+        raise NotFound(_("Event %(id)s does not exist.", id=event_id))
     return event
 
 
@@ -120,9 +122,9 @@ def invite_guest(guest_id: int) -> ResponseReturnValue:
     try:
         invitation = campaigns.send_invitation(guest_id)
     except ConflictError as error:
-        flash(f"Not sent: {error}.", "error")
+        flash(_("Not sent: %(reason)s.", reason=error), "error")
         return redirect(safe_next(back))
-    flash(f"Invitation to {plain_text(invitation.guest.name)} queued.", "success")
+    flash(_("Invitation to %(name)s queued.", name=plain_text(invitation.guest.name)), "success")
     return redirect(
         safe_next(back or url_for("dashboard.event_page", event_id=invitation.event_id))
     )

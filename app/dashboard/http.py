@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
 from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
@@ -18,8 +26,7 @@ from app.errors import json_error
 from app.models import UserRole
 from app.services import access, audit, audit_routes, two_factor
 from app.services.audit import Actor
-from app.services.campaigns import KIND_LABELS, NotFoundError
-from app.services.estimates import percent_text
+from app.services.campaigns import KIND_LABELS, STATE_LABELS, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +46,28 @@ CONTENT_SECURITY_POLICY = (
 )
 DAY_SECONDS = 86400
 FRIENDLY_MESSAGES = {
-    400: "The request could not be understood.",
-    404: "There is nothing here. It may have been deleted, or the link is wrong.",
-    405: "This page can't be used that way.",
-    413: "The upload is too large. Split the file and import it in parts.",
-    429: "Too many sign-in attempts. Wait a few minutes, then try again.",
+    400: _l("The request could not be understood."),
+    404: _l("There is nothing here. It may have been deleted, or the link is wrong."),
+    405: _l("This page can't be used that way."),
+    413: _l("The upload is too large. Split the file and import it in parts."),
+    429: _l("Too many sign-in attempts. Wait a few minutes, then try again."),
+}
+# A role as the refusal names it, in the page's language.
+ROLE_LABELS = {
+    UserRole.OWNER: _l("owner"),
+    UserRole.ORGANISER: _l("organiser"),
+    UserRole.VIEWER: _l("viewer"),
+    UserRole.DOOR: _l("door"),
+}
+# The error pages' titles in the page's language (else werkzeug's English name).
+ERROR_TITLES = {
+    400: _l("Bad Request"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    413: _l("Request Entity Too Large"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
 }
 
 
@@ -79,11 +103,15 @@ def refused(role: UserRole) -> ResponseReturnValue:
     staff at the dashboard's front page, else a 403 page (or JSON)."""
     if role is UserRole.DOOR and request.endpoint == "dashboard.events_page":
         return redirect(url_for("dashboard.door_events"))
-    message = f"Your role ({role.value}) doesn't open this page. Ask an owner of the team."
     if wants_json():
+        message = f"Your role ({role.value}) doesn't open this page. Ask an owner of the team."
         return jsonify(error="forbidden", message=message), 403
+    message = _(
+        "Your role (%(role)s) doesn't open this page. Ask an owner of the team.",
+        role=ROLE_LABELS.get(role, role.value),
+    )
     return render_template(
-        "dashboard/error.html", code=403, title="Not for your role", message=message
+        "dashboard/error.html", code=403, title=_("Not for your role"), message=message
     ), 403
 
 
@@ -109,19 +137,18 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     if wants_json():
         return json_error(error)
-    message = FRIENDLY_MESSAGES.get(code, error.description)
+    message: object = FRIENDLY_MESSAGES.get(code, error.description)
     if isinstance(error, CSRFError):
-        message = (
+        message = _(
             "This form has expired or did not come from the dashboard."
             " Go back, reload the page and try again."
         )
     elif code == 413 and request.endpoint == "dashboard.message_edit":
-        message = "The image is far too large: WhatsApp takes a JPEG or PNG of up to 5 MB."
+        message = _("The image is far too large: WhatsApp takes a JPEG or PNG of up to 5 MB.")
     elif code in (400, 404) and error.description and error.description != type(error).description:
         message = error.description
-    return render_template(
-        "dashboard/error.html", code=code, title=error.name, message=message
-    ), code
+    title = ERROR_TITLES.get(code, error.name)
+    return render_template("dashboard/error.html", code=code, title=title, message=message), code
 
 
 @bp.errorhandler(NotFoundError)
@@ -130,12 +157,19 @@ def missing(error: NotFoundError) -> ResponseReturnValue:
     return http_error(NotFound(str(error).capitalize() + "."))
 
 
+def page_locale() -> Locale:
+    """The page's locale (English outside a request)."""
+    return get_locale() or Locale("en")
+
+
 @bp.app_template_filter("when")
 def when(value: datetime | None) -> str:
     """Format a timestamp in UTC (the page's script shows it in the reader's time zone)."""
     if value is None:
         return "—"
-    return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+    return format_datetime(
+        value.astimezone(UTC), "dd MMM y, HH:mm 'UTC'", tzinfo=UTC, locale=page_locale()
+    )
 
 
 @bp.app_template_filter("iso")
@@ -151,18 +185,83 @@ def duration(seconds: float | None) -> str:
         return "—"
     seconds = max(0, round(seconds))
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(seconds)s s", seconds=thousands(seconds))
     minutes = round(seconds / 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(minutes)s min", minutes=thousands(minutes))
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return _("%(hours)s h %(minutes)s min", hours=thousands(hours), minutes=minutes)
+    return _("%(hours)s h", hours=thousands(hours))
+
+
+def plural_count(value: float) -> int:
+    """The number that picks a plural form: a whole number as is, a fraction as many."""
+    return int(value) if float(value).is_integer() else 100
+
+
+# Each noun `counted` says, its number (`count`, in the page's digits) and noun as one
+# message per language; a noun missing here is said in English.
+COUNTED_NOUNS: dict[str, Callable[[int, str], str]] = {
+    "guest": lambda n, count: ngettext("%(count)s guest", "%(count)s guests", n, count=count),
+    "invited guest": lambda n, count: ngettext(
+        "%(count)s invited guest", "%(count)s invited guests", n, count=count
+    ),
+    "person": lambda n, count: ngettext("%(count)s person", "%(count)s people", n, count=count),
+    "seat": lambda n, count: ngettext("%(count)s seat", "%(count)s seats", n, count=count),
+    "message": lambda n, count: ngettext("%(count)s message", "%(count)s messages", n, count=count),
+    "campaign": lambda n, count: ngettext(
+        "%(count)s campaign", "%(count)s campaigns", n, count=count
+    ),
+    "invitation": lambda n, count: ngettext(
+        "%(count)s invitation", "%(count)s invitations", n, count=count
+    ),
+    "failed invitation": lambda n, count: ngettext(
+        "%(count)s failed invitation", "%(count)s failed invitations", n, count=count
+    ),
+    "answer": lambda n, count: ngettext("%(count)s answer", "%(count)s answers", n, count=count),
+    "day": lambda n, count: ngettext("%(count)s day", "%(count)s days", n, count=count),
+    "reminder": lambda n, count: ngettext(
+        "%(count)s reminder", "%(count)s reminders", n, count=count
+    ),
+    "follow-up": lambda n, count: ngettext(
+        "%(count)s follow-up", "%(count)s follow-ups", n, count=count
+    ),
+    "thank-you": lambda n, count: ngettext(
+        "%(count)s thank-you", "%(count)s thank-yous", n, count=count
+    ),
+    "missed-you": lambda n, count: ngettext(
+        "%(count)s missed-you", "%(count)s missed-yous", n, count=count
+    ),
+    "cancellation message": lambda n, count: ngettext(
+        "%(count)s cancellation message", "%(count)s cancellation messages", n, count=count
+    ),
+}
+
+
+# A number of each plural category of CLDR (`Intl.PluralRules` in the browser).
+PLURAL_SAMPLES = {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 11, "other": 100}
+
+
+@bp.app_template_global("counted_forms")
+def counted_forms(noun: str) -> str:
+    """`counted`'s text for each plural category of the page's language, `{count}` for the
+    number (JSON, for the script that updates a count)."""
+    say = COUNTED_NOUNS[noun]
+    return json.dumps(
+        {category: say(n, "{count}") for category, n in PLURAL_SAMPLES.items()},
+        ensure_ascii=False,
+    )
 
 
 @bp.app_template_filter("counted")
 def counted(value: float, noun: str, plural: str | None = None) -> str:
-    """A number and its noun, singular for one: `1 guest`, `1,204 guests`, `1.5 days`."""
-    number = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
+    """A number and its noun, singular for one: `1 guest`, `1,204 guests`, `1.5 days`, in the
+    page's language (`COUNTED_NOUNS`)."""
+    number = thousands(value)
+    say = COUNTED_NOUNS.get(noun)
+    if say is not None:
+        return say(plural_count(value), number)
     return f"{number} {noun if value == 1 else plural or noun + 's'}"
 
 
@@ -176,21 +275,40 @@ def after_delivery(seconds: float | None) -> str:
 
 @bp.app_template_filter("thousands")
 def thousands(value: int | float | None) -> str:
-    """Group digits: 12,345."""
-    return "—" if value is None else f"{value:,}"
+    """Group digits as the page's language does: 12,345 (English), 12.345 (Spanish)."""
+    return "—" if value is None else format_decimal(value, locale=page_locale())
+
+
+@bp.app_template_filter("share")
+def share(percent: float) -> str:
+    """A share already in percent (0 to 100), whole, as the page's language writes it."""
+    return format_percent(percent / 100, "#,##0%", locale=page_locale())
 
 
 @bp.app_template_filter("percent")
 def percent(part: float, whole: float) -> str:
-    """`part` as a percentage of `whole`, said as everywhere else (`percent_text`)."""
-    return percent_text(part, whole)
+    """`part` as a percentage of `whole`, said as everywhere else (`percent_text`: whole
+    percent, one decimal only near 0 and 100), in the page's language."""
+    if not whole or part <= 0:
+        return format_percent(0, "#,##0%", locale=page_locale())
+    if part >= whole:
+        return format_percent(1, "#,##0%", locale=page_locale())
+    value = 100 * part / whole
+    if value < 1 or value > 99:
+        return format_percent(min(max(value, 0.1), 99.9) / 100, "#,##0.0%", locale=page_locale())
+    return format_percent(round(value) / 100, "#,##0%", locale=page_locale())
 
 
 @bp.app_context_processor
 def page_globals() -> dict[str, Any]:
     """Values every dashboard template can use."""
     settings = current_app.config["SETTINGS"]
-    return {"environment": settings.env.value, "kind_labels": KIND_LABELS, "can": can}
+    return {
+        "environment": settings.env.value,
+        "kind_labels": KIND_LABELS,
+        "state_labels": STATE_LABELS,
+        "can": can,
+    }
 
 
 def can(endpoint: str, method: str = "GET") -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import LazyString, format_number, ngettext
+from flask_babel import gettext as _
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -20,12 +22,12 @@ NUMBER_BOX = {"inputmode": "numeric", "autocomplete": "off", "class": "input-cou
 HOURS_BOX = {"inputmode": "decimal", "autocomplete": "off", "class": "input-count"}
 
 
-def number_field(label: str, default: int | None = None) -> StringField:
+def number_field(label: str | LazyString, default: int | None = None) -> StringField:
     """A short box for a whole number, read by this module's functions."""
     return StringField(label, default=default, render_kw=NUMBER_BOX)
 
 
-def hours_field(label: str, default: str | None = None) -> StringField:
+def hours_field(label: str | LazyString, default: str | None = None) -> StringField:
     """A short box for hours, fractions allowed, read by `read_offer_hours`."""
     return StringField(label, default=default, render_kw=HOURS_BOX)
 
@@ -42,8 +44,11 @@ def read_capacity(text: str | None) -> int | None:
         return parties.check_capacity(text or "", text=True)
     except ValueError:
         raise ValidationError(
-            f"Enter a whole number of people from 0 to {MAX_CAPACITY:,}, or leave it empty"
-            " for no limit."
+            _(
+                "Enter a whole number of people from 0 to %(most)s, or leave it empty"
+                " for no limit.",
+                most=format_number(MAX_CAPACITY),
+            )
         ) from None
 
 
@@ -55,8 +60,11 @@ def read_approval_above(text: str | None) -> int | None:
         return None
     if not typed.isdecimal() or len(typed) > 7 or int(typed) > MAX_CAPACITY:
         raise ValidationError(
-            f"Enter a whole number of guests from 0 to {MAX_CAPACITY:,}, or leave it empty"
-            " for the service's setting."
+            _(
+                "Enter a whole number of guests from 0 to %(most)s, or leave it empty"
+                " for the service's setting.",
+                most=format_number(MAX_CAPACITY),
+            )
         )
     return int(typed)
 
@@ -67,7 +75,10 @@ def read_offer_hours(text: str | None) -> float:
         return parties.check_offer_hours(text or "", text=True)
     except ValueError:
         raise ValidationError(
-            f"Enter a number of hours above 0 and at most {MAX_OFFER_HOURS}, such as 24 or 1.5."
+            _(
+                "Enter a number of hours above 0 and at most %(most)s, such as 24 or 1.5.",
+                most=format_number(MAX_OFFER_HOURS),
+            )
         ) from None
 
 
@@ -79,8 +90,13 @@ def read_plus_ones(text: str | None, blank: int | None) -> int | None:
     try:
         return parties.check_plus_ones(typed, text=True)
     except ValueError:
-        empty = " or leave it empty" if blank is None else ""
-        raise ValidationError(f"Enter a whole number from 0 to {MAX_PLUS_ONES}{empty}.") from None
+        if blank is None:
+            refusal = _(
+                "Enter a whole number from 0 to %(most)s or leave it empty.", most=MAX_PLUS_ONES
+            )
+        else:
+            refusal = _("Enter a whole number from 0 to %(most)s.", most=MAX_PLUS_ONES)
+        raise ValidationError(refusal) from None
 
 
 def read_party_size(text: str | None, plus_ones: int) -> int | None:
@@ -99,21 +115,28 @@ def read_party_size(text: str | None, plus_ones: int) -> int | None:
     except ValueError:
         if not plus_ones:
             raise ValidationError(
-                "Their invitation is for them alone: enter 1, or give them plus-ones first."
+                _("Their invitation is for them alone: enter 1, or give them plus-ones first.")
             ) from None
         raise ValidationError(
-            f"Too many: their invitation is for up to {most} people, them included."
-            " Raise their plus-ones to allow more."
+            _(
+                "Too many: their invitation is for up to %(most)s people, them included."
+                " Raise their plus-ones to allow more.",
+                most=most,
+            )
         ) from None
 
 
 def party_range(plus_ones: int) -> str:
     """What a party may be, as the refusal of a number that is none."""
     if not plus_ones:
-        return "Enter 1 (they may bring no one), or leave it empty."
-    return (
-        f"Enter a whole number from 1 to {1 + plus_ones} (them and up to"
-        f" {plus_ones} other{'s' if plus_ones > 1 else ''}), or leave it empty."
+        return _("Enter 1 (they may bring no one), or leave it empty.")
+    return ngettext(
+        "Enter a whole number from 1 to %(most)s (them and up to %(num)s other),"
+        " or leave it empty.",
+        "Enter a whole number from 1 to %(most)s (them and up to %(num)s others),"
+        " or leave it empty.",
+        plus_ones,
+        most=1 + plus_ones,
     )
 
 
@@ -138,13 +161,24 @@ def party_cell(guest: Guest, invitation: Invitation | None, event_plus_ones: int
     answer = invitation.rsvp if invitation else None
     if answer is Rsvp.DECLINED or (answer is None and guest.party_size is None):
         if answer is None and plus_ones:
-            return PartyCell(f"Up to {most}", title=f"They may bring {plus_ones}", quiet=True)
+            return PartyCell(
+                _("Up to %(most)s", most=most),
+                title=_("They may bring %(count)s", count=plus_ones),
+                quiet=True,
+            )
         return PartyCell("—")
     size = guest.party_size or 1
-    title = f"{size} {'person' if size == 1 else 'people'} coming, of up to {most}"
+    title = ngettext(
+        "%(num)s person coming, of up to %(most)s",
+        "%(num)s people coming, of up to %(most)s",
+        size,
+        most=most,
+    )
     if size > most:
-        return PartyCell(str(size), note=f"Over the limit of {most}", title=title, over=True)
+        return PartyCell(
+            str(size), note=_("Over the limit of %(most)s", most=most), title=title, over=True
+        )
     if not plus_ones:
-        return PartyCell(str(size), title="Their invitation is for them alone")
-    note = "" if guest.party_size else "Not said yet"
-    return PartyCell(f"{size} of {most}", note=note, title=title)
+        return PartyCell(str(size), title=_("Their invitation is for them alone"))
+    note = "" if guest.party_size else _("Not said yet")
+    return PartyCell(_("%(size)s of %(most)s", size=size, most=most), note=note, title=title)

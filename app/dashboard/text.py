@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.dashboard import bp
 from app.services.user_text import (
     BIDI_CONTROLS,
-    INVISIBLE_LABEL,
     cap_marks,
     describe,
     has_visible_text,
@@ -33,7 +33,7 @@ def control_mark(char: str) -> Markup:
     The mark's own `dir` keeps its Latin letters out of the direction `dir="auto"` picks.
     """
     return Markup('<span class="text-mark" dir="ltr" title="%s">%s</span>') % (
-        f"{describe(char)}: an invisible character that reorders the text after it",
+        _("%(name)s: an invisible character that reorders the text after it", name=describe(char)),
         BIDI_CONTROLS[char],
     )
 
@@ -43,7 +43,7 @@ def invisible_mark(text: str) -> Markup:
     names = ", ".join(describe(char) for char in text[:20])
     return Markup('<span class="text-mark" dir="ltr" title="%s">%s</span>') % (
         names,
-        INVISIBLE_LABEL,
+        _("(invisible text)"),
     )
 
 

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -57,8 +59,28 @@ log = logging.getLogger(__name__)
 NO_KEY_UPDATE = {"key_share": True}
 # A campaign in one of these states is its event's current one of its kind.
 ACTIVE = lifecycle.ACTIVE
-# How people read each kind of message ("Follow-up").
-KIND_LABELS = {spec.kind: spec.label for spec in KINDS.values()}
+# How the dashboard names each kind of message ("Follow-up"), in the page's language; the
+# kinds' own `label` stays the English of the engine's sentences.
+KIND_LABELS: dict[MessageKind, LazyString] = {
+    MessageKind.INVITATION: _l("Invitation"),
+    MessageKind.REMINDER: _l("Reminder"),
+    MessageKind.FOLLOWUP: _l("Follow-up"),
+    MessageKind.REPLY: _l("Reply"),
+    MessageKind.OFFER: _l("Offer"),
+    MessageKind.UPDATE: _l("Update"),
+    MessageKind.CANCELLATION: _l("Cancellation"),
+    MessageKind.THANKS: _l("Thank-you"),
+    MessageKind.MISSED: _l("Missed-you"),
+    MessageKind.PASS: _l("Pass"),
+}
+# How the dashboard names each state of a campaign, in the page's language.
+STATE_LABELS: dict[CampaignState, LazyString] = {
+    CampaignState.SCHEDULED: _l("Scheduled"),
+    CampaignState.RUNNING: _l("Running"),
+    CampaignState.PAUSED: _l("Paused"),
+    CampaignState.CANCELED: _l("Canceled"),
+    CampaignState.COMPLETED: _l("Completed"),
+}
 # How far ahead a campaign may be scheduled, and how long before the start a reminder goes.
 MAX_AHEAD = timedelta(days=366)
 PAST_GRACE = timedelta(minutes=1)

@@ -50,7 +50,9 @@
       }
       var hint = form.querySelector("#starts_at-hint");
       if (hint) {
-        hint.textContent = "Time zone: " + zone;
+        // The page's own words, in its language ("Time zone: {zone}").
+        var label = form.getAttribute("data-zone-hint") || "{zone}";
+        hint.textContent = label.replace("{zone}", zone);
       }
     });
   }
@@ -85,8 +87,28 @@
     });
   }
 
+  // Numbers as the page's language writes them, in Latin digits (as the server does).
+  var PAGE_LANGUAGE = document.documentElement.lang || "en";
+
   function formatNumber(value) {
-    return Number(value).toLocaleString("en-US");
+    try {
+      return Number(value).toLocaleString(PAGE_LANGUAGE + "-u-nu-latn");
+    } catch (error) {
+      return Number(value).toLocaleString("en-US");
+    }
+  }
+
+  // A count with its noun in the page's language: `forms` holds the text of each plural
+  // category ({count} for the number), as the server wrote them (`counted_forms`).
+  function countedText(value, forms) {
+    var category = "other";
+    try {
+      category = new Intl.PluralRules(PAGE_LANGUAGE).select(value);
+    } catch (error) {
+      category = value === 1 ? "one" : "other";
+    }
+    var text = forms ? forms[category] || forms.other : "{count}";
+    return text.replace("{count}", formatNumber(value));
   }
 
   function formatDuration(seconds) {
@@ -298,6 +320,7 @@
   // The event page's "Arrived: N of M people" follows the door without a reload.
   function followArrivals(node) {
     var url = node.getAttribute("data-arrivals-url");
+    var forms = JSON.parse(node.getAttribute("data-expected-forms") || "null");
     var delay = ARRIVALS_POLL_MS;
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -309,7 +332,7 @@
         })
         .then(function (arrived) {
           setText(node, "[data-arrived]", formatNumber(arrived.checked_in));
-          setText(node, "[data-expected]", formatNumber(arrived.expected) + (arrived.expected === 1 ? " person" : " people"));
+          setText(node, "[data-expected]", countedText(arrived.expected, forms));
           delay = ARRIVALS_POLL_MS;
         })
         .catch(function () {
