@@ -9,6 +9,9 @@ from datetime import datetime
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, format_number, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 
 from app.dashboard import bp
@@ -26,32 +29,58 @@ from app.services.wording import format_start
 def _pause(campaign_id: int) -> str:
     """Pause; say what happens to messages in flight."""
     campaigns.pause(campaign_id)
-    return "Campaign paused. Messages already on their way still go out."
+    return _("Campaign paused. Messages already on their way still go out.")
 
 
 def _resume(campaign_id: int) -> str:
     """Resume."""
     campaigns.resume(campaign_id)
-    return "Campaign resumed."
+    return _("Campaign resumed.")
 
 
 def _cancel(campaign_id: int) -> str:
     """Cancel; say how many invitations were withdrawn (none yet, for a scheduled one)."""
     campaign = campaigns.get_campaign(campaign_id)
     was_scheduled = campaign.state is CampaignState.SCHEDULED
-    _, canceled = campaigns.cancel(campaign_id)
+    canceled = campaigns.cancel(campaign_id)[1]
     if was_scheduled:
-        return "Scheduled campaign canceled: nothing will be sent."
-    return f"Campaign canceled: {counted(canceled, 'invitation')} will not be sent."
+        return _("Scheduled campaign canceled: nothing will be sent.")
+    return ngettext(
+        "Campaign canceled: %(count)s invitation will not be sent.",
+        "Campaign canceled: %(count)s invitations will not be sent.",
+        canceled,
+        count=format_number(canceled),
+    )
 
 
 def _retry_failed(campaign_id: int) -> str:
     """Retry the failed; say how many were requeued and how many stay failed."""
-    _, requeued, skipped = campaigns.retry_failed(campaign_id)
-    stay = "stays" if skipped == 1 else "stay"
-    kept = f" {skipped} {stay} failed (opted out or not reachable)." if skipped else ""
-    return f"{counted(requeued, 'failed invitation')} queued again.{kept}"
+    requeued, skipped = campaigns.retry_failed(campaign_id)[1:]
+    queued = ngettext(
+        "%(count)s failed invitation queued again.",
+        "%(count)s failed invitations queued again.",
+        requeued,
+        count=format_number(requeued),
+    )
+    if not skipped:
+        return queued
+    kept = ngettext(
+        "%(count)s stays failed (opted out or not reachable).",
+        "%(count)s stay failed (opted out or not reachable).",
+        skipped,
+        count=format_number(skipped),
+    )
+    return f"{queued} {kept}"
 
+
+# A campaign's state as its page's badge says it (the stored values are English words).
+STATE_LABELS = {
+    CampaignState.SCHEDULED.value: _l("Scheduled"),
+    CampaignState.RUNNING.value: _l("Running"),
+    CampaignState.PAUSED.value: _l("Paused"),
+    CampaignState.CANCELED.value: _l("Canceled"),
+    CampaignState.COMPLETED.value: _l("Completed"),
+}
 
 CONTROLS: dict[str, Callable[[int], str]] = {
     "pause": _pause,
@@ -132,7 +161,7 @@ def create_campaign(event_id: int) -> ResponseReturnValue:
         send = approvals.Send(event.id, send_at=form.send_at_utc())
         outcome = approvals.create_or_submit(send, audit.current_actor())
     except ConflictError as error:
-        flash(f"Nothing to send: {campaigns.in_plain_words(error)}.", "error")
+        flash(_("Nothing to send: %(reason)s.", reason=campaigns.in_plain_words(error)), "error")
         return redirect(url_for("dashboard.event_page", event_id=event.id))
     except CampaignError as error:
         form.send_at.errors = [f"{str(error).capitalize()}."]
@@ -141,17 +170,79 @@ def create_campaign(event_id: int) -> ResponseReturnValue:
     if campaign is None:
         return waiting_for_an_owner(outcome, "invitation")
     if campaign.state is CampaignState.SCHEDULED:
-        flash(f"Scheduled for {in_zone(campaign.send_at, event.time_zone)}.", "success")
+        flash(
+            _("Scheduled for %(time)s.", time=in_zone(campaign.send_at, event.time_zone)), "success"
+        )
     else:
-        flash(f"Sending {counted(campaign.total, 'invitation')}.", "success")
+        total = campaign.total
+        sending = ngettext(
+            "Sending %(count)s invitation.",
+            "Sending %(count)s invitations.",
+            total,
+            count=format_number(total),
+        )
+        flash(sending, "success")
     return redirect(url_for("dashboard.campaign_page", campaign_id=campaign.id))
 
 
 def waiting_for_an_owner(outcome: approvals.Outcome, what: str) -> ResponseReturnValue:
-    """Say that the campaign waits for an owner's approval, and show the request."""
+    """Say that the campaign waits for an owner's approval, and show the request (`what`: a
+    noun of `WAITING`; another is said in English)."""
     assert outcome.approval is not None
-    flash(f"{counted(outcome.plan.recipients, what)}: an owner approves first.", "info")
+    recipients = outcome.plan.recipients
+    said = WAITING.get(what)
+    flash(
+        said(recipients) if said else f"{counted(recipients, what)}: an owner approves first.",
+        "info",
+    )
     return redirect(url_for("dashboard.approval_page", approval_id=outcome.approval.id))
+
+
+# What waits for an owner's approval, per kind of send: `1 reminder: an owner approves first.`
+WAITING: dict[str, Callable[[int], str]] = {
+    "invitation": lambda count: ngettext(
+        "%(count)s invitation: an owner approves first.",
+        "%(count)s invitations: an owner approves first.",
+        count,
+        count=format_number(count),
+    ),
+    "reminder": lambda count: ngettext(
+        "%(count)s reminder: an owner approves first.",
+        "%(count)s reminders: an owner approves first.",
+        count,
+        count=format_number(count),
+    ),
+    "follow-up": lambda count: ngettext(
+        "%(count)s follow-up: an owner approves first.",
+        "%(count)s follow-ups: an owner approves first.",
+        count,
+        count=format_number(count),
+    ),
+    "guest": lambda count: ngettext(
+        "%(count)s guest: an owner approves first.",
+        "%(count)s guests: an owner approves first.",
+        count,
+        count=format_number(count),
+    ),
+    "cancellation message": lambda count: ngettext(
+        "%(count)s cancellation message: an owner approves first.",
+        "%(count)s cancellation messages: an owner approves first.",
+        count,
+        count=format_number(count),
+    ),
+    "thank-you": lambda count: ngettext(
+        "%(count)s thank-you: an owner approves first.",
+        "%(count)s thank-yous: an owner approves first.",
+        count,
+        count=format_number(count),
+    ),
+    "missed-you": lambda count: ngettext(
+        "%(count)s missed-you: an owner approves first.",
+        "%(count)s missed-yous: an owner approves first.",
+        count,
+        count=format_number(count),
+    ),
+}
 
 
 def back_to_schedule(event_id: int) -> ResponseReturnValue:
@@ -163,7 +254,7 @@ def flash_form_errors(form: ReminderForm | FollowupForm | MoveForm) -> None:
     """Say what was wrong with a form submitted from the event page."""
     for field in form:
         for error in field.errors:
-            flash(f"{field.label.text}: {error}", "error")
+            flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "error")
 
 
 @bp.post("/events/<int:event_id>/reminders")
@@ -180,17 +271,32 @@ def create_reminder(event_id: int) -> ResponseReturnValue:
     try:
         outcome = approvals.create_or_submit(send, audit.current_actor())
     except CampaignError as error:
-        flash(f"No reminder scheduled: {campaigns.in_plain_words(error)}.", "error")
+        reason = campaigns.in_plain_words(error)
+        flash(_("No reminder scheduled: %(reason)s.", reason=reason), "error")
         return back_to_schedule(event.id)
     campaign, plan = outcome.campaign, outcome.plan
     if campaign is None:
         return waiting_for_an_owner(outcome, "reminder")
     if campaign.state is CampaignState.SCHEDULED:
         when = in_zone(campaign.send_at, event.time_zone)
-        now = counted(plan.recipients, "guest")
-        flash(f"Reminder scheduled for {when} ({now} now).", "success")
+        now = plan.recipients
+        scheduled = ngettext(
+            "Reminder scheduled for %(time)s (%(count)s guest now).",
+            "Reminder scheduled for %(time)s (%(count)s guests now).",
+            now,
+            time=when,
+            count=format_number(now),
+        )
+        flash(scheduled, "success")
     else:
-        flash(f"Reminder sending now to {counted(campaign.total, 'guest')}.", "success")
+        total = campaign.total
+        sending = ngettext(
+            "Reminder sending now to %(count)s guest.",
+            "Reminder sending now to %(count)s guests.",
+            total,
+            count=format_number(total),
+        )
+        flash(sending, "success")
     return back_to_schedule(event.id)
 
 
@@ -207,16 +313,24 @@ def create_followup(event_id: int) -> ResponseReturnValue:
     try:
         outcome = approvals.create_or_submit(send, audit.current_actor())
     except CampaignError as error:
-        flash(f"No follow-up set up: {campaigns.in_plain_words(error)}.", "error")
+        reason = campaigns.in_plain_words(error)
+        flash(_("No follow-up set up: %(reason)s.", reason=reason), "error")
         return back_to_schedule(event.id)
     campaign = outcome.campaign
     if campaign is None:
         return waiting_for_an_owner(outcome, "follow-up")
-    flash(
-        f"Follow-up set up: guests who have not answered {counted(days, 'day')} after delivery"
-        f" get one message (campaign #{campaign.id}).",
-        "success",
+    # A fraction of a day (2.5) reads as a plural; the plural rules take whole numbers.
+    whole = int(days) if float(days).is_integer() else 2
+    set_up = ngettext(
+        "Follow-up set up: guests who have not answered %(count)s day after delivery"
+        " get one message (campaign #%(id)s).",
+        "Follow-up set up: guests who have not answered %(count)s days after delivery"
+        " get one message (campaign #%(id)s).",
+        whole,
+        count=format_decimal(days),
+        id=campaign.id,
     )
+    flash(set_up, "success")
     return back_to_schedule(event.id)
 
 
@@ -237,12 +351,12 @@ def reschedule_campaign(campaign_id: int) -> ResponseReturnValue:
     try:
         moved = campaigns.reschedule(campaign.id, send_at)
     except CampaignError as error:
-        flash(f"Not moved: {error}.", "error")
+        flash(_("Not moved: %(reason)s.", reason=error), "error")
         return redirect(back)
     if moved.state is CampaignState.SCHEDULED:
-        flash(f"Moved to {in_zone(moved.send_at, event.time_zone)}.", "success")
+        flash(_("Moved to %(time)s.", time=in_zone(moved.send_at, event.time_zone)), "success")
     else:
-        flash("Moved to now: the campaign has started.", "success")
+        flash(_("Moved to now: the campaign has started."), "success")
     return redirect(back)
 
 
@@ -265,6 +379,7 @@ def campaign_page(campaign_id: int) -> ResponseReturnValue:
         if scheduled
         else None,
         holds=reach.holds(campaign),
+        state_labels=STATE_LABELS,
     )
 
 
@@ -280,10 +395,10 @@ def control_campaign(campaign_id: int, action: str) -> ResponseReturnValue:
     the page named by the form's `next`, e.g. the event's schedule)."""
     control = CONTROLS.get(action)
     if control is None:
-        raise NotFound(f"Campaigns can't be told to {action[:40]}.")
+        raise NotFound(_("Campaigns can't be told to %(action)s.", action=action[:40]))
     try:
         flash(control(campaign_id), "success")
     except ConflictError as error:
-        flash(f"Not done: {error}.", "error")
+        flash(_("Not done: %(reason)s.", reason=error), "error")
     page = url_for("dashboard.campaign_page", campaign_id=campaign_id)
     return redirect(safe_next(request.form.get("next") or page))

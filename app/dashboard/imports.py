@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.dashboard import bp
@@ -27,7 +29,7 @@ from app.services.sheets.encodings import ENCODING_CHOICES
 from app.services.sheets.limits import Budget, OverBudget, SheetError
 from app.services.sheets.reader import Table
 
-EXPIRED = (
+EXPIRED = _l(
     "this preview has expired (15 minutes after it was made, or after three newer ones);"
     " choose the file again"
 )
@@ -110,7 +112,7 @@ def refused(
     """The import page again, saying why nothing was imported, under the field the organiser
     used (413 for a file over budget)."""
     field = form.file if upload is not None and not upload.pasted else form.pasted
-    field.errors = [f"Nothing was imported: {error}."]
+    field.errors = [_("Nothing was imported: %(reason)s.", reason=error)]
     status = 413 if isinstance(error, OverBudget) else 400
     return render_template("dashboard/import.html", event=event, form=form), status
 
@@ -122,7 +124,7 @@ def submitted_upload(
     if token:
         upload = find_upload(current_user.id, event.id, token)
         if upload is None:
-            return None, refused(event, ImportForm(formdata=None), EXPIRED)
+            return None, refused(event, ImportForm(formdata=None), str(EXPIRED))
         return upload, ""
     if form.validate_on_submit():
         return form_upload(form), ""

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.config import LANGUAGES
 from app.dashboard import bp
 from app.dashboard.events import LANGUAGE_LABELS
+from app.i18n import language as page_language
 from app.models import MessageTemplate
 from app.services import template_rules, templates
 from app.services.template_images import MAX_BYTES
@@ -17,22 +20,22 @@ from app.services.templates import BUTTON_TITLES, WRITABLE_KINDS, Draft, Templat
 from app.urls import MEDIA_PATH
 
 KIND_LABELS = {
-    "invitation": "Invitation",
-    "reminder": "Reminder",
-    "followup": "Follow-up",
-    "update": "Change of time or venue",
-    "cancellation": "Cancellation",
-    "thanks": "Thank-you",
-    "missed": "Sorry we missed you",
-    "offer": "Seat offer (waitlist)",
-    "pass": "Pass (its image comes with it)",
+    "invitation": _l("Invitation"),
+    "reminder": _l("Reminder"),
+    "followup": _l("Follow-up"),
+    "update": _l("Change of time or venue"),
+    "cancellation": _l("Cancellation"),
+    "thanks": _l("Thank-you"),
+    "missed": _l("Sorry we missed you"),
+    "offer": _l("Seat offer (waitlist)"),
+    "pass": _l("Pass (its image comes with it)"),
 }
 STATUS_LABELS = {
-    "submitting": "Submitting",
-    "pending": "Waiting for WhatsApp",
-    "approved": "Approved",
-    "rejected": "Rejected",
-    "failed": "Not submitted",
+    "submitting": _l("Submitting"),
+    "pending": _l("Waiting for WhatsApp"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "failed": _l("Not submitted"),
 }
 # A photo over WhatsApp's 5 MB gets the page's explanation, not a bare 413.
 MAX_UPLOAD = 3 * MAX_BYTES
@@ -67,7 +70,12 @@ def message_edit(kind: str, language: str) -> ResponseReturnValue:
         templates.save(draft)
     except TemplateError as error:
         return editor(kind, language, template, draft, error.problems), 422
-    flash(f"{KIND_LABELS[kind]} in {LANGUAGE_LABELS[language]} submitted to WhatsApp.", "success")
+    submitted = _(
+        "%(kind)s in %(language)s submitted to WhatsApp.",
+        kind=KIND_LABELS[kind],
+        language=LANGUAGE_LABELS[language],
+    )
+    flash(submitted, "success")
     return redirect(url_for("dashboard.message_edit", kind=kind, language=language))
 
 
@@ -129,6 +137,8 @@ def editor(
         chosen=chosen,
         answers=answers_of(kind),
         titles=BUTTON_TITLES[language],
+        # The quick replies named in the page's language (each button's label is the guests').
+        answer_labels=BUTTON_TITLES.get(page_language(), BUTTON_TITLES["en"]),
         chips={chip: template_rules.CHIP_LABELS[chip] for chip in template_rules.chips_of(kind)},
         samples=template_rules.sample_values(language, kind),
         preview=template_rules.preview(draft.body, language, kind),

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -21,9 +23,9 @@ from app.services import event_questions, question_wording
 from app.services.event_questions import MAX_CHOICE, MAX_WORDING
 
 KIND_LABELS = {
-    QuestionKind.TEXT.value: "Answered in their own words",
-    QuestionKind.CHOICE.value: "One of several choices",
-    QuestionKind.CHOICES.value: "One or more of several choices",
+    QuestionKind.TEXT.value: _l("Answered in their own words"),
+    QuestionKind.CHOICE.value: _l("One of several choices"),
+    QuestionKind.CHOICES.value: _l("One or more of several choices"),
 }
 
 
@@ -31,7 +33,7 @@ class QuestionForm(FlaskForm):
     """A question's kind, and its words and choices in each language the organiser fills."""
 
     kind = SelectField(
-        "How guests answer",
+        _l("How guests answer"),
         choices=[SelectChoice(value, label) for value, label in KIND_LABELS.items()],
     )
 
@@ -58,7 +60,7 @@ class QuestionForm(FlaskForm):
             if given:
                 lines[code] = given
         if not wording:
-            raise ValueError("write the question in at least one language")
+            raise ValueError(_("write the question in at least one language"))
         body: dict[str, Any] = {"kind": self.kind.data, "text": wording}
         if self.kind.data != QuestionKind.TEXT.value:
             body["choices"] = _choices(lines)
@@ -70,7 +72,7 @@ for _code in LANGUAGES:
         QuestionForm,
         f"text_{_code}",
         StringField(
-            f"Question in {LANGUAGE_LABELS[_code]}",
+            _l("Question in %(language)s", language=LANGUAGE_LABELS[_code]),
             validators=[Optional(), Length(max=MAX_WORDING)],
             render_kw={"dir": "auto", "lang": _code},
         ),
@@ -79,7 +81,7 @@ for _code in LANGUAGES:
         QuestionForm,
         f"choices_{_code}",
         TextAreaField(
-            f"Choices in {LANGUAGE_LABELS[_code]}",
+            _l("Choices in %(language)s", language=LANGUAGE_LABELS[_code]),
             validators=[
                 Optional(),
                 Length(max=(MAX_CHOICE + 1) * event_questions.MAX_CHOICES + 10),
@@ -97,8 +99,16 @@ def _choices(lines: dict[str, list[str]]) -> list[dict[str, str]]:
     counts = {code: len(given) for code, given in lines.items()}
     if len(set(counts.values())) > 1:
         # "العربية has 2": a number right after Arabic words would be laid out before them.
-        listed = ", ".join(f"{LANGUAGE_LABELS[code]} has {count}" for code, count in counts.items())
-        raise ValueError(f"each language must list the same choices, in the same order ({listed})")
+        listed = ", ".join(
+            _("%(language)s has %(count)d", language=LANGUAGE_LABELS[code], count=count)
+            for code, count in counts.items()
+        )
+        raise ValueError(
+            _(
+                "each language must list the same choices, in the same order (%(counts)s)",
+                counts=listed,
+            )
+        )
     size = next(iter(counts.values()))
     return [{code: given[index] for code, given in lines.items()} for index in range(size)]
 
@@ -116,10 +126,10 @@ def questions_page(event_id: int) -> ResponseReturnValue:
         except ValueError as error:
             problem, status = _readable(str(error)), 422
         else:
-            flash(f"Question {question.position} added.", "success")
+            flash(_("Question %(position)s added.", position=question.position), "success")
             return redirect(url_for("dashboard.questions_page", event_id=event.id))
     elif form.is_submitted():
-        problem, status = "Check the fields marked below.", 422
+        problem, status = _("Check the fields marked below."), 422
     found = event_questions.list_questions(event.id)
     body = render_template(
         "dashboard/questions.html",
@@ -155,7 +165,7 @@ def remove_question(event_id: int, question_id: int) -> ResponseReturnValue:
     """Remove a question and its answers, then go back to the questions."""
     event = require_event(event_id)
     if event_questions.remove_question(event.id, question_id):
-        flash("Question removed, with its answers.", "success")
+        flash(_("Question removed, with its answers."), "success")
     else:
-        flash("That question was already removed.", "error")
+        flash(_("That question was already removed."), "error")
     return redirect(url_for("dashboard.questions_page", event_id=event.id))
