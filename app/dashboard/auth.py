@@ -176,11 +176,15 @@ def logout_everywhere() -> ResponseReturnValue:
 
 def end_sessions(message: str) -> ResponseReturnValue:
     """Rotate the user's session version, then drop this session and its remember cookie."""
+    # The sign-in page that follows speaks the language the user chose, as the message does.
+    language = getattr(current_user, "language", None) or session.get(SESSION_KEY)
     if current_user.is_authenticated:
         users.end_sessions(cast(User, current_user._get_current_object()))
     # Clear first: `logout_user` then leaves its request to delete the remember cookie.
     session.clear()
     logout_user()
+    if language is not None:
+        session[SESSION_KEY] = language
     flash(message, "info")
     return redirect(url_for("dashboard.login"))
 

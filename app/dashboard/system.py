@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -90,7 +90,7 @@ def problems(checks: dict[str, Check], jobs: JobSystem, sending: SendingState | 
                 "%(num)s invitations are held by a sender whose lease expired;"
                 " the sweeper will reconcile them.",
                 sending.stale_claims,
-                num=f"{sending.stale_claims:,}",
+                num=format_number(sending.stale_claims),
             )
         )
     return found
