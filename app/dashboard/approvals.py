@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.dashboard import bp
+from app.models import ApprovalState
 from app.services import approvals, audit, campaigns
 from app.services.approvals import NOTE_MAX_LENGTH
 from app.services.campaigns import CampaignError
+
+# A request's state as the pages name it (the stored value stays English).
+STATE_LABELS = {
+    ApprovalState.PENDING: _l("pending"),
+    ApprovalState.APPROVED: _l("approved"),
+    ApprovalState.REJECTED: _l("rejected"),
+    ApprovalState.STALE: _l("stale"),
+}
 
 
 @bp.get("/approvals")
@@ -17,7 +28,9 @@ def approvals_page() -> ResponseReturnValue:
     """Every request to send, newest first."""
     found = approvals.listing()
     events = {e: campaigns.event(e).name for e in {r.event_id for r in found}}
-    return render_template("dashboard/approvals.html", requests=found, events=events)
+    return render_template(
+        "dashboard/approvals.html", requests=found, events=events, approval_states=STATE_LABELS
+    )
 
 
 @bp.get("/approvals/<int:approval_id>")
@@ -31,6 +44,7 @@ def approval_page(approval_id: int) -> ResponseReturnValue:
         sample=approvals.sample(found.event_id),
         threshold=approvals.threshold(found.event_id),
         described=approvals.described(found),
+        approval_states=STATE_LABELS,
     )
 
 
@@ -40,9 +54,9 @@ def approve(approval_id: int) -> ResponseReturnValue:
     try:
         campaign = approvals.approve(approval_id, note(), audit.current_actor())
     except CampaignError as error:
-        flash(f"Not approved: {error}.", "error")
+        flash(_("Not approved: %(error)s.", error=error), "error")
         return redirect(url_for("dashboard.approval_page", approval_id=approval_id))
-    flash("Approved: the campaign is created.", "success")
+    flash(_("Approved: the campaign is created."), "success")
     return redirect(url_for("dashboard.campaign_page", campaign_id=campaign.id))
 
 
@@ -52,9 +66,9 @@ def reject(approval_id: int) -> ResponseReturnValue:
     try:
         approvals.reject(approval_id, note(), audit.current_actor())
     except CampaignError as error:
-        flash(f"Not rejected: {error}.", "error")
+        flash(_("Not rejected: %(error)s.", error=error), "error")
     else:
-        flash("Rejected: nothing is sent.", "success")
+        flash(_("Rejected: nothing is sent."), "success")
     return redirect(url_for("dashboard.approval_page", approval_id=approval_id))
 
 

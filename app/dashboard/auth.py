@@ -23,6 +23,8 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import Unauthorized
 
@@ -39,8 +41,8 @@ from app.services.audit import Actor
 
 log = logging.getLogger(__name__)
 
-INVALID_CREDENTIALS = "Invalid email or password."
-INVALID_CODE = "That code is not right, or was used already. Try the next one."
+INVALID_CREDENTIALS = _l("Invalid email or password.")
+INVALID_CODE = _l("That code is not right, or was used already. Try the next one.")
 PENDING_SIGN_IN = "pending_sign_in"
 # How long the second factor may follow the password.
 CODE_WAIT = timedelta(minutes=5)
@@ -135,7 +137,7 @@ def second_factor() -> ResponseReturnValue:
     form = CodeForm()
     if user is None or (form.email.data or "") != user.email:
         session.pop(PENDING_SIGN_IN, None)
-        flash("Sign in again: the code must follow the password within 5 minutes.", "error")
+        flash(_("Sign in again: the code must follow the password within 5 minutes."), "error")
         return redirect(url_for("dashboard.login"))
     if not form.validate_on_submit() or not two_factor.verify(user, form.code.data or ""):
         log.info("refused a dashboard second factor")
@@ -163,22 +165,26 @@ def signed_in(user: User, remember: bool, next_page: str | None) -> ResponseRetu
 def logout() -> ResponseReturnValue:
     """Sign out: end the user's sessions and remember cookies (a POST form with a CSRF token,
     so another site can't sign you out)."""
-    return end_sessions("You are signed out.")
+    return end_sessions(_("You are signed out."))
 
 
 @bp.post("/logout/everywhere")
 def logout_everywhere() -> ResponseReturnValue:
     """Sign out of every browser and device this account is signed in on."""
-    return end_sessions("You are signed out on every browser and device.")
+    return end_sessions(_("You are signed out on every browser and device."))
 
 
 def end_sessions(message: str) -> ResponseReturnValue:
     """Rotate the user's session version, then drop this session and its remember cookie."""
+    # The sign-in page that follows speaks the language the user chose, as the message does.
+    language = getattr(current_user, "language", None) or session.get(SESSION_KEY)
     if current_user.is_authenticated:
         users.end_sessions(cast(User, current_user._get_current_object()))
     # Clear first: `logout_user` then leaves its request to delete the remember cookie.
     session.clear()
     logout_user()
+    if language is not None:
+        session[SESSION_KEY] = language
     flash(message, "info")
     return redirect(url_for("dashboard.login"))
 

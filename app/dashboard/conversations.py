@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.dashboard import bp
 from app.dashboard.forms import ReplyForm
@@ -18,18 +20,33 @@ from app.urls import guest_page_url
 # by its declared label, the organiser's own words and a seat offer said as they read here.
 SENT_LABELS = {
     **{kind.value: label for kind, label in KIND_LABELS.items()},
-    MessageKind.REPLY.value: "Your reply",
-    MessageKind.OFFER.value: "Seat offer",
+    MessageKind.REPLY.value: _l("Your reply"),
+    MessageKind.OFFER.value: _l("Seat offer"),
 }
 RECEIVED_LABELS = {
-    "rsvp": "Answer",
-    "optout": "Opted out",
-    "optin": "Opted in",
-    "text": "Message",
-    "answer": "Question answered",
+    "rsvp": _l("Answer"),
+    "optout": _l("Opted out"),
+    "optin": _l("Opted in"),
+    "text": _l("Message"),
+    "answer": _l("Question answered"),
 }
 # A tap on a seat offer's button (`ButtonPayload`), named by what it did.
-OFFER_ANSWER_LABELS = {"claim": "Claimed the seat", "pass": "Passed on the seat"}
+OFFER_ANSWER_LABELS = {"claim": _l("Claimed the seat"), "pass": _l("Passed on the seat")}
+# A sent message's delivery status (`DeliveryStatus`), else its send state (`SendState`).
+STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "paused": _l("Paused"),
+    "sending": _l("Sending"),
+    "accepted": _l("Accepted"),
+    "queued": _l("Queued"),
+    "scheduled": _l("Scheduled"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "read": _l("Read"),
+    "undelivered": _l("Undelivered"),
+    "failed": _l("Failed"),
+    "canceled": _l("Canceled"),
+}
 
 
 def load_thread(guest_id: int) -> Thread:
@@ -37,7 +54,7 @@ def load_thread(guest_id: int) -> Thread:
     try:
         return conversations.thread(guest_id)
     except NotFoundError:
-        abort(404, description=f"Guest {guest_id} does not exist.")
+        abort(404, description=_("Guest %(id)s does not exist.", id=guest_id))
 
 
 def render_thread(thread: Thread, form: ReplyForm, status: int = 200) -> ResponseReturnValue:
@@ -51,6 +68,7 @@ def render_thread(thread: Thread, form: ReplyForm, status: int = 200) -> Respons
         sent_labels=SENT_LABELS,
         received_labels=RECEIVED_LABELS,
         offer_answer_labels=OFFER_ANSWER_LABELS,
+        status_labels=STATUS_LABELS,
         guest_page_url=guest_page_url,
         # What the messages holding an answer to one of the event's questions answer.
         answered=event_questions.answered_by(
@@ -78,7 +96,8 @@ def reply(guest_id: int) -> ResponseReturnValue:
         form.body.errors = [str(error)[:1].upper() + str(error)[1:] + "."]
         return render_thread(thread, form, 400)
     except ConflictError as error:
-        flash(f"Not sent: {error}.", "error")
+        flash(_("Not sent: %(error)s.", error=error), "error")
         return redirect(url_for("dashboard.conversation", guest_id=guest_id))
-    flash(f"Reply to {plain_text(thread.guest.name)} queued: it goes out in seconds.", "success")
+    name = plain_text(thread.guest.name)
+    flash(_("Reply to %(name)s queued: it goes out in seconds.", name=name), "success")
     return redirect(url_for("dashboard.conversation", guest_id=guest_id))

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.config import zone_or_utc
@@ -95,34 +97,52 @@ def door_answer(event: Event, body: dict[str, Any], status: int) -> ResponseRetu
 def admitted_words(result: CheckInResult) -> str:
     """What a check-in did, in a sentence."""
     party = result.party
-    again = " (this scan was already recorded)" if result.replayed else ""
-    said = (
-        f"Let in {result.admitted} of {plain_text(party.name)}'s party{again}:"
-        f" {party.checked_in} of {party.party} in."
-    )
+    values = {
+        "num": result.admitted,
+        "name": plain_text(party.name),
+        "checked": party.checked_in,
+        "party": party.party,
+    }
+    if result.replayed:
+        said = _(
+            "Let in %(num)s of %(name)s's party (this scan was already recorded):"
+            " %(checked)s of %(party)s in.",
+            **values,
+        )
+    else:
+        said = _("Let in %(num)s of %(name)s's party: %(checked)s of %(party)s in.", **values)
     if result.over:  # a kept scan found others of the party already let in elsewhere
-        said += f" {result.over} more came in on this pass than the party had left."
+        said += " " + _(
+            "%(num)s more came in on this pass than the party had left.", num=result.over
+        )
     return said
 
 
 def refusal_words(event: Event, refused: CheckInRefused) -> str:
     """Why a check-in was refused, in a sentence (with the pass's first use)."""
     if isinstance(refused, PartyComplete):
-        return f"Already in: {first_use_words(event, refused.party)}"
+        return first_use_words(event, refused.party)
     text = str(refused)
     return f"{text[:1].upper()}{text[1:]}."
 
 
 def first_use_words(event: Event, party: DoorParty) -> str:
     """When and by whom a complete party's pass was first used, in a sentence."""
-    everyone = f"all {party.party} of {plain_text(party.name)}'s party"
+    everyone = _(
+        "Already in: all %(num)s of %(name)s's party.", num=party.party, name=plain_text(party.name)
+    )
     first = party.first
     if first is None:
-        return f"{everyone}."
-    who = first.email or "the API"
-    device = f" on {first.device}" if first.device else ""
-    at = door_time(first.at, event.time_zone)
-    return f"{everyone}. The pass was first used at {at} by {who}{device}."
+        return everyone
+    who, at = first.email or _("the API"), door_time(first.at, event.time_zone)
+    if first.device:
+        return f"{everyone} " + _(
+            "The pass was first used at %(time)s by %(who)s on %(device)s.",
+            time=at,
+            who=who,
+            device=first.device,
+        )
+    return f"{everyone} " + _("The pass was first used at %(time)s by %(who)s.", time=at, who=who)
 
 
 @bp.app_template_filter("door_time")
@@ -133,8 +153,10 @@ def door_time(value: datetime | None, time_zone: str) -> str:
         return "—"
     zone: ZoneInfo = zone_or_utc(time_zone)
     local = value.astimezone(zone)
+    locale = get_locale() or "en"
     # CLDR's narrow no-break space before "PM" reads as a plain one in a message.
-    said = format_time(local, "medium", tzinfo=zone, locale="en").replace("\u202f", " ")
+    said = format_time(local, "medium", tzinfo=zone, locale=locale).replace("\u202f", " ")
     if local.date() != utcnow().astimezone(zone).date():
-        said = f"{said} on {format_date(local, 'medium', locale='en')}"
+        day = format_date(local, "medium", locale=locale)
+        said = _("%(time)s on %(date)s", time=said, date=day)
     return said

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -54,20 +56,25 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 PAST_GRACE = timedelta(minutes=1)
 
 
+def year_out_of_range() -> str:
+    """Why a date's year is refused, in the page's language."""
+    return _("Pick a year between %(first)s and %(last)s.", first=MIN_YEAR, last=MAX_YEAR)
+
+
 class LoginForm(FlaskForm):
     """Email and password."""
 
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[InputRequired(), Length(max=254)],
         render_kw={"autocomplete": "username", "autofocus": True, "spellcheck": "false"},
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[InputRequired(), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 
 
@@ -77,33 +84,36 @@ class EventForm(FlaskForm):
     language, how many people each guest may bring, how many may come (past it, yeses are
     waitlisted) and how long a freed seat is held for the next in line."""
 
-    name = StringField("Event name", validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
+    name = StringField(_l("Event name"), validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
     starts_at = DateTimeLocalField(
-        "Date and time",
+        _l("Date and time"),
         validators=[Optional()],
         format=DATETIME_FORMATS,
     )
-    venue = StringField("Venue", validators=[Optional(), Length(max=VENUE_MAX_LENGTH)])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=VENUE_MAX_LENGTH)])
     # Proposed by the page's script (the browser's IANA zone), editable; the event keeps it.
     time_zone = StringField(
-        "Time zone",
+        _l("Time zone"),
         validators=[Optional(), Length(max=TIME_ZONE_MAX_LENGTH)],
         render_kw={"data-time-zone": "", "spellcheck": "false", "autocomplete": "off"},
     )
     # Empty: the time zone's country, else DEFAULT_PHONE_REGION (`app.services.countries`).
     country = SelectField(
-        "Country of the guests' numbers",
+        _l("Country of the guests' numbers"),
         choices=[
-            SelectChoice("", "The time zone's country"),
+            SelectChoice("", _l("The time zone's country")),
             *(SelectChoice(code, name) for code, name in country_choices()),
         ],
         default="",
     )
-    language_from_replies = BooleanField("A reply in another language changes the guest's language")
-    passes = BooleanField("Give each guest who says yes a pass for the door")
-    plus_ones = number_field("Plus-ones per guest", default=0)
-    capacity = number_field("Capacity (people)")
-    offer_hours = hours_field("Offer hold (hours)", default="24")
+    language_from_replies = BooleanField(
+        _l("A reply in another language changes the guest's language")
+    )
+    passes = BooleanField(_l("Give each guest who says yes a pass for the door"))
+    # `number_field` types its label `str`; the lazy one becomes one when rendered.
+    plus_ones = number_field(cast(str, _l("Plus-ones per guest")), default=0)
+    capacity = number_field(cast(str, _l("Capacity (people)")))
+    offer_hours = hours_field(cast(str, _l("Offer hold (hours)")), default="24")
 
     def validate_plus_ones(self, field: Any) -> None:
         """A whole number from 0 to 99; empty is 0 (guests come alone)."""
@@ -121,7 +131,7 @@ class EventForm(FlaskForm):
         """Accept IANA zone names only ("Europe/Lisbon")."""
         field.data = (field.data or "").strip()
         if field.data and not is_time_zone(field.data):
-            raise ValidationError("Pick an IANA time zone such as Europe/Lisbon or UTC.")
+            raise ValidationError(_("Pick an IANA time zone such as Europe/Lisbon or UTC."))
 
     def zone_name(self, default: str) -> str:
         """The event's zone: the one entered, else `default`."""
@@ -132,18 +142,18 @@ class EventForm(FlaskForm):
         try:
             field.data = clean_name(field.data or "")
         except ValueError as error:
-            raise ValidationError(f"The name {error}.") from None
+            raise ValidationError(_("The name %(problem)s.", problem=error)) from None
 
     def validate_venue(self, field: Any) -> None:
         """Refuse text PostgreSQL can't store."""
         field.data = (field.data or "").strip() or None
         if field.data and (problem := text_problem(field.data)):
-            raise ValidationError(f"The venue {problem}.")
+            raise ValidationError(_("The venue %(problem)s.", problem=problem))
 
     def validate_starts_at(self, field: Any) -> None:
         """Keep dates within what the database stores."""
         if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
-            raise ValidationError(f"Pick a year between {MIN_YEAR} and {MAX_YEAR}.")
+            raise ValidationError(year_out_of_range())
 
     def starts_at_utc(self, default_zone: str = "UTC") -> datetime | None:
         """The start time in UTC, reading the entered time in the event's time zone."""
@@ -167,7 +177,7 @@ class SendAtForm(FlaskForm):
     """When a campaign starts: empty for now, else a time in the event's zone."""
 
     send_at = DateTimeLocalField(
-        "Send at (optional, in the event's zone)",
+        _l("Send at (optional, in the event's zone)"),
         validators=[Optional()],
         format=DATETIME_FORMATS,
     )
@@ -188,20 +198,24 @@ class SendAtForm(FlaskForm):
         if field.data is None:
             return
         if not MIN_YEAR <= field.data.year <= MAX_YEAR:
-            raise ValidationError(f"Pick a year between {MIN_YEAR} and {MAX_YEAR}.")
+            raise ValidationError(year_out_of_range())
         send_at, now = self.send_at_utc(), utcnow()
         assert send_at is not None
         if send_at < now - PAST_GRACE:
-            raise ValidationError("This time has passed. Pick a time to come, or leave it empty.")
+            raise ValidationError(
+                _("This time has passed. Pick a time to come, or leave it empty.")
+            )
         if send_at > now + MAX_AHEAD:
-            raise ValidationError("Pick a time within a year.")
+            raise ValidationError(_("Pick a time within a year."))
 
 
 class MoveForm(SendAtForm):
     """A scheduled campaign's new time, in the event's zone."""
 
     send_at = DateTimeLocalField(
-        "New time (in the event's zone)", validators=[InputRequired()], format=DATETIME_FORMATS
+        _l("New time (in the event's zone)"),
+        validators=[InputRequired()],
+        format=DATETIME_FORMATS,
     )
 
 
@@ -217,13 +231,20 @@ class NumberField(FloatField):
         return "" if self.data is None else f"{self.data:g}"
 
 
+# What `positive_up_to` says of a number out of range, by the unit the number counts.
+OUT_OF_RANGE = {
+    "hours": _l("Enter a number of hours more than 0 and at most %(max)s."),
+    "days": _l("Enter a number of days more than 0 and at most %(max)s."),
+}
+
+
 def positive_up_to(maximum: float, unit: str) -> Callable[[Any, Any], None]:
-    """A validator of a number more than 0 and at most `maximum` (`unit` names it)."""
+    """A validator of a number more than 0 and at most `maximum` (`unit`: hours or days)."""
 
     def check(form: Any, field: Any) -> None:
         value = field.data
         if value is None or not math.isfinite(value) or not 0 < value <= maximum:
-            raise ValidationError(f"Enter a number of {unit} more than 0 and at most {maximum:g}.")
+            raise ValidationError(str(OUT_OF_RANGE[unit]) % {"max": f"{maximum:g}"})
 
     return check
 
@@ -232,19 +253,19 @@ class ReminderForm(FlaskForm):
     """A reminder to confirmed guests, some hours before the event starts."""
 
     hours_before = NumberField(
-        "Hours before the start",
+        _l("Hours before the start"),
         default=DEFAULT_REMINDER_HOURS,
         validators=[positive_up_to(MAX_REMINDER_LEAD.total_seconds() / 3600, "hours")],
         render_kw={"inputmode": "decimal"},
     )
-    include_maybe = BooleanField("Include guests who answered maybe")
+    include_maybe = BooleanField(_l("Include guests who answered maybe"))
 
 
 class FollowupForm(FlaskForm):
     """A follow-up to guests who have not answered, some days after delivery."""
 
     after_days = NumberField(
-        "Days after delivery",
+        _l("Days after delivery"),
         default=DEFAULT_FOLLOWUP_DAYS,
         validators=[positive_up_to(MAX_FOLLOWUP_DELAY.days, "days")],
         render_kw={"inputmode": "decimal"},
@@ -254,9 +275,9 @@ class FollowupForm(FlaskForm):
 class ImportForm(FlaskForm):
     """Guests from a CSV or Excel file, or pasted lines of `name, phone`."""
 
-    file = FileField("CSV or Excel file, with a header row naming the name and phone columns")
+    file = FileField(_l("CSV or Excel file, with a header row naming the name and phone columns"))
     pasted = TextAreaField(
-        "Or paste guests, one per line: name, phone",
+        _l("Or paste guests, one per line: name, phone"),
         render_kw={"rows": 6, "spellcheck": "false", "dir": "auto"},
     )
 
@@ -267,8 +288,11 @@ class ImportForm(FlaskForm):
         has_file = bool(self.file.data and getattr(self.file.data, "filename", ""))
         has_text = bool((self.pasted.data or "").strip())
         if has_file == has_text:
-            message = "Choose a file or paste guests, not both." if has_file else None
-            self.pasted.errors = [message or "Choose a file or paste at least one guest."]
+            self.pasted.errors = [
+                _("Choose a file or paste guests, not both.")
+                if has_file
+                else _("Choose a file or paste at least one guest.")
+            ]
             return False
         return True
 
@@ -277,7 +301,7 @@ class ReplyForm(FlaskForm):
     """The organiser's reply to one guest, in their own words."""
 
     body = TextAreaField(
-        "Your reply",
+        _l("Your reply"),
         validators=[InputRequired(), Length(max=REPLY_MAX_LENGTH)],
         render_kw={"rows": 3, "dir": "auto", "maxlength": REPLY_MAX_LENGTH},
     )

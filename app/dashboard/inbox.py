@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.dashboard import bp
 from app.dashboard.auth import safe_next
@@ -23,15 +25,19 @@ from app.services.user_text import plain_text
 
 PAGE_SIZE = 50
 KIND_LABELS = {
-    InboundKind.RSVP.value: "RSVP",
-    InboundKind.OPTOUT.value: "Opt-out",
-    InboundKind.OPTIN.value: "Opt-in",
-    InboundKind.TEXT.value: "Message",
-    InboundKind.ANSWER.value: "Question answered",
+    InboundKind.RSVP.value: _l("RSVP"),
+    InboundKind.OPTOUT.value: _l("Opt-out"),
+    InboundKind.OPTIN.value: _l("Opt-in"),
+    InboundKind.TEXT.value: _l("Message"),
+    InboundKind.ANSWER.value: _l("Question answered"),
 }
 NEEDS_ANSWER = "needs"
-FILTERS = {**KIND_LABELS, NEEDS_ANSWER: "Needs an answer"}
-RSVP_BUTTONS = {Rsvp.CONFIRMED.value: "Yes", Rsvp.DECLINED.value: "No", Rsvp.MAYBE.value: "Maybe"}
+FILTERS = {**KIND_LABELS, NEEDS_ANSWER: _l("Needs an answer")}
+RSVP_BUTTONS = {
+    Rsvp.CONFIRMED.value: _l("Yes"),
+    Rsvp.DECLINED.value: _l("No"),
+    Rsvp.MAYBE.value: _l("Maybe"),
+}
 
 
 def encode_position(message: InboundMessage) -> str:
@@ -78,15 +84,16 @@ def answer_from_inbox(message_id: int) -> ResponseReturnValue:
     """Record the RSVP the organiser read in a guest's message, then go back to the inbox."""
     raw = request.form.get("rsvp", "")
     if raw not in RSVP_BUTTONS:
-        abort(400, description="rsvp must be confirmed, declined or maybe")
+        abort(400, description=_("rsvp must be confirmed, declined or maybe"))
     kind = request.form.get("kind")
     back = url_for("dashboard.inbox", kind=kind if kind in FILTERS else None)
     try:
         invitation = answer_message(message_id, Rsvp(raw))
     except ConflictError as error:
-        flash(f"Not set: {error}.", "error")
+        flash(_("Not set: %(error)s.", error=error), "error")
         return redirect(back)
-    flash(f"{plain_text(invitation.guest.name)}: RSVP set to {RSVP_BUTTONS[raw]}.", "success")
+    name, answer = plain_text(invitation.guest.name), RSVP_BUTTONS[raw]
+    flash(_("%(name)s: RSVP set to %(answer)s.", name=name, answer=answer), "success")
     return redirect(back)
 
 
@@ -96,10 +103,10 @@ def dismiss_message(message_id: int) -> ResponseReturnValue:
     try:
         conversations.dismiss(message_id)
     except NotFoundError:
-        abort(404, description=f"Message {message_id} does not exist.")
+        abort(404, description=_("Message %(id)s does not exist.", id=message_id))
     kind = request.form.get("kind")
     back = request.form.get("next") or url_for(
         "dashboard.inbox", kind=kind if kind in FILTERS else None
     )
-    flash("Set aside: it no longer needs an answer.", "success")
+    flash(_("Set aside: it no longer needs an answer."), "success")
     return redirect(safe_next(back))

@@ -11,11 +11,13 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.dashboard import bp
-from app.dashboard.http import counted
 from app.extensions import db, redis_store
 from app.health.backlog import SendingState, sending_state
 from app.health.checks import Check, check_database, check_redis
@@ -27,6 +29,18 @@ from app.services.campaign_status import campaign_status
 ACTIVE_CAMPAIGNS_SHOWN = 20
 # Work overdue by more than this with no worker sending it is reported as a problem.
 OVERDUE_ALERT_SECONDS = 30.0
+# What the page names the checks, RQ's worker states and the campaigns it lists.
+CHECK_LABELS = {"database": _l("Database"), "redis": "Redis"}
+WORKER_STATES = {
+    "idle": _l("idle"),
+    "busy": _l("busy"),
+    "started": _l("started"),
+    "suspended": _l("suspended"),
+}
+CAMPAIGN_STATES = {
+    CampaignState.RUNNING.value: _l("Running"),
+    CampaignState.PAUSED.value: _l("Paused"),
+}
 
 
 def active_campaigns() -> list[dict[str, Any]]:
@@ -52,39 +66,59 @@ def active_campaigns() -> list[dict[str, Any]]:
 def problems(checks: dict[str, Check], jobs: JobSystem, sending: SendingState | None) -> list[str]:
     """Plain-language alerts: what is wrong, in the order to look at it."""
     found = [
-        f"{name.capitalize()} is unreachable ({c.detail})."
+        _("%(name)s is unreachable (%(detail)s).", name=check_label(name), detail=c.detail)
         for name, c in checks.items()
         if not c.ok
     ]
     if jobs.error is None and not jobs.live_workers:
-        found.append("No worker is alive: nothing will be sent. Start `python -m worker`.")
+        found.append(_("No worker is alive: nothing will be sent. Start `python -m worker`."))
     if sending is not None and sending.overdue > OVERDUE_ALERT_SECONDS and not jobs.drainers:
         found.append(
-            f"Invitations have been due for {round(sending.overdue)} s and no worker is sending"
-            " them: workers are up but idle. Check the worker logs and the failed jobs below."
+            _(
+                "Invitations have been due for %(seconds)s s and no worker is sending them:"
+                " workers are up but idle. Check the worker logs and the failed jobs below.",
+                seconds=round(sending.overdue),
+            )
         )
     if sending is not None and sending.stuck:
         found.append(stuck_problem(sending))
     if sending is not None and sending.stale_claims:
         found.append(
-            f"{counted(sending.stale_claims, 'invitation')}"
-            f" {'is' if sending.stale_claims == 1 else 'are'} held by a sender whose lease"
-            " expired; the sweeper will reconcile them."
+            ngettext(
+                "%(num)s invitation is held by a sender whose lease expired;"
+                " the sweeper will reconcile them.",
+                "%(num)s invitations are held by a sender whose lease expired;"
+                " the sweeper will reconcile them.",
+                sending.stale_claims,
+                num=format_number(sending.stale_claims),
+            )
         )
     return found
+
+
+def check_label(name: str) -> str:
+    """A health check's name as the page says it (`Database`, `Redis`)."""
+    return str(CHECK_LABELS.get(name, name.capitalize()))
 
 
 def stuck_problem(sending: SendingState) -> str:
     """Say which campaigns are stuck, for how long, and the engine's last error."""
     ids = ", ".join(f"#{campaign.id}" for campaign in sending.stuck)
     quiet = round(max(campaign.quiet_for for campaign in sending.stuck))
-    problem = (
-        f"Campaign {ids} has invitations due and has sent none for {quiet} s"
-        " although it is running."
+    problem = _(
+        "Campaign %(ids)s has invitations due and has sent none for %(seconds)s s"
+        " although it is running.",
+        ids=ids,
+        seconds=quiet,
     )
     if sending.last_error is not None:
         error = sending.last_error
-        problem += f" Last error, {round(error['age'])} s ago in {error['where']}: {error['error']}"
+        problem += " " + _(
+            "Last error, %(seconds)s s ago in %(where)s: %(error)s",
+            seconds=round(error["age"]),
+            where=error["where"],
+            error=error["error"],
+        )
     return problem
 
 
@@ -103,4 +137,7 @@ def system() -> ResponseReturnValue:
         problems=problems(checks, jobs, sending),
         checked_at=datetime.now(UTC),
         max_silence=WORKER_MAX_SILENCE,
+        check_labels=CHECK_LABELS,
+        worker_states=WORKER_STATES,
+        campaign_states=CAMPAIGN_STATES,
     )

@@ -11,15 +11,23 @@ from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from app.dashboard import bp
-from app.dashboard.team_forms import InviteForm, JoinForm
+from app.dashboard.team_forms import ROLE_LABELS, InviteForm, JoinForm
 from app.models import UserRole
 from app.services import invite_mail, team
 from app.services.team import NewInvite, TeamError
 from app.services.users import WeakPassword
 from app.urls import public_url
+
+
+@bp.app_template_filter("role_name")
+def role_name(role: UserRole | str) -> str:
+    """A role as the page's language names it (`owner`, `propietario`)."""
+    label = ROLE_LABELS.get(UserRole(role))
+    return str(label) if label is not None else str(role)
 
 
 @bp.get("/team")
@@ -61,7 +69,7 @@ def invite_user() -> ResponseReturnValue:
 @bp.post("/team/invites/<int:invite_id>/revoke")
 def revoke_invite(invite_id: int) -> ResponseReturnValue:
     """Make a pending invite link unusable."""
-    return change(lambda: team.revoke_invite(invite_id), "The invite link no longer opens.")
+    return change(lambda: team.revoke_invite(invite_id), _("The invite link no longer opens."))
 
 
 @bp.post("/team/users/<int:user_id>/role")
@@ -71,13 +79,17 @@ def set_user_role(user_id: int) -> ResponseReturnValue:
         role = team.parse_role(request.form.get("role", ""))
     except TeamError as error:
         return refused(error)
-    return change(lambda: team.set_role(user_id, role), f"Role changed to {role.value}.")
+    return change(
+        lambda: team.set_role(user_id, role), _("Role changed to %(role)s.", role=role_name(role))
+    )
 
 
 @bp.post("/team/users/<int:user_id>/remove")
 def remove_user(user_id: int) -> ResponseReturnValue:
     """Remove a member: their sessions and tokens stop working at once."""
-    return change(lambda: team.remove(user_id), "Removed: signed out everywhere, tokens revoked.")
+    return change(
+        lambda: team.remove(user_id), _("Removed: signed out everywhere, tokens revoked.")
+    )
 
 
 def change(apply: Callable[[], object], done: str) -> ResponseReturnValue:
@@ -92,7 +104,7 @@ def change(apply: Callable[[], object], done: str) -> ResponseReturnValue:
 
 def refused(error: TeamError) -> ResponseReturnValue:
     """A refused change: said on the team's page."""
-    flash(f"Not changed: {error}.", "error")
+    flash(_("Not changed: %(error)s.", error=error), "error")
     return redirect(url_for("dashboard.team_page"))
 
 
@@ -112,5 +124,5 @@ def accept_invite(secret: str) -> ResponseReturnValue:
         return render_template("dashboard/join.html", form=None, error=str(error)), 400
     session.clear()
     login_user(user)
-    flash(f"Welcome to the team, as {user.role.value}.", "success")
+    flash(_("Welcome to the team, as %(role)s.", role=role_name(user.role)), "success")
     return redirect(url_for("dashboard.events_page"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields import EmailField
@@ -13,38 +14,45 @@ from app.services.tokens import NAME_MAX_LENGTH
 from app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 ROLE_CHOICES = [
-    SelectChoice(UserRole.OWNER.value, "Owner: everything, the team included"),
-    SelectChoice(UserRole.ORGANISER.value, "Organiser: events, guests, messages, campaigns"),
-    SelectChoice(UserRole.VIEWER.value, "Viewer: reads everything, changes nothing"),
-    SelectChoice(UserRole.DOOR.value, "Door: check-in at the door only"),
+    SelectChoice(UserRole.OWNER.value, _l("Owner: everything, the team included")),
+    SelectChoice(UserRole.ORGANISER.value, _l("Organiser: events, guests, messages, campaigns")),
+    SelectChoice(UserRole.VIEWER.value, _l("Viewer: reads everything, changes nothing")),
+    SelectChoice(UserRole.DOOR.value, _l("Door: check-in at the door only")),
 ]
+# A role as the pages name it (the stored value stays English: `UserRole`).
+ROLE_LABELS = {
+    UserRole.OWNER: _l("owner"),
+    UserRole.ORGANISER: _l("organiser"),
+    UserRole.VIEWER: _l("viewer"),
+    UserRole.DOOR: _l("door"),
+}
 
 
 class InviteForm(FlaskForm):
     """Who to invite, with which role."""
 
-    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default=UserRole.ORGANISER.value)
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=UserRole.ORGANISER.value)
 
 
 class JoinForm(FlaskForm):
     """The password of a person joining by an invite link."""
 
     password = PasswordField(
-        "Choose a password",
+        _l("Choose a password"),
         validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
     )
     confirm = PasswordField(
-        "The same password again",
-        validators=[InputRequired(), EqualTo("password", "The two passwords differ.")],
+        _l("The same password again"),
+        validators=[InputRequired(), EqualTo("password", _l("The two passwords differ."))],
     )
 
 
 class TokenForm(FlaskForm):
     """A new API token: its name, and whether it only reads."""
 
-    name = StringField("Name", validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
-    read_only = BooleanField("Read-only (whatever your role, this token changes nothing)")
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=NAME_MAX_LENGTH)])
+    read_only = BooleanField(_l("Read-only (whatever your role, this token changes nothing)"))
 
 
 class CodeForm(FlaskForm):
@@ -55,7 +63,7 @@ class CodeForm(FlaskForm):
 
     email = HiddenField()
     code = StringField(
-        "Code from your authenticator app (or a recovery code)",
+        _l("Code from your authenticator app (or a recovery code)"),
         validators=[InputRequired(), Length(max=64)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
     )

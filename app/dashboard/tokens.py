@@ -7,6 +7,7 @@ from typing import cast
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.dashboard import bp
@@ -54,7 +55,7 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     try:
         tokens.revoke(current_user.id, token_id)
     except TeamError as error:
-        flash(f"Not revoked: {error}.", "error")
+        flash(_("Not revoked: %(error)s.", error=error), "error")
     else:
-        flash("Revoked: the token no longer opens the API.", "success")
+        flash(_("Revoked: the token no longer opens the API."), "success")
     return redirect(url_for("dashboard.tokens_page"))

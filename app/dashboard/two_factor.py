@@ -9,6 +9,7 @@ from typing import cast
 import segno
 from flask import flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.dashboard import bp
@@ -67,7 +68,7 @@ def enable_two_factor() -> ResponseReturnValue:
         return redirect(url_for("dashboard.two_factor_page"))
     codes = two_factor.enable(user, secret, form.code.data or "") if form.validate() else None
     if codes is None:
-        form.code.errors = ["That code doesn't match: type the one your app shows now."]
+        form.code.errors = [_("That code doesn't match: type the one your app shows now.")]
         return render_setup(form, status=400)
     session.pop(SETUP_KEY, None)
     return render_setup(CodeForm(formdata=None), codes=codes)
@@ -79,9 +80,9 @@ def disable_two_factor() -> ResponseReturnValue:
     user = me()
     form = CodeForm()
     if two_factor.required_for(user):
-        flash("Owners must sign in with a second factor here: it stays on.", "error")
+        flash(_("Owners must sign in with a second factor here: it stays on."), "error")
     elif form.validate() and two_factor.disable(user, form.code.data or ""):
-        flash("Two-factor sign-in is off.", "success")
+        flash(_("Two-factor sign-in is off."), "success")
     else:
-        flash("Not turned off: that code is not right.", "error")
+        flash(_("Not turned off: that code is not right."), "error")
     return redirect(url_for("dashboard.two_factor_page"))
