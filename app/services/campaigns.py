@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -48,6 +50,7 @@ from app.sending.wakeup import request_drain_quietly
 from app.services import estimates
 from app.services.estimates import SendEstimate, send_estimate
 from app.services.events import MAX_ID
+from app.services.kind_words import kind_word
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,30 @@ COUNT_FAILED = states_text(
     "SELECT count(*) FROM invitations"
     " WHERE campaign_id = :campaign_id AND send_state = :send_failed"
 )
+
+
+# Why a guest's invitation can't be queued on its own, by the state it is in already.
+ALREADY = {
+    SendState.PENDING: _l("the guest's invitation is already pending"),
+    SendState.PAUSED: _l("the guest's invitation is already paused"),
+    SendState.SENDING: _l("the guest's invitation is already sending"),
+    SendState.ACCEPTED: _l("the guest's invitation is already accepted"),
+    SendState.FAILED: _l("the guest's invitation is already failed"),
+    SendState.CANCELED: _l("the guest's invitation is already canceled"),
+}
+# Nothing to send: no guest is left for a new campaign of the kind.
+NONE_LEFT = {
+    MessageKind.INVITATION: _l("no guest of this event is left to invite"),
+    MessageKind.REMINDER: _l("no guest of this event is left to remind"),
+    MessageKind.FOLLOWUP: _l("no guest of this event is left to follow up"),
+    MessageKind.REPLY: _l("no guest of this event is left to reply to"),
+    MessageKind.OFFER: _l("no guest of this event is left to offer a seat to"),
+    MessageKind.UPDATE: _l("no guest of this event is left to tell of the change"),
+    MessageKind.CANCELLATION: _l("no guest of this event is left to tell of the cancellation"),
+    MessageKind.THANKS: _l("no guest of this event is left to thank"),
+    MessageKind.MISSED: _l("no guest of this event is left to tell we missed"),
+    MessageKind.PASS: _l("no guest of this event is left to send the pass to"),
+}
 
 
 class CampaignError(Exception):
@@ -112,10 +139,10 @@ def _event(event_id: int, lock: bool = False) -> Event:
     foreign-key checks of single sends (`FOR KEY SHARE` on the event) go through.
     """
     if not 0 < event_id <= MAX_ID:
-        raise NotFoundError(f"event {event_id} not found")
+        raise NotFoundError(_("event %(event_id)s not found", event_id=event_id))
     event = db.session.get(Event, event_id, with_for_update=NO_KEY_UPDATE if lock else None)
     if event is None:
-        raise NotFoundError(f"event {event_id} not found")
+        raise NotFoundError(_("event %(event_id)s not found", event_id=event_id))
     return event
 
 
@@ -175,7 +202,9 @@ def target(
     try:
         spec = kind_of(kind)
     except ValueError:
-        raise CampaignError(f"'kind' must be one of {', '.join(KINDS)}") from None
+        raise CampaignError(
+            _("'kind' must be one of %(choices)s", choices=", ".join(KINDS))
+        ) from None
     days = DEFAULT_FOLLOWUP_DAYS if after_days is None else after_days
     after_seconds = round(days * 86400) if spec.watches else 0
     return Target(event_id, spec.kind, include_maybe and spec.answers is not None, after_seconds)
@@ -213,9 +242,9 @@ def check_send_at(send_at: datetime) -> None:
     """A time to start at: not past (a minute's grace: "now"), within a year."""
     now = utcnow()
     if send_at < now - PAST_GRACE:
-        raise CampaignError("send_at is in the past")
+        raise CampaignError(_("send_at is in the past"))
     if send_at > now + MAX_AHEAD:
-        raise CampaignError("send_at must be within a year")
+        raise CampaignError(_("send_at must be within a year"))
 
 
 def schedule_reminder(
@@ -237,13 +266,13 @@ def reminder_time(event_id: int, hours_before: float) -> datetime:
     found = _event(event_id)
     lead = timedelta(hours=hours_before)
     if not timedelta(0) < lead <= MAX_REMINDER_LEAD:
-        raise CampaignError("hours_before must be more than 0 and at most 720")
+        raise CampaignError(_("hours_before must be more than 0 and at most 720"))
     if found.starts_at is None:
-        raise ConflictError("the event has no start time to remind guests of")
+        raise ConflictError(_("the event has no start time to remind guests of"))
     if found.starts_at <= utcnow():
-        raise ConflictError("the event has already started")
+        raise ConflictError(_("the event has already started"))
     if found.starts_at - lead > utcnow() + MAX_AHEAD:
-        raise CampaignError("the reminder would be more than a year ahead")
+        raise CampaignError(_("the reminder would be more than a year ahead"))
     return found.starts_at - lead
 
 
@@ -265,9 +294,9 @@ def check_followup(event_id: int, after_days: float) -> None:
     found = _event(event_id)
     after = timedelta(days=after_days)
     if not timedelta(0) < after <= MAX_FOLLOWUP_DELAY:
-        raise CampaignError("after_days must be more than 0 and at most 60")
+        raise CampaignError(_("after_days must be more than 0 and at most 60"))
     if found.starts_at is not None and found.starts_at <= utcnow():
-        raise ConflictError("the event has already started")
+        raise ConflictError(_("the event has already started"))
 
 
 def _create(
@@ -283,7 +312,7 @@ def _create(
     found = _event(target.event_id, lock=True)
     if found.canceled_at is not None and target.kind != MessageKind.CANCELLATION:
         db.session.rollback()
-        raise ConflictError("the event is canceled: nothing more is sent for it")
+        raise ConflictError(_("the event is canceled: nothing more is sent for it"))
     if spec.one_per_event:
         _refuse_a_second(target)
     plan = _preflight(target, sending)
@@ -298,7 +327,7 @@ def _create(
     scheduled = send_at is not None and send_at > utcnow()
     if plan.recipients == 0 and not (scheduled or spec.watches):
         db.session.rollback()
-        raise ConflictError(f"no guest of this event is left to {spec.verb}")
+        raise ConflictError(str(NONE_LEFT[spec.kind]))
     campaign = Campaign(
         event_id=target.event_id,
         kind=target.kind,
@@ -354,16 +383,16 @@ def create_after_event(
 def check_after_event(event_id: int, kind: str, send_at: datetime | None) -> None:
     """The checks of `create_after_event`, raising what it raises."""
     if kind not in AFTER_EVENT:
-        raise CampaignError(f"'kind' must be one of {', '.join(AFTER_EVENT)}")
+        raise CampaignError(_("'kind' must be one of %(choices)s", choices=", ".join(AFTER_EVENT)))
     found = _event(event_id)
     if found.starts_at is None:
-        raise ConflictError("the event has no start time: it can't be over")
+        raise ConflictError(_("the event has no start time: it can't be over"))
     if send_at is not None:
         check_send_at(send_at)
         if send_at < found.starts_at:
-            raise CampaignError("send_at must be after the event's start")
+            raise CampaignError(_("send_at must be after the event's start"))
     elif found.starts_at > utcnow():
-        raise ConflictError("the event has not started yet: send it after its start")
+        raise ConflictError(_("the event has not started yet: send it after its start"))
 
 
 def _refuse_a_second(target: Target) -> None:
@@ -377,9 +406,13 @@ def _refuse_a_second(target: Target) -> None:
     )
     if other is not None:
         db.session.rollback()
-        label = kind_of(target.kind).label.lower()
         raise ConflictError(
-            f"the event already has a {label} (campaign {other}): move or cancel it instead"
+            _(
+                "the event already has a %(kind)s (campaign %(campaign)s): move or cancel it"
+                " instead",
+                kind=kind_word(target.kind),
+                campaign=other,
+            )
         )
 
 
@@ -429,14 +462,24 @@ def follow_start(event_id: int, starts_at: datetime | None) -> list[tuple[int, d
     for reminder in reminders:
         lead = timedelta(seconds=reminder.lead_seconds or 0)
         if starts_at is None or starts_at <= now:
-            problem = "has no start time" if starts_at is None else "would have started already"
+            if starts_at is None:
+                raise ConflictError(
+                    _(
+                        "the event has no start time, and its reminder (campaign %(campaign)s)"
+                        " is scheduled before its start: cancel the reminder first",
+                        campaign=reminder.id,
+                    )
+                )
             raise ConflictError(
-                f"the event {problem}, and its reminder (campaign {reminder.id}) is scheduled"
-                " before its start: cancel the reminder first"
+                _(
+                    "the event would have started already, and its reminder (campaign"
+                    " %(campaign)s) is scheduled before its start: cancel the reminder first",
+                    campaign=reminder.id,
+                )
             )
         send_at = max(starts_at - lead, now)
         if send_at > now + MAX_AHEAD:
-            raise CampaignError("the event's reminder would be more than a year ahead")
+            raise CampaignError(_("the event's reminder would be more than a year ahead"))
         try:
             lifecycle.apply(_connection(), reminder.id, "move", send_at=send_at)
         except lifecycle.NotAllowed:
@@ -457,8 +500,13 @@ def cancel_scheduled(event_id: int) -> list[int]:
     ).all()
     busy = [c for c in listed if c.state in (CampaignState.RUNNING, CampaignState.PAUSED)]
     if busy:
-        named = ", ".join(f"campaign {c.id} is {c.state.value}" for c in busy)
-        raise ConflictError(f"{named}: cancel it first, or let it finish")
+        named = ", ".join(
+            _("campaign %(campaign)s is running", campaign=c.id)
+            if c.state is CampaignState.RUNNING
+            else _("campaign %(campaign)s is paused", campaign=c.id)
+            for c in busy
+        )
+        raise ConflictError(_("%(campaigns)s: cancel it first, or let it finish", campaigns=named))
     scheduled = [c.id for c in listed if c.state is CampaignState.SCHEDULED]
     for campaign_id in scheduled:
         lifecycle.apply(_connection(), campaign_id, "cancel")
@@ -490,7 +538,7 @@ def get_campaign(campaign_id: int) -> Campaign:
     """The campaign, or NotFoundError."""
     campaign = db.session.get(Campaign, campaign_id) if 0 < campaign_id <= MAX_ID else None
     if campaign is None:
-        raise NotFoundError(f"campaign {campaign_id} not found")
+        raise NotFoundError(_("campaign %(campaign_id)s not found", campaign_id=campaign_id))
     return campaign
 
 
@@ -520,12 +568,14 @@ def _apply(campaign_id: int, action: str, **values: Any) -> lifecycle.Moved:
     """Do an organiser's action through the lifecycle and commit; NotFoundError or
     ConflictError when it can't be done."""
     if not 0 < campaign_id <= MAX_ID:
-        raise NotFoundError(f"campaign {campaign_id} not found")
+        raise NotFoundError(_("campaign %(campaign_id)s not found", campaign_id=campaign_id))
     try:
-        _, moved = lifecycle.apply(_connection(), campaign_id, action, **values)
+        _before, moved = lifecycle.apply(_connection(), campaign_id, action, **values)
     except lifecycle.CampaignMissing:
         db.session.rollback()
-        raise NotFoundError(f"campaign {campaign_id} not found") from None
+        raise NotFoundError(
+            _("campaign %(campaign_id)s not found", campaign_id=campaign_id)
+        ) from None
     except lifecycle.NotAllowed as refused:
         db.session.rollback()
         raise ConflictError(str(refused)) from None
@@ -576,7 +626,7 @@ def guest(guest_id: int) -> Guest:
     """The guest, or NotFoundError."""
     found = db.session.get(Guest, guest_id) if 0 < guest_id <= MAX_ID else None
     if found is None:
-        raise NotFoundError(f"guest {guest_id} not found")
+        raise NotFoundError(_("guest %(guest_id)s not found", guest_id=guest_id))
     return found
 
 
@@ -602,9 +652,8 @@ def send_invitation(guest_id: int) -> Invitation:
         invitation = Invitation(event_id=found.event_id, guest_id=found.id)
         db.session.add(invitation)
     elif invitation.send_state not in (SendState.FAILED, SendState.CANCELED):
-        state = invitation.send_state.value
         db.session.rollback()
-        raise ConflictError(f"the guest's invitation is already {state}")
+        raise ConflictError(str(ALREADY[invitation.send_state]))
     invitation.campaign_id = None
     invitation.send_state = SendState.PENDING
     invitation.next_attempt_at = db.func.now()
@@ -614,7 +663,7 @@ def send_invitation(guest_id: int) -> Invitation:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ConflictError("the guest's invitation was created meanwhile") from None
+        raise ConflictError(_("the guest's invitation was created meanwhile")) from None
     log.info("invitation %s queued alone", invitation.id)
     wake_sender()
     return invitation

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+
 from app.models.base import utcnow
 from app.models.event import MAX_PARTY
 
@@ -82,7 +84,9 @@ def check_count(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PARTY:
-        raise ValueError(f"count must be a whole number of people from 1 to {MAX_PARTY}")
+        raise ValueError(
+            _("count must be a whole number of people from 1 to %(limit)s", limit=MAX_PARTY)
+        )
     return value
 
 
@@ -91,7 +95,12 @@ def scan_from(fields: Mapping[str, object], user_id: int | None = None) -> Scan:
     `scanned_at`, `kept`); ValueError naming the field that is wrong."""
     code, guest_id = fields.get("code"), fields.get("guest_id")
     if code is not None and (not isinstance(code, str) or len(code) > MAX_CODE):
-        raise ValueError(f"code must be a pass's code such as K7QM-2XDP (text, {MAX_CODE} at most)")
+        raise ValueError(
+            _(
+                "code must be a pass's code such as K7QM-2XDP (text, %(limit)s at most)",
+                limit=MAX_CODE,
+            )
+        )
     return Scan(
         code=code or None,
         guest_id=_guest_id(guest_id) if code is None else None,
@@ -110,7 +119,7 @@ def _flag(value: object, name: str) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("", "0", "false", "1", "true"):
         return value.strip().lower() in ("1", "true")
-    raise ValueError(f"{name} must be true or false")
+    raise ValueError(_("%(name)s must be true or false", name=name))
 
 
 def _guest_id(value: object) -> int | None:
@@ -120,7 +129,7 @@ def _guest_id(value: object) -> int | None:
     if isinstance(value, str) and value.isdigit() and len(value) < 10:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("guest_id must be a guest's id")
+        raise ValueError(_("guest_id must be a guest's id"))
     return value
 
 
@@ -129,7 +138,7 @@ def _client_id(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not CLIENT_ID.fullmatch(value):
-        raise ValueError("client_id must be up to 64 letters, digits, '.', '_', ':' or '-'")
+        raise ValueError(_("client_id must be up to 64 letters, digits, '.', '_', ':' or '-'"))
     return value
 
 
@@ -138,7 +147,9 @@ def _device(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or len(value) > MAX_DEVICE or not value.isprintable():
-        raise ValueError(f"device must be a name of at most {MAX_DEVICE} characters")
+        raise ValueError(
+            _("device must be a name of at most %(limit)s characters", limit=MAX_DEVICE)
+        )
     return value.strip() or None
 
 
@@ -152,7 +163,7 @@ def scanned_time(value: object) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None or not 2000 <= parsed.year <= 9999:
-        raise ValueError("scanned_at must be an ISO 8601 date-time such as 2026-06-01T21:30:00Z")
+        raise ValueError(_("scanned_at must be an ISO 8601 date-time such as 2026-06-01T21:30:00Z"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     now = utcnow()

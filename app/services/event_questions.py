@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, text, update
 
 from app.config import LANGUAGES
@@ -50,7 +51,7 @@ def check_question(body: dict[str, Any]) -> NewQuestion:
     raw_choices = body.get("choices")
     if kind is QuestionKind.TEXT:
         if raw_choices:
-            raise ValueError("a text question has no choices: leave 'choices' out")
+            raise ValueError(_("a text question has no choices: leave 'choices' out"))
         return NewQuestion(kind, wording, [])
     if not isinstance(raw_choices, list) or len(raw_choices) < 2:
         raise ValueError(f"a {kind.value!r} question needs 'choices': a list of 2 to {MAX_CHOICES}")

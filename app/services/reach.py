@@ -16,7 +16,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import format_number, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.config import ContentTemplates
 from app.extensions import db
@@ -29,25 +28,13 @@ from app.sending.lifecycle import REJECTED_TEMPLATE, WAITING_FOR_APPROVAL
 from app.sending.preflight import Preflight
 from app.sending.reach import LanguageCount, count_languages, depends_on, held_by
 from app.services import campaigns
+from app.services.kind_words import kind_word
 from app.services.templates import WRITABLE_KINDS
 
 # The `language` of a line that says what every language's guests get.
 ALL = "all"
 # The outcomes of guests whose language has no approved template of its own.
 WITHOUT_OWN = ("fallback", "plain", "none")
-# Each kind as a sentence names it ("the approved Spanish invitation"), in the page's language.
-KIND_WORDS = {
-    "invitation": _l("invitation"),
-    "reminder": _l("reminder"),
-    "followup": _l("follow-up"),
-    "reply": _l("reply"),
-    "offer": _l("offer"),
-    "update": _l("update"),
-    "cancellation": _l("cancellation"),
-    "thanks": _l("thank-you"),
-    "missed": _l("missed-you"),
-    "pass": _l("pass"),
-}
 
 
 @dataclass(frozen=True)
@@ -541,12 +528,6 @@ def notes(plan: Preflight) -> list[str]:
             )
         )
     return found
-
-
-def kind_word(kind: str) -> str:
-    """A kind of message as a sentence names it, in the page's language ("invitation")."""
-    word = KIND_WORDS.get(kind)
-    return str(word) if word is not None else kind_of(kind).label.lower()
 
 
 def language_name(code: str) -> str:
