@@ -676,5 +676,5 @@ def _refusal(found: Guest) -> str | None:
     if blocked is None:
         return None
     if blocked.code == OPTED_OUT:
-        return "the guest opted out of messages"
-    return f"the guest's number cannot receive messages ({blocked.reason})"
+        return _("the guest opted out of messages")
+    return _("the guest's number cannot receive messages (%(reason)s)", reason=blocked.reason)

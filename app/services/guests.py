@@ -207,7 +207,9 @@ def _import(
     chunk: list[dict[str, Any]] = []
     for count, uploaded in enumerate(rows, start=1):
         if count > max_rows:
-            raise TooManyRows(f"an import takes at most {max_rows} rows; split the file")
+            raise TooManyRows(
+                _("an import takes at most %(limit)s rows; split the file", limit=max_rows)
+            )
         row = uploaded
         if isinstance(row, RawRow):
             row, repairs = repair_row(row)

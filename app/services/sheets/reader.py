@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from flask_babel import gettext as _
+
 from app.services.sheets.limits import MB, Budget, OverBudget, TooManyRows, Unreadable
 
 log = logging.getLogger(__name__)
@@ -91,11 +93,13 @@ def _run_child(
         cwd=PACKAGE_ROOT,
     )
     try:
-        _, errors = process.communicate(data, timeout=budget.cpu_seconds * 2 + 5)
+        _output, errors = process.communicate(data, timeout=budget.cpu_seconds * 2 + 5)
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
-        raise OverBudget(f"the file takes more than {budget.cpu_seconds} s to read") from None
+        raise OverBudget(
+            _("the file takes more than %(limit)s s to read", limit=budget.cpu_seconds)
+        ) from None
     return _outcome(process.returncode, errors, budget)
 
 
@@ -117,15 +121,21 @@ def _outcome(status: int, errors: bytes, budget: Budget) -> dict[str, Any]:
         outcome = {}
     if "error" in outcome:
         kind = TooManyRows if outcome["rows"] else OverBudget if outcome["over"] else Unreadable
-        raise kind(outcome["error"])
+        # The child's English words, in the page's language (`limits.N_` marks them).
+        raise kind(_(outcome.get("message") or outcome["error"], **outcome.get("values", {})))
     if "source" in outcome:
         return outcome
     if status in (-signal.SIGXCPU, -signal.SIGKILL):
-        raise OverBudget(f"the file takes more than {budget.cpu_seconds} s of CPU to read")
+        raise OverBudget(
+            _("the file takes more than %(limit)s s of CPU to read", limit=budget.cpu_seconds)
+        )
     log.warning("the guest file reader stopped with status %s: %s", status, errors[-500:])
     raise OverBudget(
-        f"the file could not be read within {budget.memory_bytes // MB} MB of memory"
-        f" and {budget.cpu_seconds} s"
+        _(
+            "the file could not be read within %(memory)s MB of memory and %(seconds)s s",
+            memory=budget.memory_bytes // MB,
+            seconds=budget.cpu_seconds,
+        )
     )
 
 
