@@ -85,6 +85,24 @@ ALREADY = {
     SendState.FAILED: _l("the guest's invitation is already failed"),
     SendState.CANCELED: _l("the guest's invitation is already canceled"),
 }
+# "cannot pause a canceled campaign": the action and the state, in the page's language.
+ACTION_WORDS = {
+    "move": _l("move"),
+    "pause": _l("pause"),
+    "resume": _l("resume"),
+    "cancel": _l("cancel"),
+    "retry-failed": _l("retry the failed invitations of"),
+    "start": _l("start"),
+    "refuse": _l("refuse to start"),
+    "complete": _l("complete"),
+}
+STATE_WORDS = {
+    CampaignState.SCHEDULED: _l("scheduled"),
+    CampaignState.RUNNING: _l("running"),
+    CampaignState.PAUSED: _l("paused"),
+    CampaignState.CANCELED: _l("canceled"),
+    CampaignState.COMPLETED: _l("completed"),
+}
 # Nothing to send: no guest is left for a new campaign of the kind.
 NONE_LEFT = {
     MessageKind.INVITATION: _l("no guest of this event is left to invite"),
@@ -322,8 +340,11 @@ def _create(
         raise ConflictError(lifecycle.rejection_note(target.kind, review))
     if plan.missing_template and not review.waiting:
         db.session.rollback()
-        plain = f"no {spec.label.lower()} is approved in any language yet: write one on the"
-        raise TemplateMissing(plan.warnings[0], plain + " Messages page")
+        plain = _(
+            "no %(kind)s is approved in any language yet: write one on the Messages page",
+            kind=kind_word(target.kind),
+        )
+        raise TemplateMissing(plan.warnings[0], plain)
     scheduled = send_at is not None and send_at > utcnow()
     if plan.recipients == 0 and not (scheduled or spec.watches):
         db.session.rollback()
@@ -578,7 +599,7 @@ def _apply(campaign_id: int, action: str, **values: Any) -> lifecycle.Moved:
         ) from None
     except lifecycle.NotAllowed as refused:
         db.session.rollback()
-        raise ConflictError(str(refused)) from None
+        raise ConflictError(refusal_words(refused)) from None
     db.session.commit()
     db.session.expire_all()
     return moved
@@ -667,6 +688,15 @@ def send_invitation(guest_id: int) -> Invitation:
     log.info("invitation %s queued alone", invitation.id)
     wake_sender()
     return invitation
+
+
+def refusal_words(refused: lifecycle.NotAllowed) -> str:
+    """Why an action can't be done to a campaign, in the page's language."""
+    action = ACTION_WORDS.get(refused.action)
+    state = STATE_WORDS.get(CampaignState(refused.state)) if refused.state else None
+    if action is None or state is None:
+        return str(refused)
+    return _("cannot %(action)s a %(state)s campaign", action=action, state=state)
 
 
 def _refusal(found: Guest) -> str | None:
