@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.models.base import utcnow
 from app.models.event import MAX_PARTY
@@ -42,7 +43,13 @@ class PartyComplete(CheckInRefused):
     """Everyone of the party is in already; `party` says when the pass was first used."""
 
     def __init__(self, party: DoorParty) -> None:
-        super().__init__(f"all {party.party} of {party.name}'s party are in already")
+        super().__init__(
+            _(
+                "all %(party)s of %(name)s's party are in already",
+                party=party.party,
+                name=party.name,
+            )
+        )
         self.party = party
 
 
@@ -50,10 +57,16 @@ class TooMany(CheckInRefused):
     """More people than are left of the party."""
 
     def __init__(self, party: DoorParty, count: int) -> None:
-        left = "is" if party.left == 1 else "are"
         super().__init__(
-            f"count {count} is more than are left: {party.left} of the party of"
-            f" {party.party} {left} left to check in"
+            ngettext(
+                "count %(count)s is more than are left: %(num)s of the party of %(party)s is"
+                " left to check in",
+                "count %(count)s is more than are left: %(num)s of the party of %(party)s are"
+                " left to check in",
+                party.left,
+                count=count,
+                party=party.party,
+            )
         )
         self.party = party
         self.count = count
