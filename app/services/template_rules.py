@@ -108,7 +108,7 @@ def number_chips(body: str, kind: str = "invitation") -> tuple[Numbered, list[st
             problems.append(
                 _(
                     "%(chip)s is not a variable of this message: use one of the chips.",
-                    chip=f"{{{name}}}",
+                    chip="{" + name + "}",
                 )
             )
         elif name not in order:
