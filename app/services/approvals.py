@@ -405,25 +405,42 @@ def as_json(request: Approval) -> dict[str, object]:
     }
 
 
-# What approving a request of each kind sends (the choices filled in by `described`).
+# What approving a request of each kind sends, without and with the guests who said maybe
+# (the choices filled in by `described`).
 DESCRIPTIONS = {
-    MessageKind.INVITATION: "The event's invitation to every guest not invited yet",
-    MessageKind.REMINDER: "A reminder to the guests who confirmed{maybe}, {hours_before:g} hours"
-    " before the start",
-    MessageKind.FOLLOWUP: "A follow-up to each guest who has not answered {after_days:g} days"
-    " after their invitation was delivered, until the event starts",
-    MessageKind.UPDATE: "An update telling the guests{maybe} of the event's latest change",
-    MessageKind.CANCELLATION: "The cancellation, to every guest whose invitation was sent",
-    MessageKind.THANKS: "A thank-you to the guests who checked in",
-    MessageKind.MISSED: "A missed-you to the confirmed guests who did not come",
+    MessageKind.INVITATION: (_l("The event's invitation to every guest not invited yet"),) * 2,
+    MessageKind.REMINDER: (
+        _l("A reminder to the guests who confirmed, %(hours)s hours before the start"),
+        _l(
+            "A reminder to the guests who confirmed (and those who said maybe), %(hours)s hours"
+            " before the start"
+        ),
+    ),
+    MessageKind.FOLLOWUP: (
+        _l(
+            "A follow-up to each guest who has not answered %(days)s days after their invitation"
+            " was delivered, until the event starts"
+        ),
+    )
+    * 2,
+    MessageKind.UPDATE: (
+        _l("An update telling the guests of the event's latest change"),
+        _l("An update telling the guests (and those who said maybe) of the event's latest change"),
+    ),
+    MessageKind.CANCELLATION: (_l("The cancellation, to every guest whose invitation was sent"),)
+    * 2,
+    MessageKind.THANKS: (_l("A thank-you to the guests who checked in"),) * 2,
+    MessageKind.MISSED: (_l("A missed-you to the confirmed guests who did not come"),) * 2,
 }
 
 
 def described(request: Approval) -> str:
-    """What approving the request sends, in a sentence."""
+    """What approving the request sends, in a sentence (in the page's language)."""
     options = {"hours_before": 0.0, "after_days": 0.0, **request.options}
-    maybe = " (and those who said maybe)" if options.get("include_maybe") else ""
-    return DESCRIPTIONS[MessageKind(request.kind)].format(**{**options, "maybe": maybe})
+    sentence = DESCRIPTIONS[MessageKind(request.kind)][bool(options.get("include_maybe"))]
+    values = {"hours": f"{options['hours_before']:g}", "days": f"{options['after_days']:g}"}
+    text = str(sentence)
+    return text % values if "%(" in text else text
 
 
 def _of(request: Approval) -> str:
