@@ -127,9 +127,9 @@ def read_upload(
     if not pasted:
         return table
     if {"name", "phone"} <= guess_mapping(table.header).keys():
-        return replace(table, source="pasted lines with a header row")
+        return replace(table, source=_("pasted lines with a header row"))
     records = chain([(table.header_line, table.header)], table.records)
-    return Table(["name", "phone"], records, "pasted lines of name and phone", ",")
+    return Table(["name", "phone"], records, _("pasted lines of name and phone"), ",")
 
 
 def table_rows(

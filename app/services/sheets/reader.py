@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.services.sheets.limits import MB, Budget, OverBudget, TooManyRows, Unreadable
 
@@ -77,7 +78,29 @@ def read_table(
         output.close()
         raise
     source, separator = outcome["source"], outcome["separator"]
+    source = source_words(source, separator, outcome.get("encoding"))
     return Table(header, records, source, separator, line, outcome.get("encoding"))
+
+
+# How a text file was read, by its separator, and the other ways, in the page's language.
+TEXT_LAYOUTS = {
+    ",": _l("%(encoding)s text, comma separated"),
+    ";": _l("%(encoding)s text, semicolon separated"),
+    "\t": _l("%(encoding)s text, tab separated"),
+}
+SOURCES = {
+    "Excel .xlsx (first sheet)": _l("Excel .xlsx (first sheet)"),
+    "pasted lines": _l("pasted lines"),
+}
+
+
+def source_words(source: str, separator: str, encoding: str | None) -> str:
+    """How the child read the file, in the page's language ("UTF-8 text, comma separated")."""
+    if encoding is not None and source.endswith(" separated"):
+        layout = TEXT_LAYOUTS.get(separator)
+        return str(layout) % {"encoding": encoding.upper()} if layout else source
+    words = SOURCES.get(source)
+    return str(words) if words else source
 
 
 def _run_child(
