@@ -199,7 +199,13 @@ class CampaignMissing(LookupError):
 
 
 class NotAllowed(Exception):
-    """The action does not fit the campaign's state."""
+    """The action does not fit the campaign's state (`action`, `state`: for the dashboard to
+    say it in its language)."""
+
+    def __init__(self, message: str, action: str = "", state: str = "") -> None:
+        super().__init__(message)
+        self.action = action
+        self.state = state
 
 
 @dataclass(frozen=True)
@@ -283,7 +289,9 @@ def _move(
 ) -> Moved:
     """Apply `transition` to a locked campaign: its rows, then its state and records."""
     if campaign.state not in transition.moves:
-        raise NotAllowed(transition.refusal(campaign.state))
+        raise NotAllowed(
+            transition.refusal(campaign.state), transition.action, campaign.state.value
+        )
     after = transition.moves[campaign.state]
     params = {"campaign_id": campaign.id, "to_state": after.value, **values}
     rows = 0 if transition.rows is None else connection.execute(transition.rows, params).rowcount

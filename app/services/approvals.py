@@ -22,6 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 
 from app.extensions import db
@@ -49,6 +51,15 @@ FROM events AS e WHERE e.id = :event_id
 """)
 
 
+# A request decided already, as the refusal to decide it again says it.
+WAS_ALREADY = {
+    ApprovalState.PENDING: _l("approval %(approval_id)s was pending already"),
+    ApprovalState.APPROVED: _l("approval %(approval_id)s was approved already"),
+    ApprovalState.REJECTED: _l("approval %(approval_id)s was rejected already"),
+    ApprovalState.STALE: _l("approval %(approval_id)s was stale already"),
+}
+
+
 class ApprovalStale(ConflictError):
     """The event or its guests changed since the request was submitted."""
 
@@ -61,7 +72,7 @@ def check_threshold_change(actor: Actor, current: int | None, wanted: int | None
     """Refuse (OwnersOnly) an event's `approval_above` changed by anyone but an owner: an
     organiser could otherwise lift the limit their own campaigns wait under."""
     if wanted != current and actor.role is not OWNER:
-        raise OwnersOnly("only an owner sets approval_above")
+        raise OwnersOnly(_("only an owner sets approval_above"))
 
 
 @dataclass(frozen=True)
@@ -188,7 +199,9 @@ def audience(send: Send) -> Target:
 def check(send: Send) -> None:
     """The checks its creation makes of the choices, before it is submitted."""
     if send.kind not in APPROVED_KINDS:
-        raise CampaignError(f"'kind' must be one of {', '.join(APPROVED_KINDS)}")
+        raise CampaignError(
+            _("'kind' must be one of %(choices)s", choices=", ".join(APPROVED_KINDS))
+        )
     if send.kind == MessageKind.REMINDER:
         campaigns.reminder_time(send.event_id, float(send.option("hours_before")))
     elif send.kind == MessageKind.FOLLOWUP:
@@ -198,9 +211,9 @@ def check(send: Send) -> None:
     elif send.kind == MessageKind.UPDATE:
         event = campaigns.event(send.event_id)
         if event.canceled_at is not None:
-            raise ConflictError("the event is canceled: tell guests with the cancellation")
+            raise ConflictError(_("the event is canceled: tell guests with the cancellation"))
         if event.calendar_sequence == 0:
-            raise ConflictError("the event's start, zone and venue have not changed")
+            raise ConflictError(_("the event's start, zone and venue have not changed"))
     elif send.send_at is not None:
         campaigns.check_send_at(send.send_at)
 
@@ -218,7 +231,10 @@ def _notify(send: Send) -> tuple[Campaign, Preflight]:
     notified = event_changes.notify_change(send.event_id, audience_)
     if not notified.created:
         raise ConflictError(
-            f"the guests were told of this change already (campaign {notified.campaign.id})"
+            _(
+                "the guests were told of this change already (campaign %(id)s)",
+                id=notified.campaign.id,
+            )
         )
     return notified.campaign, campaigns.preflight(send.event_id, audience(send))
 
@@ -284,13 +300,15 @@ def approve(approval_id: int, note: str | None, actor: Actor) -> Campaign:
         request.state = ApprovalState.STALE
         _decide(request, actor, "the event or its guests changed since: submit it again")
         audit.record("campaign.approval_stale", event_id=request.event_id, target=_of(request))
-        raise ApprovalStale("the event or its guests changed since it was submitted: submit again")
+        raise ApprovalStale(
+            _("the event or its guests changed since it was submitted: submit again")
+        )
     request.state = ApprovalState.APPROVED
     _decide(request, actor, note)
     db.session.flush()
     send_at = request.send_at if request.send_at and request.send_at > utcnow() else None
     send = Send(request.event_id, request.kind, send_at, request.options)
-    campaign, _ = create(send)  # commits both
+    campaign, _plan = create(send)  # commits both
     request.campaign_id = campaign.id
     audit.record(
         "campaign.approve",
@@ -320,10 +338,10 @@ def _pending(approval_id: int) -> Approval:
     request = db.session.get(Approval, approval_id, with_for_update=True, populate_existing=True)
     if request is None:
         db.session.rollback()
-        raise NotFoundError(f"approval {approval_id} does not exist")
+        raise NotFoundError(_("approval %(approval_id)s does not exist", approval_id=approval_id))
     if request.state is not ApprovalState.PENDING:
         db.session.rollback()
-        raise ConflictError(f"approval {approval_id} was {request.state.value} already")
+        raise ConflictError(str(WAS_ALREADY[request.state]) % {"approval_id": approval_id})
     return request
 
 
@@ -338,7 +356,7 @@ def fingerprint(event_id: int) -> str:
     """A digest of what a campaign of the event would say and to whom."""
     found: str | None = db.session.execute(FINGERPRINT, {"event_id": event_id}).scalar()
     if found is None:
-        raise NotFoundError(f"event {event_id} does not exist")
+        raise NotFoundError(_("event %(event_id)s does not exist", event_id=event_id))
     return found
 
 
@@ -346,7 +364,7 @@ def get(approval_id: int) -> Approval:
     """A request, or NotFoundError."""
     found = db.session.get(Approval, approval_id)
     if found is None:
-        raise NotFoundError(f"approval {approval_id} does not exist")
+        raise NotFoundError(_("approval %(approval_id)s does not exist", approval_id=approval_id))
     return found
 
 
@@ -387,25 +405,42 @@ def as_json(request: Approval) -> dict[str, object]:
     }
 
 
-# What approving a request of each kind sends (the choices filled in by `described`).
+# What approving a request of each kind sends, without and with the guests who said maybe
+# (the choices filled in by `described`).
 DESCRIPTIONS = {
-    MessageKind.INVITATION: "The event's invitation to every guest not invited yet",
-    MessageKind.REMINDER: "A reminder to the guests who confirmed{maybe}, {hours_before:g} hours"
-    " before the start",
-    MessageKind.FOLLOWUP: "A follow-up to each guest who has not answered {after_days:g} days"
-    " after their invitation was delivered, until the event starts",
-    MessageKind.UPDATE: "An update telling the guests{maybe} of the event's latest change",
-    MessageKind.CANCELLATION: "The cancellation, to every guest whose invitation was sent",
-    MessageKind.THANKS: "A thank-you to the guests who checked in",
-    MessageKind.MISSED: "A missed-you to the confirmed guests who did not come",
+    MessageKind.INVITATION: (_l("The event's invitation to every guest not invited yet"),) * 2,
+    MessageKind.REMINDER: (
+        _l("A reminder to the guests who confirmed, %(hours)s hours before the start"),
+        _l(
+            "A reminder to the guests who confirmed (and those who said maybe), %(hours)s hours"
+            " before the start"
+        ),
+    ),
+    MessageKind.FOLLOWUP: (
+        _l(
+            "A follow-up to each guest who has not answered %(days)s days after their invitation"
+            " was delivered, until the event starts"
+        ),
+    )
+    * 2,
+    MessageKind.UPDATE: (
+        _l("An update telling the guests of the event's latest change"),
+        _l("An update telling the guests (and those who said maybe) of the event's latest change"),
+    ),
+    MessageKind.CANCELLATION: (_l("The cancellation, to every guest whose invitation was sent"),)
+    * 2,
+    MessageKind.THANKS: (_l("A thank-you to the guests who checked in"),) * 2,
+    MessageKind.MISSED: (_l("A missed-you to the confirmed guests who did not come"),) * 2,
 }
 
 
 def described(request: Approval) -> str:
-    """What approving the request sends, in a sentence."""
+    """What approving the request sends, in a sentence (in the page's language)."""
     options = {"hours_before": 0.0, "after_days": 0.0, **request.options}
-    maybe = " (and those who said maybe)" if options.get("include_maybe") else ""
-    return DESCRIPTIONS[MessageKind(request.kind)].format(**{**options, "maybe": maybe})
+    sentence = DESCRIPTIONS[MessageKind(request.kind)][bool(options.get("include_maybe"))]
+    values = {"hours": f"{options['hours_before']:g}", "days": f"{options['after_days']:g}"}
+    text = str(sentence)
+    return text % values if "%(" in text else text
 
 
 def _of(request: Approval) -> str:

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.extensions import db
 from app.models import Campaign, SendState
 from app.models.enums import states_text
@@ -17,10 +19,10 @@ SEND_STATES = ("pending", "sending", "accepted", "failed", "canceled")
 SETTLED = ("accepted", "failed", "canceled")
 # The delivery funnel of a campaign's invitations, from provider status reports.
 FUNNEL = (
-    ("accepted", "Accepted by Twilio"),
-    ("delivered", "Delivered"),
-    ("read", "Read"),
-    ("not-delivered", "Not delivered"),
+    ("accepted", _l("Accepted by Twilio")),
+    ("delivered", _l("Delivered")),
+    ("read", _l("Read")),
+    ("not-delivered", _l("Not delivered")),
 )
 
 # When a campaign's first message was claimed: its earliest attempt (each claim records one
@@ -166,7 +168,9 @@ def funnel(accepted: int, delivery: dict[str, int], total: int) -> list[FunnelSt
         "not-delivered": delivery.get("undelivered", 0) + delivery.get("failed", 0),
     }
     return [
-        FunnelStage(key, label, counts[key], round(100 * counts[key] / total, 3) if total else 0.0)
+        FunnelStage(
+            key, str(label), counts[key], round(100 * counts[key] / total, 3) if total else 0.0
+        )
         for key, label in FUNNEL
     ]
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +51,7 @@ from app.sending.wakeup import request_drain_quietly
 from app.services import estimates
 from app.services.estimates import SendEstimate, send_estimate
 from app.services.events import MAX_ID
+from app.services.kind_words import kind_word
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,48 @@ COUNT_FAILED = states_text(
 )
 
 
+# Why a guest's invitation can't be queued on its own, by the state it is in already.
+ALREADY = {
+    SendState.PENDING: _l("the guest's invitation is already pending"),
+    SendState.PAUSED: _l("the guest's invitation is already paused"),
+    SendState.SENDING: _l("the guest's invitation is already sending"),
+    SendState.ACCEPTED: _l("the guest's invitation is already accepted"),
+    SendState.FAILED: _l("the guest's invitation is already failed"),
+    SendState.CANCELED: _l("the guest's invitation is already canceled"),
+}
+# "cannot pause a canceled campaign": the action and the state, in the page's language.
+ACTION_WORDS = {
+    "move": _l("move"),
+    "pause": _l("pause"),
+    "resume": _l("resume"),
+    "cancel": _l("cancel"),
+    "retry-failed": _l("retry the failed invitations of"),
+    "start": _l("start"),
+    "refuse": _l("refuse to start"),
+    "complete": _l("complete"),
+}
+STATE_WORDS = {
+    CampaignState.SCHEDULED: _l("scheduled"),
+    CampaignState.RUNNING: _l("running"),
+    CampaignState.PAUSED: _l("paused"),
+    CampaignState.CANCELED: _l("canceled"),
+    CampaignState.COMPLETED: _l("completed"),
+}
+# Nothing to send: no guest is left for a new campaign of the kind.
+NONE_LEFT = {
+    MessageKind.INVITATION: _l("no guest of this event is left to invite"),
+    MessageKind.REMINDER: _l("no guest of this event is left to remind"),
+    MessageKind.FOLLOWUP: _l("no guest of this event is left to follow up"),
+    MessageKind.REPLY: _l("no guest of this event is left to reply to"),
+    MessageKind.OFFER: _l("no guest of this event is left to offer a seat to"),
+    MessageKind.UPDATE: _l("no guest of this event is left to tell of the change"),
+    MessageKind.CANCELLATION: _l("no guest of this event is left to tell of the cancellation"),
+    MessageKind.THANKS: _l("no guest of this event is left to thank"),
+    MessageKind.MISSED: _l("no guest of this event is left to tell we missed"),
+    MessageKind.PASS: _l("no guest of this event is left to send the pass to"),
+}
+
+
 class CampaignError(Exception):
     """A campaign request that cannot be done."""
 
@@ -134,10 +178,10 @@ def _event(event_id: int, lock: bool = False) -> Event:
     foreign-key checks of single sends (`FOR KEY SHARE` on the event) go through.
     """
     if not 0 < event_id <= MAX_ID:
-        raise NotFoundError(f"event {event_id} not found")
+        raise NotFoundError(_("event %(event_id)s not found", event_id=event_id))
     event = db.session.get(Event, event_id, with_for_update=NO_KEY_UPDATE if lock else None)
     if event is None:
-        raise NotFoundError(f"event {event_id} not found")
+        raise NotFoundError(_("event %(event_id)s not found", event_id=event_id))
     return event
 
 
@@ -197,7 +241,9 @@ def target(
     try:
         spec = kind_of(kind)
     except ValueError:
-        raise CampaignError(f"'kind' must be one of {', '.join(KINDS)}") from None
+        raise CampaignError(
+            _("'kind' must be one of %(choices)s", choices=", ".join(KINDS))
+        ) from None
     days = DEFAULT_FOLLOWUP_DAYS if after_days is None else after_days
     after_seconds = round(days * 86400) if spec.watches else 0
     return Target(event_id, spec.kind, include_maybe and spec.answers is not None, after_seconds)
@@ -235,9 +281,9 @@ def check_send_at(send_at: datetime) -> None:
     """A time to start at: not past (a minute's grace: "now"), within a year."""
     now = utcnow()
     if send_at < now - PAST_GRACE:
-        raise CampaignError("send_at is in the past")
+        raise CampaignError(_("send_at is in the past"))
     if send_at > now + MAX_AHEAD:
-        raise CampaignError("send_at must be within a year")
+        raise CampaignError(_("send_at must be within a year"))
 
 
 def schedule_reminder(
@@ -259,13 +305,13 @@ def reminder_time(event_id: int, hours_before: float) -> datetime:
     found = _event(event_id)
     lead = timedelta(hours=hours_before)
     if not timedelta(0) < lead <= MAX_REMINDER_LEAD:
-        raise CampaignError("hours_before must be more than 0 and at most 720")
+        raise CampaignError(_("hours_before must be more than 0 and at most 720"))
     if found.starts_at is None:
-        raise ConflictError("the event has no start time to remind guests of")
+        raise ConflictError(_("the event has no start time to remind guests of"))
     if found.starts_at <= utcnow():
-        raise ConflictError("the event has already started")
+        raise ConflictError(_("the event has already started"))
     if found.starts_at - lead > utcnow() + MAX_AHEAD:
-        raise CampaignError("the reminder would be more than a year ahead")
+        raise CampaignError(_("the reminder would be more than a year ahead"))
     return found.starts_at - lead
 
 
@@ -287,9 +333,9 @@ def check_followup(event_id: int, after_days: float) -> None:
     found = _event(event_id)
     after = timedelta(days=after_days)
     if not timedelta(0) < after <= MAX_FOLLOWUP_DELAY:
-        raise CampaignError("after_days must be more than 0 and at most 60")
+        raise CampaignError(_("after_days must be more than 0 and at most 60"))
     if found.starts_at is not None and found.starts_at <= utcnow():
-        raise ConflictError("the event has already started")
+        raise ConflictError(_("the event has already started"))
 
 
 def _create(
@@ -305,7 +351,7 @@ def _create(
     found = _event(target.event_id, lock=True)
     if found.canceled_at is not None and target.kind != MessageKind.CANCELLATION:
         db.session.rollback()
-        raise ConflictError("the event is canceled: nothing more is sent for it")
+        raise ConflictError(_("the event is canceled: nothing more is sent for it"))
     if spec.one_per_event:
         _refuse_a_second(target)
     plan = _preflight(target, sending)
@@ -315,12 +361,15 @@ def _create(
         raise ConflictError(lifecycle.rejection_note(target.kind, review))
     if plan.missing_template and not review.waiting:
         db.session.rollback()
-        plain = f"no {spec.label.lower()} is approved in any language yet: write one on the"
-        raise TemplateMissing(plan.warnings[0], plain + " Messages page")
+        plain = _(
+            "no %(kind)s is approved in any language yet: write one on the Messages page",
+            kind=kind_word(target.kind),
+        )
+        raise TemplateMissing(plan.warnings[0], plain)
     scheduled = send_at is not None and send_at > utcnow()
     if plan.recipients == 0 and not (scheduled or spec.watches):
         db.session.rollback()
-        raise ConflictError(f"no guest of this event is left to {spec.verb}")
+        raise ConflictError(str(NONE_LEFT[spec.kind]))
     campaign = Campaign(
         event_id=target.event_id,
         kind=target.kind,
@@ -376,16 +425,16 @@ def create_after_event(
 def check_after_event(event_id: int, kind: str, send_at: datetime | None) -> None:
     """The checks of `create_after_event`, raising what it raises."""
     if kind not in AFTER_EVENT:
-        raise CampaignError(f"'kind' must be one of {', '.join(AFTER_EVENT)}")
+        raise CampaignError(_("'kind' must be one of %(choices)s", choices=", ".join(AFTER_EVENT)))
     found = _event(event_id)
     if found.starts_at is None:
-        raise ConflictError("the event has no start time: it can't be over")
+        raise ConflictError(_("the event has no start time: it can't be over"))
     if send_at is not None:
         check_send_at(send_at)
         if send_at < found.starts_at:
-            raise CampaignError("send_at must be after the event's start")
+            raise CampaignError(_("send_at must be after the event's start"))
     elif found.starts_at > utcnow():
-        raise ConflictError("the event has not started yet: send it after its start")
+        raise ConflictError(_("the event has not started yet: send it after its start"))
 
 
 def _refuse_a_second(target: Target) -> None:
@@ -399,9 +448,13 @@ def _refuse_a_second(target: Target) -> None:
     )
     if other is not None:
         db.session.rollback()
-        label = kind_of(target.kind).label.lower()
         raise ConflictError(
-            f"the event already has a {label} (campaign {other}): move or cancel it instead"
+            _(
+                "the event already has a %(kind)s (campaign %(campaign)s): move or cancel it"
+                " instead",
+                kind=kind_word(target.kind),
+                campaign=other,
+            )
         )
 
 
@@ -451,14 +504,24 @@ def follow_start(event_id: int, starts_at: datetime | None) -> list[tuple[int, d
     for reminder in reminders:
         lead = timedelta(seconds=reminder.lead_seconds or 0)
         if starts_at is None or starts_at <= now:
-            problem = "has no start time" if starts_at is None else "would have started already"
+            if starts_at is None:
+                raise ConflictError(
+                    _(
+                        "the event has no start time, and its reminder (campaign %(campaign)s)"
+                        " is scheduled before its start: cancel the reminder first",
+                        campaign=reminder.id,
+                    )
+                )
             raise ConflictError(
-                f"the event {problem}, and its reminder (campaign {reminder.id}) is scheduled"
-                " before its start: cancel the reminder first"
+                _(
+                    "the event would have started already, and its reminder (campaign"
+                    " %(campaign)s) is scheduled before its start: cancel the reminder first",
+                    campaign=reminder.id,
+                )
             )
         send_at = max(starts_at - lead, now)
         if send_at > now + MAX_AHEAD:
-            raise CampaignError("the event's reminder would be more than a year ahead")
+            raise CampaignError(_("the event's reminder would be more than a year ahead"))
         try:
             lifecycle.apply(_connection(), reminder.id, "move", send_at=send_at)
         except lifecycle.NotAllowed:
@@ -479,8 +542,13 @@ def cancel_scheduled(event_id: int) -> list[int]:
     ).all()
     busy = [c for c in listed if c.state in (CampaignState.RUNNING, CampaignState.PAUSED)]
     if busy:
-        named = ", ".join(f"campaign {c.id} is {c.state.value}" for c in busy)
-        raise ConflictError(f"{named}: cancel it first, or let it finish")
+        named = ", ".join(
+            _("campaign %(campaign)s is running", campaign=c.id)
+            if c.state is CampaignState.RUNNING
+            else _("campaign %(campaign)s is paused", campaign=c.id)
+            for c in busy
+        )
+        raise ConflictError(_("%(campaigns)s: cancel it first, or let it finish", campaigns=named))
     scheduled = [c.id for c in listed if c.state is CampaignState.SCHEDULED]
     for campaign_id in scheduled:
         lifecycle.apply(_connection(), campaign_id, "cancel")
@@ -512,7 +580,7 @@ def get_campaign(campaign_id: int) -> Campaign:
     """The campaign, or NotFoundError."""
     campaign = db.session.get(Campaign, campaign_id) if 0 < campaign_id <= MAX_ID else None
     if campaign is None:
-        raise NotFoundError(f"campaign {campaign_id} not found")
+        raise NotFoundError(_("campaign %(campaign_id)s not found", campaign_id=campaign_id))
     return campaign
 
 
@@ -542,15 +610,17 @@ def _apply(campaign_id: int, action: str, **values: Any) -> lifecycle.Moved:
     """Do an organiser's action through the lifecycle and commit; NotFoundError or
     ConflictError when it can't be done."""
     if not 0 < campaign_id <= MAX_ID:
-        raise NotFoundError(f"campaign {campaign_id} not found")
+        raise NotFoundError(_("campaign %(campaign_id)s not found", campaign_id=campaign_id))
     try:
-        _, moved = lifecycle.apply(_connection(), campaign_id, action, **values)
+        _before, moved = lifecycle.apply(_connection(), campaign_id, action, **values)
     except lifecycle.CampaignMissing:
         db.session.rollback()
-        raise NotFoundError(f"campaign {campaign_id} not found") from None
+        raise NotFoundError(
+            _("campaign %(campaign_id)s not found", campaign_id=campaign_id)
+        ) from None
     except lifecycle.NotAllowed as refused:
         db.session.rollback()
-        raise ConflictError(str(refused)) from None
+        raise ConflictError(refusal_words(refused)) from None
     db.session.commit()
     db.session.expire_all()
     return moved
@@ -598,7 +668,7 @@ def guest(guest_id: int) -> Guest:
     """The guest, or NotFoundError."""
     found = db.session.get(Guest, guest_id) if 0 < guest_id <= MAX_ID else None
     if found is None:
-        raise NotFoundError(f"guest {guest_id} not found")
+        raise NotFoundError(_("guest %(guest_id)s not found", guest_id=guest_id))
     return found
 
 
@@ -624,9 +694,8 @@ def send_invitation(guest_id: int) -> Invitation:
         invitation = Invitation(event_id=found.event_id, guest_id=found.id)
         db.session.add(invitation)
     elif invitation.send_state not in (SendState.FAILED, SendState.CANCELED):
-        state = invitation.send_state.value
         db.session.rollback()
-        raise ConflictError(f"the guest's invitation is already {state}")
+        raise ConflictError(str(ALREADY[invitation.send_state]))
     invitation.campaign_id = None
     invitation.send_state = SendState.PENDING
     invitation.next_attempt_at = db.func.now()
@@ -636,10 +705,19 @@ def send_invitation(guest_id: int) -> Invitation:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ConflictError("the guest's invitation was created meanwhile") from None
+        raise ConflictError(_("the guest's invitation was created meanwhile")) from None
     log.info("invitation %s queued alone", invitation.id)
     wake_sender()
     return invitation
+
+
+def refusal_words(refused: lifecycle.NotAllowed) -> str:
+    """Why an action can't be done to a campaign, in the page's language."""
+    action = ACTION_WORDS.get(refused.action)
+    state = STATE_WORDS.get(CampaignState(refused.state)) if refused.state else None
+    if action is None or state is None:
+        return str(refused)
+    return _("cannot %(action)s a %(state)s campaign", action=action, state=state)
 
 
 def _refusal(found: Guest) -> str | None:
@@ -649,5 +727,5 @@ def _refusal(found: Guest) -> str | None:
     if blocked is None:
         return None
     if blocked.code == OPTED_OUT:
-        return "the guest opted out of messages"
-    return f"the guest's number cannot receive messages ({blocked.reason})"
+        return _("the guest opted out of messages")
+    return _("the guest's number cannot receive messages (%(reason)s)", reason=blocked.reason)

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from app.models.base import utcnow
 from app.models.event import MAX_PARTY
 
@@ -40,7 +43,13 @@ class PartyComplete(CheckInRefused):
     """Everyone of the party is in already; `party` says when the pass was first used."""
 
     def __init__(self, party: DoorParty) -> None:
-        super().__init__(f"all {party.party} of {party.name}'s party are in already")
+        super().__init__(
+            _(
+                "all %(party)s of %(name)s's party are in already",
+                party=party.party,
+                name=party.name,
+            )
+        )
         self.party = party
 
 
@@ -48,10 +57,16 @@ class TooMany(CheckInRefused):
     """More people than are left of the party."""
 
     def __init__(self, party: DoorParty, count: int) -> None:
-        left = "is" if party.left == 1 else "are"
         super().__init__(
-            f"count {count} is more than are left: {party.left} of the party of"
-            f" {party.party} {left} left to check in"
+            ngettext(
+                "count %(count)s is more than are left: %(num)s of the party of %(party)s is"
+                " left to check in",
+                "count %(count)s is more than are left: %(num)s of the party of %(party)s are"
+                " left to check in",
+                party.left,
+                count=count,
+                party=party.party,
+            )
         )
         self.party = party
         self.count = count
@@ -82,7 +97,9 @@ def check_count(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PARTY:
-        raise ValueError(f"count must be a whole number of people from 1 to {MAX_PARTY}")
+        raise ValueError(
+            _("count must be a whole number of people from 1 to %(limit)s", limit=MAX_PARTY)
+        )
     return value
 
 
@@ -91,7 +108,12 @@ def scan_from(fields: Mapping[str, object], user_id: int | None = None) -> Scan:
     `scanned_at`, `kept`); ValueError naming the field that is wrong."""
     code, guest_id = fields.get("code"), fields.get("guest_id")
     if code is not None and (not isinstance(code, str) or len(code) > MAX_CODE):
-        raise ValueError(f"code must be a pass's code such as K7QM-2XDP (text, {MAX_CODE} at most)")
+        raise ValueError(
+            _(
+                "code must be a pass's code such as K7QM-2XDP (text, %(limit)s at most)",
+                limit=MAX_CODE,
+            )
+        )
     return Scan(
         code=code or None,
         guest_id=_guest_id(guest_id) if code is None else None,
@@ -110,7 +132,7 @@ def _flag(value: object, name: str) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("", "0", "false", "1", "true"):
         return value.strip().lower() in ("1", "true")
-    raise ValueError(f"{name} must be true or false")
+    raise ValueError(_("%(name)s must be true or false", name=name))
 
 
 def _guest_id(value: object) -> int | None:
@@ -120,7 +142,7 @@ def _guest_id(value: object) -> int | None:
     if isinstance(value, str) and value.isdigit() and len(value) < 10:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("guest_id must be a guest's id")
+        raise ValueError(_("guest_id must be a guest's id"))
     return value
 
 
@@ -129,7 +151,7 @@ def _client_id(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not CLIENT_ID.fullmatch(value):
-        raise ValueError("client_id must be up to 64 letters, digits, '.', '_', ':' or '-'")
+        raise ValueError(_("client_id must be up to 64 letters, digits, '.', '_', ':' or '-'"))
     return value
 
 
@@ -138,7 +160,9 @@ def _device(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or len(value) > MAX_DEVICE or not value.isprintable():
-        raise ValueError(f"device must be a name of at most {MAX_DEVICE} characters")
+        raise ValueError(
+            _("device must be a name of at most %(limit)s characters", limit=MAX_DEVICE)
+        )
     return value.strip() or None
 
 
@@ -152,7 +176,7 @@ def scanned_time(value: object) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None or not 2000 <= parsed.year <= 9999:
-        raise ValueError("scanned_at must be an ISO 8601 date-time such as 2026-06-01T21:30:00Z")
+        raise ValueError(_("scanned_at must be an ISO 8601 date-time such as 2026-06-01T21:30:00Z"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     now = utcnow()

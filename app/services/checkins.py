@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Row, select, text
 
 from app.extensions import db
@@ -225,12 +226,12 @@ def _eligible(event_id: int, code: str | None, guest_id: int | None, *, lock: bo
     if code is not None:
         normalized = normalize(code)
         if normalized is None:
-            raise UnknownPass("this is not a pass's code (8 letters and digits, K7QM-2XDP)")
+            raise UnknownPass(_("this is not a pass's code (8 letters and digits, K7QM-2XDP)"))
         match, missing = Guest.pass_code == normalized, UNKNOWN_CODE
     elif guest_id is not None:
         match, missing = Guest.id == guest_id, UNKNOWN_GUEST
     else:
-        raise UnknownPass("give a pass's code or a guest")
+        raise UnknownPass(_("give a pass's code or a guest"))
     query = select(Guest.id).join(Guest.invitation).where(Guest.event_id == event_id, match)
     query = query.where(Invitation.rsvp == Rsvp.CONFIRMED, Guest.waitlisted_at.is_(None))
     if lock:  # the party's turn at the door: other devices wait for this check-in
@@ -263,7 +264,7 @@ def _replayed(event_id: int, client_id: str | None) -> CheckInResult | None:
     if row is None:
         return None
     if row.event_id != event_id:
-        raise ScanReused("this scan id was used for another event's check-in")
+        raise ScanReused(_("this scan id was used for another event's check-in"))
     return CheckInResult(parties_of([row.guest_id])[row.guest_id], row.people, replayed=True)
 
 
@@ -271,5 +272,5 @@ def _replay_or_refuse(event_id: int, client_id: str | None) -> CheckInResult:
     """The recorded result of a scan id that conflicted on insert."""
     result = _replayed(event_id, client_id)
     if result is None:  # the conflicting row went (its guest deleted) in between
-        raise ScanReused("this scan id was just used: send it again")
+        raise ScanReused(_("this scan id was just used: send it again"))
     return result

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import ColumnElement, Row, Select, and_, exists, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
@@ -228,7 +230,12 @@ def send_reply(guest_id: int, body: str) -> Invitation:
     """
     text = body.strip()
     if not has_visible_text(text) or len(text) > REPLY_MAX_LENGTH:
-        raise ValueError(f"a reply is 1 to {REPLY_MAX_LENGTH} characters of visible text")
+        raise ValueError(
+            _(
+                "a reply is 1 to %(limit)s characters of visible text",
+                limit=REPLY_MAX_LENGTH,
+            )
+        )
     found = guest(guest_id)
     db.session.refresh(found, with_for_update={"key_share": True})
     _check_window(found)
@@ -261,15 +268,19 @@ def _check_window(found: Guest) -> None:
     if closes is None:
         db.session.rollback()
         raise ConflictError(
-            "the guest has never written: WhatsApp delivers free text only within 24 hours"
-            " of the guest's last message, so only an approved template can reach them"
+            _(
+                "the guest has never written: WhatsApp delivers free text only within 24 hours"
+                " of the guest's last message, so only an approved template can reach them"
+            )
         )
     if closes <= utcnow():
         db.session.rollback()
         raise ConflictError(
-            f"the guest last wrote {_ago(closes - WINDOW)}: WhatsApp delivers free text only"
-            " within 24 hours of the guest's last message, so only an approved template can"
-            " reach them now"
+            _(
+                "the guest last wrote %(ago)s: WhatsApp delivers free text only within 24 hours"
+                " of the guest's last message, so only an approved template can reach them now",
+                ago=_ago(closes - WINDOW),
+            )
         )
 
 
@@ -277,8 +288,8 @@ def _ago(moment: datetime) -> str:
     """How long ago `moment` was, in words ("3 days ago", "25 hours ago")."""
     hours = int((utcnow() - moment).total_seconds() // 3600)
     if hours >= 48:
-        return f"{hours // 24} days ago"
-    return f"{hours} hours ago"
+        return ngettext("%(num)d day ago", "%(num)d days ago", hours // 24)
+    return ngettext("%(num)d hour ago", "%(num)d hours ago", hours)
 
 
 def _same_reply(guest_id: int, text: str) -> Invitation | None:
@@ -299,7 +310,7 @@ def dismiss(message_id: int) -> InboundMessage:
     """Set a guest's message aside: it no longer needs an answer. NotFoundError."""
     message = db.session.get(InboundMessage, message_id) if message_id > 0 else None
     if message is None:
-        raise NotFoundError(f"message {message_id} not found")
+        raise NotFoundError(_("message %(message_id)s not found", message_id=message_id))
     message.dismissed_at = message.dismissed_at or utcnow()
     db.session.commit()
     return message

@@ -18,6 +18,8 @@ from typing import Any
 import phonenumbers
 from babel import Locale
 from babel.core import get_global
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from app.models import Event
 from app.services.phones import other_reading
@@ -79,10 +81,14 @@ def country_name(code: str) -> str:
 
 def number_of(code: str) -> str:
     """How a refusal names a number of that country: "a Spanish number", "an Emirati number",
-    "a number of Kenya"."""
+    "a number of Kenya" (in another page language: "a number of <the country's name>")."""
     adjective = ADJECTIVES.get(code)
+    locale = get_locale()
+    if locale is not None and locale.language != "en":
+        name = locale.territories.get(code) or country_name(code)
+        return _("a number of %(country)s", country=name)
     if adjective is None:
-        return f"a number of {country_name(code)}"
+        return _("a number of %(country)s", country=country_name(code))
     article = "an" if adjective[0] in "AEIO" else "a"
     return f"{article} {adjective} number"
 

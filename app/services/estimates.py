@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import Connection, text
 
 from app.sending.settings import SendingSettings
@@ -49,6 +51,37 @@ class SendEstimate:
     def to_json(self) -> dict[str, Any]:
         """The estimate as JSON."""
         return asdict(self)
+
+    @property
+    def sentence(self) -> str:
+        """The assumption as the dashboard says it, one whole sentence in the page's language
+        ("Duration at 10 messages/s; ..."); `assumption` stays the API's English words."""
+        rate = format_decimal(float(f"{self.rate_per_second:g}"))
+        if self.latency_seconds is None:
+            return _(
+                "Duration at %(rate)s messages/s; the provider's response time is not measured"
+                " yet (no recent request), so it is assumed to keep up.",
+                rate=rate,
+            )
+        values = {
+            "rate": rate,
+            "cap": format_decimal(self.max_in_flight),
+            "latency": format_decimal(self.latency_seconds, "0.00"),
+            "sample": format_decimal(LATENCY_SAMPLE),
+        }
+        if self.throughput_per_second < self.rate_per_second:
+            return _(
+                "Duration at %(rate)s messages/s; the in-flight cap of %(cap)s against"
+                " %(latency)s s per provider response limits it to %(throughput)s/s (mean of"
+                " the last %(sample)s requests).",
+                throughput=format_decimal(float(f"{self.throughput_per_second:.3g}")),
+                **values,
+            )
+        return _(
+            "Duration at %(rate)s messages/s; %(cap)s requests in flight cover %(latency)s s per"
+            " provider response (mean of the last %(sample)s requests).",
+            **values,
+        )
 
 
 def estimate(sending: SendingSettings, latency: float | None) -> SendEstimate:

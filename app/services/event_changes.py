@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.extensions import db
@@ -197,10 +198,10 @@ def _notify_locked(event: Event, audience: Audience) -> Notified:
     """`notify_change` of the locked event, in its transaction (committed here)."""
     if event.canceled_at is not None:
         db.session.rollback()
-        raise ConflictError("the event is canceled: tell guests with the cancellation")
+        raise ConflictError(_("the event is canceled: tell guests with the cancellation"))
     if event.calendar_sequence == 0:
         db.session.rollback()
-        raise ConflictError("the event's start, zone and venue have not changed")
+        raise ConflictError(_("the event's start, zone and venue have not changed"))
     existing = told_campaign(event)
     if existing is not None:
         db.session.commit()  # an edit made in this transaction (a name) is kept
@@ -210,7 +211,7 @@ def _notify_locked(event: Event, audience: Audience) -> Notified:
     event.untold_changes = []  # told from now on: committed with the campaign
     # The time or venue on their pass changed: each holder gets it again, once per change.
     pass_sends.queue_event_passes(db.session.connection(), event.id)
-    campaign, _ = campaigns.create_notice(target)
+    campaign, _plan = campaigns.create_notice(target)
     log.info("event %s: change %s told in campaign %s", event.id, campaign.round, campaign.id)
     return Notified(campaign, created=True, withdrawn=withdrawn)
 
@@ -238,7 +239,7 @@ def cancel_event(event_id: int, notify: bool = True) -> Canceled:
     cancellation = None
     if notify and cancellation_preview(event.id).recipients > 0:
         target = Target(event.id, MessageKind.CANCELLATION)
-        cancellation, _ = campaigns.create_notice(target)  # commits the cancel with it
+        cancellation, _plan = campaigns.create_notice(target)  # commits the cancel with it
     else:
         db.session.commit()
     log.info("event %s canceled: campaigns %s, %s single sends withdrawn", event_id, stopped,
@@ -254,7 +255,7 @@ def _locked(event_id: int) -> Event:
     ) if 0 < event_id <= campaigns.MAX_ID else None  # fmt: skip
     if event is None:
         db.session.rollback()
-        raise NotFoundError(f"event {event_id} not found")
+        raise NotFoundError(_("event %(event_id)s not found", event_id=event_id))
     return event
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.extensions import db
@@ -114,7 +115,13 @@ def apply_edit(event_id: int, values: dict[str, Any]) -> tuple[Event, list[tuple
     """
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
-        raise EditError(f"unknown field {unknown[0]!r}: expected {', '.join(FIELDS)}")
+        raise EditError(
+            _(
+                "unknown field %(unknown)s: expected %(choices)s",
+                unknown=repr(unknown[0]),
+                choices=", ".join(FIELDS),
+            )
+        )
     event = _lock_event(event_id, update=False)
     moves = values.get("starts_at", event.starts_at) != event.starts_at
     changed = {
@@ -170,7 +177,7 @@ def delete_event(event_id: int) -> list[int]:
     db.session.execute(CANCEL_QUEUED, params)
     if db.session.execute(IN_FLIGHT, params).scalar_one():
         db.session.rollback()
-        raise EditConflict("a message of this event is being sent: delete it once it is")
+        raise EditConflict(_("a message of this event is being sent: delete it once it is"))
     db.session.execute(DELETE_DETACHED, params)
     db.session.delete(event)
     db.session.commit()
@@ -188,5 +195,5 @@ def _lock_event(event_id: int, update: bool) -> Event:
     )
     if event is None:
         db.session.rollback()
-        raise EditMissing(f"event {event_id} does not exist")
+        raise EditMissing(_("event %(event_id)s does not exist", event_id=event_id))
     return event

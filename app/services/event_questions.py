@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, text, update
 
 from app.config import LANGUAGES
@@ -44,18 +45,36 @@ def check_question(body: dict[str, Any]) -> NewQuestion:
     kind_name = body.get("kind", QuestionKind.TEXT.value)
     kinds = ", ".join(repr(kind.value) for kind in QuestionKind)
     if kind_name not in {kind.value for kind in QuestionKind}:
-        raise ValueError(f"kind must be one of {kinds}, not {repr(kind_name)[:40]}")
+        raise ValueError(
+            _(
+                "kind must be one of %(kinds)s, not %(value)s",
+                kinds=kinds,
+                value=repr(kind_name)[:40],
+            )
+        )
     kind = QuestionKind(kind_name)
     wording = _wording(body.get("text"), "text", MAX_WORDING)
     raw_choices = body.get("choices")
     if kind is QuestionKind.TEXT:
         if raw_choices:
-            raise ValueError("a text question has no choices: leave 'choices' out")
+            raise ValueError(_("a text question has no choices: leave 'choices' out"))
         return NewQuestion(kind, wording, [])
     if not isinstance(raw_choices, list) or len(raw_choices) < 2:
-        raise ValueError(f"a {kind.value!r} question needs 'choices': a list of 2 to {MAX_CHOICES}")
+        raise ValueError(
+            _(
+                "a %(kind)s question needs 'choices': a list of 2 to %(limit)s",
+                kind=repr(kind.value),
+                limit=MAX_CHOICES,
+            )
+        )
     if len(raw_choices) > MAX_CHOICES:
-        raise ValueError(f"a question offers at most {MAX_CHOICES} choices, not {len(raw_choices)}")
+        raise ValueError(
+            _(
+                "a question offers at most %(limit)s choices, not %(count)s",
+                limit=MAX_CHOICES,
+                count=len(raw_choices),
+            )
+        )
     choices = [
         _wording(choice, f"choices[{index}]", MAX_CHOICE)
         for index, choice in enumerate(raw_choices)
@@ -69,17 +88,33 @@ def _wording(value: Any, name: str, longest: int) -> dict[str, str]:
     if isinstance(value, str):
         value = {"en": value}
     if not isinstance(value, dict) or not value:
-        raise ValueError(f"{name} must be a string or an object of strings by language")
+        raise ValueError(
+            _("%(name)s must be a string or an object of strings by language", name=name)
+        )
     wording = {}
     for language, words in value.items():
         if language not in LANGUAGES:
             raise ValueError(
-                f"{name}: {str(language)[:20]!r} is not a language: use {', '.join(LANGUAGES)}"
+                _(
+                    "%(name)s: %(language)s is not a language: use %(choices)s",
+                    name=name,
+                    language=repr(str(language)[:20]),
+                    choices=", ".join(LANGUAGES),
+                )
             )
         if not isinstance(words, str) or not words.strip():
-            raise ValueError(f"{name}.{language} must be a non-empty string")
+            raise ValueError(
+                _("%(name)s.%(language)s must be a non-empty string", name=name, language=language)
+            )
         if len(words.strip()) > longest:
-            raise ValueError(f"{name}.{language} is longer than {longest} characters")
+            raise ValueError(
+                _(
+                    "%(name)s.%(language)s is longer than %(longest)s characters",
+                    name=name,
+                    language=language,
+                    longest=longest,
+                )
+            )
         wording[language] = " ".join(words.split())
     return wording
 
@@ -91,7 +126,9 @@ def _refuse_repeated(choices: list[dict[str, str]]) -> None:
         for choice in choices:
             words = choice.get(language, "").casefold()
             if words and words in seen:
-                raise ValueError(f"two choices read {words!r}: each choice must differ")
+                raise ValueError(
+                    _("two choices read %(words)s: each choice must differ", words=repr(words))
+                )
             seen.add(words)
 
 
@@ -113,7 +150,7 @@ def add_question(event_id: int, new: NewQuestion) -> Question:
     count = count_questions(event_id)
     if count >= MAX_QUESTIONS:
         db.session.rollback()
-        raise ValueError(f"an event asks at most {MAX_QUESTIONS} questions")
+        raise ValueError(_("an event asks at most %(limit)s questions", limit=MAX_QUESTIONS))
     question = Question(
         event_id=event_id,
         position=count + 1,

@@ -26,6 +26,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -77,7 +78,7 @@ def find_guest(guest_id: int) -> Guest:
     """The guest, or EditMissing."""
     guest = db.session.get(Guest, guest_id) if 0 < guest_id <= MAX_ID else None
     if guest is None:
-        raise EditMissing(f"guest {guest_id} does not exist")
+        raise EditMissing(_("guest %(guest_id)s does not exist", guest_id=guest_id))
     return guest
 
 
@@ -97,7 +98,13 @@ def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> 
     """
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
-        raise EditError(f"unknown field {unknown[0]!r}: expected {', '.join(FIELDS)}")
+        raise EditError(
+            _(
+                "unknown field %(unknown)s: expected %(choices)s",
+                unknown=repr(unknown[0]),
+                choices=", ".join(FIELDS),
+            )
+        )
     guest = _lock_guest(guest_id, update=False)
     region = phone_region(guest.event, default_region)
     hints = NumberHints(region, countries.likely_countries(guest.event, default_region))
@@ -113,7 +120,7 @@ def update_guest(guest_id: int, values: dict[str, Any], default_region: str) -> 
     except IntegrityError:
         db.session.rollback()
         raise EditConflict(
-            "another guest of the event was given this number meanwhile", "phone"
+            _("another guest of the event was given this number meanwhile"), "phone"
         ) from None
     except EditError:
         db.session.rollback()
@@ -130,12 +137,14 @@ def _checked(values: dict[str, Any], hints: NumberHints) -> dict[str, Any]:
     """The fields as stored, checked as an import's (a national number in `hints.region`);
     EditError (naming the field) when one is wrong."""
     if "variables" in values and not isinstance(values["variables"], dict):
-        raise EditError("variables must be an object of names and values", "variables")
+        raise EditError(_("variables must be an object of names and values"), "variables")
     checked: dict[str, Any] = {}
     for name, value in values.items():
         if name == "language":
             if value not in LANGUAGES:
-                raise EditError(f"language must be one of {', '.join(LANGUAGES)}", name)
+                raise EditError(
+                    _("language must be one of %(choices)s", choices=", ".join(LANGUAGES)), name
+                )
             checked[name] = value
             continue
         try:
@@ -149,10 +158,13 @@ def _checked_heads(guest: Guest, values: dict[str, Any]) -> dict[str, Any]:
     """The guest's allowance and party as given (null: the event's allowance, not said),
     the party within 1 + the allowance that will hold; EditError names the allowance."""
     checked: dict[str, Any] = {}
-    try:
-        if "plus_ones" in values:
-            given = values["plus_ones"]
+    if "plus_ones" in values:
+        given = values["plus_ones"]
+        try:
             checked["plus_ones"] = None if given is None else parties.check_plus_ones(given)
+        except ValueError as error:
+            raise EditError(str(error), "plus_ones") from None
+    try:
         allowed = parties.allowance(
             checked.get("plus_ones", guest.plus_ones), guest.event.plus_ones
         )
@@ -160,13 +172,16 @@ def _checked_heads(guest: Guest, values: dict[str, Any]) -> dict[str, Any]:
         if party is not None:
             party = parties.check_party_size(party, allowed)
     except ValueError as error:
-        field = "plus_ones" if str(error).startswith("plus_ones") else "party_size"
-        if field == "party_size" and "party_size" not in values:
-            error = ValueError(
-                f"the guest's party is {guest.party_size}: with plus_ones {allowed} it can be"
-                f" at most {1 + allowed}; change party_size too"
+        message = str(error)
+        if "party_size" not in values:
+            message = _(
+                "the guest's party is %(party)s: with plus_ones %(plus_ones)s it can be at"
+                " most %(most)s; change party_size too",
+                party=guest.party_size,
+                plus_ones=allowed,
+                most=1 + allowed,
             )
-        raise EditError(str(error), field) from None
+        raise EditError(message, "party_size") from None
     if "party_size" in values:
         checked["party_size"] = party
     return checked
@@ -180,7 +195,7 @@ def _move_number(guest: Guest, phone: str) -> None:
     """
     if db.session.execute(LOCK_MESSAGES, {"guest_id": guest.id}).scalar_one():
         raise EditConflict(
-            "a message to this guest is being sent: change the number once it is", "phone"
+            _("a message to this guest is being sent: change the number once it is"), "phone"
         )
     other = db.session.execute(
         select(Guest.id, Guest.name).where(
@@ -189,7 +204,13 @@ def _move_number(guest: Guest, phone: str) -> None:
     ).first()
     if other is not None:
         raise EditConflict(
-            f"{phone} is already the number of guest {other.id} ({other.name})", "phone"
+            _(
+                "%(phone)s is already the number of guest %(id)s (%(name)s)",
+                phone=phone,
+                id=other.id,
+                name=other.name,
+            ),
+            "phone",
         )
     known = db.session.execute(KNOWN_UNREACHABLE, {"phone": phone}).first()
     guest.unreachable_code = known.unreachable_code if known else None
@@ -207,7 +228,7 @@ def delete_guest(guest_id: int) -> None:
     params = {"guest_id": guest.id}
     if db.session.execute(LOCK_MESSAGES, params).scalar_one():
         db.session.rollback()
-        raise EditConflict("a message to this guest is being sent: delete them once it is")
+        raise EditConflict(_("a message to this guest is being sent: delete them once it is"))
     connection = db.session.connection()
     canceled = connection.execute(CANCEL_QUEUED, params).rowcount
     kept = connection.execute(DETACH_COUNTED, params).rowcount
@@ -226,5 +247,5 @@ def _lock_guest(guest_id: int, update: bool) -> Guest:
     guest = db.session.get(Guest, guest_id, with_for_update=lock, populate_existing=True)
     if guest is None:
         db.session.rollback()
-        raise EditMissing(f"guest {guest_id} does not exist")
+        raise EditMissing(_("guest %(guest_id)s does not exist", guest_id=guest_id))
     return guest

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.services.sheets.limits import Budget, Unreadable
 from app.services.sheets.reader import Table, read_table
 
@@ -78,10 +80,12 @@ def text_problem(value: str) -> str | None:
 def json_rows(payload: Any) -> list[RawRow | RowError]:
     """Read `{"guests": [{"name", "phone", ...}]}`; a non-object entry is a row error."""
     if not isinstance(payload, dict) or not isinstance(payload.get("guests"), list):
-        raise Unreadable('the body must be a JSON object {"guests": [...]} with a list')
+        raise Unreadable(_('the body must be a JSON object {"guests": [...]} with a list'))
     unknown = sorted(key for key in payload if key != "guests")
     if unknown:
-        raise Unreadable(f"unknown field {unknown[0]!r}: expected only 'guests'")
+        raise Unreadable(
+            _("unknown field %(field)s: expected only 'guests'", field=repr(unknown[0]))
+        )
     rows: list[RawRow | RowError] = []
     for line, item in enumerate(payload["guests"], start=1):
         if isinstance(item, dict):
@@ -92,7 +96,7 @@ def json_rows(payload: Any) -> list[RawRow | RowError]:
                        language=item.get("language"), plus_ones=item.get("plus_ones"))
             )  # fmt: skip
         else:
-            rows.append(RowError(line, "each guest must be a JSON object with name and phone"))
+            rows.append(RowError(line, _("each guest must be a JSON object with name and phone")))
     return rows
 
 
@@ -116,16 +120,16 @@ def read_upload(
         OverBudget: over the budget (TooManyRows for rows); the message says what was over.
     """
     if not data.strip():
-        raise Unreadable("nothing was pasted" if pasted else "the file is empty")
+        raise Unreadable(_("nothing was pasted") if pasted else _("the file is empty"))
     table = read_table(
         data, budget, pasted=pasted, filename=filename, encoding=encoding, countries=countries
     )
     if not pasted:
         return table
     if {"name", "phone"} <= guess_mapping(table.header).keys():
-        return replace(table, source="pasted lines with a header row")
+        return replace(table, source=_("pasted lines with a header row"))
     records = chain([(table.header_line, table.header)], table.records)
-    return Table(["name", "phone"], records, "pasted lines of name and phone", ",")
+    return Table(["name", "phone"], records, _("pasted lines of name and phone"), ",")
 
 
 def table_rows(
@@ -180,24 +184,52 @@ class _Columns:
         wanted = {field: chosen.get(field, "").strip().lower() for field in ("name", "phone")}
         if not all(wanted.values()) or not all(t in lowered for t in wanted.values()):
             found = ", ".join(repr(t) for t in titles[:10] if t)
+            if not found:
+                raise Unreadable(
+                    _(
+                        "the header must have a name and a phone column, e.g. 'name' and 'phone'"
+                        " (found: none)"
+                    )
+                )
             raise Unreadable(
-                "the header must have a name and a phone column, e.g. 'name' and 'phone'"
-                f" (found: {found or 'none'})"
+                _(
+                    "the header must have a name and a phone column, e.g. 'name' and 'phone'"
+                    " (found: %(found)s)",
+                    found=found,
+                )
             )
         if wanted["name"] == wanted["phone"]:
-            raise Unreadable("the name and the phone must be two different columns")
+            raise Unreadable(_("the name and the phone must be two different columns"))
         duplicated = sorted(t for t, count in Counter(lowered).items() if t and count > 1)
         if duplicated:
-            raise Unreadable(f"the CSV header repeats the column {duplicated[0]!r}")
+            raise Unreadable(
+                _("the CSV header repeats the column %(title)s", title=repr(duplicated[0]))
+            )
         language = chosen.get("language", "").strip().lower()
         plus_ones = chosen.get("plus_ones", "").strip().lower()
         taken = {*wanted.values(), language, plus_ones}
         variables = tuple((i, t) for i, t in enumerate(titles) if t and lowered[i] not in taken)
         if len(variables) > VARIABLE_MAX_COUNT:
-            raise Unreadable(f"the CSV has more than {VARIABLE_MAX_COUNT} extra columns")
-        for _, title in variables:
-            if problem := key_problem(title):
-                raise Unreadable(f"the CSV header column {title[:40]!r} {problem}")
+            raise Unreadable(
+                _("the CSV has more than %(limit)s extra columns", limit=VARIABLE_MAX_COUNT)
+            )
+        for _index, title in variables:
+            if key_too_long(title):
+                raise Unreadable(
+                    _(
+                        "the CSV header column %(title)s must be 1 to %(limit)s characters",
+                        title=repr(title[:40]),
+                        limit=VARIABLE_KEY_MAX_LENGTH,
+                    )
+                )
+            if key_problem(title):
+                raise Unreadable(
+                    _(
+                        "the CSV header column %(title)s contains characters that can't be"
+                        " stored (NUL or invalid Unicode)",
+                        title=repr(title[:40]),
+                    )
+                )
         name, phone = lowered.index(wanted["name"]), lowered.index(wanted["phone"])
         spoken = lowered.index(language) if language in lowered else None
         allowance = lowered.index(plus_ones) if plus_ones in lowered else None
@@ -207,7 +239,12 @@ class _Columns:
         """Pick one record's values; extra non-blank fields beyond the header are an error."""
         text = separator.join(fields)[:ROW_TEXT_MAX_LENGTH]
         if len(fields) > self.width and any(f.strip() for f in fields[self.width :]):
-            return RowError(line, f"{len(fields)} fields, but the header has {self.width}", text)
+            reason = _(
+                "%(fields)s fields, but the header has %(width)s",
+                fields=len(fields),
+                width=self.width,
+            )
+            return RowError(line, reason, text)
         fields = fields + [""] * (self.width - len(fields))
         variables = {title: fields[index] for index, title in self.variables}
         language = fields[self.language] if self.language is not None else None
@@ -215,6 +252,11 @@ class _Columns:
         return RawRow(
             line, fields[self.name], fields[self.phone], variables, text, language, plus_ones
         )
+
+
+def key_too_long(key: str) -> bool:
+    """Whether a variable name is blank or longer than a name may be."""
+    return not key.strip() or len(key) > VARIABLE_KEY_MAX_LENGTH
 
 
 def key_problem(key: str) -> str | None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import ftfy
+from flask_babel import gettext as _
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -36,10 +37,12 @@ from app.models import Event, Guest
 from app.services import parties, user_text
 from app.services.countries import NumberHints, number_of
 from app.services.guest_upload import (
+    VARIABLE_KEY_MAX_LENGTH,
     VARIABLE_MAX_COUNT,
     RawRow,
     RowError,
     key_problem,
+    key_too_long,
     text_problem,
 )
 from app.services.language_names import read_language
@@ -123,17 +126,32 @@ class ImportReport:
         }
 
 
+class NameProblem(ValueError):
+    """What is wrong with a name: its English words after "name" (`str`), and `sentence`, the
+    whole of it in the page's language ("name is empty")."""
+
+    def __init__(self, words: str, sentence: str) -> None:
+        super().__init__(words)
+        self.sentence = sentence
+
+
 def clean_name(value: str) -> str:
-    """Return a trimmed display name; raise ValueError saying what is wrong with it."""
+    """Return a trimmed display name; raise NameProblem saying what is wrong with it."""
     name = value.strip()
     if not name:
-        raise ValueError("is empty")
+        raise NameProblem("is empty", _("name is empty"))
     if len(name) > NAME_MAX_LENGTH:
-        raise ValueError(f"is longer than {NAME_MAX_LENGTH} characters")
+        raise NameProblem(
+            f"is longer than {NAME_MAX_LENGTH} characters",
+            _("name is longer than %(limit)s characters", limit=NAME_MAX_LENGTH),
+        )
     if text_problem(name) or _CONTROL.search(name):
-        raise ValueError("contains control characters")
+        raise NameProblem("contains control characters", _("name contains control characters"))
     if not user_text.has_visible_text(name):
-        raise ValueError("has no visible characters (only spaces, zero-width or bidi controls)")
+        raise NameProblem(
+            "has no visible characters (only spaces, zero-width or bidi controls)",
+            _("name has no visible characters (only spaces, zero-width or bidi controls)"),
+        )
     return name
 
 
@@ -189,7 +207,9 @@ def _import(
     chunk: list[dict[str, Any]] = []
     for count, uploaded in enumerate(rows, start=1):
         if count > max_rows:
-            raise TooManyRows(f"an import takes at most {max_rows} rows; split the file")
+            raise TooManyRows(
+                _("an import takes at most %(limit)s rows; split the file", limit=max_rows)
+            )
         row = uploaded
         if isinstance(row, RawRow):
             row, repairs = repair_row(row)
@@ -277,13 +297,13 @@ def _is_blank(value: Any) -> bool:
 def _check_name(raw: Any) -> str:
     """Return the trimmed name; raise ValueError with the reason."""
     if _is_blank(raw):
-        raise ValueError("name is missing")
+        raise ValueError(_("name is missing"))
     if not isinstance(raw, str):
-        raise ValueError("name must be text")
+        raise ValueError(_("name must be text"))
     try:
         return clean_name(raw)
-    except ValueError as error:
-        raise ValueError(f"name {error}") from None
+    except NameProblem as error:
+        raise ValueError(error.sentence) from None
 
 
 def _check_phone(raw: Any, region: str, hints: NumberHints | None = None) -> str:
@@ -292,17 +312,24 @@ def _check_phone(raw: Any, region: str, hints: NumberHints | None = None) -> str
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)  # JSON exported from spreadsheets writes numbers as numbers
     if _is_blank(raw):
-        raise ValueError("phone is missing")
+        raise ValueError(_("phone is missing"))
     if not isinstance(raw, str):
-        raise ValueError("phone must be text")
+        raise ValueError(_("phone must be text"))
     try:
         return to_e164(raw, region)
     except InvalidPhoneNumber as error:
         shown = raw.strip() if len(raw.strip()) <= 40 else raw.strip()[:40] + "..."
-        reason = f"phone {shown!r} is invalid: {error.reason}"
+        values = {"phone": repr(shown), "reason": error.reason}
         if hints is not None and (hint := hints.hint(raw)):
-            reason = f"{reason} (read as {number_of(region)}); {hint}"
-        raise ValueError(reason) from None
+            raise ValueError(
+                _(
+                    "phone %(phone)s is invalid: %(reason)s (read as %(number)s); %(hint)s",
+                    number=number_of(region),
+                    hint=hint,
+                    **values,
+                )
+            ) from None
+        raise ValueError(_("phone %(phone)s is invalid: %(reason)s", **values)) from None
 
 
 def check_fields(
@@ -324,7 +351,7 @@ def check_fields(
 def set_language(guest_id: int, language: str) -> Guest | None:
     """Set a guest's language (one of LANGUAGES); None when there is no such guest."""
     if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+        raise ValueError(_("language must be one of %(languages)s", languages=", ".join(LANGUAGES)))
     guest = db.session.get(Guest, guest_id) if 0 < guest_id <= 2**31 - 1 else None
     if guest is None:
         return None
@@ -336,20 +363,46 @@ def set_language(guest_id: int, language: str) -> Guest | None:
 def _check_variables(values: dict[str, Any]) -> dict[str, str]:
     """Return the template variables as strings (nulls dropped); raise ValueError if unusable."""
     if len(values) > VARIABLE_MAX_COUNT:
-        raise ValueError(f"more than {VARIABLE_MAX_COUNT} extra fields")
+        raise ValueError(_("more than %(limit)s extra fields", limit=VARIABLE_MAX_COUNT))
     variables = {}
     for key, value in values.items():
         if value is None:
             continue
-        if problem := key_problem(key):
-            raise ValueError(f"field name {key[:40]!r} {problem}")
+        shown = repr(key[:40])
+        if key_problem(key):
+            if key_too_long(key):
+                raise ValueError(
+                    _(
+                        "field name %(key)s must be 1 to %(limit)s characters",
+                        key=shown,
+                        limit=VARIABLE_KEY_MAX_LENGTH,
+                    )
+                )
+            raise ValueError(
+                _(
+                    "field name %(key)s contains characters that can't be stored (NUL or invalid"
+                    " Unicode)",
+                    key=shown,
+                )
+            )
         if isinstance(value, dict | list):
-            raise ValueError(f"{key[:40]!r} must be text, a number or a boolean")
+            raise ValueError(_("%(key)s must be text, a number or a boolean", key=shown))
         text = value if isinstance(value, str) else json.dumps(value)
         if len(text) > VARIABLE_MAX_LENGTH:
-            raise ValueError(f"{key[:40]!r} is longer than {VARIABLE_MAX_LENGTH} characters")
-        if problem := text_problem(text):
-            raise ValueError(f"{key[:40]!r} {problem}")
+            raise ValueError(
+                _(
+                    "%(key)s is longer than %(limit)s characters",
+                    key=shown,
+                    limit=VARIABLE_MAX_LENGTH,
+                )
+            )
+        if text_problem(text):
+            raise ValueError(
+                _(
+                    "%(key)s contains characters that can't be stored (NUL or invalid Unicode)",
+                    key=shown,
+                )
+            )
         variables[key] = text
     return variables
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.config import LANGUAGES
 from app.sending.languages import guest_language
 from app.services.guest_upload import fold_title
@@ -37,9 +39,17 @@ def read_language(raw: Any, phone: str) -> tuple[str, str | None]:
     if language is not None:
         return language, None
     shown = str(raw).strip()[:40]
-    source = "from the phone's country" if inferred != "en" else "the default"
-    warning = (
-        f"language {shown!r} is not one of {', '.join(LANGUAGES)}: imported in {inferred}"
-        f" ({source})"
-    )
+    values = {"value": repr(shown), "languages": ", ".join(LANGUAGES), "language": inferred}
+    if inferred != "en":
+        warning = _(
+            "language %(value)s is not one of %(languages)s: imported in %(language)s (from the"
+            " phone's country)",
+            **values,
+        )
+    else:
+        warning = _(
+            "language %(value)s is not one of %(languages)s: imported in %(language)s (the"
+            " default)",
+            **values,
+        )
     return inferred, warning

@@ -8,6 +8,8 @@ import math
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.models.event import MAX_CAPACITY, MAX_OFFER_HOURS, MAX_PLUS_ONES
 
 # Hours as a form writes them: digits, a point and more digits ("1.5", ".5", "24").
@@ -35,7 +37,14 @@ def check_plus_ones(value: Any, field: str = "plus_ones", *, text: bool = False)
     number = None if isinstance(value, str) and not text else _whole_number(value)
     if number is None or not 0 <= number <= MAX_PLUS_ONES:
         shown = repr(value)[:40]
-        raise ValueError(f"{field} must be a whole number from 0 to {MAX_PLUS_ONES}, not {shown}")
+        raise ValueError(
+            _(
+                "%(field)s must be a whole number from 0 to %(limit)s, not %(value)s",
+                field=field,
+                limit=MAX_PLUS_ONES,
+                value=shown,
+            )
+        )
     return number
 
 
@@ -49,12 +58,24 @@ def check_party_size(value: Any, plus_ones: int, *, text: bool = False) -> int:
     (in text too when `text`: a form's field); ValueError names the allowance."""
     number = _whole_number(value) if text or not isinstance(value, str) else None
     if number is None or not 1 <= number <= 1 + plus_ones:
-        allowed = (
-            f"from 1 to {1 + plus_ones} (the guest may bring {plus_ones})"
-            if plus_ones
-            else "1 (the guest may bring no one: plus_ones is 0)"
+        shown = repr(value)[:40]
+        if not plus_ones:
+            raise ValueError(
+                _(
+                    "party_size must be a whole number 1 (the guest may bring no one: plus_ones"
+                    " is 0), not %(value)s",
+                    value=shown,
+                )
+            )
+        raise ValueError(
+            _(
+                "party_size must be a whole number from 1 to %(most)s (the guest may bring"
+                " %(plus_ones)s), not %(value)s",
+                most=1 + plus_ones,
+                plus_ones=plus_ones,
+                value=shown,
+            )
         )
-        raise ValueError(f"party_size must be a whole number {allowed}, not {repr(value)[:40]}")
     return number
 
 
@@ -71,8 +92,13 @@ def check_capacity(value: Any, field: str = "capacity", *, text: bool = False) -
         number = None if isinstance(value, bool | float | str) else _whole_number(value)
     if number is None or not 0 <= number <= MAX_CAPACITY:
         raise ValueError(
-            f"{field} must be a whole number of heads from 0 to {MAX_CAPACITY}, or null for no"
-            f" cap, not {repr(value)[:40]}"
+            _(
+                "%(field)s must be a whole number of heads from 0 to %(limit)s, or null for no"
+                " cap, not %(value)s",
+                field=field,
+                limit=MAX_CAPACITY,
+                value=repr(value)[:40],
+            )
         )
     return number
 
@@ -89,8 +115,13 @@ def check_offer_hours(value: Any, field: str = "offer_hours", *, text: bool = Fa
         or not 0 < number <= MAX_OFFER_HOURS
     ):
         raise ValueError(
-            f"{field} must be a number of hours above 0 and at most {MAX_OFFER_HOURS} (fractions"
-            f" allowed, e.g. 0.5), not {repr(value)[:40]}"
+            _(
+                "%(field)s must be a number of hours above 0 and at most %(limit)s (fractions"
+                " allowed, e.g. 0.5), not %(value)s",
+                field=field,
+                limit=MAX_OFFER_HOURS,
+                value=repr(value)[:40],
+            )
         )
     return round(float(number), 4) or 0.0001
 

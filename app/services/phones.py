@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Iterable
 
 import phonenumbers
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
 
 WHATSAPP_PREFIX = "whatsapp:"
@@ -19,22 +21,25 @@ _INTERNATIONAL_PREFIX = re.compile(r"^(00|011)(?=[1-9])")
 MOBILE = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 _PARSE_REASONS = {
-    NumberParseException.INVALID_COUNTRY_CODE: "unknown country code (write it as +<country code>)",
-    NumberParseException.NOT_A_NUMBER: "not a phone number",
-    NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the international prefix",
-    NumberParseException.TOO_SHORT_NSN: "too short",
-    NumberParseException.TOO_LONG: "too long",
+    NumberParseException.INVALID_COUNTRY_CODE: _l(
+        "unknown country code (write it as +<country code>)"
+    ),
+    NumberParseException.NOT_A_NUMBER: _l("not a phone number"),
+    NumberParseException.TOO_SHORT_AFTER_IDD: _l("too short after the international prefix"),
+    NumberParseException.TOO_SHORT_NSN: _l("too short"),
+    NumberParseException.TOO_LONG: _l("too long"),
 }
 _POSSIBLE_REASONS = {
-    ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
-    ValidationResult.TOO_SHORT: "too short",
-    ValidationResult.TOO_LONG: "too long",
-    ValidationResult.INVALID_LENGTH: "wrong number of digits for its country",
+    ValidationResult.INVALID_COUNTRY_CODE: _l("unknown country code"),
+    ValidationResult.TOO_SHORT: _l("too short"),
+    ValidationResult.TOO_LONG: _l("too long"),
+    ValidationResult.INVALID_LENGTH: _l("wrong number of digits for its country"),
 }
 
 
 class InvalidPhoneNumber(ValueError):
-    """A phone number that cannot be normalised; `reason` says why, for a person to read."""
+    """A phone number that cannot be normalised; `reason` says why, for a person to read (in
+    the page's language, when there is a page)."""
 
     def __init__(self, raw: str, reason: str) -> None:
         super().__init__(f"invalid phone number {raw!r}: {reason}")
@@ -58,9 +63,9 @@ def to_e164(raw: str, region: str) -> str:
     if text.lower().startswith(WHATSAPP_PREFIX):
         text = text[len(WHATSAPP_PREFIX) :].strip()
     if not text:
-        raise InvalidPhoneNumber(raw, "empty")
+        raise InvalidPhoneNumber(raw, _("empty"))
     if len(text) > MAX_RAW_LENGTH:
-        raise InvalidPhoneNumber(raw, "too long")
+        raise InvalidPhoneNumber(raw, _("too long"))
     try:
         return _parse_e164(text, region)
     except InvalidPhoneNumber as error:
@@ -85,13 +90,13 @@ def _parse_e164(text: str, region: str) -> str:
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as error:
-        reason = _PARSE_REASONS.get(error.error_type, "not a phone number")
-        raise InvalidPhoneNumber(text, reason) from None
+        reason = _PARSE_REASONS.get(error.error_type) or _l("not a phone number")
+        raise InvalidPhoneNumber(text, str(reason)) from None
     possible = phonenumbers.is_possible_number_with_reason(number)
     if possible in _POSSIBLE_REASONS:
-        raise InvalidPhoneNumber(text, _POSSIBLE_REASONS[possible])
+        raise InvalidPhoneNumber(text, str(_POSSIBLE_REASONS[possible]))
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneNumber(text, "not a valid number for its country")
+        raise InvalidPhoneNumber(text, _("not a valid number for its country"))
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

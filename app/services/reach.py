@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_number, get_locale, ngettext
+from flask_babel import gettext as _
 
 from app.config import ContentTemplates
 from app.extensions import db
@@ -21,11 +23,12 @@ from app.models import Campaign, CampaignState
 from app.sending.approved import FALLBACK_LANGUAGE, Undecided, undecided
 from app.sending.audiences import Target
 from app.sending.kinds import kind_of
-from app.sending.languages import language_name
+from app.sending.languages import language_name as english_name
 from app.sending.lifecycle import REJECTED_TEMPLATE, WAITING_FOR_APPROVAL
 from app.sending.preflight import Preflight
 from app.sending.reach import LanguageCount, count_languages, depends_on, held_by
 from app.services import campaigns
+from app.services.kind_words import kind_word
 from app.services.templates import WRITABLE_KINDS
 
 # The `language` of a line that says what every language's guests get.
@@ -104,13 +107,14 @@ def template_note(plan: Preflight) -> str | None:
     if campaigns.message_defaults().templates(plan.kind):
         return None
     spec = kind_of(plan.kind)
-    label = spec.label.lower()
+    label = kind_word(plan.kind)
     if plan.missing_template:
-        return f"No {label} is approved in any language yet, so none can be sent"
+        return _("No %(kind)s is approved in any language yet, so none can be sent", kind=label)
     if spec.text_in_window:
-        return (
-            f"No {label} is approved yet: guests who wrote in the last 24 hours get it as a plain"
-            " message; the others cannot be reached until one is approved"
+        return _(
+            "No %(kind)s is approved yet: guests who wrote in the last 24 hours get it as a plain"
+            " message; the others cannot be reached until one is approved",
+            kind=label,
         )
     return None
 
@@ -161,16 +165,23 @@ def holds(campaign: Campaign) -> list[Hold]:
     if not (found.waiting or found.rejected):
         return []
     review = held_by(found, count_languages(connection, target), defaults.templates(target.kind))
-    label = kind_of(target.kind).label.lower()
+    label = kind_word(target.kind)
     writable = target.kind in WRITABLE_KINDS
     held = [
         Hold(
             code,
             "rejected",
-            f"WhatsApp rejected the {language_name(code)} {label} (“{reason.rstrip('.')}”)",
+            _(
+                "WhatsApp rejected the %(language)s %(kind)s (“%(reason)s”)",
+                language=language_name(code),
+                kind=label,
+                reason=reason.rstrip("."),
+            ),
             reason,
             code if writable else None,
-            f"Fix the {language_name(code)} {label}" if writable else None,
+            _("Fix the %(language)s %(kind)s", language=language_name(code), kind=label)
+            if writable
+            else None,
         )
         for code, reason in review.rejected
     ]
@@ -178,11 +189,17 @@ def holds(campaign: Campaign) -> list[Hold]:
         Hold(
             code,
             "waiting",
-            f"WhatsApp is still reviewing the {language_name(code)} {label}: the campaign"
-            " starts once it is approved",
+            _(
+                "WhatsApp is still reviewing the %(language)s %(kind)s: the campaign starts once"
+                " it is approved",
+                language=language_name(code),
+                kind=label,
+            ),
             None,
             code if writable else None,
-            f"See the {language_name(code)} {label}" if writable else None,
+            _("See the %(language)s %(kind)s", language=language_name(code), kind=label)
+            if writable
+            else None,
         )
         for code in review.waiting
     ]
@@ -208,14 +225,18 @@ class _Context:
 
     @property
     def label(self) -> str:
-        return kind_of(self.kind).label.lower()
+        return kind_word(self.kind)
 
     def linked(self, item: LanguageReach, language: str, verb: str = "Write") -> LanguageReach:
         """`item` with a link to the Messages page's editor of this kind in `language`, when
         the page writes this kind."""
         if self.kind not in WRITABLE_KINDS:
             return item
-        fix = f"{verb} the {language_name(language)} {self.label}"
+        values = {"language": language_name(language), "kind": self.label}
+        if verb == "Fix":
+            fix = _("Fix the %(language)s %(kind)s", **values)
+        else:
+            fix = _("Write the %(language)s %(kind)s", **values)
         return replace(item, fix_language=language, fix=fix)
 
     def of(self, count: LanguageCount) -> LanguageReach:
@@ -228,12 +249,25 @@ class _Context:
             if depends_on(language, code, self.templates):
                 return self.waiting(count, code)
         if language in self.templates.by_language:
-            the = f"the approved {language_name(language)} {self.label}"
-            sentence = f"{_guests(n)} {_verb(n, 'get')} {the}"
+            sentence = ngettext(
+                "%(count)s guest gets the approved %(language)s %(kind)s",
+                "%(count)s guests get the approved %(language)s %(kind)s",
+                n,
+                count=format_number(n),
+                language=language_name(language),
+                kind=self.label,
+            )
             return LanguageReach(language, n, "approved", sentence, language)
         if language == FALLBACK_LANGUAGE and self.templates.default:
             # The environment's single template, taken to be the English one.
-            sentence = f"{_guests(n, language)} {_verb(n, 'get')} the approved {self.label}"
+            sentence = ngettext(
+                "%(count)s %(language)s guest gets the approved %(kind)s",
+                "%(count)s %(language)s guests get the approved %(kind)s",
+                n,
+                count=format_number(n),
+                language=language_name(language),
+                kind=self.label,
+            )
             return LanguageReach(language, n, "approved", sentence)
         if self.templates.default:
             return self.fallback(count)
@@ -242,80 +276,217 @@ class _Context:
     def every_language(self, n: int) -> LanguageReach:
         """What every guest gets when no language has a template of its own (nor one under
         review): the default one, a plain message inside the 24-hour window, or nothing."""
+        values = {"count": format_number(n), "kind": self.label}
         if self.templates.default:
-            sentence = f"{_guests(n)} {_verb(n, 'get')} the approved {self.label}"
+            sentence = ngettext(
+                "%(count)s guest gets the approved %(kind)s",
+                "%(count)s guests get the approved %(kind)s",
+                n,
+                **values,
+            )
             return LanguageReach(ALL, n, "approved", sentence)
-        missing = f"No {self.label} is approved in any language"
         if self.may_text:
-            sentence = (
-                f"{missing}: {_guests(n)} {_verb(n, 'get')} a plain message, which reaches only"
-                " those who wrote in the last 24 hours; the others cannot be reached until one"
-                " is approved"
+            sentence = ngettext(
+                "No %(kind)s is approved in any language: %(count)s guest gets a plain message,"
+                " which reaches only those who wrote in the last 24 hours; the others cannot be"
+                " reached until one is approved",
+                "No %(kind)s is approved in any language: %(count)s guests get a plain message,"
+                " which reaches only those who wrote in the last 24 hours; the others cannot be"
+                " reached until one is approved",
+                n,
+                **values,
             )
             item = LanguageReach(ALL, n, "plain", sentence)
         else:
-            sentence = f"{missing}: {_guests(n)} cannot be reached until one is approved"
+            sentence = ngettext(
+                "No %(kind)s is approved in any language: %(count)s guest cannot be reached"
+                " until one is approved",
+                "No %(kind)s is approved in any language: %(count)s guests cannot be reached"
+                " until one is approved",
+                n,
+                **values,
+            )
             item = LanguageReach(ALL, n, "none", sentence)
         return self.linked(item, FALLBACK_LANGUAGE)
 
     def rejected(self, count: LanguageCount, code: str, reason: str) -> LanguageReach:
         """Guests who would get a template WhatsApp rejected."""
-        n, name = count.guests, language_name(code)
-        sentence = (
-            f"{_guests(n, count.language)} would get the {name} {self.label}, which WhatsApp"
-            f" rejected (“{reason.rstrip('.')}”): fix it, or the campaign cannot start"
+        n = count.guests
+        sentence = ngettext(
+            "%(count)s %(language)s guest would get the %(template)s %(kind)s, which WhatsApp"
+            " rejected (“%(reason)s”): fix it, or the campaign cannot start",
+            "%(count)s %(language)s guests would get the %(template)s %(kind)s, which WhatsApp"
+            " rejected (“%(reason)s”): fix it, or the campaign cannot start",
+            n,
+            count=format_number(n),
+            language=language_name(count.language),
+            template=language_name(code),
+            kind=self.label,
+            reason=reason.rstrip("."),
         )
         item = LanguageReach(count.language, n, "rejected", sentence, code, reason=reason)
         return self.linked(item, code, "Fix")
 
     def waiting(self, count: LanguageCount, code: str) -> LanguageReach:
         """Guests who wait for a template WhatsApp is reviewing."""
-        n, name = count.guests, language_name(code)
-        sentence = (
-            f"{_guests(n, count.language)} {_verb(n, 'wait')} for the {name} {self.label},"
-            " which WhatsApp is still reviewing: the campaign can wait for its approval and"
-            " starts once it is approved"
+        n = count.guests
+        sentence = ngettext(
+            "%(count)s %(language)s guest waits for the %(template)s %(kind)s, which WhatsApp is"
+            " still reviewing: the campaign can wait for its approval and starts once it is"
+            " approved",
+            "%(count)s %(language)s guests wait for the %(template)s %(kind)s, which WhatsApp is"
+            " still reviewing: the campaign can wait for its approval and starts once it is"
+            " approved",
+            n,
+            count=format_number(n),
+            language=language_name(count.language),
+            template=language_name(code),
+            kind=self.label,
         )
         return LanguageReach(count.language, n, "waiting", sentence, code)
 
     def fallback(self, count: LanguageCount) -> LanguageReach:
         """Guests of a language without its own template, who get the default one."""
-        n, name = count.guests, language_name(count.language)
+        n = count.guests
         other = "" if self.env_default else FALLBACK_LANGUAGE
-        one = f"the {language_name(other)} one" if other else "the default one"
-        sentence = (
-            f"{_guests(n, count.language)} {_verb(n, 'have')} no approved {name} {self.label}"
-            f" and would get {one}"
-        )
+        values = {
+            "count": format_number(n),
+            "language": language_name(count.language),
+            "kind": self.label,
+        }
+        if other:
+            sentence = ngettext(
+                "%(count)s %(language)s guest has no approved %(language)s %(kind)s and would get"
+                " the %(other)s one",
+                "%(count)s %(language)s guests have no approved %(language)s %(kind)s and would"
+                " get the %(other)s one",
+                n,
+                other=language_name(other),
+                **values,
+            )
+        else:
+            sentence = ngettext(
+                "%(count)s %(language)s guest has no approved %(language)s %(kind)s and would get"
+                " the default one",
+                "%(count)s %(language)s guests have no approved %(language)s %(kind)s and would"
+                " get the default one",
+                n,
+                **values,
+            )
         item = LanguageReach(count.language, n, "fallback", sentence, other or None)
         return self.linked(item, count.language)
 
     def without(self, count: LanguageCount) -> LanguageReach:
         """Guests with no template at all: a plain message inside the window, else nothing."""
-        n, name, language = count.guests, language_name(count.language), count.language
-        missing = f"{_guests(n, language)} {_verb(n, 'have')} no approved {name} {self.label}"
-        until = f"cannot be reached until {_a(name)} {name} {self.label} is approved"
+        n, language = count.guests, count.language
+        values = {"count": format_number(n), "language": language_name(language)}
+        values["kind"] = self.label
         if not self.may_text:
-            item = LanguageReach(language, n, "none", f"{missing} and {until}")
+            item = LanguageReach(language, n, "none", _unreached(n, values))
             return self.linked(item, language)
         inside = count.in_window
         outside = n - inside
         if outside == 0:
-            sentence = (
-                f"{missing}; {_they(n)} wrote in the last 24 hours, so {_they(n)}"
-                f" {_verb(n, 'get')} a plain message"
+            sentence = ngettext(
+                "%(count)s %(language)s guest has no approved %(language)s %(kind)s; the guest"
+                " wrote in the last 24 hours, so the guest gets a plain message",
+                "%(count)s %(language)s guests have no approved %(language)s %(kind)s; they wrote"
+                " in the last 24 hours, so they get a plain message",
+                n,
+                **values,
             )
         elif inside == 0:
-            sentence = f"{missing} and {_verb(n, 'are')} outside WhatsApp's 24-hour window: {until}"
+            sentence = _outside(n, values)
         else:
-            sentence = (
-                f"{missing}: {inside:,} who wrote in the last 24 hours"
-                f" {_verb(inside, 'get')} a plain message; the other {outside:,}"
-                f" {_verb(outside, 'are')} outside WhatsApp's 24-hour window and {until}"
-            )
+            sentence = _partly_inside(n, inside, outside, values)
         outcome = "plain" if inside else "none"
         item = LanguageReach(language, n, outcome, sentence, in_window=inside)
         return self.linked(item, language)
+
+
+def _unreached(n: int, values: dict[str, str]) -> str:
+    """ "6 French guests have no approved French invitation and cannot be reached until a
+    French invitation is approved" (the article "a" or "an" as English wants it)."""
+    if _a(values["language"]) == "an":
+        return ngettext(
+            "%(count)s %(language)s guest has no approved %(language)s %(kind)s and cannot be"
+            " reached until an %(language)s %(kind)s is approved",
+            "%(count)s %(language)s guests have no approved %(language)s %(kind)s and cannot be"
+            " reached until an %(language)s %(kind)s is approved",
+            n,
+            **values,
+        )
+    return ngettext(
+        "%(count)s %(language)s guest has no approved %(language)s %(kind)s and cannot be"
+        " reached until a %(language)s %(kind)s is approved",
+        "%(count)s %(language)s guests have no approved %(language)s %(kind)s and cannot be"
+        " reached until a %(language)s %(kind)s is approved",
+        n,
+        **values,
+    )
+
+
+def _outside(n: int, values: dict[str, str]) -> str:
+    """Guests with no template, none of whom wrote in the last 24 hours."""
+    if _a(values["language"]) == "an":
+        return ngettext(
+            "%(count)s %(language)s guest has no approved %(language)s %(kind)s and is outside"
+            " WhatsApp's 24-hour window: cannot be reached until an %(language)s %(kind)s is"
+            " approved",
+            "%(count)s %(language)s guests have no approved %(language)s %(kind)s and are outside"
+            " WhatsApp's 24-hour window: cannot be reached until an %(language)s %(kind)s is"
+            " approved",
+            n,
+            **values,
+        )
+    return ngettext(
+        "%(count)s %(language)s guest has no approved %(language)s %(kind)s and is outside"
+        " WhatsApp's 24-hour window: cannot be reached until a %(language)s %(kind)s is"
+        " approved",
+        "%(count)s %(language)s guests have no approved %(language)s %(kind)s and are outside"
+        " WhatsApp's 24-hour window: cannot be reached until a %(language)s %(kind)s is"
+        " approved",
+        n,
+        **values,
+    )
+
+
+def _partly_inside(n: int, inside: int, outside: int, values: dict[str, str]) -> str:
+    """Guests with no template, some of whom wrote in the last 24 hours: one sentence, each
+    of its three counts with its own plural (a clause each, put in the sentence by name)."""
+    wrote = ngettext(
+        "%(count)s who wrote in the last 24 hours gets a plain message",
+        "%(count)s who wrote in the last 24 hours get a plain message",
+        inside,
+        count=format_number(inside),
+    )
+    others = {**values, "count": format_number(outside)}
+    if _a(values["language"]) == "an":
+        rest = ngettext(
+            "the other %(count)s is outside WhatsApp's 24-hour window and cannot be reached"
+            " until an %(language)s %(kind)s is approved",
+            "the other %(count)s are outside WhatsApp's 24-hour window and cannot be reached"
+            " until an %(language)s %(kind)s is approved",
+            outside,
+            **others,
+        )
+    else:
+        rest = ngettext(
+            "the other %(count)s is outside WhatsApp's 24-hour window and cannot be reached"
+            " until a %(language)s %(kind)s is approved",
+            "the other %(count)s are outside WhatsApp's 24-hour window and cannot be reached"
+            " until a %(language)s %(kind)s is approved",
+            outside,
+            **others,
+        )
+    return ngettext(
+        "%(count)s %(language)s guest has no approved %(language)s %(kind)s: %(wrote)s; %(rest)s",
+        "%(count)s %(language)s guests have no approved %(language)s %(kind)s: %(wrote)s; %(rest)s",
+        n,
+        wrote=wrote,
+        rest=rest,
+        **values,
+    )
 
 
 def notes(plan: Preflight) -> list[str]:
@@ -323,45 +494,47 @@ def notes(plan: Preflight) -> list[str]:
     found = []
     if plan.missing_template:
         found.append(
-            f"No {kind_of(plan.kind).label.lower()} is approved in any language yet, so none"
-            " can be sent: write one on the Messages page"
+            _(
+                "No %(kind)s is approved in any language yet, so none can be sent: write one on"
+                " the Messages page",
+                kind=kind_word(plan.kind),
+            )
         )
     if not plan.fits_provider_queue:
         found.append(
-            "At this pace the last messages would wait more than 4 hours in Twilio's queue,"
-            " which drops them: send in smaller groups, or ask the operator for a higher rate"
+            _(
+                "At this pace the last messages would wait more than 4 hours in Twilio's queue,"
+                " which drops them: send in smaller groups, or ask the operator for a higher rate"
+            )
         )
     if not plan.fits_daily_tier:
         total = (plan.sent_last_24h or 0) + plan.recipients
         found.append(
-            f"{total:,} messages in 24 hours would go over your WhatsApp daily limit of"
-            f" {plan.daily_tier or 0:,}: the ones past it would fail"
+            ngettext(
+                "%(count)s message in 24 hours would go over your WhatsApp daily limit of"
+                " %(limit)s: the ones past it would fail",
+                "%(count)s messages in 24 hours would go over your WhatsApp daily limit of"
+                " %(limit)s: the ones past it would fail",
+                total,
+                count=format_number(total),
+                limit=format_number(plan.daily_tier or 0),
+            )
         )
     if not current_app.config["SETTINGS"].public_base_url:
         found.append(
-            "Whether messages are delivered and read can't be followed: the service's public"
-            " address is not set (ask the operator)"
+            _(
+                "Whether messages are delivered and read can't be followed: the service's public"
+                " address is not set (ask the operator)"
+            )
         )
     return found
 
 
-def _guests(n: int, language: str | None = None) -> str:
-    """ "1 guest", "142 guests", "6 French guests"."""
-    named = f" {language_name(language)}" if language else ""
-    return f"{n:,}{named} guest{'' if n == 1 else 's'}"
-
-
-VERBS = {"get": "gets", "have": "has", "wait": "waits", "are": "is"}
-
-
-def _verb(n: int, verb: str) -> str:
-    """The verb agreeing with `n` guests ("get", "gets")."""
-    return VERBS[verb] if n == 1 else verb
-
-
-def _they(n: int) -> str:
-    """ "they", or "the guest" for one (a guest's gender is unknown)."""
-    return "the guest" if n == 1 else "they"
+def language_name(code: str) -> str:
+    """A language's name in the page's language, from CLDR ("es": "Spanish", "español")."""
+    locale = get_locale()
+    names = locale.languages if locale is not None else {}
+    return str(names.get(code) or english_name(code))
 
 
 def _a(word: str) -> str:

@@ -6,6 +6,7 @@ A yes recorded so brings the guest's pass, when their event gives passes, from t
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
@@ -24,14 +25,14 @@ def answer_message(message_id: int, rsvp: Rsvp) -> Invitation:
     """
     message = db.session.get(InboundMessage, message_id)
     if message is None:
-        raise NotFoundError(f"message {message_id} not found")
+        raise NotFoundError(_("message %(message_id)s not found", message_id=message_id))
     invitation = db.session.scalars(
         select(Invitation)
         .where(Invitation.guest_id == message.guest_id, Invitation.kind == MessageKind.INVITATION)
         .with_for_update()
     ).first()
     if message.guest_id is None or invitation is None:
-        raise ConflictError("this sender has no invitation to answer")
+        raise ConflictError(_("this sender has no invitation to answer"))
     invitation.rsvp = rsvp
     invitation.rsvp_at = utcnow()
     db.session.add(

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
@@ -64,17 +65,19 @@ def parse_role(raw: object) -> UserRole:
         return UserRole(str(raw).strip().lower())
     except ValueError:
         names = ", ".join(role.value for role in UserRole)
-        raise TeamError(f"the role must be one of {names}") from None
+        raise TeamError(_("the role must be one of %(names)s", names=names)) from None
 
 
 def invite(email: str, role: UserRole, invited_by: int | None = None) -> NewInvite:
     """Make a single-use invite link for `email` to join with `role`."""
     email = users.normalize_email(email)
     if not email or "@" not in email or len(email) > 254:
-        raise TeamError("the email must look like name@example.org")
+        raise TeamError(_("the email must look like name@example.org"))
     existing = users.find_by_email(email)
     if existing is not None and existing.active:
-        raise TeamError(f"{email} is in the team already: change their role instead")
+        raise TeamError(
+            _("%(email)s is in the team already: change their role instead", email=email)
+        )
     secret = secrets.token_urlsafe(32)
     made = Invite(
         email=email,
@@ -97,7 +100,7 @@ def open_invite(secret: str) -> Invite:
     """
     found = db.session.scalar(select(Invite).where(Invite.token_hash == digest(secret)))
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
-        raise InviteInvalid("this invite link is not valid any more: ask for a new one")
+        raise InviteInvalid(_("this invite link is not valid any more: ask for a new one"))
     return found
 
 
@@ -105,8 +108,11 @@ def accept_invite(secret: str, password: str) -> User:
     """Join the team through an invite link with a password; the link is used up."""
     if not users.MIN_PASSWORD_LENGTH <= len(password) <= users.MAX_PASSWORD_LENGTH:
         raise WeakPassword(
-            f"the password must have {users.MIN_PASSWORD_LENGTH} to"
-            f" {users.MAX_PASSWORD_LENGTH} characters"
+            _(
+                "the password must have %(least)s to %(most)s characters",
+                least=users.MIN_PASSWORD_LENGTH,
+                most=users.MAX_PASSWORD_LENGTH,
+            )
         )
     password_hash = users.off_the_event_loop(generate_password_hash, password)
     found = db.session.scalar(
@@ -114,12 +120,14 @@ def accept_invite(secret: str, password: str) -> User:
     )
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
         db.session.rollback()
-        raise InviteInvalid("this invite link is not valid any more: ask for a new one")
+        raise InviteInvalid(_("this invite link is not valid any more: ask for a new one"))
     user = users.find_by_email(found.email)
     if user is not None and user.active:
         found.used_at = utcnow()
         db.session.commit()
-        raise InviteInvalid(f"{found.email} is in the team already: sign in instead")
+        raise InviteInvalid(
+            _("%(email)s is in the team already: sign in instead", email=found.email)
+        )
     if user is None:
         user = User(email=found.email, password_hash=password_hash)
         db.session.add(user)
@@ -138,7 +146,7 @@ def revoke_invite(invite_id: int) -> None:
     """Make a pending invite link unusable."""
     found = db.session.get(Invite, invite_id)
     if found is None or found.used_at is not None:
-        raise TeamError("that invite is used or revoked already")
+        raise TeamError(_("that invite is used or revoked already"))
     found.used_at = utcnow()
     audit.record("user.invite_revoke", target=found.email, detail={"invite": found.id})
 
@@ -202,7 +210,7 @@ def _member(user_id: int) -> tuple[User, list[int]]:
     user = db.session.get(User, user_id, with_for_update=True, populate_existing=True)
     if user is None or not user.active:
         db.session.rollback()
-        raise TeamError("no such member of the team")
+        raise TeamError(_("no such member of the team"))
     return user, owners
 
 
@@ -210,4 +218,4 @@ def _keep_an_owner(leaving: User, owners: list[int]) -> None:
     """Refuse a change that would leave no active owner."""
     if not [owner for owner in owners if owner != leaving.id]:
         db.session.rollback()
-        raise LastOwner("the team's last owner can't be removed or given another role")
+        raise LastOwner(_("the team's last owner can't be removed or given another role"))

@@ -11,6 +11,8 @@ import secrets
 import warnings
 from dataclasses import dataclass
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from app.extensions import db
@@ -38,7 +40,12 @@ class CheckedImage:
 def check_image(data: bytes) -> CheckedImage:
     """Return what the image is; raise ImageError when it is not a JPEG or PNG up to 5 MB."""
     if len(data) > MAX_BYTES:
-        raise ImageError(f"The image is {len(data) / 1048576:.1f} MB; WhatsApp takes up to 5 MB.")
+        raise ImageError(
+            _(
+                "The image is %(size)s MB; WhatsApp takes up to 5 MB.",
+                size=format_decimal(round(len(data) / 1048576, 1), "0.0"),
+            )
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -46,15 +53,23 @@ def check_image(data: bytes) -> CheckedImage:
                 kind, (width, height) = image.format, image.size
                 image.verify()
     except UnidentifiedImageError:
-        raise ImageError("The file is not an image: upload a JPEG or PNG.") from None
+        raise ImageError(_("The file is not an image: upload a JPEG or PNG.")) from None
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise ImageError("The image has too many pixels: make it smaller.") from None
+        raise ImageError(_("The image has too many pixels: make it smaller.")) from None
     except (OSError, SyntaxError, ValueError):
-        raise ImageError("The image is damaged: upload it again, or another one.") from None
+        raise ImageError(_("The image is damaged: upload it again, or another one.")) from None
     if kind not in FORMATS:
-        raise ImageError(f"The image is a {kind}; WhatsApp takes a JPEG or PNG header.")
+        raise ImageError(
+            _("The image is a %(kind)s; WhatsApp takes a JPEG or PNG header.", kind=kind)
+        )
     if width * height > MAX_PIXELS:
-        raise ImageError(f"The image has too many pixels ({width}x{height}): make it smaller.")
+        raise ImageError(
+            _(
+                "The image has too many pixels (%(width)sx%(height)s): make it smaller.",
+                width=width,
+                height=height,
+            )
+        )
     return CheckedImage(FORMATS[kind], width, height)
 
 

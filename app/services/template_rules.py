@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 # Chip -> the engine's variable (`app.sending.message.content_variables`).
 CHIPS = MappingProxyType({
     "guest": "1", "event": "2", "when": "3", "venue": "4", "page_url": "page_url",
@@ -22,15 +25,15 @@ CHIPS = MappingProxyType({
 })  # fmt: skip
 CHIP_LABELS = MappingProxyType(
     {
-        "guest": "Guest name",
-        "event": "Event",
-        "when": "Date and time",
-        "venue": "Venue",
-        "page_url": "Guest page link",
-        "changed": "What changed",
-        "until": "Held until",
-        "party": "Party",
-        "code": "Pass code",
+        "guest": _l("Guest name"),
+        "event": _l("Event"),
+        "when": _l("Date and time"),
+        "venue": _l("Venue"),
+        "page_url": _l("Guest page link"),
+        "changed": _l("What changed"),
+        "until": _l("Held until"),
+        "party": _l("Party"),
+        "code": _l("Pass code"),
     }
 )
 COMMON_CHIPS = ("guest", "event", "when", "venue", "page_url")
@@ -97,12 +100,17 @@ def number_chips(body: str, kind: str = "invitation") -> tuple[Numbered, list[st
     (a chip the kind has no value for among them)."""
     problems = []
     if NUMBERED.search(body):
-        problems.append("Write variables with the chips ({guest}, ...), not as {{1}}.")
+        problems.append(_("Write variables with the chips ({guest}, ...), not as {{1}}."))
     order: list[str] = []
     allowed = chips_of(kind)
     for name in CHIP.findall(body):
         if name not in allowed:
-            problems.append(f"{{{name}}} is not a variable of this message: use one of the chips.")
+            problems.append(
+                _(
+                    "%(chip)s is not a variable of this message: use one of the chips.",
+                    chip="{" + name + "}",
+                )
+            )
         elif name not in order:
             order.append(name)
 
@@ -119,21 +127,34 @@ def body_problems(numbered: Numbered) -> list[str]:
     """Meta's rules on the body: its length, and where and how many variables it has."""
     text = numbered.text.strip()
     if not text:
-        return ["Write the message: it is empty."]
+        return [_("Write the message: it is empty.")]
     problems = []
     if len(text) > MAX_BODY:
-        problems.append(f"The message is {len(text)} characters long; WhatsApp allows {MAX_BODY}.")
+        problems.append(
+            _(
+                "The message is %(length)s characters long; WhatsApp allows %(limit)s.",
+                length=len(text),
+                limit=MAX_BODY,
+            )
+        )
     if not numbered.chips:
         return problems
     if AT_START.match(text) or AT_END.search(text):
-        problems.append("A variable can't start or end the message: put words before and after it.")
+        problems.append(
+            _("A variable can't start or end the message: put words before and after it.")
+        )
     if ADJACENT.search(text):
-        problems.append("Two variables can't be next to each other: write words between them.")
+        problems.append(_("Two variables can't be next to each other: write words between them."))
     words = len(WORD.findall(NUMBERED.sub(" ", text)))
     if words < WORDS_PER_VARIABLE * len(numbered.chips):
         problems.append(
-            f"Too many variables for so short a message: {len(numbered.chips)} variables need"
-            f" at least {WORDS_PER_VARIABLE * len(numbered.chips)} words of text ({words} now)."
+            _(
+                "Too many variables for so short a message: %(variables)s variables need at least"
+                " %(needed)s words of text (%(words)s now).",
+                variables=len(numbered.chips),
+                needed=WORDS_PER_VARIABLE * len(numbered.chips),
+                words=words,
+            )
         )
     return problems
 
@@ -142,14 +163,19 @@ def button_problems(titles: Sequence[str]) -> list[str]:
     """Meta's rules on quick replies: at most three, each with a title of at most 20."""
     problems = []
     if len(titles) > MAX_BUTTONS:
-        problems.append(f"At most {MAX_BUTTONS} buttons.")
+        problems.append(_("At most %(limit)s buttons.", limit=MAX_BUTTONS))
     for title in titles:
         if not title.strip():
-            problems.append("A button needs a label.")
+            problems.append(_("A button needs a label."))
         elif len(title) > MAX_BUTTON_TITLE:
             problems.append(
-                f"The button {title!r} is {len(title)} characters long;"
-                f" WhatsApp allows {MAX_BUTTON_TITLE}."
+                _(
+                    "The button %(title)s is %(length)s characters long; WhatsApp allows"
+                    " %(limit)s.",
+                    title=repr(title),
+                    length=len(title),
+                    limit=MAX_BUTTON_TITLE,
+                )
             )
     return problems
 

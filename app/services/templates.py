@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.config import LANGUAGES
 from app.extensions import db
@@ -97,25 +98,27 @@ def problems_of(draft: Draft, has_image: bool) -> list[str]:
     """Everything Meta would refuse in this draft, and what this service cannot serve."""
     numbered, problems = template_rules.number_chips(draft.body, draft.kind)
     problems += template_rules.body_problems(numbered)
-    unknown = sorted({answer for answer, _ in draft.buttons} - set(answers_of(draft.kind)))
+    unknown = sorted({answer for answer, _title in draft.buttons} - set(answers_of(draft.kind)))
     if unknown:
-        problems.append(f"This message can't have a {unknown[0]!r} button.")
-    problems += template_rules.button_problems([title for _, title in draft.buttons])
+        problems.append(_("This message can't have a %(answer)s button.", answer=repr(unknown[0])))
+    problems += template_rules.button_problems([title for _answer, title in draft.buttons])
     if draft.body.strip() and not RECOGNISED_BY & set(numbered.chips):
         problems.append(
-            "Show the guest's name, the event, its date or its venue: the service recognises"
-            " its messages by them and never sends one twice."
+            _(
+                "Show the guest's name, the event, its date or its venue: the service recognises"
+                " its messages by them and never sends one twice."
+            )
         )
     public = current_app.config["SETTINGS"].public_base_url
     if not public and "page_url" in numbered.chips:
-        problems.append("The guest page link needs PUBLIC_BASE_URL, which is not set.")
+        problems.append(_("The guest page link needs PUBLIC_BASE_URL, which is not set."))
     if not public and has_image:
-        problems.append("A header image needs PUBLIC_BASE_URL for WhatsApp to fetch it.")
+        problems.append(_("A header image needs PUBLIC_BASE_URL for WhatsApp to fetch it."))
     if draft.kind == MessageKind.PASS:
         if not public:
-            problems.append("The pass's image needs PUBLIC_BASE_URL for WhatsApp to fetch it.")
+            problems.append(_("The pass's image needs PUBLIC_BASE_URL for WhatsApp to fetch it."))
         if has_image:
-            problems.append("A pass shows the guest's pass as its image: it takes no other.")
+            problems.append(_("A pass shows the guest's pass as its image: it takes no other."))
     return problems
 
 

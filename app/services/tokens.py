@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text, update
 
 from app.extensions import db
@@ -80,9 +81,14 @@ def create(user: User, name: str, read_only: bool) -> NewToken:
     """Make a named token for `user`: their role, or read-only."""
     name = " ".join(name.split())
     if not name or len(name) > NAME_MAX_LENGTH:
-        raise TeamError(f"a token needs a name of 1 to {NAME_MAX_LENGTH} characters")
+        raise TeamError(
+            _(
+                "a token needs a name of 1 to %(limit)s characters",
+                limit=NAME_MAX_LENGTH,
+            )
+        )
     if not user.active:
-        raise TeamError("a removed user can't have tokens")
+        raise TeamError(_("a removed user can't have tokens"))
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=digest(secret), read_only=read_only)
     db.session.add(token)
@@ -115,7 +121,7 @@ def revoke(user_id: int, token_id: int) -> datetime:
     ).one_or_none()
     if revoked is None:
         db.session.rollback()
-        raise TeamError("no such live token of yours")
+        raise TeamError(_("no such live token of yours"))
     audit.record("token.revoke", detail={"token_id": token_id, "name": revoked.name})
     at: datetime = revoked.revoked_at
     return at

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -153,11 +154,15 @@ def ensure_admin(email: str, password: str, keep_sessions: bool = False) -> bool
     """
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise WeakPassword(
-            f"the password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+            _(
+                "the password must have %(least)s to %(most)s characters",
+                least=MIN_PASSWORD_LENGTH,
+                most=MAX_PASSWORD_LENGTH,
+            )
         )
     email = normalize_email(email)
     if not email or "@" not in email:
-        raise ValueError("the email must look like name@example.org")
+        raise ValueError(_("the email must look like name@example.org"))
     user = find_by_email(email)
     created = user is None
     if user is None:

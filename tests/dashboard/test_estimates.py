@@ -35,6 +35,8 @@ def test_throughput_is_the_rate_capped_by_littles_law(
     assert result.seconds_for(400) == pytest.approx(400 / throughput + (latency or 0))
     assert result.seconds_for(0) == 0
     assert f"{rate:g} messages/s" in result.assumption
+    with app.test_request_context():
+        assert result.sentence == f"Duration {result.assumption}."
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from app.services.sheets.limits import (
     MB,
+    N_,
     Budget,
     OverBudget,
     SheetError,
@@ -46,9 +47,14 @@ def main() -> int:
     except SheetError as error:
         over, rows = isinstance(error, OverBudget), isinstance(error, TooManyRows)
         outcome = {"error": str(error), "over": over, "rows": rows}
+        outcome.update(message=error.message, values=error.values)
     except MemoryError:
-        message = f"the file needs more than {budget.memory_bytes // MB} MB of memory to read"
-        outcome = {"error": message, "over": True, "rows": False}
+        refusal = OverBudget(
+            N_("the file needs more than %(limit)s MB of memory to read"),
+            limit=budget.memory_bytes // MB,
+        )
+        outcome = {"error": str(refusal), "over": True, "rows": False}
+        outcome.update(message=refusal.message, values=refusal.values)
     sys.stdout.flush()
     sys.stderr.write(json.dumps(outcome) + "\n")
     return 0
@@ -90,7 +96,9 @@ def write_records(
         line = json.dumps(record) + "\n"
         written += len(line)
         if written > MAX_OUTPUT_BYTES:
-            raise OverBudget(f"the file holds more than {MAX_OUTPUT_BYTES // MB} MB of text")
+            raise OverBudget(
+                N_("the file holds more than %(limit)s MB of text"), limit=MAX_OUTPUT_BYTES // MB
+            )
         out.write(line)
     if not written:
         raise empty(source)
@@ -100,10 +108,10 @@ def write_records(
 def empty(source: str) -> Unreadable:
     """The error for a file with no non-blank row."""
     if source.startswith("Excel"):
-        return Unreadable("the spreadsheet is empty: the first row must name the columns")
+        return Unreadable(N_("the spreadsheet is empty: the first row must name the columns"))
     if source.startswith("pasted"):
-        return Unreadable("nothing was pasted")
-    return Unreadable("the file is empty")
+        return Unreadable(N_("nothing was pasted"))
+    return Unreadable(N_("the file is empty"))
 
 
 if __name__ == "__main__":

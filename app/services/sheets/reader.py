@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.services.sheets.limits import MB, Budget, OverBudget, TooManyRows, Unreadable
 
 log = logging.getLogger(__name__)
@@ -75,7 +78,29 @@ def read_table(
         output.close()
         raise
     source, separator = outcome["source"], outcome["separator"]
+    source = source_words(source, separator, outcome.get("encoding"))
     return Table(header, records, source, separator, line, outcome.get("encoding"))
+
+
+# How a text file was read, by its separator, and the other ways, in the page's language.
+TEXT_LAYOUTS = {
+    ",": _l("%(encoding)s text, comma separated"),
+    ";": _l("%(encoding)s text, semicolon separated"),
+    "\t": _l("%(encoding)s text, tab separated"),
+}
+SOURCES = {
+    "Excel .xlsx (first sheet)": _l("Excel .xlsx (first sheet)"),
+    "pasted lines": _l("pasted lines"),
+}
+
+
+def source_words(source: str, separator: str, encoding: str | None) -> str:
+    """How the child read the file, in the page's language ("UTF-8 text, comma separated")."""
+    if encoding is not None and source.endswith(" separated"):
+        layout = TEXT_LAYOUTS.get(separator)
+        return str(layout) % {"encoding": encoding.upper()} if layout else source
+    words = SOURCES.get(source)
+    return str(words) if words else source
 
 
 def _run_child(
@@ -91,11 +116,13 @@ def _run_child(
         cwd=PACKAGE_ROOT,
     )
     try:
-        _, errors = process.communicate(data, timeout=budget.cpu_seconds * 2 + 5)
+        _output, errors = process.communicate(data, timeout=budget.cpu_seconds * 2 + 5)
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
-        raise OverBudget(f"the file takes more than {budget.cpu_seconds} s to read") from None
+        raise OverBudget(
+            _("the file takes more than %(limit)s s to read", limit=budget.cpu_seconds)
+        ) from None
     return _outcome(process.returncode, errors, budget)
 
 
@@ -117,15 +144,21 @@ def _outcome(status: int, errors: bytes, budget: Budget) -> dict[str, Any]:
         outcome = {}
     if "error" in outcome:
         kind = TooManyRows if outcome["rows"] else OverBudget if outcome["over"] else Unreadable
-        raise kind(outcome["error"])
+        # The child's English words, in the page's language (`limits.N_` marks them).
+        raise kind(_(outcome.get("message") or outcome["error"], **outcome.get("values", {})))
     if "source" in outcome:
         return outcome
     if status in (-signal.SIGXCPU, -signal.SIGKILL):
-        raise OverBudget(f"the file takes more than {budget.cpu_seconds} s of CPU to read")
+        raise OverBudget(
+            _("the file takes more than %(limit)s s of CPU to read", limit=budget.cpu_seconds)
+        )
     log.warning("the guest file reader stopped with status %s: %s", status, errors[-500:])
     raise OverBudget(
-        f"the file could not be read within {budget.memory_bytes // MB} MB of memory"
-        f" and {budget.cpu_seconds} s"
+        _(
+            "the file could not be read within %(memory)s MB of memory and %(seconds)s s",
+            memory=budget.memory_bytes // MB,
+            seconds=budget.cpu_seconds,
+        )
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from itertools import chain
 
 from app.services.sheets.encodings import guess_encoding
-from app.services.sheets.limits import Budget, OverBudget, Unreadable
+from app.services.sheets.limits import N_, Budget, OverBudget, Unreadable
 
 Record = tuple[int, list[str]]
 
@@ -46,7 +46,10 @@ def decode_text(data: bytes, countries: Sequence[str] = ()) -> tuple[str, str]:
     guessed = guess_encoding(data, countries)
     if guessed is None:
         raise Unreadable(
-            "the file's text encoding can't be recognised; save it as 'CSV UTF-8' and upload again"
+            N_(
+                "the file's text encoding can't be recognised; save it as 'CSV UTF-8' and upload"
+                " again"
+            )
         )
     return data.decode(guessed, errors="replace"), guessed
 
@@ -64,7 +67,7 @@ def delimited_records(text: str, budget: Budget) -> tuple[str, str, Iterator[Rec
     else:
         delimiter = max(DELIMITERS, key=first.count)  # ties go to the comma
     if not first.strip():
-        raise Unreadable("the CSV has no header row: the first line must name the columns")
+        raise Unreadable(N_("the CSV has no header row: the first line must name the columns"))
     csv.field_size_limit(budget.max_cell_chars)
     reader = csv.reader(chain([first], lines), delimiter=delimiter)
     name = DELIMITER_NAMES.get(delimiter, repr(delimiter))
@@ -80,16 +83,18 @@ def _records(reader: Iterator[list[str]], offset: int, budget: Budget) -> Iterat
             end_of_previous = reader.line_num  # type: ignore[attr-defined]
             if any(value.strip() for value in fields):
                 budget.check_width(
-                    len(fields), "the header" if line == 1 + offset else f"line {line}"
+                    len(fields), ("header", "") if line == 1 + offset else ("line", str(line))
                 )
                 yield line, fields
     except csv.Error as error:
         line = end_of_previous + 1 + offset
         if "field larger than field limit" in str(error):
             raise OverBudget(
-                f"line {line} has a field longer than {budget.max_cell_chars:,} characters"
+                N_("line %(line)s has a field longer than %(limit)s characters"),
+                line=line,
+                limit=f"{budget.max_cell_chars:,}",
             ) from None
-        raise Unreadable(f"line {line}: {error}") from None
+        raise Unreadable(N_("line %(line)s: %(error)s"), line=line, error=str(error)) from None
 
 
 def pasted_records(text: str, budget: Budget) -> Iterator[Record]:
@@ -102,9 +107,9 @@ def pasted_records(text: str, budget: Budget) -> Iterator[Record]:
     for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
         if line.strip():
             fields = _split_line(line)
-            budget.check_width(len(fields), f"line {number}")
+            budget.check_width(len(fields), ("line", str(number)))
             for field in fields:
-                budget.check_cell(field, f"line {number}")
+                budget.check_cell(field, ("line", str(number)))
             yield number, fields
 
 

@@ -24,7 +24,7 @@ from xml.etree import ElementTree
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from app.services.sheets.limits import MB, Budget, OverBudget, Unreadable
+from app.services.sheets.limits import MB, N_, Budget, OverBudget, Unreadable, Where
 
 Record = tuple[int, list[str]]
 Element = ElementTree.Element
@@ -39,7 +39,8 @@ DATE_LETTERS = re.compile(r"[dmyhs]", re.IGNORECASE)
 EPOCH_1900 = datetime(1899, 12, 30)
 EPOCH_1904 = datetime(1904, 1, 1)
 LAST_SERIAL = 2_958_465  # 9999-12-31
-NOT_A_WORKBOOK = "the file is not an Excel .xlsx workbook; save it as .xlsx or CSV"
+NOT_A_WORKBOOK = N_("the file is not an Excel .xlsx workbook; save it as .xlsx or CSV")
+UNREADABLE = N_("the .xlsx file can't be read (%(problem)s)")
 
 
 def xlsx_records(data: bytes, budget: Budget) -> Iterator[Record]:
@@ -56,7 +57,7 @@ class Archive:
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, ValueError, EOFError) as error:
-            raise Unreadable(f"the .xlsx file can't be read ({error})") from None
+            raise Unreadable(UNREADABLE, problem=str(error)) from None
         self.budget = budget
         self.inflated = 0
 
@@ -72,12 +73,19 @@ class Archive:
         try:
             info = self.zip.getinfo(part)
         except KeyError:
-            raise Unreadable(NOT_A_WORKBOOK if part.startswith("xl/") else f"no {part}") from None
+            if part.startswith("xl/"):
+                raise Unreadable(NOT_A_WORKBOOK) from None
+            raise Unreadable(N_("no %(part)s"), part=part) from None
         self.inflated += info.file_size
         if self.inflated > self.budget.max_inflated_bytes:
             raise OverBudget(
-                f"the workbook inflates to more than {self.budget.max_inflated_bytes // MB} MB"
-                f" of XML ({part} alone is {info.file_size / MB:,.0f} MB)"
+                N_(
+                    "the workbook inflates to more than %(limit)s MB of XML (%(part)s alone is"
+                    " %(size)s MB)"
+                ),
+                limit=self.budget.max_inflated_bytes // MB,
+                part=part,
+                size=f"{info.file_size / MB:,.0f}",
             )
         return self.zip.open(info)
 
@@ -107,9 +115,9 @@ class Archive:
                     if parent is not None and (name in wanted or not inside):
                         parent.remove(element)
             except (ElementTree.ParseError, DefusedXmlException) as error:
-                raise Unreadable(f"the .xlsx file can't be read ({part}: {error})") from None
+                raise Unreadable(UNREADABLE, problem=f"{part}: {error}") from None
             except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-                raise Unreadable(f"the .xlsx file can't be read ({part}: {error})") from None
+                raise Unreadable(UNREADABLE, problem=f"{part}: {error}") from None
 
 
 def local_name(tag: str) -> str:
@@ -151,7 +159,7 @@ class Book:
         parts = relationships(archive, workbook or "xl/workbook.xml")
         sheet_id, date1904 = _first_sheet(archive, workbook or "xl/workbook.xml")
         if sheet_id not in parts:
-            raise Unreadable("the workbook has no sheet")
+            raise Unreadable(N_("the workbook has no sheet"))
         by_kind = {kind: path for kind, path in parts.values()}
         strings_part, styles_part = by_kind.get("sharedStrings"), by_kind.get("styles")
         return cls(
@@ -181,10 +189,11 @@ def _shared_strings(archive: Archive, part: str) -> list[str]:
     for _, item, _ in archive.elements(part, frozenset({"si"})):
         if len(strings) == budget.max_shared_strings:
             raise OverBudget(
-                f"the workbook holds more than {budget.max_shared_strings:,} different texts"
+                N_("the workbook holds more than %(limit)s different texts"),
+                limit=f"{budget.max_shared_strings:,}",
             )
         text = rich_text(item)
-        budget.check_cell(text, f"text {len(strings) + 1:,} of the workbook")
+        budget.check_cell(text, ("text", f"{len(strings) + 1:,}"))
         strings.append(text)
     return strings
 
@@ -229,7 +238,9 @@ def _integer(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise Unreadable(f"the .xlsx file can't be read (a number is {text[:20]!r})") from None
+        raise Unreadable(
+            N_("the .xlsx file can't be read (a number is %(number)s)"), number=repr(text[:20])
+        ) from None
 
 
 def _sheet_records(archive: Archive, book: Book, budget: Budget) -> Iterator[Record]:
@@ -248,19 +259,24 @@ def _sheet_records(archive: Archive, book: Book, budget: Budget) -> Iterator[Rec
         column = column_number(reference) if reference else column + 1
         text = cell_text(element, book)
         if text.strip():
-            where = f"cell {reference or column}"
+            where = ("cell", str(reference or column))
             _check_column(column, where, budget)
             budget.check_cell(text, where)
             cells[column] = text
 
 
-def _check_column(column: int, where: str, budget: Budget) -> None:
-    """Refuse a value beyond the budget's last column, saying where it is."""
+def _check_column(column: int, where: Where, budget: Budget) -> None:
+    """Refuse a value beyond the budget's last column, saying where it is (a cell)."""
     if column > budget.max_columns:
         raise OverBudget(
-            f"{where} holds a value, in column {column:,}; a guest list has at most"
-            f" {budget.max_columns} columns: clear the cells beyond the guests' columns"
-            " and save the file again"
+            N_(
+                "cell %(place)s holds a value, in column %(column)s; a guest list has at most"
+                " %(limit)s columns: clear the cells beyond the guests' columns and save the"
+                " file again"
+            ),
+            place=where[1],
+            column=f"{column:,}",
+            limit=budget.max_columns,
         )
 
 
@@ -268,7 +284,10 @@ def column_number(reference: str) -> int:
     """The column of a cell reference such as "AB12", counted from 1."""
     match = CELL_REFERENCE.fullmatch(reference)
     if match is None:
-        raise Unreadable(f"the .xlsx file can't be read (a cell is at {reference[:20]!r})")
+        raise Unreadable(
+            N_("the .xlsx file can't be read (a cell is at %(reference)s)"),
+            reference=repr(reference[:20]),
+        )
     number = 0
     for letter in match.group(1):
         number = number * 26 + ord(letter) - ord("A") + 1
@@ -287,7 +306,10 @@ def cell_text(cell: Element, book: Book) -> str:
     if kind == "s":
         index = _integer(value)
         if not 0 <= index < len(book.strings):
-            raise Unreadable(f"the .xlsx file can't be read (a cell refers to text {index + 1})")
+            raise Unreadable(
+                N_("the .xlsx file can't be read (a cell refers to text %(number)s)"),
+                number=index + 1,
+            )
         return book.strings[index]
     if kind == "b":
         return "TRUE" if value == "1" else "FALSE"
