@@ -102,8 +102,8 @@ def configure_logging(settings: Settings) -> None:
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     """Bind the database, migrations, login, CSRF, Redis and the translations to the app."""
-    from app.database import WEBHOOKS, bound_connect_time_under_gevent, ping_after_idle
     from app import i18n
+    from app.database import WEBHOOKS, bound_connect_time_under_gevent, ping_after_idle
     from app.extensions import csrf, db, login_manager, migrate, redis_store
     from app.statements import GroupCommit
 

@@ -66,6 +66,7 @@ __all__ = [
     "http",
     "imports",
     "inbox",
+    "languages",
     "messages",
     "parties",
     "questions",

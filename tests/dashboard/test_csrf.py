@@ -17,6 +17,7 @@ from tests.support.factories import add_question, make_event, make_guests
 POST_ROUTES = [
     "/logout",
     "/logout/everywhere",
+        "/language",
     "/events",
     "/events/{event}/guests",
     "/events/{event}/guests/preview",
@@ -102,6 +103,7 @@ def test_every_dashboard_post_route_is_listed(csrf_app: Flask) -> None:
         "/login",
         "/logout",
         "/logout/everywhere",
+        "/language",
         "/events",
         "/events/<int:event_id>/guests",
         "/events/<int:event_id>/guests/preview",
