@@ -98,9 +98,9 @@ def test_the_committed_mo_file_says_what_the_po_file_says(code: str) -> None:
     committed = TRANSLATIONS / code / "LC_MESSAGES" / "messages.mo"
     assert committed.exists(), "run: pybabel compile -d app/translations"
     with committed.open("rb") as mo:
-        on_disk = {entry.id: entry.string for entry in read_mo(mo) if entry.id}
+        on_disk = {str(entry.id): str(entry.string) for entry in read_mo(mo) if entry.id}
     compiled.seek(0)
-    fresh = {entry.id: entry.string for entry in read_mo(compiled) if entry.id}
+    fresh = {str(entry.id): str(entry.string) for entry in read_mo(compiled) if entry.id}
     assert on_disk == fresh, "stale .mo: run pybabel compile -d app/translations"
 
 
