@@ -11,7 +11,6 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 
 from app.dashboard import bp
@@ -72,15 +71,6 @@ def _retry_failed(campaign_id: int) -> str:
     )
     return f"{queued} {kept}"
 
-
-# A campaign's state as its page's badge says it (the stored values are English words).
-STATE_LABELS = {
-    CampaignState.SCHEDULED.value: _l("Scheduled"),
-    CampaignState.RUNNING.value: _l("Running"),
-    CampaignState.PAUSED.value: _l("Paused"),
-    CampaignState.CANCELED.value: _l("Canceled"),
-    CampaignState.COMPLETED.value: _l("Completed"),
-}
 
 CONTROLS: dict[str, Callable[[int], str]] = {
     "pause": _pause,
@@ -379,7 +369,8 @@ def campaign_page(campaign_id: int) -> ResponseReturnValue:
         if scheduled
         else None,
         holds=reach.holds(campaign),
-        state_labels=STATE_LABELS,
+        # The badge's words for the script that follows the campaign without a reload.
+        state_words={state.value: str(label) for state, label in campaigns.STATE_LABELS.items()},
     )
 
 

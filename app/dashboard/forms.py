@@ -45,7 +45,7 @@ from app.services.campaigns import (
 from app.services.conversations import REPLY_MAX_LENGTH
 from app.services.countries import country_choices
 from app.services.guest_upload import text_problem
-from app.services.guests import NAME_MAX_LENGTH, clean_name
+from app.services.guests import NAME_MAX_LENGTH, NameProblem, clean_name
 
 VENUE_MAX_LENGTH = 300
 # Years PostgreSQL and Python both represent once converted to UTC (as the API allows).
@@ -141,14 +141,17 @@ class EventForm(FlaskForm):
         """Apply the API's rules for names (trimmed, no control characters)."""
         try:
             field.data = clean_name(field.data or "")
-        except ValueError as error:
-            raise ValidationError(_("The name %(problem)s.", problem=error)) from None
+        except NameProblem as error:
+            sentence = error.sentence  # "name is empty", in the page's language
+            raise ValidationError(f"{sentence[:1].upper()}{sentence[1:]}.") from None
 
     def validate_venue(self, field: Any) -> None:
         """Refuse text PostgreSQL can't store."""
         field.data = (field.data or "").strip() or None
-        if field.data and (problem := text_problem(field.data)):
-            raise ValidationError(_("The venue %(problem)s.", problem=problem))
+        if field.data and text_problem(field.data):
+            raise ValidationError(
+                _("The venue contains characters that can't be stored (NUL or invalid Unicode).")
+            )
 
     def validate_starts_at(self, field: Any) -> None:
         """Keep dates within what the database stores."""

@@ -108,10 +108,10 @@ def test_new_event_time_zone_defaults_and_refuses_unknown_zones(
 
 def test_new_event_form_reports_errors(app: Flask, user: FlaskClient) -> None:
     for data, message in [
-        ({"name": "   "}, "The name is empty."),
+        ({"name": "   "}, "Name is empty."),
         ({}, "This field is required."),
         ({"name": "x" * 201}, "Field cannot be longer than 200 characters."),
-        ({"name": "Bad\x07bell"}, "The name contains control characters."),
+        ({"name": "Bad\x07bell"}, "Name contains control characters."),
         ({"name": "Ok", "starts_at": "tomorrow"}, "Not a valid datetime value."),
         ({"name": "Ok", "starts_at": "0001-01-01T00:00"}, "Pick a year between 1900 and 9998."),
     ]:

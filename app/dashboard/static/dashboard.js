@@ -111,18 +111,30 @@
     return text.replace("{count}", formatNumber(value));
   }
 
+  // "45 s", "12 min", "2 h 5 min", with the units in the page's language.
+  function formatUnit(value, unit) {
+    try {
+      if (PAGE_LANGUAGE === "en") {
+        throw new Error("English says it as the server does");
+      }
+      return new Intl.NumberFormat(PAGE_LANGUAGE + "-u-nu-latn", { style: "unit", unit: unit, unitDisplay: "short" }).format(value);
+    } catch (error) {
+      return value + " " + { second: "s", minute: "min", hour: "h" }[unit];
+    }
+  }
+
   function formatDuration(seconds) {
     seconds = Math.max(0, Math.round(seconds));
     if (seconds < 60) {
-      return seconds + " s";
+      return formatUnit(seconds, "second");
     }
     var minutes = Math.round(seconds / 60);
     if (minutes < 60) {
-      return minutes + " min";
+      return formatUnit(minutes, "minute");
     }
     var hours = Math.floor(minutes / 60);
     minutes = minutes % 60;
-    return minutes ? hours + " h " + minutes + " min" : hours + " h";
+    return minutes ? formatUnit(hours, "hour") + " " + formatUnit(minutes, "minute") : formatUnit(hours, "hour");
   }
 
   function setText(root, selector, text) {
@@ -192,7 +204,8 @@
     var badge = root.querySelector("[data-field='state-badge']");
     if (badge) {
       badge.className = "badge badge-state-" + status.state;
-      badge.textContent = status.state.charAt(0).toUpperCase() + status.state.slice(1);
+      var labels = JSON.parse(root.getAttribute("data-state-labels") || "{}");
+      badge.textContent = labels[status.state] || status.state;
     }
     var eta = root.querySelector("[data-field='eta']");
     if (eta) {

@@ -13,6 +13,14 @@
   var root, queueKey, detector = null, canvas = document.createElement("canvas");
   var lastLookup = null, lastCode = "", lastCodeAt = 0, stream = null, flushing = false;
 
+  // The page's words for `key` (door.html's data-words), its {names} filled from `values`.
+  function word(key, values) {
+    var words = JSON.parse(root.getAttribute("data-words") || "{}");
+    return (words[key] || key).replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && name in values ? String(values[name]) : whole;
+    });
+  }
+
   function newId() {
     if (window.crypto && crypto.randomUUID) {
       return crypto.randomUUID();
@@ -76,7 +84,7 @@
     lastCode = code;
     lastCodeAt = now;
     root.querySelector("#door-code").value = code;
-    say("[data-scan-status]", "Read " + code + ".");
+    say("[data-scan-status]", word("read", { code: code }));
     lookup(new URLSearchParams({ code: code }));
   }
 
@@ -85,7 +93,7 @@
     if (!file) {
       return;
     }
-    say("[data-scan-status]", "Reading the photo…");
+    say("[data-scan-status]", word("reading"));
     createImageBitmap(file).then(function (bitmap) {
       return decode(bitmap, bitmap.width, bitmap.height);
     }).then(function (code) {
@@ -93,10 +101,10 @@
         lastCode = "";  // a photo is scanned on purpose: look it up even if just read
         scanned(code.trim());
       } else {
-        say("[data-scan-status]", "No QR code found in this photo. Try a sharper one, or type the code.");
+        say("[data-scan-status]", word("no_qr"));
       }
     }).catch(function () {
-      say("[data-scan-status]", "This file can't be read as a picture.");
+      say("[data-scan-status]", word("not_picture"));
     });
     input.value = "";
   }
@@ -104,7 +112,7 @@
   function startCamera() {
     var video = root.querySelector("[data-video]");
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      say("[data-scan-status]", "This browser gives no camera here (it needs HTTPS): scan a photo or type the code.");
+      say("[data-scan-status]", word("no_https"));
       return;
     }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (media) {
@@ -113,10 +121,10 @@
       root.querySelector("[data-camera]").hidden = false;
       root.querySelector("[data-camera-start]").hidden = true;
       root.querySelector("[data-camera-stop]").hidden = false;
-      say("[data-scan-status]", "Point the camera at the pass's QR code.");
+      say("[data-scan-status]", word("point"));
       return video.play().then(function () { watch(video); });
     }).catch(function () {
-      say("[data-scan-status]", "No camera is available: scan a photo of the pass or type its code.");
+      say("[data-scan-status]", word("no_camera"));
     });
   }
 
@@ -172,7 +180,7 @@
     var result = root.querySelector("#door-result");
     result.textContent = "";
     if (!code) {
-      say("[data-door-message]", "No network: the search needs it. Scan or type the pass's code instead.", "refused");
+      say("[data-door-message]", word("no_network_search"), "refused");
       return;
     }
     var card = document.createElement("section");
@@ -204,7 +212,7 @@
     }).catch(function () {
       fields.kept = "1";  // the people are in: the server records what is left of the party
       keep(fields);
-      say("[data-door-message]", "No network: this check-in is kept on this device and will be sent when the network is back.", "waiting");
+      say("[data-door-message]", word("kept"), "waiting");
     });
   }
 
@@ -214,7 +222,7 @@
     return fetch(root.getAttribute("data-checkin-url"), {
       method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" }
     }).then(function (response) {
-      return response.json().catch(function () { return { message: "The server refused it (" + response.status + ")." }; })
+      return response.json().catch(function () { return { message: word("refused", { status: response.status }) }; })
         .then(function (answer) { answer.ok = response.ok; return answer; });
     });
   }
@@ -230,7 +238,7 @@
   function store(items) {
     localStorage.setItem(queueKey, JSON.stringify(items));
     var n = items.length;
-    say("[data-queue]", n ? n + (n === 1 ? " check-in is" : " check-ins are") + " kept on this device, waiting for the network." : "");
+    say("[data-queue]", n ? word(n === 1 ? "queue_one" : "queue_other", { n: n }) : "");
   }
 
   function keep(fields) {
@@ -260,7 +268,7 @@
   function sendKept(token, said, allOk) {
     var items = queued();
     if (!items.length) {
-      say("[data-door-message]", "Sent what was kept while offline: " + said.join(" "), allOk ? "ok" : "refused");
+      say("[data-door-message]", word("sent_kept", { said: said.join(" ") }), allOk ? "ok" : "refused");
       return lastLookup ? lookup(lastLookup) : null;
     }
     var fields = items[0];
