@@ -18,6 +18,7 @@ from app.dashboard.auth import safe_next
 from app.dashboard.forms import FollowupForm, MoveForm, ReminderForm, SendAtForm
 from app.dashboard.guests import require_event
 from app.dashboard.http import counted
+from app.i18n import language
 from app.models import Campaign, CampaignState, Event, MessageKind
 from app.services import approvals, audit, campaigns, reach
 from app.services.campaign_status import campaign_status, first_claimed_at
@@ -82,7 +83,7 @@ CONTROLS: dict[str, Callable[[int], str]] = {
 
 def in_zone(value: datetime | None, time_zone: str) -> str:
     """A time in the event's zone, with the zone's name."""
-    return format_start(value, time_zone) or "—"
+    return format_start(value, time_zone, language()) or "—"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from app.dashboard.edits import show_error
 from app.dashboard.forms import EventForm
 from app.dashboard.guests import require_event
 from app.dashboard.parties import hours_text, number_field, read_approval_above
+from app.i18n import language
 from app.models import CampaignState, Event, UserRole
 from app.services import approvals, audit, campaigns, event_changes, event_edits, events
 from app.services.edits import EditConflict, EditError, EditMissing
@@ -120,7 +121,7 @@ def reminder_note(reminder: event_edits.MovedReminder, event: Event) -> str:
             "The reminder (campaign #%(id)s) is being sent now: its time had come.",
             id=reminder.campaign_id,
         )
-    when = format_start(reminder.send_at, event.time_zone)
+    when = format_start(reminder.send_at, event.time_zone, language())
     return _(
         "The reminder (campaign #%(id)s) moved with the start: %(when)s.",
         id=reminder.campaign_id,

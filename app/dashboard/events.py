@@ -22,6 +22,7 @@ from app.dashboard.guests import (
     guest_page,
     require_event,
 )
+from app.i18n import language as page_language
 from app.models import Campaign, Event, MessageKind
 from app.models.base import utcnow
 from app.services import (
@@ -252,4 +253,4 @@ def numbers_country(event: Event) -> str:
 @bp.app_template_filter("event_start")
 def event_start(starts_at: datetime | None, time_zone: str) -> str:
     """An event's start in its own zone, with the zone's name (as guests read it)."""
-    return format_start(starts_at, time_zone) or "—"
+    return format_start(starts_at, time_zone, page_language()) or "—"
