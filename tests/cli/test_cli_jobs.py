@@ -8,10 +8,11 @@ import time
 import redis
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.registry import FailedJobRegistry
 
 from app.extensions import redis_store
+from tests.support.burst_worker import BurstWorker
 
 
 def connection(app: Flask) -> redis.Redis:
@@ -25,7 +26,7 @@ def fail_jobs(app: Flask, count: int) -> list[str]:
     """Run `count` jobs that raise in an RQ worker (in this process); return their ids."""
     queue = Queue("default", connection=connection(app))
     ids = [queue.enqueue("json.loads", "not json").id for _ in range(count)]
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    BurstWorker([queue], connection=queue.connection).work(burst=True)
     return ids
 
 

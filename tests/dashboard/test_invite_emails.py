@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from flask import Flask
 from flask.testing import FlaskClient
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from app.extensions import redis_store
@@ -28,6 +28,7 @@ from app.services import team
 from app.services.team import InviteInvalid
 from tests.support.access import add_member
 from tests.support.apps import fresh_app
+from tests.support.burst_worker import BurstWorker
 from tests.support.dashboard import sign_in_session, text_of
 from tests.support.database import query, scalar
 
@@ -134,7 +135,7 @@ def run_jobs(app: Flask) -> None:
     """Run the queued jobs in an RQ worker of this process, as the worker would."""
     with app.app_context():
         queue = Queue("default", connection=redis_store.connection)
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        BurstWorker([queue], connection=queue.connection).work(burst=True)
 
 
 def service_logs(caplog: pytest.LogCaptureFixture) -> str:
