@@ -60,4 +60,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_globals() -> dict[str, object]:
-        return {"language": language(), "direction": direction(), "languages": LANGUAGES}
+        # Named apart from a page's own `language` (a template's, a guest's).
+        return {
+            "page_language": language(),
+            "page_direction": direction(),
+            "page_languages": LANGUAGES,
+        }

@@ -17,7 +17,7 @@ from tests.support.factories import add_question, make_event, make_guests
 POST_ROUTES = [
     "/logout",
     "/logout/everywhere",
-        "/language",
+    "/language",
     "/events",
     "/events/{event}/guests",
     "/events/{event}/guests/preview",
