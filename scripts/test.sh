@@ -40,4 +40,11 @@ echo "== ruff check"
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
-exec .venv/bin/python -m pytest "$@"
+# Two processes, each with its own scratch database and Redis, a file's tests in one of them
+# (its module fixtures start once); TEST_WORKERS=0 runs them in this one. A TEST_REDIS_URL
+# database is one for the whole run: one process then.
+workers="${TEST_WORKERS:-2}"
+if [ -n "${TEST_REDIS_URL:-}" ]; then
+    workers=0
+fi
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
