@@ -1,8 +1,9 @@
 """The dashboard in the organiser's language: Flask-Babel, the catalogues in `app/translations`.
 
-The language is the signed-in user's choice (`users.language`), else the one chosen on the
-sign-in page (kept in the session), else the browser's best `Accept-Language` among
-`LANGUAGES`, else English. Arabic reads right to left (`direction`). Dates, numbers and
+On the dashboard's pages the language is the signed-in user's choice (`users.language`),
+else the one chosen on the sign-in page (kept in the session), else the browser's best
+`Accept-Language` among `LANGUAGES`, else English; elsewhere (the API, guests' pages) the
+browser's. Arabic reads right to left (`direction`). Dates, numbers and
 plurals go through Babel's CLDR data in that language.
 
 Messages are extracted with `pybabel extract -F babel.cfg -o messages.pot .`, merged with
@@ -35,10 +36,13 @@ def select_language() -> str:
     """The language of this request's pages (see the module's docstring); English outside one."""
     if not has_request_context():
         return "en"
-    chosen = getattr(current_user, "language", None) if current_user else None
+    # Only the dashboard's requests have a user to ask (the API's and the guests' pages
+    # follow the request's Accept-Language, and load no user from a cookie).
+    dashboard = request.blueprint == "dashboard"
+    chosen = getattr(current_user, "language", None) if dashboard else None
     if chosen in LANGUAGES:
         return str(chosen)
-    if session.get(SESSION_KEY) in LANGUAGES:
+    if dashboard and session.get(SESSION_KEY) in LANGUAGES:
         return str(session[SESSION_KEY])
     return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from babel.messages.mofile import read_mo
 from playwright.sync_api import Browser, Page, expect
 
 from app import create_app
-from tests.dashboard.test_translations import TRANSLATIONS
 from tests.support.browser import PHONE, shoot
 from tests.support.constants import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.database import dispose_engines
@@ -23,6 +23,8 @@ from tests.support.factories import make_event, make_guests
 from tests.support.stack import ServiceStack
 
 pytestmark = pytest.mark.slow
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "translations"
 
 # What a reader sees as the page's own words (not the organiser's data).
 INTERFACE = "h1, h2, h3, nav a, button, label, th, details:not(.account) > summary, .badge"
