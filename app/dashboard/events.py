@@ -245,9 +245,9 @@ bp.add_app_template_global(countries.country_name, "country_name")
 
 @bp.app_template_global("numbers_country")
 def numbers_country(event: Event) -> str:
-    """The name of the country the event's national numbers are read in ("Spain")."""
+    """The name of the country the event's national numbers are read in ("Spain", "España")."""
     default = current_app.config["SETTINGS"].default_phone_region
-    return countries.country_name(countries.event_country(event, default))
+    return countries.country_name(countries.event_country(event, default), page_language())
 
 
 @bp.app_template_filter("event_start")

@@ -34,6 +34,7 @@ from app.dashboard.parties import (
     read_offer_hours,
     read_plus_ones,
 )
+from app.i18n import language
 from app.models.base import utcnow
 from app.services.campaigns import (
     DEFAULT_FOLLOWUP_DAYS,
@@ -100,9 +101,9 @@ class EventForm(FlaskForm):
     # Empty: the time zone's country, else DEFAULT_PHONE_REGION (`app.services.countries`).
     country = SelectField(
         _l("Country of the guests' numbers"),
-        choices=[
+        choices=lambda: [
             SelectChoice("", _l("The time zone's country")),
-            *(SelectChoice(code, name) for code, name in country_choices()),
+            *(SelectChoice(code, name) for code, name in country_choices(language())),
         ],
         default="",
     )

@@ -22,6 +22,7 @@ from app.dashboard import bp
 from app.dashboard.events import LANGUAGE_LABELS
 from app.dashboard.forms import ImportForm
 from app.dashboard.guests import require_event
+from app.i18n import language
 from app.models import Event
 from app.services import countries, guest_upload, guests
 from app.services.pending_uploads import PendingUpload, drop_upload, find_upload, keep_upload
@@ -162,7 +163,7 @@ def preview_import(event_id: int) -> ResponseReturnValue:
         problem=problem,
         country=country,
         event_country=countries.event_country(event, default_region()),
-        countries=countries.country_choices(),
+        countries=countries.country_choices(language()),
         encoding=chosen_encoding(),
         encodings=ENCODING_CHOICES,
         languages=LANGUAGE_LABELS,

@@ -17,7 +17,7 @@ from typing import Any
 
 import phonenumbers
 from babel import Locale
-from babel.core import get_global
+from babel.core import UnknownLocaleError, get_global
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -74,9 +74,18 @@ def likely_countries(event: Event, default_region: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(code for code in found if code))
 
 
-def country_name(code: str) -> str:
-    """A country's English name ("Spain"), or its code when CLDR has none."""
-    return str(ENGLISH.territories.get(code, code))
+def country_name(code: str, language: str = "en") -> str:
+    """A country's name in `language` ("Spain", "España"), or its code when CLDR has none."""
+    return str(_locale(language).territories.get(code) or ENGLISH.territories.get(code, code))
+
+
+@cache
+def _locale(language: str) -> Locale:
+    """Babel's locale of a language code (English for one Babel doesn't know)."""
+    try:
+        return Locale.parse(language)
+    except (ValueError, UnknownLocaleError):
+        return ENGLISH
 
 
 def number_of(code: str) -> str:
@@ -94,10 +103,10 @@ def number_of(code: str) -> str:
 
 
 @cache
-def country_choices() -> tuple[tuple[str, str], ...]:
-    """Every country whose numbers can be read, (code, English name), by name."""
-    names = ((code, country_name(code)) for code in phonenumbers.SUPPORTED_REGIONS)
-    return tuple(sorted(names, key=lambda choice: choice[1]))
+def country_choices(language: str = "en") -> tuple[tuple[str, str], ...]:
+    """Every country whose numbers can be read, (code, name in `language`), by name."""
+    names = ((code, country_name(code, language)) for code in phonenumbers.SUPPORTED_REGIONS)
+    return tuple(sorted(names, key=lambda choice: choice[1].casefold()))
 
 
 @dataclass

@@ -223,3 +223,10 @@ def test_outside_a_request_messages_are_english(app: Flask) -> None:
     with app.app_context():
         refresh()
         assert gettext("Guests") == "Guests"
+
+
+def test_countries_are_named_in_the_pages_language(user: FlaskClient) -> None:
+    spanish = user.get("/", headers={"Accept-Language": "es"}).text
+    assert '<option value="ES">España</option>' in spanish
+    english = user.get("/", headers={"Accept-Language": "en"}).text
+    assert '<option value="ES">Spain</option>' in english
