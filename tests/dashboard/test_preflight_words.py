@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import MessageTemplate
 from app.models.template import TemplateStatus
+from tests.support.apps import fresh_app
 from tests.support.constants import API_AUTH
-from tests.support.dashboard import text_of
+from tests.support.dashboard import add_admin, sign_in_session, text_of
 from tests.support.factories import invite, make_event, make_guests, make_inbound
 
 SPANISH = [(f"Invitada {n}", f"+3461234560{n}") for n in range(3)]
@@ -177,3 +178,20 @@ def test_when_no_language_has_its_own_one_line_says_it_for_all(
         " reaches only those who wrote in the last 24 hours; the others cannot be reached until"
         " one is approved. Write the English invitation"
     }
+
+
+def test_a_send_past_the_daily_tier_is_said_in_plain_words(migrated: dict[str, str]) -> None:
+    with fresh_app({**migrated, "SEND_DAILY_TIER": "4"}, WTF_CSRF_ENABLED=False) as app:
+        user = app.test_client()
+        sign_in_session(user, add_admin(app))
+        page = user.get(f"/events/{wedding(app)}/send").text
+        said = organiser_part(page)
+        assert "This is more than your WhatsApp number may send in 24 hours" in said
+        # The sender's figures are folded for whoever runs the service.
+        assert "Fits the daily tier" not in said and "Throughput" not in said
+        assert 'data-stat="fits-tier">No' in page
+    with fresh_app(migrated, WTF_CSRF_ENABLED=False) as app:
+        user = app.test_client()
+        sign_in_session(user, add_admin(app))
+        page = user.get(f"/events/{wedding(app)}/send").text
+        assert 'id="preflight-limits"' not in page
