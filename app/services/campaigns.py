@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -75,13 +76,14 @@ KIND_LABELS: dict[MessageKind, LazyString] = {
     MessageKind.MISSED: _l("Missed-you"),
     MessageKind.PASS: _l("Pass"),
 }
-# How the dashboard names each state of a campaign, in the page's language.
+# How the dashboard names each state of a campaign, in the page's language (in the
+# context "campaign": the word agrees with it, "programada", "concluída").
 STATE_LABELS: dict[CampaignState, LazyString] = {
-    CampaignState.SCHEDULED: _l("Scheduled"),
-    CampaignState.RUNNING: _l("Running"),
-    CampaignState.PAUSED: _l("Paused"),
-    CampaignState.CANCELED: _l("Canceled"),
-    CampaignState.COMPLETED: _l("Completed"),
+    CampaignState.SCHEDULED: lazy_pgettext("campaign", "Scheduled"),
+    CampaignState.RUNNING: lazy_pgettext("campaign", "Running"),
+    CampaignState.PAUSED: lazy_pgettext("campaign", "Paused"),
+    CampaignState.CANCELED: lazy_pgettext("campaign", "Canceled"),
+    CampaignState.COMPLETED: lazy_pgettext("campaign", "Completed"),
 }
 # How far ahead a campaign may be scheduled, and how long before the start a reminder goes.
 MAX_AHEAD = timedelta(days=366)

@@ -36,17 +36,19 @@ TRANSLATED = sorted(code for code in LANGUAGES if code != "en")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w*)\}")
 
 
-def source_messages() -> dict[str, tuple[str, ...]]:
-    """Each marked message (its msgid, or singular) and where it is, as `pybabel extract`."""
+def source_messages() -> dict[tuple[str, str | None], tuple[str, ...]]:
+    """Each marked message (its msgid, or singular, and its context) and where it is, as
+    `pybabel extract` finds them."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)
-    found: dict[str, tuple[str, ...]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    found: dict[tuple[str, str | None], tuple[str, ...]] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
-            found[msgid] = (*found.get(msgid, ()), f"{filename}:{lineno}")
+            key = (msgid, context)
+            found[key] = (*found.get(key, ()), f"{filename}:{lineno}")
     return found
 
 
@@ -63,8 +65,8 @@ def placeholders(text: str) -> set[str]:
 def test_every_marked_message_is_translated(code: str) -> None:
     translations = catalogue(code)
     missing = []
-    for msgid, places in source_messages().items():
-        entry = translations.get(msgid)
+    for (msgid, context), places in source_messages().items():
+        entry = translations.get(msgid, context=context)
         strings = entry.string if entry is not None else None
         texts = strings if isinstance(strings, tuple) else (strings,)
         if entry is None or entry.fuzzy or not all(texts):
