@@ -12,6 +12,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
 from app import create_app
+from tests.support.alone import taking_turns
 from tests.support.apps import fresh_app
 from tests.support.constants import API_TOKEN, SECRET_KEY
 from tests.support.database import dispose_engines
@@ -33,6 +34,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
     """Fail a test not marked slow whose fixtures start a process."""
     with forbid_processes(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[object]:
+    """A test marked `alone` (it measures time) runs, fixtures included, while no other does."""
+    with taking_turns(item.get_closest_marker("alone") is not None):
         return (yield)
 
 

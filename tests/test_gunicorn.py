@@ -73,6 +73,7 @@ async def open_loop(base_url: str, forms: list[dict[str, str]]) -> list[float | 
         return await asyncio.gather(*(send(n, form) for n, form in enumerate(forms)))
 
 
+@pytest.mark.alone  # it measures time: no other test beside it
 def test_recycling_workers_never_shows_in_latency(app: Flask, recycling_web: tuple) -> None:
     base_url, process = recycling_web
     phones = [f"+1202555{n:04d}" for n in range(20)]

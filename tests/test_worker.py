@@ -40,6 +40,7 @@ def alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.alone  # it measures time: no other test beside it
 def test_sigterm_stops_the_worker_with_status_zero(migrated: dict[str, str]) -> None:
     worker = subprocess.Popen([sys.executable, "-m", "worker"], env={**os.environ, **migrated})
     time.sleep(3)

@@ -19,10 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import LazyString
+from flask_babel import LazyString, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 

@@ -90,6 +90,7 @@ def web(migrated: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
         assert log.count("Booting worker") == 1, log  # never crashed nor restarted
 
 
+@pytest.mark.alone  # it measures time: no other test beside it
 def test_hostile_files_are_refused_fast_while_health_answers(app: Flask, web: str) -> None:
     event = requests.post(
         f"{web}/api/v1/events", json={"name": "Party"}, headers=API_AUTH, timeout=10

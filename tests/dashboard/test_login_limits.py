@@ -214,6 +214,7 @@ def time_webhooks(web: str, stop: threading.Event, timings: list[tuple[int, floa
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # it measures time: no other test beside it
 def test_a_burst_of_wrong_passwords_checks_at_most_the_limit_and_webhooks_flow(
     app: Flask, admin_id: int, migrated: dict[str, str], tmp_path: Path
 ) -> None:
