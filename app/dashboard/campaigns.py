@@ -178,62 +178,11 @@ def create_campaign(event_id: int) -> ResponseReturnValue:
 
 def waiting_for_an_owner(outcome: approvals.Outcome, what: str) -> ResponseReturnValue:
     """Say that the campaign waits for an owner's approval, and show the request (`what`: a
-    noun of `WAITING`; another is said in English)."""
+    noun `counted` knows, "3 reminders: an owner approves first.")."""
     assert outcome.approval is not None
-    recipients = outcome.plan.recipients
-    said = WAITING.get(what)
-    flash(
-        said(recipients) if said else f"{counted(recipients, what)}: an owner approves first.",
-        "info",
-    )
+    counted_what = counted(outcome.plan.recipients, what)
+    flash(_("%(what)s: an owner approves first.", what=counted_what), "info")
     return redirect(url_for("dashboard.approval_page", approval_id=outcome.approval.id))
-
-
-# What waits for an owner's approval, per kind of send: `1 reminder: an owner approves first.`
-WAITING: dict[str, Callable[[int], str]] = {
-    "invitation": lambda count: ngettext(
-        "%(count)s invitation: an owner approves first.",
-        "%(count)s invitations: an owner approves first.",
-        count,
-        count=format_number(count),
-    ),
-    "reminder": lambda count: ngettext(
-        "%(count)s reminder: an owner approves first.",
-        "%(count)s reminders: an owner approves first.",
-        count,
-        count=format_number(count),
-    ),
-    "follow-up": lambda count: ngettext(
-        "%(count)s follow-up: an owner approves first.",
-        "%(count)s follow-ups: an owner approves first.",
-        count,
-        count=format_number(count),
-    ),
-    "guest": lambda count: ngettext(
-        "%(count)s guest: an owner approves first.",
-        "%(count)s guests: an owner approves first.",
-        count,
-        count=format_number(count),
-    ),
-    "cancellation message": lambda count: ngettext(
-        "%(count)s cancellation message: an owner approves first.",
-        "%(count)s cancellation messages: an owner approves first.",
-        count,
-        count=format_number(count),
-    ),
-    "thank-you": lambda count: ngettext(
-        "%(count)s thank-you: an owner approves first.",
-        "%(count)s thank-yous: an owner approves first.",
-        count,
-        count=format_number(count),
-    ),
-    "missed-you": lambda count: ngettext(
-        "%(count)s missed-you: an owner approves first.",
-        "%(count)s missed-yous: an owner approves first.",
-        count,
-        count=format_number(count),
-    ),
-}
 
 
 def back_to_schedule(event_id: int) -> ResponseReturnValue:
