@@ -198,9 +198,15 @@ RUNS: tuple[Run, ...] = (
         "webhook_peak",
         (),
         ("--seconds", "3", "--rounds", "1"),
-        tuple(
-            check(f"{kind} req/s, ratio to lean", ("summary", kind, "ratio_to_lean"), ">=", 1.0)
-            for kind in ("inbound text", "inbound button", "status")
+        (
+            *(
+                check(f"{kind} req/s, ratio to lean", ("summary", kind, "ratio_to_lean"), ">=", 1)
+                for kind in ("inbound text", "inbound reply", "inbound button", "status")
+            ),
+            *(  # issue 25: at least half the bare endpoint's throughput
+                check(f"{kind} req/s, ratio to bare", ("summary", kind, "ratio_to_bare"), ">=", 0.5)
+                for kind in ("inbound reply", "inbound button", "status")
+            ),
         ),
     ),
     Run(

@@ -41,7 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
-    parser.add_argument("--profile", action="store_true", help="py-spy the service's workers")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="inbound text",
+        default="",
+        metavar="KINDS",
+        help="py-spy the service's workers during these kinds' rounds (comma separated;"
+        " 'inbound text' when none is named)",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS / "webhook_peak.json")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
@@ -85,13 +93,15 @@ def run_rounds(work, bases, sids, args, service: ManagedProcess) -> dict[str, li
             forms = [make(counter + n) for n in range(budget)]
             counter += budget
             write_requests(requests, bases[server], route, forms, signed=kind != "bare")
-            spy = profile(service, work, kind) if args.profile and kind == "inbound text" else None
+            raw = profile_path(kind)
+            spy = profile(service, raw) if kind in args.profile.split(",") else None
             figures = run_wrk(
                 bases[server], script, requests, args.seconds, args.threads, args.connections
             )
             if spy is not None:
                 spy.wait(timeout=60)
-                PROFILE.with_suffix(".summary.txt").write_text(summarise_profile(PROFILE))
+                what = f"the service's gunicorn workers ({kind} webhooks)"
+                raw.with_suffix(".summary.txt").write_text(summarise_profile(raw, what=what))
             results.setdefault(kind, []).append(figures)
             print(
                 f"round {round_number} {kind:15s} {figures['rps']:7.0f} req/s"
@@ -101,20 +111,26 @@ def run_rounds(work, bases, sids, args, service: ManagedProcess) -> dict[str, li
     return results
 
 
-def profile(service: ManagedProcess, work: Path, kind: str) -> subprocess.Popen | None:
+def profile_path(kind: str) -> Path:
+    """Where a kind's raw profile goes: webhook_peak_profile.txt for inbound text (the
+    README's), webhook_peak_profile_<kind>.txt for the others."""
+    if kind == "inbound text":
+        return PROFILE
+    return PROFILE.with_name(f"webhook_peak_profile_{kind.replace(' ', '_')}.txt")
+
+
+def profile(service: ManagedProcess, raw: Path) -> subprocess.Popen | None:
     """py-spy every gunicorn worker of the service for 8 s (raw stacks, summarised later)."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         print("py-spy is not installed (pip install -e '.[bench]')")
         return None
     command = [spy, "record", "--pid", str(service.pid), "--subprocesses", "--duration", "8"]
-    command += ["--format", "raw", "--output", str(PROFILE), "--nonblocking"]
+    command += ["--format", "raw", "--output", str(raw), "--nonblocking"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def summarise_profile(
-    raw: Path, top: int = 30, what: str = "the service's gunicorn workers (inbound text webhooks)"
-) -> str:
+def summarise_profile(raw: Path, what: str, top: int = 30) -> str:
     """The functions that took the most samples of `what`: inclusive (with callees) and self."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
@@ -149,6 +165,7 @@ def summarise(results: dict[str, list[dict]]) -> dict[str, dict[str, float]]:
     }
     reference = {
         "inbound text": "lean inbound",
+        "inbound reply": "lean inbound",
         "inbound button": "lean inbound",
         "status": "lean status",
     }

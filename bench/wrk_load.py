@@ -50,6 +50,20 @@ function request()
 end
 """
 Form = dict[str, str]
+# Typed yeses as guests write them, in turn: each goes through the whole reader (rules and
+# model), sets the guest's RSVP and gets a confirmation.
+TYPED_YESES = (
+    "Yes, we'll be there!",
+    "count me in 🙌",
+    "Sí, ahí estaré",
+    "claro que sí, vamos",
+    "Sim, vou sim!",
+    "com certeza estarei lá",
+    "نعم، سأحضر",
+    "أكيد جاي",
+    "Oui, je serai là",
+    "avec plaisir, je viens",
+)
 
 
 def phone(n: int) -> str:
@@ -114,6 +128,11 @@ def kinds(sids: list[str]) -> dict[str, tuple[str, str, Callable[[int], Form]]]:
             "service",
             INBOUND,
             lambda n: inbound_form(phone(n), "Can I bring a friend?"),
+        ),
+        "inbound reply": (
+            "service",
+            INBOUND,
+            lambda n: inbound_form(phone(n), TYPED_YESES[n % len(TYPED_YESES)]),
         ),
         "inbound button": (
             "service",

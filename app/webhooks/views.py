@@ -8,7 +8,6 @@ from typing import TypeVar
 
 from flask import Response, abort, request
 from flask.blueprints import BlueprintSetupState
-from twilio.twiml.messaging_response import MessagingResponse
 
 from app.models.base import utcnow
 from app.services.delivery import apply_status
@@ -25,10 +24,10 @@ from app.services.webhook_forms import (
 )
 from app.services.webhook_spool import Endpoint, SpoolUnavailable, store_or_spool
 from app.webhooks import bp, signature
+from app.webhooks.twiml import render
 
 log = logging.getLogger(__name__)
 
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 # Twilio's largest messaging form (1,600 characters of any script, percent-encoded, plus ten
 # media URLs) stays far below this; the app-wide limit is sized for CSV uploads.
 MAX_WEBHOOK_BYTES = 64 * 1024
@@ -62,16 +61,7 @@ def signed_form(parse: Callable[[Pairs], F]) -> tuple[Pairs, F]:
 def twiml(message: str | None, media_url: str | None = None) -> Response:
     """Answer with TwiML: one message (with an image: the guest's pass), or an empty
     `<Response/>` to say nothing."""
-    if message is None:
-        return Response(EMPTY_TWIML, mimetype="text/xml")
-    response = MessagingResponse()
-    if media_url:  # with a noun, the text goes in <Body> beside <Media>, never bare
-        reply = response.message()
-        reply.body(message)
-        reply.media(media_url)
-    else:
-        response.message(message)
-    return Response(response.to_xml(), mimetype="text/xml")
+    return Response(render(message, media_url), mimetype="text/xml")
 
 
 def offline_reply(form: InboundForm) -> str | None:
