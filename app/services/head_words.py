@@ -26,7 +26,7 @@ NUMBER_WORDS = MappingProxyType({
     "عشره": 10, "عشر": 10, "جوج": 2, "ربعه": 4, "tnin": 2, "tneen": 2, "tlata": 3,
     "talata": 3, "arba3a": 4, "arb3a": 4, "khamsa": 5, "sitta": 6, "wa7ed": 1, "wahed": 1,
     "etnein": 2, "itnein": 2, "etneen": 2, "itneen": 2, "tnein": 2, "ithnain": 2,
-    "tlatha": 3, "talateh": 3,
+    "tlatha": 3, "talateh": 3, "تنين": 2,
 })  # fmt: skip
 
 # Words before a number that say the number is not heads ("at 8", "mesa 5", "le 12").
@@ -73,7 +73,8 @@ MORE_PEOPLE = frozenset(
     ("kids", "children", "friends", "others", "hijos", "ninos", "amigos", "amigas", "babies",
      "bebes", "ninas", "chicos", "peques", "menores", "meninos", "meninas", "miudos",
      "petits", "عيال", "baby", "bebe", "kid", "child", "nino", "crianca", "enfant", "طفل",
-     "acompanantes", "filhos", "criancas", "acompanhantes", "enfants", "amis", "amies",
+     "acompanantes", "filhos", "filhas", "hijas", "filles", "criancas", "acompanhantes",
+     "enfants", "amis", "amies",
      "اطفال", "اولاد", "اصدقاء")
 )  # fmt: skip
 # What comes before a number that gives the party's size, and also says they are coming.
@@ -91,6 +92,11 @@ LEADS = frozenset(
         "سنحضر", "سنكون", "نحن", "احنا", "حنكون", "بنكون", "راح نكون", "نكون", "عددنا",
         "سناتي", "جايين", "حنيجي", "بنجي", "نحنا", "حنا", "هنكون", "رح نكون", "نجيو",
         "غادي نجيو", "هنيجي", "e7na", "i7na", "ne7na", "njiw", "jayin", "jayeen",
+        # in the conditional, beside a maybe: "seríamos dos", "on serait deux", "منكون تنين"
+        "seriamos", "we d be", "we would be", "nous serions", "on serait", "منكون",
+        "نكونو", "غادي نكونو",
+        # a count said to the organiser: "put me down for two", "make it three"
+        "put me down for", "put us down for", "make it", "count me in for", "count us in for",
     )
 )  # fmt: skip
 LONGEST_LEAD = max(len(lead) for lead in LEADS)
@@ -129,6 +135,14 @@ POSSESSIVES = frozenset(
         "um",
         "uma",
         "une",
+        # plural, before a number of people: "eu e meus dois filhos", "moi et mes deux enfants"
+        "meus",
+        "minhas",
+        "mis",
+        "mes",
+        "nos",
+        "nossos",
+        "nuestros",
     )
 )
 # An article before a possessive ("com a minha namorada", "con la mía"): skipped.
@@ -157,7 +171,7 @@ COMPANIONS = frozenset(
 ARABIC_COMPANIONS = frozenset(
     ("زوجتي", "زوجي", "خطيبي", "خطيبتي", "ابني", "بنتي", "ابنتي", "اخوي", "اخي", "اختي",
      "صديقي", "صديقتي", "امي", "ابوي", "ابي", "رفيقي", "رفيقتي", "مرتي", "حرمي", "مراتي",
-     "جوزي", "المدام", "mrati", "marti", "mreti", "zawjti", "zawji", "jozi", "goozi")
+     "جوزي", "المدام", "راجلي", "mrati", "marti", "mreti", "zawjti", "zawji", "jozi", "goozi")
 )  # fmt: skip
 # Words that put the guest beside their companions: "me and my wife", "con mi pareja",
 # "my wife and I", "أنا وزوجتي".
@@ -187,7 +201,7 @@ SOLO = frozenset(
         "viens seule", "serai seul", "serai seule", "sans accompagnant", "viendrai seul",
         "viendrai seule", "venir seul", "venir seule", "irai seul", "irai seule",
         "بس انا", "انا بس", "انا فقط", "فقط انا", "لوحدي", "وحدي", "بمفردي", "لحالي",
-        "غير انا", "bas ana", "ana bas", "bass ana", "ghir ana", "wa7di", "lwa7di",
+        "غير انا", "بروحي", "bas ana", "ana bas", "bass ana", "ghir ana", "wa7di", "lwa7di",
     )
 )  # fmt: skip
 LONGEST_SOLO = max(len(solo) for solo in SOLO)
@@ -200,7 +214,7 @@ CUES = (
     | {"just", "only", "alone", "myself", "own", "solo", "sola", "solamente", "acompanante",
        "so", "apenas", "somente", "sozinho", "sozinha", "acompanhante", "juste", "seul",
        "seule", "seulement", "accompagnant", "بس", "فقط", "لوحدي", "وحدي", "بمفردي", "لحالي",
-       "غير", "bas", "bass", "ghir", "wa7di", "lwa7di", "ana"}
+       "غير", "بروحي", "bas", "bass", "ghir", "wa7di", "lwa7di", "ana"}
 )  # fmt: skip
 # Adults, to whom the kids counted after them are added ("2 adultes et 2 enfants": 4).
 ADULTS = frozenset(("adults", "adult", "adultos", "adulto", "adultes", "adulte", "grownups",

@@ -50,7 +50,7 @@ from app.services.head_words import (
     SOLO,
     WITH,
 )
-from app.services.idioms import rewrite
+from app.services.idioms import others_kept_away, rewrite
 from app.services.reply_questions import statements
 
 # "The" before a number of people: "vamos los tres" ("las" and "as" are times: "a las 3").
@@ -67,6 +67,11 @@ NOT_HEADS = re.compile(
     r"|[$€£¥]\s*\d+|\d+\s*[$€£¥]"
     r"|\+\d[\d\s().\-]{5,}|\d{2,4}(?:[\s.\-]\d{2,4}){2,}"
     r"|\d{4,}",
+    re.IGNORECASE,
+)
+# The guest before "+N": "me +1", "eu + 1", "moi +2", "أنا +1" says who is coming.
+SELF_PLUS = re.compile(
+    "(?<!\\w)(?:me|myself|yo|eu|moi|ana|\u0627\u0646\u0627|\u0623\u0646\u0627) ?\\+ ?\\d",
     re.IGNORECASE,
 )
 CLAUSES = re.compile("[.,;:!\u00a1\n\u2026\u060c\u061b()]+")
@@ -105,6 +110,8 @@ class _Found:
     companions: int = 0
     beside_self: bool = False
     solo: bool = False
+    # "I'll come but my husband can't": the guest alone, said beside an answer
+    others_away: bool = False
 
 
 def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
@@ -116,16 +123,19 @@ def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
     if "+" not in text and not _has_cue(text) and not NAMED.search(text):
         return None
     plus = PLUS.findall(text)
+    self_plus = SELF_PLUS.search(text) is not None
     if plus:
         text = PLUS.sub(" ", text)
     text = NOT_HEADS.sub(" ", text)
     found = _Found(companions=_named_companions(text))
-    found.beside_self = found.companions > 0
+    found.beside_self = found.companions > 0 or self_plus
     last = ""
     for clause in CLAUSES.split(text):
         # "eu, minha esposa e ...": a list goes on past the comma after the guest
         # someone else kept away is not coming ("my wife is travelling", "المدام مسافرة")
-        words = rewrite(normalize(clause, MAX_CHARS)).split()
+        normalized = normalize(clause, MAX_CHARS)
+        found.others_away = found.others_away or others_kept_away(normalized)
+        words = rewrite(normalized).split()
         if last in SELF and not found.solo:
             words.insert(0, last)
         if words and (any(w.isdigit() for w in words) or not CUES.isdisjoint(words)):
@@ -162,16 +172,16 @@ def _conclude(found: _Found, plus: list[str]) -> Party | None:
         return Party(1 + int(plus[-1]) + companions, found.beside_self)
     if companions:
         return Party(1 + companions, True)
-    if found.solo:
-        return Party(1, True)
+    if found.solo or found.others_away:  # "just me" is a yes; "but my wife can't" is not
+        return Party(1, found.solo)
     return None
 
 
 def _read_clause(words: list[str], found: _Found) -> None:
     """Note the counts, companions and "just me" of one clause's words."""
     for index, word in enumerate(words):
-        if _starts(words, index, PAIRS, LONGEST_PAIR):
-            found.count, found.implies_yes = 2, True
+        if _starts(words, index, PAIRS, LONGEST_PAIR) and not found.by_lead:
+            found.count, found.implies_yes = 2, True  # not "on sera 5 : nous deux + 3 enfants"
         elif _starts(words, index, SOLO, LONGEST_SOLO):
             found.solo = True
         value = _number(word)
@@ -195,7 +205,9 @@ def _read_number(words: list[str], index: int, value: int, found: _Found) -> Non
     elif after in MORE_PEOPLE:
         found.companions += value
         found.counted_kids += value
-        found.beside_self = found.beside_self or _beside_self(words, index + 1)
+        found.beside_self = (  # "with 2 kids", "eu e meus dois filhos"
+            found.beside_self or _beside_self(words, index + 1) or _beside_self(words, index)
+        )
     elif after in PEOPLE or pair in PEOPLE:
         if not found.by_lead:
             found.count, found.implies_yes = value, True

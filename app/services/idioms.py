@@ -3,11 +3,15 @@
 A refusal to miss it is a yes ("não vou faltar de jeito nenhum", "ni loca me lo pierdo",
 "je ne raterai pas ça", "مش هغيب"), and so is "how could I not come" ("comment ne pas venir",
 "não tem como não ir"): `rewrite` turns them into the language's "yes" before the sentence
-reader sees their negations; another plan cancelled to come ("cancelled my other plans so I
-can come") is taken out, its "cancel" no refusal. Someone else's refusal or absence is not
-the guest's ("the kids won't come", "mi esposo no puede", "المدام مسافرة", "yes, but my wife
-can't", "but Josh can't", "mas o Paulo não vai"): it is taken out, so it decides nothing
-unless the guest also says so ("my wife and I can't" keeps its "I").
+reader sees their negations, and so is "I can't say no to you"; another plan cancelled to
+come ("cancelled my other plans so I can come"), a "no" the guest was about to say ("I was
+gonna say no, but...") and a few minutes late ("might be 5 mins late") are taken out, and
+"neither of us can" is the guest's own no. The guest in a named place ("I'm in Bali that
+week", "estaré en Londres") is away (`elsewhere`, on the written clause). Someone else's
+refusal or absence is not the guest's ("the kids won't come", "mi esposo no puede",
+"المدام مسافرة", "yes, but my wife can't", "but Josh can't", "mas o Paulo não vai"): it is
+taken out, so it decides nothing unless the guest also says so ("my wife and I can't"
+keeps its "I").
 Patterns read `replies.normalize`d text.
 """
 
@@ -28,15 +32,15 @@ NOT_MISSING = (
         _any("wouldn t", "won t", "will not", "would not", "never", "not going to", "not gonna",
              "no way i d", "no way i would", "no way i ll", "no way i m", "no way we d",
              "no way we re", "no way we ll", "don t want to", "do not want to",
-             "dont want to")
-        + " (?:ever |gonna |going to )?(?:miss|be missing|skip)"
+             "dont want to", "wouldn t dream of", "would never dream of", "not even thinking of")
+        + " (?:ever |gonna |going to )?(?:miss|be missing|missing|skip|skipping)"
         + "(?: it| this| that| the \\w+| your \\w+)?"
         + "(?: for (?:anything|the world|anything in the world))?",
         "yes",
     ),
     (
         _any("no", "ni loc[oa]s?", "ni muert[oa]s?", "ni de broma", "ni en suenos", "nunca",
-             "jamas")
+             "jamas", "ni pensar en", "ni se me ocurre", "ni se nos ocurre")
         + " (?:me |nos )?(?:lo |la |los |las )?"
         + "(?:voy a |vamos a |pienso |pensamos |iba a |quiero |queremos )?"
         + _any("pierdo", "perdemos", "perderia", "perderiamos", "perdere", "perderemos",
@@ -46,7 +50,8 @@ NOT_MISSING = (
         "si",
     ),
     (
-        _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: que)?(?: eu)?")
+        _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: que)?(?: eu)?",
+             "nem pensar em", "nem penso em", "nem pensamos em", "nao penso em")
         + " (?:vou |vamos |iria |irei |iriamos |quero |queremos )?"
         + _any("faltar", "falto", "faltaria", "faltarei", "faltaremos", "faltariamos",
                "faltamos", "perder", "perco", "perderia", "perderei", "perdemos", "perdia",
@@ -81,6 +86,21 @@ NOT_MISSING = (
         "aywa",
     ),
 )  # fmt: skip
+# Not being able to refuse, said as a yes: "I can't say no to you", "no te puedo decir que no",
+# "não consigo dizer não", "je ne peux pas te dire non", "ما اقدر اقولك لا".
+CANNOT_REFUSE = (
+    ("(?:i |we )?(?:can t|cannot|cant|couldn t|could never|can never|would never) "
+     "(?:say no|refuse|turn (?:you|this|that|it) down)(?: to (?:you|this|that|it|y all))?",
+     "yes"),
+    ("(?:no (?:te |les |os |le )?(?:puedo|podemos|podria) (?:decir(?:te|les|os|le)? que no"
+     "|negar(?:me|nos))|no (?:me|nos) (?:puedo|podemos) negar)", "si"),
+    ("nao (?:consigo|posso|conseguimos|podemos|da pra|tem como) (?:te |lhe )?(?:dizer|falar) "
+     "(?:que )?nao|nao (?:consigo|posso) (?:recusar|negar)", "sim"),
+    ("(?:je |on |nous )?(?:ne |n )?(?:peux|peut|pouvons|pourrais) pas (?:te |vous )?"
+     "(?:dire non|refuser)|impossible de (?:te |vous )?(?:dire non|refuser)", "oui"),
+    ("(?:ما|مش|مو|لا) ?(?:اقدر|بقدر|نقدر|اقدرش|قادر) (?:اقول|اقولك|اقلك|قلك|قول|ارفض|"
+     "نرفض|اقولكم)(?: لا)?", "نعم"),
+)  # fmt: skip
 # "How could I not come?", said as a yes: "comment ne pas venir", "não tem como não ir".
 HOW_NOT = (
     ("how (?:could|can|would) (?:i|we) (?:not|miss it)(?: (?:come|go|be there|attend))?",
@@ -114,10 +134,88 @@ CANCELLED_ELSE = (
     ("(?:j ai |on a |nous avons )?(?:annule|decale|deplace) (?:mon autre \\w+|l autre \\w+|"
      "mes plans|mon rdv|mon rendez vous|mon voyage)", ""),
 )  # fmt: skip
+# A "no" the guest was about to say, and did not: "I was gonna say no (bc of work), but I
+# swapped my shift", "iba a decir que no", "eu ia dizer que não", "je voulais dire non",
+# "كنت هقول لا". It decides nothing; what follows does.
+NOT_SAID = (
+    ("(?:i |we )?(?:was|were) (?:gonna|going to|about to) (?:say|tell you|reply) no"
+     "|(?:i |we )?(?:almost|nearly) said no", ""),
+    ("(?:iba|ibamos|estaba|estuve) (?:a punto de )?(?:a )?(?:decir|decirte|deciros|decirles|"
+     "responder|contestar) que no|casi (?:digo|te digo|decimos) que no", ""),
+    ("(?:eu )?(?:ia|iamos|estava para|quase) (?:dizer|falar|te dizer|responder|disse)"
+     " (?:que )?nao", ""),
+    ("(?:je |j |on |nous )?(?:voulais|allais|voulait|allait|voulions|allions|ai failli|"
+     "a failli) (?:te |vous )?(?:dire|repondre) (?:que )?non", ""),
+    ("(?:كنت|كنا) (?:[هحب]|رح |راح |بدي )?(?:قول|اقول|نقول|اقلك|اقولك|ارد) لا", ""),
+)  # fmt: skip
+# Neither the guest nor their partner: "neither of us can", "ninguno de los dos puede",
+# "nenhum de nós vai conseguir", "aucun de nous deux ne pourra": the guest's own no.
+NONE_OF_US = (
+    ("(?:neither|none) of us (?:can|could|will|is|are|would)", "we can t"),
+    ("(?:ninguno|ninguna|ni uno) de (?:los dos|las dos|nosotros|nosotras)(?: dos)? "
+     "(?:puede|podra|podemos|podremos|va|vamos|ira|iremos|llega)", "no podemos"),
+    ("(?:nenhum|nenhuma) (?:de nos|dos dois|das duas)(?: dois| duas)? "
+     "(?:pode|podera|vai|vamos|consegue|conseguimos|conseguira)", "nao podemos"),
+    ("(?:aucun|aucune) de nous(?: deux)? (?:ne |n )?(?:pourra|peut|pourrons|pouvons|viendra|"
+     "sera|ira)", "nous ne pourrons pas"),
+    ("(?:ولا|لا) (?:واحد|حد|احد) (?:فينا|منا) (?:يقدر|بيقدر|قادر|راح|رح)", "ما نقدر"),
+)  # fmt: skip
+# A few minutes late is no doubt about coming: "might be 5 mins late", "peut-être 10 minutes
+# en retard", "quizás 10 minutos tarde", "talvez uns 10 minutos atrasado".
+MINUTES = "(?:(?:a )?(?:few|couple|\\d+|\\w+) (?:mins?|minutes?|minutos?)|\\d+ ?mn)"
+LATE = (
+    (f"(?:might|may|could|maybe|probably) (?:be |arrive |get there )?(?:about |around |like )?"
+     f"{MINUTES} late", "late"),
+    (f"(?:quizas|quiza|tal vez|a lo mejor|capaz|igual) (?:llegue |llegamos |lleguemos )?"
+     f"(?:unos |como )?{MINUTES} (?:tarde|de retraso)", "tarde"),
+    (f"(?:talvez|se calhar|capaz) (?:chegue |chego |chegamos )?(?:uns |umas )?{MINUTES} "
+     f"(?:atrasad[oa]s?|de atraso)", "atrasado"),
+    (f"(?:peut etre|surement|ptet) (?:avec )?(?:un retard de {MINUTES}|{MINUTES} (?:en retard|"
+     f"de retard))", "en retard"),
+)  # fmt: skip
 NOT_MISSING_PATTERNS = tuple(
     (re.compile(f"(?<!\\S){pattern}(?!\\S)"), yes)
-    for pattern, yes in (*NOT_MISSING, *HOW_NOT, *WHY_NOT, *CANCELLED_ELSE)
+    for pattern, yes in (
+        *NOT_MISSING,
+        *CANNOT_REFUSE,
+        *HOW_NOT,
+        *WHY_NOT,
+        *CANCELLED_ELSE,
+        *NOT_SAID,
+        *NONE_OF_US,
+        *LATE,
+    )
 )
+
+# The guest somewhere else, a place named with a capital: "I'm in Bali that week", "estaré en
+# Londres", "vou estar em São Paulo", "je serai à Lyon ce jour-là". Read on the written clause
+# (the capital says a place) and said as the language's "away"; not when the trip is for the
+# event ("we'll be in Lisbon for the wedding").
+PLACE = "[A-ZÀ-Ý][\\w'-]*"
+FOR_IT = (
+    "(?![^.,;!?]*\\b(?i:for|para|pra|pour) "
+    "(?i:the|it|your|you|la|el|tu|los|o|a|seu|sua|le|ton|ta|votre|vous)\\b)"
+)
+ELSEWHERE = tuple(
+    (re.compile(f"(?<!\\w)(?i:{verbs}) {PLACE}{FOR_IT}"), away)
+    for verbs, away in (
+        ("i ?'?m in|i am in|i ?'?ll be in|i will be in|we ?'?re in|we are in|we ?'?ll be in|"
+         "we will be in|(?:gonna|going to) be in|im in", "I'll be away"),
+        ("(?:estar[ée]|estoy|estaremos|estamos|voy a estar|vamos a estar|ando) en", "estaré fuera"),
+        ("(?:vou estar|estarei|estou|estaremos|vamos estar|estamos|t[ôo]|tou) (?:em|no|na|nos|nas)",
+         "estarei fora"),
+        ("(?:je serai|j ?'?serai|je suis|on sera|on est|nous serons|nous sommes|je vais [êe]tre|"
+         "on va [êe]tre) (?:à|a|en|au|aux)", "je serai absent"),
+    )
+)  # fmt: skip
+
+
+def elsewhere(clause: str) -> str:
+    """A written clause with the guest's being in a named place said as "away"."""
+    for pattern, away in ELSEWHERE:
+        clause = pattern.sub(away, clause)
+    return clause
+
 
 # People other than the guest, as the subject of a refusal: "my wife", "los niños", "المدام".
 DETERMINERS = _any("my", "the", "our", "his", "her", "mi", "mis", "el", "la", "los", "las",
@@ -154,15 +252,17 @@ ATTACHED = "(?:ما|مش|مو|مب|لا|لن)\\S+"
 # After a contrast too ("yes, but my wife can't"): the contrast stays, the refusal goes.
 OTHERS_REFUSING = re.compile(
     f"(?:^|(?<!\\S)(?={CONTRASTS} ))((?:{CONTRASTS} )?)"
-    f"(?:(?:and|y|e|et) )?(?:{DETERMINERS} )?{OTHERS}"
-    f"(?: (?:and|y|e|et|&) (?:{DETERMINERS} )?{OTHERS})*(?: \\S+){{0,2}} "
+    f"(?:(?:and|y|e|et) )?(?:{DETERMINERS} ){{0,2}}{OTHERS}"
+    f"(?: (?:and|y|e|et|&) (?:{DETERMINERS} ){{0,2}}{OTHERS})*(?: \\S+){{0,2}} "
     f"(?:(?:{REFUSING}|{AWAY})(?!\\S)|{ATTACHED}).*?(?= {CONTRASTS} |$)"
 )
 # Someone named, after a contrast, with a verb that is not the guest's: "but Josh can't",
 # "pero Juan no puede", "mas o Paulo não vai", "mais Marc ne pourra pas".
 NOT_A_NAME = _any("i", "we", "you", "it", "that", "this", "there", "which", "work", "time",
                   "what", "who", "one", "yo", "eu", "je", "j", "on", "nous", "ca", "cela",
-                  "isso", "isto", "eso", "esto", "nada", "nao", "no", "ne", "n")  # fmt: skip
+                  "isso", "isto", "eso", "esto", "nada", "nao", "no", "ne", "n", "nothing",
+                  "nobody", "none", "neither", "rien", "personne", "aucun", "aucune", "nadie",
+                  "ninguno", "ninguna", "ninguem", "nenhum", "nenhuma")  # fmt: skip
 NAMED_REFUSING = re.compile(
     "(?<!\\S)((?:but|though) )(?!" + NOT_A_NAME + " )\\w+ (?:can t|cant|cannot|won t|wont|"
     "isn t|is not|will not|couldn t)\\b.*?(?= but |$)"
@@ -186,6 +286,16 @@ def rewrite(normalized: str) -> str:
         normalized = pattern.sub(yes, normalized)
     normalized = OTHERS_REFUSING.sub(_unless_self, normalized)
     return NAMED_REFUSING.sub(_contrast_only, normalized)
+
+
+def others_kept_away(normalized: str) -> bool:
+    """Whether a normalised clause says, after a contrast, that someone else is not coming
+    ("I'll come but my husband can't", "yo voy pero mi marido no puede", "but Josh can't")."""
+    others = any(
+        found[1] and SELF.isdisjoint(found[0].split())
+        for found in OTHERS_REFUSING.finditer(normalized)
+    )
+    return others or NAMED_REFUSING.search(normalized) is not None
 
 
 def _contrast_only(named: re.Match[str]) -> str:

@@ -97,8 +97,12 @@ PATTERNS = {
         "ترسل\\w*|(?:ال|هال)?(?:رسائل|رسايل|مسجات))",
         "(?:احذف|احذفوا|امسح|امسحوا|شيل|شيلوا|احذفني|احذفوني|شيلني|شيلوني|امسحني|امسحوني) "
         "(?:رقمي|اسمي|من)",
-        f"(?:ma|mat|la|msh|mish|mesh) ?(?:tba3t\\w*|tb3t\\w*|tb3at\\w*|tersel\\w*|"
+        "(?:ازاله|حذف|شطب|مسح|ازل|ازيلوا|ازيلو|ازيل) (?:رقمي|اسمي)",
+        f"(?:ma|mat|la|msh|mish|mesh) ?(?:tba3t\\w*|tb3t\\w*|tb3at\\w*|teb3at\\w*|tersel\\w*|"
         f"tursil\\w*|tsifto\\w*|tsayft\\w*)(?:{FILLER} {MESSAGES})?",
+        # "batlo teb3atouli messages": stop sending (Levantine "بطّلوا")
+        "(?:batlo|battlo|batlu|battlu|batel|battel|wa2fo|w2fo) (?:tba3t\\w*|tb3t\\w*|"
+        "tb3at\\w*|teb3at\\w*|tersel\\w*|tbe3t\\w*)",
         "م(?:ت|اتب)(?:بعت|رسل|بعث)\\w*(?: \\w+)?(?: رسايل| رسائل| مسجات| تاني| ثاني)",
         "(?:اريد|ابي|ابغي|بدي|عايز|عاوز|حاب|بغيت) ?(?:الغاء|الغي|نلغي) ?(?:الاشتراك|اشتراكي)",
         f"(?:ma|msh|mish|mesh|la) (?:baddi|badi|bade|bdi|bidi|abi|abgha|abgh|3ayez|3awez|bghit)"
@@ -116,6 +120,9 @@ PATTERNS = {
         f"plus de {MESSAGES}",
         "(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire|voulons) (?:me |nous )?"
         "(?:desabonner|desinscrire|retirer de (?:la|votre|cette) liste)",
+        "(?:merci de|veuillez|pouvez vous|pourriez vous) (?:me|nous) (?:retirer|desinscrire|"
+        "desabonner|supprimer|enlever)",
+        "(?:me|nous) (?:retirer|supprimer|enlever) (?:de|des) (?:la|votre|vos|cette|ces) listes?",
     ),
 }
 OPT_OUT = re.compile(

@@ -8,7 +8,8 @@ after which the rest decides; a doubled no opening a message denies a doubt when
 says yes ("no no, of course we're coming!"). A message that
 says both, or only asks, or only doubts ("I'll try", "si puedo voy", "probably"), is left
 to the organiser; an explicit maybe ("maybe", "quizás", "probably yes") is a maybe; a
-change of mind never turns an earlier "no" into a "yes".
+change of mind never turns an earlier "no" into a "yes" (a bare "no" taken back at once,
+"no... wait, yes we can", is a slip, and the yes decides).
 A wish followed by a contrast declines ("I'd love to, but I'm working"); a message that asks
 for no more messages (`optouts`) is an opt-out, unless it also says yes or maybe. Idioms are
 read first (`idioms`: "não vou faltar" is a yes, "the kids won't come" is not the guest's no);
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from app.services.idioms import rewrite
+from app.services.idioms import elsewhere, rewrite
 from app.services.optouts import find_opt_out
 from app.services.phrases import NEGATIONS, PHRASES, Role
 from app.services.regional import REGIONAL, SPELLINGS
@@ -47,6 +48,16 @@ RESPELL = re.compile("(?<!\\S)(?:" + "|".join(SPELLINGS) + ")(?!\\S)")
 # we're coming!", "لا لا أكيد جايين"); after an answer it changes it (a `CORRECTION`).
 REASSURANCE = re.compile(
     "^\\W*(no|non|n[aã]o|\u0644\u0627|la2?)(?:\\W+\\1)+\\b\\W+(?=\\w)", re.IGNORECASE
+)
+# A bare "no" taken back at once, before any reason: "no... wait, yes we can", "no... pará, sí",
+# "não... pera, sim!", "Non... attends, oui", "لأ... استنى، هقدر آجي": the rest decides when it says
+# yes (a slip corrected, not a change of mind).
+RETRACTED = re.compile(
+    "^\\W*(?:no|non|n[aã]o|\u0644\u0627|\u0644\u0623|la2?)\\W+(?:wait|hold on|esper[aá]|par\u00e1|"
+    "p[eé]ra|pera[ií]|pera a[ií]|attends?|attendez|\u0627\u0633\u062a\u0646\u0649|"
+    "\u0627\u0633\u062a\u0646\u064a|\u0644\u062d\u0638\u0629|\u0644\u062d\u0638\u0647)"
+    "\\b\\W+(?=\\w)",
+    re.IGNORECASE,
 )
 # Words that hesitate: beside an explicit maybe they are a maybe, else never an answer.
 HESITATIONS = frozenset((Role.MAYBE, Role.LEAN, Role.DOUBT))
@@ -142,7 +153,8 @@ def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]
     """The answers of a message, grouped by the contrasts that split it."""
     segments: list[list[Hit]] = [[]]
     for clause in CLAUSE_BREAKS.split(text):
-        normalized = normalize(EMOJI.sub(lambda m: f" {EMOJI_WORDS[m[0]]} ", clause), 10**6)
+        written = elsewhere(EMOJI.sub(lambda m: f" {EMOJI_WORDS[m[0]]} ", clause))
+        normalized = normalize(written, 10**6)
         opt_out = find_opt_out(normalized)
         if opt_out is not None:  # its words ("no me mandes") are not an answer
             phrase, language, normalized = opt_out
@@ -217,9 +229,9 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
     `normalize` folds case, accents and punctuation (`replies.normalize`).
     """
     sentence = _read(text, normalize)
-    reassured = REASSURANCE.match(text)
-    if reassured is not None and sentence is not None and sentence.role is Role.UNCLEAR:
-        rest = _read(text[reassured.end() :], normalize)  # "no no, of course we're coming!"
+    taken_back = REASSURANCE.match(text) or RETRACTED.match(text)
+    if taken_back is not None and sentence is not None and sentence.role is Role.UNCLEAR:
+        rest = _read(text[taken_back.end() :], normalize)  # "no no, of course we're coming!"
         if rest is not None and rest.role is Role.YES:
             return rest
     return sentence

@@ -1,30 +1,34 @@
-"""The reader on replies it never saw (reply_heldout_blind3.tsv): the held-out measure.
+"""The reader on the third blind file of 2026-12-07 (reply_heldout_blind3.tsv): answers and heads.
 
-The file was written blind on 2026-12-07, by a third writer who saw neither the reader's
-rules nor its corpora, after the second blind file (reply_heldout_blind2.tsv) was taught and
-the model beside the rules was trained; no rule and no model setting has been tuned on it: a
-miss here is fixed by a case like it in reply_corpus.tsv, never by a rule aimed at the line
-(nor by editing the file), and the file is never added to the model's training files. Its
-figures are the README's ("Replies"). The issue's bars are no yes read as no or no as yes,
-no doubt or question read as an answer, and 95% of clear answers read right; the floors and
-ceilings below are what the reader scored when the file was first measured, so a change
-that reads people worse fails here, and one that meets the bars raises them.
+The file was written blind, by a third writer who saw neither the reader's rules nor its
+corpora, after the second blind file was taught and the model beside the rules trained, and
+held out until 2026-12-07. Its held-out figures (README, "Replies"), the rules with the model
+as a second opinion (trained and its thresholds chosen without this file): 278/352 clear
+answers, 37/53 head counts, 21/25 opt-outs, 11 yes/no swaps and 5 doubts read as answers (the
+reader of the morning, before blind2 was taught and the model added: 275/352, 37/53, 21/25,
+15 swaps, 6 doubts). It has been training since: its misses were studied and taught as
+general cases in reply_corpus.tsv (and the rules where a rule was the fix), and the model is
+trained on it, so its figures no longer measure unseen replies (a new blind file does). The
+floors below keep what it scores now.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.services.reply_training import TRAINING
 from tests.support.reply_files import LABELS, LANGUAGES, falls_short, load, print_figures
 
 HELDOUT = Path(__file__).with_name("reply_heldout_blind3.tsv")
-# First measured on 2026-12-07: 278/352 clear answers, 37/53 heads, 21/25 opt-outs (the
-# reader of the morning, before blind2 was taught and the model added: 275/352, 37/53, 21/25).
-FLOORS = {"clear": 0.789, "heads": 0.698, "stop": 0.84}
-# 11 of 312 yes/no swapped (the morning's reader: 15), 5 of 101 doubts read as an answer
-# (6): the bar is 0, never to grow.
-CEILINGS = {"swapped": 11, "doubt read as an answer": 5}
+# Shares read right since it became training (330/352, 52/53, 25/25): floors, not targets.
+# Most clear answers still missed are the writer's maybes beside a doubt, which this project
+# leaves to the organiser: a lean alone or with "not sure" ("Probably, not 100% sure yet",
+# "Sûrement, mais je te confirme pas à 100%") is a doubt by the corpus's rule; and replies
+# that only show the guest getting ready ("already bought my outfit") or only give a reason
+# ("Sorry, 14 June is my daughter's graduation") go to the inbox undecided.
+FLOORS = {"clear": 0.937, "heads": 0.981, "stop": 1.0}
+# Misreadings the issue allows none of: 0 of 312 yes/no swapped, 0 of 101 doubts read as an
+# answer. Never to grow.
+CEILINGS = {"swapped": 0, "doubt read as an answer": 0}
 
 
 def test_the_file_covers_every_language_and_label() -> None:
@@ -34,15 +38,9 @@ def test_the_file_covers_every_language_and_label() -> None:
     assert sum(line.heads is not None for line in lines) >= 50
 
 
-def test_the_model_is_never_trained_on_it() -> None:
-    assert HELDOUT.name not in TRAINING
-
-
-def test_unseen_replies_are_read_at_least_as_well_as_first_measured() -> None:
+def test_its_answers_are_read_at_least_as_well_as_last_measured() -> None:
     assert falls_short(HELDOUT, FLOORS, CEILINGS) == []
 
 
-if (
-    __name__ == "__main__"
-):  # the README's figures: python -m tests.services.test_reply_heldout_blind3
+if __name__ == "__main__":  # python -m tests.services.test_reply_heldout_blind3
     print_figures(HELDOUT)

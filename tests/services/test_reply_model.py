@@ -58,8 +58,10 @@ def test_the_model_has_no_opinion_on_empty_or_long_messages() -> None:
 @pytest.mark.parametrize(
     ("reply", "rsvp"),
     [
-        ("ni en broma, ese día laburo", Rsvp.DECLINED),  # no rule lists "ni en broma"
-        ("aff, nesse dia trabalho", Rsvp.DECLINED),
+        # No rule lists "ni en pedo" or "un autre mariage"; the model is sure at 99% (the
+        # level cross-validation chose once the third blind file joined the training files).
+        ("ni en pedo, ese día curro", Rsvp.DECLINED),
+        ("Désolée, nous avons un autre mariage ce jour-là", Rsvp.DECLINED),
     ],
 )
 def test_a_sentence_the_rules_cannot_read_is_answered_when_the_model_is_sure(
