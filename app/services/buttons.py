@@ -75,6 +75,10 @@ class Buttons:
 
     def content_request(self) -> dict[str, Any]:
         """The Content API create body (`friendly_name` names it by its key's start)."""
+        return {"friendly_name": f"ask_{self.key[:16]}", **self._content()}
+
+    def _content(self) -> dict[str, Any]:
+        """The content's language, variables and type, as the Content API takes them."""
         if self.quick_replies:
             actions = [
                 {"type": "QUICK_REPLY", "title": option.title, "id": option.id}
@@ -88,13 +92,12 @@ class Buttons:
             ]
             label = TEXTS.get(self.language, TEXTS["en"])["choose"][:LIST_BUTTON]
             types = {"twilio/list-picker": {"body": self.body, "button": label, "items": items}}
-        request = {"language": self.language, "variables": {}, "types": types}
-        return {"friendly_name": f"ask_{key_of(request)[:16]}", **request}
+        return {"language": self.language, "variables": {}, "types": types}
 
     @property
     def key(self) -> str:
         """The hash that names this content (equal words, equal key)."""
-        return key_of(self.content_request())
+        return key_of(self._content())
 
 
 def key_of(request: dict[str, Any]) -> str:
