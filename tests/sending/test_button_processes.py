@@ -88,14 +88,11 @@ def test_a_guest_taps_yes_then_how_many_then_a_choice(
     assert len(contents) == 2  # one content each, created once
     # Each question went once, with its buttons; the engine owns both sends.
     assert [m["content_sid"] is not None for m in sent_by_api(stack)] == [True, True]
-    assert (
-        scalar(
-            engine,
-            "SELECT count(*) FROM invitations WHERE kind = 'reply'"
-            " AND send_state = 'accepted' AND content_key IS NOT NULL",
-        )  # fmt: skip
-        == 2
+    replies = (
+        "SELECT count(*) FROM invitations WHERE kind = 'reply'"
+        " AND send_state = 'accepted' AND content_key IS NOT NULL"
     )
+    assert scalar(engine, replies) == 2
 
 
 def test_when_the_content_api_fails_the_text_question_arrives_once(
