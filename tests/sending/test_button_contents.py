@@ -38,7 +38,9 @@ def everyone_says_yes(client: FlaskClient) -> None:
     execute(db.engine, "UPDATE events SET plus_ones = 2")
     for n in range(GUESTS):
         form = inbound_form(phone(n), "yes")
-        response = signed_post(client, INBOUND, form, token=DEFAULT_AUTH_TOKEN, url=PUBLIC + INBOUND)
+        response = signed_post(
+            client, INBOUND, form, token=DEFAULT_AUTH_TOKEN, url=PUBLIC + INBOUND
+        )
         assert response.status_code == 200
         assert b"How many" not in response.data  # the question goes apart, with buttons
 
@@ -60,15 +62,13 @@ def test_guests_asked_the_same_words_share_one_content(app: Flask, emulator: Emu
     assert scalar(db.engine, "SELECT content_sid FROM button_contents") == content["sid"]
 
 
-def test_a_content_twilio_refuses_goes_as_the_text_question(
-    app: Flask, emulator: Emulator
-) -> None:
+def test_a_content_twilio_refuses_goes_as_the_text_question(app: Flask, emulator: Emulator) -> None:
     everyone_says_yes(app.test_client())
     # A list with no items: Twilio's Content API refuses it (400, 20001).
     execute(
         db.engine,
         "UPDATE button_contents SET request = jsonb_set(request, '{types}',"
-        " '{\"twilio/list-picker\": {\"body\": \"?\", \"button\": \"Choose\", \"items\": []}}')",
+        ' \'{"twilio/list-picker": {"body": "?", "button": "Choose", "items": []}}\')',
     )
     send_due_invitations()
 
