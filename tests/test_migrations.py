@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "api_tokens",
     "approvals",
     "audit_log",
+    "button_contents",
     "campaigns",
     "checkins",
     "events",

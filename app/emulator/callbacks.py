@@ -212,7 +212,8 @@ class Dispatcher:
         if not target:
             raise NoInboundUrl("no inbound webhook URL: start with --inbound-url or pass 'url'")
         original = self.find_original(reply)
-        params = reply_params(reply, original, config)
+        content = self.contents.get(original.params.get("ContentSid") or "") if original else None
+        params = reply_params(reply, original, config, content)
         self.store.last_inbound[strip_channel(params["From"])] = time.time()
         result = await self.sender.post(
             target,

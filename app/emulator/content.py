@@ -127,6 +127,18 @@ class StoredContent:
             for action in shown.get("actions") or []
         }
 
+    def option(self, option_id: str) -> tuple[str, str, str] | None:
+        """Return (type, title, description) of the quick reply or list item with this id."""
+        for kind, shown in self.types.items():
+            for action in shown.get("actions") or []:
+                if str(action.get("id")) == option_id:
+                    return kind, str(action.get("title") or ""), ""
+            for item in shown.get("items") or []:
+                if str(item.get("id")) == option_id:
+                    title, description = str(item.get("item") or ""), item.get("description")
+                    return kind, title, str(description or "")
+        return None
+
     def status(self) -> str:
         """Return the WhatsApp approval status: unsubmitted, pending, approved or rejected."""
         return self.approval.status() if self.approval else "unsubmitted"

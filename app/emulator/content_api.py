@@ -35,6 +35,13 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]{2,4})?$")
 # Twilio's media URLs take variables only in the path, after a static https domain.
 STATIC_DOMAIN = re.compile(r"^https?://[^/{}]+/[^{}]*\{\{")
 INVALID = 20001  # Twilio's code for a request whose parameters do not validate
+# Twilio's documented limits: bodies, quick replies (1 to 10; a session message shows 3),
+# list-picker items (1 to 10, each an item of 24 characters, an id of 200, a description
+# of 72).
+MOST_BODY = 1024
+MOST_ACTIONS = 10
+MOST_ITEMS = 10
+ITEM_LIMITS = (("item", 24), ("id", 200), ("description", 72))
 
 
 def add_routes(app: web.Application) -> None:
@@ -87,8 +94,19 @@ def check_type(kind: str, value: Any) -> None:
         raise bad_request(INVALID, f"Unknown content type {kind!r}.")
     if not isinstance(value, dict):
         raise bad_request(INVALID, f"{kind} must be an object.")
-    if kind in ("twilio/text", "twilio/quick-reply", "twilio/media") and not value.get("body"):
+    body_types = ("twilio/text", "twilio/quick-reply", "twilio/media", "twilio/list-picker")
+    if kind in body_types and not value.get("body"):
         raise bad_request(INVALID, f"{kind} requires a body.")
+    if len(str(value.get("body") or "")) > MOST_BODY:
+        raise bad_request(INVALID, f"{kind} body is longer than {MOST_BODY} characters.")
+    if kind == "twilio/list-picker":
+        check_list_picker(value)
+    check_media(kind, value)
+    check_actions(kind, value)
+
+
+def check_media(kind: str, value: Mapping[str, Any]) -> None:
+    """Validate a type's media: a list of URLs, variables only in their paths."""
     media = value.get("media", [])
     if not isinstance(media, list) or not all(isinstance(url, str) for url in media):
         raise bad_request(INVALID, f"{kind} media must be a list of URLs.")
@@ -98,6 +116,10 @@ def check_type(kind: str, value: Any) -> None:
         raise bad_request(
             INVALID, "A media URL's variables must come after a static domain, in its path."
         )
+
+
+def check_actions(kind: str, value: Mapping[str, Any]) -> None:
+    """Validate a type's actions: each titled; a quick reply has 1 to 10."""
     actions = value.get("actions", [])
     if not isinstance(actions, list) or not all(
         isinstance(action, dict) and action.get("title") for action in actions
@@ -105,6 +127,25 @@ def check_type(kind: str, value: Any) -> None:
         raise bad_request(INVALID, f"{kind} actions must each have a title.")
     if kind == "twilio/quick-reply" and not actions:
         raise bad_request(INVALID, "twilio/quick-reply requires at least one action.")
+    if kind == "twilio/quick-reply" and len(actions) > MOST_ACTIONS:
+        raise bad_request(INVALID, f"twilio/quick-reply takes at most {MOST_ACTIONS} actions.")
+
+
+def check_list_picker(value: Mapping[str, Any]) -> None:
+    """Validate a list picker: its button, and 1 to 10 items within Twilio's lengths."""
+    if not isinstance(value.get("button"), str) or not value["button"].strip():
+        raise bad_request(INVALID, "twilio/list-picker requires a button.")
+    items = value.get("items")
+    if not isinstance(items, list) or not 1 <= len(items) <= MOST_ITEMS:
+        raise bad_request(INVALID, f"twilio/list-picker takes 1 to {MOST_ITEMS} items.")
+    for item in items:
+        if not isinstance(item, dict) or not item.get("item") or not item.get("id"):
+            raise bad_request(INVALID, "twilio/list-picker items each need an item and an id.")
+        for name, most in ITEM_LIMITS:
+            if len(str(item.get(name) or "")) > most:
+                raise bad_request(
+                    INVALID, f"twilio/list-picker item {name} is longer than {most} characters."
+                )
 
 
 def find(emulator: Emulator, request: web.Request) -> StoredContent:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.emulator.config import EmulatorConfig, strip_channel
+from app.emulator.content import StoredContent
 from app.emulator.store import API_VERSION, StoredMessage, new_sid
 
 BUTTON_TITLES = {"yes": "Yes", "no": "No", "maybe": "Maybe"}
@@ -55,9 +56,13 @@ def optional_str(value: Any) -> str | None:
 
 
 def reply_params(
-    reply: GuestReply, original: StoredMessage | None, config: EmulatorConfig
+    reply: GuestReply,
+    original: StoredMessage | None,
+    config: EmulatorConfig,
+    content: StoredContent | None = None,
 ) -> dict[str, str]:
-    """Return the form Twilio posts to the inbound webhook for this reply."""
+    """Return the form Twilio posts to the inbound webhook for this reply (`content`: the
+    original message's, whose button or list item a tap names)."""
     number = strip_channel(reply.guest)
     sender = reply.to or (original.from_ if original and original.from_ else config.sender)
     sender = f"whatsapp:{strip_channel(sender)}"
@@ -78,21 +83,43 @@ def reply_params(
     }
     if original is not None and original.messaging_service_sid:
         params["MessagingServiceSid"] = original.messaging_service_sid
-    params.update(button_params(reply, original, sender) if reply.button else text_params(reply))
+    if reply.button:
+        params.update(button_params(reply, original, sender, content))
+    else:
+        params.update(text_params(reply))
     params.update(reply.extra)
     return params
 
 
-def button_params(reply: GuestReply, original: StoredMessage | None, sender: str) -> dict[str, str]:
-    """Return the fields of a quick-reply button tap."""
+def button_params(
+    reply: GuestReply,
+    original: StoredMessage | None,
+    sender: str,
+    content: StoredContent | None = None,
+) -> dict[str, str]:
+    """Return the fields of a tap: a quick reply's (`ButtonPayload`, `ButtonText`), or a
+    list-picker item's (`ListId`, `ListTitle`, `ListDescription`, as Twilio's webhooks show
+    them, though its documentation does not list them); `Body` is the title either way."""
     payload = reply.button or ""
-    title = reply.button_text or BUTTON_TITLES.get(payload.lower(), payload)
-    params = {
-        "MessageType": "button",
-        "ButtonPayload": payload,
-        "ButtonText": title,
-        "Body": title,
-    }
+    found = content.option(payload) if content is not None else None
+    title = reply.button_text or (found[1] if found else None)
+    title = title or BUTTON_TITLES.get(payload.lower(), payload)
+    params: dict[str, str]
+    if found is not None and found[0] == "twilio/list-picker":
+        params = {
+            "MessageType": "interactive",
+            "ListId": payload,
+            "ListTitle": title,
+            "ListDescription": found[2],
+            "Body": title,
+        }
+    else:
+        params = {
+            "MessageType": "button",
+            "ButtonPayload": payload,
+            "ButtonText": title,
+            "Body": title,
+        }
     original_sid = reply.original_sid or (original.sid if original else None)
     if original_sid:
         params["OriginalRepliedMessageSid"] = original_sid

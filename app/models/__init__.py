@@ -2,6 +2,7 @@
 
 from app.models.approval import Approval, ApprovalState
 from app.models.base import Base
+from app.models.button_content import ButtonContent
 from app.models.checkin import CheckIn
 from app.models.enums import (
     AttemptStatus,
@@ -33,6 +34,7 @@ __all__ = [
     "AttemptStatus",
     "AuditEntry",
     "Base",
+    "ButtonContent",
     "Campaign",
     "CampaignState",
     "CheckIn",

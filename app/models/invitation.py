@@ -173,6 +173,10 @@ class Invitation(Base):
     read_at: Mapped[datetime | None]
     # A reply's text (the other kinds are written from templates or the plain invitation).
     body: Mapped[str | None] = mapped_column(Text)
+    # A reply sent with buttons (`app.models.button_content`); `body` is its text fallback.
+    content_key: Mapped[str | None] = mapped_column(
+        ForeignKey("button_contents.key", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

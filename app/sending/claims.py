@@ -140,7 +140,15 @@ RETURNING i.id, i.kind, i.campaign_id, i.guest_id, i.attempt_count, g.name, g.ph
         AS hold_until,
     -- A pass: the one it carries, the guest's party, and whether it is still theirs.
     i.pass_code, coalesce(g.party_size, 1) AS party,
-    i.kind <> :kind_pass OR i.pass_code IS NOT DISTINCT FROM g.pass_code AS pass_current
+    i.kind <> :kind_pass OR i.pass_code IS NOT DISTINCT FROM g.pass_code AS pass_current,
+    -- A reply with buttons: its content, and its SID once created (none once it failed).
+    i.content_key,
+    CASE WHEN i.content_key IS NOT NULL THEN (
+        SELECT b.content_sid FROM button_contents AS b
+        WHERE b.key = i.content_key AND b.failed_at IS NULL) END AS content_sid,
+    i.content_key IS NOT NULL AND EXISTS (
+        SELECT 1 FROM button_contents AS b
+        WHERE b.key = i.content_key AND b.failed_at IS NOT NULL) AS content_failed
 """)
 
 # Refused at send time, without a request: failed (opted out, unreachable, no template), or
@@ -261,6 +269,9 @@ class Taken:
     pass_code: str | None = None  # the pass a pass message carries
     party: int = 1  # the guest's party (a pass shows it)
     pass_current: bool = True  # whether a pass message's pass is still the guest's
+    content_key: str | None = None  # a reply with buttons (`app.sending.button_contents`)
+    content_sid: str | None = None  # its content's SID, once created
+    content_failed: bool = False  # its content failed: the reply goes as its text
 
 
 @dataclass
@@ -432,9 +443,13 @@ def invitee_of(
     changes: list[str] | None = None,
     hold_until: datetime | None = None,
     pass_sent: PassSent | None = None,
+    *,
+    content_key: str | None = None,
+    content_sid: str | None = None,
 ) -> Invitee:
     """The guest and event fields of a row (claim or reconciliation) a message is built from,
-    with an update's changes, an offer's end of hold and a pass's own (a claim's)."""
+    with an update's changes, an offer's end of hold, a pass's own and a reply's content
+    with buttons (a claim's)."""
     return Invitee(
         name=row.name,
         phone=row.phone,
@@ -450,6 +465,8 @@ def invitee_of(
         changes=None if changes is None else tuple(changes),
         hold_until=hold_until,
         pass_sent=pass_sent,
+        content_key=content_key,
+        content_sid=content_sid,
     )
 
 
@@ -458,7 +475,15 @@ def claim_of(row: Taken, attempt_id: int) -> Claim:
     pass_sent = (
         PassSent(row.pass_code, row.party, row.window_open is True) if row.pass_code else None
     )
-    invitee = invitee_of(row, row.changes, row.hold_until, pass_sent)
+    content_key = None if row.content_failed else row.content_key
+    invitee = invitee_of(
+        row,
+        row.changes,
+        row.hold_until,
+        pass_sent,
+        content_key=content_key,
+        content_sid=row.content_sid,
+    )
     return Claim(
         invitation_id=row.id,
         attempt_id=attempt_id,

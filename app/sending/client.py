@@ -20,10 +20,11 @@ from enum import StrEnum
 from typing import Any, cast
 
 import aiohttp
-from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from twilio.rest.content.v1.content import ContentList
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,10 @@ class ProviderUnavailable(RuntimeError):
     """The provider could not be asked (error answer, timeout, connection failure)."""
 
 
+class ContentRefused(ValueError):
+    """The Content API refused to create a content (a 4xx other than 429): it will again."""
+
+
 class BoundedAsyncHttpClient(AsyncTwilioHttpClient):
     """twilio's `AsyncTwilioHttpClient` with a sized connector and explicit timeouts."""
 
@@ -103,11 +108,14 @@ class BoundedAsyncHttpClient(AsyncTwilioHttpClient):
         headers = dict(headers or {})
         if auth is not None:
             headers["Authorization"] = self._authorization(auth)
+        # The Content API takes JSON (twilio's own clients send it so on this header).
+        as_json = headers.get("Content-Type") == "application/json"
         async with self.session.request(
             method.upper(),
             url,
             params=cast(Mapping[str, str], params),
-            data=data,
+            data=None if as_json else data,
+            json=data if as_json else None,
             headers=headers,
             timeout=bounded,
             allow_redirects=allow_redirects,
@@ -126,8 +134,14 @@ class BoundedAsyncHttpClient(AsyncTwilioHttpClient):
 class ProviderClient:
     """Create and list Messages through twilio's asyncio client; build it inside the loop."""
 
-    def __init__(
-        self, account_sid: str, auth_token: str, base_url: str, timeout: float, max_in_flight: int
+    def __init__(  # noqa: PLR0917 - twilio's account, its two APIs and the bounds
+        self,
+        account_sid: str,
+        auth_token: str,
+        base_url: str,
+        timeout: float,
+        max_in_flight: int,
+        content_base_url: str | None = None,
     ) -> None:
         self.http = BoundedAsyncHttpClient(timeout, max_in_flight + EXTRA_CONNECTIONS)
         self.client = Client(account_sid, auth_token, http_client=self.http)
@@ -135,6 +149,8 @@ class ProviderClient:
         self.client.edge = None
         self.client.region = None
         self.client.api.base_url = base_url.rstrip("/")
+        if content_base_url:
+            self.client.content.base_url = content_base_url.rstrip("/")
         self.messages_url = (
             f"{self.client.api.base_url}/{API_VERSION}/Accounts/{account_sid}/Messages.json"
         )
@@ -153,6 +169,25 @@ class ProviderClient:
         except (TimeoutError, aiohttp.ClientError) as error:
             return SendOutcome(OutcomeKind.UNKNOWN, message=describe(error))
         return outcome_of(response.status_code, response.text, response.headers)
+
+    async def create_content(self, request: Mapping[str, Any]) -> str:
+        """Create a content through the Content API; its SID.
+
+        Raises:
+            ContentRefused: Twilio refused it (a 4xx but 429): it would refuse it again.
+            ProviderUnavailable: no answer, or one that may change (429, 5xx).
+        """
+        try:
+            created = await self.client.content.v1.contents.create_async(
+                ContentList.ContentCreateRequest(dict(request))
+            )
+        except TwilioRestException as error:
+            if 400 <= error.status < 500 and error.status != 429:
+                raise ContentRefused(f"{error.status}/{error.code}: {error.msg}") from error
+            raise ProviderUnavailable(describe(error)) from error
+        except (TwilioException, TimeoutError, aiohttp.ClientError) as error:
+            raise ProviderUnavailable(describe(error)) from error
+        return str(created.sid)
 
     async def recent_messages(self, to: str, sender: str, since: datetime) -> list[ProviderMessage]:
         """Messages the API created to `to` from `sender` since `since`, oldest first.

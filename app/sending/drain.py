@@ -29,6 +29,8 @@ class SenderSetup:
     api_base_url: str
     redis_url: str
     owner: str
+    # The Content API (questions with buttons create their contents there).
+    content_base_url: str = "https://content.twilio.com"
 
 
 @dataclass

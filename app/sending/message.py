@@ -172,6 +172,10 @@ class Invitee:
     changes: tuple[str, ...] | None = None  # an update's: what changed ("time", "venue")
     hold_until: datetime | None = None  # an offer's: when its hold runs out
     pass_sent: PassSent | None = None  # a pass's: the pass it carries
+    # A reply with buttons (`app.services.buttons`): its content, and the content's SID once
+    # created; without one (or once it failed) the reply goes as its `body`, the text question.
+    content_key: str | None = None
+    content_sid: str | None = None
 
     def page_url(self, page_base: str | None) -> str | None:
         """The guest's own page under `page_base`, or None without one of the two."""
@@ -268,7 +272,9 @@ def build_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
         params["From"] = defaults.whatsapp_from
     template = defaults.template_for(invitee.language, invitee.kind)
     held = invitee.pass_sent
-    if held is not None and held.in_window and defaults.page_base:
+    if invitee.content_key and invitee.content_sid:  # a session message with buttons
+        params["ContentSid"] = invitee.content_sid
+    elif held is not None and held.in_window and defaults.page_base:
         params["Body"] = pass_text(
             invitee.language, invitee.name, invitee.event_name, held.party, held.code
         )

@@ -19,6 +19,9 @@ are ranked by how many of this invitation's numbered variables (guest, event, da
 their body shows, and only the best are kept: a guest of two events whose sends both went
 unanswered gets each event's message on its own invitation.
 
+A reply with buttons (`app.sending.button_contents`) went either with its content, whose
+message shows the content's body, or as its text question: either body is this reply's.
+
 Leases are long enough that a live worker's request has ended (it starts one only with
 `request_timeout + reconcile_grace` seconds of lease left) before its lease can expire.
 """
@@ -31,6 +34,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
@@ -69,6 +73,7 @@ RETURNING i.id
 
 IN_FLIGHT_ATTEMPTS = states_text("""
 SELECT a.id, a.invitation_id, a.to_phone, a.sender, a.started_at, i.kind, i.body,
+    (SELECT b.request FROM button_contents AS b WHERE b.key = i.content_key) AS content_request,
     g.name, g.phone, g.page_token, g.variables, g.language, e.name AS event_name, e.starts_at,
     e.venue, e.time_zone
 FROM message_attempts AS a
@@ -117,6 +122,8 @@ class Unsettled:
     sender: str
     started_at: datetime
     params: Mapping[str, str]
+    # What else it may have sent: a reply's content with buttons, by the body it shows.
+    also: tuple[Mapping[str, str], ...] = ()
 
 
 @dataclass
@@ -163,6 +170,7 @@ def take_stale(
                 row.sender or defaults.sender,
                 row.started_at,
                 sent_params(defaults, invitee_of(row)),
+                content_params(row.content_request),
             ),
         )
     idle = [i for i in ids if i not in firsts]
@@ -182,6 +190,15 @@ def sent_params(defaults: MessageDefaults, invitee: Invitee) -> dict[str, str]:
         return build_params(defaults, invitee)
     except MissingTemplate:
         return {"ContentVariables": json.dumps(content_variables(invitee), ensure_ascii=False)}
+
+
+def content_params(request: Mapping[str, Any] | None) -> tuple[Mapping[str, str], ...]:
+    """A content with buttons as the body its message shows (none without one)."""
+    if not request:
+        return ()
+    shown = next(iter((request.get("types") or {}).values()), None) or {}
+    body = shown.get("body")
+    return ({"Body": str(body)},) if body else ()
 
 
 def content_score(message: ProviderMessage, params: Mapping[str, str]) -> int | None:
@@ -257,7 +274,11 @@ def apply_verdicts(connection: Connection, owner: str, verdicts: Sequence[Verdic
         if verdict.unavailable:
             deferred.append(invitation_id)
             continue
-        mine = pick(verdict.candidates, verdict.unsettled.params, taken)
+        sent = (verdict.unsettled.params, *verdict.unsettled.also)
+        mine = next(
+            (found for params in sent if (found := pick(verdict.candidates, params, taken))),
+            None,
+        )
         if mine is None:
             lost.append(invitation_id)
             continue

@@ -22,17 +22,19 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import redis.asyncio as aioredis
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.sending import claims, outcomes
-from app.sending.client import ProviderClient, close_quietly
+from app.sending.button_contents import ContentResolver
+from app.sending.client import ProviderClient, SendOutcome, close_quietly
 from app.sending.drain import DrainReport, SenderSetup, StopReason
 from app.sending.limiter import InFlightPool, RateLimiter
 from app.sending.message import build_params
-from app.sending.results import HandBack, Result, Unknown
+from app.sending.results import Failed, HandBack, Result, Unknown
 from app.sending.settings import MAX_SLICES
 from app.sending.stuck import note_error_async
 from app.sending.upkeep import Upkeep
@@ -91,7 +93,9 @@ class Sender:
             self.setup.api_base_url,
             settings.request_timeout,
             settings.max_in_flight,
+            self.setup.content_base_url,
         )
+        self.contents = ContentResolver(self.database, self.provider)
         self.redis = aioredis.from_url(
             self.setup.redis_url, socket_timeout=5, socket_connect_timeout=5
         )
@@ -228,6 +232,7 @@ class Sender:
         back = HandBack(claim.invitation_id, claim.attempt_id)
         if not self._may_start(claim):
             return back
+        await self._with_content(claim)
         await self.limiter.wait_turn()
         await self.inflight.acquire()
         try:
@@ -236,14 +241,40 @@ class Sender:
             claim.started = True
             self.unstarted -= 1
             outcome = await self.provider.send(claim.params)
+            verdict = outcomes.interpret(claim, outcome, self.policy)
+            if isinstance(verdict.result, Failed) and "ContentSid" in claim.params:
+                outcome = await self._as_text(claim, outcome)
+                verdict = outcomes.interpret(claim, outcome, self.policy)
         finally:
             await self.inflight.release()
-        verdict = outcomes.interpret(claim, outcome, self.policy)
         if verdict.pacing is outcomes.Pacing.THROTTLED:
             await self.limiter.throttled(verdict.retry_after)
         elif verdict.pacing is outcomes.Pacing.SLOWED:
             await self.limiter.slowed_down()
         return verdict.result
+
+    async def _with_content(self, claim: claims.Claim) -> None:
+        """A reply with buttons: its content's SID (created once), else its text question."""
+        invitee = claim.invitee
+        if invitee.content_key is None or invitee.content_sid:
+            return
+        if not await self.contents.prepare(claim):
+            claim.invitee = replace(invitee, content_key=None)
+        claim.params = build_params(self.setup.defaults, claim.invitee)
+
+    async def _as_text(self, claim: claims.Claim, refused: SendOutcome) -> SendOutcome:
+        """Twilio refused a reply's buttons for good (it created nothing): send its text
+        question instead, once, under the same attempt."""
+        await self.contents.refused(claim, refused.code, refused.message)
+        claim.invitee = replace(claim.invitee, content_key=None, content_sid=None)
+        claim.params = build_params(self.setup.defaults, claim.invitee)
+        log.warning(
+            "invitation %s: buttons refused (%s); sending the text question",
+            claim.invitation_id,
+            refused.code,
+        )
+        await self.limiter.wait_turn()
+        return await self.provider.send(claim.params)
 
     def _interrupted(self, claim: claims.Claim, message: str) -> Result:
         """What an interrupted delivery leaves: unknown once the request started."""

@@ -19,8 +19,9 @@ from typing import Any
 from app.extensions import webhook_writes
 from app.logs import mask_phone
 from app.models import InboundKind, Rsvp
+from app.services import button_asks, party_wording, passes, question_flow
 from app.services import inbound_offers as offers
-from app.services import party_wording, passes, question_flow
+from app.services.buttons import Buttons, Tap, party_buttons, tap_of
 from app.services.inbound_statement import COUNT, RECORD_AND_APPLY, variant_of
 from app.services.party_wording import Answered
 from app.services.replies import Reading, answer_language, classify, confirmation
@@ -87,13 +88,20 @@ class InboundOutcome:
     reply: str | None = None
     held: bool = False  # not stored: the guest is being asked a question (read it first)
     media_url: str | None = None  # an image sent with the reply (the guest's new pass)
+    # "How many of you?" with buttons, sent apart from the confirmation (`button_asks`).
+    ask_party: tuple[str, Buttons] | None = None
 
 
 def record_inbound(form: InboundForm, received_at: datetime) -> InboundOutcome:
     """Record a message once per MessageSid and apply it, atomically."""
-    if offers.is_offer_answer(form):
-        return _record_offer_answer(form, received_at)
-    reading = classify(form.body, form.button_payload, form.button_text, form.phone)
+    tap = tap_of(form.params, form.button_payload)
+    tapped = _record_tapped(form, tap, received_at)
+    if tapped is not None:
+        return tapped
+    if tap is not None:  # a party tap reads as the number typed (same rules, same checks)
+        reading = classify(str(tap.party), phone=form.phone)
+    else:
+        reading = classify(form.body, form.button_payload, form.button_text, form.phone)
     outcome = _record_reading(form, reading, received_at)
     if outcome.held:  # the guest is being asked a question: is this its answer?
         as_answer = _answer_question(form, reading, received_at)
@@ -121,6 +129,17 @@ def _after_text(
     return _revise_answer(outcome, target, body, received_at, language)
 
 
+def _record_tapped(
+    form: InboundForm, tap: Tap | None, received_at: datetime
+) -> InboundOutcome | None:
+    """A tap read before any words: an offer's Claim or Pass, or a choice of a question."""
+    if offers.is_offer_answer(form):
+        return _record_offer_answer(form, received_at)
+    if tap is not None and tap.question_id is not None:
+        return _record_choice_tap(form, tap, received_at)
+    return None
+
+
 def _record_offer_answer(form: InboundForm, received_at: datetime) -> InboundOutcome:
     """A tap on an offer's Claim or Pass (`app.services.inbound_offers`)."""
     answered = offers.record_offer_answer(form, received_at)
@@ -140,9 +159,12 @@ def _after_answer(
 ) -> InboundOutcome:
     """What follows a recorded answer: a seat or the waitlist (an event with a capacity), a
     pass, and the event's questions."""
+    told = None
     if target.capped:
         told = offers.seat_after(target.guest_id, target.event_name, language)
         outcome = outcome if told is None else replace(outcome, reply=told)
+    if outcome.ask_party is not None and told is None:
+        button_asks.queue_alone(target.guest_id, *outcome.ask_party)
     outcome = _give_pass(outcome, target, language)
     return _ask_questions(outcome, target, received_at, language)
 
@@ -194,6 +216,26 @@ def _answer_question(
     return InboundOutcome(
         recorded.duplicate, Reading(recorded.kind), recorded.message_id, None, recorded.reply
     )
+
+
+def _record_choice_tap(form: InboundForm, tap: Tap, received_at: datetime) -> InboundOutcome:
+    """A tap on a choice: the answer to the question it belongs to while that question is
+    asked; else (a stale tap) it answers nothing and waits in the inbox."""
+    asked = question_flow.pending(form.phone, received_at)
+    choice = tap.choice or 0
+    if (
+        asked is not None
+        and asked.question.id == tap.question_id
+        and 1 <= choice <= len(asked.question.choices)
+    ):
+        reading = Reading(InboundKind.TEXT)
+        language = answer_language(reading, asked.language, form.phone, asked.follow_replies)
+        given = question_flow.Given(None, [choice])
+        recorded = question_flow.record(asked, given, form, received_at, language)
+        return InboundOutcome(
+            recorded.duplicate, Reading(recorded.kind), recorded.message_id, None, recorded.reply
+        )
+    return _record_reading(form, Reading(InboundKind.TEXT), received_at, questions_read=True)
 
 
 def _revise_answer(
@@ -271,15 +313,18 @@ def _record_reading(
         return InboundOutcome(
             False, stored_reading, row["message_id"], None, confirmation(stored_reading)
         )
-    reply = _reply(reading, stored, target, form.phone)
+    reply, ask_party = _reply(reading, stored, target, form.phone)
     if stored is not reading.kind or variant_of(reading) == COUNT:
         reading = Reading(stored, language=reading.language, party=reading.party)
-    return InboundOutcome(False, reading, row["message_id"], target, reply)
+    return InboundOutcome(False, reading, row["message_id"], target, reply, ask_party=ask_party)
 
 
-def _reply(reading: Reading, stored: InboundKind, target: Target, phone: str | None) -> str | None:
+def _reply(
+    reading: Reading, stored: InboundKind, target: Target, phone: str | None
+) -> tuple[str | None, tuple[str, Buttons] | None]:
     """What to answer a known guest: the confirmation of what the message changed, their
-    allowance when its party does not fit, or nothing for text."""
+    allowance when its party does not fit, or nothing for text; and "how many of you?"
+    with buttons when it goes apart from the confirmation."""
     language = answer_language(reading, target.language, phone, target.follow_replies)
     counting = variant_of(reading) == COUNT
     after = target.rsvp if counting else reading.rsvp
@@ -299,10 +344,14 @@ def _reply(reading: Reading, stored: InboundKind, target: Target, phone: str | N
             and target.invitation_id is not None
             and (not counting or target.rsvp in party_wording.COUNTED)
         )
-        return party_wording.refused(answered) if refused else None
+        return (party_wording.refused(answered) if refused else None), None
     if counting:
-        return party_wording.noted(answered)
+        return party_wording.noted(answered), None
     text = confirmation(reading, target.guest_name, target.event_name, language)
     if stored is not InboundKind.RSVP:
-        return text
-    return party_wording.after_answer(answered, text)
+        return text, None
+    asked = party_wording.how_many(answered) if text is not None else None
+    buttons = None if asked is None else party_buttons(asked, target.allowance, language)
+    if asked is None or buttons is None:
+        return party_wording.after_answer(answered, text), None
+    return party_wording.after_answer(answered, text, ask=False), (asked, buttons)

@@ -90,6 +90,17 @@ class Answered:
     party_before: int | None  # NULL: not said
     party_after: int | None
 
+    def party_changed(self) -> bool:
+        """Whether a counted answer's party changed (the confirmation says so)."""
+        changed = (self.party_before or 1) != (self.party_after or 1)
+        return self.before in COUNTED and changed
+
+    def confirmation_asks(self) -> bool:
+        """Whether the confirmation asks how many are coming: a yes without a number from
+        a guest who may bring others (and whose party did not just change)."""
+        unsized = self.party_after is None and self.allowance > 0
+        return unsized and self.after is Rsvp.CONFIRMED and not self.party_changed()
+
 
 def _texts(language: str) -> dict[str, str]:
     """The language's texts, English for one the service does not write in."""
@@ -115,9 +126,18 @@ def noted(answered: Answered) -> str:
     return texts[key].format(name=answered.name, event=answered.event, n=size)
 
 
-def after_answer(answered: Answered, confirmation: str | None) -> str | None:
+def how_many(answered: Answered) -> str | None:
+    """The question "how many of you?" when the answer asks it (a yes that said no number
+    from a guest who may bring others), else None."""
+    if answered.confirmation_asks():
+        return _texts(answered.language)["ask"].format(max=1 + answered.allowance)
+    return None
+
+
+def after_answer(answered: Answered, confirmation: str | None, ask: bool = True) -> str | None:
     """The confirmation of an answer with what changed (the answer, the party) and, for a
-    yes that said no number from a guest who may bring others, how many are coming."""
+    yes that said no number from a guest who may bring others, how many are coming (unless
+    `ask` is False: the question goes in a message of its own, with buttons)."""
     if confirmation is None:
         return None
     texts = _texts(answered.language)
@@ -127,18 +147,18 @@ def after_answer(answered: Answered, confirmation: str | None) -> str | None:
         before, after = texts[answered.before], texts[answered.after]  # type: ignore[index]
         parts.append(texts["changed"].format(before=before, after=after))
     if answered.after in COUNTED:
-        parts.extend(_party_words(answered, texts))
+        parts.extend(_party_words(answered, texts, ask))
     return " ".join(parts)
 
 
-def _party_words(answered: Answered, texts: dict[str, str]) -> list[str]:
+def _party_words(answered: Answered, texts: dict[str, str], ask: bool = True) -> list[str]:
     """What to say of the party of a yes or a maybe."""
-    counted_before = answered.before in COUNTED
     size_before, size_after = answered.party_before or 1, answered.party_after or 1
-    if counted_before and size_before != size_after:
+    if answered.party_changed():
         return [texts["party_changed"].format(before=size_before, after=size_after)]
-    if answered.party_after is None and answered.allowance and answered.after is Rsvp.CONFIRMED:
-        return [texts["ask"].format(max=1 + answered.allowance)]
+    if answered.confirmation_asks():
+        return [texts["ask"].format(max=1 + answered.allowance)] if ask else []
+    counted_before = answered.before in COUNTED
     if size_after > 1 and not (counted_before and answered.party_before == size_after):
         return [texts["party"].format(n=size_after)]
     return []

@@ -27,7 +27,8 @@ from sqlalchemy import Connection, text
 
 from app.extensions import db
 from app.models import InboundKind, Question, QuestionKind
-from app.services import question_wording
+from app.services import button_asks, question_wording
+from app.services.buttons import choice_buttons
 from app.services.replies import Reading
 from app.services.webhook_forms import InboundForm
 
@@ -37,6 +38,8 @@ ASKING_FOR = timedelta(hours=24)
 MAX_ANSWER = 1000
 # A question is asked at most this many times.
 MOST_ASKS = 2
+# What `ask_next` returns when the question goes in a message of its own, with buttons.
+SENT_APART = ""
 
 PENDING = text("""
 SELECT g.id AS guest_id, g.event_id, g.language, e.language_from_replies,
@@ -236,6 +239,8 @@ def record(
             answer = {"text": given.text, "choices": given.choices, "message_id": message_id}
             connection.execute(ANSWERED, {**ids, **answer, "received_at": received_at})
         following = ask_next(connection, asked.guest_id, received_at, language, asked.question.id)
+    if following == SENT_APART:
+        button_asks.wake()
     if given is UNREAD:
         return Recorded(False, message_id, kind, following)
     return Recorded(False, message_id, kind, question_wording.after_answer(language, following))
@@ -269,7 +274,8 @@ def ask_next(
     passed: int | None = None,
 ) -> str | None:
     """Ask the guest the next question they have neither answered nor been asked twice
-    (recording the ask), and return its words; None (and nothing asked) when none is left."""
+    (recording the ask), and return its words; None (and nothing asked) when none is left,
+    SENT_APART when it is queued as a message with buttons (`app.services.buttons`)."""
     params = {"guest_id": guest_id, "passed": passed, "most_asks": MOST_ASKS}
     row = connection.execute(NEXT, params).first()
     question_id = None if row is None else row.id
@@ -277,7 +283,15 @@ def ask_next(
     if row is None:
         return None
     connection.execute(ASKED, {"guest_id": guest_id, "question_id": question_id, "now": now})
-    return question_wording.ask(_question(row, "id"), row.total, language)
+    question = _question(row, "id")
+    words = question_wording.ask(question, row.total, language)
+    buttons = choice_buttons(
+        question, question_wording.heading(question, row.total, language), language
+    )
+    if buttons is None:
+        return words
+    button_asks.queue(connection, guest_id, words, buttons)
+    return SENT_APART
 
 
 def start(guest_id: int, now: datetime, language: str) -> str | None:
@@ -288,7 +302,10 @@ def start(guest_id: int, now: datetime, language: str) -> str | None:
         asking = connection.execute(IS_ASKING, params).one()
         if asking.recent:
             return question_wording.ask(_question(asking, "id"), asking.total, language)
-        return ask_next(connection, guest_id, now, language)
+        following = ask_next(connection, guest_id, now, language)
+    if following == SENT_APART:
+        button_asks.wake()
+    return following
 
 
 # The choice questions a guest answered: a later message naming other choices changes them.

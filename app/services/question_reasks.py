@@ -16,7 +16,8 @@ from sqlalchemy import Engine, text
 
 from app.models import MessageKind, Question, QuestionKind
 from app.sending.languages import guest_language
-from app.services import question_wording
+from app.services import button_asks, question_wording
+from app.services.buttons import choice_buttons
 from app.services.question_flow import MOST_ASKS
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,11 @@ def reask_silent(engine: Engine) -> int:
             body = question_wording.ask(question, row.total, language)
             ids = {"guest_id": row.guest_id, "question_id": row.question_id}
             connection.execute(ASKED_AGAIN, ids)
+            heading = question_wording.heading(question, row.total, language)
+            buttons = choice_buttons(question, heading, language)
+            if buttons is not None:  # a one-choice question goes with its buttons again
+                button_asks.queue(connection, row.guest_id, body, buttons)
+                continue
             connection.execute(
                 QUEUE,
                 {

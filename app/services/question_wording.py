@@ -63,14 +63,17 @@ def _texts(language: str) -> dict[str | QuestionKind, str]:
     return TEXTS.get(language, TEXTS["en"])
 
 
+def heading(question: Question, total: int, language: str) -> str:
+    """A question's number and words ("Question 1 of 2: Main course?")."""
+    return _texts(language)["heading"].format(
+        n=question.position, total=total, question=worded(question.wording, language)
+    )
+
+
 def ask(question: Question, total: int, language: str) -> str:
     """A question as the guest reads it: its number, its words, its numbered choices."""
     texts = _texts(language)
-    lines = [
-        texts["heading"].format(
-            n=question.position, total=total, question=worded(question.wording, language)
-        )
-    ]
+    lines = [heading(question, total, language)]
     if question.kind is not QuestionKind.TEXT:
         lines.extend(
             f"{number}. {worded(choice, language)}"
@@ -81,10 +84,13 @@ def ask(question: Question, total: int, language: str) -> str:
 
 
 def after_answer(language: str, following: str | None) -> str:
-    """Thanks for an answer, then the next question, or the word that it was the last."""
+    """Thanks for an answer, then the next question, or the word that it was the last
+    (`following` empty: the next question follows in a message of its own, with buttons)."""
     texts = _texts(language)
     if following is None:
         return texts["done"]
+    if not following:
+        return texts["thanks"]
     return f"{texts['thanks']}\n\n{following}"
 
 

@@ -106,6 +106,7 @@ def sender_setup(app: Flask, sending: SendingSettings, owner: str) -> SenderSetu
         api_base_url=twilio.api_base_url,
         redis_url=settings.redis_url,
         owner=owner,
+        content_base_url=twilio.content_base_url,
     )
 
 

@@ -311,3 +311,92 @@ def test_a_media_templates_url_takes_its_variable_in_the_path_as_twilio_fills_it
     assert templated["media_urls"] == [images.base_url + "/abc/pass/K7QM2XDP.png"]
     assert templated["body"].startswith("Hola Lucía, tu pase para la boda")
     assert free["media_urls"] == [images.base_url + "/card.png"] and free["body"] == "Tu pase"
+
+
+LIST_PICKER = {
+    "body": "Pregunta 2 de 2: ¿Plato principal? Toca tu respuesta.",
+    "button": "Elegir",
+    "items": [
+        {"item": "Pescado", "id": "answer_7_1", "description": "Pescado"},
+        {"item": "Carne", "id": "answer_7_2", "description": "Carne"},
+        {"item": "Pasta", "id": "answer_7_3", "description": "Pasta"},
+        {"item": "Ensalada", "id": "answer_7_4", "description": "Ensalada"},
+    ],
+}
+
+
+def items(count: int, **item: str) -> list[dict[str, str]]:
+    """`count` list-picker items, each with `item`'s fields over a short default."""
+    return [
+        {"item": f"Item {n}", "id": f"id_{n}", "description": "d", **item} for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("types", "words"),
+    [
+        ({"twilio/list-picker": {**LIST_PICKER, "items": items(11)}}, "1 to 10 items"),
+        ({"twilio/list-picker": {**LIST_PICKER, "items": []}}, "1 to 10 items"),
+        ({"twilio/list-picker": {**LIST_PICKER, "items": items(2, item="x" * 25)}}, "item item"),
+        ({"twilio/list-picker": {**LIST_PICKER, "items": items(2, id="i" * 201)}}, "item id"),
+        (
+            {"twilio/list-picker": {**LIST_PICKER, "items": items(2, description="d" * 73)}},
+            "item description",
+        ),
+        ({"twilio/list-picker": {**LIST_PICKER, "button": ""}}, "requires a button"),
+        ({"twilio/list-picker": {**LIST_PICKER, "body": "b" * 1025}}, "longer than 1024"),
+        (
+            {"twilio/quick-reply": {"body": "How many?", "actions": BUTTONS * 4}},
+            "at most 10 actions",
+        ),
+    ],
+)
+def test_contents_past_twilios_limits_are_refused_with_its_error_shape(
+    content: Client, types: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(TwilioRestException) as refused:
+        create(content, types)
+    assert (refused.value.status, refused.value.code) == (400, 20001)
+    assert words in str(refused.value.msg)
+
+
+def test_a_list_picker_message_and_a_tap_on_one_of_its_items(
+    content: Client, emulator: Emulator
+) -> None:
+    created = create(content, {"twilio/list-picker": LIST_PICKER})
+    sent = content.messages.create(to=GUEST, from_=SENDER, content_sid=created.sid)
+    assert sent.body == LIST_PICKER["body"]  # sent in session: no approval asked
+    with Receiver() as service:
+        answer = emulator.control(
+            "/reply", {"from": GUEST, "button": "answer_7_2", "url": service.base_url + "/in"}
+        )
+        [tap] = service.wait_for(1, "/in")
+    assert answer["status"] == 200
+    assert {key: tap.form.get(key) for key in ("MessageType", "ListId", "ListTitle", "Body")} == {
+        "MessageType": "interactive",
+        "ListId": "answer_7_2",
+        "ListTitle": "Carne",
+        "Body": "Carne",
+    }
+    assert tap.form["OriginalRepliedMessageSid"] == sent.sid
+    assert "ButtonPayload" not in tap.form
+
+
+def test_a_tap_on_a_session_quick_reply_carries_its_id_and_title(
+    content: Client, emulator: Emulator
+) -> None:
+    actions = [{"type": "QUICK_REPLY", "title": str(n), "id": f"party_{n}"} for n in (1, 2, 3)]
+    created = create(content, {"twilio/quick-reply": {"body": "¿Cuántos?", "actions": actions}})
+    sent = content.messages.create(to=GUEST, from_=SENDER, content_sid=created.sid)
+    with Receiver() as service:
+        emulator.control(
+            "/reply",
+            {"from": GUEST, "button": "party_3", "original_sid": sent.sid,
+             "url": service.base_url + "/in"},
+        )  # fmt: skip
+        [tap] = service.wait_for(1, "/in")
+    assert (tap.form["ButtonPayload"], tap.form["ButtonText"], tap.form["Body"]) == (
+        "party_3",
+        "3",
+        "3",
+    )

@@ -108,3 +108,17 @@ def table_counts(app: Flask) -> dict[str, int]:
     """Row counts of every table a webhook may write."""
     sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in WEBHOOK_TABLES)
     return {name: count for name, count in query(app, sql)}
+
+
+def asked_apart(app: Flask) -> list[str]:
+    """The text questions of the replies queued with buttons (`app.services.button_asks`),
+    oldest first: what the guest reads when the buttons cannot go."""
+    sql = "SELECT body FROM invitations WHERE content_key IS NOT NULL ORDER BY id"
+    return [row.body for row in query(app, sql)]
+
+
+def told(app: Flask, reply: str | None, before: int) -> str | None:
+    """What a guest is told: the TwiML reply, then the questions with buttons queued since
+    `before` of them were (each as its text), a paragraph each."""
+    parts = [reply or "", *asked_apart(app)[before:]]
+    return "\n\n".join(part for part in parts if part) or None

@@ -12,7 +12,14 @@ from flask.testing import FlaskClient
 from app.services.conversations import inbox_page
 from tests.support.database import execute, query, scalar
 from tests.support.factories import Seeded, seed
-from tests.support.webhooks import INBOUND, button_form, inbound_form, signed_post
+from tests.support.webhooks import (
+    INBOUND,
+    asked_apart,
+    button_form,
+    inbound_form,
+    signed_post,
+    told,
+)
 
 PHONE = "+14155550100"
 SPANISH = "+34612345678"
@@ -33,10 +40,12 @@ def seeded(app: Flask, phone: str = PHONE, plus_ones: int = 2, own: int | None =
 
 
 def say(client: FlaskClient, body: str, phone: str = PHONE) -> str | None:
-    """Post a typed message; the reply's text."""
+    """Post a typed message; what the guest is told (the reply's text, then "how many of
+    you?" sent apart with buttons, as its text)."""
+    before = len(asked_apart(client.application))
     response = signed_post(client, INBOUND, inbound_form(phone, body))
     assert response.status_code == 200
-    return reply_text(response.data)
+    return told(client.application, reply_text(response.data), before)
 
 
 def state(app: Flask, found: Seeded) -> tuple[str | None, int | None]:
@@ -44,6 +53,7 @@ def state(app: Flask, found: Seeded) -> tuple[str | None, int | None]:
     [row] = query(
         app,
         "SELECT i.rsvp, g.party_size FROM guests g JOIN invitations i ON i.guest_id = g.id"
+        " AND i.kind = 'invitation'"
         " WHERE g.id = :id",
         id=found.guest_id,
     )
@@ -83,10 +93,11 @@ def test_a_button_yes_asks_how_many_and_a_number_then_sets_the_party(
 ) -> None:
     found = seeded(app)
     response = signed_post(client, INBOUND, button_form(PHONE, "yes", "Yes", found.message_sid))
-    assert reply_text(response.data) == (
-        "Thanks, Ana! You're confirmed for Launch party. How many of you are coming,"
-        " yourself included? Reply with a number from 1 to 3."
-    )
+    assert reply_text(response.data) == "Thanks, Ana! You're confirmed for Launch party."
+    # "How many of you?" follows apart, with buttons 1 to 3 (its text, if they cannot go).
+    assert asked_apart(app) == [
+        "How many of you are coming, yourself included? Reply with a number from 1 to 3."
+    ]
     assert state(app, found) == ("confirmed", None)
     assert say(client, "3") == "Thanks, Ana! We've noted 3 people for Launch party."
     assert state(app, found) == ("confirmed", 3)
@@ -102,7 +113,7 @@ def test_the_question_is_asked_in_the_guests_language(app: Flask, client: FlaskC
     found = seeded(app, SPANISH, plus_ones=1)
     signed_post(client, INBOUND, button_form(SPANISH, "yes", "Sí", found.message_sid))
     assert say(client, "sí", SPANISH) == (
-        "¡Gracias, Ana! Tu asistencia a Launch party está confirmada. ¿Cuántas personas"
+        "¡Gracias, Ana! Tu asistencia a Launch party está confirmada.\n\n¿Cuántas personas"
         " vendrán, contándote a ti? Responde con un número del 1 al 2."
     )
 

@@ -18,7 +18,7 @@ from PIL import Image
 from tests.support.constants import API_AUTH
 from tests.support.database import execute, scalar
 from tests.support.factories import Seeded, invite, make_event, make_guests, seed
-from tests.support.webhooks import INBOUND, button_form, inbound_form, signed_post
+from tests.support.webhooks import INBOUND, asked_apart, button_form, inbound_form, signed_post
 
 PHONE = "+14155550100"
 SPANISH = "+34612345678"
@@ -98,7 +98,8 @@ def test_a_decline_voids_the_pass_and_the_next_yes_gives_a_new_one(
 def test_a_new_party_gets_a_new_pass(app: Flask, client: FlaskClient) -> None:
     with_passes(app, plus_ones=3)
     text, media = say(client, "yes")
-    assert media is None and text is not None and "How many" in text  # the party first
+    assert media is None and text is not None and "pass" not in text  # the party first
+    assert asked_apart(app)[0].startswith("How many")  # asked apart, with buttons
     text, media = say(client, "2")
     first = pass_code(app)
     assert first is not None and media is not None

@@ -15,7 +15,14 @@ from app.extensions import db
 from app.services.question_reasks import reask_silent
 from tests.support.database import execute, query, scalar
 from tests.support.factories import Seeded, add_question, seed
-from tests.support.webhooks import INBOUND, button_form, inbound_form, signed_post
+from tests.support.webhooks import (
+    INBOUND,
+    asked_apart,
+    button_form,
+    inbound_form,
+    signed_post,
+    told,
+)
 
 PHONE = "+14155550100"
 SPANISH = "+34612345678"
@@ -31,11 +38,14 @@ def reply_text(body: bytes) -> str | None:
 
 
 def say(client: FlaskClient, body: str, phone: str = PHONE, sid: str | None = None) -> str | None:
-    """Post a typed message (with `sid` as its MessageSid when given); the reply's text."""
+    """Post a typed message (with `sid` as its MessageSid when given); what the guest is
+    told: the reply's text, then a question with buttons sent apart (as its text)."""
+    app = client.application
+    before = len(asked_apart(app))
     form = inbound_form(phone, body, **({"MessageSid": sid} if sid else {}))
     response = signed_post(client, INBOUND, form)
     assert response.status_code == 200
-    return reply_text(response.data)
+    return told(app, reply_text(response.data), before)
 
 
 def with_questions(app: Flask, phone: str = PHONE, plus_ones: int = 0) -> Seeded:
@@ -79,7 +89,7 @@ def test_a_yes_asks_the_questions_one_at_a_time_and_keeps_each_answer(
     assert scalar(app, "SELECT asking_question_id FROM guests") is None
     # Once answered, a message is read as usual: a decline is a decline.
     say(client, "Sorry, we can't come after all")
-    assert scalar(app, "SELECT rsvp FROM invitations") == "declined"
+    assert scalar(app, "SELECT rsvp FROM invitations WHERE kind = 'invitation'") == "declined"
 
 
 def test_the_guest_is_asked_in_their_language_and_answers_with_words(
@@ -141,7 +151,7 @@ def test_a_change_of_mind_or_an_opt_out_is_no_answer(app: Flask, client: FlaskCl
     add_question(app, found.event_id, MAIN, FISH_MEAT)
     say(client, "yes")
     say(client, "Sorry, we can't make it anymore")
-    assert scalar(app, "SELECT rsvp FROM invitations") == "declined"
+    assert scalar(app, "SELECT rsvp FROM invitations WHERE kind = 'invitation'") == "declined"
     # Declined, the guest is no longer asked: "1" is read as usual (text, not an answer).
     say(client, "1")
     assert answers(app) == [(1, None, None, 1)]
@@ -157,7 +167,7 @@ def test_a_button_tap_is_read_as_an_rsvp_not_an_answer(app: Flask, client: Flask
     say(client, "yes")
     response = signed_post(client, INBOUND, button_form(PHONE, "no", "No", found.message_sid))
     assert response.status_code == 200
-    assert scalar(app, "SELECT rsvp FROM invitations") == "declined"
+    assert scalar(app, "SELECT rsvp FROM invitations WHERE kind = 'invitation'") == "declined"
     assert answers(app) == [(1, None, None, 1)]
 
 
