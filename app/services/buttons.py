@@ -9,9 +9,9 @@ stays a text question. Each content is created once through the Content API and 
 by every guest sent the same words (`key`, a hash of the create request).
 
 A tap comes back with the button's id: `ButtonPayload` for a quick reply, and for a list
-item `ListId` (seen in Twilio's webhooks, not in its documentation) or `ButtonPayload`;
-its `Body` is the title, so a reader of words still understands it. Ids: `party_3` (a
-party of 3) and `answer_<question id>_<choice from 1>`.
+item `ListId` (the field reported for WhatsApp list replies; Twilio does not document it)
+or else `ButtonPayload`. Its `Body` is the title, so a reader of words still understands
+it. Ids: `party_3` (a party of 3) and `answer_<question id>_<choice from 1>`.
 """
 
 from __future__ import annotations
