@@ -41,11 +41,11 @@ PARTY_TAP = re.compile(r"^party_(\d{1,3})$")
 ANSWER_TAP = re.compile(r"^answer_(\d{1,18})_(\d{1,2})$")
 
 TEXTS = MappingProxyType({
-    "en": {"choose": "Choose", "tap": "Tap your answer, or reply with its number."},
-    "es": {"choose": "Elegir", "tap": "Toca tu respuesta o responde con su número."},
-    "pt": {"choose": "Escolher", "tap": "Toque na sua resposta ou responda com o número."},
-    "ar": {"choose": "اختر", "tap": "اضغط على إجابتك أو أرسل رقمها."},
-    "fr": {"choose": "Choisir", "tap": "Touchez votre réponse, ou répondez par son numéro."},
+    "en": {"choose": "Choose", "tap": "Tap your answer."},
+    "es": {"choose": "Elegir", "tap": "Toca tu respuesta."},
+    "pt": {"choose": "Escolher", "tap": "Toque na sua resposta."},
+    "ar": {"choose": "اختر", "tap": "اضغط على إجابتك."},
+    "fr": {"choose": "Choisir", "tap": "Touchez votre réponse."},
 })  # fmt: skip
 
 
