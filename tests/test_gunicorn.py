@@ -23,7 +23,9 @@ from tests.support.webhooks import AUTH_TOKEN, INBOUND, inbound_form, sign
 pytestmark = pytest.mark.slow
 
 RATE = 100  # requests per second
-SECONDS = 30
+# Long enough for five recycles where a worker takes seconds to boot (a recycle waits
+# until its neighbour's replacement is ready).
+SECONDS = 45
 
 
 @pytest.fixture

@@ -186,6 +186,10 @@ NOT_MISSING_PATTERNS = tuple(
         *LATE,
     )
 )
+# Any of them: one search settles most clauses, which none of the patterns above touches.
+ANY_NOT_MISSING = re.compile(
+    "|".join(f"(?:{pattern.pattern})" for pattern, _ in NOT_MISSING_PATTERNS)
+)
 
 # The guest somewhere else, a place named with a capital: "I'm in Bali that week", "estaré en
 # Londres", "vou estar em São Paulo", "je serai à Lyon ce jour-là". Read on the written clause
@@ -282,8 +286,9 @@ SELF = frozenset(("i", "me", "we", "us", "myself", "yo", "nosotros", "nosotras",
 def rewrite(normalized: str) -> str:
     """A normalised clause with its refusals to miss it said as "yes", and others' refusals
     taken out."""
-    for pattern, yes in NOT_MISSING_PATTERNS:
-        normalized = pattern.sub(yes, normalized)
+    if ANY_NOT_MISSING.search(normalized):
+        for pattern, yes in NOT_MISSING_PATTERNS:
+            normalized = pattern.sub(yes, normalized)
     normalized = OTHERS_REFUSING.sub(_unless_self, normalized)
     return NAMED_REFUSING.sub(_contrast_only, normalized)
 

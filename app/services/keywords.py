@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 
 from app.config import LANGUAGES
@@ -96,9 +97,15 @@ POLITE = re.compile(
 
 
 def normalize(text: str, limit: int = MAX_KEYWORD_CHARS) -> str:
-    """Fold case, accents, tashkeel, punctuation, emoji and spacing away, for matching."""
-    if len(text) > limit:
-        return ""
+    """Fold case, accents, tashkeel, punctuation, emoji and spacing away, for matching
+    (nothing of a text longer than `limit`)."""
+    return "" if len(text) > limit else _folded(text)
+
+
+@lru_cache(maxsize=1024)
+def _folded(text: str) -> str:
+    """`normalize`'s work: a reply is folded by several readers (whole, per sentence, for
+    keywords and for the model), so each text is folded once."""
     characters = []
     for char in unicodedata.normalize("NFKD", text):
         category = unicodedata.category(char)

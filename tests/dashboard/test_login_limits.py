@@ -254,7 +254,9 @@ def test_a_burst_of_wrong_passwords_checks_at_most_the_limit_and_webhooks_flow(
     assert "falling back to in-memory storage" not in log, log
     assert {status for status, _ in timings} == {200}, timings
     assert len(during) >= 5, timings  # webhooks were sent while the burst was served
-    # Never held up behind the hashing (a blocked worker would hold them for seconds); the
-    # figures as measured are the README's (31-76 ms), this bound only catches blocking,
-    # with room for a busy 2-core machine (up to 120 ms seen there).
-    assert max(during) < 0.25, sorted(during)[-5:]
+    # Never held up behind the hashing (a worker blocked by its sign-ins' scrypt, ~170 ms
+    # each on a slow 2-core VM, would hold them for its whole queue of hashes); the figures
+    # as measured are the README's (31-76 ms), this bound only catches blocking, with room
+    # for a slow, busy 2-core machine (up to 120 ms seen on one, 500 ms on another, with the
+    # hashing off the event loop).
+    assert max(during) < 0.75, sorted(during)[-5:]
