@@ -38,7 +38,7 @@ INVALID = 20001  # Twilio's code for a request whose parameters do not validate
 # Twilio's documented limits: bodies, quick replies (1 to 10; a session message shows 3),
 # list-picker items (1 to 10, each an item of 24 characters, an id of 200, a description
 # of 72).
-MOST_BODY = 1024
+MAX_BODY = 1024
 MOST_ACTIONS = 10
 MOST_ITEMS = 10
 ITEM_LIMITS = (("item", 24), ("id", 200), ("description", 72))
@@ -97,8 +97,8 @@ def check_type(kind: str, value: Any) -> None:
     body_types = ("twilio/text", "twilio/quick-reply", "twilio/media", "twilio/list-picker")
     if kind in body_types and not value.get("body"):
         raise bad_request(INVALID, f"{kind} requires a body.")
-    if len(str(value.get("body") or "")) > MOST_BODY:
-        raise bad_request(INVALID, f"{kind} body is longer than {MOST_BODY} characters.")
+    if len(str(value.get("body") or "")) > MAX_BODY:
+        raise bad_request(INVALID, f"{kind} body is longer than {MAX_BODY} characters.")
     if kind == "twilio/list-picker":
         check_list_picker(value)
     check_media(kind, value)

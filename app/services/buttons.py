@@ -26,16 +26,14 @@ from typing import Any
 from app.models import Question, QuestionKind
 from app.sending.notices import party_words
 from app.services.event_questions import worded
+from app.services.template_rules import MAX_BODY, MAX_BUTTON_TITLE, MAX_BUTTONS
 
 # WhatsApp's limits on a session message's buttons, as Twilio documents them.
-MOST_QUICK_REPLIES = 3  # unapproved (session) quick replies
-QUICK_REPLY_TITLE = 20
 MOST_LIST_ITEMS = 10
 LIST_ITEM = 24
 LIST_ID = 200
 LIST_DESCRIPTION = 72
 LIST_BUTTON = 20
-MOST_BODY = 1024
 
 PARTY_TAP = re.compile(r"^party_(\d{1,3})$")
 ANSWER_TAP = re.compile(r"^answer_(\d{1,18})_(\d{1,2})$")
@@ -69,8 +67,8 @@ class Buttons:
     @property
     def quick_replies(self) -> bool:
         """Whether it fits WhatsApp's session quick replies (else it is a list)."""
-        return len(self.options) <= MOST_QUICK_REPLIES and all(
-            len(option.title) <= QUICK_REPLY_TITLE for option in self.options
+        return len(self.options) <= MAX_BUTTONS and all(
+            len(option.title) <= MAX_BUTTON_TITLE for option in self.options
         )
 
     def content_request(self) -> dict[str, Any]:
@@ -111,7 +109,7 @@ def fits(buttons: Buttons) -> bool:
     options = buttons.options
     return (
         0 < len(options) <= MOST_LIST_ITEMS
-        and len(buttons.body) <= MOST_BODY
+        and len(buttons.body) <= MAX_BODY
         and all(
             0 < len(o.title) <= LIST_ITEM
             and len(o.id) <= LIST_ID

@@ -128,5 +128,5 @@ def test_a_yes_that_asks_how_many_can_leave_the_question_to_the_buttons() -> Non
 
 
 def test_limits_are_twilios() -> None:
-    assert (buttons.MOST_QUICK_REPLIES, buttons.QUICK_REPLY_TITLE) == (3, 20)
+    assert (buttons.MAX_BUTTONS, buttons.MAX_BUTTON_TITLE) == (3, 20)
     assert (buttons.MOST_LIST_ITEMS, buttons.LIST_ITEM, buttons.LIST_DESCRIPTION) == (10, 24, 72)
