@@ -13,7 +13,15 @@ from xml.etree import ElementTree
 
 from app.emulator.config import EmulatorConfig, strip_channel
 from app.emulator.content import ContentStore
-from app.emulator.guests import Move, guest_of, next_move, number_language, offer_move, told
+from app.emulator.guests import (
+    Move,
+    guest_of,
+    next_move,
+    number_language,
+    offer_move,
+    question_tap,
+    told,
+)
 from app.emulator.questions import answer_to
 from app.emulator.replies import GuestReply, reply_params
 from app.emulator.store import API_VERSION, STATUS_RANK, MessageStore, StoredMessage, new_sid
@@ -170,6 +178,8 @@ class Dispatcher:
         said = self.store.said.get(number)
         if sid in config.offer_templates or self.contents.is_offer(sid):
             move: Move | None = offer_move(config, self.rng)
+        elif (tap := question_tap(self.contents.get(sid), said, self.rng)) is not None:
+            move = tap
         else:
             move = next_move(guest_of(number, config), said, config, self.rng)
         if move is None:

@@ -127,6 +127,15 @@ class StoredContent:
             for action in shown.get("actions") or []
         }
 
+    def option_ids(self) -> list[str]:
+        """Return the ids of its quick replies and list items, in the order shown."""
+        return [
+            str(option.get("id"))
+            for shown in self.types.values()
+            for option in (*(shown.get("actions") or ()), *(shown.get("items") or ()))
+            if option.get("id")
+        ]
+
     def option(self, option_id: str) -> tuple[str, str, str] | None:
         """Return (type, title, description) of the quick reply or list item with this id."""
         for kind, shown in self.types.items():

@@ -12,7 +12,10 @@ each are options (`auto_reply_text_rate`, ...). Each delivered message is answer
 - a guest who has not answered may miss a message (`auto_reply_silent_rate`), else asks
   their question once, else answers;
 - a seat offer (a template of `offer_templates`) is answered by tapping Claim
-  (`auto_reply_claim_rate`, default 0.8) or Pass, whatever was said before.
+  (`auto_reply_claim_rate`, default 0.8) or Pass, whatever was said before;
+- a question asked with buttons or a list (a content whose options are not an
+  invitation's yes, no and maybe: "how many of you?", a choice) gets a tap on one of its
+  options, drawn at random.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from types import MappingProxyType
 import phonenumbers
 
 from app.emulator.config import EmulatorConfig, strip_channel
+from app.emulator.content import StoredContent
 from app.emulator.replies import GuestReply
 
 ANSWERS = ("yes", "no", "maybe")
@@ -219,6 +223,19 @@ def offer_move(config: EmulatorConfig, rng: random.Random) -> Move:
     the service records what the tap did)."""
     choice = "claim" if rng.random() < config.auto_reply_claim_rate else "pass"
     return Move("yes", button=choice, button_text=OFFER_BUTTONS[choice])
+
+
+def question_tap(
+    content: StoredContent | None, said: str | None, rng: random.Random
+) -> Move | None:
+    """A tap on one of the options of a question asked with buttons or a list, or None
+    when the message asks none (no content of ours, no options, or only an invitation's
+    yes, no and maybe)."""
+    options = content.option_ids() if content is not None else []
+    options = [option for option in options if option.lower() not in ANSWERS]
+    if not options:
+        return None
+    return Move(said or "yes", button=rng.choice(options))  # asked after a yes
 
 
 def first_answer(guest: Guest, said: str | None) -> Move:

@@ -400,3 +400,15 @@ def test_a_tap_on_a_session_quick_reply_carries_its_id_and_title(
         "3",
         "3",
     )
+
+
+def test_an_auto_reply_guest_taps_one_of_a_questions_list_items(
+    content: Client, emulator: Emulator
+) -> None:
+    created = create(content, {"twilio/list-picker": LIST_PICKER})
+    with Receiver() as service:
+        emulator.configure(auto_reply="yes", inbound_url=service.base_url + "/in")
+        sent = content.messages.create(to=GUEST, from_=SENDER, content_sid=created.sid)
+        [tap] = service.wait_for(1, "/in")
+    assert tap.form["ListId"] in {item["id"] for item in LIST_PICKER["items"]}
+    assert tap.form["OriginalRepliedMessageSid"] == sent.sid
