@@ -3,6 +3,11 @@
 gunicorn loads `JsonAccessLogger` (`logger_class` in gunicorn.conf.py) in the master, so this
 module imports only the standard library, gunicorn and `app.logs`: never Flask, SQLAlchemy or
 redis before the gevent worker patches them.
+
+A line is written once per request, webhooks included, so it is built directly: the line
+`JsonFormatter` and `MaskPhones` would make of the record, without making the record (the
+logging module's record, its caller lookup and its generic formatting cost about as much as
+the line itself).
 """
 
 from __future__ import annotations
@@ -11,12 +16,12 @@ import logging
 import os
 import stat
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-from app.logs import JsonFormatter, MaskPhones
+from app.logs import JSON_LINE, JsonFormatter, MaskPhones, mask_phones
 
 
 class JsonAccessLogger(Logger):
@@ -29,12 +34,17 @@ class JsonAccessLogger(Logger):
         format (stderr: web.err.log under PM2).
         """
         super().setup(cfg)
+        # The handlers access lines are written to directly; any other (a syslog handler)
+        # gets them as records.
+        self.line_handlers: list[logging.StreamHandler[Any]] = []
         for handler in self.access_log.handlers:
             if getattr(handler, "_gunicorn", False) and isinstance(handler, logging.StreamHandler):
                 handler.setFormatter(JsonFormatter())
                 handler.addFilter(MaskPhones())
                 if isinstance(handler, logging.FileHandler):
                     tighten(handler.baseFilename)
+                self.line_handlers.append(handler)
+        self.record_handlers = [h for h in self.access_log.handlers if h not in self.line_handlers]
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         """Log the request as `METHOD /path status`, with its fields as keys.
@@ -46,11 +56,42 @@ class JsonAccessLogger(Logger):
             return
         try:
             fields = access_fields(resp, environ, request_time)
-            self.access_log.info(
-                "%s %s %s", fields["method"], fields["path"], fields["status"], extra=fields
-            )
+            message = f"{fields['method']} {fields['path']} {fields['status']}"
+            if self.line_handlers:
+                line = access_line(self.access_log.name, message, fields) + "\n"
+                for handler in self.line_handlers:
+                    write_line(handler, line)
+            if self.record_handlers:
+                record = self.access_log.makeRecord(
+                    self.access_log.name, logging.INFO, "", 0, message, None, None, extra=fields
+                )
+                for handler in self.record_handlers:
+                    if record.levelno >= handler.level:
+                        handler.handle(record)
         except Exception:  # noqa: BLE001 - a log line must never break the response
             self.exception("Could not write the access log line")
+
+
+def write_line(handler: logging.StreamHandler[Any], line: str) -> None:
+    """Write a finished line to a stream handler's stream as its `emit` would (under its
+    lock, flushed: gunicorn swaps the stream under the same lock when it reopens the file)."""
+    with handler.lock:  # type: ignore[union-attr]
+        handler.stream.write(line)
+        handler.flush()
+
+
+def access_line(logger: str, message: str, fields: Mapping[str, Any]) -> str:
+    """The JSON line `JsonFormatter` writes for an INFO record of `logger` with this message
+    and these `extra=` fields, masked as `MaskPhones` masks it (its strings)."""
+    entry: dict[str, Any] = {
+        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "level": "info",
+        "logger": logger,
+        "msg": mask_phones(message),
+    }
+    for key, value in fields.items():
+        entry[key] = mask_phones(value) if isinstance(value, str) else value
+    return JSON_LINE.encode(entry)
 
 
 def access_fields(resp: Any, environ: Mapping[str, Any], request_time: timedelta) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from inspect import CO_COROUTINE
+from types import FunctionType
+from typing import Any
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
@@ -12,6 +15,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.bodies import BoundedRequest
 from app.config import PROXY_HEADERS, Settings, load_settings
 from app.sessions import DashboardSessions
+
+
+class ServiceFlask(Flask):
+    """Flask, telling plain functions from coroutines at a glance."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """A plain `def` as it is; anything else as Flask decides.
+
+        Flask asks `inspect.iscoroutinefunction` for each hook and the view of every request
+        (eight times a webhook), which unwraps methods and partials before it reads the flag.
+        """
+        if isinstance(func, FunctionType) and not func.__code__.co_flags & CO_COROUTINE:
+            return func
+        return super().ensure_sync(func)
 
 
 def create_app(config: Mapping[str, str] | None = None) -> Flask:
@@ -34,7 +51,7 @@ def build_app(config: Mapping[str, str] | None = None) -> Flask:
     """Read and check the settings, then build the app in named steps."""
     environ = {**os.environ, **(config or {})}
     settings = load_settings(environ)
-    app = Flask(__name__)
+    app = ServiceFlask(__name__)
     app.request_class = BoundedRequest
     app.session_interface = DashboardSessions()
     configure_app(app, settings, environ)

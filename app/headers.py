@@ -17,10 +17,14 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 def add_security_headers(response: Response) -> Response:
     """Set the headers a view did not set itself; HSTS in production over HTTPS."""
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if served_over_https():
-        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    # One pass over the few headers there are (each `setdefault` scans them and raises a
+    # KeyError inside when the name is missing, which it nearly always is).
+    present = set(response.headers.keys(lower=True))
+    response.headers.extend(
+        (name, value) for name, value in HEADERS.items() if name.lower() not in present
+    )
+    if "strict-transport-security" not in present and served_over_https():
+        response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     return response
 
 
@@ -30,9 +34,10 @@ def served_over_https() -> bool:
     `request.is_secure` follows `X-Forwarded-Proto` when `TRUSTED_PROXIES` is set (ProxyFix);
     `PREFERRED_URL_SCHEME` (https when `PUBLIC_BASE_URL` is) covers a proxy not declared.
     """
-    if not current_app.config["SETTINGS"].is_production:
+    config = current_app.config
+    if not config["SETTINGS"].is_production:
         return False
-    return request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https"
+    return request.is_secure or config.get("PREFERRED_URL_SCHEME") == "https"
 
 
 def init_app(app: Flask) -> None:

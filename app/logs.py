@@ -12,6 +12,8 @@ _STANDARD_ATTRS = set(vars(logging.makeLogRecord({})))
 # E.164 numbers as they appear in messages, form values and URLs: +14155550100,
 # whatsapp:+14155550100, %2B14155550100 (a `+` percent-encoded in a query string).
 PHONE = re.compile(r"(?<![\w+])(?:\+|%2[bB])\d{7,15}(?!\d)")
+# One encoder for every line (`json.dumps` with options builds a new one each call).
+JSON_LINE = json.JSONEncoder(default=str, ensure_ascii=False)
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,7 +32,7 @@ class JsonFormatter(logging.Formatter):
         )
         if record.exc_info:
             entry["exc"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return JSON_LINE.encode(entry)
 
 
 class MaskPhones(logging.Filter):

@@ -61,19 +61,21 @@ class Prepared:
 
     Parameters are written as in `text()`, with their SQL types given (PREPARE needs them).
     The grouped variant stores the select's row in the results table instead of returning
-    it, which is why the statement comes in its two parts.
+    it, which is why the statement comes in its two parts. Either way the row comes back as
+    one `jsonb` object, read as a dict: the same row grouped or alone, and one column for
+    SQLAlchemy to describe instead of every column of the select.
     """
 
     def __init__(self, name: str, ctes: str, select: str, types: Mapping[str, str]) -> None:
         self.name = name
-        self.single = Form(name, f"WITH {ctes} {select}", types)
+        as_json = f"SELECT to_jsonb(selected) FROM ({select}) AS selected"  # noqa: S608 - code's own
+        alone = f"WITH {ctes} {as_json}"
+        self.single = Form(name, alone, types)
         store = f"INSERT INTO {RESULTS} (n, result) SELECT :{POSITION}, to_jsonb(selected)"
         grouped = f"WITH {ctes} {store} FROM ({select}) AS selected"
         self.grouped = Form(f"{name}_grouped", grouped, {**types, POSITION: "integer"})
         self.parameters = self.single.parameters
-        self.plain_sql = PARAMETER.sub(
-            lambda match: f"%({match[1]})s", f"WITH {ctes} {select}".replace("%", "%%")
-        )
+        self.plain_sql = PARAMETER.sub(lambda match: f"%({match[1]})s", alone.replace("%", "%%"))
 
     def values(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The statement's own parameters out of `params` (extra keys are ignored)."""
@@ -121,8 +123,7 @@ def run_one(
         result = connection.exec_driver_sql(statement.single.execute_sql, values)
     else:
         result = connection.exec_driver_sql(statement.plain_sql, values)
-    row = result.mappings().one_or_none()
-    return dict(row) if row is not None else None
+    return as_row(result.scalar_one_or_none())
 
 
 def run_group(
@@ -146,8 +147,16 @@ def run_group(
     rows = run_verbatim(connection, "; ".join([*executes, READ_RESULTS])).all()
     found: list[Row | None] = [None] * len(items)
     for row in rows:
-        found[row.n] = row.result if isinstance(row.result, dict) else json.loads(row.result)
+        found[row.n] = as_row(row.result)
     return found
+
+
+def as_row(result: dict[str, Any] | str | None) -> Row | None:
+    """A statement's `jsonb` row as a dict (psycopg2 reads jsonb as one already)."""
+    if result is None or isinstance(result, dict):
+        return result
+    row: Row = json.loads(result)
+    return row
 
 
 @dataclass

@@ -11,6 +11,8 @@ callgrind counts the instructions it ran. Both runs build the same N signed requ
 sends none of them through the app's WSGI callable (no gunicorn, no socket), the other all:
 the difference divided by N is what one webhook costs the app (Flask, the signature, the
 reader, SQLAlchemy and psycopg2's side of the statement; not PostgreSQL, not gunicorn).
+The kind `access line` counts, the same way, what gunicorn's access log (`logger_class`,
+app/access_log.py) spends on one webhook's line, written to a file.
 Two commits are compared by running this in each (`git worktree add`). Written to
 bench/results/webhook_instructions.json.
 """
@@ -31,7 +33,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 RESULTS = Path("bench/results")
-KINDS = ("status", "inbound button", "inbound text", "inbound reply")
+KINDS = ("status", "inbound button", "inbound text", "inbound reply", "access line")
+ACCESS_LINE = "access line"
 WARM_UP = 100
 BASE = "http://127.0.0.1:5000"
 
@@ -45,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # KIND BUILT SENT
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], int(args.child[1]), int(args.child[2]))
+        run_child = access_lines if args.child[0] == ACCESS_LINE else child
+        run_child(args.child[0], int(args.child[1]), int(args.child[2]))
         return 0
     if not shutil.which("valgrind"):
         print("valgrind is not installed (apt-get install valgrind)")
@@ -132,6 +136,34 @@ def child(kind: str, built: int, sent: int) -> None:
         measured = [environ(WARM_UP + n) for n in range(built)]
         for request in measured[:sent]:
             b"".join(app(request, start_response))
+
+
+def access_lines(kind: str, built: int, sent: int) -> None:
+    """Warm up gunicorn's access logger as the server sets it up, then log `sent` of `built`
+    status callbacks' lines to a file (the same environ for each; its duration varies)."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from app.access_log import JsonAccessLogger
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/webhooks/twilio/status",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_USER_AGENT": "TwilioProxy/1.1",
+    }
+    response = SimpleNamespace(status_code=200, sent=187)
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = Config()
+        cfg.set("accesslog", str(Path(tmp) / "access.log"))
+        logger = JsonAccessLogger(cfg)
+        for n in range(WARM_UP):
+            logger.access(response, None, environ, timedelta(microseconds=1000 + n))
+        durations = [timedelta(microseconds=2000 + n) for n in range(built)]
+        for duration in durations[:sent]:
+            logger.access(response, None, environ, duration)
 
 
 if __name__ == "__main__":

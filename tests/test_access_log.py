@@ -4,18 +4,21 @@ no query string, and a file other users cannot read."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import stat
 import subprocess
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from gunicorn.config import Config
 
-from app.access_log import JsonAccessLogger, tighten, wsgi_text
+from app.access_log import JsonAccessLogger, access_fields, access_line, tighten, wsgi_text
 from app.devstack import local_bind, wait_for_http, web_command
 from app.devstack.embedded import free_port
 from app.logs import JsonFormatter, MaskPhones
@@ -49,6 +52,63 @@ def test_the_access_handler_formats_and_masks_like_the_app() -> None:
     assert any(isinstance(f, MaskPhones) for f in handlers[0].filters)
     logger.setup(cfg)  # SIGHUP: still one handler, one filter
     assert [len(h.filters) for h in logger.access_log.handlers] == [1]
+
+
+ENVIRONS = [
+    {"REQUEST_METHOD": "POST", "PATH_INFO": "/webhooks/twilio/status", "REMOTE_ADDR": CLIENT},
+    {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/guests/+14155550123/caf\u00c3\u00a9",
+        "REMOTE_ADDR": "+14155550100",
+        "HTTP_USER_AGENT": 'agent "+442071838750"\\ \u00e9 %2B14155550123',
+    },
+    {"PATH_INFO": "/x\n+14155550123\t", "HTTP_USER_AGENT": ""},
+]
+
+
+@pytest.mark.parametrize("environ", ENVIRONS)
+def test_an_access_line_is_the_line_the_formatter_and_the_mask_make(
+    environ: dict[str, str],
+) -> None:
+    resp = SimpleNamespace(status_code=200, sent=187)
+    fields = access_fields(resp, environ, timedelta(microseconds=1234))
+    message = f"{fields['method']} {fields['path']} {fields['status']}"
+    record = logging.makeLogRecord(
+        {"name": "gunicorn.access", "levelno": logging.INFO, "levelname": "INFO", "msg": message}
+    )
+    record.__dict__.update(fields)
+    MaskPhones().filter(record)
+    expected = json.loads(JsonFormatter().format(record))
+
+    line = json.loads(access_line("gunicorn.access", message, fields))
+
+    assert list(line) == list(expected)
+    assert {**line, "ts": None} == {**expected, "ts": None}
+    assert "4155550123" not in json.dumps(line) and "2071838750" not in json.dumps(line)
+    assert line["ts"].endswith("+00:00")
+
+
+def test_the_logger_writes_one_line_per_request(tmp_path: Path) -> None:
+    access_log = tmp_path / "access.log"
+    cfg = Config()
+    cfg.set("accesslog", str(access_log))
+    logger = JsonAccessLogger(cfg)
+    resp = SimpleNamespace(status_code=404, sent=10)
+
+    for environ in ENVIRONS:
+        logger.access(resp, None, environ, timedelta(milliseconds=2))
+    logger.reopen_files()  # SIGUSR1 (after a rotation): lines go on to the reopened file
+    logger.access(resp, None, ENVIRONS[0], timedelta(milliseconds=2))
+
+    lines = [json.loads(line) for line in access_log.read_text().splitlines()]
+    assert [line["msg"] for line in lines] == [
+        "POST /webhooks/twilio/status 404",
+        "GET /guests/+***0123/café 404",
+        "- /x\n+***0123\t 404",
+        "POST /webhooks/twilio/status 404",
+    ]
+    assert lines[1]["client"] == "+***0100" and lines[2]["user_agent"] == ""
+    assert lines[0]["duration_ms"] == 2.0 and lines[0]["bytes"] == 10
 
 
 def test_paths_read_as_the_text_they_carry() -> None:

@@ -61,7 +61,13 @@ def test_ready_is_green_with_a_live_worker(migrated: dict[str, str], client: Fla
 def test_metrics_exposes_request_counts_and_queue_gauges(client: FlaskClient) -> None:
     client.get("/health")
     body = client.get("/metrics").get_data(as_text=True)
-    assert 'http_requests_total{endpoint="health.health",method="GET",status="200"}' in body
+    series = 'http_requests_total{endpoint="health.health",method="GET",status="200"}'
+    assert series in body
+    counted = float(body.split(series)[1].split()[0])
+    client.get("/health")
+    client.get("/health")
+    body = client.get("/metrics").get_data(as_text=True)
+    assert float(body.split(series)[1].split()[0]) == counted + 2  # every request counts
     assert 'rq_queue_jobs{queue="send"} 0.0' in body
     assert "redis_up 1.0" in body
     assert 'webhook_spool_items{list="waiting"} 0.0' in body

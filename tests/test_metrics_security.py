@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from app import create_app
+from app.health.metrics import request_counter, request_latency
 from app.services import users
 from tests.support.constants import API_TOKEN
 from tests.support.database import dispose_engines, reset_state
@@ -30,10 +31,17 @@ def test_unknown_methods_and_paths_collapse_to_one_label_value(app: Flask) -> No
         client.open("/health", method=f"X{secrets.token_hex(4).upper()}")
         client.get(f"/probe/{secrets.token_hex(8)}?n={n}")
     client.open("/health", method="PURGE")
+    looked_up = request_counter.cache_info().currsize + request_latency.cache_info().currsize
+    for n in range(20):  # the labelled children are looked up once per label set
+        client.open("/health", method=f"Y{secrets.token_hex(4).upper()}")
+        client.get(f"/probe/{secrets.token_hex(8)}?n={n}")
+    assert request_counter.cache_info().currsize + request_latency.cache_info().currsize == (
+        looked_up
+    )
     added = request_labels(app) - before - {("health.metrics", "GET", "200")}
     assert {method for _, method, _ in added} <= {"GET", "other"}
     assert {endpoint for endpoint, _, _ in added} <= {"health.health", "unmatched"}
-    assert len(added) <= 2  # 41 odd requests, two series at most: (health, other), (unmatched)
+    assert len(added) <= 2  # 81 odd requests, two series at most: (health, other), (unmatched)
     labels = request_labels(app)
     assert ("unmatched", "GET", "404") in labels
     assert any(method == "other" for _, method, _ in labels)

@@ -16,6 +16,7 @@ import hmac
 import os
 import time
 from collections.abc import Iterator
+from functools import cache
 
 import redis
 from flask import Flask, Response, current_app, g, request
@@ -53,6 +54,20 @@ def method_label(method: str) -> str:
     return method if method in METHODS else "other"
 
 
+@cache
+def request_counter(endpoint: str, method: str, status: int) -> Counter:
+    """The labelled child of `http_requests_total`, looked up once per label set: the set is
+    fixed (see the module docstring; `method` is already a `method_label`), and
+    prometheus-client checks the labels and takes a lock on every `labels` call."""
+    return REQUESTS.labels(endpoint, method, str(status))
+
+
+@cache
+def request_latency(endpoint: str) -> Histogram:
+    """The labelled child of `http_request_duration_seconds`, looked up once per endpoint."""
+    return LATENCY.labels(endpoint)
+
+
 def metrics_token_set() -> bool:
     """Whether `METRICS_TOKEN` is set (then `/metrics` needs it, and shows every series)."""
     return bool(current_app.config["SETTINGS"].metrics_token)
@@ -82,10 +97,10 @@ def instrument(app: Flask) -> None:
     @app.after_request
     def record(response: Response) -> Response:
         endpoint = request.endpoint or "unmatched"
-        REQUESTS.labels(endpoint, method_label(request.method), str(response.status_code)).inc()
+        request_counter(endpoint, method_label(request.method), response.status_code).inc()
         started = g.get("request_started")
         if started is not None:
-            LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+            request_latency(endpoint).observe(time.perf_counter() - started)
         return response
 
 

@@ -138,6 +138,20 @@ def test_unknown_sid_is_stored_and_answered_200(app: Flask, client: FlaskClient)
     assert row.params["MessageStatus"] == "delivered"
 
 
+def test_the_answer_is_empty_twiml_with_the_security_headers_in_order(
+    client: FlaskClient,
+) -> None:
+    response = signed_post(client, STATUS, status_form(new_sid(), "sent"))
+    assert response.get_data() == EMPTY.encode()
+    assert list(response.headers.items()) == [
+        ("Content-Type", "text/xml; charset=utf-8"),
+        ("Content-Length", str(len(EMPTY))),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+    ]
+
+
 def test_untracked_status_values_are_stored_without_effect(app: Flask, client: FlaskClient) -> None:
     seeded = seed(app, PHONE)
     post_statuses(client, seeded.message_sid, ["sent", "partially_delivered", "Delivered"])
