@@ -303,6 +303,13 @@ def others_kept_away(normalized: str) -> bool:
     return others or NAMED_REFUSING.search(normalized) is not None
 
 
+def someone_else_refuses(normalized: str) -> bool:
+    """Whether a normalised message says, after a contrast, that someone else is not coming,
+    whoever else it names after ("but my husband can't, he's on nights")."""
+    others = any(found[1] for found in OTHERS_REFUSING.finditer(normalized))
+    return others or NAMED_REFUSING.search(normalized) is not None
+
+
 def _contrast_only(named: re.Match[str]) -> str:
     """A named person's refusal taken out, its contrast kept."""
     return next(group for group in named.groups() if group)

@@ -25,6 +25,9 @@ class Role(StrEnum):
     STOP = "stop"  # asks for no more messages (`optouts`): an opt-out, unless it also says yes
     WISH = "wish"  # "I'd love to": a no when a contrast follows ("... but I'm working")
     CORRECTION = "correction"  # "ah no", "wait, no": a change of mind to a no, what follows too
+    # Something else on the day (a trip, a shift, surgery, another wedding: `reasons`): a no
+    # when the message says nothing else, nothing beside an answer ("on shift till 9 but I'll come")
+    REASON = "reason"
 
 
 PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {

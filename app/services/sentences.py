@@ -25,9 +25,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from app.services.idioms import elsewhere, rewrite
+from app.services.idioms import elsewhere, rewrite, someone_else_refuses
 from app.services.optouts import find_opt_out
 from app.services.phrases import NEGATIONS, PHRASES, Role
+from app.services.reasons import LINKS, REASONS
 from app.services.regional import REGIONAL, SPELLINGS
 from app.services.reply_questions import statements, without_why
 
@@ -71,7 +72,7 @@ def squeeze(text: str) -> str:
 def _index() -> dict[tuple[str, ...], tuple[Role, tuple[str, ...]]]:
     """Map each phrase, as squeezed words, to its role and languages."""
     index: dict[tuple[str, ...], tuple[Role, tuple[str, ...]]] = {}
-    tables = (PHRASES, REGIONAL)
+    tables = (PHRASES, REGIONAL, REASONS)
     for role, languages in ((role, t[role]) for t in tables for role in t):
         for language, phrases in languages.items():
             for phrase in phrases:
@@ -142,11 +143,37 @@ def _clause_hits(words: list[str]) -> Iterator[Hit | None]:
             negated = True
             yield None
             yield Hit(Role.NO, True, languages, corrects=True)
-        elif role is Role.VERB:
-            yield Hit(Role.NO if negated else Role.YES, False, languages)
+        elif role in (Role.VERB, Role.REASON):
+            hit = _unworded_hit(role, languages, negated, words, start)
+            if hit is not None:
+                yield hit
         elif role is not Role.NEUTRAL:
             negated = negated or role is Role.NO
             yield Hit(role, True, languages)
+
+
+def _unworded_hit(
+    role: Role, languages: tuple[str, ...], negated: bool, words: list[str], start: int
+) -> Hit | None:
+    """An attendance verb's yes (its no after a negation), or a reason, neither an answer
+    word; None for a verb before a reason ("estaremos de viaje") and a negated reason ("I'm
+    not travelling")."""
+    if role is Role.REASON:
+        return None if negated else Hit(role, False, languages)
+    if _reason_follows(words, start):
+        return None
+    return Hit(Role.NO if negated else Role.YES, False, languages)
+
+
+def _reason_follows(words: list[str], start: int) -> bool:
+    """Whether a reason starts at `start`, after at most two linking words ("to be")."""
+    for index in range(start, min(start + 3, len(words))):
+        size = _longest_phrase(words, index)
+        if size:
+            return INDEX[tuple(words[index : index + size])][0] is Role.REASON
+        if words[index] not in LINKS:
+            return False
+    return False
 
 
 def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]]:
@@ -187,6 +214,9 @@ def _decide(hits: list[Hit]) -> Role:
     a doubt ("I'll try", "if I can") is unclear, even beside a yes; a lean ("probably")
     is a maybe beside a yes, else unclear."""
     roles = {hit.role for hit in hits}
+    if roles == {Role.REASON}:
+        return Role.REASON
+    roles.discard(Role.REASON)
     if Role.NO in roles and (Role.YES in roles or _only_corrected(hits)):
         return Role.UNCLEAR
     if Role.NO in roles or Role.MAYBE in roles:
@@ -202,9 +232,16 @@ def _only_corrected(hits: list[Hit]) -> bool:
     return all(hit.corrects for hit in hits if hit.role is Role.NO)
 
 
-def _conclude(decisions: list[Role]) -> Role:
-    """The last segment decides, but never turns an earlier no (or doubt) into a yes."""
-    final, earlier = decisions[-1], set(decisions[:-1])
+def _conclude(decisions: list[Role], theirs: Callable[[], bool]) -> Role:
+    """The last segment decides, but never turns an earlier no (or doubt) into a yes; a
+    reason alone declines ("ese día me opero"); after a yes or a maybe it is a doubt, unless
+    it is someone else's (`theirs`: "I'll come but my husband can't, he's on nights")."""
+    stated = [decision for decision in decisions if decision is not Role.REASON]
+    if not stated:
+        return Role.NO
+    if decisions[-1] is Role.REASON and stated[-1] in (Role.YES, Role.MAYBE) and not theirs():
+        return Role.UNCLEAR  # "yes, but I'm on shift that day"
+    final, earlier = stated[-1], set(stated[:-1])
     if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR}:
         return Role.UNCLEAR
     if final is Role.YES and Role.MAYBE in earlier:
@@ -257,7 +294,10 @@ def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
             segments = stated
         elif not _answers_explicitly(_segments(without_why(text, normalize), normalize)):
             return Sentence(Role.UNCLEAR, languages, written_in)
-    return Sentence(_conclude([_decide(s) for s in segments]), languages, written_in)
+    decided = _conclude(
+        [_decide(s) for s in segments], lambda: someone_else_refuses(normalize(text, 10**6))
+    )
+    return Sentence(decided, languages, written_in)
 
 
 def _answers_explicitly(segments: list[list[Hit]]) -> bool:
