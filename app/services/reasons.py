@@ -23,6 +23,7 @@ REASONS: dict[Role, dict[str, tuple[str, ...]]] = {
                "on night shift", "working nights", "working that day", "working that night",
                "working that weekend", "work that day", "working the", "my shift",
                "a shift", "double shift", "on duty that", "on call that", "exams",
+               "exams are going on", "exams going on", "be out of town",
                "an exam", "my exam", "finals", "surgery", "an operation", "my operation",
                "in hospital", "in the hospital", "at the hospital", "hospitalised",
                "hospitalized", "a wedding", "cousin s wedding", "brother s wedding",

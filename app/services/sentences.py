@@ -60,6 +60,12 @@ RETRACTED = re.compile(
     "\\b\\W+(?=\\w)",
     re.IGNORECASE,
 )
+# "Maybe yes, maybe no" across its comma, read as one maybe ("Talvez sim, talvez não"):
+# the comma would leave "maybe no" a clause of its own, and a no.
+EITHER_WAY = re.compile(
+    "(?i)(?<!\\w)(maybe|perhaps|quiz[aá]s?|tal vez|talvez|puede que|igual|a lo mejor|"
+    "peut[- ][eê]tre|ربما|يمكن) +(yes|s[ií]|sim|oui|نعم|ايوه|آه)\\W+\\1 +(no|n[aã]o|non|لا)(?!\\w)"
+)
 # Words that hesitate: beside an explicit maybe they are a maybe, else never an answer.
 HESITATIONS = frozenset((Role.MAYBE, Role.LEAN, Role.DOUBT))
 
@@ -179,6 +185,7 @@ def _reason_follows(words: list[str], start: int) -> bool:
 def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]]:
     """The answers of a message, grouped by the contrasts that split it."""
     segments: list[list[Hit]] = [[]]
+    text = EITHER_WAY.sub(r"\1 \2 \1 \3", text)
     for clause in CLAUSE_BREAKS.split(text):
         written = elsewhere(EMOJI.sub(lambda m: f" {EMOJI_WORDS[m[0]]} ", clause))
         normalized = normalize(written, 10**6)
