@@ -108,7 +108,7 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
                "لا شكرا", "مستحيل", "مو قادر", "مش قادر", "مب قادر", "لا اقدر", "مسافر",
                "مسافره", "خارج البلد", "عندي ارتباط", "مرتبط", "اكيد لا",
                "مش هقدر", "مش حقدر", "ما رح", "ما رح اقدر", "ما بقدر", "ما نقدرش", "مانقدرش",
-               "عندي شغل", "عندي دوام", "مشغول", "مشغوله", "la2", "ma ba2dar", "ma ba2der",
+               "مشغول", "مشغوله", "la2", "ma ba2dar", "ma ba2der",
                "ma ra7", "mish ha2dar", "mesh ha2dar", "mush ha2dar", "la shukran", "مش ممكن",
                "مو ممكن", "غير ممكن"),
         "fr": ("non", "non merci", "pas possible", "impossible", "malheureusement", "helas",

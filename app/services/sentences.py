@@ -219,12 +219,14 @@ def _wished(segment: list[Hit]) -> list[Hit]:
 def _decide(hits: list[Hit]) -> Role:
     """One segment's answer: both yes and no is unclear; a no wins, then an explicit maybe;
     a doubt ("I'll try", "if I can") is unclear, even beside a yes; a lean ("probably")
-    is a maybe beside a yes, else unclear."""
+    is a maybe beside a yes, else unclear. A reason alone is left to `_conclude`; after a
+    correction it is the no the correction meant ("oh wait no, I'm on shift")."""
     roles = {hit.role for hit in hits}
     if roles == {Role.REASON}:
         return Role.REASON
+    corrected = _only_corrected(hits) and Role.REASON not in roles
     roles.discard(Role.REASON)
-    if Role.NO in roles and (Role.YES in roles or _only_corrected(hits)):
+    if Role.NO in roles and (Role.YES in roles or corrected):
         return Role.UNCLEAR
     if Role.NO in roles or Role.MAYBE in roles:
         return Role.NO if Role.NO in roles else Role.MAYBE
@@ -239,13 +241,14 @@ def _only_corrected(hits: list[Hit]) -> bool:
     return all(hit.corrects for hit in hits if hit.role is Role.NO)
 
 
-def _conclude(decisions: list[Role], theirs: Callable[[], bool]) -> Role:
+def _conclude(decisions: list[Role], theirs: Callable[[], bool], asks: bool = False) -> Role:
     """The last segment decides, but never turns an earlier no (or doubt) into a yes; a
-    reason alone declines ("ese día me opero"); after a yes or a maybe it is a doubt, unless
+    reason alone declines ("ese día me opero"), unless the message asks ("I'm on a shift, what
+    time does it end?"); after a yes or a maybe it is a doubt, unless
     it is someone else's (`theirs`: "I'll come but my husband can't, he's on nights")."""
     stated = [decision for decision in decisions if decision is not Role.REASON]
     if not stated:
-        return Role.NO
+        return Role.UNCLEAR if asks else Role.NO
     if decisions[-1] is Role.REASON and stated[-1] in (Role.YES, Role.MAYBE) and not theirs():
         return Role.UNCLEAR  # "yes, but I'm on shift that day"
     final, earlier = stated[-1], set(stated[:-1])
@@ -302,7 +305,9 @@ def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
         elif not _answers_explicitly(_segments(without_why(text, normalize), normalize)):
             return Sentence(Role.UNCLEAR, languages, written_in)
     decided = _conclude(
-        [_decide(s) for s in segments], lambda: someone_else_refuses(normalize(text, 10**6))
+        [_decide(s) for s in segments],
+        lambda: someone_else_refuses(normalize(text, 10**6)),
+        asks,
     )
     return Sentence(decided, languages, written_in)
 
