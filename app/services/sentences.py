@@ -94,6 +94,8 @@ INDEX = MappingProxyType(_index())
 LONGEST_PHRASE = max(len(key) for key in INDEX)
 FIRST_WORDS = frozenset(key[0] for key in INDEX) | NEGATIONS
 SQUEEZED_NEGATIONS = frozenset(squeeze(word) for word in NEGATIONS)
+# The first words of the reasons, so that most attendance verbs are passed at a glance.
+REASON_STARTS = frozenset(key[0] for key, (role, _) in INDEX.items() if role is Role.REASON)
 
 
 @dataclass(frozen=True)
@@ -174,10 +176,10 @@ def _unworded_hit(
 def _reason_follows(words: list[str], start: int) -> bool:
     """Whether a reason starts at `start`, after at most two linking words ("to be")."""
     for index in range(start, min(start + 3, len(words))):
-        size = _longest_phrase(words, index)
-        if size:
+        word = words[index]
+        if word in REASON_STARTS and (size := _longest_phrase(words, index)):
             return INDEX[tuple(words[index : index + size])][0] is Role.REASON
-        if words[index] not in LINKS:
+        if word not in LINKS:
             return False
     return False
 
@@ -185,7 +187,6 @@ def _reason_follows(words: list[str], start: int) -> bool:
 def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]]:
     """The answers of a message, grouped by the contrasts that split it."""
     segments: list[list[Hit]] = [[]]
-    text = EITHER_WAY.sub(r"\1 \2 \1 \3", text)
     for clause in CLAUSE_BREAKS.split(text):
         written = elsewhere(EMOJI.sub(lambda m: f" {EMOJI_WORDS[m[0]]} ", clause))
         normalized = normalize(written, 10**6)
@@ -284,10 +285,16 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
     return sentence
 
 
+def _either_way(found: re.Match[str]) -> str:
+    """The "maybe yes, maybe no" found, as one phrase without its comma."""
+    return f"{found[1]} {found[2]} {found[1]} {found[3]}"
+
+
 def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
     """The answer of a free-text message, as `read_sentence`, read once."""
     if len(text) > MAX_SENTENCE_CHARS:
         return None
+    text = EITHER_WAY.sub(_either_way, text)
     segments = _segments(text, normalize)
     if not segments:
         return None
