@@ -307,8 +307,9 @@ def others_kept_away(normalized: str) -> bool:
 
 
 def someone_else_refuses(normalized: str) -> bool:
-    """Whether a normalised message says, after a contrast, that someone else is not coming,
-    whoever else it names after ("but my husband can't, he's on nights")."""
+    """Whether a normalised message says, after a contrast, that someone else is not coming
+    ("I'll come but my husband can't, he's on nights"): unlike `others_kept_away`, the words
+    after the refusal never count as the guest's (French "on" in "on nights")."""
     others = any(found[1] for found in OTHERS_REFUSING.finditer(normalized))
     return others or NAMED_REFUSING.search(normalized) is not None
 

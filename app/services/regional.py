@@ -4,8 +4,9 @@
 Arabizi and the dialects (Gulf, Egyptian, Levantine, Maghrebi), Québécois, European
 Portuguese, Latin American Spanish, Indian, Nigerian and Australian English, chat short forms
 ("com ctz", "jsp", "idk"), reassurances that decide nothing ("não se preocupa"), regrets in
-the conditional ("wish I could", "j'aurais aimé"), trips, shifts and plans that decline,
-the conjugations of "try" and "see", which never answer, corrections ("ah no", "wait no"),
+the conditional ("wish I could", "j'aurais aimé"), trips and plans that decline (shifts,
+duties and other reasons alone are in `reasons`), the conjugations of "try" and "see", which
+never answer, corrections ("ah no", "wait no"),
 "see you Saturday" (`DAYS`), and the chat spellings read as the phrases write them
 (`SPELLINGS`: "wouldnt", "j'vais"). Same normal form as `phrases`.
 """

@@ -15,6 +15,8 @@ for no more messages (`optouts`) is an opt-out, unless it also says yes or maybe
 read first (`idioms`: "não vou faltar" is a yes, "the kids won't come" is not the guest's no);
 a message that asks is read by what it states (`reply_questions`: "I'm coming. Parking?").
 Chat spellings are read as the phrases write them (`regional.SPELLINGS`: "wouldnt", "j'vais").
+A reason alone declines (`reasons`: "ese día me opero", "we'll be abroad that week"); beside
+an answer it decides nothing ("my shift ends at 9 but I'll come").
 Exact keywords ("STOP", "sí") are whole-message words (`keywords`).
 """
 
@@ -242,11 +244,11 @@ def _only_corrected(hits: list[Hit]) -> bool:
     return all(hit.corrects for hit in hits if hit.role is Role.NO)
 
 
-def _conclude(decisions: list[Role], theirs: Callable[[], bool], asks: bool = False) -> Role:
+def _conclude(decisions: list[Role], theirs: Callable[[], bool], asks: bool) -> Role:
     """The last segment decides, but never turns an earlier no (or doubt) into a yes; a
-    reason alone declines ("ese día me opero"), unless the message asks ("I'm on a shift, what
-    time does it end?"); after a yes or a maybe it is a doubt, unless
-    it is someone else's (`theirs`: "I'll come but my husband can't, he's on nights")."""
+    reason alone declines ("ese día me opero"), unless the message asks ("I'm on a shift,
+    what time does it end?"); after a yes or a maybe it is a doubt, unless it is someone
+    else's (`theirs`: "I'll come but my husband can't, he's on nights")."""
     stated = [decision for decision in decisions if decision is not Role.REASON]
     if not stated:
         return Role.UNCLEAR if asks else Role.NO
