@@ -155,6 +155,7 @@ def _clause_hits(words: list[str]) -> Iterator[Hit | None]:
             yield Hit(Role.NO, True, languages, corrects=True)
         elif role in (Role.VERB, Role.REASON):
             hit = _unworded_hit(role, languages, negated, words, start)
+            negated = negated and role is not Role.REASON  # "not on shift": the "not" is spent
             if hit is not None:
                 yield hit
         elif role is not Role.NEUTRAL:

@@ -58,7 +58,7 @@ def test_the_model_has_no_opinion_on_empty_or_long_messages() -> None:
 @pytest.mark.parametrize(
     ("reply", "rsvp"),
     [
-        # No rule lists "paso" or "un autre mariage"; the model is sure at 95% (the level
+        # No rule lists "paso" or "un autre mariage"; the model is sure at 97% (the level
         # cross-validation chose once the fourth blind file joined the training files).
         ("Paso, gracias", Rsvp.DECLINED),
         ("Désolée, nous avons un autre mariage ce jour-là", Rsvp.DECLINED),
