@@ -34,8 +34,8 @@ BEFORE_OTHER = frozenset(
     ("at", "a", "las", "la", "as", "el", "le", "on", "the", "dia", "day", "table", "mesa",
      "room", "sala", "quarto", "habitacion", "chambre", "salle", "numero", "number", "no",
      "num", "nr", "n", "by", "before", "after", "until", "till", "from", "de", "hasta", "ate",
-     "vers", "hacia", "desde", "depuis", "jusqu", "jusqu a", "الساعه", "ساعه", "طاوله",
-     "الطاوله", "رقم", "يوم", "بعد", "قبل", "sa3a", "el sa3a",
+     "vers", "hacia", "desde", "depuis", "jusqu", "jusqu a", "الساعه", "ساعه", "للساعه", "لساعه",
+     "طاوله", "الطاوله", "رقم", "يوم", "بعد", "قبل", "sa3a", "el sa3a",
      # a weekday before a number is a date ("à samedi 14", "el sábado 3")
      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lunes",
      "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "segunda", "terca",

@@ -177,10 +177,16 @@ def _conclude(found: _Found, plus: list[str]) -> Party | None:
     return None
 
 
+# Good wishes, which a pair after "a"/"to" receives: "felicidades a los dos".
+WISHES = frozenset(("felicidades", "felicitaciones", "enhorabuena", "gracias", "congrats",
+                    "congratulations", "cheers", "thanks", "parabens", "obrigado", "obrigada",
+                    "felicitations", "bravo", "merci", "sante"))  # fmt: skip
+
+
 def _read_clause(words: list[str], found: _Found) -> None:
     """Note the counts, companions and "just me" of one clause's words."""
     for index, word in enumerate(words):
-        if _starts(words, index, PAIRS, LONGEST_PAIR) and not found.by_lead:
+        if _starts(words, index, PAIRS, LONGEST_PAIR) and not _addressed(words, index, found):
             found.count, found.implies_yes = 2, True  # not "on sera 5 : nous deux + 3 enfants"
         elif _starts(words, index, SOLO, LONGEST_SOLO):
             found.solo = True
@@ -190,6 +196,13 @@ def _read_clause(words: list[str], found: _Found) -> None:
         elif _is_companion(words, index):
             found.companions += 1
             found.beside_self = found.beside_self or _beside_self(words, index)
+
+
+def _addressed(words: list[str], index: int, found: _Found) -> bool:
+    """Whether a pair is not the party: after a lead ("on sera 5 : nous deux + 3 enfants") or
+    wished well ("felicidades a los dos", "congrats to you both"), unlike "contanos a los dos"."""
+    return found.by_lead or (index > 1 and words[index - 1] in ("a", "to", "aos", "aux")
+                             and words[index - 2] in WISHES)  # fmt: skip
 
 
 def _read_number(words: list[str], index: int, value: int, found: _Found) -> None:

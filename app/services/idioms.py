@@ -40,6 +40,7 @@ NOT_MISSING = (
     ),
     (
         _any("no", "ni loc[oa]s?", "ni muert[oa]s?", "ni de broma", "ni en suenos", "nunca",
+             "ni cagando", "ni en pedo", "ni a palos",
              "jamas", "ni pensar en", "ni se me ocurre", "ni se nos ocurre")
         + " (?:me |nos )?(?:lo |la |los |las )?"
         + "(?:voy a |vamos a |pienso |pensamos |iba a |quiero |queremos )?"
@@ -52,11 +53,11 @@ NOT_MISSING = (
     (
         _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: que)?(?: eu)?",
              "nem pensar em", "nem penso em", "nem pensamos em", "nao penso em")
-        + " (?:vou |vamos |iria |irei |iriamos |quero |queremos )?"
+        + " (?:vou |vamos |iria |irei |iriamos |quero |queremos |ia |iamos )?"
         + _any("faltar", "falto", "faltaria", "faltarei", "faltaremos", "faltariamos",
                "faltamos", "perder", "perco", "perderia", "perderei", "perdemos", "perdia",
                "faltava", "perdiamos")
-        + "(?: (?:essa|esta|isso|isto)\\w*)?"
+        + "(?: (?:essa|esta|isso|isto)\\w*| (?:o |a )?(?:seu|sua|teu|tua|vosso|vossa) \\w+)?"
         + "(?: por nada(?: (?:deste|desse|neste|nesse|do|no) mundo)?| de jeito nenhum"
         + "| de jeito algum| de forma alguma| de maneira nenhuma| nem mort[oa])?",
         "sim",
@@ -80,6 +81,8 @@ NOT_MISSING = (
         + " (?:ممكن |عايز |عاوز |بدي |ابي |ابغي |حابب )?[ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
         "نعم",
     ),
+    # "impossible that I don't come": "مستحيل مجيش", "مستحيل ما احضر"
+    ("مستحيل (?:ما ?(?:اجي|نجي|احضر|نحضر)|م(?:جيش|نجيش|احضرش|نحضرش))\\w*", "نعم"),
     (
         _any("ma", "mish", "msh", "mesh", "mosta7il", "mustahil", "ma ra7", "mish ha")
         + " ?(?:momken |mumkin )?(?:b|a|n|ha|7a|bn)?(?:fawet|fawt|fawwet|ghib|gheeb)\\w*",
@@ -300,6 +303,14 @@ def others_kept_away(normalized: str) -> bool:
         found[1] and SELF.isdisjoint(found[0].split())
         for found in OTHERS_REFUSING.finditer(normalized)
     )
+    return others or NAMED_REFUSING.search(normalized) is not None
+
+
+def someone_else_refuses(normalized: str) -> bool:
+    """Whether a normalised message says, after a contrast, that someone else is not coming
+    ("I'll come but my husband can't, he's on nights"): unlike `others_kept_away`, the words
+    after the refusal never count as the guest's (French "on" in "on nights")."""
+    others = any(found[1] for found in OTHERS_REFUSING.finditer(normalized))
     return others or NAMED_REFUSING.search(normalized) is not None
 
 

@@ -49,9 +49,9 @@ PATTERNS = {
         "(?:want|wish|like|need) to (?:unsubscribe|opt out)",
         f"(?:don t|do not|dont) want{FILLER}(?: to (?:receive|get))?{FILLER} {MESSAGES}",
         f"no (?:more|further) {MESSAGES}",
-        "(?:remove|delete|erase) (?:me|us|my number|my contact)",
+        "(?:remove|delete|erase) (?:me|us|my number|my contact|this number)",
         "take (?:me|us|my number) off",
-        "unsubscribe (?:me|us)",
+        "unsubscribe (?:me|us|this number|my number)",
     ),
     "es": (
         f"(?:deja|dejen|dejad|para|paren|parad) de (?:escribir|mandar|enviar)\\w*(?:{FILLER}"
@@ -79,8 +79,8 @@ PATTERNS = {
         f"(?:chega|chega de|sem mais) {MESSAGES}",
         "(?:me )?(?:tira|tirem|tire|remove|removam|remova|retira|retire|retirem|exclua|excluam|"
         "apaga|apaguem)(?: me)? (?:dessa|desta|da) lista",
-        "(?:tira|tirem|tire|remove|removam|remova|retira|retire|retirem|exclua|excluam|apaga|"
-        "apague|apaguem) (?:o )?(?:meu )?(?:numero|contato|contacto)",
+        "(?:tira|tirem|tire|remove|remover|removam|remova|retira|retire|retirem|exclua|excluam|"
+        "apaga|apague|apaguem) (?:o )?(?:meu |este |esse )?(?:numero|contato|contacto)",
         "(?:quero|queria|queremos|gostaria de) (?:me )?(?:descadastrar|cancelar a inscricao"
         "|sair (?:dessa|desta|da) lista)",
     ),

@@ -25,6 +25,9 @@ class Role(StrEnum):
     STOP = "stop"  # asks for no more messages (`optouts`): an opt-out, unless it also says yes
     WISH = "wish"  # "I'd love to": a no when a contrast follows ("... but I'm working")
     CORRECTION = "correction"  # "ah no", "wait, no": a change of mind to a no, what follows too
+    # Something else on the day (a trip, a shift, surgery, another wedding: `reasons`): a no
+    # when the message says nothing else, nothing beside an answer ("on shift till 9 but I'll come")
+    REASON = "reason"
 
 
 PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
@@ -105,7 +108,7 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
                "لا شكرا", "مستحيل", "مو قادر", "مش قادر", "مب قادر", "لا اقدر", "مسافر",
                "مسافره", "خارج البلد", "عندي ارتباط", "مرتبط", "اكيد لا",
                "مش هقدر", "مش حقدر", "ما رح", "ما رح اقدر", "ما بقدر", "ما نقدرش", "مانقدرش",
-               "عندي شغل", "عندي دوام", "مشغول", "مشغوله", "la2", "ma ba2dar", "ma ba2der",
+               "مشغول", "مشغوله", "la2", "ma ba2dar", "ma ba2der",
                "ma ra7", "mish ha2dar", "mesh ha2dar", "mush ha2dar", "la shukran", "مش ممكن",
                "مو ممكن", "غير ممكن"),
         "fr": ("non", "non merci", "pas possible", "impossible", "malheureusement", "helas",
@@ -208,7 +211,8 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
                "i d really love to"),
         "es": ("me encantaria", "nos encantaria", "me gustaria mucho"),
         "pt": ("adoraria", "eu adoraria", "adorariamos", "gostaria muito", "queria muito"),
-        "ar": ("ودي", "والله ودي", "يا ريت"),
+        "ar": ("ودي", "والله ودي", "يا ريت", "كنت اود", "كنت اود الحضور", "كنت احب احضر",
+               "كان بودي احضر"),
         "fr": ("j aimerais bien", "j adorerais", "on aimerait bien", "j aimerais beaucoup"),
     },
     Role.CONTRAST: {
@@ -216,7 +220,8 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
         "es": ("pero", "aunque", "en realidad", "mejor dicho", "pensandolo bien",
                "bueno"),
         "pt": ("mas", "porem", "contudo", "na verdade", "pensando bem"),
-        "ar": ("لكن", "ولكن", "بس", "في الحقيقه", "بالحقيقه"),
+        "ar": ("لكن", "ولكن", "بس", "في الحقيقه", "بالحقيقه", "لكنني", "لكني", "لكننا",
+               "ولكنني", "ولكني"),
         "fr": ("mais", "en fait", "finalement", "cependant", "pourtant", "toutefois",
                "par contre", "a la reflexion", "enfin"),
     },

@@ -32,6 +32,7 @@ TRAINING = {
     "reply_heldout_blind.tsv": 4,
     "reply_heldout_blind2.tsv": 4,
     "reply_heldout_blind3.tsv": 4,
+    "reply_heldout_blind4.tsv": 4,
 }
 LABELS = ("yes", "no", "maybe", "unclear", "text", "stop")
 ANSWERS = ("yes", "no", "maybe")

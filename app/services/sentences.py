@@ -15,6 +15,8 @@ for no more messages (`optouts`) is an opt-out, unless it also says yes or maybe
 read first (`idioms`: "não vou faltar" is a yes, "the kids won't come" is not the guest's no);
 a message that asks is read by what it states (`reply_questions`: "I'm coming. Parking?").
 Chat spellings are read as the phrases write them (`regional.SPELLINGS`: "wouldnt", "j'vais").
+A reason alone declines (`reasons`: "ese día me opero", "we'll be abroad that week"); beside
+an answer it decides nothing ("my shift ends at 9 but I'll come").
 Exact keywords ("STOP", "sí") are whole-message words (`keywords`).
 """
 
@@ -25,9 +27,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from app.services.idioms import elsewhere, rewrite
+from app.services.idioms import elsewhere, rewrite, someone_else_refuses
 from app.services.optouts import find_opt_out
 from app.services.phrases import NEGATIONS, PHRASES, Role
+from app.services.reasons import LINKS, REASONS
 from app.services.regional import REGIONAL, SPELLINGS
 from app.services.reply_questions import statements, without_why
 
@@ -59,6 +62,12 @@ RETRACTED = re.compile(
     "\\b\\W+(?=\\w)",
     re.IGNORECASE,
 )
+# "Maybe yes, maybe no" across its comma, read as one maybe ("Talvez sim, talvez não"):
+# the comma would leave "maybe no" a clause of its own, and a no.
+EITHER_WAY = re.compile(
+    "(?i)(?<!\\w)(maybe|perhaps|quiz[aá]s?|tal vez|talvez|puede que|igual|a lo mejor|"
+    "peut[- ][eê]tre|ربما|يمكن) +(yes|s[ií]|sim|oui|نعم|ايوه|آه)\\W+\\1 +(no|n[aã]o|non|لا)(?!\\w)"
+)
 # Words that hesitate: beside an explicit maybe they are a maybe, else never an answer.
 HESITATIONS = frozenset((Role.MAYBE, Role.LEAN, Role.DOUBT))
 
@@ -71,7 +80,7 @@ def squeeze(text: str) -> str:
 def _index() -> dict[tuple[str, ...], tuple[Role, tuple[str, ...]]]:
     """Map each phrase, as squeezed words, to its role and languages."""
     index: dict[tuple[str, ...], tuple[Role, tuple[str, ...]]] = {}
-    tables = (PHRASES, REGIONAL)
+    tables = (PHRASES, REGIONAL, REASONS)
     for role, languages in ((role, t[role]) for t in tables for role in t):
         for language, phrases in languages.items():
             for phrase in phrases:
@@ -87,6 +96,8 @@ INDEX = MappingProxyType(_index())
 LONGEST_PHRASE = max(len(key) for key in INDEX)
 FIRST_WORDS = frozenset(key[0] for key in INDEX) | NEGATIONS
 SQUEEZED_NEGATIONS = frozenset(squeeze(word) for word in NEGATIONS)
+# The first words of the reasons, so that most attendance verbs are passed at a glance.
+REASON_STARTS = frozenset(key[0] for key, (role, _) in INDEX.items() if role is Role.REASON)
 
 
 @dataclass(frozen=True)
@@ -142,11 +153,38 @@ def _clause_hits(words: list[str]) -> Iterator[Hit | None]:
             negated = True
             yield None
             yield Hit(Role.NO, True, languages, corrects=True)
-        elif role is Role.VERB:
-            yield Hit(Role.NO if negated else Role.YES, False, languages)
+        elif role in (Role.VERB, Role.REASON):
+            hit = _unworded_hit(role, languages, negated, words, start)
+            negated = negated and role is not Role.REASON  # "not on shift": the "not" is spent
+            if hit is not None:
+                yield hit
         elif role is not Role.NEUTRAL:
             negated = negated or role is Role.NO
             yield Hit(role, True, languages)
+
+
+def _unworded_hit(
+    role: Role, languages: tuple[str, ...], negated: bool, words: list[str], start: int
+) -> Hit | None:
+    """An attendance verb's yes (its no after a negation), or a reason, neither an answer
+    word; None for a verb before a reason ("estaremos de viaje") and a negated reason ("I'm
+    not travelling")."""
+    if role is Role.REASON:
+        return None if negated else Hit(role, False, languages)
+    if _reason_follows(words, start):
+        return None
+    return Hit(Role.NO if negated else Role.YES, False, languages)
+
+
+def _reason_follows(words: list[str], start: int) -> bool:
+    """Whether a reason starts at `start`, after at most two linking words ("to be")."""
+    for index in range(start, min(start + 3, len(words))):
+        word = words[index]
+        if word in REASON_STARTS and (size := _longest_phrase(words, index)):
+            return INDEX[tuple(words[index : index + size])][0] is Role.REASON
+        if word not in LINKS:
+            return False
+    return False
 
 
 def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]]:
@@ -185,9 +223,14 @@ def _wished(segment: list[Hit]) -> list[Hit]:
 def _decide(hits: list[Hit]) -> Role:
     """One segment's answer: both yes and no is unclear; a no wins, then an explicit maybe;
     a doubt ("I'll try", "if I can") is unclear, even beside a yes; a lean ("probably")
-    is a maybe beside a yes, else unclear."""
+    is a maybe beside a yes, else unclear. A reason alone is left to `_conclude`; after a
+    correction it is the no the correction meant ("oh wait no, I'm on shift")."""
     roles = {hit.role for hit in hits}
-    if Role.NO in roles and (Role.YES in roles or _only_corrected(hits)):
+    if roles == {Role.REASON}:
+        return Role.REASON
+    corrected = _only_corrected(hits) and Role.REASON not in roles
+    roles.discard(Role.REASON)
+    if Role.NO in roles and (Role.YES in roles or corrected):
         return Role.UNCLEAR
     if Role.NO in roles or Role.MAYBE in roles:
         return Role.NO if Role.NO in roles else Role.MAYBE
@@ -202,9 +245,17 @@ def _only_corrected(hits: list[Hit]) -> bool:
     return all(hit.corrects for hit in hits if hit.role is Role.NO)
 
 
-def _conclude(decisions: list[Role]) -> Role:
-    """The last segment decides, but never turns an earlier no (or doubt) into a yes."""
-    final, earlier = decisions[-1], set(decisions[:-1])
+def _conclude(decisions: list[Role], theirs: Callable[[], bool], asks: bool) -> Role:
+    """The last segment decides, but never turns an earlier no (or doubt) into a yes; a
+    reason alone declines ("ese día me opero"), unless the message asks ("I'm on a shift,
+    what time does it end?"); after a yes or a maybe it is a doubt, unless it is someone
+    else's (`theirs`: "I'll come but my husband can't, he's on nights")."""
+    stated = [decision for decision in decisions if decision is not Role.REASON]
+    if not stated:
+        return Role.UNCLEAR if asks else Role.NO
+    if decisions[-1] is Role.REASON and stated[-1] in (Role.YES, Role.MAYBE) and not theirs():
+        return Role.UNCLEAR  # "yes, but I'm on shift that day"
+    final, earlier = stated[-1], set(stated[:-1])
     if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR}:
         return Role.UNCLEAR
     if final is Role.YES and Role.MAYBE in earlier:
@@ -237,10 +288,16 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
     return sentence
 
 
+def _either_way(found: re.Match[str]) -> str:
+    """The "maybe yes, maybe no" found, as one phrase without its comma."""
+    return f"{found[1]} {found[2]} {found[1]} {found[3]}"
+
+
 def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
     """The answer of a free-text message, as `read_sentence`, read once."""
     if len(text) > MAX_SENTENCE_CHARS:
         return None
+    text = EITHER_WAY.sub(_either_way, text)
     segments = _segments(text, normalize)
     if not segments:
         return None
@@ -257,7 +314,12 @@ def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
             segments = stated
         elif not _answers_explicitly(_segments(without_why(text, normalize), normalize)):
             return Sentence(Role.UNCLEAR, languages, written_in)
-    return Sentence(_conclude([_decide(s) for s in segments]), languages, written_in)
+    decided = _conclude(
+        [_decide(s) for s in segments],
+        lambda: someone_else_refuses(normalize(text, 10**6)),
+        asks,
+    )
+    return Sentence(decided, languages, written_in)
 
 
 def _answers_explicitly(segments: list[list[Hit]]) -> bool:

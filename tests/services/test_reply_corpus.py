@@ -10,6 +10,7 @@ import pytest
 from app.config import LANGUAGES
 from app.models import InboundKind, Rsvp
 from app.services.phrases import PHRASES
+from app.services.reasons import REASONS
 from app.services.regional import REGIONAL
 from app.services.replies import classify, normalize
 
@@ -115,7 +116,7 @@ def test_questions_and_undecided_replies_stay_text() -> None:
 
 
 def test_every_phrase_is_written_in_normal_form() -> None:
-    for languages in (*PHRASES.values(), *REGIONAL.values()):
+    for languages in (*PHRASES.values(), *REGIONAL.values(), *REASONS.values()):
         for phrases in languages.values():
             for phrase in phrases:
                 assert normalize(phrase) == phrase, phrase
