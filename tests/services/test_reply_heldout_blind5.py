@@ -19,18 +19,19 @@ from pathlib import Path
 from tests.support.reply_files import LABELS, LANGUAGES, falls_short, load, print_figures
 
 HELDOUT = Path(__file__).with_name("reply_heldout_blind5.tsv")
-# Shares read right since it became training (315/360, 43/61, 22/25): floors, not targets.
+# Shares read right since it became training (315/360, 43/61, 25/25): floors, not targets.
 # Most clear answers still missed go to the inbox undecided: a yes beside a question ("Keen
 # as! What time should we rock up?", "Je viens +2 ça passe ?"), which also keeps most missed
 # head counts there; a correction of the guest's own plan ("I think I've got the dentist... no
 # wait that's the Friday. Yes we'll come!"); the guest in a place named without a capital
 # ("بكون بعمّان عند أهلي"); one of a couple named without a "but" ("Voy yo solita, Andrés
 # está de viaje") counts the couple.
-FLOORS = {"clear": 0.875, "heads": 0.704, "stop": 0.88}
-# Misreadings the issue allows none of: 1 of 320 yes/no swapped ("No puedo... espera, sí
-# puedo!": the accent that makes "sí puedo" a yes is folded, and "si puedo" is a condition),
-# 0 of 95 doubts read as an answer. Never to grow.
-CEILINGS = {"swapped": 1, "doubt read as an answer": 0}
+# "No puedo... espera, sí puedo!" goes to the inbox: folded, "sí puedo" is "si puedo", a
+# condition, so the rules read the "no puedo"; the model vetoes it.
+FLOORS = {"clear": 0.875, "heads": 0.704, "stop": 1.0}
+# Misreadings the issue allows none of: 0 of 320 yes/no swapped, 0 of 95 doubts read as an
+# answer. Never to grow.
+CEILINGS = {"swapped": 0, "doubt read as an answer": 0}
 
 
 def test_the_file_covers_every_language_and_label() -> None:
