@@ -27,7 +27,8 @@ def _any(*words: str) -> str:
 
 # Refusing to miss it, by language, and the "yes" it stands for. Ability ("I can't miss
 # work", "no puedo faltar al trabajo") is left out: it refuses something else, but for
-# French "je ne peux pas manquer ça, le mariage".
+# French "je ne peux pas manquer ça, le mariage"; missing work is never it ("no hay forma de
+# que falte al trabajo").
 NOT_MISSING = (
     (
         _any("wouldn t", "won t", "will not", "would not", "never", "not going to", "not gonna",
@@ -37,7 +38,7 @@ NOT_MISSING = (
              "impossible to")
         + " (?:ever |gonna |going to )?(?:miss|be missing|missing|skip|skipping)"
         + "(?: it| this| that| the \\w+| your \\w+)?"
-        + "(?: for (?:anything|the world|anything in the world))?",
+        + "(?: for (?:anything|the world|anything in the world))?(?! work| my shift)",
         "yes",
     ),
     (
@@ -50,6 +51,7 @@ NOT_MISSING = (
         + _any("pierdo", "perdemos", "perderia", "perderiamos", "perdere", "perderemos",
                "perder", "perdermelo", "falto", "faltamos", "faltare", "faltaremos",
                "faltaria", "faltariamos", "faltar", "pierda", "perdamos", "falte", "faltemos")
+        + "(?! (?:al|a|el|mi) (?:trabajo|curro|laburo|chamba|turno|guardia))"
         + "(?: por nada(?: del mundo)?| de ninguna manera| por ningun motivo)?",
         "si",
     ),
@@ -64,7 +66,8 @@ NOT_MISSING = (
                "falhava")
         + "(?: (?:essa|esta|isso|isto)\\w*| (?:o |a )?(?:seu|sua|teu|tua|vosso|vossa) \\w+)?"
         + "(?: por nada(?: (?:deste|desse|neste|nesse|do|no) mundo)?| de jeito nenhum"
-        + "| de jeito algum| de forma alguma| de maneira nenhuma| nem mort[oa])?",
+        + "| de jeito algum| de forma alguma| de maneira nenhuma| nem mort[oa])?"
+        + "(?! (?:ao|o|a|no) (?:trabalho|servico|plantao|turno))",
         "sim",
     ),
     (
