@@ -26,40 +26,48 @@ def _any(*words: str) -> str:
 
 
 # Refusing to miss it, by language, and the "yes" it stands for. Ability ("I can't miss
-# work", "no puedo faltar al trabajo") is left out: it refuses something else.
+# work", "no puedo faltar al trabajo") is left out: it refuses something else, but for
+# French "je ne peux pas manquer ça, le mariage"; missing work is never it ("no hay forma de
+# que falte al trabajo").
 NOT_MISSING = (
     (
         _any("wouldn t", "won t", "will not", "would not", "never", "not going to", "not gonna",
              "no way i d", "no way i would", "no way i ll", "no way i m", "no way we d",
              "no way we re", "no way we ll", "don t want to", "do not want to",
-             "dont want to", "wouldn t dream of", "would never dream of", "not even thinking of")
+             "dont want to", "wouldn t dream of", "would never dream of", "not even thinking of",
+             "impossible to")
         + " (?:ever |gonna |going to )?(?:miss|be missing|missing|skip|skipping)"
         + "(?: it| this| that| the \\w+| your \\w+)?"
-        + "(?: for (?:anything|the world|anything in the world))?",
+        + "(?: for (?:anything|the world|anything in the world))?(?! work| my shift)",
         "yes",
     ),
     (
         _any("no", "ni loc[oa]s?", "ni muert[oa]s?", "ni de broma", "ni en suenos", "nunca",
              "ni cagando", "ni en pedo", "ni a palos",
-             "jamas", "ni pensar en", "ni se me ocurre", "ni se nos ocurre")
+             "jamas", "ni pensar en", "ni se me ocurre", "ni se nos ocurre", "imposible",
+             "no hay (?:manera|forma|modo|chance) (?:de|de que)", "de ninguna manera")
         + " (?:me |nos )?(?:lo |la |los |las )?"
         + "(?:voy a |vamos a |pienso |pensamos |iba a |quiero |queremos )?"
         + _any("pierdo", "perdemos", "perderia", "perderiamos", "perdere", "perderemos",
                "perder", "perdermelo", "falto", "faltamos", "faltare", "faltaremos",
-               "faltaria", "faltariamos", "faltar")
+               "faltaria", "faltariamos", "faltar", "pierda", "perdamos", "falte", "faltemos")
+        + "(?! (?:al|a|el|mi) (?:trabajo|curro|laburo|chamba|turno|guardia))"
         + "(?: por nada(?: del mundo)?| de ninguna manera| por ningun motivo)?",
         "si",
     ),
     (
         _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: que)?(?: eu)?",
-             "nem pensar em", "nem penso em", "nem pensamos em", "nao penso em")
+             "nem pensar em", "nem penso em", "nem pensamos em", "nao penso em", "impossivel",
+             "nao ha (?:maneira|forma|hipotese) de", "sem chance de")
         + " (?:vou |vamos |iria |irei |iriamos |quero |queremos |ia |iamos )?"
         + _any("faltar", "falto", "faltaria", "faltarei", "faltaremos", "faltariamos",
                "faltamos", "perder", "perco", "perderia", "perderei", "perdemos", "perdia",
-               "faltava", "perdiamos")
+               "faltava", "perdiamos", "falho", "falhar", "falharia", "falharei", "falhamos",
+               "falhava")
         + "(?: (?:essa|esta|isso|isto)\\w*| (?:o |a )?(?:seu|sua|teu|tua|vosso|vossa) \\w+)?"
         + "(?: por nada(?: (?:deste|desse|neste|nesse|do|no) mundo)?| de jeito nenhum"
-        + "| de jeito algum| de forma alguma| de maneira nenhuma| nem mort[oa])?",
+        + "| de jeito algum| de forma alguma| de maneira nenhuma| nem mort[oa])?"
+        + "(?! (?:ao|o|a|no) (?:trabalho|servico|plantao|turno))",
         "sim",
     ),
     (
@@ -72,7 +80,10 @@ NOT_MISSING = (
     ),
     (
         "(?:(?:ne|n) )?(?:vais|va|allons|vas|veux|voulons) (?:pas|jamais) (?:manquer|rater|louper)"
-        "(?: ca| cela)?|(?:pas|hors de) question (?:que (?:je|j|on|nous) (?:rate|manque|"
+        "(?: ca| cela)?|(?:(?:ne|n) )?(?:peux|peut|pouvons|pourrais|pourrait) pas (?:manquer|rater"
+        "|louper) (?:ca|cela|ce mariage|le mariage|ton mariage|votre mariage|la fete|ta fete)"
+        "|impossible de (?:manquer|rater|louper)"
+        "|(?:pas|hors de) question (?:que (?:je|j|on|nous) (?:rate|manque|"
         "loupe)\\w*|de (?:rater|manquer|louper))",
         "oui",
     ),

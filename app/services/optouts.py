@@ -42,7 +42,8 @@ PATTERNS = {
         "(?:stop|quit|cease) (?:messaging|texting|contacting|spamming|whatsapping|bugging) "
         "(?:me|us)",
         "stop (?:messaging|texting|contacting|spamming)",
-        "(?:don t|do not|dont|never) (?:text|message|contact|whatsapp|msg) (?:me|us)",
+        "(?:don t|do not|dont|never) (?:text|message|contact|whatsapp|msg) (?:me|us|this number"
+        "|my number)",
         f"(?:don t|do not|dont|never) send (?:me|us)(?: anything| anymore| again|{FILLER}"
         f" {MESSAGES}|{FILLER} (?:any ?more|again))",
         "(?:stop|quit) sending (?:me|us) (?:these|those|this stuff|stuff|them)",
@@ -85,7 +86,7 @@ PATTERNS = {
         "|sair (?:dessa|desta|da) lista)",
     ),
     "ar": (
-        "لا ?(?:ترسل|ترسلوا|ترسلون|ترسلو|ترسلي|تبعت|تبعتلي|تبعتولي|تبعتوا|تبعتو|"
+        "لا ?(?:عاد )?(?:ترسل|ترسلوا|ترسلون|ترسلو|ترسلي|تبعت|تبعتلي|تبعتولي|تبعتوا|تبعتو|"
         "تبعث|تبعثلي|تبعثو|تصيفط|تصيفطو|تصيفطوا|تصيفطلي|تراسلني|تراسلوني) (?:لي|ليا|لنا)",
         f"(?:لا|ما|مش|مو) ?(?:ترسل\\w*|تبعت\\w*|تبعث\\w*|تصيفط\\w*|تراسل\\w*|تبقا\\w* "
         f"\\w+){FILLER} {MESSAGES}",
@@ -95,9 +96,10 @@ PATTERNS = {
         f"(?: \\w+){{0,2}} {MESSAGES}",
         "(?:توقف|توقفوا|وقف|وقفوا|بطل|بطلوا|كفايه|خلاص) (?:عن )?(?:ارسال|الارسال|تبعت\\w*|"
         "ترسل\\w*|(?:ال|هال)?(?:رسائل|رسايل|مسجات))",
-        "(?:احذف|احذفوا|امسح|امسحوا|شيل|شيلوا|احذفني|احذفوني|شيلني|شيلوني|امسحني|امسحوني) "
+        "(?:احذف|احذفوا|امسح|امسحوا|شيل|شيلوا|احذفني|احذفوني|شيلني|شيلوني|امسحني|امسحوني|"
+        "حيدني|حيدوني) "
         "(?:رقمي|اسمي|من)",
-        "(?:ازاله|حذف|شطب|مسح|ازل|ازيلوا|ازيلو|ازيل) (?:رقمي|اسمي)",
+        "(?:ازاله|حذف|شطب|مسح|ازل|ازيلوا|ازيلو|ازيل|حيد|حيدو|حيدوا) (?:رقمي|اسمي)",
         f"(?:ma|mat|la|msh|mish|mesh) ?(?:tba3t\\w*|tb3t\\w*|tb3at\\w*|teb3at\\w*|tersel\\w*|"
         f"tursil\\w*|tsifto\\w*|tsayft\\w*)(?:{FILLER} {MESSAGES})?",
         # "batlo teb3atouli messages": stop sending (Levantine "بطّلوا")

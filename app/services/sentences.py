@@ -52,16 +52,23 @@ RESPELL = re.compile("(?<!\\S)(?:" + "|".join(SPELLINGS) + ")(?!\\S)")
 REASSURANCE = re.compile(
     "^\\W*(no|non|n[aã]o|\u0644\u0627|la2?)(?:\\W+\\1)+\\b\\W+(?=\\w)", re.IGNORECASE
 )
-# A bare "no" taken back at once, before any reason: "no... wait, yes we can", "no... pará, sí",
-# "não... pera, sim!", "Non... attends, oui", "لأ... استنى، هقدر آجي": the rest decides when it says
-# yes (a slip corrected, not a change of mind).
+# A bare "no" or "I can't" taken back at once, before any reason: "no... wait, yes we can",
+# "no puedo... no, espera, sí puedo", "não... pera, sim!", "Je peux pas... attends si", "مش هقدر...
+# لا استنى": the rest decides when it says yes (a slip corrected, not a change of mind).
 RETRACTED = re.compile(
-    "^\\W*(?:no|non|n[aã]o|\u0644\u0627|\u0644\u0623|la2?)\\W+(?:wait|hold on|esper[aá]|par\u00e1|"
+    "^\\W*(?:no|non|n[aã]o|\u0644\u0627|\u0644\u0623|la2?|i can[\u2019']?t|i cannot"
+    "|can[\u2019']?t(?: come| make it)?|no (?:puedo|podemos|voy a poder|vamos a poder)"
+    "|n[aã]o (?:posso|podemos|consigo"
+    "|vou poder|vou conseguir)|(?:je|j[\u2019']?) ?(?:ne )?peux pas|on (?:ne )?peut pas|"
+    "\u0645\u0627 [\u0628\u0627\u0646]?\u0642\u062f\u0631|\u0645\u0634 \u0647?\u0642\u062f\u0631)"
+    "\\W+(?:(?:no|non|n[aã]o|\u0644\u0627|ah no)\\W+)?(?:wait|hold on|hang on|esper[aá]|par\u00e1|"
     "p[eé]ra|pera[ií]|pera a[ií]|attends?|attendez|\u0627\u0633\u062a\u0646\u0649|"
     "\u0627\u0633\u062a\u0646\u064a|\u0644\u062d\u0638\u0629|\u0644\u062d\u0638\u0647)"
     "\\b\\W+(?=\\w)",
     re.IGNORECASE,
 )
+# What a taken-back opening leaves of the whole: both, or the no it took back.
+UNDONE = frozenset((Role.UNCLEAR, Role.NO))
 # "Maybe yes, maybe no" across its comma, read as one maybe ("Talvez sim, talvez não"):
 # the comma would leave "maybe no" a clause of its own, and a no.
 EITHER_WAY = re.compile(
@@ -75,6 +82,14 @@ HESITATIONS = frozenset((Role.MAYBE, Role.LEAN, Role.DOUBT))
 def squeeze(text: str) -> str:
     """Collapse repeated letters, so that "siii" and "yesss" read as "si" and "yes"."""
     return REPEATED_LETTERS.sub(r"\1", text)
+
+
+# The words of a doubt that says the guest is unsure: after a maybe it keeps the maybe.
+CERTAINTY = frozenset(squeeze(word) for word in (
+    "sure", "certain", "guarantee", "guarantees", "promise", "seguro", "segura", "asegurar",
+    "aseguro", "garantizo", "prometo", "certo", "certeza", "garanto", "sur",
+    "certaine", "promets", "\u0645\u062a\u0627\u0643\u062f", "\u0627\u0643\u064a\u062f",
+    "akid"))  # fmt: skip
 
 
 def _index() -> dict[tuple[str, ...], tuple[Role, tuple[str, ...]]]:
@@ -107,7 +122,7 @@ class Hit:
     role: Role
     explicit: bool  # an answer word, not an attendance verb
     languages: tuple[str, ...]
-    phrase: str = ""  # an opt-out's words, kept as its keyword
+    phrase: str = ""  # an opt-out's words, kept as its keyword; a doubt's words
     corrects: bool = False  # a no said by a `CORRECTION` ("wait no"), not by an answer
 
 
@@ -160,7 +175,8 @@ def _clause_hits(words: list[str]) -> Iterator[Hit | None]:
                 yield hit
         elif role is not Role.NEUTRAL:
             negated = negated or role is Role.NO
-            yield Hit(role, True, languages)
+            said = " ".join(words[start - size : start]) if role is Role.DOUBT else ""
+            yield Hit(role, True, languages, said)
 
 
 def _unworded_hit(
@@ -222,7 +238,7 @@ def _wished(segment: list[Hit]) -> list[Hit]:
 
 def _decide(hits: list[Hit]) -> Role:
     """One segment's answer: both yes and no is unclear; a no wins, then an explicit maybe;
-    a doubt ("I'll try", "if I can") is unclear, even beside a yes; a lean ("probably")
+    a doubt ("I'll try", "if I can") is unclear beside a yes, a doubt alone; a lean ("probably")
     is a maybe beside a yes, else unclear. A reason alone is left to `_conclude`; after a
     correction it is the no the correction meant ("oh wait no, I'm on shift")."""
     roles = {hit.role for hit in hits}
@@ -234,9 +250,17 @@ def _decide(hits: list[Hit]) -> Role:
         return Role.UNCLEAR
     if Role.NO in roles or Role.MAYBE in roles:
         return Role.NO if Role.NO in roles else Role.MAYBE
+    if roles == {Role.DOUBT} and all(_unsure(hit.phrase) for hit in hits):
+        return Role.DOUBT  # "not sure yet": a doubt alone, a maybe after one ("probably, ...")
     if Role.DOUBT in roles or roles == {Role.LEAN}:
         return Role.UNCLEAR
     return Role.MAYBE if Role.LEAN in roles else Role.YES
+
+
+def _unsure(phrase: str) -> bool:
+    """Whether a doubt's words say the guest is unsure ("not sure", "no garantizo"), not a
+    plan to tell later or a condition."""
+    return not CERTAINTY.isdisjoint(phrase.split())
 
 
 def _only_corrected(hits: list[Hit]) -> bool:
@@ -249,14 +273,17 @@ def _conclude(decisions: list[Role], theirs: Callable[[], bool], asks: bool) -> 
     """The last segment decides, but never turns an earlier no (or doubt) into a yes; a
     reason alone declines ("ese día me opero"), unless the message asks ("I'm on a shift,
     what time does it end?"); after a yes or a maybe it is a doubt, unless it is someone
-    else's (`theirs`: "I'll come but my husband can't, he's on nights")."""
+    else's (`theirs`: "I'll come but my husband can't, he's on nights"). A doubt alone last
+    keeps a maybe before it ("probably yes, but not sure yet") and is otherwise unclear."""
     stated = [decision for decision in decisions if decision is not Role.REASON]
     if not stated:
         return Role.UNCLEAR if asks else Role.NO
     if decisions[-1] is Role.REASON and stated[-1] in (Role.YES, Role.MAYBE) and not theirs():
         return Role.UNCLEAR  # "yes, but I'm on shift that day"
     final, earlier = stated[-1], set(stated[:-1])
-    if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR}:
+    if final is Role.DOUBT:  # "probably yes, but not sure yet": the doubt restates a maybe
+        return Role.MAYBE if earlier == {Role.MAYBE} else Role.UNCLEAR
+    if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR, Role.DOUBT}:
         return Role.UNCLEAR
     if final is Role.YES and Role.MAYBE in earlier:
         return Role.MAYBE
@@ -281,7 +308,7 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
     """
     sentence = _read(text, normalize)
     taken_back = REASSURANCE.match(text) or RETRACTED.match(text)
-    if taken_back is not None and sentence is not None and sentence.role is Role.UNCLEAR:
+    if taken_back is not None and sentence is not None and sentence.role in UNDONE:
         rest = _read(text[taken_back.end() :], normalize)  # "no no, of course we're coming!"
         if rest is not None and rest.role is Role.YES:
             return rest

@@ -115,6 +115,12 @@ def test_laughter_is_not_an_answer(body: str) -> None:
         ("مش هغيب", Rsvp.CONFIRMED),
         ("I won't miss it for the world", Rsvp.CONFIRMED),
         ("I can't miss work that day", Rsvp.DECLINED),  # ability refuses something else
+        ("No hay forma de que falte, ahí estaré", Rsvp.CONFIRMED),
+        ("Impossível faltar, conta comigo", Rsvp.CONFIRMED),
+        ("Je peux pas manquer ton mariage voyons", Rsvp.CONFIRMED),
+        ("No hay forma de que falte al trabajo ese día", Rsvp.DECLINED),  # work is not it
+        ("Não há hipótese de faltar ao trabalho nesse sábado", Rsvp.DECLINED),
+        ("I won't miss work that day, sorry", Rsvp.DECLINED),
         ("vou faltar, desculpa", Rsvp.DECLINED),
         ("Just me, my husband can't come", Rsvp.CONFIRMED),  # someone else's no
         ("بس أنا، زوجي ما رح يقدر", Rsvp.CONFIRMED),

@@ -19,15 +19,16 @@ from pathlib import Path
 from tests.support.reply_files import LABELS, LANGUAGES, falls_short, load, print_figures
 
 HELDOUT = Path(__file__).with_name("reply_heldout_blind2.tsv")
-# Shares read right since it became training (315/347, 71/85, 27/27 once the fourth blind
-# file was taught; 305/347 after the third, 300/347 and 69/85 before): floors, not targets.
+# Shares read right since it became training (317/347, 71/85, 27/27 once the fifth blind
+# file was taught; 315/347 after the fourth, 305/347 after the third, 300/347 and 69/85
+# before): floors, not targets.
 # Most clear answers still missed are the writer's maybes that this project leaves to the
 # organiser: a try or a condition ("I'll try my best to pop in", "vou tentar passar lá",
 # "Si le travail me libère je viendrai") is a doubt by the corpus's rule, and a doubt is
 # never read as an answer.
 # A bare "no" taken back at once ("no wait sorry I misread the date, yes I can come!") is
 # read as the yes that follows since the third blind file was taught.
-FLOORS = {"clear": 0.907, "heads": 0.835, "stop": 1.0}
+FLOORS = {"clear": 0.913, "heads": 0.835, "stop": 1.0}
 # Misreadings the issue allows none of: 0 of 293 yes/no swapped, 0 of 101 doubts read as an
 # answer. Never to grow.
 CEILINGS = {"swapped": 0, "doubt read as an answer": 0}
