@@ -12,7 +12,7 @@ from app.services.heads import read_party
 from app.services.keywords import VOCABULARY, Intent, match_keyword, normalize
 from app.services.phrases import Role
 from app.services.reply_model import opinion, weights
-from app.services.sentences import QUESTION_MARKS, read_sentence
+from app.services.sentences import has_question_mark, read_sentence
 
 # The keywords live in `keywords`; these names are read from here too.
 __all__ = ["VOCABULARY", "Intent", "Reading", "answer_language", "classify", "confirmation",
@@ -170,16 +170,11 @@ def _second_opinion(reading: Reading, body: str, phone: str | None) -> Reading:
                            written_in=reading.written_in)  # fmt: skip
         return reading
     intent = ANSWER_OF.get(view.label)
-    if intent is None or view.probability < levels["answer"] or _asks(body):
+    if intent is None or view.probability < levels["answer"] or has_question_mark(body):
         return reading  # a message that only asks is never answered ("Are you there?")
     party = read_party(body, normalize) if intent is not Intent.NO else None
     answer = _reading(intent, _pick_language(LANGUAGES, phone), intent.value)
     return replace(answer, party=party.size if party else None)
-
-
-def _asks(body: str) -> bool:
-    """Whether a message has a question mark."""
-    return any(mark in body for mark in QUESTION_MARKS)
 
 
 def answer_language(

@@ -24,7 +24,13 @@ from typing import Any
 
 from app.services.heads import DIGITS
 from app.services.keywords import normalize
-from app.services.sentences import EMOJI, EMOJI_WORDS, MAX_SENTENCE_CHARS, QUESTION_MARKS, squeeze
+from app.services.sentences import (
+    EMOJI,
+    EMOJI_WORDS,
+    MAX_SENTENCE_CHARS,
+    has_question_mark,
+    squeeze,
+)
 
 WEIGHTS = Path(__file__).with_name("reply_model.json")
 # Runs of this many letters, the spaces around words included ("ye", " yes ").
@@ -73,7 +79,7 @@ def features(body: str) -> set[str]:
     }
     found.update(f"w {word}" for word in words)
     found.update(f"p {first} {second}" for first, second in pairwise(words))
-    if any(mark in body for mark in QUESTION_MARKS):
+    if has_question_mark(body):
         found.add(QUESTION)
     return found
 

@@ -92,6 +92,11 @@ CERTAINTY = frozenset(squeeze(word) for word in (
     "akid"))  # fmt: skip
 
 
+def has_question_mark(text: str) -> bool:
+    """Whether a message has a question mark (Latin or Arabic)."""
+    return any(mark in text for mark in QUESTION_MARKS)
+
+
 def _index() -> dict[tuple[str, ...], tuple[Role, tuple[str, ...]]]:
     """Map each phrase, as squeezed words, to its role and languages."""
     index: dict[tuple[str, ...], tuple[Role, tuple[str, ...]]] = {}
@@ -334,7 +339,7 @@ def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
     if stop is not None:  # a no beside it stands; a yes or a doubt leaves it to the organiser
         said = {hit.role for hit in hits} & {Role.YES, *HESITATIONS}
         return Sentence(Role.UNCLEAR if said else Role.STOP, languages, written_in, stop.phrase)
-    asks = any(mark in text for mark in QUESTION_MARKS)
+    asks = has_question_mark(text)
     if asks:  # what it states decides ("I'm coming. Parking?"), else an explicit answer
         stated = _segments(statements(text, normalize), normalize)
         if stated:
