@@ -50,8 +50,12 @@ POSITION = "group_position"
 MAX_GROUP = 50
 # Greenlets writing groups: one group in flight each (a slow lock wait holds up only its own).
 WRITERS = 4
-# A request gives up on its group after this long, and is spooled: Twilio waits 15 s.
+# A request whose statement no writer has taken gives up after this long, and is spooled
+# (the replay applies it, and owes the guest the answer): Twilio waits 15 s.
 WAIT_SECONDS = 10.0
+# A statement already in a group's transaction commits however late: its request waits
+# this much longer for it (and its answer) before it is spooled all the same.
+IN_FLIGHT_SECONDS = 4.0
 
 Row = Mapping[str, Any]
 
@@ -166,6 +170,8 @@ class _Pending:
     statement: Prepared
     params: Mapping[str, Any]
     outcome: Any = field(default=None)  # gevent.event.AsyncResult
+    taken: bool = False  # a writer has it in a group: it will commit, however late
+    abandoned: bool = False  # its request gave up first: no writer may take it
 
 
 class GroupCommit:
@@ -191,9 +197,18 @@ class GroupCommit:
         self.queue.put(pending)
         try:
             row: Row | None = pending.outcome.get(timeout=WAIT_SECONDS)
+            return row
         except gevent.Timeout:
-            raise sa_exc.TimeoutError(f"no commit within {WAIT_SECONDS:g} s") from None
-        return row
+            if not pending.taken:  # never written: the spooled copy is the only one
+                pending.abandoned = True
+                raise sa_exc.TimeoutError(f"no writer within {WAIT_SECONDS:g} s") from None
+        try:
+            row = pending.outcome.get(timeout=IN_FLIGHT_SECONDS)
+            return row
+        except gevent.Timeout:
+            log.warning("a webhook's group outlasted its request: it commits after the answer")
+            seconds = WAIT_SECONDS + IN_FLIGHT_SECONDS
+            raise sa_exc.TimeoutError(f"no commit within {seconds:g} s") from None
 
     def _start_writers(self) -> None:
         """Start the writer greenlets of this process."""
@@ -207,9 +222,9 @@ class GroupCommit:
     def _write_forever(self) -> None:
         """Take what is waiting (up to MAX_GROUP) and write it; never die."""
         while True:
-            group = [self.queue.get()]
-            while len(group) < MAX_GROUP and not self.queue.empty():
-                group.append(self.queue.get_nowait())
+            group = self._take()
+            if not group:
+                continue
             try:
                 self._write(group)
             except Exception as error:  # a writer must outlive anything one group does
@@ -217,6 +232,16 @@ class GroupCommit:
                 for pending in group:
                     if not pending.outcome.ready():
                         pending.outcome.set_exception(error)
+
+    def _take(self) -> list[_Pending]:
+        """What is waiting (up to MAX_GROUP), less what its request gave up on, marked taken."""
+        waiting = [self.queue.get()]
+        while len(waiting) < MAX_GROUP and not self.queue.empty():
+            waiting.append(self.queue.get_nowait())
+        group = [pending for pending in waiting if not pending.abandoned]
+        for pending in group:
+            pending.taken = True
+        return group
 
     def _write(self, group: list[_Pending]) -> None:
         """Write a group in one transaction, or each on its own after a statement error."""

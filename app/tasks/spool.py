@@ -17,6 +17,7 @@ from app.database import is_database_unavailable
 from app.extensions import redis_store
 from app.services.delivery import apply_status
 from app.services.inbound import record_inbound
+from app.services.spooled_answers import OwedAnswers
 from app.services.webhook_forms import parse_inbound, parse_status
 from app.services.webhook_spool import (
     DEAD_KEY,
@@ -39,18 +40,20 @@ class DatabaseStillDown(RuntimeError):
     """PostgreSQL failed again during the replay: stop and leave the item for next time."""
 
 
-def apply_spooled(item: SpooledWebhook) -> None:
-    """Apply one spooled webhook with the same idempotent services the views use."""
+def apply_spooled(item: SpooledWebhook, owed: OwedAnswers) -> None:
+    """Apply one spooled webhook with the same idempotent services the views use, noting
+    the answer a message's guest is owed."""
     if item.endpoint is Endpoint.INBOUND:
-        record_inbound(parse_inbound(item.pairs), item.received_at)
+        form = parse_inbound(item.pairs)
+        owed.note(form, item.received_at, record_inbound(form, item.received_at))
     else:
         apply_status(parse_status(item.pairs), item.received_at)
 
 
-def replay_one(client: redis.Redis, raw: str) -> None:
+def replay_one(client: redis.Redis, raw: str, owed: OwedAnswers) -> None:
     """Apply one item and remove it; park it in the dead list if it can never apply."""
     try:
-        apply_spooled(SpooledWebhook.loads(raw))
+        apply_spooled(SpooledWebhook.loads(raw), owed)
     except sa_exc.SQLAlchemyError as error:
         if is_database_unavailable(error):
             raise DatabaseStillDown(type(error).__name__) from error
@@ -76,14 +79,16 @@ def next_item(client: redis.Redis) -> str | None:
 
 
 def drain(client: redis.Redis, lock: redis.lock.Lock, limit: int) -> int:
-    """Replay up to `limit` items in order; return how many were taken off the spool."""
+    """Replay up to `limit` items in order, then queue the answers they owe; return how many
+    were taken off the spool."""
     replayed = 0
+    owed = OwedAnswers()
     while replayed < limit:
         raw = next_item(client)
         if raw is None:
             break
         try:
-            replay_one(client, raw)
+            replay_one(client, raw, owed)
         except DatabaseStillDown as error:
             log.warning("spool replay paused: database still unavailable (%s)", error)
             break
@@ -93,6 +98,10 @@ def drain(client: redis.Redis, lock: redis.lock.Lock, limit: int) -> int:
         except LockNotOwnedError:
             log.warning("spool replay lock lost; another process continues the replay")
             break
+    try:
+        owed.queue()
+    except sa_exc.SQLAlchemyError as error:
+        log.warning("answers owed to spooled guests not queued (%s)", type(error).__name__)
     return replayed
 
 

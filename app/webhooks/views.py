@@ -12,10 +12,9 @@ from flask.blueprints import BlueprintSetupState
 from app.models.base import utcnow
 from app.services.delivery import apply_status
 from app.services.inbound import record_inbound
-from app.services.replies import classify, confirmation
+from app.services.spooled_answers import offline_reply
 from app.services.webhook_forms import (
     FormError,
-    InboundForm,
     Pairs,
     check_content_type,
     form_pairs,
@@ -62,12 +61,6 @@ def twiml(message: str | None, media_url: str | None = None) -> Response:
     """Answer with TwiML: one message (with an image: the guest's pass), or an empty
     `<Response/>` to say nothing."""
     return Response(render(message, media_url), mimetype="text/xml")
-
-
-def offline_reply(form: InboundForm) -> str | None:
-    """What can be answered without the database: an opt-out or opt-in, not an RSVP."""
-    reading = classify(form.body, form.button_payload, form.button_text, form.phone)
-    return None if reading.rsvp is not None else confirmation(reading)
 
 
 @bp.post("/inbound")

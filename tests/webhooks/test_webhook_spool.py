@@ -40,6 +40,11 @@ from tests.support.webhooks import (
 PHONE = "+5511987654321"
 OTHER = "+14155550123"
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+# The answers the replay owes, queued for the engine as reply rows.
+OWED = """
+SELECT g.phone, i.body, i.send_state FROM invitations i JOIN guests g ON g.id = i.guest_id
+WHERE i.kind = 'reply'
+"""
 
 
 def redis_client(app: Flask) -> redis.Redis:
@@ -95,7 +100,9 @@ def test_webhooks_survive_a_database_outage(
     assert [r.kind for r in recorded][1:] == ["text", "rsvp", "rsvp", "optout"]
     callbacks = query(app, "SELECT raw_status FROM status_callbacks ORDER BY received_at")
     assert [r.raw_status for r in callbacks] == ["sent", "read", "delivered"]
-    [invitation] = query(app, "SELECT rsvp, delivery_status FROM invitations")
+    [invitation] = query(
+        app, "SELECT rsvp, delivery_status FROM invitations WHERE id = :id", id=seeded.invitation_id
+    )
     assert tuple(invitation) == ("confirmed", "read")
     history = query(app, "SELECT rsvp FROM rsvp_responses ORDER BY created_at")
     assert [r.rsvp for r in history] == ["declined", "confirmed"]
@@ -103,6 +110,12 @@ def test_webhooks_survive_a_database_outage(
     # Twilio retrying one of them after the replay changes nothing.
     assert signed_post(client, INBOUND, inbound[-2]).get_data(as_text=True) == EMPTY
     assert scalar(app, "SELECT count(*) FROM rsvp_responses") == 2
+    # The guest's last answer is confirmed once, by the engine; the opt-out was answered.
+    [owed] = query(app, f"{OWED} ORDER BY i.id")
+    assert (owed.phone, owed.send_state) == (PHONE, "pending")
+    assert "Launch party" in owed.body
+    assert replay_spool(proxied_app) == 0
+    assert scalar(app, "SELECT count(*) FROM invitations WHERE kind = 'reply'") == 1
 
 
 def test_nothing_can_store_it_so_twilio_must_retry(
@@ -141,6 +154,8 @@ def test_a_late_replay_never_overwrites_a_newer_answer(
     history = query(app, "SELECT rsvp FROM rsvp_responses ORDER BY created_at")
     assert [r.rsvp for r in history] == ["declined", "confirmed"]
     assert scalar(app, "SELECT count(*) FROM opt_outs") == 0
+    # The newer answer was confirmed when it came: the old one's confirmation is not owed.
+    assert query(app, OWED) == []
 
 
 def test_replay_after_a_crash_applies_each_item_once(app: Flask) -> None:
@@ -178,6 +193,39 @@ def test_replay_after_a_crash_applies_each_item_once(app: Flask) -> None:
         "opt_outs": 0,
     }
     assert client.llen(PROCESSING_KEY) == client.llen(SPOOL_KEY) == 0
+    # Its confirmation was queued by the first replay only: the others applied duplicates.
+    assert len(query(app, OWED)) == 1
+
+
+@pytest.mark.parametrize(("hours_ago", "owed"), [(2, 1), (23.5, 0), (30, 0)])
+def test_an_answer_is_owed_only_while_the_guest_can_still_get_it(
+    app: Flask, hours_ago: float, owed: int
+) -> None:
+    seeded = seed(app, PHONE)
+    received_at = datetime.now(UTC) - timedelta(hours=hours_ago)
+    form = button_form(PHONE, "yes", "Sim", seeded.message_sid)
+    item = SpooledWebhook(Endpoint.INBOUND, list(form.items()), received_at, "late")
+    redis_client(app).rpush(SPOOL_KEY, item.dumps())
+    assert replay_spool(app) == 1
+    rsvp = scalar(app, "SELECT rsvp FROM invitations WHERE id = :id", id=seeded.invitation_id)
+    assert rsvp == "confirmed"
+    assert len(query(app, OWED)) == owed
+
+
+def test_plain_text_after_a_spooled_answer_leaves_it_owed(
+    app: Flask, proxied_app: Flask, db_proxy: TcpProxy
+) -> None:
+    seeded = seed(app, PHONE)
+    client = proxied_app.test_client()
+    db_proxy.stop()
+    tap = button_form(PHONE, "yes", "Sim", seeded.message_sid)
+    assert signed_post(client, INBOUND, tap).get_data(as_text=True) == EMPTY
+    db_proxy.start()
+    # The guest wonders, in words that answer nothing, before the replay has run.
+    assert signed_post(client, INBOUND, inbound_form(PHONE, "Alô? Recebeu?")).status_code == 200
+    assert replay_spool(proxied_app) == 1
+    [owed] = query(app, OWED)
+    assert owed.phone == PHONE
 
 
 def test_poison_items_are_set_aside_and_the_rest_replayed(app: Flask) -> None:
