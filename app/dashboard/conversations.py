@@ -12,7 +12,7 @@ from app.dashboard.forms import ReplyForm
 from app.models import MessageKind
 from app.services import conversations, event_questions
 from app.services.campaigns import KIND_LABELS, ConflictError, NotFoundError
-from app.services.conversations import Thread
+from app.services.conversations import CONFIRMATION, Thread
 from app.services.user_text import plain_text
 from app.urls import guest_page_url
 
@@ -21,6 +21,7 @@ from app.urls import guest_page_url
 SENT_LABELS = {
     **{kind.value: label for kind, label in KIND_LABELS.items()},
     MessageKind.REPLY.value: _l("Your reply"),
+    CONFIRMATION: _l("Confirmation, sent once the database was back"),
     MessageKind.OFFER.value: _l("Seat offer"),
 }
 RECEIVED_LABELS = {

@@ -103,6 +103,13 @@ class Invitation(Base):
             postgresql_where=text("kind = 'reply'"),
         ),
         Index("ix_invitations_event_id", "event_id"),
+        # A guest's message is answered by the engine once (`app.services.spooled_answers`).
+        Index(
+            "uq_invitations_answers_message",
+            "answers_message_id",
+            unique=True,
+            postgresql_where=text("answers_message_id IS NOT NULL"),
+        ),
         # A campaign's invitations in one state: pause, resume, cancel, retry, completion.
         Index("ix_invitations_campaign_state", "campaign_id", "send_state"),
         # Senders claim the earliest due pending invitations, across campaigns (LIMITed
@@ -176,6 +183,11 @@ class Invitation(Base):
     # A reply sent with buttons (`app.models.button_content`); `body` is its text fallback.
     content_key: Mapped[str | None] = mapped_column(
         ForeignKey("button_contents.key", ondelete="SET NULL")
+    )
+    # A reply the service sends for itself: the guest's message it answers (the confirmation
+    # a spooled message's webhook could not give); NULL for the organiser's own words.
+    answers_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -76,6 +76,8 @@ QUESTION_WORDS = "|".join((
 ASKING = f"{QUESTION_MARKS}|(^|[\\s,.;:!¡(…،])({QUESTION_WORDS})($|[\\s,.;:!)…،])"
 
 REPLY = MessageKind.REPLY
+# A thread's name for a reply the service sent for itself (a confirmation owed after an outage).
+CONFIRMATION = "confirmation"
 _invitation = aliased(Invitation, name="invitation")
 _reply = aliased(Invitation, name="reply")
 
@@ -89,6 +91,7 @@ UNREAD_TEXT: ColumnElement[bool] = and_(
 REPLIED_AFTER = exists().where(
     _reply.guest_id == InboundMessage.guest_id,
     _reply.kind == REPLY,
+    _reply.answers_message_id.is_(None),  # the organiser's own words, not the service's
     _reply.created_at > InboundMessage.received_at,
 )
 NEEDS_ANSWER: ColumnElement[bool] = and_(
@@ -191,7 +194,7 @@ def _outgoing(row: Invitation, to: Guest) -> ThreadMessage:
         row.id,
         False,
         row.accepted_at or row.created_at,
-        row.kind.value,
+        CONFIRMATION if row.answers_message_id is not None else row.kind.value,
         text,
         status,
         row.error_reason,

@@ -13,8 +13,10 @@ pass when the answer gave one:
   they were answered then), unless it was only text;
 - not when their 24-hour window closes before it could be sent.
 
-A crash between the replay's commit and the queueing loses the owed answer, never doubles
-it: a message applied again is a duplicate, which owes nothing.
+Each is queued once per message (`invitations.answers_message_id`, unique), and the
+organiser's inbox does not take it for their own reply. A crash between the replay's commit
+and the queueing loses the owed answer, never doubles it: a message applied again is a
+duplicate, which owes nothing.
 """
 
 from __future__ import annotations
@@ -44,10 +46,12 @@ SELECT EXISTS (SELECT 1 FROM inbound_messages
                WHERE guest_id = :guest_id AND received_at > :since AND kind <> 'text')
 """)
 QUEUE = text("""
-INSERT INTO invitations (event_id, guest_id, kind, body, send_state, next_attempt_at,
-                         attempt_count, created_at)
-SELECT g.event_id, g.id, 'reply', :body, 'pending', now(), 0, now()
+INSERT INTO invitations (event_id, guest_id, kind, body, answers_message_id, send_state,
+                         next_attempt_at, attempt_count, created_at)
+SELECT g.event_id, g.id, 'reply', :body, :message_id, 'pending', now(), 0, now()
 FROM guests g WHERE g.id = :guest_id
+ON CONFLICT (answers_message_id) WHERE answers_message_id IS NOT NULL DO NOTHING
+RETURNING id
 """)
 
 
@@ -62,6 +66,7 @@ class Owed:
     """An answer a guest did not get when their message was spooled."""
 
     guest_id: int
+    message_id: int  # the message it answers
     received_at: datetime
     reply: str
     with_pass: bool
@@ -80,11 +85,15 @@ class OwedAnswers:
         if offline_reply(form) is not None:  # answered in the webhook's TwiML
             self.by_phone.pop(form.phone, None)
             return
-        if outcome.reply is None or outcome.target is None:
+        if outcome.reply is None or outcome.target is None or outcome.message_id is None:
             return
-        guest_id = outcome.target.guest_id
-        with_pass = outcome.media_url is not None
-        self.by_phone[form.phone] = Owed(guest_id, received_at, outcome.reply, with_pass)
+        self.by_phone[form.phone] = Owed(
+            outcome.target.guest_id,
+            outcome.message_id,
+            received_at,
+            outcome.reply,
+            with_pass=outcome.media_url is not None,
+        )
 
     def queue(self) -> int:
         """Queue every answer still owed, in one transaction; return how many."""
@@ -98,7 +107,9 @@ class OwedAnswers:
                 params = {"guest_id": owed.guest_id, "since": owed.received_at}
                 if connection.execute(ANSWERED_SINCE, params).scalar_one():
                     continue
-                connection.execute(QUEUE, {"guest_id": owed.guest_id, "body": owed.reply})
+                params = {"guest_id": owed.guest_id, "message_id": owed.message_id}
+                if connection.execute(QUEUE, {**params, "body": owed.reply}).first() is None:
+                    continue  # queued by a replay before
                 if owed.with_pass:
                     queue_passes(connection, [owed.guest_id])
                 queued += 1

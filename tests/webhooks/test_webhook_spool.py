@@ -13,6 +13,8 @@ from flask import Flask
 from sqlalchemy import event
 
 from app.extensions import db, webhook_engine
+from app.services import conversations
+from app.services.conversations import CONFIRMATION
 from app.services.webhook_spool import (
     DEAD_KEY,
     PROCESSING_KEY,
@@ -298,3 +300,28 @@ def test_a_connection_dropped_mid_request_is_retried_not_spooled(app: Flask) -> 
     assert spool_length(redis_client(app)) == 0
     rsvp = scalar(app, "SELECT rsvp FROM invitations WHERE id = :id", id=seeded.invitation_id)
     assert rsvp == "confirmed"
+
+
+def test_the_owed_answer_is_the_service_s_not_the_organiser_s_reply(
+    app: Flask, proxied_app: Flask, db_proxy: TcpProxy
+) -> None:
+    seeded = seed(app, PHONE)
+    client = proxied_app.test_client()
+    db_proxy.stop()
+    question = inbound_form(PHONE, "Posso levar meu filho de 5 anos?")
+    assert signed_post(client, INBOUND, question).status_code == 200
+    tap = button_form(PHONE, "yes", "Sim", seeded.message_sid)
+    assert signed_post(client, INBOUND, tap).status_code == 200
+    db_proxy.start()
+    assert replay_spool(proxied_app) == 2
+    with app.app_context():
+        found = conversations.thread(seeded.guest_id)
+    asked = next(m for m in found.messages if m.incoming and m.kind == "text")
+    assert asked.needs_answer  # the organiser still owes the question an answer
+    [sent] = [m for m in found.messages if m.kind == CONFIRMATION]
+    assert "Launch party" in (sent.body or "")
+    answered = scalar(app, "SELECT answers_message_id FROM invitations WHERE kind = 'reply'")
+    yes_id = scalar(
+        app, "SELECT id FROM inbound_messages WHERE message_sid = :sid", sid=tap["MessageSid"]
+    )
+    assert answered == yes_id
