@@ -21,7 +21,8 @@ from app.urls import guest_page_url
 SENT_LABELS = {
     **{kind.value: label for kind, label in KIND_LABELS.items()},
     MessageKind.REPLY.value: _l("Your reply"),
-    CONFIRMATION: _l("Confirmation, sent once the database was back"),
+    # The answer to a guest's yes, sent by the engine once a spooled message was replayed.
+    CONFIRMATION: _l("Late confirmation"),
     MessageKind.OFFER.value: _l("Seat offer"),
 }
 RECEIVED_LABELS = {
