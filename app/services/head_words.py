@@ -66,7 +66,7 @@ PEOPLE = frozenset(
     ("people", "persons", "person", "guests", "adults", "pax", "of us", "personas", "persona",
      "adultos", "invitados", "de nosotros", "pessoas", "pessoa", "convidados", "de nos",
      "personnes", "personne", "adultes", "invites", "d entre nous", "اشخاص", "شخص", "افراد",
-     "ضيوف", "نفر")
+     "ضيوف", "نفر", "heads", "ديال الناس", "دالناس", "من الناس", "انفار", "نفوس")
 )  # fmt: skip
 # Companions counted in addition to the number before them ("with 2 kids": 3 in all).
 MORE_PEOPLE = frozenset(
@@ -171,7 +171,15 @@ COMPANIONS = frozenset(
 ARABIC_COMPANIONS = frozenset(
     ("زوجتي", "زوجي", "خطيبي", "خطيبتي", "ابني", "بنتي", "ابنتي", "اخوي", "اخي", "اختي",
      "صديقي", "صديقتي", "امي", "ابوي", "ابي", "رفيقي", "رفيقتي", "مرتي", "حرمي", "مراتي",
-     "جوزي", "المدام", "راجلي", "mrati", "marti", "mreti", "zawjti", "zawji", "jozi", "goozi")
+     "جوزي", "المدام", "راجلي", "mrati", "marti", "mreti", "zawjti", "zawji", "jozi", "goozi",
+     "خويا", "خوي", "اخويا", "صاحبي", "صاحبتي", "ختي", "صحبتي", "khoya", "khouya", "khuya",
+     "sa7bi", "sahbi", "s7abi", "sa7bti", "sahbti", "khti", "o5ti", "okhti", "a5oy", "akhoya")
+)  # fmt: skip
+# Arabic says "my brothers", "my sons" in one word; the number after them counts them ("أنا
+# واخواني الثلاثة", "أنا وابناي الاثنان").
+ARABIC_PLURAL_COMPANIONS = frozenset(
+    ("اخواني", "اخوتي", "اخواتي", "ابنائي", "ابناي", "ابنيي", "اولادي", "ولادي", "بناتي",
+     "اصحابي", "صحابي", "اصدقائي", "عيالي", "اطفالي", "خواتاتي", "خوتي")
 )  # fmt: skip
 # Words that put the guest beside their companions: "me and my wife", "con mi pareja",
 # "my wife and I", "أنا وزوجتي".
@@ -202,6 +210,9 @@ SOLO = frozenset(
         "viendrai seule", "venir seul", "venir seule", "irai seul", "irai seule",
         "بس انا", "انا بس", "انا فقط", "فقط انا", "لوحدي", "وحدي", "بمفردي", "لحالي",
         "غير انا", "بروحي", "bas ana", "ana bas", "bass ana", "ghir ana", "wa7di", "lwa7di",
+        "just be me", "be just me", "only be me", "be only me", "yo no mas", "yo nomas",
+        "solo voy yo", "voy yo nomas", "so vou eu", "vou so eu", "il n y aura que moi",
+        "y aura que moi", "ce sera juste moi", "غير انا بوحدي", "انا بس اللي جاي",
     )
 )  # fmt: skip
 LONGEST_SOLO = max(len(solo) for solo in SOLO)

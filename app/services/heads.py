@@ -27,6 +27,7 @@ from app.services.head_words import (
     AFTER_OTHER,
     AND,
     ARABIC_COMPANIONS,
+    ARABIC_PLURAL_COMPANIONS,
     ARTICLES,
     BEFORE_OTHER,
     BRINGS,
@@ -59,6 +60,8 @@ ALL_OF = frozenset(("los", "os", "les"))
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # "+1", "+ 2": that many besides the guest (not a phone's "+34 612 ...").
 PLUS = re.compile(r"(?<![\w+])\+\s?(\d{1,2})(?![\d\s]*\d{3})")
+# A "+" with no number after it joins people ("me + wife").
+LONE_PLUS = re.compile(r"\+(?!\s?\d)")
 # Digits that are times, dates, ordinals, prices, percentages or long numbers.
 NOT_HEADS = re.compile(
     r"\d+\s*[:./\-]\s*\d+"
@@ -123,6 +126,7 @@ def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
     if "+" not in text and not _has_cue(text) and not NAMED.search(text):
         return None
     plus = PLUS.findall(text)
+    text = LONE_PLUS.sub(" and ", text)  # "me + wife + 2 kids": the "+" between people
     self_plus = SELF_PLUS.search(text) is not None
     if plus:
         text = PLUS.sub(" ", text)
@@ -210,6 +214,15 @@ def _read_number(words: list[str], index: int, value: int, found: _Found) -> Non
     after = words[index + 1] if index + 1 < len(words) else ""
     pair = " ".join(words[index + 1 : index + 3])
     if after in AFTER_OTHER:
+        return
+    before = words[index - 1] if index else ""
+    plural = before[1:] if before[:1] == "\u0648" else before
+    if plural in ARABIC_PLURAL_COMPANIONS:  # "أنا واخواني الثلاثة": three besides the guest
+        found.companions += value
+        found.beside_self = found.beside_self or (
+            index > 1
+            and (words[index - 2] in WITH or (plural != before and words[index - 2] in SELF))
+        )
         return
     if after in ADULTS:
         found.adults, found.implies_yes = value, True

@@ -75,6 +75,12 @@ EITHER_WAY = re.compile(
     "(?i)(?<!\\w)(maybe|perhaps|quiz[aá]s?|tal vez|talvez|puede que|igual|a lo mejor|"
     "peut[- ][eê]tre|ربما|يمكن) +(yes|s[ií]|sim|oui|نعم|ايوه|آه)\\W+\\1 +(no|n[aã]o|non|لا)(?!\\w)"
 )
+# An accented "sí" is a yes, never the "si" of a condition its folded form reads as ("sí
+# puedo", "espera, sí puedo"): a clause break after it keeps it apart from its verb.
+ACCENTED_YES = re.compile(
+    "(?<!\\w)([sS][íÍ])(?= +(?i:puedo|podemos|podr[ée]|podremos|llego|llegamos|salgo|"
+    "salimos|termino|acabo|consigo|conseguimos|me dan|me dejan)(?!\\w))"
+)
 # Words that hesitate: beside an explicit maybe they are a maybe, else never an answer.
 HESITATIONS = frozenset((Role.MAYBE, Role.LEAN, Role.DOUBT))
 
@@ -329,7 +335,7 @@ def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
     """The answer of a free-text message, as `read_sentence`, read once."""
     if len(text) > MAX_SENTENCE_CHARS:
         return None
-    text = EITHER_WAY.sub(_either_way, text)
+    text = ACCENTED_YES.sub(r"\1,", EITHER_WAY.sub(_either_way, text))
     segments = _segments(text, normalize)
     if not segments:
         return None
