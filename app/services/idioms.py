@@ -59,7 +59,7 @@ NOT_MISSING = (
         _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: que)?(?: eu)?",
              "nem pensar em", "nem penso em", "nem pensamos em", "nao penso em", "impossivel",
              "nao ha (?:maneira|forma|hipotese) de", "sem chance de")
-        + " (?:vou |vamos |iria |irei |iriamos |quero |queremos |ia |iamos )?"
+        + "(?: me| nos)? (?:vou |vamos |iria |irei |iriamos |quero |queremos |ia |iamos )?"
         + _any("faltar", "falto", "faltaria", "faltarei", "faltaremos", "faltariamos",
                "faltamos", "perder", "perco", "perderia", "perderei", "perdemos", "perdia",
                "faltava", "perdiamos", "falho", "falhar", "falharia", "falharei", "falhamos",
@@ -70,6 +70,7 @@ NOT_MISSING = (
         + "(?! (?:ao|o|a|no) (?:trabalho|servico|plantao|turno))",
         "sim",
     ),
+    ("(?:isso |isto |essa |esta )?(?:nao se falta|nao se perde|nao se falha)", "sim"),
     (
         "(?:(?:ne|n) )?(?:(?:le|la|l) )?"
         + _any("manquerai", "manquerais", "manquerons", "manquerions", "manquera",
@@ -89,14 +90,16 @@ NOT_MISSING = (
     ),
     (
         _any("ما", "مش", "مو", "لن", "مستحيل", "ما رح", "ما راح", "مش رح", "ابدا ما")
-        + " (?:ممكن |عايز |عاوز |بدي |ابي |ابغي |حابب )?[ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
+        + " (?:ممكن |عايز |عاوز |بدي |ابي |ابغي |حابب |بقدر |اقدر |نقدر |بقدرش |نقدرش )?"
+        + "[ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
         "نعم",
     ),
     # "impossible that I don't come": "مستحيل مجيش", "مستحيل ما احضر"
     ("مستحيل (?:ما ?(?:اجي|نجي|احضر|نحضر)|م(?:جيش|نجيش|احضرش|نحضرش))\\w*", "نعم"),
     (
         _any("ma", "mish", "msh", "mesh", "mosta7il", "mustahil", "ma ra7", "mish ha")
-        + " ?(?:momken |mumkin )?(?:b|a|n|ha|7a|bn)?(?:fawet|fawt|fawwet|ghib|gheeb)\\w*",
+        + " ?(?:momken |mumkin )?(?:b?2dar |b?2der |ba2dar |a2dar |n9der |n9dar )?"
+        + "(?:b|a|n|ha|7a|bn)?(?:fawet|fawt|fawwet|ghib|gheeb)\\w*",
         "aywa",
     ),
 )  # fmt: skip
@@ -275,7 +278,8 @@ ANY_NOT_MISSING = re.compile(
 PLACE = "[A-ZÀ-Ý][\\w'-]*"
 FOR_IT = (
     "(?![^.,;!?]*\\b(?i:for|para|pra|pour) "
-    "(?i:the|it|your|you|la|el|tu|los|o|a|seu|sua|le|ton|ta|votre|vous)\\b)"
+    "(?i:the(?! (?:whole|entire|rest|week|month|weekend|summer)\\b)|it|your|you|la|el|tu|los|"
+    "o|a|seu|sua|le|ton|ta|votre|vous)\\b)"
 )
 ELSEWHERE = tuple(
     (re.compile(f"(?<!\\w)(?i:{verbs}) {PLACE}{FOR_IT}"), away)

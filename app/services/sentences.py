@@ -85,6 +85,10 @@ ACCENTED_YES = re.compile(
 HESITATIONS = frozenset((Role.MAYBE, Role.LEAN, Role.DOUBT))
 
 
+# Words whose doubled letters are their own, not a chat stretch: French "comme" is no "come".
+KEPT_DOUBLED = frozenset(("comme",))
+
+
 def squeeze(text: str) -> str:
     """Collapse repeated letters, so that "siii" and "yesss" read as "si" and "yes"."""
     return REPEATED_LETTERS.sub(r"\1", text)
@@ -95,7 +99,7 @@ CERTAINTY = frozenset(squeeze(word) for word in (
     "sure", "certain", "guarantee", "guarantees", "promise", "seguro", "segura", "asegurar",
     "aseguro", "garantizo", "prometo", "certo", "certeza", "garanto", "sur",
     "certaine", "promets", "\u0645\u062a\u0627\u0643\u062f", "\u0627\u0643\u064a\u062f",
-    "akid"))  # fmt: skip
+    "akid", "100", "hold"))  # fmt: skip
 
 
 def has_question_mark(text: str) -> bool:
@@ -141,7 +145,7 @@ def _words(normalized: str) -> list[str]:
     """The squeezed words of a normalised clause, with a leading Arabic "and" (و) taken off."""
     words = []
     for raw in normalized.split():
-        word = squeeze(raw)
+        word = raw if raw in KEPT_DOUBLED else squeeze(raw)
         if word not in FIRST_WORDS and word.startswith("\u0648") and word[1:] in FIRST_WORDS:
             word = word[1:]
         words.append(word)
