@@ -36,6 +36,9 @@ BEFORE_OTHER = frozenset(
      "num", "nr", "n", "by", "before", "after", "until", "till", "from", "de", "hasta", "ate",
      "vers", "hacia", "desde", "depuis", "jusqu", "jusqu a", "الساعه", "ساعه", "للساعه", "لساعه",
      "طاوله", "الطاوله", "رقم", "يوم", "بعد", "قبل", "sa3a", "el sa3a",
+     # Arabic and Arabizi "from", "after", "before", "at", "around" a time: "men 8", "3al 9"
+     "من", "عال", "علي", "حوالي", "حول", "men", "mn", "min", "ba3d", "ba3ed", "2abl", "abl",
+     "9bel", "qbel", "3al", "3ala", "3la", "7awali", "hawali",
      # a weekday before a number is a date ("à samedi 14", "el sábado 3")
      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lunes",
      "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "segunda", "terca",
