@@ -334,7 +334,7 @@ AWAY = _any("travelling", "traveling", "away", "working", "busy", "sick", "ill",
             "chambea", "trabalha", "bosse", "taffe", "est au travail", "خدام", "خدامه",
             "يشتغل", "تشتغل", "بيشتغل", "بتشتغل", "عنده دوام", "عندها دوام",
             "مناوب\\w*", "de turno", "de guardia", "de plantao", "de garde")  # fmt: skip
-CONTRASTS = _any("but", "pero", "mas", "mais", "بس", "لكن", "ولكن")
+CONTRASTS = _any("but", "pero", "mas", "mais", "par contre", "بس", "لكن", "ولكن")
 # Arabic negations written onto their verb: "مايقدر", "مش جاية".
 ATTACHED = "(?:ما|مش|مو|مب|لا|لن)\\S+"
 # After a contrast too ("yes, but my wife can't"): the contrast stays, the refusal goes.
@@ -377,12 +377,15 @@ def rewrite(normalized: str) -> str:
     return NAMED_REFUSING.sub(_contrast_only, normalized)
 
 
-def others_kept_away(normalized: str) -> bool:
+def others_kept_away(normalized: str, after_another: bool = False) -> bool:
     """Whether a normalised clause says, after a contrast or opening it, that someone else is
     not coming ("I'll come but my husband can't", "yo voy pero mi marido no puede", "but Josh
-    can't", "mi marido trabaja pero yo voy", "moi je viens, mon mari par contre ne peut pas")."""
+    can't"); opening it, when a contrast follows or another clause came before ("mi marido
+    trabaja pero yo voy", "moi je viens, mon mari par contre ne peut pas"), not alone ("ma
+    fille est malade, on doit rester")."""
     others = any(
-        (found[1] or found.start() == 0) and SELF.isdisjoint(found[0].split())
+        (found[1] or (found.start() == 0 and (after_another or found.end() < len(normalized))))
+        and SELF.isdisjoint(found[0].split())
         for found in OTHERS_REFUSING.finditer(normalized)
     )
     return others or NAMED_REFUSING.search(normalized) is not None

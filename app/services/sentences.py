@@ -72,7 +72,7 @@ UNDONE = frozenset((Role.UNCLEAR, Role.NO))
 # "Maybe yes, maybe no" across its comma, read as one maybe ("Talvez sim, talvez não"):
 # the comma would leave "maybe no" a clause of its own, and a no.
 EITHER_WAY = re.compile(
-    "(?i)(?<!\\w)(maybe|perhaps|quiz[aá]s?|tal vez|talvez|puede que|igual|a lo mejor|"
+    "(?i)(?<!\\w)(maybe|perhaps|quiz[aá]s?|tal vez|talvez|puede que|igual|a lo mejor|de pronto|"
     "peut[- ][eê]tre|ربما|يمكن) +(yes|s[ií]|sim|oui|نعم|ايوه|آه)\\W+\\1 +(no|n[aã]o|non|لا)(?!\\w)"
 )
 # An accented "sí" is a yes, never the "si" of a condition its folded form reads as ("sí
