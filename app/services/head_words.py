@@ -228,7 +228,7 @@ CUES = (
     | {"just", "only", "alone", "myself", "own", "solo", "sola", "solamente", "acompanante",
        "so", "apenas", "somente", "sozinho", "sozinha", "acompanhante", "juste", "seul",
        "seule", "seulement", "accompagnant", "بس", "فقط", "لوحدي", "وحدي", "بمفردي", "لحالي",
-       "غير", "بروحي", "bas", "bass", "ghir", "wa7di", "lwa7di", "ana"}
+       "غير", "بروحي", "bas", "bass", "ghir", "wa7di", "lwa7di", "ana", "nomas", "yo"}
 )  # fmt: skip
 # Adults, to whom the kids counted after them are added ("2 adultes et 2 enfants": 4).
 ADULTS = frozenset(("adults", "adult", "adultos", "adulto", "adultes", "adulte", "grownups",
