@@ -36,6 +36,9 @@ BEFORE_OTHER = frozenset(
      "num", "nr", "n", "by", "before", "after", "until", "till", "from", "de", "hasta", "ate",
      "vers", "hacia", "desde", "depuis", "jusqu", "jusqu a", "الساعه", "ساعه", "للساعه", "لساعه",
      "طاوله", "الطاوله", "رقم", "يوم", "بعد", "قبل", "sa3a", "el sa3a",
+     # Arabic and Arabizi "from", "after", "before", "at", "around" a time: "men 8", "3al 9"
+     "من", "عال", "علي", "حوالي", "حول", "men", "mn", "min", "ba3d", "ba3ed", "2abl", "abl",
+     "9bel", "qbel", "3al", "3ala", "3la", "7awali", "hawali",
      # a weekday before a number is a date ("à samedi 14", "el sábado 3")
      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lunes",
      "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "segunda", "terca",
@@ -66,7 +69,7 @@ PEOPLE = frozenset(
     ("people", "persons", "person", "guests", "adults", "pax", "of us", "personas", "persona",
      "adultos", "invitados", "de nosotros", "pessoas", "pessoa", "convidados", "de nos",
      "personnes", "personne", "adultes", "invites", "d entre nous", "اشخاص", "شخص", "افراد",
-     "ضيوف", "نفر")
+     "ضيوف", "نفر", "heads", "ديال الناس", "دالناس", "من الناس", "انفار", "نفوس")
 )  # fmt: skip
 # Companions counted in addition to the number before them ("with 2 kids": 3 in all).
 MORE_PEOPLE = frozenset(
@@ -171,7 +174,15 @@ COMPANIONS = frozenset(
 ARABIC_COMPANIONS = frozenset(
     ("زوجتي", "زوجي", "خطيبي", "خطيبتي", "ابني", "بنتي", "ابنتي", "اخوي", "اخي", "اختي",
      "صديقي", "صديقتي", "امي", "ابوي", "ابي", "رفيقي", "رفيقتي", "مرتي", "حرمي", "مراتي",
-     "جوزي", "المدام", "راجلي", "mrati", "marti", "mreti", "zawjti", "zawji", "jozi", "goozi")
+     "جوزي", "المدام", "راجلي", "mrati", "marti", "mreti", "zawjti", "zawji", "jozi", "goozi",
+     "خويا", "خوي", "اخويا", "صاحبي", "صاحبتي", "ختي", "صحبتي", "khoya", "khouya", "khuya",
+     "sa7bi", "sahbi", "s7abi", "sa7bti", "sahbti", "khti", "o5ti", "okhti", "a5oy", "akhoya")
+)  # fmt: skip
+# Arabic says "my brothers", "my sons" in one word; the number after them counts them ("أنا
+# واخواني الثلاثة", "أنا وابناي الاثنان").
+ARABIC_PLURAL_COMPANIONS = frozenset(
+    ("اخواني", "اخوتي", "اخواتي", "ابنائي", "ابناي", "ابنيي", "اولادي", "ولادي", "بناتي",
+     "اصحابي", "صحابي", "اصدقائي", "عيالي", "اطفالي", "خواتاتي", "خوتي")
 )  # fmt: skip
 # Words that put the guest beside their companions: "me and my wife", "con mi pareja",
 # "my wife and I", "أنا وزوجتي".
@@ -202,6 +213,9 @@ SOLO = frozenset(
         "viendrai seule", "venir seul", "venir seule", "irai seul", "irai seule",
         "بس انا", "انا بس", "انا فقط", "فقط انا", "لوحدي", "وحدي", "بمفردي", "لحالي",
         "غير انا", "بروحي", "bas ana", "ana bas", "bass ana", "ghir ana", "wa7di", "lwa7di",
+        "just be me", "be just me", "only be me", "be only me", "yo no mas", "yo nomas",
+        "solo voy yo", "voy yo nomas", "so vou eu", "vou so eu", "il n y aura que moi",
+        "y aura que moi", "ce sera juste moi", "غير انا بوحدي", "انا بس اللي جاي",
     )
 )  # fmt: skip
 LONGEST_SOLO = max(len(solo) for solo in SOLO)
@@ -214,7 +228,7 @@ CUES = (
     | {"just", "only", "alone", "myself", "own", "solo", "sola", "solamente", "acompanante",
        "so", "apenas", "somente", "sozinho", "sozinha", "acompanhante", "juste", "seul",
        "seule", "seulement", "accompagnant", "بس", "فقط", "لوحدي", "وحدي", "بمفردي", "لحالي",
-       "غير", "بروحي", "bas", "bass", "ghir", "wa7di", "lwa7di", "ana"}
+       "غير", "بروحي", "bas", "bass", "ghir", "wa7di", "lwa7di", "ana", "nomas", "yo"}
 )  # fmt: skip
 # Adults, to whom the kids counted after them are added ("2 adultes et 2 enfants": 4).
 ADULTS = frozenset(("adults", "adult", "adultos", "adulto", "adultes", "adulte", "grownups",

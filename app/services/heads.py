@@ -27,6 +27,7 @@ from app.services.head_words import (
     AFTER_OTHER,
     AND,
     ARABIC_COMPANIONS,
+    ARABIC_PLURAL_COMPANIONS,
     ARTICLES,
     BEFORE_OTHER,
     BRINGS,
@@ -59,6 +60,21 @@ ALL_OF = frozenset(("los", "os", "les"))
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # "+1", "+ 2": that many besides the guest (not a phone's "+34 612 ...").
 PLUS = re.compile(r"(?<![\w+])\+\s?(\d{1,2})(?![\d\s]*\d{3})")
+# "me plus one", "yo más uno", "eu mais um", "moi plus un": the guest's "+1" in words.
+PLUS_WORDS = re.compile(
+    "(?i)(?<!\\w)(me|myself|moi|yo|eu|ana|\u0627\u0646\u0627) (?:plus|mas|m\u00e1s|mais) "
+    "(one|un|uno|una|um|uma|two|deux|dos|dois)(?!\\w)"
+)
+PLUS_WORD_VALUES = {"one": 1, "un": 1, "uno": 1, "una": 1, "um": 1, "uma": 1, "two": 2,
+                    "deux": 2, "dos": 2, "dois": 2}  # fmt: skip
+# The companion a "+N" names right after it ("+1 con mi esposa", "+1 (my wife)"): the N, not
+# one more.
+PLUS_NAMED = re.compile(
+    r"(?<![\w+])\+\s?\d{1,2}\s*[(:,\-]?\s*(?:with|con|com|avec|\u0645\u0639)?"
+    r"\s*(\w+)(?:\s+(\w+))?(?:\s+(\w+))?"
+)
+# A "+" with no number after it joins people ("me + wife").
+LONE_PLUS = re.compile(r"\+(?!\s?\d)")
 # Digits that are times, dates, ordinals, prices, percentages or long numbers.
 NOT_HEADS = re.compile(
     r"\d+\s*[:./\-]\s*\d+"
@@ -120,9 +136,15 @@ def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
         return None
     text = statements(text, normalize).translate(DIGITS)  # a question states no party
     text = AND_DIGIT.sub("\u0648 ", text)
+    text = PLUS_WORDS.sub(lambda found: f"{found[1]} +{PLUS_WORD_VALUES[found[2].lower()]}", text)
     if "+" not in text and not _has_cue(text) and not NAMED.search(text):
         return None
     plus = PLUS.findall(text)
+    plus_named = any(
+        not COMPANIONS.isdisjoint(word.casefold() for word in found.groups() if word)
+        for found in PLUS_NAMED.finditer(text)
+    )
+    text = LONE_PLUS.sub(" and ", text)  # "me + wife + 2 kids": the "+" between people
     self_plus = SELF_PLUS.search(text) is not None
     if plus:
         text = PLUS.sub(" ", text)
@@ -130,17 +152,22 @@ def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
     found = _Found(companions=_named_companions(text))
     found.beside_self = found.companions > 0 or self_plus
     last = ""
+    # someone else kept away, the guest's own clause after a contrast ("mi hijo no puede,
+    # pero yo voy"): read on the whole message, whose commas the clauses split at
+    found.others_away = others_kept_away(normalize(text, MAX_CHARS))
     for clause in CLAUSES.split(text):
         # "eu, minha esposa e ...": a list goes on past the comma after the guest
         # someone else kept away is not coming ("my wife is travelling", "المدام مسافرة")
         normalized = normalize(clause, MAX_CHARS)
-        found.others_away = found.others_away or others_kept_away(normalized)
+        found.others_away = found.others_away or others_kept_away(normalized, bool(last))
         words = rewrite(normalized).split()
         if last in SELF and not found.solo:
             words.insert(0, last)
         if words and (any(w.isdigit() for w in words) or not CUES.isdisjoint(words)):
             _read_clause(words, found)
         last = words[-1] if words else ""
+    if plus_named:  # "+1 con mi esposa": the companion is the "+1"
+        found.companions = max(0, found.companions - int(plus[-1]))
     return _conclude(found, plus)
 
 
@@ -210,6 +237,15 @@ def _read_number(words: list[str], index: int, value: int, found: _Found) -> Non
     after = words[index + 1] if index + 1 < len(words) else ""
     pair = " ".join(words[index + 1 : index + 3])
     if after in AFTER_OTHER:
+        return
+    before = words[index - 1] if index else ""
+    plural = before[1:] if before[:1] == "\u0648" else before
+    if plural in ARABIC_PLURAL_COMPANIONS:  # "أنا واخواني الثلاثة": three besides the guest
+        found.companions += value
+        found.beside_self = found.beside_self or (
+            index > 1
+            and (words[index - 2] in WITH or (plural != before and words[index - 2] in SELF))
+        )
         return
     if after in ADULTS:
         found.adults, found.implies_yes = value, True

@@ -59,7 +59,7 @@ NOT_MISSING = (
         _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: que)?(?: eu)?",
              "nem pensar em", "nem penso em", "nem pensamos em", "nao penso em", "impossivel",
              "nao ha (?:maneira|forma|hipotese) de", "sem chance de")
-        + " (?:vou |vamos |iria |irei |iriamos |quero |queremos |ia |iamos )?"
+        + "(?: me| nos)? (?:vou |vamos |iria |irei |iriamos |quero |queremos |ia |iamos )?"
         + _any("faltar", "falto", "faltaria", "faltarei", "faltaremos", "faltariamos",
                "faltamos", "perder", "perco", "perderia", "perderei", "perdemos", "perdia",
                "faltava", "perdiamos", "falho", "falhar", "falharia", "falharei", "falhamos",
@@ -70,6 +70,7 @@ NOT_MISSING = (
         + "(?! (?:ao|o|a|no) (?:trabalho|servico|plantao|turno))",
         "sim",
     ),
+    ("(?:isso |isto |essa |esta )?(?:nao se falta|nao se perde|nao se falha)", "sim"),
     (
         "(?:(?:ne|n) )?(?:(?:le|la|l) )?"
         + _any("manquerai", "manquerais", "manquerons", "manquerions", "manquera",
@@ -89,23 +90,34 @@ NOT_MISSING = (
     ),
     (
         _any("ما", "مش", "مو", "لن", "مستحيل", "ما رح", "ما راح", "مش رح", "ابدا ما")
-        + " (?:ممكن |عايز |عاوز |بدي |ابي |ابغي |حابب )?[ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
+        + " (?:ممكن |عايز |عاوز |بدي |ابي |ابغي |حابب |بقدر |اقدر |نقدر |بقدرش |نقدرش )?"
+        + "[ابنتهح]{0,2}(?:فوت|غيب|تغيب)\\w*",
         "نعم",
     ),
     # "impossible that I don't come": "مستحيل مجيش", "مستحيل ما احضر"
     ("مستحيل (?:ما ?(?:اجي|نجي|احضر|نحضر)|م(?:جيش|نجيش|احضرش|نحضرش))\\w*", "نعم"),
     (
         _any("ma", "mish", "msh", "mesh", "mosta7il", "mustahil", "ma ra7", "mish ha")
-        + " ?(?:momken |mumkin )?(?:b|a|n|ha|7a|bn)?(?:fawet|fawt|fawwet|ghib|gheeb)\\w*",
+        + " ?(?:momken |mumkin )?(?:b?2dar |b?2der |ba2dar |a2dar |n9der |n9dar )?"
+        + "(?:b|a|n|ha|7a|bn)?(?:fawet|fawt|fawwet|ghib|gheeb)\\w*",
         "aywa",
     ),
 )  # fmt: skip
 # Not being able to refuse, said as a yes: "I can't say no to you", "no te puedo decir que no",
 # "não consigo dizer não", "je ne peux pas te dire non", "ما اقدر اقولك لا".
 CANNOT_REFUSE = (
-    ("(?:i |we )?(?:can t|cannot|cant|couldn t|could never|can never|would never) "
-     "(?:say no|refuse|turn (?:you|this|that|it) down)(?: to (?:you|this|that|it|y all))?",
+    ("(?:i |we )?(?:can t|cannot|cant|couldn t|could never|can never|would never|d never|wouldn t|"
+     "would not|won t|will never)(?: (?:ever|even))? (?:dream of |think of |think about )?"
+     "(?:say no|saying no|refuse|refusing|turn (?:you|this|that|it) down"
+     "|turning (?:you|this|that|it) down)(?: to (?:you|this|that|it|y all))?",
      "yes"),
+    ("(?:ni en suenos|jamas|nunca|ni loc[oa]|ni de broma) (?:te |les |le )?(?:diria|digo|diriamos"
+     "|decimos|diria yo) (?:que )?no", "si"),
+    ("(?:nem em sonhos|jamais|nunca|nem pensar em|nem pensar) (?:te |lhe )?(?:diria|digo|"
+     "dizer|diriamos) (?:que )?nao", "sim"),
+    ("(?:je ne |je n |on ne |jamais je ne )?(?:te |vous )?(?:dirais|dirai|dirions) jamais non"
+     "|(?:hors de question|pas question) de (?:te |vous )?(?:dire non|refuser)", "oui"),
+    ("(?:مستحيل|ابدا ما|عمري ما) ?(?:اقول|اقولك|اقلك|قلك|نقول|ارفض|نرفض)(?: لا)?", "نعم"),
     ("(?:no (?:te |les |os |le )?(?:puedo|podemos|podria) (?:decir(?:te|les|os|le)? que no"
      "|negar(?:me|nos))|no (?:me|nos) (?:puedo|podemos) negar)", "si"),
     ("nao (?:consigo|posso|conseguimos|podemos|da pra|tem como) (?:te |lhe )?(?:dizer|falar) "
@@ -114,6 +126,31 @@ CANNOT_REFUSE = (
      "(?:dire non|refuser)|impossible de (?:te |vous )?(?:dire non|refuser)", "oui"),
     ("(?:ما|مش|مو|لا) ?(?:اقدر|بقدر|نقدر|اقدرش|قادر) (?:اقول|اقولك|اقلك|قلك|قول|ارفض|"
      "نرفض|اقولكم)(?: لا)?", "نعم"),
+)  # fmt: skip
+# Nothing could keep the guest away, said as a yes: "nothing would keep me away", "nada me va a
+# impedir ir", "nada vai me impedir de ir", "rien ne pourrait m'empêcher de venir", "je ne vois
+# pas ce qui m'empêcherait de venir", "ما في شي بيمنعني".
+NOTHING_STOPS = (
+    ("(?:nothing|nobody|no one|noone) (?:on earth |in the world |at all )?"
+     "(?:would|could|will|can|is going to|s going to|gonna|would ever|could ever) "
+     "(?:keep|stop|prevent|hold) (?:me|us)(?: back)?(?: away)?"
+     "|(?:there s |there is )?nothing (?:that )?(?:would|could|can|will) (?:keep|stop) (?:me|us)"
+     "(?: away)?", "yes"),
+    ("(?:nada|nadie) (?:en el mundo )?(?:me |nos )?(?:va a |van a |puede |podria |podra |"
+     "podrian )?(?:me |nos )?(?:impide|impedir|impediria|impedira|detiene|detener|detendria|"
+     "detendra|frena|frenar|quita|quitar)\\w*"
+     "|no hay nada que (?:me |nos )?(?:impida|detenga|frene)\\w*", "si"),
+    ("(?:nada|ninguem) (?:neste mundo |no mundo )?(?:me |nos )?(?:vai |pode |podera |poderia |"
+     "vao )?(?:me |nos )?(?:impede|impedir|impediria|impedira|segura|segurar|tira|tirar)\\w*"
+     "|nao (?:ha|tem) nada que (?:me |nos )?(?:impeca|segure)\\w*", "sim"),
+    ("(?:rien|personne) (?:au monde )?(?:ne |n )?(?:pourrait|peut|pourra|va|saurait)? ?"
+     "(?:m |me |nous )?(?:empecher|empechera|empecherait|empeche|retenir|retiendra|retiendrait)"
+     "|(?:je ne |je |on ne |on )?vois pas ce qui (?:m |me |nous |pourrait m |pourrait nous )?"
+     "(?:empecherait|empeche|empecher)", "oui"),
+    ("(?:ما|مافي|ما في|ما فيه|مفيش|ما فيش|ولا|لا) ?(?:شي|شيء|حاجه|حد|احد|حدا)? ?"
+     "(?:رح |راح |ح |\u0647\u064a|\u0647)?(?:ي|بي|سي)?منع(?:ني|نا)"
+     "|(?:walo|ma fi shi|mafi shi|mafish|ma7ad|ma 7ad|wala shi) (?:ra7 )?(?:y|bi|by)?mna3(?:ni|na)",
+     "نعم"),
 )  # fmt: skip
 # "How could I not come?", said as a yes: "comment ne pas venir", "não tem como não ir".
 HOW_NOT = (
@@ -162,6 +199,32 @@ NOT_SAID = (
      "a failli) (?:te |vous )?(?:dire|repondre) (?:que )?non", ""),
     ("(?:كنت|كنا) (?:[هحب]|رح |راح |بدي )?(?:قول|اقول|نقول|اقلك|اقولك|ارد) لا", ""),
 )  # fmt: skip
+# An answer the guest gave or meant to give earlier, then changed: "I told you no but my trip
+# got cancelled", "te dije que sí pero me salió una guardia", "eu tinha dito que não mas",
+# "j'avais dit non mais finalement je peux", "كنت قلت ليك لا، ولكن...". It decides nothing;
+# what follows does. Said before a contrast, or said as earlier ("had said", "j'avais dit");
+# "as I told you, yes" alone stays a yes.
+REPORTS = (
+    "(?:earlier |before |already )?(?:i |we )?(?:said|told you|told|replied|answered|"
+    "had said|d said|had told you|d told you|was gonna say|was going to say|was about to say|"
+    "was gonna tell you|was going to tell you|wanted to say|almost said|nearly said)",
+    "(?:yo )?(?:te |les |le )?(?:dije|dijimos|conteste|respondi|habia dicho|habiamos dicho|"
+    "iba a decir|ibamos a decir|iba a contestar|estaba por decir)(?:te|les|le)?",
+    "(?:eu )?(?:te |lhe )?(?:disse|dissemos|falei|respondi|tinha dito|tinha falado|"
+    "ia dizer|ia te dizer|ia falar|ia te falar|quase disse|quase falei)",
+    "(?:j |je |on |nous )?(?:t |te |vous )?(?:ai dit|avais dit|a dit|avait dit|avons dit|"
+    "allais (?:te |vous )?dire|voulais (?:te |vous )?dire|allait (?:te |vous )?dire|"
+    "ai failli (?:te |vous )?dire|ai repondu|avais repondu)",
+    "(?:كنت |كنا )?(?:قلت|قلتلك|قلتلكم|قلنا|قلنالك|رديت|بدي قلك|بدي قول|بدي اقولك|"
+    "هقول|هقولك|حقول|حقولك|رح قلك|رح قول)(?: لك| ليك| ليكم)?",
+    "(?:kont |kunt )?(?:9olt|qolt|2olt|olt|2oltlak|oltlak|9oltlik|9oltlek)",
+)
+EARLIER = "(?:had|d|habia|habiamos|tinha|avais|avait|avions|كنت|كنا|kont|kunt)"
+CONTRAST_AHEAD = "(?= (?:but|pero|mas|mais|بس|لكن|ولكن|walakin|bas)(?!\\S))"
+REPORTED = tuple((f"{verbs}(?: \\S+){{0,7}}?{CONTRAST_AHEAD}", "") for verbs in REPORTS)
+EARLIER_REPORTED = tuple(
+    (f"(?=[^ ]*(?: [^ ]*)?{EARLIER} ){verbs}(?: \\S+){{0,5}}?$", "") for verbs in REPORTS
+)
 # Neither the guest nor their partner: "neither of us can", "ninguno de los dos puede",
 # "nenhum de nós vai conseguir", "aucun de nous deux ne pourra": the guest's own no.
 NONE_OF_US = (
@@ -193,9 +256,12 @@ NOT_MISSING_PATTERNS = tuple(
         *NOT_MISSING,
         *CANNOT_REFUSE,
         *HOW_NOT,
+        *NOTHING_STOPS,
         *WHY_NOT,
         *CANCELLED_ELSE,
         *NOT_SAID,
+        *REPORTED,
+        *EARLIER_REPORTED,
         *NONE_OF_US,
         *LATE,
     )
@@ -212,7 +278,8 @@ ANY_NOT_MISSING = re.compile(
 PLACE = "[A-ZÀ-Ý][\\w'-]*"
 FOR_IT = (
     "(?![^.,;!?]*\\b(?i:for|para|pra|pour) "
-    "(?i:the|it|your|you|la|el|tu|los|o|a|seu|sua|le|ton|ta|votre|vous)\\b)"
+    "(?i:the(?! (?:whole|entire|rest|week|month|weekend|summer)\\b)|it|your|you|la|el|tu|los|"
+    "o|a|seu|sua|le|ton|ta|votre|vous)\\b)"
 )
 ELSEWHERE = tuple(
     (re.compile(f"(?<!\\w)(?i:{verbs}) {PLACE}{FOR_IT}"), away)
@@ -263,8 +330,11 @@ AWAY = _any("travelling", "traveling", "away", "working", "busy", "sick", "ill",
             "viajando", "trabajando", "enferm[oa]", "fuera", "trabalhando", "fora", "doente",
             "en voyage", "en deplacement", "travaille", "malade", "absente?",
             "مسافر\\w*", "مشغول\\w*", "تعبان\\w*", "مريض\\w*", "عنده شغل", "عندها شغل",
-            "عندهم شغل")  # fmt: skip
-CONTRASTS = _any("but", "pero", "mas", "mais", "بس", "لكن", "ولكن")
+            "عندهم شغل", "works", "is working", "s working", "trabaja", "labura", "curra",
+            "chambea", "trabalha", "bosse", "taffe", "est au travail", "خدام", "خدامه",
+            "يشتغل", "تشتغل", "بيشتغل", "بتشتغل", "عنده دوام", "عندها دوام",
+            "مناوب\\w*", "de turno", "de guardia", "de plantao", "de garde")  # fmt: skip
+CONTRASTS = _any("but", "pero", "mas", "mais", "par contre", "بس", "لكن", "ولكن")
 # Arabic negations written onto their verb: "مايقدر", "مش جاية".
 ATTACHED = "(?:ما|مش|مو|مب|لا|لن)\\S+"
 # After a contrast too ("yes, but my wife can't"): the contrast stays, the refusal goes.
@@ -307,11 +377,15 @@ def rewrite(normalized: str) -> str:
     return NAMED_REFUSING.sub(_contrast_only, normalized)
 
 
-def others_kept_away(normalized: str) -> bool:
-    """Whether a normalised clause says, after a contrast, that someone else is not coming
-    ("I'll come but my husband can't", "yo voy pero mi marido no puede", "but Josh can't")."""
+def others_kept_away(normalized: str, after_another: bool = False) -> bool:
+    """Whether a normalised clause says, after a contrast or opening it, that someone else is
+    not coming ("I'll come but my husband can't", "yo voy pero mi marido no puede", "but Josh
+    can't"); opening it, when a contrast follows or another clause came before ("mi marido
+    trabaja pero yo voy", "moi je viens, mon mari par contre ne peut pas"), not alone ("ma
+    fille est malade, on doit rester")."""
     others = any(
-        found[1] and SELF.isdisjoint(found[0].split())
+        (found[1] or (found.start() == 0 and (after_another or found.end() < len(normalized))))
+        and SELF.isdisjoint(found[0].split())
         for found in OTHERS_REFUSING.finditer(normalized)
     )
     return others or NAMED_REFUSING.search(normalized) is not None

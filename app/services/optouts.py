@@ -80,6 +80,10 @@ PATTERNS = {
         f"(?:chega|chega de|sem mais) {MESSAGES}",
         "(?:me )?(?:tira|tirem|tire|remove|removam|remova|retira|retire|retirem|exclua|excluam|"
         "apaga|apaguem)(?: me)? (?:dessa|desta|da) lista",
+        # "me tira desse grupo (de transmissão)", "me remove da lista de transmissão"
+        "(?:me )?(?:tira|tirem|tire|remove|removam|remova|retira|retire|retirem|exclua|excluam|"
+        "apaga|apaguem)(?: me)? (?:desse|deste|do|dessa|desta|da) (?:grupo|lista)"
+        "(?: de (?:transmissao|difusao|envio|contatos))?",
         "(?:tira|tirem|tire|remove|remover|removam|remova|retira|retire|retirem|exclua|excluam|"
         "apaga|apague|apaguem) (?:o )?(?:meu |este |esse )?(?:numero|contato|contacto)",
         "(?:quero|queria|queremos|gostaria de) (?:me )?(?:descadastrar|cancelar a inscricao"

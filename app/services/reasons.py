@@ -14,7 +14,7 @@ from __future__ import annotations
 from app.services.phrases import Role
 
 # Words between an attendance verb and its reason: "going to be abroad", "vamos estar fora".
-LINKS = frozenset(("to", "be", "a", "estar", "etre", "ser"))
+LINKS = frozenset(("to", "be", "a", "estar", "etre", "ser", "في"))
 
 REASONS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.REASON: {
@@ -41,7 +41,10 @@ REASONS: dict[Role, dict[str, tuple[str, ...]]] = {
                "flying out", "out of the country that", "s graduation", "a graduation",
                "my graduation", "s christening", "a christening", "s birthday party",
                "rostered on", "hour shift", "stag do", "hen do", "bachelor party",
-               "bachelorette party", "work conference", "at my in laws"),
+               "bachelorette party", "work conference", "at my in laws",
+               "picked up a shift", "got called in", "got a shift", "exams going on",
+               "my exams are going on", "can t afford", "cant afford", "money s tight",
+               "money is tight"),
         "es": ("de viaje", "estaremos de viaje", "estaremos en el extranjero",
                "en el extranjero", "fuera del pais", "fuera de la ciudad ese",
                "de luna de miel", "luna de miel", "de turno", "de guardia", "tengo turno",
@@ -62,7 +65,10 @@ REASONS: dict[Role, dict[str, tuple[str, ...]]] = {
                "sin dinero", "tengo mudanza", "de mudanza", "un congreso", "doy a luz",
                "salgo de cuentas", "un bautizo", "el bautizo", "la comunion", "una comunion",
                "cumpleanos de mi", "turno de doce", "turno de 12", "graduacion de mi",
-               "despedida de soltero", "despedida de soltera"),
+               "despedida de soltero", "despedida de soltera", "me salio una guardia",
+               "me salio un turno", "me toco guardia", "una guardia", "tengo parcial",
+               "un parcial", "me salio un viaje", "me toca estudiar", "no me alcanza",
+               "ando corto de plata", "ando sin plata"),
         "pt": ("no estrangeiro", "vamos estar no estrangeiro", "estaremos no estrangeiro",
                "no exterior", "fora do pais", "em viagem", "viajando", "lua de mel",
                "estarei em lua de mel", "em lua de mel", "tenho plantao", "estou de plantao",
@@ -79,7 +85,9 @@ REASONS: dict[Role, dict[str, tuple[str, ...]]] = {
                "gripada", "sem grana", "to sem grana", "tou sem grana", "sem dinheiro",
                "um congresso", "o bebe nasce", "o parto", "o batizado", "um batizado",
                "aniversario da minha", "aniversario do meu", "exames nessa", "provas nessa",
-               "formatura", "despedida de solteiro", "despedida de solteira"),
+               "formatura", "despedida de solteiro", "despedida de solteira", "um plantao",
+               "peguei um plantao", "me escalaram", "caiu um plantao", "tenho uma prova",
+               "sem condicoes", "to sem condicoes", "ta apertado"),
         "ar": ("مسافرا", "ساكون مسافرا", "سنكون مسافرين", "برا الديره", "بره الديره",
                "برا البلد", "بره البلد", "خارج الديره", "بنكون برا", "بنكون بره",
                "في شهر العسل", "شهر العسل", "عندي عرس", "عندنا عرس", "عرس اختي", "عرس ختي",
@@ -92,7 +100,8 @@ REASONS: dict[Role, dict[str, tuple[str, ...]]] = {
                "3nde 3ers", "3andi 3ers", "3ndi 3rs", "3amaliye", "3amaliya", "3amalia",
                "mostashfa", "mustashfa", "imti7an", "imti7anat", "emte7anat",
                "barra el balad", "bara l balad", "ظرف طاري", "عندي ظرف", "عقيقه",
-               "العمره", "للعمره"),
+               "العمره", "للعمره", "عندي الخدمه", "عندي خدمه", "الدراري مراض", "مراض",
+               "3andi safar", "3ndi safar", "ما عندي مصاري", "ما معي مصاري", "الظروف الماديه"),
         "fr": ("a l hopital", "hospitalise", "hospitalisee", "une operation",
                "me fais operer", "me faire operer", "me fait operer", "des examens",
                "mes examens", "un examen", "en examens", "mes partiels", "des partiels",
@@ -104,6 +113,8 @@ REASONS: dict[Role, dict[str, tuple[str, ...]]] = {
                "a l etranger cette", "hors du pays", "fauche", "fauchee", "un seminaire",
                "en demenagement", "on demenage", "un bapteme", "le bapteme", "une communion",
                "anniversaire de ma", "anniversaire de mon", "au boulot ce", "au travail ce",
-               "en formation", "rentre au pays", "enterrement de vie"),
+               "en formation", "rentre au pays", "enterrement de vie", "un shift",
+               "pas les moyens", "moyens ne suivent pas", "moyens suivent pas",
+               "j ai un shift", "jai partiel", "j ai partiel", "j ai un partiel", "malade comme"),
     },
 }  # fmt: skip

@@ -57,7 +57,9 @@ def statements(text: str, normalize: Callable[[str, int], str]) -> str:
             kept.append(sentence)
             continue
         clauses = CLAUSES.split(sentence)
-        asking = next((i for i, clause in enumerate(clauses) if _asks(clause, normalize)), 0)
+        asking = next(
+            (i for i, clause in enumerate(clauses) if _asks(clause, normalize)), len(clauses) - 1
+        )
         if not REFERS_BACK.isdisjoint(normalize(" ".join(clauses[asking:]), 10**6).split()):
             return ""  # "2 of us, is that ok?" asks about what it states
         kept.append(", ".join(clauses[:asking]) + ".")

@@ -72,11 +72,21 @@ UNDONE = frozenset((Role.UNCLEAR, Role.NO))
 # "Maybe yes, maybe no" across its comma, read as one maybe ("Talvez sim, talvez não"):
 # the comma would leave "maybe no" a clause of its own, and a no.
 EITHER_WAY = re.compile(
-    "(?i)(?<!\\w)(maybe|perhaps|quiz[aá]s?|tal vez|talvez|puede que|igual|a lo mejor|"
+    "(?i)(?<!\\w)(maybe|perhaps|quiz[aá]s?|tal vez|talvez|puede que|igual|a lo mejor|de pronto|"
     "peut[- ][eê]tre|ربما|يمكن) +(yes|s[ií]|sim|oui|نعم|ايوه|آه)\\W+\\1 +(no|n[aã]o|non|لا)(?!\\w)"
+)
+# An accented "sí" is a yes, never the "si" of a condition its folded form reads as ("sí
+# puedo", "espera, sí puedo"): a clause break after it keeps it apart from its verb.
+ACCENTED_YES = re.compile(
+    "(?<!\\w)([sS][íÍ])(?= +(?i:puedo|podemos|podr[ée]|podremos|llego|llegamos|salgo|"
+    "salimos|termino|acabo|consigo|conseguimos|me dan|me dejan)(?!\\w))"
 )
 # Words that hesitate: beside an explicit maybe they are a maybe, else never an answer.
 HESITATIONS = frozenset((Role.MAYBE, Role.LEAN, Role.DOUBT))
+
+
+# Words whose doubled letters are their own, not a chat stretch: French "comme" is no "come".
+KEPT_DOUBLED = frozenset(("comme",))
 
 
 def squeeze(text: str) -> str:
@@ -89,7 +99,7 @@ CERTAINTY = frozenset(squeeze(word) for word in (
     "sure", "certain", "guarantee", "guarantees", "promise", "seguro", "segura", "asegurar",
     "aseguro", "garantizo", "prometo", "certo", "certeza", "garanto", "sur",
     "certaine", "promets", "\u0645\u062a\u0627\u0643\u062f", "\u0627\u0643\u064a\u062f",
-    "akid"))  # fmt: skip
+    "akid", "100", "hold"))  # fmt: skip
 
 
 def has_question_mark(text: str) -> bool:
@@ -135,7 +145,7 @@ def _words(normalized: str) -> list[str]:
     """The squeezed words of a normalised clause, with a leading Arabic "and" (و) taken off."""
     words = []
     for raw in normalized.split():
-        word = squeeze(raw)
+        word = raw if raw in KEPT_DOUBLED else squeeze(raw)
         if word not in FIRST_WORDS and word.startswith("\u0648") and word[1:] in FIRST_WORDS:
             word = word[1:]
         words.append(word)
@@ -329,7 +339,7 @@ def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:
     """The answer of a free-text message, as `read_sentence`, read once."""
     if len(text) > MAX_SENTENCE_CHARS:
         return None
-    text = EITHER_WAY.sub(_either_way, text)
+    text = ACCENTED_YES.sub(r"\1,", EITHER_WAY.sub(_either_way, text))
     segments = _segments(text, normalize)
     if not segments:
         return None
