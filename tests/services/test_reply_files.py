@@ -59,31 +59,34 @@ FILES = (
     # The first blind file (325/326, 76/76, 30/30). The miss, "probably, I'll try", is left to
     # the organiser: a lean beside a try is a doubt by the corpus's rule.
     Measured("reply_heldout_blind.tsv", {"clear": 0.99, "heads": 1.0, "stop": 1.0}, NEVER),
-    # The second (317/347, 71/85, 27/27): most misses are tries and conditions ("I'll try my
+    # The second (319/347, 71/85, 27/27): most misses are tries and conditions ("I'll try my
     # best to pop in", "Si le travail me libère je viendrai"), doubts by the corpus's rule.
     Measured(
         "reply_heldout_blind2.tsv",
-        {"clear": 0.913, "heads": 0.835, "stop": 1.0},
+        {"clear": 0.919, "heads": 0.835, "stop": 1.0},
         NEVER,
         least_heads=80,
     ),
-    # The third (337/352, 52/53, 25/25): a lean with "not sure" is a doubt; replies that only
+    # The third (338/352, 52/53, 25/25): a lean with "not sure" is a doubt; replies that only
     # show the guest getting ready ("already bought my outfit") go to the inbox undecided.
-    Measured("reply_heldout_blind3.tsv", {"clear": 0.957, "heads": 0.981, "stop": 1.0}, NEVER),
-    # The fourth (354/360, 54/56, 25/25): a yes beside a question ("Présente ! Table 9 c'est
+    Measured("reply_heldout_blind3.tsv", {"clear": 0.96, "heads": 0.981, "stop": 1.0}, NEVER),
+    # The fourth (355/360, 54/56, 25/25): a yes beside a question ("Présente ! Table 9 c'est
     # ça ?"), one of a couple named without a "but", an Arabizi "momken" (a doubt).
-    Measured("reply_heldout_blind4.tsv", {"clear": 0.983, "heads": 0.964, "stop": 1.0}, NEVER),
-    # The fifth (315/360, 43/61, 25/25): a yes beside a question keeps most missed answers and
-    # heads in the inbox ("Keen as! What time should we rock up?", "Je viens +2 ça passe ?");
-    # "No puedo... espera, sí puedo!" folds to "si puedo", a condition.
-    Measured("reply_heldout_blind5.tsv", {"clear": 0.875, "heads": 0.704, "stop": 1.0}, NEVER),
-    # The sixth, held out: first read after the fifth was taught, 304/360 clear answers,
-    # 55/77 heads, 24/25 opt-outs, 5 swaps and 3 doubts read as answers (the reader before the
-    # teaching: 295, 55, 23, 7, 4). The bar for both counts is 0: never to grow.
+    Measured("reply_heldout_blind4.tsv", {"clear": 0.986, "heads": 0.964, "stop": 1.0}, NEVER),
+    # The fifth (318/360, 46/61, 25/25): a yes beside a question keeps most missed answers and
+    # heads in the inbox ("Keen as! What time should we rock up?", "Je viens +2 ça passe ?").
+    Measured("reply_heldout_blind5.tsv", {"clear": 0.883, "heads": 0.754, "stop": 1.0}, NEVER),
+    # The sixth (346/360, 71/77, 25/25; held out: 304, 55, 24, 5 swaps, 3 doubts): a named
+    # other away after a yes ("Tom's away for work"), lists of four ("eu, o Léo e as duas
+    # meninas"), "Probablemente vaya" (the subjunctive, or "¡vaya!").
+    Measured("reply_heldout_blind6.tsv", {"clear": 0.961, "heads": 0.922, "stop": 1.0}, NEVER),
+    # The seventh, held out: first read after the sixth was taught, 311/360 clear answers,
+    # 79/104 heads, 22/25 opt-outs, 3 swaps and 11 doubts read as answers (the reader before
+    # the teaching: 306, 77, 22, 3, 15). The bar for both counts is 0: never to grow.
     Measured(
-        "reply_heldout_blind6.tsv",
-        {"clear": 0.844, "heads": 0.714, "stop": 0.96},
-        {"swapped": 5, "doubt read as an answer": 3},
+        "reply_heldout_blind7.tsv",
+        {"clear": 0.863, "heads": 0.759, "stop": 0.88},
+        {"swapped": 3, "doubt read as an answer": 11},
     ),
 )
 HELD_OUT = FILES[-1]
