@@ -4,11 +4,10 @@ Run from the repository root: `python -m bench.reply_instructions [--runs 3]` (n
 valgrind: `apt-get install valgrind`).
 
 The reader (`app.services.replies.classify`: the rules, then the model's second opinion)
-runs in the web process for every typed reply. A child process loads it, reads each of 140
-replies of the training corpus once to warm it up (28 per language, spread evenly over each
-language's part of `tests/services/reply_corpus.tsv`), then reads them again, under valgrind's
-callgrind; a second child does the same without the second reading. The difference divided
-by 140 is what one reply costs. The median of `--runs` pairs is printed and written to
+runs in the web process for every typed reply. A child process loads it, reads each of the
+140 replies of bench/reply_sample.txt once to warm it up (28 per language, taken from the
+training corpus), then reads them again, under valgrind's callgrind; a second child does the
+same without the second reading. The difference divided by 140 is what one reply costs. The median of `--runs` pairs is printed and written to
 bench/results/reply_instructions.json.
 """
 
@@ -26,26 +25,14 @@ import tempfile
 from pathlib import Path
 
 RESULTS = Path("bench/results")
-CORPUS = Path("tests/services/reply_corpus.tsv")
-PER_LANGUAGE = 28
-LANGUAGES = ("en", "es", "pt", "ar", "fr")
+# 28 replies of each language, spread evenly over its part of tests/services/reply_corpus.tsv
+# as it was on 2026-12-07 (65c45dc), kept apart so that the corpus can grow under it.
+SAMPLE = Path("bench/reply_sample.txt")
 
 
 def replies() -> list[str]:
-    """PER_LANGUAGE replies of each language, spread evenly over its part of the corpus
-    (`# language: xx` lines set the language of the replies below them)."""
-    found: dict[str, list[str]] = {language: [] for language in LANGUAGES}
-    language = None
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# language:"):
-            language = line.split(":", 1)[1].strip()
-        elif line and not line.startswith("#") and language in found:
-            found[language].append(line.split("\t")[1])
-    chosen = []
-    for language in LANGUAGES:
-        texts = found[language]
-        chosen += [texts[n * len(texts) // PER_LANGUAGE] for n in range(PER_LANGUAGE)]
-    return chosen
+    """The 140 replies read (one a line): the same for every commit compared."""
+    return SAMPLE.read_text(encoding="utf-8").splitlines()
 
 
 def child(measured: bool) -> None:
