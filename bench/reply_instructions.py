@@ -7,8 +7,8 @@ The reader (`app.services.replies.classify`: the rules, then the model's second 
 runs in the web process for every typed reply. A child process loads it, reads each of the
 140 replies of bench/reply_sample.txt once to warm it up (28 per language, taken from the
 training corpus), then reads them again, under valgrind's callgrind; a second child does the
-same without the second reading. The difference divided by 140 is what one reply costs. The median of `--runs` pairs is printed and written to
-bench/results/reply_instructions.json.
+same without the second reading. The difference divided by 140 is what one reply costs. The
+median of `--runs` pairs is printed and written to bench/results/reply_instructions.json.
 """
 
 from __future__ import annotations
