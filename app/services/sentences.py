@@ -102,6 +102,15 @@ CERTAINTY = frozenset(squeeze(word) for word in (
     "akid", "100", "hold"))  # fmt: skip
 
 
+# The words of a plan to tell later ("I'll confirm next week", "te aviso"): after a lean or
+# a maybe they keep it a maybe ("probably, I'll confirm next week"), as a doubt that is unsure.
+LATER = frozenset(squeeze(word) for word in (
+    "confirm", "confirmo", "confirme", "confirmar", "confirmerai", "know", "aviso", "avisar",
+    "digo", "dirai", "redis", "falo", "courant", "later", "luego", "depois", "despues",
+    "\u0644\u0627\u062d\u0642\u0627", "\u0628\u062e\u0628\u0631\u0643",
+    "\u0628\u0639\u062f\u064a\u0646", "\u0627\u062e\u0628\u0631\u0643"))  # fmt: skip
+
+
 def has_question_mark(text: str) -> bool:
     """Whether a message has a question mark (Latin or Arabic)."""
     return any(mark in text for mark in QUESTION_MARKS)
@@ -267,15 +276,20 @@ def _decide(hits: list[Hit]) -> Role:
         return Role.NO if Role.NO in roles else Role.MAYBE
     if roles == {Role.DOUBT} and all(_unsure(hit.phrase) for hit in hits):
         return Role.DOUBT  # "not sure yet": a doubt alone, a maybe after one ("probably, ...")
-    if Role.DOUBT in roles or roles == {Role.LEAN}:
+    # "probably, I'll confirm next week", "lo más probable, no te aseguro": a maybe
+    leaning = roles == {Role.LEAN, Role.DOUBT} and all(
+        _unsure(hit.phrase) for hit in hits if hit.role is Role.DOUBT
+    )
+    if (Role.DOUBT in roles and not leaning) or roles == {Role.LEAN}:
         return Role.UNCLEAR
     return Role.MAYBE if Role.LEAN in roles else Role.YES
 
 
 def _unsure(phrase: str) -> bool:
-    """Whether a doubt's words say the guest is unsure ("not sure", "no garantizo"), not a
-    plan to tell later or a condition."""
-    return not CERTAINTY.isdisjoint(phrase.split())
+    """Whether a doubt's words say the guest is unsure ("not sure", "no garantizo") or will
+    tell later ("je te confirme", "te aviso"), not a condition."""
+    words = phrase.split()
+    return not (CERTAINTY.isdisjoint(words) and LATER.isdisjoint(words))
 
 
 def _only_corrected(hits: list[Hit]) -> bool:
