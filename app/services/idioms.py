@@ -52,7 +52,8 @@ NOT_MISSING = (
                "perder", "perdermelo", "falto", "faltamos", "faltare", "faltaremos",
                "faltaria", "faltariamos", "faltar", "pierda", "perdamos", "falte", "faltemos")
         + "(?! (?:al|a|el|mi) (?:trabajo|curro|laburo|chamba|turno|guardia))"
-        + "(?: por nada(?: del mundo)?| de ninguna manera| por ningun motivo)?",
+        + "(?: por nada(?: del mundo)?| de ninguna manera| por ningun motivo"
+        + "| ni cagando| ni loc[oa]| ni muert[oa]| ni a palos| ni en pedo)?",
         "si",
     ),
     (

@@ -276,13 +276,15 @@ def _decide(hits: list[Hit]) -> Role:
         return Role.NO if Role.NO in roles else Role.MAYBE
     if roles == {Role.DOUBT} and all(_unsure(hit.phrase) for hit in hits):
         return Role.DOUBT  # "not sure yet": a doubt alone, a maybe after one ("probably, ...")
-    # "probably, I'll confirm next week", "lo más probable, no te aseguro": a maybe
-    leaning = roles == {Role.LEAN, Role.DOUBT} and all(
+    # "probably, I'll confirm next week", "provavelmente vou, depois confirmo": a maybe
+    leaning = {Role.LEAN, Role.DOUBT} <= roles <= {Role.LEAN, Role.DOUBT, Role.YES} and all(
         _unsure(hit.phrase) for hit in hits if hit.role is Role.DOUBT
     )
-    if (Role.DOUBT in roles and not leaning) or roles == {Role.LEAN}:
+    if Role.DOUBT in roles and not leaning:
         return Role.UNCLEAR
-    return Role.MAYBE if Role.LEAN in roles else Role.YES
+    # a lean alone is left to `_conclude`: a maybe before a doubt that is unsure ("probs, but
+    # don't hold me to it"), else unclear
+    return (Role.LEAN if roles == {Role.LEAN} else Role.MAYBE) if Role.LEAN in roles else Role.YES
 
 
 def _unsure(phrase: str) -> bool:
@@ -311,12 +313,12 @@ def _conclude(decisions: list[Role], theirs: Callable[[], bool], asks: bool) -> 
         return Role.UNCLEAR  # "yes, but I'm on shift that day"
     final, earlier = stated[-1], set(stated[:-1])
     if final is Role.DOUBT:  # "probably yes, but not sure yet": the doubt restates a maybe
-        return Role.MAYBE if earlier == {Role.MAYBE} else Role.UNCLEAR
-    if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR, Role.DOUBT}:
+        return Role.MAYBE if earlier and earlier <= {Role.MAYBE, Role.LEAN} else Role.UNCLEAR
+    if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR, Role.DOUBT, Role.LEAN}:
         return Role.UNCLEAR
     if final is Role.YES and Role.MAYBE in earlier:
         return Role.MAYBE
-    return final
+    return Role.UNCLEAR if final is Role.LEAN else final
 
 
 @dataclass(frozen=True)
