@@ -157,7 +157,9 @@ NOTHING_STOPS = (
 HOW_NOT = (
     ("how (?:could|can|would) (?:i|we) (?:not|miss it)(?: (?:come|go|be there|attend))?",
      "yes"),
-    ("(?:como|como no|como iba a no|como no voy a) (?:ir|venir|asistir|estar)"
+    # not "no tengo cómo ir", "não tenho como ir" (no way to get there)
+    ("(?<!tengo )(?<!tenho )(?<!temos )(?:como|como no|como iba a no|como no voy a) "
+     "(?:ir|venir|asistir|estar)"
      "|como no (?:voy|vamos|iria|iriamos)", "si"),
     ("(?:como|nao tem como|nao ha como|tem como) nao (?:ir|vir|vou|vamos|estar la|comparecer)"
      "|(?:nao tem como|nao ha como) (?:eu |a gente |nos )?(?:faltar|perder)", "sim"),

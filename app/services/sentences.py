@@ -102,11 +102,13 @@ CERTAINTY = frozenset(squeeze(word) for word in (
     "akid", "100", "hold"))  # fmt: skip
 
 
-# The words of a plan to tell later ("I'll confirm next week", "te aviso"): after a lean or
-# a maybe they keep it a maybe ("probably, I'll confirm next week"), as a doubt that is unsure.
+# The words of a plan to tell later or of not knowing yet ("I'll confirm next week", "te
+# aviso", "no sabemos"): beside a lean they keep it a maybe ("provavelmente vou, depois
+# confirmo"); after a contrast they are a doubt ("acho que sim, mas confirmo depois").
 LATER = frozenset(squeeze(word) for word in (
     "confirm", "confirmo", "confirme", "confirmar", "confirmerai", "know", "aviso", "avisar",
     "digo", "dirai", "redis", "falo", "courant", "later", "luego", "depois", "despues",
+    "closer", "nearer", "sabemos", "sei", "sais", "sait", "savons", "3aref",
     "\u0644\u0627\u062d\u0642\u0627", "\u0628\u062e\u0628\u0631\u0643",
     "\u0628\u0639\u062f\u064a\u0646", "\u0627\u062e\u0628\u0631\u0643"))  # fmt: skip
 
@@ -278,7 +280,9 @@ def _decide(hits: list[Hit]) -> Role:
         return Role.DOUBT  # "not sure yet": a doubt alone, a maybe after one ("probably, ...")
     # "probably, I'll confirm next week", "provavelmente vou, depois confirmo": a maybe
     leaning = {Role.LEAN, Role.DOUBT} <= roles <= {Role.LEAN, Role.DOUBT, Role.YES} and all(
-        _unsure(hit.phrase) for hit in hits if hit.role is Role.DOUBT
+        _unsure(hit.phrase) or not LATER.isdisjoint(hit.phrase.split())
+        for hit in hits
+        if hit.role is Role.DOUBT
     )
     if Role.DOUBT in roles and not leaning:
         return Role.UNCLEAR
@@ -288,10 +292,9 @@ def _decide(hits: list[Hit]) -> Role:
 
 
 def _unsure(phrase: str) -> bool:
-    """Whether a doubt's words say the guest is unsure ("not sure", "no garantizo") or will
-    tell later ("je te confirme", "te aviso"), not a condition."""
-    words = phrase.split()
-    return not (CERTAINTY.isdisjoint(words) and LATER.isdisjoint(words))
+    """Whether a doubt's words say the guest is unsure ("not sure", "no garantizo"), not a
+    plan to tell later or a condition."""
+    return not CERTAINTY.isdisjoint(phrase.split())
 
 
 def _only_corrected(hits: list[Hit]) -> bool:
