@@ -195,7 +195,7 @@ ARABIC_COMPANIONS = frozenset(
      "خويا", "خوي", "اخويا", "صاحبي", "صاحبتي", "ختي", "صحبتي", "khoya", "khouya", "khuya",
      "sa7bi", "sahbi", "s7abi", "sa7bti", "sahbti", "khti", "o5ti", "okhti", "a5oy", "akhoya",
      "والدتي", "والدي", "عمتي", "خالتي", "جدتي", "حماتي", "عمي", "خالي", "جدي", "ماما",
-     "zouji", "zoji", "zojti", "zoujti", "mirati", "marati")
+     "zouji", "zoji", "zojti", "zoujti", "mirati", "marati", "a5oya", "o5ty")
 )  # fmt: skip
 # Arabic says "my brothers", "my sons" in one word; the number after them counts them ("أنا
 # واخواني الثلاثة", "أنا وابناي الاثنان").
