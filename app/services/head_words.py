@@ -69,7 +69,11 @@ PEOPLE = frozenset(
     ("people", "persons", "person", "guests", "adults", "pax", "of us", "personas", "persona",
      "adultos", "invitados", "de nosotros", "pessoas", "pessoa", "convidados", "de nos",
      "personnes", "personne", "adultes", "invites", "d entre nous", "اشخاص", "شخص", "افراد",
-     "ضيوف", "نفر", "heads", "ديال الناس", "دالناس", "من الناس", "انفار", "نفوس")
+     "ضيوف", "نفر", "heads", "ديال الناس", "دالناس", "من الناس", "انفار", "نفوس",
+     # a total, and places at table: "4 no total", "dos cubiertos", "3 couverts"
+     "in total", "total", "in all", "altogether", "en total", "en tout", "au total",
+     "no total", "ao todo", "cubiertos", "couverts", "talheres", "lugares", "بالمجموع",
+     "في المجموع")
 )  # fmt: skip
 # Companions counted in addition to the number before them ("with 2 kids": 3 in all).
 MORE_PEOPLE = frozenset(
@@ -100,6 +104,12 @@ LEADS = frozenset(
         "نكونو", "غادي نكونو",
         # a count said to the organiser: "put me down for two", "make it three"
         "put me down for", "put us down for", "make it", "count me in for", "count us in for",
+        "put me down as", "put us down as", "mark us down as", "mark us as", "count us as",
+        "anotanos", "apuntanos", "ponnos", "anotame como", "marca ai", "coloca ai", "mets nous",
+        "compte nous", "comptez nous", "سجلنا", "حطنا",
+        # a total said after the people: "mi mamá y mi tía, o sea tres"
+        "o sea", "es decir", "ou seja", "quer dizer", "c est a dire", "soit", "so that s",
+        "that s", "يعني",
     )
 )  # fmt: skip
 LONGEST_LEAD = max(len(lead) for lead in LEADS)
@@ -109,7 +119,8 @@ PAIRS = frozenset(
     for phrase in ("both of us", "the two of us", "the 2 of us", "nosotros dos", "nosotras dos",
                    "los dos", "nos dois", "nos duas", "os dois", "nous deux", "tous les deux",
                    "toutes les deux", "شخصين", "نحن الاثنين", "احنا الاثنين", "انا وزوجتي",
-                   "we both", "us both")
+                   "we both", "us both", "a deux", "a nous deux", "en pareja", "em casal",
+                   "en couple", "as a couple")
 )  # fmt: skip
 LONGEST_PAIR = max(len(pair) for pair in PAIRS)
 POSSESSIVES = frozenset(
@@ -168,7 +179,13 @@ COMPANIONS = frozenset(
      "fiance", "fiancee", "cavalier", "cavaliere",
      "missus", "missis", "misses", "hubby", "wifey", "bf", "gf", "oga", "pololo", "polola",
      "patrona", "patroa", "blonde", "chum", "moitie", "cherie", "cheri", "epouse", "epoux",
-     "conjuge", "amor", "babe", "bae", *SMALL)
+     "conjuge", "amor", "babe", "bae",
+     # relatives and regional words for a partner: "my cousin", "mi tía", "a minha dama"
+     "cousin", "aunt", "auntie", "uncle", "niece",
+     "nephew", "mama", "mother in law", "tia", "tio", "suegra", "suegro",
+     "sobrina", "sobrino", "prima", "flaca", "flaco", "jeva", "sogra", "sogro",
+     "sobrinha", "sobrinho", "dama", "cousine", "tante", "oncle", "niece",
+     "neveu", *SMALL)
 )  # fmt: skip
 # Arabic says "my wife" in one word: زوجتي (with "and", وزوجتي).
 ARABIC_COMPANIONS = frozenset(
@@ -176,7 +193,9 @@ ARABIC_COMPANIONS = frozenset(
      "صديقي", "صديقتي", "امي", "ابوي", "ابي", "رفيقي", "رفيقتي", "مرتي", "حرمي", "مراتي",
      "جوزي", "المدام", "راجلي", "mrati", "marti", "mreti", "zawjti", "zawji", "jozi", "goozi",
      "خويا", "خوي", "اخويا", "صاحبي", "صاحبتي", "ختي", "صحبتي", "khoya", "khouya", "khuya",
-     "sa7bi", "sahbi", "s7abi", "sa7bti", "sahbti", "khti", "o5ti", "okhti", "a5oy", "akhoya")
+     "sa7bi", "sahbi", "s7abi", "sa7bti", "sahbti", "khti", "o5ti", "okhti", "a5oy", "akhoya",
+     "والدتي", "والدي", "عمتي", "خالتي", "جدتي", "حماتي", "عمي", "خالي", "جدي", "ماما",
+     "zouji", "zoji", "zojti", "zoujti", "mirati", "marati", "a5oya", "o5ty")
 )  # fmt: skip
 # Arabic says "my brothers", "my sons" in one word; the number after them counts them ("أنا
 # واخواني الثلاثة", "أنا وابناي الاثنان").
@@ -197,8 +216,8 @@ BRINGS = frozenset(("bringing", "bring", "brings", "llevo", "traigo", "llevare",
 NOT_BRINGING = frozenset(("can", "could", "may", "might", "i", "if", "to", "should", "not", "t",
                           "cant", "no", "nao", "pas", "ne", "ما", "مش", "لن", "مو"))  # fmt: skip
 WITH = frozenset(("with", "con", "com", "avec", "مع", "ومعي", "معي", "plus", "mas", "mais",
-                  "m3a", "ma3a", "ma3"))  # fmt: skip
-AND = frozenset(("and", "y", "e", "et", "&", "و", "w", "pis"))
+                  "m3a", "ma3a", "ma3", "برفقه", "رفقه", "بصحبه"))  # fmt: skip
+AND = frozenset(("and", "y", "e", "et", "&", "و", "w", "pis", "n"))
 SOLO = frozenset(
     tuple(phrase.split())
     for phrase in (
@@ -230,6 +249,10 @@ CUES = (
        "seule", "seulement", "accompagnant", "بس", "فقط", "لوحدي", "وحدي", "بمفردي", "لحالي",
        "غير", "بروحي", "bas", "bass", "ghir", "wa7di", "lwa7di", "ana", "nomas", "yo"}
 )  # fmt: skip
+# One child after the adults: "2 adultes et un enfant", "٢ كبار وطفل".
+KID = frozenset(("kid", "child", "baby", "toddler", "nino", "nina", "nene", "nena", "bebe",
+                 "crianca", "menino", "menina", "enfant", "petit", "petite", "طفل", "طفله",
+                 "بيبي", "ولد", "بنت", "عيل"))  # fmt: skip
 # Adults, to whom the kids counted after them are added ("2 adultes et 2 enfants": 4).
 ADULTS = frozenset(("adults", "adult", "adultos", "adulto", "adultes", "adulte", "grownups",
                     "كبار", "بالغين"))  # fmt: skip
@@ -238,6 +261,10 @@ NAME = r"[A-ZÀ-Ý][a-zà-ÿ]+"
 NAMED = re.compile(
     rf"\b(?:[Mm]e|I|[Yy]o|[Ee]u|[Mm]oi|[Mm]yself) (?:and|y|e|et|&) (?:(?:o|a|la|el) )?({NAME})"
     rf"|\b({NAME}) (?:and|y|e|et|&) (?:I|me|yo|eu|moi)\b"
+    # after coming "with" someone: "je viens avec Thomas", "ahí estaremos con Juli"
+    rf"|\b(?:[Cc]oming|[Cc]ome|[Vv]oy|[Vv]amos|[Ee]staremos|[Ee]star[ée]|[Vv]ou|[Ee]starei|"
+    rf"[Vv]iens|[Vv]iendrai|[Vv]enons|[Ss]erai|[Ss]era|there|ah[ií]|l[aá]|l[àa]|all[ií]) "
+    rf"(?:with|con|com|avec) (?:(?:o|a|la|el) )?({NAME})\b"
 )
 # Capitalised words after "me and" that are not names ("me and My wife", "eu e A Maria").
 NOT_NAMES = (
@@ -246,5 +273,6 @@ NOT_NAMES = (
     | {"we", "you", "the", "all", "family", "familia", "famille", "yes", "si", "sim", "oui",
        "thanks", "thank", "merci", "gracias", "obrigado", "obrigada", "claro", "sure", "ok",
        "okay", "perfect", "great", "bien", "vale", "bom", "super", "hello", "hi", "hola",
-       "oi", "salut", "bonjour", "dear", "god", "dios", "deus", "dieu", "allah"}
+       "oi", "salut", "bonjour", "dear", "god", "dios", "deus", "dieu", "allah", "love",
+       "pleasure", "plaisir", "gusto", "prazer", "joie", "bells", "everyone", "todos", "tous"}
 )  # fmt: skip

@@ -34,6 +34,7 @@ from app.services.head_words import (
     COMPANIONS,
     CUES,
     DATE_JOINERS,
+    KID,
     LEADS,
     LONGEST_LEAD,
     LONGEST_PAIR,
@@ -75,6 +76,12 @@ PLUS_NAMED = re.compile(
 )
 # A "+" with no number after it joins people ("me + wife").
 LONE_PLUS = re.compile(r"\+(?!\s?\d)")
+# A "+" between adults and a number of kids ("2 adultos + 2 crianças") joins them.
+KIDS_PLUS = re.compile(
+    r"\+(?=\s?\d{1,2}\s+(?i:kids?|child(?:ren)?|babies|baby|ni[ñn][oa]s?|crian[çc]as?|"
+    "enfants?|b[ée]b[ée]s?|hijos|filhos|miudos|petits|\u0623?\u0627?\u0637\u0641\u0627\u0644|"
+    "\u0637\u0641\u0644|\u0639\u064a\u0627\u0644)(?!\\w))"
+)
 # Digits that are times, dates, ordinals, prices, percentages or long numbers.
 NOT_HEADS = re.compile(
     r"\d+\s*[:./\-]\s*\d+"
@@ -139,6 +146,7 @@ def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
     text = PLUS_WORDS.sub(lambda found: f"{found[1]} +{PLUS_WORD_VALUES[found[2].lower()]}", text)
     if "+" not in text and not _has_cue(text) and not NAMED.search(text):
         return None
+    text = KIDS_PLUS.sub(" and ", text)
     plus = PLUS.findall(text)
     plus_named = any(
         not COMPANIONS.isdisjoint(word.casefold() for word in found.groups() if word)
@@ -173,7 +181,7 @@ def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
 
 def _named_companions(text: str) -> int:
     """The people the guest names beside themselves: "eu e o Lucas", "Sarah and I"."""
-    names = (found[1] or found[2] for found in NAMED.finditer(text))
+    names = (next(name for name in found.groups() if name) for found in NAMED.finditer(text))
     return sum(name.casefold() not in NOT_NAMES for name in names)
 
 
@@ -220,9 +228,18 @@ def _read_clause(words: list[str], found: _Found) -> None:
         value = _number(word)
         if value is not None:
             _read_number(words, index, value, found)
+        elif found.adults and _one_kid(words, index):
+            found.counted_kids += 1
         elif _is_companion(words, index):
             found.companions += 1
             found.beside_self = found.beside_self or _beside_self(words, index)
+
+
+def _one_kid(words: list[str], index: int) -> bool:
+    """Whether the word at `index` is one child, not counted by a number before it."""
+    word = words[index]
+    kid = word in KID or (word[:1] == "\u0648" and word[1:] in KID)
+    return kid and not (index and _number(words[index - 1]) is not None)
 
 
 def _addressed(words: list[str], index: int, found: _Found) -> bool:

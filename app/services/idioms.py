@@ -52,7 +52,8 @@ NOT_MISSING = (
                "perder", "perdermelo", "falto", "faltamos", "faltare", "faltaremos",
                "faltaria", "faltariamos", "faltar", "pierda", "perdamos", "falte", "faltemos")
         + "(?! (?:al|a|el|mi) (?:trabajo|curro|laburo|chamba|turno|guardia))"
-        + "(?: por nada(?: del mundo)?| de ninguna manera| por ningun motivo)?",
+        + "(?: por nada(?: del mundo)?| de ninguna manera| por ningun motivo"
+        + "| ni cagando| ni loc[oa]| ni muert[oa]| ni a palos| ni en pedo)?",
         "si",
     ),
     (
@@ -156,13 +157,56 @@ NOTHING_STOPS = (
 HOW_NOT = (
     ("how (?:could|can|would) (?:i|we) (?:not|miss it)(?: (?:come|go|be there|attend))?",
      "yes"),
-    ("(?:como|como no|como iba a no|como no voy a) (?:ir|venir|asistir|estar)"
+    # not "no tengo cómo ir", "não tenho como ir" (no way to get there)
+    ("(?<!tengo )(?<!tenho )(?<!temos )(?:como|como no|como iba a no|como no voy a) "
+     "(?:ir|venir|asistir|estar)"
      "|como no (?:voy|vamos|iria|iriamos)", "si"),
     ("(?:como|nao tem como|nao ha como|tem como) nao (?:ir|vir|vou|vamos|estar la|comparecer)"
      "|(?:nao tem como|nao ha como) (?:eu |a gente |nos )?(?:faltar|perder)", "sim"),
     ("comment (?:ne pas|pas|ne pourrais je pas|je pourrais ne pas) (?:venir|y aller|etre la"
      "|participer)", "oui"),
     ("(?:كيف|ازاي|شلون) (?:ما|مش|لا) (?:اجي|احضر|نجي|نحضر|اكون)", "نعم"),
+    # "how could I miss it", "can't NOT come", "je ne sais pas comment je pourrais louper ça",
+    # "não tem como eu não ir", "هو انا ممكن مجيش؟", "how I no go come?"
+    ("how (?:could|can|would) (?:i|we) (?:ever )?miss (?:it|this|that|your \\w+)"
+     "|(?:i |we )?(?:can t|cannot|cant|couldn t) not (?:come|go|be there|make it|attend)"
+     "|how (?:i|we) (?:no go|go fit no|wan take no) (?:come|attend|dey)", "yes"),
+    ("como (?:me lo |nos lo |me la |nos la )?(?:voy a |iba a |vamos a |podria )?(?:perder|faltar)"
+     "|no (?:puedo|podemos|podria) no (?:ir|venir|estar)", "si"),
+    ("(?:nao tem como|nao ha como) (?:eu|a gente|nos) nao (?:ir|vir|estar la|comparecer)"
+     "|como (?:e que )?(?:eu )?(?:ia|iria|vou|poderia) (?:faltar|perder)"
+     "|nao (?:posso|podemos) nao (?:ir|vir)", "sim"),
+    ("(?:je ne sais pas |je sais pas |je vois pas )?comment (?:je|j|on) (?:pourrais|pourrait|"
+     "pourrions|peux|peut|pourrai|pourra) (?:louper|manquer|rater)(?: ca| cela)?"
+     "|(?:je ne |je )?(?:peux|peut) pas ne pas (?:venir|y aller|etre la)", "oui"),
+    ("(?:هو )?(?:انا|احنا) ممكن (?:مجيش|منجيش|ما اجي|ما نجي|ما احضر|افوت\\w*)"
+     "|(?:ما|مش) (?:اقدر|بقدر|نقدر|هقدر) (?:ما|م) ?(?:اجي|نجي|احضر|جيش)", "نعم"),
+)  # fmt: skip
+# Nothing the guest would rather do, said as a yes: "can't think of anything I'd rather do",
+# "no se me ocurre nada mejor", "não há nada que eu prefira", "il n'y a rien de mieux".
+NOTHING_BETTER = (
+    ("(?:i |we )?(?:can t|cannot|cant|couldn t) (?:think of|imagine) (?:anything|anywhere|"
+     "any place|a better (?:way|place|thing|plan))(?: else)?(?: (?:i|we) (?:d|would) rather"
+     "(?: (?:do|be))?)?|(?:there s |there is )?(?:nothing|nowhere|no place) (?:else )?"
+     "(?:i|we) (?:d|would) rather (?:do|be)", "yes"),
+    ("no (?:hay|se me ocurre|se nos ocurre|tengo) (?:nada|ningun (?:lugar|sitio|plan))"
+     " (?:mejor|que (?:prefiera|prefieramos))", "si"),
+    ("nao (?:ha|tem|consigo (?:imaginar|pensar em)) (?:nada|lugar|programa) "
+     "(?:melhor|que (?:eu )?(?:prefira|preferisse))", "sim"),
+    ("(?:il )?(?:n )?y a rien (?:de mieux|que je prefererais)|(?:je ne |je )?vois rien de mieux",
+     "oui"),
+    ("(?:ما|مافي|ما في|مفيش) (?:شي|اشي|حاجه|مكان) (?:احسن|احلي|افضل) من (?:كذا|هيك|كده|هذا)",
+     "نعم"),
+)  # fmt: skip
+# Which date, not whether: "is it the 14th or the 21st? one of those I'm out of town",
+# "uno de esos días trabajo": a doubt until the date is known.
+WHICH_DATE = (
+    ("one of (?:those|these|them|the two)(?: (?:days|dates|weekends))? .*", "not sure"),
+    ("(?:uno|una|alguno|alguna) de (?:esos|esas|los dos|las dos)(?: (?:dias|fechas|fines))? .*",
+     "no se"),
+    ("(?:um|uma) (?:desses|dessas|dos dois|das duas)(?: (?:dias|datas|fins))? .*", "nao sei"),
+    ("(?:l un|l une) (?:des deux|de ces (?:dates|jours|deux)) .*", "je ne sais pas"),
+    ("(?:واحد|وحده|يوم) (?:منهم|من الاثنين|من اليومين) .*", "مش متاكد"),
 )  # fmt: skip
 # "Why not", ending its clause, is a yes ("¡Cómo no! Allí estaremos"); with words after it,
 # it asks ("ليش لا تجي؟").
@@ -240,6 +284,11 @@ NONE_OF_US = (
 # A few minutes late is no doubt about coming: "might be 5 mins late", "peut-être 10 minutes
 # en retard", "quizás 10 minutos tarde", "talvez uns 10 minutos atrasado".
 MINUTES = "(?:(?:a )?(?:few|couple|\\d+|\\w+) (?:mins?|minutes?|minutos?)|\\d+ ?mn)"
+# A little late, said without minutes: "a bit late", "un poil en retard", "un poco tarde".
+MINUTES = (
+    f"(?:{MINUTES}|a (?:bit|little|tad)|(?:un|um) (?:poil|peu|chouia|poco|pelin|pouco"
+    "|bocadinho|pouquinho|poquito)|legerement)"
+)
 LATE = (
     (f"(?:might|may|could|maybe|probably) (?:be |arrive |get there )?(?:about |around |like )?"
      f"{MINUTES} late", "late"),
@@ -255,6 +304,8 @@ NOT_MISSING_SAID = (
     *NOT_MISSING,
     *CANNOT_REFUSE,
     *HOW_NOT,
+    *NOTHING_BETTER,
+    *WHICH_DATE,
     *NOTHING_STOPS,
     *WHY_NOT,
     *CANCELLED_ELSE,

@@ -50,7 +50,7 @@ PATTERNS = {
         "(?:want|wish|like|need) to (?:unsubscribe|opt out)",
         f"(?:don t|do not|dont) want{FILLER}(?: to (?:receive|get))?{FILLER} {MESSAGES}",
         f"no (?:more|further) {MESSAGES}",
-        "(?:remove|delete|erase) (?:me|us|my number|my contact|this number)",
+        "(?:remove|delete|erase|comot) (?:me|us|my number|my contact|this number)",
         "take (?:me|us|my number) off",
         "unsubscribe (?:me|us|this number|my number)",
     ),
@@ -122,7 +122,7 @@ PATTERNS = {
         f"(?:veux|souhaite|desire|voudrais|souhaiterais|veut|voulons|souhaitons) plus "
         f"(?:recevoir|de {MESSAGES}|etre contacte\\w*)",
         "(?:retirez|retire|enlevez|enleve|supprimez|supprime|effacez|rayez|desinscrivez|"
-        "desabonnez) (?:moi|mon numero|mon contact)",
+        "desabonnez|supprimer|retirer|enlever|effacer) (?:moi|mon numero|mon contact)",
         f"plus de {MESSAGES}",
         "(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire|voulons) (?:me |nous )?"
         "(?:desabonner|desinscrire|retirer de (?:la|votre|cette) liste)",

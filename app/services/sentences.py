@@ -102,6 +102,17 @@ CERTAINTY = frozenset(squeeze(word) for word in (
     "akid", "100", "hold"))  # fmt: skip
 
 
+# The words of a plan to tell later or of not knowing yet ("I'll confirm next week", "te
+# aviso", "no sabemos"): beside a lean they keep it a maybe ("provavelmente vou, depois
+# confirmo"); after a contrast they are a doubt ("acho que sim, mas confirmo depois").
+LATER = frozenset(squeeze(word) for word in (
+    "confirm", "confirmo", "confirme", "confirmar", "confirmerai", "know", "aviso", "avisar",
+    "digo", "dirai", "redis", "falo", "courant", "later", "luego", "depois", "despues",
+    "closer", "nearer", "sabemos", "sei", "sais", "sait", "savons", "3aref",
+    "\u0644\u0627\u062d\u0642\u0627", "\u0628\u062e\u0628\u0631\u0643",
+    "\u0628\u0639\u062f\u064a\u0646", "\u0627\u062e\u0628\u0631\u0643"))  # fmt: skip
+
+
 def has_question_mark(text: str) -> bool:
     """Whether a message has a question mark (Latin or Arabic)."""
     return any(mark in text for mark in QUESTION_MARKS)
@@ -267,9 +278,17 @@ def _decide(hits: list[Hit]) -> Role:
         return Role.NO if Role.NO in roles else Role.MAYBE
     if roles == {Role.DOUBT} and all(_unsure(hit.phrase) for hit in hits):
         return Role.DOUBT  # "not sure yet": a doubt alone, a maybe after one ("probably, ...")
-    if Role.DOUBT in roles or roles == {Role.LEAN}:
+    # "probably, I'll confirm next week", "provavelmente vou, depois confirmo": a maybe
+    leaning = {Role.LEAN, Role.DOUBT} <= roles <= {Role.LEAN, Role.DOUBT, Role.YES} and all(
+        _unsure(hit.phrase) or not LATER.isdisjoint(hit.phrase.split())
+        for hit in hits
+        if hit.role is Role.DOUBT
+    )
+    if Role.DOUBT in roles and not leaning:
         return Role.UNCLEAR
-    return Role.MAYBE if Role.LEAN in roles else Role.YES
+    # a lean alone is left to `_conclude`: a maybe before a doubt that is unsure ("probs, but
+    # don't hold me to it"), else unclear
+    return (Role.LEAN if roles == {Role.LEAN} else Role.MAYBE) if Role.LEAN in roles else Role.YES
 
 
 def _unsure(phrase: str) -> bool:
@@ -297,12 +316,12 @@ def _conclude(decisions: list[Role], theirs: Callable[[], bool], asks: bool) -> 
         return Role.UNCLEAR  # "yes, but I'm on shift that day"
     final, earlier = stated[-1], set(stated[:-1])
     if final is Role.DOUBT:  # "probably yes, but not sure yet": the doubt restates a maybe
-        return Role.MAYBE if earlier == {Role.MAYBE} else Role.UNCLEAR
-    if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR, Role.DOUBT}:
+        return Role.MAYBE if earlier and earlier <= {Role.MAYBE, Role.LEAN} else Role.UNCLEAR
+    if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR, Role.DOUBT, Role.LEAN}:
         return Role.UNCLEAR
     if final is Role.YES and Role.MAYBE in earlier:
         return Role.MAYBE
-    return final
+    return Role.UNCLEAR if final is Role.LEAN else final
 
 
 @dataclass(frozen=True)
