@@ -59,34 +59,38 @@ FILES = (
     # The first blind file (325/326, 76/76, 30/30). The miss, "probably, I'll try", is left to
     # the organiser: a lean beside a try is a doubt by the corpus's rule.
     Measured("reply_heldout_blind.tsv", {"clear": 0.99, "heads": 1.0, "stop": 1.0}, NEVER),
-    # The second (319/347, 71/85, 27/27): most misses are tries and conditions ("I'll try my
+    # The second (320/347, 72/85, 27/27): most misses are tries and conditions ("I'll try my
     # best to pop in", "Si le travail me libère je viendrai"), doubts by the corpus's rule.
     Measured(
         "reply_heldout_blind2.tsv",
-        {"clear": 0.919, "heads": 0.835, "stop": 1.0},
+        {"clear": 0.922, "heads": 0.847, "stop": 1.0},
         NEVER,
         least_heads=80,
     ),
-    # The third (338/352, 52/53, 25/25): a lean with "not sure" is a doubt; replies that only
+    # The third (339/352, 52/53, 25/25): a lean with "not sure" is a doubt; replies that only
     # show the guest getting ready ("already bought my outfit") go to the inbox undecided.
-    Measured("reply_heldout_blind3.tsv", {"clear": 0.96, "heads": 0.981, "stop": 1.0}, NEVER),
+    Measured("reply_heldout_blind3.tsv", {"clear": 0.963, "heads": 0.981, "stop": 1.0}, NEVER),
     # The fourth (355/360, 54/56, 25/25): a yes beside a question ("Présente ! Table 9 c'est
     # ça ?"), one of a couple named without a "but", an Arabizi "momken" (a doubt).
     Measured("reply_heldout_blind4.tsv", {"clear": 0.986, "heads": 0.964, "stop": 1.0}, NEVER),
-    # The fifth (318/360, 46/61, 25/25): a yes beside a question keeps most missed answers and
+    # The fifth (319/360, 48/61, 25/25): a yes beside a question keeps most missed answers and
     # heads in the inbox ("Keen as! What time should we rock up?", "Je viens +2 ça passe ?").
-    Measured("reply_heldout_blind5.tsv", {"clear": 0.883, "heads": 0.754, "stop": 1.0}, NEVER),
-    # The sixth (346/360, 71/77, 25/25; held out: 304, 55, 24, 5 swaps, 3 doubts): a named
+    Measured("reply_heldout_blind5.tsv", {"clear": 0.886, "heads": 0.786, "stop": 1.0}, NEVER),
+    # The sixth (350/360, 71/77, 25/25; held out: 304, 55, 24, 5 swaps, 3 doubts): a named
     # other away after a yes ("Tom's away for work"), lists of four ("eu, o Léo e as duas
     # meninas"), "Probablemente vaya" (the subjunctive, or "¡vaya!").
-    Measured("reply_heldout_blind6.tsv", {"clear": 0.961, "heads": 0.922, "stop": 1.0}, NEVER),
-    # The seventh, held out: first read after the sixth was taught, 311/360 clear answers,
-    # 79/104 heads, 22/25 opt-outs, 3 swaps and 11 doubts read as answers (the reader before
-    # the teaching: 306, 77, 22, 3, 15). The bar for both counts is 0: never to grow.
+    Measured("reply_heldout_blind6.tsv", {"clear": 0.972, "heads": 0.922, "stop": 1.0}, NEVER),
+    # The seventh (345/360, 97/104, 25/25; held out: 311, 79, 22, 3 swaps, 11 doubts): "I'll
+    # try", which the writer calls a maybe and the corpus a doubt; a comma list of names ("eu,
+    # o Zé, a Marta e o pequeno"); "confirmo mi asistencia y la de mi esposa".
+    Measured("reply_heldout_blind7.tsv", {"clear": 0.958, "heads": 0.932, "stop": 1.0}, NEVER),
+    # The eighth, held out: first read after the seventh was taught, 311/360 clear answers,
+    # 78/110 heads, 23/25 opt-outs, 2 swaps and 4 doubts read as answers (the reader before
+    # the teaching: 306, 73, 21, 4, 11). The bar for both counts is 0: never to grow.
     Measured(
-        "reply_heldout_blind7.tsv",
-        {"clear": 0.863, "heads": 0.759, "stop": 0.88},
-        {"swapped": 3, "doubt read as an answer": 11},
+        "reply_heldout_blind8.tsv",
+        {"clear": 0.863, "heads": 0.709, "stop": 0.92},
+        {"swapped": 2, "doubt read as an answer": 4},
     ),
 )
 HELD_OUT = FILES[-1]
