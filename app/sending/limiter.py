@@ -261,8 +261,12 @@ class InFlightPool:
                 if ask:
                     self._next_ask = now + PERMIT_POLL
                 else:
+                    # In this task, not in one `wait_for` would start: on Python 3.11 a drain
+                    # cancelled at its end could leave that task waiting forever to take the
+                    # condition's lock back, and `asyncio.run` waiting for it.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._changed.wait(), timeout=PERMIT_POLL)
+                        async with asyncio.timeout(PERMIT_POLL):
+                            await self._changed.wait()
             if ask:
                 await self._take_more()
 
