@@ -53,6 +53,9 @@ def door_device(browser: Browser, url: str, tolerated: tuple[str, ...] = ()) -> 
     device.goto(url)
     sign_in(device)
     expect(device.get_by_role("heading", level=1)).to_have_text("Door")
+    # The scan buttons show once the script has wired them: a photo given before then
+    # would be a change event nobody listens to.
+    expect(device.get_by_role("button", name="Scan a photo")).to_be_visible()
     yield device
     context.close()
     errors = [error for error in errors if not any(text in error for text in tolerated)]
