@@ -503,8 +503,7 @@ def check_honcho(root: Path, outage: float) -> None:
         def restart() -> None:
             nonlocal process
             assert process is not None
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=HONCHO_STOP_LIMIT)
+            stop_honcho(process)
             process = start()
 
         check_variable_change_honcho(site, restart)
@@ -516,27 +515,37 @@ def check_honcho(root: Path, outage: float) -> None:
         def reboot() -> None:
             nonlocal process
             assert process is not None
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=HONCHO_STOP_LIMIT)
+            stop_honcho(process)
             process = launch()
 
         check_outage(site, outage, reboot=reboot, watch=alive)
 
-        start_time = time.monotonic()
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        took = time.monotonic() - start_time
+        took = stop_honcho(process)
         log.flush()
         restarts = (root / "honcho.log").read_text().count("keep-up: ")
         report(
             f"honcho stop took {took:.1f} s (limit {HONCHO_STOP_LIMIT:g} s); {restarts} restarts"
         )
-        require(took < HONCHO_STOP_LIMIT, "honcho stop overran its kill wait")
+    except CheckFailed:
+        log.flush()
+        site.show_logs(root, lines=60)  # honcho's lines are stamped: who stopped when
+        raise
     finally:
         if process is not None and process.poll() is None:
             process.kill()
         log.close()
         services.stop()
+
+
+def stop_honcho(process: subprocess.Popen[bytes]) -> float:
+    """Ctrl-C honcho and wait for it to exit (within its kill wait); the seconds it took."""
+    start = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=HONCHO_STOP_LIMIT)
+    except subprocess.TimeoutExpired:
+        raise CheckFailed(f"honcho stop overran its kill wait ({HONCHO_STOP_LIMIT:g} s)") from None
+    return time.monotonic() - start
 
 
 def check_variable_change_honcho(site: Site, restart: Callable[[], None]) -> None:

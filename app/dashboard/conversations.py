@@ -12,7 +12,7 @@ from app.dashboard.forms import ReplyForm
 from app.models import MessageKind
 from app.services import conversations, event_questions
 from app.services.campaigns import KIND_LABELS, ConflictError, NotFoundError
-from app.services.conversations import CONFIRMATION, Thread
+from app.services.conversations import CONFIRMATION, QUESTION, Thread
 from app.services.user_text import plain_text
 from app.urls import guest_page_url
 
@@ -23,6 +23,8 @@ SENT_LABELS = {
     MessageKind.REPLY.value: _l("Your reply"),
     # The answer to a guest's yes, sent by the engine once a spooled message was replayed.
     CONFIRMATION: _l("Late confirmation"),
+    # A question the service asked: how many are coming, or one of the event's questions.
+    QUESTION: _l("Automatic question"),
     MessageKind.OFFER.value: _l("Seat offer"),
 }
 RECEIVED_LABELS = {

@@ -74,7 +74,7 @@ class MessageKind(StrEnum):
     INVITATION = "invitation"  # the invitation itself, which the guest answers
     REMINDER = "reminder"  # before the event, to guests who confirmed (and maybe "maybe")
     FOLLOWUP = "followup"  # days after delivery, to guests who have not answered
-    REPLY = "reply"  # the organiser's own words to one guest, inside their 24-hour window
+    REPLY = "reply"  # words to one guest inside their 24-hour window (`Invitation.by_service`)
     OFFER = "offer"  # a freed seat offered to a waitlisted guest (`app.sending.waitlist`)
     UPDATE = "update"  # the event's start, zone or venue changed (one per change: `round`)
     CANCELLATION = "cancellation"  # the event is canceled, to every guest who was invited

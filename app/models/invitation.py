@@ -184,8 +184,11 @@ class Invitation(Base):
     content_key: Mapped[str | None] = mapped_column(
         ForeignKey("button_contents.key", ondelete="SET NULL")
     )
-    # A reply the service sends for itself: the guest's message it answers (the confirmation
-    # a spooled message's webhook could not give); NULL for the organiser's own words.
+    # A reply the service wrote for itself (`by_service`), not the organiser's words: a
+    # confirmation, a question with buttons, a question asked again.
+    by_service: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The guest's message such a confirmation answers (one a spooled message's webhook could
+    # not give), answered once.
     answers_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_messages.id", ondelete="SET NULL")
     )

@@ -27,9 +27,9 @@ INSERT INTO button_contents (key, request) VALUES (:key, CAST(:request AS jsonb)
 ON CONFLICT (key) DO NOTHING
 """)
 QUEUE = text("""
-INSERT INTO invitations (event_id, guest_id, kind, body, content_key, send_state,
+INSERT INTO invitations (event_id, guest_id, kind, body, content_key, by_service, send_state,
                          next_attempt_at, attempt_count, created_at)
-SELECT g.event_id, g.id, 'reply', :body, :key, 'pending',
+SELECT g.event_id, g.id, 'reply', :body, :key, true, 'pending',
        now() + make_interval(secs => :after), 0, now()
 FROM guests g WHERE g.id = :guest_id
 """)

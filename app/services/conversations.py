@@ -76,8 +76,10 @@ QUESTION_WORDS = "|".join((
 ASKING = f"{QUESTION_MARKS}|(^|[\\s,.;:!¡(…،])({QUESTION_WORDS})($|[\\s,.;:!)…،])"
 
 REPLY = MessageKind.REPLY
-# A thread's name for a reply the service sent for itself (a confirmation owed after an outage).
+# A thread's names for the replies the service wrote for itself: a confirmation owed after an
+# outage, and a question (with buttons, or asked again).
 CONFIRMATION = "confirmation"
+QUESTION = "question"
 _invitation = aliased(Invitation, name="invitation")
 _reply = aliased(Invitation, name="reply")
 
@@ -91,7 +93,7 @@ UNREAD_TEXT: ColumnElement[bool] = and_(
 REPLIED_AFTER = exists().where(
     _reply.guest_id == InboundMessage.guest_id,
     _reply.kind == REPLY,
-    _reply.answers_message_id.is_(None),  # the organiser's own words, not the service's
+    _reply.by_service.is_(False),  # the organiser's own words, not the service's
     _reply.created_at > InboundMessage.received_at,
 )
 NEEDS_ANSWER: ColumnElement[bool] = and_(
@@ -194,12 +196,19 @@ def _outgoing(row: Invitation, to: Guest) -> ThreadMessage:
         row.id,
         False,
         row.accepted_at or row.created_at,
-        CONFIRMATION if row.answers_message_id is not None else row.kind.value,
+        _outgoing_kind(row),
         text,
         status,
         row.error_reason,
         derived=plain,
     )
+
+
+def _outgoing_kind(row: Invitation) -> str:
+    """A sent message's kind in the thread: a reply the service wrote names what it is."""
+    if not row.by_service:
+        return row.kind.value
+    return CONFIRMATION if row.answers_message_id is not None else QUESTION
 
 
 def _sent_as_plain_text(kind: MessageKind, to: Guest) -> bool:
@@ -302,6 +311,7 @@ def _same_reply(guest_id: int, text: str) -> Invitation | None:
         .where(
             Invitation.guest_id == guest_id,
             Invitation.kind == REPLY,
+            Invitation.by_service.is_(False),
             Invitation.body == text,
             Invitation.created_at > utcnow() - SAME_REPLY_WITHIN,
         )

@@ -51,9 +51,9 @@ UPDATE answers SET asks = asks + 1, asked_at = now()
 WHERE guest_id = :guest_id AND question_id = :question_id
 """)
 QUEUE = text("""
-INSERT INTO invitations (event_id, guest_id, kind, body, send_state, next_attempt_at,
-                         attempt_count, created_at)
-VALUES (:event_id, :guest_id, :kind, :body, 'pending', now(), 0, now())
+INSERT INTO invitations (event_id, guest_id, kind, body, by_service, send_state,
+                         next_attempt_at, attempt_count, created_at)
+VALUES (:event_id, :guest_id, :kind, :body, true, 'pending', now(), 0, now())
 """)
 
 

@@ -46,9 +46,9 @@ SELECT EXISTS (SELECT 1 FROM inbound_messages
                WHERE guest_id = :guest_id AND received_at > :since AND kind <> 'text')
 """)
 QUEUE = text("""
-INSERT INTO invitations (event_id, guest_id, kind, body, answers_message_id, send_state,
-                         next_attempt_at, attempt_count, created_at)
-SELECT g.event_id, g.id, 'reply', :body, :message_id, 'pending', now(), 0, now()
+INSERT INTO invitations (event_id, guest_id, kind, body, answers_message_id, by_service,
+                         send_state, next_attempt_at, attempt_count, created_at)
+SELECT g.event_id, g.id, 'reply', :body, :message_id, true, 'pending', now(), 0, now()
 FROM guests g WHERE g.id = :guest_id
 ON CONFLICT (answers_message_id) WHERE answers_message_id IS NOT NULL DO NOTHING
 RETURNING id

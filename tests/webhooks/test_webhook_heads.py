@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.services import conversations
 from app.services.conversations import inbox_page
 from tests.support.database import execute, query, scalar
 from tests.support.factories import Seeded, seed
@@ -107,6 +108,25 @@ def test_a_button_yes_asks_how_many_and_a_number_then_sets_the_party(
     assert state(app, found) == ("confirmed", 1)
     assert needing_answer(app) == []
     assert scalar(app, "SELECT count(*) FROM rsvp_responses") == 3
+
+
+def test_how_many_asked_for_the_organiser_answers_none_of_the_guests_questions(
+    app: Flask, client: FlaskClient
+) -> None:
+    found = seeded(app)
+    question = "What time does it start?"
+    say(client, question)
+    signed_post(client, INBOUND, button_form(PHONE, "yes", "Yes", found.message_sid))
+    assert len(asked_apart(app)) == 1
+    # The service's "how many of you?" is no reply of the organiser's: the question waits.
+    assert needing_answer(app) == [question]
+    with app.app_context():
+        thread = conversations.thread(found.guest_id)
+    assert [m.kind for m in thread.messages if not m.incoming][-1] == conversations.QUESTION
+    # The organiser's own words do answer it.
+    with app.app_context():
+        conversations.send_reply(found.guest_id, "At 8, see you there!")
+    assert needing_answer(app) == []
 
 
 def test_the_question_is_asked_in_the_guests_language(app: Flask, client: FlaskClient) -> None:

@@ -274,8 +274,9 @@ def test_a_silent_guest_is_asked_once_more_within_the_window(
     execute(app, "UPDATE inbound_messages SET received_at = received_at - interval '5 hours'")
     assert reask(app) == 1
     assert reask(app) == 0  # once
-    [body] = [row.body for row in query(app, "SELECT body FROM invitations WHERE kind = 'reply'")]
-    assert body == "Question 1 of 2: Any dietary needs?"
+    [asked] = query(app, "SELECT body, by_service FROM invitations WHERE kind = 'reply'")
+    assert asked.body == "Question 1 of 2: Any dietary needs?"
+    assert asked.by_service  # the service's words: no answer to what the guest wrote
     assert answers(app) == [(1, None, None, 2)]
     assert say(client, "vegan") is not None  # the answer to the question asked again
     assert answers(app)[0][:2] == (1, "vegan")
