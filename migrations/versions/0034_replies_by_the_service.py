@@ -19,7 +19,8 @@ def upgrade() -> None:
         "invitations",
         sa.Column("by_service", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
-    # The ones that can still be told: a question with buttons, a confirmation owed.
+    # The ones that can still be told: a question with buttons, a confirmation owed (a
+    # question asked again in words looks like the organiser's own, and stays so).
     op.execute(
         "UPDATE invitations SET by_service = true WHERE kind = 'reply'"
         " AND (content_key IS NOT NULL OR answers_message_id IS NOT NULL)"
