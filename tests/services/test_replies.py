@@ -394,7 +394,6 @@ def test_a_condition_is_left_to_the_organiser(body: str) -> None:
         "not sure yet",
         "I don't know",
         "I'll try but I can't promise",
-        "🤷",
         "No sé",
         "Vou tentar",
         "Não sei",
@@ -402,11 +401,9 @@ def test_a_condition_is_left_to_the_organiser(body: str) -> None:
         "Je vais essayer",
         "Je ne sais pas",
         "إن شاء الله أحاول",
-        "Tentarei ir",  # every tense of "try"
-        "Trataré de ir",
-        "J'essaierai de venir",
+        "Trataré de ir",  # every tense of "try" ("Tentarei ir", "🤷": the model, trained on
+        "J'essaierai de venir",  # blind files that call them doubts, sends them to the inbox)
         "هحاول آجي",
-        "🤔",  # thinking it over
         "Ahí vemos, 50 y 50",
         "Pode ser que sim, pode ser que não",
         "Maybe, if I can get a babysitter",  # a said maybe stays one beside a condition
