@@ -125,6 +125,16 @@ PAIRS = frozenset(
 LONGEST_PAIR = max(len(pair) for pair in PAIRS)
 POSSESSIVES = frozenset(
     (
+        # "your" too: a grandmother writing "con su tío", "avec ton oncle", "com o seu avô"
+        # brings her husband, the addressee's relative
+        "your",
+        "su",
+        "tu",
+        "seu",
+        "sua",
+        "ton",
+        "ta",
+        "votre",
         "my",
         "mi",
         "meu",
@@ -185,7 +195,8 @@ COMPANIONS = frozenset(
      "nephew", "mama", "mother in law", "tia", "tio", "suegra", "suegro",
      "sobrina", "sobrino", "prima", "flaca", "flaco", "jeva", "sogra", "sogro",
      "sobrinha", "sobrinho", "dama", "cousine", "tante", "oncle", "niece",
-     "neveu", *SMALL)
+     "neveu", "compadre", "comadre", "compa", "kota", "primo", "companero", "companera",
+     *SMALL)
 )  # fmt: skip
 # Arabic says "my wife" in one word: زوجتي (with "and", وزوجتي).
 ARABIC_COMPANIONS = frozenset(
@@ -195,7 +206,8 @@ ARABIC_COMPANIONS = frozenset(
      "خويا", "خوي", "اخويا", "صاحبي", "صاحبتي", "ختي", "صحبتي", "khoya", "khouya", "khuya",
      "sa7bi", "sahbi", "s7abi", "sa7bti", "sahbti", "khti", "o5ti", "okhti", "a5oy", "akhoya",
      "والدتي", "والدي", "عمتي", "خالتي", "جدتي", "حماتي", "عمي", "خالي", "جدي", "ماما",
-     "zouji", "zoji", "zojti", "zoujti", "mirati", "marati", "a5oya", "o5ty")
+     "zouji", "zoji", "zojti", "zoujti", "mirati", "marati", "a5oya", "o5ty", "5alti",
+     "5ali", "3amti", "3ammi", "mama", "baba", "teta", "khalti", "khali", "rajli", "rajel")
 )  # fmt: skip
 # Arabic says "my brothers", "my sons" in one word; the number after them counts them ("أنا
 # واخواني الثلاثة", "أنا وابناي الاثنان").

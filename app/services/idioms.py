@@ -54,7 +54,7 @@ NOT_MISSING = (
         + "(?! (?:al|a|el|mi) (?:trabajo|curro|laburo|chamba|turno|guardia))"
         + "(?: por nada(?: del mundo)?| de ninguna manera| por ningun motivo"
         + "| ni cagando| ni loc[oa]| ni muert[oa]| ni a palos| ni en pedo)?",
-        "si",
+        "por supuesto",  # not "si", which a condition could follow ("si el asado")
     ),
     (
         _any("nao", "nunca", "jamais", "nem", "nem mort[oa]s?(?: que)?(?: eu)?",
@@ -113,14 +113,14 @@ CANNOT_REFUSE = (
      "|turning (?:you|this|that|it) down)(?: to (?:you|this|that|it|y all))?",
      "yes"),
     ("(?:ni en suenos|jamas|nunca|ni loc[oa]|ni de broma) (?:te |les |le )?(?:diria|digo|diriamos"
-     "|decimos|diria yo) (?:que )?no", "si"),
+     "|decimos|diria yo) (?:que )?no", "por supuesto"),
     ("(?:nem em sonhos|jamais|nunca|nem pensar em|nem pensar) (?:te |lhe )?(?:diria|digo|"
      "dizer|diriamos) (?:que )?nao", "sim"),
     ("(?:je ne |je n |on ne |jamais je ne )?(?:te |vous )?(?:dirais|dirai|dirions) jamais non"
      "|(?:hors de question|pas question) de (?:te |vous )?(?:dire non|refuser)", "oui"),
     ("(?:مستحيل|ابدا ما|عمري ما) ?(?:اقول|اقولك|اقلك|قلك|نقول|ارفض|نرفض)(?: لا)?", "نعم"),
     ("(?:no (?:te |les |os |le )?(?:puedo|podemos|podria) (?:decir(?:te|les|os|le)? que no"
-     "|negar(?:me|nos))|no (?:me|nos) (?:puedo|podemos) negar)", "si"),
+     "|negar(?:me|nos))|no (?:me|nos) (?:puedo|podemos) negar)", "por supuesto"),
     ("nao (?:consigo|posso|conseguimos|podemos|da pra|tem como) (?:te |lhe )?(?:dizer|falar) "
      "(?:que )?nao|nao (?:consigo|posso) (?:recusar|negar)", "sim"),
     ("(?:je |on |nous )?(?:ne |n )?(?:peux|peut|pouvons|pourrais) pas (?:te |vous )?"
@@ -140,7 +140,7 @@ NOTHING_STOPS = (
     ("(?:nada|nadie) (?:en el mundo )?(?:me |nos )?(?:va a |van a |puede |podria |podra |"
      "podrian )?(?:me |nos )?(?:impide|impedir|impediria|impedira|detiene|detener|detendria|"
      "detendra|frena|frenar|quita|quitar)\\w*"
-     "|no hay nada que (?:me |nos )?(?:impida|detenga|frene)\\w*", "si"),
+     "|no hay nada que (?:me |nos )?(?:impida|detenga|frene)\\w*", "por supuesto"),
     ("(?:nada|ninguem) (?:neste mundo |no mundo )?(?:me |nos )?(?:vai |pode |podera |poderia |"
      "vao )?(?:me |nos )?(?:impede|impedir|impediria|impedira|segura|segurar|tira|tirar)\\w*"
      "|nao (?:ha|tem) nada que (?:me |nos )?(?:impeca|segure)\\w*", "sim"),
@@ -160,9 +160,18 @@ HOW_NOT = (
     # not "no tengo cómo ir", "não tenho como ir" (no way to get there)
     ("(?<!tengo )(?<!tenho )(?<!temos )(?:como|como no|como iba a no|como no voy a) "
      "(?:ir|venir|asistir|estar)"
-     "|como no (?:voy|vamos|iria|iriamos)", "si"),
+     "|como no (?:voy|vamos|iria|iriamos)", "por supuesto"),
     ("(?:como|nao tem como|nao ha como|tem como) nao (?:ir|vir|vou|vamos|estar la|comparecer)"
      "|(?:nao tem como|nao ha como) (?:eu |a gente |nos )?(?:faltar|perder)", "sim"),
+    # "you think I'd miss your 50th??", "¿crees que me lo voy a perder?": a yes asked back
+    ("(?:you |do you |did you |you really |u )?(?:think|thought) (?:i d|i would|we d|we would|"
+     "i m gonna|i was gonna) (?:ever )?(?:miss|skip)", "yes"),
+    ("(?:crees|creeis|pensas|piensas|creiste|pensaste) que (?:me lo |nos lo |me la |nos la )?"
+     "(?:voy a |vamos a |iba a |ibamos a )?(?:perder|faltar|perderia|faltaria)", "por supuesto"),
+    ("(?:achas|acha|achou|achaste|pensas|pensa|pensou) que (?:eu )?(?:ia|iria|vou) "
+     "(?:faltar|perder)", "sim"),
+    ("(?:tu crois|tu pensais|vous croyez|tu croyais) (?:que )?(?:je |j |on )?(?:vais|allais|va|"
+     "allait) (?:rater|manquer|louper)", "oui"),
     ("comment (?:ne pas|pas|ne pourrais je pas|je pourrais ne pas) (?:venir|y aller|etre la"
      "|participer)", "oui"),
     ("(?:كيف|ازاي|شلون) (?:ما|مش|لا) (?:اجي|احضر|نجي|نحضر|اكون)", "نعم"),
@@ -172,14 +181,14 @@ HOW_NOT = (
      "|(?:i |we )?(?:can t|cannot|cant|couldn t) not (?:come|go|be there|make it|attend)"
      "|how (?:i|we) (?:no go|go fit no|wan take no) (?:come|attend|dey)", "yes"),
     ("como (?:me lo |nos lo |me la |nos la )?(?:voy a |iba a |vamos a |podria )?(?:perder|faltar)"
-     "|no (?:puedo|podemos|podria) no (?:ir|venir|estar)", "si"),
+     "|no (?:puedo|podemos|podria) no (?:ir|venir|estar)", "por supuesto"),
     ("(?:nao tem como|nao ha como) (?:eu|a gente|nos) nao (?:ir|vir|estar la|comparecer)"
      "|como (?:e que )?(?:eu )?(?:ia|iria|vou|poderia) (?:faltar|perder)"
      "|nao (?:posso|podemos) nao (?:ir|vir)", "sim"),
     ("(?:je ne sais pas |je sais pas |je vois pas )?comment (?:je|j|on) (?:pourrais|pourrait|"
      "pourrions|peux|peut|pourrai|pourra) (?:louper|manquer|rater)(?: ca| cela)?"
      "|(?:je ne |je )?(?:peux|peut) pas ne pas (?:venir|y aller|etre la)", "oui"),
-    ("(?:هو )?(?:انا|احنا) ممكن (?:مجيش|منجيش|ما اجي|ما نجي|ما احضر|افوت\\w*)"
+    ("(?:هو )?(?:انا|احنا) ممكن (?:مجيش|منجيش|ما اجيش|ما نجيش|ما اجي|ما نجي|ما احضر|افوت\\w*)"
      "|(?:ما|مش) (?:اقدر|بقدر|نقدر|هقدر) (?:ما|م) ?(?:اجي|نجي|احضر|جيش)", "نعم"),
 )  # fmt: skip
 # Nothing the guest would rather do, said as a yes: "can't think of anything I'd rather do",
@@ -190,7 +199,7 @@ NOTHING_BETTER = (
      "(?: (?:do|be))?)?|(?:there s |there is )?(?:nothing|nowhere|no place) (?:else )?"
      "(?:i|we) (?:d|would) rather (?:do|be)", "yes"),
     ("no (?:hay|se me ocurre|se nos ocurre|tengo) (?:nada|ningun (?:lugar|sitio|plan))"
-     " (?:mejor|que (?:prefiera|prefieramos))", "si"),
+     " (?:mejor|que (?:prefiera|prefieramos))", "por supuesto"),
     ("nao (?:ha|tem|consigo (?:imaginar|pensar em)) (?:nada|lugar|programa) "
      "(?:melhor|que (?:eu )?(?:prefira|preferisse))", "sim"),
     ("(?:il )?(?:n )?y a rien (?:de mieux|que je prefererais)|(?:je ne |je )?vois rien de mieux",
@@ -199,20 +208,20 @@ NOTHING_BETTER = (
      "نعم"),
 )  # fmt: skip
 # Which date, not whether: "is it the 14th or the 21st? one of those I'm out of town",
-# "uno de esos días trabajo": a doubt until the date is known.
+# "uno de esos días trabajo": a condition until the date is known (it depends on the date).
 WHICH_DATE = (
-    ("one of (?:those|these|them|the two)(?: (?:days|dates|weekends))? .*", "not sure"),
+    ("one of (?:those|these|them|the two)(?: (?:days|dates|weekends))? .*", "depends"),
     ("(?:uno|una|alguno|alguna) de (?:esos|esas|los dos|las dos)(?: (?:dias|fechas|fines))? .*",
-     "no se"),
-    ("(?:um|uma) (?:desses|dessas|dos dois|das duas)(?: (?:dias|datas|fins))? .*", "nao sei"),
-    ("(?:l un|l une) (?:des deux|de ces (?:dates|jours|deux)) .*", "je ne sais pas"),
-    ("(?:واحد|وحده|يوم) (?:منهم|من الاثنين|من اليومين) .*", "مش متاكد"),
+     "depende"),
+    ("(?:um|uma) (?:desses|dessas|dos dois|das duas)(?: (?:dias|datas|fins))? .*", "depende"),
+    ("(?:l un|l une) (?:des deux|de ces (?:dates|jours|deux)) .*", "ca depend"),
+    ("(?:واحد|وحده|يوم) (?:منهم|من الاثنين|من اليومين) .*", "حسب"),
 )  # fmt: skip
 # "Why not", ending its clause, is a yes ("¡Cómo no! Allí estaremos"); with words after it,
 # it asks ("ليش لا تجي؟").
 WHY_NOT = (
     ("why not$", "yes"),
-    ("(?:por que|porque|como) no$", "si"),
+    ("(?:por que|porque|como) no$", "por supuesto"),
     ("(?:por que|porque|como) nao$", "sim"),
     ("(?:ليش|ليه|لم) لا$|(?:lesh|leh) la2?$", "نعم"),
     ("pourquoi pas$", "oui"),
@@ -233,6 +242,8 @@ CANCELLED_ELSE = (
 # swapped my shift", "iba a decir que no", "eu ia dizer que não", "je voulais dire non",
 # "كنت هقول لا". It decides nothing; what follows does.
 NOT_SAID = (
+    ("(?:i don t think )?(?:i ve|i have|we ve|we have) (?:ever |never )?said no(?: to (?:one of )?"
+     "your \\S+| to you)?", ""),
     ("(?:i |we )?(?:was|were) (?:gonna|going to|about to) (?:say|tell you|reply) no"
      "|(?:i |we )?(?:almost|nearly) said no", ""),
     ("(?:iba|ibamos|estaba|estuve) (?:a punto de )?(?:a )?(?:decir|decirte|deciros|decirles|"
@@ -269,6 +280,28 @@ REPORTED = tuple((f"{verbs}(?: \\S+){{0,7}}?{CONTRAST_AHEAD}", "") for verbs in 
 EARLIER_REPORTED = tuple(
     (f"(?=[^ ]*(?: [^ ]*)?{EARLIER} ){verbs}(?: \\S+){{0,5}}?$", "") for verbs in REPORTS
 )
+# A no the guest thought or meant earlier, given up since: "I thought I couldn't make it",
+# "ia faltar mas já não", "nada de que no puedo", "كنت مفكر إنو ما رح الحق": what follows
+# decides ("... ya moví todo, sí voy!", "بس ألغيت السفرة، جايين").
+THOUGHT_EARLIER = (
+    ("(?:i |we )?(?:thought|was afraid|were afraid) (?:that )?(?:i |we )?(?:couldn t|wouldn t|"
+     "can t|won t|might not|would not|could not)(?: \\S+){0,5}?$", ""),
+    ("(?:i |we )?(?:was|were) (?:gonna|going to) (?:miss|skip) (?:it|this)(?: but not anymore)?",
+     ""),
+    ("(?:pensaba|creia|pense|crei|pensabamos|creiamos) que no(?: \\S+){0,5}?$", ""),
+    ("(?:iba|ibamos) a faltar(?: pero ya no)?|nada de (?:que )?no (?:puedo|podemos)", ""),
+    ("(?:achei|achava|pensei|pensava|achamos|pensamos) que nao(?: \\S+){0,5}?$", ""),
+    ("(?:eu )?(?:ia|iamos) faltar(?: mas ja nao)?|nada de nao (?:posso|podemos)", ""),
+    ("(?:je |j |on |nous )?(?:pensais|croyais|pensait|croyait|pensions|croyions) (?:que )?(?:je |"
+     "j |on |nous )?(?:ne )?(?:pourrais|pourrait|pourrions|viendrais|viendrait) pas"
+     "(?: \\S+){0,5}?$", ""),
+    ("(?:je |on |nous )?(?:pensais|croyais|pensait|croyait|pensions) pas (?:pouvoir|venir|"
+     "etre la)(?: \\S+){0,5}?$", ""),
+    ("(?:je |j |on |nous )?(?:devais|allais|devait|allait) (?:pas venir|rater|manquer)"
+     "(?: mais plus maintenant)?", ""),
+    ("(?:كنت|كنا) (?:مفكر|مفكره|مفكرين|فاكر|فاكره|فاكرين|متوقع|متوقعه|حاسب|حاسبه|ظننت)"
+     "(?: \\S+){0,6}?$", ""),
+)  # fmt: skip
 # Neither the guest nor their partner: "neither of us can", "ninguno de los dos puede",
 # "nenhum de nós vai conseguir", "aucun de nous deux ne pourra": the guest's own no.
 NONE_OF_US = (
@@ -299,6 +332,40 @@ LATE = (
     (f"(?:peut etre|surement|ptet) (?:avec )?(?:un retard de {MINUTES}|{MINUTES} (?:en retard|"
      f"de retard))", "en retard"),
 )  # fmt: skip
+# Leaving early is no doubt about coming: "might have to leave by 9", "tendré que irme
+# temprano", "vou ter que sair cedo", "je devrai partir tôt".
+LEAVING = "(?:early|earlier|a bit early|by \\S+|at \\S+|before \\S+|around \\S+)"
+LEAVING_EARLY = (
+    (f"(?:might|may|could|will|ll|probably|prob) (?:have to |need to |be )?(?:leave|head off|"
+     f"head out|leaving|heading off) {LEAVING}", "late"),
+    ("(?:quizas |tal vez |capaz |igual )?(?:tenga|tengo|tendre|tendremos|tengamos) que "
+     "(?:irme|irnos|salir|marcharme|marcharnos) (?:temprano|antes|pronto|a las \\S+)", "tarde"),
+    ("(?:talvez |se calhar )?(?:tenha|tenho|terei|vou ter|vamos ter|tenhamos) (?:que|de) "
+     "(?:sair|ir embora|vir embora) (?:cedo|mais cedo|as \\S+|antes \\S+)", "atrasado"),
+    ("(?:je |j |on |nous )?(?:devrai|devra|devrais|devrons|dois|doit|vais devoir|va devoir) "
+     "(?:partir|filer|y aller|repartir) (?:tot|plus tot|avant \\S+|vers \\S+)", "en retard"),
+)  # fmt: skip
+# A part of the day missed, the rest attended: "can't make the arvo bit but we'll rock up for
+# the dinner", "no sé si llegamos a la ceremonia, seguro a la fiesta sí": the part is no answer.
+PART = "(?:ceremonia|misa|iglesia|boda civil|cerimonia|missa|igreja|ceremonie|messe|mairie)"
+PART_OF_THE_DAY = (
+    ("(?:can t|cant|cannot|won t|wont|might not|may not|probably won t|not sure we ll|not sure "
+     "i ll|not sure i can) make (?:it to )?the (?:\\w+ )?(?:bit|part|ceremony|church|service|vows)",
+     ""),
+    ("(?:(?:i ll|we ll|will|might|may) )?(?:have to )?(?:miss|skip) the (?:\\w+ )?(?:bit|part|"
+     "ceremony|church|service|vows)", ""),
+    ("(?:no se si|no creo que|creo que no|no) (?:llego|llegamos|lleguemos|llegue|vamos|voy|"
+     "vaya|vayamos|"
+     f"podemos ir|puedo ir|alcanzo|alcanzamos|lleguemos) a (?:la )?{PART}", ""),
+    ("(?:nao sei se|nao) (?:chego|chegamos|vou|vamos|consigo ir|conseguimos ir|consigo chegar) "
+     f"(?:a|na|para a|pra) {PART}", ""),
+    ("(?:je sais pas si |je ne sais pas si |on sait pas si )?(?:je |j |on |nous )?(?:ne )?"
+     "(?:pourrai|pourra|peux|peut|pourrons|serai|sera|serons|arriverai|arrivera) pas "
+     f"(?:venir |etre la |etre )?(?:a|pour) la {PART}", ""),
+    ("(?:ما|مش|مو) ?(?:رح |راح |[\u062d\u0647\u0628])?(?:نلحق|الحق|نقدر نحضر|اقدر احضر|نحضر|"
+     "احضر) "
+     "(?:كتب الكتاب|الكتاب|العقد|عقد القران|الزفه|الكنيسه|المراسم)", ""),
+)  # fmt: skip
 # Every way of saying a yes in words that point the other way, with what it is said as.
 NOT_MISSING_SAID = (
     *NOT_MISSING,
@@ -314,6 +381,9 @@ NOT_MISSING_SAID = (
     *EARLIER_REPORTED,
     *NONE_OF_US,
     *LATE,
+    *LEAVING_EARLY,
+    *PART_OF_THE_DAY,
+    *THOUGHT_EARLIER,
 )
 NOT_MISSING_PATTERNS = tuple(
     (re.compile(f"(?<!\\S){pattern}(?!\\S)"), yes) for pattern, yes in NOT_MISSING_SAID

@@ -62,7 +62,8 @@ PATTERNS = {
         f"(?:ya )?no (?:quiero|queremos|deseo|deseamos) (?:recibir|mas {MESSAGES}|{MESSAGES})",
         f"no mas {MESSAGES}",
         "(?:sacame|sacanme|sacenme|saquenme|saquenos|sacadme|sacarme de|borrame|borrenme|"
-        "borradme|quitame|quitenme|quitadme|eliminame|eliminenme|eliminadme|"
+        "borradme|quitame|quitenme|quitadme|eliminame|eliminenme|eliminadme|elimineme|borreme|"
+        "quiteme|saqueme|"
         "denme de baja|dame de baja|darme de baja|(?:me|nos) den de baja)",
         "no (?:me|nos) (?:vuelvas|vuelva|vuelvan|volvais) a (?:escribir|mandar|enviar|"
         "contactar|molestar)\\w*",
@@ -104,6 +105,9 @@ PATTERNS = {
         "حيدني|حيدوني) "
         "(?:رقمي|اسمي|من)",
         "(?:ازاله|حذف|شطب|مسح|ازل|ازيلوا|ازيلو|ازيل|حيد|حيدو|حيدوا) (?:رقمي|اسمي)",
+        # Arabizi: "7ezfouni men el list", "shilouni min l group"
+        "(?:7ezfouni|7ezfoni|7ezfni|7zefni|i7zefni|e7zefni|7ezfuni|shilouni|shiluni|shilni|"
+        "emsa7ni|imsa7ni|emsa7ouni) (?:men|min|mn|raqmi|ra2mi|esmi)",
         f"(?:ma|mat|la|msh|mish|mesh) ?(?:tba3t\\w*|tb3t\\w*|tb3at\\w*|teb3at\\w*|tersel\\w*|"
         f"tursil\\w*|tsifto\\w*|tsayft\\w*)(?:{FILLER} {MESSAGES})?",
         # "batlo teb3atouli messages": stop sending (Levantine "بطّلوا")

@@ -16,12 +16,14 @@ class Role(StrEnum):
     YES = "yes"
     NO = "no"
     MAYBE = "maybe"
-    LEAN = "lean"  # "probably": a maybe beside a yes, else a doubt
-    DOUBT = "doubt"  # "I'll try", "if I can", "not sure yet": not an answer
+    LEAN = "lean"  # "probably": a maybe, alone or beside a yes
+    # "I'll try", "not sure yet": a maybe (an answer left open); "if I can": a condition, no
+    # answer (`sentences.CONDITIONS`)
+    DOUBT = "doubt"
     VERB = "verb"  # attending: yes, or no after a negation in the same clause
     NEUTRAL = "neutral"  # decides nothing, and hides the words inside it ("no problem")
     CONTRAST = "contrast"  # a change of mind: what follows decides
-    UNCLEAR = "unclear"  # a reading, not a phrase: says both, asks or doubts without answering
+    UNCLEAR = "unclear"  # a reading, not a phrase: says both, asks or hangs on a condition
     STOP = "stop"  # asks for no more messages (`optouts`): an opt-out, unless it also says yes
     WISH = "wish"  # "I'd love to": a no when a contrast follows ("... but I'm working")
     CORRECTION = "correction"  # "ah no", "wait, no": a change of mind to a no, what follows too
@@ -147,14 +149,14 @@ PHRASES: dict[Role, dict[str, tuple[str, ...]]] = {
         "fr": ("peut etre", "peutetre", "peut etre bien", "possible", "c est possible",
                "possiblement", "eventuellement", "je pense que oui", "je crois que oui"),
     },
-    Role.LEAN: {  # a maybe beside a yes ("probably yes"), a doubt alone ("probably")
+    Role.LEAN: {  # a maybe, alone ("probably") or beside a yes ("probably yes")
         "en": ("probably", "most likely", "hopefully"),
         "es": ("probablemente", "ojala", "creo que"),
         "pt": ("provavelmente", "tomara", "acho que"),
         "ar": ("غالبا", "علي الاغلب", "اعتقد", "اظن"),
         "fr": ("probablement", "sans doute", "j espere"),
     },
-    Role.DOUBT: {  # not knowing, a condition, a plan to try or to tell later: no answer
+    Role.DOUBT: {  # not knowing, a plan to try or to tell later (a maybe), a condition (none)
         "en": ("not sure", "i m not sure", "not certain", "depends", "it depends", "will try",
                "i ll try", "we ll try", "try to", "let you know", "confirm later", "not yet",
                "unsure", "don t know", "dont know", "dunno", "no idea yet", "if i can",

@@ -6,8 +6,9 @@ Whole-message keywords live in `keywords.VOCABULARY`, the phrases in `phrases` a
 nothing, and contrasts ("yes... actually no") or corrections ("sí voy... ah no, espera")
 after which the rest decides; a doubled no opening a message denies a doubt when the rest
 says yes ("no no, of course we're coming!"). A message that
-says both, or only asks, or only doubts ("I'll try", "si puedo voy", "probably"), is left
-to the organiser; an explicit maybe ("maybe", "quizás", "probably yes") is a maybe; a
+says both, or only asks, or hangs on a condition ("si puedo voy", "depends on work"), is left
+to the organiser; a maybe ("maybe", "quizás", "probably yes") and an answer left open ("I'll
+try", "probably", "not sure yet, I'll let you know") are a maybe; a
 change of mind never turns an earlier "no" into a "yes" (a bare "no" taken back at once,
 "no... wait, yes we can", is a slip, and the yes decides).
 A wish followed by a contrast declines ("I'd love to, but I'm working"); a message that asks
@@ -31,7 +32,7 @@ from app.services.idioms import elsewhere, rewrite, someone_else_refuses
 from app.services.optouts import find_opt_out
 from app.services.phrases import NEGATIONS, PHRASES, Role
 from app.services.reasons import LINKS, REASONS
-from app.services.regional import REGIONAL, SPELLINGS
+from app.services.regional import JESTS, REGIONAL, SPELLINGS
 from app.services.reply_questions import statements, without_why
 
 # Longer messages are not read: they go to the inbox as text.
@@ -73,8 +74,11 @@ UNDONE = frozenset((Role.UNCLEAR, Role.NO))
 # the comma would leave "maybe no" a clause of its own, and a no.
 EITHER_WAY = re.compile(
     "(?i)(?<!\\w)(maybe|perhaps|quiz[aá]s?|tal vez|talvez|puede que|igual|a lo mejor|de pronto|"
-    "peut[- ][eê]tre|ربما|يمكن) +(yes|s[ií]|sim|oui|نعم|ايوه|آه)\\W+\\1 +(no|n[aã]o|non|لا)(?!\\w)"
+    "peut[- ][eê]tre(?:(?: ben)? que?)?|pode ser que|ربما|يمكن)[ '\u2019]+"
+    "(yes|s[ií]|sim|oui|نعم|ايوه|آه)\\W+"
+    "\\1[ '\u2019]+(no|n[aã]o|non|لا)(?!\\w)"
 )
+FRENCH_QUE = re.compile("(?<=tre)(?: ben)? que?$")
 # An accented "sí" is a yes, never the "si" of a condition its folded form reads as ("sí
 # puedo", "espera, sí puedo"): a clause break after it keeps it apart from its verb.
 ACCENTED_YES = re.compile(
@@ -94,23 +98,42 @@ def squeeze(text: str) -> str:
     return REPEATED_LETTERS.sub(r"\1", text)
 
 
-# The words of a doubt that says the guest is unsure: after a maybe it keeps the maybe.
-CERTAINTY = frozenset(squeeze(word) for word in (
-    "sure", "certain", "guarantee", "guarantees", "promise", "seguro", "segura", "asegurar",
-    "aseguro", "garantizo", "prometo", "certo", "certeza", "garanto", "sur",
-    "certaine", "promets", "\u0645\u062a\u0627\u0643\u062f", "\u0627\u0643\u064a\u062f",
-    "akid", "100", "hold"))  # fmt: skip
+# The words of a doubt that hangs on a condition ("if I can", "si puedo", "depende", "حسب",
+# "or not", "one of those") or says no answer at all (a receipt, a stranger, a partner to
+# ask, a formula, "الله كريم"): it stays a doubt, while a doubt without them leaves the answer
+# open ("I'll try", "not sure yet", "te aviso", "je te redis") and is a maybe.
+CONDITIONS = MappingProxyType({
+    language: frozenset(squeeze(word) for word in words)
+    for language, words in {
+        "en": ("if", "unless", "provided", "long", "depends", "depend", "depending", "either",
+               "one", "or", "with", "ask", "received", "message", "invite", "who", "got"),
+        "es": ("si", "segun", "dependiendo", "depende", "ser", "uno", "una", "o", "con",
+               "pregunto", "consultar", "consultarlo", "hablarlo", "recibido", "recibi",
+               "mensaje", "invitacion", "quien", "siempre"),
+        "pt": ("se", "caso", "depende", "dependendo", "um", "uma", "ou", "com", "recebido",
+               "recebi", "mensagem", "convite", "quem", "desde", "so"),
+        "fr": ("si", "s", "selon", "fonction", "condition", "pourvu", "depend", "un", "une",
+               "ou", "avec", "recu", "qui"),
+        "ar": ("\u0627\u0630\u0627", "\u0627\u0646", "\u0644\u0648", "\u0627\u0644\u0627",
+               "\u0627\u064a\u0644\u0627", "\u062d\u0633\u0628", "\u0645\u0639",
+               "\u0627\u0634\u0627\u0648\u0631", "\u0648\u0627\u062d\u062f",
+               "\u0648\u062d\u062f\u0647", "\u0627\u0648", "\u0648\u0644\u0627",
+               "\u0627\u0633\u062a\u0644\u0645\u062a",
+               "\u0627\u0644\u0631\u0633\u0627\u0644\u0647",
+               "\u0627\u0644\u062f\u0639\u0648\u0647", "\u0645\u064a\u0646",
+               "\u0643\u0631\u064a\u0645", "\u064a\u0633\u0647\u0644",
+               "\u0645\u0645\u0643\u0646", "iza", "law", "lw", "ila", "mumkin", "momken"),
+    }.items()
+})  # fmt: skip
 
 
-# The words of a plan to tell later or of not knowing yet ("I'll confirm next week", "te
-# aviso", "no sabemos"): beside a lean they keep it a maybe ("provavelmente vou, depois
-# confirmo"); after a contrast they are a doubt ("acho que sim, mas confirmo depois").
-LATER = frozenset(squeeze(word) for word in (
-    "confirm", "confirmo", "confirme", "confirmar", "confirmerai", "know", "aviso", "avisar",
-    "digo", "dirai", "redis", "falo", "courant", "later", "luego", "depois", "despues",
-    "closer", "nearer", "sabemos", "sei", "sais", "sait", "savons", "3aref",
-    "\u0644\u0627\u062d\u0642\u0627", "\u0628\u062e\u0628\u0631\u0643",
-    "\u0628\u0639\u062f\u064a\u0646", "\u0627\u062e\u0628\u0631\u0643"))  # fmt: skip
+# The words of a receipt ("got the invite", "recibí el mensaje", "وصلتني الدعوة"): no answer
+# alone, nothing beside one.
+RECEIPTS = frozenset(squeeze(word) for word in (
+    "received", "message", "invite", "recibido", "recibi", "mensaje", "invitacion", "recebido",
+    "recebi", "mensagem", "convite", "recu", "\u0627\u0633\u062a\u0644\u0645\u062a",
+    "\u0627\u0644\u0631\u0633\u0627\u0644\u0647",
+    "\u0627\u0644\u062f\u0639\u0648\u0647"))  # fmt: skip
 
 
 def has_question_mark(text: str) -> bool:
@@ -137,6 +160,7 @@ INDEX = MappingProxyType(_index())
 LONGEST_PHRASE = max(len(key) for key in INDEX)
 FIRST_WORDS = frozenset(key[0] for key in INDEX) | NEGATIONS
 SQUEEZED_NEGATIONS = frozenset(squeeze(word) for word in NEGATIONS)
+SQUEEZED_JESTS = frozenset(squeeze(phrase) for phrase in JESTS)
 # The first words of the reasons, so that most attendance verbs are passed at a glance.
 REASON_STARTS = frozenset(key[0] for key, (role, _) in INDEX.items() if role is Role.REASON)
 
@@ -193,7 +217,8 @@ def _clause_hits(words: list[str]) -> Iterator[Hit | None]:
         elif role is Role.CORRECTION:  # "sí voy... ah no, espera, trabajo": a new no
             negated = True
             yield None
-            yield Hit(Role.NO, True, languages, corrects=True)
+            said = " ".join(words[start - size : start])
+            yield Hit(Role.NO, True, languages, corrects=said not in SQUEEZED_JESTS)
         elif role in (Role.VERB, Role.REASON):
             hit = _unworded_hit(role, languages, negated, words, start)
             negated = negated and role is not Role.REASON  # "not on shift": the "not" is spent
@@ -263,38 +288,44 @@ def _wished(segment: list[Hit]) -> list[Hit]:
 
 
 def _decide(hits: list[Hit]) -> Role:
-    """One segment's answer: both yes and no is unclear; a no wins, then an explicit maybe;
-    a doubt ("I'll try", "if I can") is unclear beside a yes, a doubt alone; a lean ("probably")
-    is a maybe beside a yes, else unclear. A reason alone is left to `_conclude`; after a
-    correction it is the no the correction meant ("oh wait no, I'm on shift")."""
+    """One segment's answer: both yes and no is unclear, and so is a no on a condition ("if
+    I can", "si puedo", "depende"); a no wins, then a said maybe (on a condition too: "maybe,
+    depends on work"); a condition is otherwise unclear; a doubt that leaves the answer open
+    ("I'll try", "not sure yet, I'll let you know") and a lean ("probably") are a maybe, alone
+    or beside a yes. A reason alone is left to `_conclude`; after a correction it is the no the
+    correction meant ("oh wait no, I'm on shift")."""
+    if any(not hit.explicit and hit.role is Role.YES for hit in hits):
+        # a receipt beside a coming word says nothing ("recebi o convite, sim vou sim")
+        hits = [hit for hit in hits if not _receipt(hit)]
     roles = {hit.role for hit in hits}
     if roles == {Role.REASON}:
         return Role.REASON
     corrected = _only_corrected(hits) and Role.REASON not in roles
+    conditional = any(hit.role is Role.DOUBT and not _open(hit) for hit in hits)
+    if roles == {Role.LEAN, Role.REASON}:  # "creo que trabajo ese día": no answer
+        conditional = True
     roles.discard(Role.REASON)
-    if Role.NO in roles and (Role.YES in roles or corrected):
-        return Role.UNCLEAR
-    if Role.NO in roles or Role.MAYBE in roles:
+    if Role.NO in roles and (Role.YES in roles or corrected or conditional):
+        return Role.UNCLEAR  # both, or a no on a condition ("se for a Marta não vou")
+    if Role.NO in roles or Role.MAYBE in roles:  # a said maybe, on a condition too
         return Role.NO if Role.NO in roles else Role.MAYBE
-    if roles == {Role.DOUBT} and all(_unsure(hit.phrase) for hit in hits):
-        return Role.DOUBT  # "not sure yet": a doubt alone, a maybe after one ("probably, ...")
-    # "probably, I'll confirm next week", "provavelmente vou, depois confirmo": a maybe
-    leaning = {Role.LEAN, Role.DOUBT} <= roles <= {Role.LEAN, Role.DOUBT, Role.YES} and all(
-        _unsure(hit.phrase) or not LATER.isdisjoint(hit.phrase.split())
-        for hit in hits
-        if hit.role is Role.DOUBT
-    )
-    if Role.DOUBT in roles and not leaning:
+    if conditional:  # "si puedo voy", "I'll try, if I get off work"
         return Role.UNCLEAR
-    # a lean alone is left to `_conclude`: a maybe before a doubt that is unsure ("probs, but
-    # don't hold me to it"), else unclear
-    return (Role.LEAN if roles == {Role.LEAN} else Role.MAYBE) if Role.LEAN in roles else Role.YES
+    # "I'll try", "not sure yet, I'll let you know", "probably", "probably yes"
+    return Role.MAYBE if roles & {Role.DOUBT, Role.LEAN} else Role.YES
 
 
-def _unsure(phrase: str) -> bool:
-    """Whether a doubt's words say the guest is unsure ("not sure", "no garantizo"), not a
-    plan to tell later or a condition."""
-    return not CERTAINTY.isdisjoint(phrase.split())
+def _open(doubt: Hit) -> bool:
+    """Whether a doubt's words leave the answer open (a try, not knowing yet, a plan to
+    tell later) rather than hang it on a condition ("if I can", "si puedo", "depends on")
+    or say no answer at all (a receipt, a stranger, a partner to ask)."""
+    words = doubt.phrase.split()
+    return all(CONDITIONS[language].isdisjoint(words) for language in doubt.languages)
+
+
+def _receipt(hit: Hit) -> bool:
+    """Whether a doubt only says the message came ("got your message", "recebi o convite")."""
+    return hit.role is Role.DOUBT and not RECEIPTS.isdisjoint(hit.phrase.split())
 
 
 def _only_corrected(hits: list[Hit]) -> bool:
@@ -304,24 +335,20 @@ def _only_corrected(hits: list[Hit]) -> bool:
 
 
 def _conclude(decisions: list[Role], theirs: Callable[[], bool], asks: bool) -> Role:
-    """The last segment decides, but never turns an earlier no (or doubt) into a yes; a
-    reason alone declines ("ese día me opero"), unless the message asks ("I'm on a shift,
-    what time does it end?"); after a yes or a maybe it is a doubt, unless it is someone
-    else's (`theirs`: "I'll come but my husband can't, he's on nights"). A doubt alone last
-    keeps a maybe before it ("probably yes, but not sure yet") and is otherwise unclear."""
+    """The last segment decides, but never turns an earlier no (or doubt) into a yes, nor
+    an earlier maybe ("probably, but yes" is a maybe); a reason alone declines ("ese día me
+    opero"), unless the message asks ("I'm on a shift, what time does it end?"); after a yes
+    or a maybe it is a doubt, unless it is someone else's (`theirs`: "I'll come but my
+    husband can't, he's on nights")."""
     stated = [decision for decision in decisions if decision is not Role.REASON]
     if not stated:
         return Role.UNCLEAR if asks else Role.NO
     if decisions[-1] is Role.REASON and stated[-1] in (Role.YES, Role.MAYBE) and not theirs():
         return Role.UNCLEAR  # "yes, but I'm on shift that day"
     final, earlier = stated[-1], set(stated[:-1])
-    if final is Role.DOUBT:  # "probably yes, but not sure yet": the doubt restates a maybe
-        return Role.MAYBE if earlier and earlier <= {Role.MAYBE, Role.LEAN} else Role.UNCLEAR
-    if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR, Role.DOUBT, Role.LEAN}:
+    if final is Role.YES and earlier & {Role.NO, Role.UNCLEAR}:
         return Role.UNCLEAR
-    if final is Role.YES and Role.MAYBE in earlier:
-        return Role.MAYBE
-    return Role.UNCLEAR if final is Role.LEAN else final
+    return Role.MAYBE if final is Role.YES and Role.MAYBE in earlier else final
 
 
 @dataclass(frozen=True)
@@ -351,7 +378,8 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
 
 def _either_way(found: re.Match[str]) -> str:
     """The "maybe yes, maybe no" found, as one phrase without its comma."""
-    return f"{found[1]} {found[2]} {found[1]} {found[3]}"
+    maybe = FRENCH_QUE.sub("", found[1])  # "peut-être ben qu'oui, peut-être que non"
+    return f"{maybe} {found[2]} {maybe} {found[3]}"
 
 
 def _read(text: str, normalize: Callable[[str, int], str]) -> Sentence | None:

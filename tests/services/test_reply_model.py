@@ -40,7 +40,8 @@ def test_the_model_reads_the_rules_folding() -> None:
         ("Não vou poder ir, desculpa", "no"),
         ("لا أستطيع الحضور", "no"),
         ("Peut-être, je vous dirai", "maybe"),
-        ("not sure yet, I'll let you know", "unclear"),
+        ("not sure yet, I'll let you know", "maybe"),
+        ("only if I can get the day off", "unclear"),
     ],
 )
 def test_the_model_reads_plain_answers(reply: str, label: str) -> None:
