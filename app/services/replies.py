@@ -159,6 +159,8 @@ def _second_opinion(reading: Reading, body: str, phone: str | None) -> Reading:
     """
     if reading.undecided or reading.kind not in (InboundKind.RSVP, InboundKind.TEXT):
         return reading
+    if reading.rsvp is None and has_question_mark(body):
+        return reading  # a message that only asks is never answered ("Are you there?")
     view = opinion(body)
     if view is None:
         return reading
@@ -170,8 +172,8 @@ def _second_opinion(reading: Reading, body: str, phone: str | None) -> Reading:
                            written_in=reading.written_in)  # fmt: skip
         return reading
     intent = ANSWER_OF.get(view.label)
-    if intent is None or view.probability < levels["answer"] or has_question_mark(body):
-        return reading  # a message that only asks is never answered ("Are you there?")
+    if intent is None or view.probability < levels["answer"]:
+        return reading
     party = read_party(body, normalize) if intent is not Intent.NO else None
     answer = _reading(intent, _pick_language(LANGUAGES, phone), intent.value)
     return replace(answer, party=party.size if party else None)
