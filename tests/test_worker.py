@@ -106,3 +106,12 @@ def test_kill_9_of_the_worker_takes_its_scheduler_down(migrated: dict[str, str])
     while any(alive(pid) for pid in forked) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(pid) for pid in forked)
+
+
+def test_a_child_whose_worker_died_before_it_first_ran_exits() -> None:
+    # The worker noted itself before the fork; by the time the child runs, it has been
+    # handed to another parent (init): it must not live on as an orphan scheduler or horse.
+    code = "import worker; worker._forking_pid = -1; worker.die_with_parent(); print('alive')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+    assert result.returncode == 1
+    assert b"alive" not in result.stdout

@@ -180,18 +180,29 @@ class ServiceWorker(Worker):
             self.sweeper.check()
 
 
+# The process that forks, noted in it just before each fork (the child reads its copy).
+_forking_pid = 0
+
+
+def note_forking_process() -> None:
+    """Note, in the process about to fork, who the child's parent will be."""
+    global _forking_pid  # noqa: PLW0603 (each process its own: the child reads its copy)
+    _forking_pid = os.getpid()
+
+
 def die_with_parent() -> None:
     """Have this forked child (work horse, scheduler) killed when the worker dies.
 
     A worker killed with -9 (or by the OOM killer) would otherwise leave RQ's scheduler
-    running with its locks held, and a work horse sending on its own.
+    running with its locks held, and a work horse sending on its own. The parent is the one
+    noted before the fork: a worker that died before this child first ran has already
+    handed it to init, and asking `getppid()` here would take init for the parent.
     """
     if not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the worker died before the request took effect
+    if os.getppid() != _forking_pid:  # the worker died before the request took effect
         os._exit(1)
 
 
@@ -268,7 +279,7 @@ def run(burst: bool = False, **work_options: Any) -> int:
         settings.redis_url, socket_timeout=30, socket_connect_timeout=5, health_check_interval=30
     )
     dispose_engines_after_fork(app)
-    os.register_at_fork(after_in_child=die_with_parent)
+    os.register_at_fork(before=note_forking_process, after_in_child=die_with_parent)
     preload_forked_modules()
     if burst:
         with app.app_context():
