@@ -32,8 +32,24 @@ MOVES_WITHIN_MS = 15_000
 
 
 def fits(page: Page) -> None:
-    """Nothing on the page is wider than the phone's window."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    """Nothing on the page is wider than the phone's window (measured once the page has
+    loaded: before its stylesheet applies, a page reached by a form is wider)."""
+    page.wait_for_load_state()
+    wider = page.evaluate(WIDER_THAN_THE_WINDOW)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], wider
+
+
+# The elements that reach past the window's right edge, named for a failure's account.
+WIDER_THAN_THE_WINDOW = """
+[...document.querySelectorAll("body *")]
+  .filter((element) => element.checkVisibility({ visibilityProperty: true }))
+  .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 5)
+  .map((element) => {
+    const right = Math.round(element.getBoundingClientRect().right);
+    return `${element.tagName.toLowerCase()}.${element.className} to ${right}px`;
+  })
+"""
 
 
 @contextmanager
