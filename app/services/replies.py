@@ -157,10 +157,10 @@ def _second_opinion(reading: Reading, body: str, phone: str | None) -> Reading:
     a sentence the rules find no answer in is answered when the model is sure. A doubt or
     question the rules found, and an opt-out, stay as they are.
     """
-    if reading.undecided or reading.kind not in (InboundKind.RSVP, InboundKind.TEXT):
+    # a message that only asks is never answered ("Are you there?")
+    only_asks = reading.rsvp is None and has_question_mark(body)
+    if reading.undecided or reading.kind not in (InboundKind.RSVP, InboundKind.TEXT) or only_asks:
         return reading
-    if reading.rsvp is None and has_question_mark(body):
-        return reading  # a message that only asks is never answered ("Are you there?")
     view = opinion(body)
     if view is None:
         return reading
