@@ -97,6 +97,27 @@ SELF_PLUS = re.compile(
     "(?<!\\w)(?:me|myself|yo|eu|moi|ana|\u0627\u0646\u0627|\u0623\u0646\u0627) ?\\+ ?\\d",
     re.IGNORECASE,
 )
+# Someone else answering through the guest, the message's whole answer: "My mum says she'll
+# come", "Mi mamá dice que sí va", "Minha mãe disse que vai sim", "Ma mère dit qu'elle vient",
+# "امي بتقول رح تيجي": one person, the one named (read on the normalised text).
+RELATIVE = (
+    "(?:my |mi |ma |mon |minha |meu |a minha |o meu )?(?:mum|mom|mother|dad|father|grandma|"
+    "granny|nan|grandad|grandpa|auntie|aunt|uncle|mama|mami|papa|papi|madre|padre|abuela|"
+    "abuelo|tia|tio|mere|pere|grand mere|grand pere|tante|oncle|mae|pai|avo|"
+    "\u0627\u0645\u064a|\u0627\u0628\u0648\u064a|\u0627\u0628\u0648\u064a\u0627|"
+    "\u0645\u0627\u0645\u0627|\u0628\u0627\u0628\u0627|\u062c\u062f\u062a\u064a|"
+    "\u0633\u062a\u064a)"
+)
+SAYS_SHE_COMES = re.compile(
+    "^(?!.*(?<!\\S)(?:and|too|also|y|tambien|e|tambem|et|aussi|(?:with|con|com|avec) (?:my|mi|"
+    "mis|meu|minha|meus|o|a|os|as|mon|ma|mes|the|el|la|los|las|le|les))(?!\\S))"
+    f"{RELATIVE} (?:says|said|told me|dice|dijo|diz|disse|falou|dit|a dit|"
+    "\u0628\u062a\u0642\u0648\u0644|\u0628\u064a\u0642\u0648\u0644|"
+    "\u062a\u0642\u0648\u0644|\u064a\u0642\u0648\u0644|\u0642\u0627\u0644\u062a|"
+    "\u0642\u0627\u0644)(?: that| que| qu| q)?(?: si| sim)? (?:she|he|elle|il|ela|ele|va|vai|"
+    "viene|vem|vient|ira|vendra|\u0631\u062d|\u062d|\u0647\u062a\u064a\u062c\u064a|"
+    "\u062a\u064a\u062c\u064a|\u062c\u0627\u064a\u0647)(?!\\S)"
+)
 CLAUSES = re.compile("[.,;:!\u00a1\n\u2026\u060c\u061b()]+")
 # Messages longer than this are not read for heads.
 MAX_CHARS = 400
@@ -144,6 +165,8 @@ def read_party(text: str, normalize: Callable[[str, int], str]) -> Party | None:
     text = statements(text, normalize).translate(DIGITS)  # a question states no party
     text = AND_DIGIT.sub("\u0648 ", text)
     text = PLUS_WORDS.sub(lambda found: f"{found[1]} +{PLUS_WORD_VALUES[found[2].lower()]}", text)
+    if "+" not in text and not DIGIT.search(text) and SAYS_SHE_COMES.match(normalize(text, 400)):
+        return Party(1, False)  # "my mum says she'll come": their yes, one of them
     if "+" not in text and not _has_cue(text) and not NAMED.search(text):
         return None
     text = KIDS_PLUS.sub(" and ", text)

@@ -127,6 +127,32 @@ CANNOT_REFUSE = (
      "(?:dire non|refuser)|impossible de (?:te |vous )?(?:dire non|refuser)", "oui"),
     ("(?:ما|مش|مو|لا) ?(?:اقدر|بقدر|نقدر|اقدرش|قادر) (?:اقول|اقولك|اقلك|قلك|قول|ارفض|"
      "نرفض|اقولكم)(?: لا)?", "نعم"),
+    # a yes in a joke's negation: "I'm not going to say no to free food", "no le voy a decir
+    # que no a", "não vou dizer não a", "je vais pas dire non à", "مش هقول لا"
+    ("(?:i m |we re |i am |we are )?(?:not going to|not gonna|never going to|never gonna|"
+     "ain t gonna|not about to) (?:say no|turn down|refuse|pass up)", "yes"),
+    ("no (?:le |te |les |os )?(?:voy|vamos|pienso|pensamos) (?:a )?(?:decir(?:le|te|les)? que no"
+     "|rechazar|despreciar)", "por supuesto"),
+    ("nao (?:vou|vamos|irei) (?:te |lhe )?(?:dizer|falar) (?:que )?nao|nao (?:vou|vamos) "
+     "(?:recusar|rejeitar)", "sim"),
+    ("(?:je |j |on )?(?:ne |n )?(?:vais|va|allons) pas (?:dire non|refuser|cracher sur)", "oui"),
+    ("(?:مش|ما|مو) ?(?:\u0647|ح|رح |راح |بدي )?(?:اقول|قول|نقول|ارفض|نرفض) لا", "نعم"),
+)  # fmt: skip
+# A "yes and no" said as one, the organiser's to decide: "sí pero no", "yes and no", "sim e
+# não", "oui et non", "ايوه بس لا": read as both, never as the no that ends it.
+YES_AND_NO = (
+    ("(?:yes|yeah|yh) (?:and|but) no$", "yes no"),
+    ("(?:si|sii) (?:y|pero) no$", "claro no"),
+    ("sim (?:e|mas) nao$", "sim nao"),
+    ("oui et non$", "oui non"),
+    ("(?:\u0627\u0647|ايوه|ايه|نعم) (?:و|ولا|بس) ?لا$", "نعم لا"),
+)  # fmt: skip
+# Just done, not coming: French "je viens de" + an infinitive ("je viens d'accoucher", "on
+# vient de rentrer") and Spanish "vengo de" + one say what was just done, never "I'm coming".
+JUST_DONE = (
+    ("(?:je |j |on |nous )?(?:viens|vient|venons) (?:de|d) (?:(?:me|m|nous|se|s|l|le|la|les) )?"
+     "(\\w+(?:er|ir|re|oir))", "\\1"),
+    ("(?:yo )?(?:vengo|venimos) de (\\w+(?:ar|er|ir)(?:me|nos|lo|la)?)", "\\1"),
 )  # fmt: skip
 # Nothing could keep the guest away, said as a yes: "nothing would keep me away", "nada me va a
 # impedir ir", "nada vai me impedir de ir", "rien ne pourrait m'empêcher de venir", "je ne vois
@@ -278,7 +304,7 @@ EARLIER = "(?:had|d|habia|habiamos|tinha|avais|avait|avions|كنت|كنا|kont|k
 CONTRAST_AHEAD = "(?= (?:but|pero|mas|mais|بس|لكن|ولكن|walakin|bas)(?!\\S))"
 REPORTED = tuple((f"{verbs}(?: \\S+){{0,7}}?{CONTRAST_AHEAD}", "") for verbs in REPORTS)
 EARLIER_REPORTED = tuple(
-    (f"(?=[^ ]*(?: [^ ]*)?{EARLIER} ){verbs}(?: \\S+){{0,5}}?$", "") for verbs in REPORTS
+    (f"(?=(?:\\S+ ){{0,2}}{EARLIER} ){verbs}(?: \\S+){{0,5}}?$", "") for verbs in REPORTS
 )
 # A no the guest thought or meant earlier, given up since: "I thought I couldn't make it",
 # "ia faltar mas já não", "nada de que no puedo", "كنت مفكر إنو ما رح الحق": what follows
@@ -331,6 +357,61 @@ LATE = (
      f"(?:atrasad[oa]s?|de atraso)", "atrasado"),
     (f"(?:peut etre|surement|ptet) (?:avec )?(?:un retard de {MINUTES}|{MINUTES} (?:en retard|"
      f"de retard))", "en retard"),
+    # the time of arrival hedged, not the coming: "so maybe around 7:30", "maybe 9 plus",
+    # "quizás a las 9", "talvez lá pelas 9", "peut-être vers 21h", "يمكن اتأخر شوي"
+    ("(?:so |but )?(?:maybe|probably|prob|might be) (?:(?:around|about|at|by|like|after) \\d+"
+     "(?: \\d+)?(?: ?(?:pm|am|plus|ish|or so))?|\\d+(?: \\d+)? ?(?:pm|am|plus|ish|o clock))",
+     "late"),
+    ("(?:(?:quizas|quiza|tal vez|a lo mejor|capaz|igual) )(?:llegue |llegamos |lleguemos )?"
+     "(?:a eso de |como a |a )?las \\d+(?: \\d+)?", "tarde"),
+    ("(?:talvez|se calhar|capaz) (?:chegue |chego |chegamos )?(?:la )?(?:pelas|as|perto das) "
+     "\\d+(?: \\d+)?", "atrasado"),
+    ("(?:peut etre|ptet) (?:vers|a|pour) \\d+ ?h?(?: ?\\d+)?", "en retard"),
+    ("(?:بس )?(?:يمكن|ممكن|ربما|يمكن انو|ممكن اني) ?[\u0627\u0646]?(?:تاخر|اتاخر|نتاخر|اتأخر|نتأخر)"
+     "(?: شوي| شويه| شوية| شوي بس| قليلا| شويتين)?", "late"),
+    ("(?:bas )?(?:yemken|yimkin|momken|mumkin) (?:at2a5ar|n2a5ar|et2a5ar|nt2a5ar)(?: shway)?",
+     "late"),
+)  # fmt: skip
+# Going to pass, said with a coming verb ("we're going to give this one a miss", "vamos a
+# pasar esta vez", "on va passer notre tour"): the no it is, not a "going".
+PASSING = (
+    ("(?:we re|we are|i m|i am|we|i)? ?(?:going to|gonna) (?:give (?:it|this one|this|that)"
+     " a miss|pass(?: on (?:this|it|this one))?|sit (?:this one|it) out|skip (?:this one|it|this))",
+     "give it a miss"),
+    ("(?:voy|vamos) a pasar(?: esta vez| por esta vez| de esta)?", "no"),
+    ("(?:vou|vamos) passar(?: desta vez| esta vez| essa)", "nao"),
+    ("(?:je vais|on va|nous allons|je vas|je|on|nous) (?:passer|passe|passons) (?:mon|notre) tour",
+     "non"),
+    # "I'd be lying if I said I could make it": the no it says
+    ("(?:i d|i would|we d|we would) be lying if (?:i|we) (?:said|told you) (?:i|we) (?:could|can"
+     "|would|will)(?: make it| come| be there)?", "can t"),
+    ("(?:mentiria|te mentiria) si (?:te )?dijera que (?:puedo|podria|voy)(?: ir)?", "no"),
+    ("(?:estaria a mentir|mentiria) se (?:te )?dissesse que (?:posso|podia|vou)(?: ir)?", "nao"),
+    ("(?:je )?(?:mentirais|te mentirais) si (?:je )?(?:te )?disais que (?:je )?(?:peux|pourrais|"
+     "viens)(?: venir)?", "non"),
+)  # fmt: skip
+# Someone else answering through the guest, a yes: "my dad says he'll come", "mi papá dice que
+# sí va", "a minha mãe disse que vem", "mon père a dit qu'il vient", "امي بتقول رح تيجي".
+SAYS_COMING = (
+    ("(?:says|said) (?:that )?(?:she|he) (?:ll|will|s|is) (?:come|coming|be there|make it)", "yes"),
+    ("(?:dice|dijo) que (?:si )?(?:va|viene|vendra|ira)", "si"),
+    ("(?:diz|disse|falou) que (?:sim )?(?:vem|vira|vai)(?: sim)?", "sim"),
+    ("(?:dit|a dit) (?:qu elle|qu il) (?:vient|viendra|sera la)", "oui"),
+    ("(?:بتقول|بيقول|تقول|يقول|قالت|قال) (?:انها |انه )?(?:رح |ح |\u0647)?"
+     "(?:تيجي|يجي|تجي|جايه|جاي)", "نعم"),
+)  # fmt: skip
+# The next one promised, not this one: "not this time, but next one for sure", "esta vez paso,
+# pero la próxima sí", "fica para a próxima", "la prochaine fois sans faute", "المرة الجاية
+# أكيد": its yes is for another day, and is taken out.
+NEXT_TIME = (
+    ("(?:but )?(?:the )?next (?:one|time) (?:for sure|definitely|deffo|def|sure|i promise|yes"
+     "|promise)", ""),
+    ("(?:pero )?(?:la )?proxima(?: vez)? (?:si$|seguro|sin falta|fijo|lo prometo|claro)", ""),
+    ("(?:mas )?(?:a |na |da )?proxima(?: vez)? (?:sim|com certeza|sem falta|prometo)", ""),
+    ("(?:mais )?(?:la |a la )?prochaine(?: fois)? (?:oui|sans faute|c est sur|promis"
+     "|c est promis)", ""),
+    ("(?:بس |لكن )?(?:ال)?مر[هة] (?:ال)?(?:جايه|جاية|الجاي[هة]|القادم[هة]) (?:اكيد|ان شاء الله"
+     "|اوعدك)", ""),
 )  # fmt: skip
 # Leaving early is no doubt about coming: "might have to leave by 9", "tendré que irme
 # temprano", "vou ter que sair cedo", "je devrai partir tôt".
@@ -366,6 +447,37 @@ PART_OF_THE_DAY = (
      "احضر) "
      "(?:كتب الكتاب|الكتاب|العقد|عقد القران|الزفه|الكنيسه|المراسم)", ""),
 )  # fmt: skip
+NOT_A_NAME = _any("i", "we", "you", "it", "that", "this", "there", "which", "work", "time",
+                  "what", "who", "one", "yo", "eu", "je", "j", "on", "nous", "ca", "cela",
+                  "isso", "isto", "eso", "esto", "nada", "nao", "no", "ne", "n", "nothing",
+                  "nobody", "none", "neither", "rien", "personne", "aucun", "aucune", "nadie",
+                  "ninguno", "ninguna", "ninguem", "nenhum", "nenhuma")  # fmt: skip
+# Someone named, as a clause of their own, not coming beside the guest's yes: "Eu vou, o Zé
+# não", "a Ana não vem", "sauf Marc": it is taken out (the article says a person).
+NAMED_NOT = (
+    ("(?:e |mas )?(?:o|a) (?!" + NOT_A_NAME + " )\\w+ nao(?: vai| vem| pode| consegue)?$", ""),
+    ("(?:pero |y )?(?:el|la) (?!" + NOT_A_NAME + " )\\w+ no(?: va| viene| puede)?$", ""),
+    (
+        "mais sans (?!"
+        + _any(
+            "faute",
+            "probleme",
+            "souci",
+            "soucis",
+            "doute",
+            "hesiter",
+            "facon",
+            "rien",
+            "moi",
+            "toi",
+            "vous",
+            "eux",
+            NOT_A_NAME,
+        )
+        + "$)[a-z]\\w+$",
+        "",
+    ),
+)
 # Every way of saying a yes in words that point the other way, with what it is said as.
 NOT_MISSING_SAID = (
     *NOT_MISSING,
@@ -384,6 +496,12 @@ NOT_MISSING_SAID = (
     *LEAVING_EARLY,
     *PART_OF_THE_DAY,
     *THOUGHT_EARLIER,
+    *YES_AND_NO,
+    *JUST_DONE,
+    *NEXT_TIME,
+    *NAMED_NOT,
+    *PASSING,
+    *SAYS_COMING,
 )
 NOT_MISSING_PATTERNS = tuple(
     (re.compile(f"(?<!\\S){pattern}(?!\\S)"), yes) for pattern, yes in NOT_MISSING_SAID
@@ -457,7 +575,9 @@ AWAY = _any("travelling", "traveling", "away", "working", "busy", "sick", "ill",
             "chambea", "trabalha", "bosse", "taffe", "est au travail", "خدام", "خدامه",
             "يشتغل", "تشتغل", "بيشتغل", "بتشتغل", "عنده دوام", "عندها دوام",
             "مناوب\\w*", "de turno", "de guardia", "de plantao", "de garde")  # fmt: skip
-CONTRASTS = _any("but", "pero", "mas", "mais", "par contre", "بس", "لكن", "ولكن")
+CONTRASTS = _any("but", "pero", "mas", "mais", "par contre", "بس", "لكن", "ولكن", "aunque",
+                 "although", "though", "embora", "solo que", "so que", "sauf que",
+                 "bien que")  # fmt: skip
 # Arabic negations written onto their verb: "مايقدر", "مش جاية".
 ATTACHED = "(?:ما|مش|مو|مب|لا|لن)\\S+"
 # After a contrast too ("yes, but my wife can't"): the contrast stays, the refusal goes.
@@ -469,11 +589,6 @@ OTHERS_REFUSING = re.compile(
 )
 # Someone named, after a contrast, with a verb that is not the guest's: "but Josh can't",
 # "pero Juan no puede", "mas o Paulo não vai", "mais Marc ne pourra pas".
-NOT_A_NAME = _any("i", "we", "you", "it", "that", "this", "there", "which", "work", "time",
-                  "what", "who", "one", "yo", "eu", "je", "j", "on", "nous", "ca", "cela",
-                  "isso", "isto", "eso", "esto", "nada", "nao", "no", "ne", "n", "nothing",
-                  "nobody", "none", "neither", "rien", "personne", "aucun", "aucune", "nadie",
-                  "ninguno", "ninguna", "ninguem", "nenhum", "nenhuma")  # fmt: skip
 NAMED_REFUSING = re.compile(
     "(?<!\\S)((?:but|though) )(?!" + NOT_A_NAME + " )\\w+ (?:can t|cant|cannot|won t|wont|"
     "isn t|is not|will not|couldn t)\\b.*?(?= but |$)"

@@ -50,6 +50,7 @@ PATTERNS = {
         "(?:want|wish|like|need) to (?:unsubscribe|opt out)",
         f"(?:don t|do not|dont) want{FILLER}(?: to (?:receive|get))?{FILLER} {MESSAGES}",
         f"no (?:more|further) {MESSAGES}",
+        f"enough (?:with |of )?(?:the |these |your |all the )?{MESSAGES}",
         "(?:remove|delete|erase|comot) (?:me|us|my number|my contact|this number)",
         "take (?:me|us|my number) off",
         "unsubscribe (?:me|us|this number|my number)",
@@ -61,6 +62,8 @@ PATTERNS = {
         f"escriba|escriban|escribais)(?: mas|{FILLER} {MESSAGES}|{COURTESY}$)",
         f"(?:ya )?no (?:quiero|queremos|deseo|deseamos) (?:recibir|mas {MESSAGES}|{MESSAGES})",
         f"no mas {MESSAGES}",
+        f"(?:ya )?(?:basta|suficiente) (?:de|con) (?:los |las |tantos |estos |sus |tus )?"
+        f"{MESSAGES}",
         "(?:sacame|sacanme|sacenme|saquenme|saquenos|sacadme|sacarme de|borrame|borrenme|"
         "borradme|quitame|quitenme|quitadme|eliminame|eliminenme|eliminadme|elimineme|borreme|"
         "quiteme|saqueme|"
@@ -128,6 +131,7 @@ PATTERNS = {
         "(?:retirez|retire|enlevez|enleve|supprimez|supprime|effacez|rayez|desinscrivez|"
         "desabonnez|supprimer|retirer|enlever|effacer) (?:moi|mon numero|mon contact)",
         f"plus de {MESSAGES}",
+        f"(?:assez|marre|ras le bol) (?:de|des|avec) (?:ces |vos |tes |les )?{MESSAGES}",
         "(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire|voulons) (?:me |nous )?"
         "(?:desabonner|desinscrire|retirer de (?:la|votre|cette) liste)",
         "(?:merci de|veuillez|pouvez vous|pourriez vous) (?:me|nous) (?:retirer|desinscrire|"

@@ -37,6 +37,7 @@ TRAINING = {
     "reply_heldout_blind6.tsv": 4,
     "reply_heldout_blind7.tsv": 4,
     "reply_heldout_blind8.tsv": 4,
+    "reply_heldout_blind9.tsv": 4,
 }
 LABELS = ("yes", "no", "maybe", "unclear", "text", "stop")
 ANSWERS = ("yes", "no", "maybe")

@@ -57,15 +57,31 @@ REASSURANCE = re.compile(
 # "no puedo... no, espera, sí puedo", "não... pera, sim!", "Je peux pas... attends si", "مش هقدر...
 # لا استنى": the rest decides when it says yes (a slip corrected, not a change of mind).
 RETRACTED = re.compile(
-    "^\\W*(?:no|non|n[aã]o|\u0644\u0627|\u0644\u0623|la2?|i can[\u2019']?t|i cannot"
+    "^\\W*(?:(?:h+m+|u+m+|u+h+|e+h+|let me (?:check|see|think)|d[eé]jame ver|deja ver|"
+    "deixa(?: eu)? ver|voyons|laisse(?:[- ]moi)? voir)\\W+)*"
+    "(?:no|non|n[aã]o vou|no voy|i[\u2019']?m not coming|n[aã]o|\u0644\u0627|\u0644\u0623|la2?"
+    "|i can[\u2019']?t|i cannot"
     "|can[\u2019']?t(?: come| make it)?|no (?:puedo|podemos|voy a poder|vamos a poder)"
     "|n[aã]o (?:posso|podemos|consigo"
     "|vou poder|vou conseguir)|(?:je|j[\u2019']?) ?(?:ne )?peux pas|on (?:ne )?peut pas|"
     "\u0645\u0627 [\u0628\u0627\u0646]?\u0642\u062f\u0631|\u0645\u0634 \u0647?\u0642\u062f\u0631)"
     "\\W+(?:(?:no|non|n[aã]o|\u0644\u0627|ah no)\\W+)?(?:wait|hold on|hang on|esper[aá]|par\u00e1|"
     "p[eé]ra|pera[ií]|pera a[ií]|attends?|attendez|\u0627\u0633\u062a\u0646\u0649|"
-    "\u0627\u0633\u062a\u0646\u064a|\u0644\u062d\u0638\u0629|\u0644\u062d\u0638\u0647)"
+    "\u0627\u0633\u062a\u0646\u064a|\u0644\u062d\u0638\u0629|\u0644\u062d\u0638\u0647|"
+    # a no taken back as a joke: "Não posso... brincadeira, vou sim", "je rigole"
+    "brincadeira|brincadeirinha|zoeira|mentira|just kidding|kidding|jk|jking|es broma|"
+    "era broma|broma|je rigole|je plaisante|c[\u2019']est une blague|"
+    "\u0628\u0647\u0632\u0631|\u0628\u0645\u0632\u062d|\u0627\u0645\u0632\u062d)"
     "\\b\\W+(?=\\w)",
+    re.IGNORECASE,
+)
+# What follows a taken-back opening: a wait word ("no no no, espera, ...") is passed, and a
+# "si" (Spanish or French, after a no) is the yes it contradicts with ("espera, si puedo!",
+# "non attends, si on peut venir"), never a condition.
+AFTER_TAKEN_BACK = re.compile(
+    "^(?:(?:wait|hold on|hang on|esper[aá]|p[eé]ra|attends?|attendez|"
+    "\u0627\u0633\u062a\u0646\u0649|\u0627\u0633\u062a\u0646\u064a)\\W+)?"
+    "(?:([sS][iíIÍ])(?= ))?",
     re.IGNORECASE,
 )
 # What a taken-back opening leaves of the whole: both, or the no it took back.
@@ -106,14 +122,15 @@ CONDITIONS = MappingProxyType({
     language: frozenset(squeeze(word) for word in words)
     for language, words in {
         "en": ("if", "unless", "provided", "long", "depends", "depend", "depending", "either",
-               "one", "or", "with", "ask", "received", "message", "invite", "who", "got"),
+               "one", "or", "with", "ask", "received", "message", "invite", "who", "got",
+               "before", "assuming"),
         "es": ("si", "segun", "dependiendo", "depende", "ser", "uno", "una", "o", "con",
                "pregunto", "consultar", "consultarlo", "hablarlo", "recibido", "recibi",
-               "mensaje", "invitacion", "quien", "siempre"),
+               "mensaje", "invitacion", "quien", "siempre", "antes"),
         "pt": ("se", "caso", "depende", "dependendo", "um", "uma", "ou", "com", "recebido",
-               "recebi", "mensagem", "convite", "quem", "desde", "so"),
+               "recebi", "mensagem", "convite", "quem", "desde", "so", "antes"),
         "fr": ("si", "s", "selon", "fonction", "condition", "pourvu", "depend", "un", "une",
-               "ou", "avec", "recu", "qui"),
+               "ou", "avec", "recu", "qui", "avant"),
         "ar": ("\u0627\u0630\u0627", "\u0627\u0646", "\u0644\u0648", "\u0627\u0644\u0627",
                "\u0627\u064a\u0644\u0627", "\u062d\u0633\u0628", "\u0645\u0639",
                "\u0627\u0634\u0627\u0648\u0631", "\u0648\u0627\u062d\u062f",
@@ -122,11 +139,27 @@ CONDITIONS = MappingProxyType({
                "\u0627\u0644\u0631\u0633\u0627\u0644\u0647",
                "\u0627\u0644\u062f\u0639\u0648\u0647", "\u0645\u064a\u0646",
                "\u0643\u0631\u064a\u0645", "\u064a\u0633\u0647\u0644",
-               "\u0645\u0645\u0643\u0646", "iza", "law", "lw", "ila", "mumkin", "momken"),
+               "\u0645\u0645\u0643\u0646", "\u0642\u0628\u0644", "iza", "law", "lw", "ila", "eza",
+               "ida", "mumkin", "momken"),
     }.items()
 })  # fmt: skip
 
 
+# A condition opening a message (or the part after a contrast), before any answer: "If Mum can
+# babysit, yes", "si me dan permiso, voy", "se o meu chefe deixar", "s'il fait beau", "إذا سمح
+# لي المدير، أكيد", "ila 3titini l'adresse nji": the answer after it hangs on it (a doubt).
+# Spanish and French "si" (also a yes) and Portuguese "se" only before who or what it hangs on;
+# polite "if you don't mind", "لو سمحت" are no condition.
+CONDITION_OPENING = re.compile(
+    "(?:if|as long as|provided|providing|assuming|only if|caso|desde que|solo si|"
+    "\u0627\u0630\u0627|\u0644\u0648|ila|iza|eza|ida|law|lw|"
+    "si (?:mi(?! (?:amor|vida|cielo|reina|rey|corazon|nina|nino|hija|hijo))|mis|me|nos|el|los|"
+    "las|tengo|tenemos|hay|manana|mon|ma|mes|le|la|les|je|j|il|elle|ils)|s il|"
+    "se (?:o|a|os|as|eu|meu|minha|tiver|tivermos|houver|der|nao chover))(?!\\S)"
+    "(?! (?:you (?:don t|do not) mind|possible|that s ok|it s ok|sama7t\\w*|sam7t\\w*|sm7t\\w*|"
+    "\u0633\u0645\u062d\u062a\\w*|"
+    "\u0645\u0645\u0643\u0646|\u0645\u0627 \u0639\u0646\u062f\u0643))"
+)
 # The words of a receipt ("got the invite", "recibí el mensaje", "وصلتني الدعوة"): no answer
 # alone, nothing beside one.
 RECEIPTS = frozenset(squeeze(word) for word in (
@@ -260,6 +293,10 @@ def _segments(text: str, normalize: Callable[[str, int], str]) -> list[list[Hit]
     for clause in CLAUSE_BREAKS.split(text):
         written = elsewhere(EMOJI.sub(lambda m: f" {EMOJI_WORDS[m[0]]} ", clause))
         normalized = normalize(written, 10**6)
+        if not segments[-1] and (opening := CONDITION_OPENING.match(normalized)):
+            said = opening[0].split()
+            held = tuple(lang for lang, words in CONDITIONS.items() if not words.isdisjoint(said))
+            segments[-1].append(Hit(Role.DOUBT, True, held, opening[0]))
         opt_out = find_opt_out(normalized)
         if opt_out is not None:  # its words ("no me mandes") are not an answer
             phrase, language, normalized = opt_out
@@ -370,10 +407,16 @@ def read_sentence(text: str, normalize: Callable[[str, int], str]) -> Sentence |
     sentence = _read(text, normalize)
     taken_back = REASSURANCE.match(text) or RETRACTED.match(text)
     if taken_back is not None and sentence is not None and sentence.role in UNDONE:
-        rest = _read(text[taken_back.end() :], normalize)  # "no no, of course we're coming!"
+        after = AFTER_TAKEN_BACK.sub(_contradicting, text[taken_back.end() :], count=1)
+        rest = _read(after, normalize)  # "no no, of course we're coming!"
         if rest is not None and rest.role is Role.YES:
             return rest
     return sentence
+
+
+def _contradicting(found: re.Match[str]) -> str:
+    """A wait word after a taken-back opening dropped, its "si" said as the yes it is."""
+    return "s\u00ed," if found[1] else ""
 
 
 def _either_way(found: re.Match[str]) -> str:
