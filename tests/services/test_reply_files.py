@@ -141,6 +141,14 @@ FILES = (
         {"clear": 0.991, "heads": 0.802, "stop": 1.0},
         NEVER,
     ),
+    # The tenth, held out: first read after the ninth was taught, 317/360 clear answers,
+    # 48/66 heads, 22/25 opt-outs, 5 swaps and 5 doubts read as answers (the reader before
+    # the teaching: 314, 48, 22, 6, 7). The bar for both counts is 0: never to grow.
+    Measured(
+        "reply_heldout_blind10.tsv",
+        {"clear": 0.88, "heads": 0.727, "stop": 0.88},
+        {"swapped": 5, "doubt read as an answer": 5},
+    ),
 )
 HELD_OUT = FILES[-1]
 
