@@ -35,8 +35,8 @@ def fits(page: Page) -> None:
     """Nothing on the page is wider than the phone's window (measured once the page has
     loaded: before its stylesheet applies, a page reached by a form is wider)."""
     page.wait_for_load_state()
-    wider = page.evaluate(WIDER_THAN_THE_WINDOW)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], wider
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], page.evaluate(WIDER_THAN_THE_WINDOW)
 
 
 # The elements that reach past the window's right edge, named for a failure's account.
